@@ -1,0 +1,1 @@
+# drift module: sources and unit tests (see Makefile.am).

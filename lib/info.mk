@@ -1,0 +1,1 @@
+# info module: sources and unit tests (see Makefile.am).

@@ -1,0 +1,1 @@
+# ingest module: sources and unit tests (see Makefile.am).

@@ -1,0 +1,35 @@
+/*
+ * jscan.h: the reader's fast path.  A validating scanner for one JSON Lines
+ * record that pulls out the fields a tool asked for without building a tree.
+ *
+ * Contract (checked by differential tests and a fuzz target against
+ * jansson, the reference): oed_jscan_line() returns 1 only for a line that
+ * json_loadb(line, len, 0) accepts as an object, and then every value it
+ * yields is exactly what jansson yields for that path (decoded escapes and
+ * surrogate pairs, duplicate keys with the last one winning, numbers, and
+ * nested values skipped correctly).  On any doubt it returns 0 and the
+ * reader asks jansson, which also writes the error message.
+ */
+#ifndef OED_JSCAN_H
+#define OED_JSCAN_H
+
+#include <stddef.h>
+
+#include "field.h"
+#include "jsonl.h"
+
+struct oed_jscan;
+
+/* paths are borrowed and must outlive the scanner; NULL on out of memory. */
+struct oed_jscan *oed_jscan_new(const struct oed_path *paths, size_t npaths);
+void oed_jscan_free(struct oed_jscan *scan);
+
+/*
+ * 1: valid object, vals[0..npaths) filled (OED_V_MISSING when absent;
+ * strings live in the scanner until the next call; ARRAY/OBJECT carry only
+ * their type).  0: not handled here, ask jansson.
+ */
+int oed_jscan_line(struct oed_jscan *scan, const char *line, size_t len,
+		   struct oed_value *vals);
+
+#endif

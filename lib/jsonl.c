@@ -1,0 +1,493 @@
+#include "config.h"
+#include "jsonl.h"
+#include "exit.h"
+#include "jscan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define CHUNK (256u * 1024u)
+
+struct oed_reader {
+	char *const *files;
+	int nfiles, next_file;
+	FILE *fp;
+	char source[256];
+	bool at_file_start;
+
+	char *chunk;		/* read buffer */
+	size_t cpos, clen;
+	bool eof;
+
+	char *line;		/* assembled line when it spans reads */
+	size_t lcap;
+	const char *cur;	/* the current line, without CR/LF */
+	size_t curlen;
+	size_t rawlen;		/* with its CR, for a verbatim reject copy */
+	long lineno;
+
+	size_t max_line;
+	struct oed_policy *policy;
+
+	struct oed_path *paths;
+	struct oed_value *vals;
+	json_t **trees;		/* per-path tree when asked for */
+	size_t npaths;
+	struct oed_jscan *scan;
+	bool fast;
+	json_t *root;		/* jansson parse of the current line, lazily */
+
+	uint64_t records, bytes;
+	bool digest_on;
+	XXH3_state_t *digest;
+};
+
+const char *
+oed_vtype_name(enum oed_vtype type)
+{
+	static const char *const names[] = {
+		"missing", "null", "boolean", "boolean", "number", "string", "array", "object"
+	};
+	return names[type];
+}
+
+struct oed_reader *
+oed_reader_new(int nfiles, char *const *files, size_t max_line,
+	       struct oed_policy *policy, struct oed_err *err)
+{
+	static char *const dash[] = { "-" };
+	struct oed_reader *r = calloc(1, sizeof(*r));
+
+	if (r == NULL || (r->chunk = malloc(CHUNK)) == NULL) {
+		free(r);
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		return NULL;
+	}
+	r->files = nfiles > 0 ? files : dash;
+	r->nfiles = nfiles > 0 ? nfiles : 1;
+	r->max_line = max_line ? max_line : ((size_t)64 << 20);
+	r->policy = policy;
+	r->fast = true;
+	r->eof = true;		/* no file open yet */
+	return r;
+}
+
+void
+oed_reader_free(struct oed_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fp && r->fp != stdin)
+		fclose(r->fp);
+	for (size_t i = 0; i < r->npaths; i++)
+		oed_path_release(&r->paths[i]);
+	json_decref(r->root);
+	oed_jscan_free(r->scan);
+	if (r->digest)
+		XXH3_freeState(r->digest);
+	free(r->paths);
+	free(r->vals);
+	free(r->trees);
+	free(r->line);
+	free(r->chunk);
+	free(r);
+}
+
+int
+oed_reader_want(struct oed_reader *r, const char *spec, struct oed_err *err)
+{
+	struct oed_path *p;
+	struct oed_value *v;
+	json_t **t;
+
+	for (size_t i = 0; i < r->npaths; i++)
+		if (strcmp(r->paths[i].spec, spec) == 0)
+			return (int)i;
+	p = realloc(r->paths, (r->npaths + 1) * sizeof(*p));
+	if (p)
+		r->paths = p;
+	v = realloc(r->vals, (r->npaths + 1) * sizeof(*v));
+	if (v)
+		r->vals = v;
+	t = realloc(r->trees, (r->npaths + 1) * sizeof(*t));
+	if (t)
+		r->trees = t;
+	if (p == NULL || v == NULL || t == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (oed_path_parse(&r->paths[r->npaths], spec, err) == -1)
+		return -1;
+	memset(&r->vals[r->npaths], 0, sizeof(*v));
+	r->trees[r->npaths] = NULL;
+	/* the scanner holds pointers into paths: rebuild it on each change */
+	oed_jscan_free(r->scan);
+	r->scan = NULL;
+	return (int)r->npaths++;
+}
+
+void
+oed_reader_set_fast(struct oed_reader *r, bool on)
+{
+	r->fast = on;
+}
+
+void
+oed_reader_digest(struct oed_reader *r, bool on)
+{
+	r->digest_on = on;
+	if (on && r->digest == NULL) {
+		r->digest = XXH3_createState();
+		if (r->digest)
+			XXH3_64bits_reset(r->digest);
+	}
+}
+
+static int
+open_next(struct oed_reader *r, struct oed_err *err)
+{
+	const char *name;
+
+	if (r->fp && r->fp != stdin)
+		fclose(r->fp);
+	r->fp = NULL;
+	if (r->next_file >= r->nfiles)
+		return 0;
+	name = r->files[r->next_file++];
+	if (strcmp(name, "-") == 0) {
+		r->fp = stdin;
+		snprintf(r->source, sizeof(r->source), "<stdin>");
+	} else {
+		r->fp = fopen(name, "rb");
+		if (r->fp == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", name,
+					   strerror(errno));
+		snprintf(r->source, sizeof(r->source), "%s", name);
+	}
+	r->lineno = 0;
+	r->at_file_start = true;
+	r->eof = false;
+	r->cpos = r->clen = 0;
+	return 1;
+}
+
+static int
+fill(struct oed_reader *r, struct oed_err *err)
+{
+	size_t n = fread(r->chunk, 1, CHUNK, r->fp);
+
+	if (n < CHUNK && ferror(r->fp))
+		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", r->source,
+				   strerror(errno));
+	if (n == 0)
+		r->eof = true;
+	if (r->digest_on && r->digest && n)
+		XXH3_64bits_update(r->digest, r->chunk, n);
+	r->bytes += n;
+	r->cpos = 0;
+	r->clen = n;
+	return 0;
+}
+
+static int
+append(struct oed_reader *r, size_t *len, const char *src, size_t n, struct oed_err *err)
+{
+	if (*len + n + 1 > r->lcap) {
+		size_t cap = r->lcap ? r->lcap : 4096;
+		char *p;
+
+		while (cap < *len + n + 1)
+			cap *= 2;
+		p = realloc(r->line, cap);
+		if (p == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		r->line = p;
+		r->lcap = cap;
+	}
+	memcpy(r->line + *len, src, n);
+	*len += n;
+	return 0;
+}
+
+/*
+ * Read the next physical line into r->cur/r->curlen.  1 line, 0 end of all
+ * input, -1 error.  A line longer than max_line is reported as bad and
+ * streamed past (to the reject file under reject=FILE).
+ */
+static int
+read_line(struct oed_reader *r, struct oed_err *err)
+{
+	for (;;) {
+		size_t len = 0;
+		bool spanned = false, too_long = false, got = false;
+
+		if (r->fp == NULL || (r->eof && r->cpos >= r->clen)) {
+			int rc = open_next(r, err);
+
+			if (rc <= 0)
+				return rc;
+		}
+		for (;;) {
+			const char *start, *nl;
+			size_t avail, take;
+
+			if (r->cpos >= r->clen) {
+				if (r->eof || fill(r, err) == -1 || r->clen == 0) {
+					if (!r->eof)
+						return -1;
+					break;
+				}
+			}
+			start = r->chunk + r->cpos;
+			avail = r->clen - r->cpos;
+			nl = memchr(start, '\n', avail);
+			take = nl ? (size_t)(nl - start) : avail;
+			got = true;
+			if (too_long) {
+				if (oed_policy_more(r->policy, start, nl ? take + 1 : take, err) == -1) {
+					oed_report(err);
+					return -1;
+				}
+			} else if (len + take > r->max_line) {
+				struct oed_err bad;
+
+				too_long = true;
+				oed_err_at(&bad, OED_EX_DATA, r->source, r->lineno + 1, 0,
+					   "line longer than %zu bytes (see --max-line)", r->max_line);
+				if (oed_policy_bad(r->policy, &bad, NULL, 0) == -1) {
+					*err = bad;
+					return -1;
+				}
+				/* what is held first, so the reject copy is whole */
+				if ((spanned && oed_policy_more(r->policy, r->line, len, err) == -1) ||
+				    oed_policy_more(r->policy, start, nl ? take + 1 : take, err) == -1) {
+					oed_report(err);
+					return -1;
+				}
+			} else if (nl && !spanned) {
+				r->cur = start;	/* the common case: no copy */
+				len = take;
+			} else {
+				if (append(r, &len, start, take, err) == -1)
+					return -1;
+				spanned = true;
+			}
+			r->cpos += nl ? take + 1 : take;
+			if (nl)
+				break;
+		}
+		if (!got)
+			continue;	/* this file is done; on to the next */
+		r->lineno++;
+		if (too_long) {
+			/* a last line with no newline still ends with one in the copy */
+			if (r->eof && r->cpos >= r->clen &&
+			    oed_policy_more(r->policy, "\n", 1, err) == -1) {
+				oed_report(err);
+				return -1;
+			}
+			continue;
+		}
+		if (spanned)
+			r->cur = r->line;
+		r->curlen = len;
+		if (r->at_file_start) {
+			r->at_file_start = false;
+			if (len >= 3 && memcmp(r->cur, "\xEF\xBB\xBF", 3) == 0) {
+				r->cur += 3;
+				r->curlen -= 3;
+			}
+		}
+		r->rawlen = r->curlen;
+		if (r->curlen && r->cur[r->curlen - 1] == '\r')
+			r->curlen--;
+		return 1;
+	}
+}
+
+static bool
+blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+static void
+value_from_json(struct oed_value *v, json_t *j)
+{
+	memset(v, 0, sizeof(*v));
+	switch (j ? json_typeof(j) : JSON_NULL) {
+	case JSON_OBJECT:
+		v->type = OED_V_OBJECT;
+		break;
+	case JSON_ARRAY:
+		v->type = OED_V_ARRAY;
+		break;
+	case JSON_STRING:
+		v->type = OED_V_STRING;
+		v->str = json_string_value(j);
+		v->len = json_string_length(j);
+		break;
+	case JSON_INTEGER:
+		v->type = OED_V_NUMBER;
+		v->is_int = true;
+		v->i = json_integer_value(j);
+		v->num = (double)v->i;
+		break;
+	case JSON_REAL:
+		v->type = OED_V_NUMBER;
+		v->num = json_real_value(j);
+		break;
+	case JSON_TRUE:
+		v->type = OED_V_TRUE;
+		v->num = 1;
+		break;
+	case JSON_FALSE:
+		v->type = OED_V_FALSE;
+		break;
+	case JSON_NULL:
+		v->type = j ? OED_V_NULL : OED_V_MISSING;
+		break;
+	}
+}
+
+/* Parse the current line with jansson; 0 ok, -1 bad record (bad filled). */
+static int
+parse_tree(struct oed_reader *r, struct oed_err *bad)
+{
+	json_error_t jerr;
+
+	json_decref(r->root);
+	r->root = json_loadb(r->cur, r->curlen, 0, &jerr);
+	if (r->root == NULL)
+		return oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, jerr.column > 0 ? jerr.column : 0,
+				  "invalid JSON: %s", jerr.text);
+	if (!json_is_object(r->root)) {
+		json_decref(r->root);
+		r->root = NULL;
+		return oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, 0,
+				  "record is not a JSON object");
+	}
+	return 0;
+}
+
+int
+oed_reader_next(struct oed_reader *r, struct oed_err *err)
+{
+	if (r->scan == NULL && r->fast && r->npaths)
+		r->scan = oed_jscan_new(r->paths, r->npaths);
+	for (;;) {
+		struct oed_err bad;
+		int rc;
+
+		json_decref(r->root);
+		r->root = NULL;
+		for (size_t i = 0; i < r->npaths; i++)
+			r->trees[i] = NULL;
+		rc = read_line(r, err);
+		if (rc <= 0)
+			return rc;
+		if (blank(r->cur, r->curlen))
+			continue;
+		if (r->fast && r->scan &&
+		    oed_jscan_line(r->scan, r->cur, r->curlen, r->vals) == 1) {
+			r->records++;
+			return 1;
+		}
+		if (parse_tree(r, &bad) == -1) {
+			if (oed_policy_bad(r->policy, &bad, r->cur, r->rawlen) == -1) {
+				*err = bad;
+				return -1;
+			}
+			continue;
+		}
+		for (size_t i = 0; i < r->npaths; i++) {
+			r->trees[i] = oed_path_get(&r->paths[i], r->root);
+			value_from_json(&r->vals[i], r->trees[i]);
+		}
+		r->records++;
+		return 1;
+	}
+}
+
+const struct oed_value *
+oed_reader_value(struct oed_reader *r, int index)
+{
+	return &r->vals[index];
+}
+
+json_t *
+oed_reader_root(struct oed_reader *r)
+{
+	struct oed_err ignored;
+
+	if (r->root == NULL && r->cur && parse_tree(r, &ignored) == 0) {
+		for (size_t i = 0; i < r->npaths; i++)
+			r->trees[i] = oed_path_get(&r->paths[i], r->root);
+	}
+	return r->root;
+}
+
+json_t *
+oed_reader_json(struct oed_reader *r, int index)
+{
+	if (r->root == NULL)
+		oed_reader_root(r);
+	return r->trees[index];
+}
+
+int
+oed_reader_bad(struct oed_reader *r, struct oed_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[sizeof(err->msg)];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	oed_err_at(err, OED_EX_DATA, r->source, r->lineno, 0, "%s", msg);
+	r->records--;
+	return oed_policy_bad(r->policy, err, r->cur, r->rawlen);
+}
+
+const char *
+oed_reader_source(const struct oed_reader *r)
+{
+	return r->source;
+}
+
+long
+oed_reader_lineno(const struct oed_reader *r)
+{
+	return r->lineno;
+}
+
+const char *
+oed_reader_line(const struct oed_reader *r, size_t *len)
+{
+	*len = r->curlen;
+	return r->cur;
+}
+
+uint64_t
+oed_reader_records(const struct oed_reader *r)
+{
+	return r->records;
+}
+
+uint64_t
+oed_reader_bytes(const struct oed_reader *r)
+{
+	return r->bytes;
+}
+
+void
+oed_reader_digest_hex(const struct oed_reader *r, char out[17])
+{
+	uint64_t h = r->digest ? XXH3_64bits_digest(r->digest) : 0;
+
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}

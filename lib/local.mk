@@ -1,0 +1,12 @@
+# libcore: the shared library every tool links.  Each module's own
+# fragment (lib/*.mk) adds its sources with +=.
+noinst_LTLIBRARIES += lib/libcore.la
+lib_libcore_la_SOURCES = \
+	lib/exit.h \
+	lib/diag.c lib/diag.h \
+	lib/opt.c lib/opt.h \
+	lib/reject.c lib/reject.h \
+	lib/field.c lib/field.h \
+	lib/jsonl.c lib/jsonl.h \
+	lib/jsonw.c lib/jsonw.h \
+	lib/progress.c lib/progress.h

@@ -1,0 +1,292 @@
+#include "config.h"
+#include "opt.h"
+#include "exit.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_HELP = -100, OPT_VERSION = -101, OPT_LIST = -102 };
+
+static const struct oed_option builtin[] = {
+	{ "help", 'h', OED_ARG_NONE, NULL, "show this help and exit", OPT_HELP },
+	{ "version", 'V', OED_ARG_NONE, NULL, "show the version and exit", OPT_VERSION },
+	{ "list-options", 0, OED_ARG_NONE, NULL, NULL, OPT_LIST },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+
+static size_t
+count(const struct oed_option *o)
+{
+	size_t n = 0;
+
+	while (o && o[n].name)
+		n++;
+	return n;
+}
+
+static void
+help_rows(const struct oed_option *o, FILE *fp)
+{
+	for (; o->name; o++) {
+		char left[64];
+		const char *h, *nl;
+		int len;
+
+		if (o->help == NULL)
+			continue;	/* hidden */
+		if (o->short_name)
+			len = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
+		else
+			len = snprintf(left, sizeof(left), "      --%s", o->name);
+		if (o->arg == OED_ARG_REQUIRED && (size_t)len < sizeof(left))
+			snprintf(left + len, sizeof(left) - len, " %s", o->metavar ? o->metavar : "ARG");
+		else if (o->arg == OED_ARG_OPTIONAL && (size_t)len < sizeof(left))
+			snprintf(left + len, sizeof(left) - len, "[=%s]", o->metavar ? o->metavar : "ARG");
+		if (strlen(left) > 28)
+			fprintf(fp, "%s\n%30s", left, "");
+		else
+			fprintf(fp, "%-30s", left);
+		for (h = o->help; (nl = strchr(h, '\n')) != NULL; h = nl + 1)
+			fprintf(fp, "%.*s\n%30s", (int)(nl - h), h, "");
+		fprintf(fp, "%s\n", h);
+	}
+}
+
+void
+oed_opt_help(const struct oed_tool *tool, FILE *fp)
+{
+	fprintf(fp, "Usage: %s %s\n%s\n\nOptions:\n", tool->name, tool->synopsis,
+		tool->summary);
+	help_rows(tool->options, fp);
+	help_rows(builtin, fp);
+	if (tool->epilog)
+		fprintf(fp, "\n%s", tool->epilog);
+	fprintf(fp, "\nExit status: 0 success, 1 failure, 2 usage error, 3 bad input,"
+		" 4 gate tripped.\nSee %s(1) and oed(7).\n", tool->name);
+}
+
+static void
+list_options(const struct oed_tool *tool)
+{
+	const struct oed_option *tabs[2] = { tool->options, builtin };
+
+	for (int t = 0; t < 2; t++)
+		for (const struct oed_option *o = tabs[t]; o && o->name; o++) {
+			if (o->short_name)
+				printf("-%c\n", o->short_name);
+			printf("--%s%s\n", o->name, o->arg == OED_ARG_REQUIRED ? "=" : "");
+		}
+}
+
+int
+oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
+	      oed_opt_handler handler, void *ctx)
+{
+	size_t n = count(tool->options), nb = count(builtin), k = 0;
+	struct option *longs = calloc(n + nb + 1, sizeof(*longs));
+	const struct oed_option **by_index = calloc(n + nb + 1, sizeof(*by_index));
+	char shorts[256];	/* ":" first: getopt reports a missing argument as ':' */
+	size_t sl = 0;
+	int status = -1;
+
+	if (longs == NULL || by_index == NULL) {
+		fprintf(stderr, "%s: out of memory\n", oed_progname());
+		goto out;
+	}
+	shorts[0] = ':';
+	sl = 1;
+	for (int t = 0; t < 2; t++)
+		for (const struct oed_option *o = t ? builtin : tool->options; o && o->name; o++) {
+			longs[k].name = o->name;
+			longs[k].has_arg = o->arg == OED_ARG_NONE ? no_argument :
+				o->arg == OED_ARG_REQUIRED ? required_argument : optional_argument;
+			longs[k].flag = NULL;
+			longs[k].val = 256 + (int)k;
+			by_index[k] = o;
+			if (o->short_name && sl + 3 < sizeof(shorts)) {
+				shorts[sl++] = (char)o->short_name;
+				if (o->arg == OED_ARG_REQUIRED)
+					shorts[sl++] = ':';
+				else if (o->arg == OED_ARG_OPTIONAL) {
+					shorts[sl++] = ':';
+					shorts[sl++] = ':';
+				}
+			}
+			k++;
+		}
+	shorts[sl] = '\0';
+
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		int li = -1, c = getopt_long(argc, argv, shorts, longs, &li);
+		const struct oed_option *o = NULL;
+		struct oed_err err;
+
+		if (c == -1)
+			break;
+		if (c == '?') {
+			if (optopt)
+				oed_usage_error("unknown option '-%c'", optopt);
+			else
+				oed_usage_error("unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+		if (c == ':') {
+			oed_usage_error("option '%s' needs an argument", argv[optind - 1]);
+			goto out;
+		}
+		if (c >= 256)
+			o = by_index[c - 256];
+		else
+			for (size_t i = 0; i < k; i++)
+				if (by_index[i]->short_name == c)
+					o = by_index[i];
+		if (o == NULL) {
+			oed_usage_error("unknown option '-%c'", c);
+			goto out;
+		}
+		switch (o->id) {
+		case OPT_HELP:
+			oed_opt_help(tool, stdout);
+			status = 0;
+			goto out;
+		case OPT_VERSION:
+			printf("%s (oed) %s\n", tool->name, PACKAGE_VERSION);
+			status = 0;
+			goto out;
+		case OPT_LIST:
+			list_options(tool);
+			status = 0;
+			goto out;
+		}
+		oed_err_clear(&err);
+		if (handler(o->id, optarg, ctx, &err) == -1) {
+			oed_usage_error("%s", err.msg);
+			goto out;
+		}
+	}
+	status = optind;
+out:
+	free(longs);
+	free(by_index);
+	return status;
+}
+
+int
+oed_parse_ulong(const char *opt, const char *arg, unsigned long min,
+		unsigned long max, unsigned long *out, struct oed_err *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (arg == NULL || *arg == '\0' || *arg == '-')
+		goto bad;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return oed_err_set(err, OED_EX_USAGE, "--%s: '%s' is not a whole number from %lu to %lu",
+			   opt, arg ? arg : "", min, max);
+}
+
+int
+oed_parse_double(const char *opt, const char *arg, double min, double max,
+		 double *out, struct oed_err *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	if (arg == NULL || *arg == '\0')
+		goto bad;
+	v = strtod(arg, &end);
+	if (errno || *end != '\0' || !isfinite(v) || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return oed_err_set(err, OED_EX_USAGE, "--%s: '%s' is not a number from %g to %g",
+			   opt, arg ? arg : "", min, max);
+}
+
+int
+oed_parse_size(const char *opt, const char *arg, size_t *out, struct oed_err *err)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	if (arg == NULL || *arg == '\0' || *arg == '-')
+		goto bad;
+	v = strtoull(arg, &end, 10);
+	if (errno)
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end != '\0' || v == 0 || v > (~0ULL >> (shift + 1)))
+		goto bad;
+	*out = (size_t)(v << shift);
+	return 0;
+bad:
+	return oed_err_set(err, OED_EX_USAGE, "--%s: '%s' is not a size such as 1048576, 512K or 64M",
+			   opt, arg ? arg : "");
+}
+
+void
+oed_input_opts_init(struct oed_input_opts *io)
+{
+	memset(io, 0, sizeof(*io));
+	oed_policy_init(&io->policy);
+	io->max_line = OED_DEFAULT_MAX_LINE;
+}
+
+void
+oed_input_opts_release(struct oed_input_opts *io)
+{
+	oed_policy_release(&io->policy);
+}
+
+int
+oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed_err *err)
+{
+	switch (id) {
+	case OED_OPT_ON_ERROR:
+		return oed_policy_parse(&io->policy, arg, err);
+	case OED_OPT_MAX_LINE:
+		return oed_parse_size("max-line", arg, &io->max_line, err);
+	case OED_OPT_QUIET:
+		io->quiet = true;
+		oed_diag_quiet(true);
+		return 0;
+	case OED_OPT_OUTPUT:
+		io->output = arg;
+		return 0;
+	case OED_OPT_STORE:
+		io->store = arg;
+		return 0;
+	}
+	return oed_err_set(err, OED_EX_USAGE, "internal error: unhandled option %d", id);
+}
+
+int
+oed_input_open_output(struct oed_input_opts *io, struct oed_err *err)
+{
+	if (io->output == NULL || strcmp(io->output, "-") == 0)
+		return 0;
+	if (freopen(io->output, "w", stdout) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", io->output,
+				   strerror(errno));
+	return 0;
+}

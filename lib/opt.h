@@ -1,0 +1,100 @@
+/*
+ * opt.h: one option table per tool answers the parser (getopt_long), --help
+ * and --list-options (used by the shell completions), so the three cannot
+ * drift apart.
+ *
+ * Every tool gets -h/--help, -V/--version and --list-options for free.
+ * Options shared by the tools that read records (--on-error, --max-line,
+ * -q/--quiet, -o/--output) come from OED_INPUT_OPTIONS and are handled by
+ * oed_input_opt(); a tool's handler forwards ids >= OED_OPT_COMMON there.
+ */
+#ifndef OED_OPT_H
+#define OED_OPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "reject.h"
+
+enum oed_argtype { OED_ARG_NONE, OED_ARG_REQUIRED, OED_ARG_OPTIONAL };
+
+struct oed_option {
+	const char *name;	/* long name, no dashes; NULL ends the table */
+	int short_name;		/* 0 when there is none */
+	enum oed_argtype arg;
+	const char *metavar;	/* "FILE", "N" ... shown in --help */
+	const char *help;	/* one line; "\n" continues on the next */
+	int id;			/* given to the handler */
+};
+
+struct oed_tool {
+	const char *name;	/* "oed-entropy" */
+	const char *synopsis;	/* "[OPTIONS] [FILE...]" */
+	const char *summary;	/* what the tool does, one sentence */
+	const struct oed_option *options;
+	const char *epilog;	/* examples and the like, may be NULL */
+};
+
+/* Ids from here on are the shared options. */
+#define OED_OPT_COMMON 10000
+enum {
+	OED_OPT_ON_ERROR = OED_OPT_COMMON,
+	OED_OPT_MAX_LINE,
+	OED_OPT_QUIET,
+	OED_OPT_OUTPUT,
+	OED_OPT_STORE,
+};
+
+#define OED_INPUT_OPTIONS \
+	{ "on-error", 0, OED_ARG_REQUIRED, "POLICY", \
+	  "bad records: fail (default), skip, or reject=FILE", OED_OPT_ON_ERROR }, \
+	{ "max-line", 0, OED_ARG_REQUIRED, "BYTES", \
+	  "longest input line accepted (default 64M; suffixes K, M, G)", OED_OPT_MAX_LINE }, \
+	{ "output", 'o', OED_ARG_REQUIRED, "FILE", \
+	  "write records to FILE instead of standard output", OED_OPT_OUTPUT }, \
+	{ "quiet", 'q', OED_ARG_NONE, NULL, \
+	  "no progress, summary or warnings on stderr", OED_OPT_QUIET }
+
+#define OED_STORE_OPTION \
+	{ "store", 0, OED_ARG_REQUIRED, "PATH", \
+	  "run store (default $OED_STORE, else $XDG_DATA_HOME/oed/oed.db)", OED_OPT_STORE }
+
+/* The settings the shared options fill. */
+struct oed_input_opts {
+	struct oed_policy policy;
+	size_t max_line;
+	bool quiet;
+	const char *output;
+	const char *store;
+};
+#define OED_DEFAULT_MAX_LINE ((size_t)64 << 20)
+
+void oed_input_opts_init(struct oed_input_opts *io);
+void oed_input_opts_release(struct oed_input_opts *io);
+/* Handle a shared option; 0 done, -1 bad argument (err set). */
+int oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed_err *err);
+/* Reopen stdout on io->output when set; 0 or -1 (err set). */
+int oed_input_open_output(struct oed_input_opts *io, struct oed_err *err);
+
+/* Returns 0 or -1 with err set (status OED_EX_USAGE). */
+typedef int (*oed_opt_handler)(int id, const char *arg, void *ctx, struct oed_err *err);
+
+/*
+ * Parse argv against the tool's table.  Returns the index of the first
+ * operand, 0 when the tool must exit with success now (--help, --version,
+ * --list-options were answered), or -1 after printing a usage error.
+ */
+int oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
+		  oed_opt_handler handler, void *ctx);
+
+void oed_opt_help(const struct oed_tool *tool, FILE *fp);
+
+/* Argument converters: 0 or -1 with a usage message in err. */
+int oed_parse_ulong(const char *opt, const char *arg, unsigned long min,
+		    unsigned long max, unsigned long *out, struct oed_err *err);
+int oed_parse_double(const char *opt, const char *arg, double min, double max,
+		     double *out, struct oed_err *err);
+int oed_parse_size(const char *opt, const char *arg, size_t *out, struct oed_err *err);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * reject.h: the --on-error policy, implemented once for every tool.
+ *
+ *   fail		stop at the first bad record (exit 3) after reporting it
+ *   skip		report each bad record on stderr and go on
+ *   reject=FILE	copy each bad line byte for byte to FILE and go on
+ *
+ * Every bad record is reported on stderr as "oed-TOOL: FILE:LINE: what"
+ * whatever the mode, so the user always sees why a record was dropped.
+ */
+#ifndef OED_REJECT_H
+#define OED_REJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "diag.h"
+
+enum oed_on_error { OED_ON_ERROR_FAIL, OED_ON_ERROR_SKIP, OED_ON_ERROR_REJECT };
+
+struct oed_policy {
+	enum oed_on_error mode;
+	char *reject_path;	/* owned */
+	FILE *reject;		/* opened lazily on the first bad record */
+	unsigned long bad;	/* bad records seen */
+};
+
+void oed_policy_init(struct oed_policy *p);
+void oed_policy_release(struct oed_policy *p);
+/* Parse "fail", "skip" or "reject=FILE"; 0 or -1 with err set. */
+int oed_policy_parse(struct oed_policy *p, const char *arg, struct oed_err *err);
+
+/*
+ * A bad record: report err (which names the place), copy the line and a
+ * newline under reject.  line == NULL: the bytes follow through
+ * oed_policy_more (a line too long to hold), newline included.  Returns 0 when the run goes on, -1 when it must stop; then
+ * err->status says why (OED_EX_DATA, or OED_EX_FAIL if the reject file
+ * cannot be written) and err has been reported.
+ */
+int oed_policy_bad(struct oed_policy *p, struct oed_err *err,
+		   const char *line, size_t len);
+/* Copy more bytes of the current bad line (a line too long to hold). */
+int oed_policy_more(struct oed_policy *p, const char *bytes, size_t len, struct oed_err *err);
+/* Finish: flush and close the reject file; 0 or -1 with err set. */
+int oed_policy_close(struct oed_policy *p, struct oed_err *err);
+/* "N bad records skipped" / "... written to FILE" on stderr, if any. */
+void oed_policy_summary(const struct oed_policy *p);
+
+#endif

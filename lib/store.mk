@@ -1,0 +1,1 @@
+# store module: sources and unit tests (see Makefile.am).

@@ -1,0 +1,1 @@
+# tokenizer module: sources and unit tests (see Makefile.am).

@@ -1,0 +1,2 @@
+# Manual pages, written in mdoc by hand.
+dist_man_MANS += man/oed.7

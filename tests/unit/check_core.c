@@ -1,0 +1,364 @@
+/* Unit tests for libcore's record plumbing: paths, reader, writer, policy, options. */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "exit.h"
+#include "field.h"
+#include "jsonl.h"
+#include "jsonw.h"
+#include "opt.h"
+#include "reject.h"
+
+static char tmpdir[] = "/tmp/oed-core-XXXXXX";
+
+static const char *
+write_tmp(const char *name, const char *bytes, size_t n)
+{
+	static char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(bytes, 1, n, fp), n);
+	fclose(fp);
+	return path;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = calloc(1, 4 << 20);
+	size_t n;
+
+	ck_assert_ptr_nonnull(fp);
+	n = fread(buf, 1, (4 << 20) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* ---- field paths ---- */
+
+START_TEST(path_dot_and_pointer)
+{
+	json_error_t je;
+	json_t *root = json_loads("{\"a\":{\"b.c\":1,\"x\":[10,{\"y\":\"z\"}]},\"0\":\"zero\",\"m/n\":{\"~k\":true}}", 0, &je);
+	struct oed_path p;
+	struct oed_err err;
+
+	ck_assert_ptr_nonnull(root);
+	ck_assert_int_eq(oed_path_parse(&p, "a.x.1.y", &err), 0);
+	ck_assert_str_eq(json_string_value(oed_path_get(&p, root)), "z");
+	oed_path_release(&p);
+
+	ck_assert_int_eq(oed_path_parse(&p, "a.b\\.c", &err), 0);
+	ck_assert_int_eq(json_integer_value(oed_path_get(&p, root)), 1);
+	oed_path_release(&p);
+
+	ck_assert_int_eq(oed_path_parse(&p, "/a/b.c", &err), 0);
+	ck_assert_int_eq(json_integer_value(oed_path_get(&p, root)), 1);
+	oed_path_release(&p);
+
+	ck_assert_int_eq(oed_path_parse(&p, "/m~1n/~0k", &err), 0);
+	ck_assert(json_is_true(oed_path_get(&p, root)));
+	oed_path_release(&p);
+
+	/* a digit segment names an object key too */
+	ck_assert_int_eq(oed_path_parse(&p, "0", &err), 0);
+	ck_assert_str_eq(json_string_value(oed_path_get(&p, root)), "zero");
+	oed_path_release(&p);
+
+	ck_assert_int_eq(oed_path_parse(&p, "a.x.7", &err), 0);
+	ck_assert_ptr_null(oed_path_get(&p, root));
+	oed_path_release(&p);
+
+	ck_assert_int_eq(oed_path_parse(&p, "a..b", &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_USAGE);
+	ck_assert_int_eq(oed_path_parse(&p, "/a~2", &err), -1);
+	ck_assert_int_eq(oed_path_parse(&p, "", &err), -1);
+	json_decref(root);
+}
+END_TEST
+
+/* ---- reader ---- */
+
+static void
+read_all(const char *path, struct oed_policy *pol, size_t max_line, bool fast,
+	 char *out, size_t outsz, int *status)
+{
+	char *files[1] = { (char *)path };
+	struct oed_err err;
+	struct oed_reader *r = oed_reader_new(1, files, max_line, pol, &err);
+	int id, rc;
+
+	ck_assert_ptr_nonnull(r);
+	oed_reader_set_fast(r, fast);
+	id = oed_reader_want(r, "id", &err);
+	ck_assert_int_eq(id, 0);
+	out[0] = '\0';
+	while ((rc = oed_reader_next(r, &err)) == 1) {
+		const struct oed_value *v = oed_reader_value(r, id);
+		char line[128];
+
+		snprintf(line, sizeof(line), "%ld:%s:%s;", oed_reader_lineno(r),
+			 oed_vtype_name(v->type), v->type == OED_V_STRING ? v->str : "-");
+		strncat(out, line, outsz - strlen(out) - 1);
+	}
+	*status = rc == 0 ? 0 : err.status;
+	oed_reader_free(r);
+}
+
+START_TEST(reader_lines_bom_crlf_blank)
+{
+	const char data[] = "\xEF\xBB\xBF{\"id\":\"a\"}\r\n\n   \n{\"id\":\"b\"}\n{\"x\":1}\n{\"id\":2}";
+	const char *path = write_tmp("a.jsonl", data, sizeof(data) - 1);
+	struct oed_policy pol;
+	char out[1024];
+	int status;
+
+	for (int fast = 0; fast < 2; fast++) {
+		oed_policy_init(&pol);
+		read_all(path, &pol, 0, fast, out, sizeof(out), &status);
+		ck_assert_int_eq(status, 0);
+		ck_assert_str_eq(out, "1:string:a;4:string:b;5:missing:-;6:number:-;");
+		oed_policy_release(&pol);
+	}
+}
+END_TEST
+
+START_TEST(reader_bad_fail_and_reject)
+{
+	const char data[] = "{\"id\":\"a\"}\n{\"id\": nope}\r\n[1,2]\n{\"id\":\"\xff\"}\n{\"id\":\"d\"}\n";
+	const char *path = write_tmp("b.jsonl", data, sizeof(data) - 1);
+	struct oed_policy pol;
+	struct oed_err err;
+	char out[1024], rejpath[600], *rej;
+	int status;
+
+	oed_policy_init(&pol);
+	read_all(path, &pol, 0, true, out, sizeof(out), &status);
+	ck_assert_int_eq(status, OED_EX_DATA);
+	ck_assert_str_eq(out, "1:string:a;");
+	oed_policy_release(&pol);
+
+	oed_policy_init(&pol);
+	snprintf(rejpath, sizeof(rejpath), "reject=%s/rej", tmpdir);
+	ck_assert_int_eq(oed_policy_parse(&pol, rejpath, &err), 0);
+	read_all(path, &pol, 0, true, out, sizeof(out), &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_str_eq(out, "1:string:a;5:string:d;");
+	ck_assert_uint_eq(pol.bad, 3);
+	ck_assert_int_eq(oed_policy_close(&pol, &err), 0);
+	rej = slurp(rejpath + 7);
+	/* byte for byte, CR kept */
+	ck_assert_str_eq(rej, "{\"id\": nope}\r\n[1,2]\n{\"id\":\"\xff\"}\n");
+	free(rej);
+	oed_policy_release(&pol);
+}
+END_TEST
+
+START_TEST(reader_long_lines)
+{
+	/* a line over max_line in the middle and one at the end with no newline;
+	 * lines also cross the reader's internal buffer */
+	size_t big = 600 * 1024, n = 0;
+	char *data = malloc(big * 3), rejpath[600], *rej;
+	struct oed_policy pol;
+	struct oed_err err;
+	char out[1024];
+	int status;
+
+	n += sprintf(data + n, "{\"id\":\"a\"}\n{\"id\":\"");
+	memset(data + n, 'x', big); n += big;
+	n += sprintf(data + n, "\"}\n{\"id\":\"");
+	memset(data + n, 'y', 1000); n += 1000;
+	n += sprintf(data + n, "\"}\n{\"id\":\"");
+	memset(data + n, 'z', big); n += big;
+	n += sprintf(data + n, "\"}");
+	const char *path = write_tmp("c.jsonl", data, n);
+
+	oed_policy_init(&pol);
+	snprintf(rejpath, sizeof(rejpath), "reject=%s/rej2", tmpdir);
+	ck_assert_int_eq(oed_policy_parse(&pol, rejpath, &err), 0);
+	read_all(path, &pol, 4096, true, out, sizeof(out), &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_int_eq(strncmp(out, "1:string:a;3:string:yyy", 23), 0);
+	ck_assert_uint_eq(pol.bad, 2);
+	ck_assert_int_eq(oed_policy_close(&pol, &err), 0);
+	rej = slurp(rejpath + 7);
+	ck_assert_uint_eq(strlen(rej), 2 * (big + 10));
+	ck_assert_int_eq(rej[big + 9], '\n');
+	ck_assert_int_eq(rej[strlen(rej) - 1], '\n');
+	free(rej);
+	oed_policy_release(&pol);
+
+	/* without a limit the same lines are fine */
+	oed_policy_init(&pol);
+	read_all(path, &pol, 0, true, out, sizeof(out), &status);
+	ck_assert_int_eq(status, 0);
+	oed_policy_release(&pol);
+	free(data);
+}
+END_TEST
+
+START_TEST(reader_missing_file)
+{
+	char *files[2] = { "/nonexistent/x.jsonl", NULL };
+	struct oed_policy pol;
+	struct oed_err err;
+	struct oed_reader *r;
+
+	oed_policy_init(&pol);
+	r = oed_reader_new(1, files, 0, &pol, &err);
+	ck_assert_int_eq(oed_reader_next(r, &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_FAIL);
+	ck_assert_str_eq(err.msg, "cannot open '/nonexistent/x.jsonl': No such file or directory");
+	oed_reader_free(r);
+}
+END_TEST
+
+/* ---- writer ---- */
+
+START_TEST(writer_numbers_and_strings)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *fp = open_memstream(&buf, &sz);
+	struct oed_writer w;
+	json_t *meta = json_loads("{\"z\":1,\"a\":[0.1,true,null,\"q\"]}", 0, NULL);
+
+	oed_writer_init(&w, fp);
+	oed_diag_quiet(true);
+	oed_w_begin(&w);
+	oed_w_str(&w, "kind", "t\"\n\x01\xC3\xA9");
+	oed_w_num(&w, "a", 0.1);
+	oed_w_num(&w, "b", 1.0 / 3.0);
+	oed_w_num(&w, "c", 3.0);
+	oed_w_num(&w, "d", 1e300);
+	oed_w_num(&w, "e", NAN);
+	oed_w_num(&w, "f", -0.0);
+	oed_w_int(&w, "g", -42);
+	oed_w_json(&w, "meta", meta);
+	oed_w_arr_begin(&w, "v");
+	oed_w_num(&w, NULL, 2.5);
+	oed_w_num(&w, NULL, 5e-324);
+	oed_w_arr_end(&w);
+	ck_assert_int_eq(oed_w_end(&w), 0);
+	oed_diag_quiet(false);
+	fclose(fp);
+	ck_assert_str_eq(buf, "{\"kind\":\"t\\\"\\n\\u0001\xC3\xA9\",\"a\":0.1,\"b\":0.3333333333333333,"
+			 "\"c\":3,\"d\":1e+300,\"e\":null,\"f\":-0,\"g\":-42,"
+			 "\"meta\":{\"z\":1,\"a\":[0.1,true,null,\"q\"]},\"v\":[2.5,5e-324]}\n");
+	free(buf);
+	json_decref(meta);
+	oed_writer_release(&w);
+}
+END_TEST
+
+START_TEST(writer_shortest_roundtrip)
+{
+	/* every printed double reads back exactly, and is never longer than %.17g */
+	unsigned long long x = 88172645463325252ULL;
+
+	for (int i = 0; i < 200000; i++) {
+		double v, back;
+		char buf[32], ref[32];
+
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		memcpy(&v, &x, sizeof(v));
+		if (!isfinite(v))
+			continue;
+		oed_fmt_double(buf, v);
+		back = strtod(buf, NULL);
+		ck_assert(back == v);
+		snprintf(ref, sizeof(ref), "%.17g", v);
+		ck_assert_uint_le(strlen(buf), strlen(ref) + 1);
+	}
+}
+END_TEST
+
+/* ---- options and policy ---- */
+
+START_TEST(policy_parse)
+{
+	struct oed_policy p;
+	struct oed_err err;
+
+	oed_policy_init(&p);
+	ck_assert_int_eq(oed_policy_parse(&p, "skip", &err), 0);
+	ck_assert_int_eq(p.mode, OED_ON_ERROR_SKIP);
+	ck_assert_int_eq(oed_policy_parse(&p, "reject=", &err), -1);
+	ck_assert_int_eq(oed_policy_parse(&p, "ignore", &err), -1);
+	ck_assert_str_eq(err.msg, "--on-error: 'ignore' is not fail, skip or reject=FILE");
+	oed_policy_release(&p);
+}
+END_TEST
+
+START_TEST(parse_numbers)
+{
+	struct oed_err err;
+	unsigned long u;
+	double d;
+	size_t s;
+
+	ck_assert_int_eq(oed_parse_ulong("top", "12", 1, 100, &u, &err), 0);
+	ck_assert_uint_eq(u, 12);
+	ck_assert_int_eq(oed_parse_ulong("top", "-1", 1, 100, &u, &err), -1);
+	ck_assert_int_eq(oed_parse_ulong("top", "101", 1, 100, &u, &err), -1);
+	ck_assert_int_eq(oed_parse_ulong("top", "1x", 1, 100, &u, &err), -1);
+	ck_assert_int_eq(oed_parse_double("ci", "0.95", 0, 1, &d, &err), 0);
+	ck_assert(d == 0.95);
+	ck_assert_int_eq(oed_parse_double("ci", "nan", 0, 1, &d, &err), -1);
+	ck_assert_int_eq(oed_parse_size("max-line", "64M", &s, &err), 0);
+	ck_assert_uint_eq(s, 64u << 20);
+	ck_assert_int_eq(oed_parse_size("max-line", "0", &s, &err), -1);
+}
+END_TEST
+
+static Suite *
+core_suite(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, path_dot_and_pointer);
+	tcase_add_test(tc, reader_lines_bom_crlf_blank);
+	tcase_add_test(tc, reader_bad_fail_and_reject);
+	tcase_add_test(tc, reader_missing_file);
+	tcase_add_test(tc, writer_numbers_and_strings);
+	tcase_add_test(tc, policy_parse);
+	tcase_add_test(tc, parse_numbers);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, reader_long_lines);
+	tcase_add_test(tc, writer_shortest_roundtrip);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(core_suite());
+	int failed;
+
+	if (mkdtemp(tmpdir) == NULL)
+		return 99;
+	oed_diag_init("check_core");
+	/* the policy reports bad records on stderr; keep the log readable */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
