@@ -1,0 +1,64 @@
+/*
+ * store.h: the SQLite run store shared by every tool.
+ *
+ * One file: --store PATH, else $OED_STORE, else $XDG_DATA_HOME/oed/oed.db
+ * (~/.local/share/oed/oed.db), created with its folder on first use.  WAL
+ * mode, a busy timeout, foreign keys on; the schema version lives in
+ * PRAGMA user_version and moves forward through the migration list in
+ * store.c, each migration one transaction.  All SQL binds its parameters.
+ *
+ * Tables (see store.c for the exact schema):
+ *   runs              one row per tool run: tool, argv, params (JSON),
+ *                     input digest, oed version, start/end (RFC 3339), status
+ *   metrics           run, name, grp, value, lo, hi (entropy, mi, drift ...)
+ *   datasets          name
+ *   dataset_versions  dataset, version (1, 2, ...), digest, records, created
+ *   dataset_records   version, seq, record (normalised JSON line)
+ *   drift_baselines   run, feature, kind, summary (JSON: what a later
+ *                     --baseline needs instead of the raw reference)
+ *
+ * Writes that belong together go in one oed_store_begin/commit pair, so a
+ * killed process leaves the store as it was before the pair.
+ */
+#ifndef OED_STORE_H
+#define OED_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct oed_store;
+
+/* path NULL: $OED_STORE, else the XDG default.  NULL on failure (err set). */
+struct oed_store *oed_store_open(const char *path, struct oed_err *err);
+void oed_store_close(struct oed_store *s);
+sqlite3 *oed_store_db(struct oed_store *s);
+const char *oed_store_path(const struct oed_store *s);
+/* Where the store would be, without opening it; 0 or -1 (err set). */
+int oed_store_default_path(char *out, size_t size, struct oed_err *err);
+
+int oed_store_begin(struct oed_store *s, struct oed_err *err);
+int oed_store_commit(struct oed_store *s, struct oed_err *err);
+void oed_store_rollback(struct oed_store *s);
+
+/* Run bookkeeping.  params_json may be NULL; status "ok", "failed", "interrupted". */
+int oed_run_begin(struct oed_store *s, const char *tool, int argc, char *const *argv,
+		  const char *params_json, int64_t *run_id, struct oed_err *err);
+int oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
+		   const char *input_digest, struct oed_err *err);
+
+/* One result figure; grp may be NULL, lo/hi NAN when there is no interval. */
+int oed_metric_add(struct oed_store *s, int64_t run_id, const char *name,
+		   const char *grp, double value, double lo, double hi,
+		   struct oed_err *err);
+
+/* Prepare or fail with the store's message in err. */
+sqlite3_stmt *oed_store_prepare(struct oed_store *s, const char *sql, struct oed_err *err);
+/* err from the last failure on s's connection, status OED_EX_FAIL; returns -1. */
+int oed_store_fail(struct oed_store *s, struct oed_err *err, const char *what);
+
+/* "2026-11-22T10:00:00Z" for now (UTC). */
+void oed_now_rfc3339(char out[32]);
+
+#endif
