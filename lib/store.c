@@ -1,0 +1,383 @@
+#include "config.h"
+#include "store.h"
+#include "exit.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+struct oed_store {
+	sqlite3 *db;
+	char *path;
+};
+
+/*
+ * The schema, one migration per entry; entry i moves user_version from i to
+ * i + 1.  Never edit a shipped entry: append a new one.
+ */
+static const char *const migrations[] = {
+	/* 1: runs, results, datasets */
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  tool TEXT NOT NULL,"
+	"  argv TEXT NOT NULL,"		/* JSON array */
+	"  params TEXT,"		/* JSON object */
+	"  input_digest TEXT,"
+	"  version TEXT NOT NULL,"
+	"  started TEXT NOT NULL,"
+	"  finished TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'running'"
+	"    CHECK (status IN ('running','ok','failed','interrupted'))"
+	");"
+	"CREATE INDEX runs_tool ON runs(tool, started);"
+	"CREATE TABLE metrics ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  grp TEXT,"
+	"  value REAL,"
+	"  lo REAL,"
+	"  hi REAL"
+	");"
+	"CREATE INDEX metrics_run ON metrics(run_id, name);"
+	"CREATE TABLE datasets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  created TEXT NOT NULL"
+	");"
+	"CREATE TABLE dataset_versions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  records INTEGER NOT NULL,"
+	"  created TEXT NOT NULL,"
+	"  run_id INTEGER REFERENCES runs(id),"
+	"  UNIQUE (dataset_id, version),"
+	"  UNIQUE (dataset_id, digest)"
+	");"
+	"CREATE TABLE dataset_records ("
+	"  version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  record TEXT NOT NULL,"
+	"  PRIMARY KEY (version_id, seq)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE drift_baselines ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  feature TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, feature)"
+	");",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+oed_store_fail(struct oed_store *s, struct oed_err *err, const char *what)
+{
+	return oed_err_set(err, OED_EX_FAIL, "store '%s': %s: %s", s->path, what,
+			   sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *
+oed_store_prepare(struct oed_store *s, const char *sql, struct oed_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		oed_store_fail(s, err, "cannot prepare statement");
+		return NULL;
+	}
+	return st;
+}
+
+static int
+exec(struct oed_store *s, const char *sql, struct oed_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		oed_err_set(err, OED_EX_FAIL, "store '%s': %s", s->path,
+			    msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+oed_store_default_path(char *out, size_t size, struct oed_err *err)
+{
+	const char *env = getenv("OED_STORE"), *xdg = getenv("XDG_DATA_HOME"), *home;
+	int n;
+
+	if (env && *env)
+		n = snprintf(out, size, "%s", env);
+	else if (xdg && *xdg == '/')
+		n = snprintf(out, size, "%s/oed/oed.db", xdg);
+	else if ((home = getenv("HOME")) && *home)
+		n = snprintf(out, size, "%s/.local/share/oed/oed.db", home);
+	else
+		return oed_err_set(err, OED_EX_FAIL,
+				   "no store path: set --store, OED_STORE, XDG_DATA_HOME or HOME");
+	if (n < 0 || (size_t)n >= size)
+		return oed_err_set(err, OED_EX_FAIL, "store path too long");
+	return 0;
+}
+
+/* mkdir -p for the folders above path's last component */
+static int
+make_parents(const char *path, struct oed_err *err)
+{
+	char *dir = strdup(path), *p;
+
+	if (dir == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
+			oed_err_set(err, OED_EX_FAIL, "cannot create folder '%s': %s", dir,
+				    strerror(errno));
+			free(dir);
+			return -1;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return 0;
+}
+
+static int
+migrate(struct oed_store *s, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+
+	st = oed_store_prepare(s, "PRAGMA user_version", err);
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > NMIGRATIONS)
+		return oed_err_set(err, OED_EX_FAIL,
+				   "store '%s' has schema version %d, newer than this oed (%d): upgrade oed",
+				   s->path, version, NMIGRATIONS);
+	while (version < NMIGRATIONS) {
+		char pragma[64];
+
+		/* IMMEDIATE: two tools opening a new store at once migrate once */
+		if (exec(s, "BEGIN IMMEDIATE", err) == -1)
+			return -1;
+		st = oed_store_prepare(s, "PRAGMA user_version", err);
+		if (st == NULL) {
+			oed_store_rollback(s);
+			return -1;
+		}
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (version >= NMIGRATIONS) {
+			exec(s, "COMMIT", err);
+			break;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
+		if (exec(s, migrations[version], err) == -1 || exec(s, pragma, err) == -1 ||
+		    exec(s, "COMMIT", err) == -1) {
+			oed_store_rollback(s);
+			return -1;
+		}
+		version++;
+	}
+	return 0;
+}
+
+struct oed_store *
+oed_store_open(const char *path, struct oed_err *err)
+{
+	struct oed_store *s = calloc(1, sizeof(*s));
+	char def[4096];
+
+	if (s == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		return NULL;
+	}
+	if (path == NULL) {
+		if (oed_store_default_path(def, sizeof(def), err) == -1)
+			goto fail;
+		path = def;
+	}
+	s->path = strdup(path);
+	if (s->path == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto fail;
+	}
+	if (make_parents(path, err) == -1)
+		goto fail;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", path,
+			    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", err) == -1)
+		goto fail;
+	if (migrate(s, err) == -1)
+		goto fail;
+	return s;
+fail:
+	oed_store_close(s);
+	return NULL;
+}
+
+void
+oed_store_close(struct oed_store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+sqlite3 *
+oed_store_db(struct oed_store *s)
+{
+	return s->db;
+}
+
+const char *
+oed_store_path(const struct oed_store *s)
+{
+	return s->path;
+}
+
+int
+oed_store_begin(struct oed_store *s, struct oed_err *err)
+{
+	return exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int
+oed_store_commit(struct oed_store *s, struct oed_err *err)
+{
+	return exec(s, "COMMIT", err);
+}
+
+void
+oed_store_rollback(struct oed_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void
+oed_now_rfc3339(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+oed_run_begin(struct oed_store *s, const char *tool, int argc, char *const *argv,
+	      const char *params_json, int64_t *run_id, struct oed_err *err)
+{
+	json_t *args = json_array();
+	char *argv_json = NULL, now[32];
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	for (int i = 0; args && i < argc; i++)
+		json_array_append_new(args, json_string(argv[i]));
+	argv_json = args ? json_dumps(args, JSON_COMPACT) : NULL;
+	if (argv_json == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto out;
+	}
+	oed_now_rfc3339(now);
+	st = oed_store_prepare(s, "INSERT INTO runs (tool, argv, params, version, started)"
+			       " VALUES (?, ?, ?, ?, ?)", err);
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, tool, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, argv_json, -1, SQLITE_STATIC);
+	if (params_json)
+		sqlite3_bind_text(st, 3, params_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, PACKAGE_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		oed_store_fail(s, err, "cannot record the run");
+		goto out;
+	}
+	*run_id = sqlite3_last_insert_rowid(s->db);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	free(argv_json);
+	json_decref(args);
+	return rc;
+}
+
+int
+oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
+	       const char *input_digest, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int rc = 0;
+
+	oed_now_rfc3339(now);
+	st = oed_store_prepare(s, "UPDATE runs SET status = ?, finished = ?,"
+			       " input_digest = coalesce(?, input_digest) WHERE id = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	if (input_digest)
+		sqlite3_bind_text(st, 3, input_digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, run_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = oed_store_fail(s, err, "cannot finish the run");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+oed_metric_add(struct oed_store *s, int64_t run_id, const char *name,
+	       const char *grp, double value, double lo, double hi, struct oed_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO metrics (run_id, name, grp, value, lo, hi) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = oed_store_prepare(s, sql, err);
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (grp)
+		sqlite3_bind_text(st, 3, grp, -1, SQLITE_STATIC);
+	/* non-finite values are stored as NULL, as the writer prints null */
+	if (isfinite(value))
+		sqlite3_bind_double(st, 4, value);
+	if (isfinite(lo))
+		sqlite3_bind_double(st, 5, lo);
+	if (isfinite(hi))
+		sqlite3_bind_double(st, 6, hi);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = oed_store_fail(s, err, "cannot record a metric");
+	sqlite3_finalize(st);
+	return rc;
+}
