@@ -1,0 +1,1 @@
+# engine module: sources and unit tests (see Makefile.am).

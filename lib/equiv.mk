@@ -1,0 +1,1 @@
+# equiv module: sources and unit tests (see Makefile.am).
