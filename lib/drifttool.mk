@@ -1,0 +1,1 @@
+# drift tool: sources, unit tests and man page (see Makefile.am).
