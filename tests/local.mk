@@ -18,8 +18,8 @@ tests_unit_check_core_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_core
 endif
 
-TESTS += tests/cli/run.sh
-EXTRA_DIST += tests/cli tests/summary.sh
+TESTS += tests/cli/run.sh tests/family.sh
+EXTRA_DIST += tests/cli tests/summary.sh tests/family.sh
 
 # After the tests: one closing line with every suite's counts.
 check-local: check-TESTS

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Checks every tool must pass, whatever it does (STYLE.md, CLI.md):
+# --help on stdout with empty stderr, --version, usage errors with exit 2
+# and the "Try" line, every long option in the man page and in the
+# completions' source of words, mandoc -Tlint clean, a write error
+# (/dev/full) reported with exit 1, and the README's package list equal
+# to the one CI installs.  Prints "N passed, N failed" last.
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "PASS: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+t=$(mktemp -d "${TMPDIR:-/tmp}/oed-family.XXXXXX") || exit 1
+trap 'rm -rf "$t"' EXIT INT TERM
+
+tools=
+for f in "$top_builddir"/oed-*; do
+	case $f in *.c|*.o|*.log|*.trs) continue ;; esac
+	[ -x "$f" ] && tools="$tools ${f##*/}"
+done
+[ -n "$tools" ] || { echo "no tools built in $top_builddir"; echo "0 passed, 1 failed"; exit 1; }
+
+lint=no
+command -v mandoc >/dev/null 2>&1 && lint=yes
+
+for tool in $tools; do
+	exe=$top_builddir/$tool
+	man=$top_srcdir/man/$tool.1
+
+	"$exe" --help >"$t/out" 2>"$t/err"; st=$?
+	if [ $st = 0 ] && [ ! -s "$t/err" ] && head -n 1 "$t/out" | grep -q "^Usage: $tool "; then
+		ok "$tool --help"
+	else
+		bad "$tool --help (status $st)"; cat "$t/err"
+	fi
+
+	if "$exe" --version 2>/dev/null | grep -q "^$tool (oed) "; then ok "$tool --version"
+	else bad "$tool --version"; fi
+
+	"$exe" --no-such-option >"$t/out" 2>"$t/err"; st=$?
+	if [ $st = 2 ] && [ ! -s "$t/out" ] && [ "$(tail -n 1 "$t/err")" = "Try '$tool --help'." ] &&
+	   grep -q "^$tool: unknown option '--no-such-option'" "$t/err"; then
+		ok "$tool usage error"
+	else
+		bad "$tool usage error (status $st)"; cat "$t/err"
+	fi
+
+	"$exe" --help >/dev/full 2>"$t/err"; st=$?
+	if [ $st = 1 ] && grep -q "^$tool: write error: No space left on device" "$t/err"; then
+		ok "$tool write error"
+	else
+		bad "$tool write error (status $st)"; cat "$t/err"
+	fi
+
+	if [ ! -f "$man" ]; then
+		bad "$tool has no man page $man"
+		continue
+	fi
+	missing=
+	for word in $("$exe" --list-options); do
+		case $word in
+		--list-options) continue ;;
+		--*) name=${word#--}; name=${name%=}
+		     grep -q "Fl Fl $name\\b" "$man" || missing="$missing $word" ;;
+		-?) grep -q "Fl ${word#-}\\b\\|Fl [a-zA-Z]*${word#-}" "$man" || missing="$missing $word" ;;
+		esac
+	done
+	if [ -z "$missing" ]; then ok "$tool options all in $tool.1"
+	else bad "$tool options missing from $tool.1:$missing"; fi
+
+	if grep -q "$tool" "$top_srcdir/completions/oed.bash" &&
+	   grep -q "$tool" "$top_srcdir/completions/_oed" &&
+	   grep -q "$tool" "$top_srcdir/completions/oed.fish"; then
+		ok "$tool in completions"
+	else
+		bad "$tool missing from completions"
+	fi
+done
+
+if [ $lint = yes ]; then
+	for man in "$top_srcdir"/man/*.[17]; do
+		if out=$(mandoc -Tlint -W warning "$man" 2>&1) && [ -z "$out" ]; then
+			ok "mandoc -Tlint ${man##*/}"
+		else
+			bad "mandoc -Tlint ${man##*/}"; echo "$out"
+		fi
+	done
+else
+	echo "SKIP: mandoc not installed, man pages not linted"
+fi
+
+# The README's install command and CI install the same packages.
+readme_pkgs=$(grep -o 'apt-get install -y [^&]*' "$top_srcdir/README" | head -n 1 |
+	sed 's/apt-get install -y //' | tr ' ' '\n' | grep . | sort | tr '\n' ' ')
+ci_pkgs=$(tr ' ' '\n' <"$top_srcdir/.ci/packages" | grep . | sort | tr '\n' ' ')
+if [ -n "$readme_pkgs" ] && [ "$readme_pkgs" = "$ci_pkgs" ]; then
+	ok "README packages match .ci/packages"
+else
+	bad "README packages ($readme_pkgs) differ from .ci/packages ($ci_pkgs)"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
