@@ -1,36 +1,227 @@
 /* oed-ingest: turn datasets into validated, normalised JSON Lines records. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset.h"
 #include "diag.h"
 #include "exit.h"
+#include "ingest.h"
+#include "jsonw.h"
 #include "opt.h"
+#include "store.h"
+
+enum {
+	OPT_FORMAT = 1, OPT_INPUTS, OPT_DATASET, OPT_MAP, OPT_DELIMITER, OPT_SAVE, OPT_LIST,
+	OPT_LOAD,
+};
 
 static const struct oed_option options[] = {
+	{ "format", 'f', OED_ARG_REQUIRED, "FORMAT",
+	  "auto (default), map, jsonl, csv or openai", OPT_FORMAT },
+	{ "inputs", 'i', OED_ARG_REQUIRED, "[NAME=]FILE",
+	  "inputs as a JSON object {\"input_id\": \"text\"} (map format)", OPT_INPUTS },
+	{ "dataset", 'd', OED_ARG_REQUIRED, "NAME", "dataset name of records that carry none", OPT_DATASET },
+	{ "map", 'm', OED_ARG_REQUIRED, "FIELD=PATH",
+	  "take record FIELD from PATH (JSON Lines) or column (CSV)", OPT_MAP },
+	{ "delimiter", 0, OED_ARG_REQUIRED, "CHAR", "CSV field separator (default ',')", OPT_DELIMITER },
+	{ "save", 's', OED_ARG_REQUIRED, "NAME", "also save the records as a new version of NAME in the store", OPT_SAVE },
+	{ "list", 'l', OED_ARG_NONE, NULL, "list the dataset versions in the store and exit", OPT_LIST },
+	{ "load", 0, OED_ARG_REQUIRED, "NAME[@VERSION]", "print a saved version (latest by default) and exit", OPT_LOAD },
+	OED_INPUT_OPTIONS,
+	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
 static const struct oed_tool tool = {
-	"oed-ingest", "[OPTIONS]",
-	"Turn datasets into validated, normalised JSON Lines records. Not available yet in this release.",
-	options, NULL
+	"oed-ingest", "[OPTIONS] [FILE...]",
+	"Turn datasets (JSON maps, JSON Lines, CSV, OpenAI responses) into validated, normalised records.",
+	options,
+	"Examples:\n"
+	"  oed-ingest --inputs inputs.json --dataset maths outputs.json\n"
+	"  oed-ingest --format jsonl --dataset chat --map input_id=id --map output=response.text log.jsonl\n"
+	"  oed-ingest --format openai --dataset batch batch_output.jsonl --save batch\n"
+};
+
+struct ingest_args {
+	struct oed_input_opts io;
+	struct oed_ingest_opts in;
+	const char *save, *load;
+	bool list;
+	int argc;
+	char **argv;
 };
 
 static int
 handle(int id, const char *arg, void *ctx, struct oed_err *err)
 {
-	(void)id; (void)arg; (void)ctx; (void)err;
+	struct ingest_args *a = ctx;
+
+	switch (id) {
+	case OPT_FORMAT:
+		if (oed_ingest_parse_format(arg, &a->in.format) == -1)
+			return oed_err_set(err, OED_EX_USAGE,
+					   "--format: '%s' is not auto, map, jsonl, csv or openai", arg);
+		return 0;
+	case OPT_INPUTS:
+		return oed_ingest_add_inputs(&a->in, arg, err);
+	case OPT_DATASET:
+		if (*arg == '\0')
+			return oed_err_set(err, OED_EX_USAGE, "--dataset: empty name");
+		a->in.dataset = arg;
+		return 0;
+	case OPT_MAP:
+		return oed_ingest_add_map(&a->in, arg, err);
+	case OPT_DELIMITER:
+		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' || *arg == '\r')
+			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", arg);
+		a->in.delimiter = *arg;
+		return 0;
+	case OPT_SAVE:
+		if (*arg == '\0' || strchr(arg, '@'))
+			return oed_err_set(err, OED_EX_USAGE, "--save: '%s' is not a dataset name", arg);
+		a->save = arg;
+		return 0;
+	case OPT_LIST:
+		a->list = true;
+		return 0;
+	case OPT_LOAD:
+		a->load = arg;
+		return 0;
+	}
+	return oed_input_opt(&a->io, id, arg, err);
+}
+
+struct sink_ctx {
+	struct oed_writer w;
+	struct oed_dataset_save *save;
+};
+
+static int
+sink(const struct oed_record *rec, void *ctx, struct oed_err *err)
+{
+	struct sink_ctx *s = ctx;
+	const char *line;
+	size_t len;
+
+	oed_record_write(&s->w, rec);
+	oed_w_close(&s->w, &line, &len);
+	if (s->save && oed_dataset_save_add(s->save, line, len - 1, err) == -1)
+		return -1;
+	if (oed_w_emit(&s->w) == -1) {
+		/* stop here; oed_close_stdout reports the write error once */
+		oed_err_set(err, OED_EX_FAIL, "write error: %s", strerror(errno));
+		err->reported = true;
+		return -1;
+	}
 	return 0;
+}
+
+static int
+run_store_only(struct ingest_args *a)
+{
+	struct oed_err err;
+	struct oed_store *s = oed_store_open(a->io.store, &err);
+	struct oed_writer w;
+	int rc;
+
+	if (s == NULL)
+		return oed_fail(&err);
+	oed_writer_init(&w, stdout);
+	rc = a->list ? oed_dataset_list(s, &w, &err) : oed_dataset_load(s, a->load, stdout, &err);
+	oed_writer_release(&w);
+	oed_store_close(s);
+	return rc == -1 ? oed_fail(&err) : OED_EX_OK;
+}
+
+static int
+run(struct ingest_args *a, int nfiles, char **files)
+{
+	struct sink_ctx ctx = { 0 };
+	struct oed_ingest_stats stats;
+	struct oed_store *store = NULL;
+	struct oed_err err;
+	int rc, status = OED_EX_OK;
+
+	if (a->list || a->load)
+		return run_store_only(a);
+	a->in.max_line = a->io.max_line;
+	a->in.policy = &a->io.policy;
+	if (oed_input_open_output(&a->io, &err) == -1)
+		return oed_fail(&err);
+	oed_writer_init(&ctx.w, stdout);
+	if (a->save) {
+		store = oed_store_open(a->io.store, &err);
+		if (store == NULL)
+			return oed_fail(&err);
+		ctx.save = oed_dataset_save_begin(store, a->save, a->argc, a->argv, &err);
+		if (ctx.save == NULL) {
+			oed_store_close(store);
+			return oed_fail(&err);
+		}
+	}
+	rc = oed_ingest(&a->in, nfiles, files, sink, &ctx, &stats, &err);
+	if (rc == 0 && oed_policy_close(&a->io.policy, &err) == -1)
+		rc = -1;
+	/* flush before the summary so it never claims records that were not written */
+	if (rc == 0 && fflush(stdout) != 0) {
+		rc = oed_err_set(&err, OED_EX_FAIL, "write error: %s", strerror(errno));
+		err.reported = true;	/* oed_close_stdout says it */
+	}
+	if (rc == -1) {
+		oed_dataset_save_abort(ctx.save);
+		status = oed_fail(&err);
+	} else if (ctx.save) {
+		long long version;
+		bool unchanged;
+		char digest[33];
+
+		if (oed_dataset_save_end(ctx.save, &version, &unchanged, digest, &err) == -1)
+			status = oed_fail(&err);
+		else if (unchanged)
+			oed_note("'%s' unchanged: same content as version %lld", a->save, version);
+		else
+			oed_note("saved '%s' version %lld (%llu records)", a->save, version,
+				 (unsigned long long)stats.written);
+	}
+	if (status == OED_EX_OK) {
+		const struct oed_policy *p = &a->io.policy;
+
+		if (stats.inputs_without_outputs)
+			oed_warn("%llu input%s had no outputs",
+				 (unsigned long long)stats.inputs_without_outputs,
+				 stats.inputs_without_outputs == 1 ? "" : "s");
+		if (p->bad && p->mode == OED_ON_ERROR_REJECT)
+			oed_note("%llu read, %llu written, %lu bad (written to '%s')",
+				 (unsigned long long)stats.read, (unsigned long long)stats.written,
+				 p->bad, p->reject_path);
+		else
+			oed_note("%llu read, %llu written, %lu bad",
+				 (unsigned long long)stats.read, (unsigned long long)stats.written, p->bad);
+	}
+	oed_writer_release(&ctx.w);
+	oed_store_close(store);
+	return status;
 }
 
 int
 main(int argc, char *argv[])
 {
-	int first;
+	struct ingest_args a = { .argc = argc, .argv = argv };
+	int first, status;
 
 	oed_diag_init(argv[0]);
-	first = oed_opt_parse(&tool, argc, argv, handle, NULL);
+	oed_input_opts_init(&a.io);
+	oed_ingest_opts_init(&a.in);
+	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
-		return oed_close_stdout(first == 0 ? OED_EX_OK : OED_EX_USAGE);
-	oed_error("this command is not available yet in oed %s", PACKAGE_VERSION);
-	return OED_EX_FAIL;
+		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+	else
+		status = run(&a, argc - first, argv + first);
+	oed_ingest_opts_release(&a.in);
+	oed_input_opts_release(&a.io);
+	return oed_close_stdout(status);
 }

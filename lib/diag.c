@@ -155,7 +155,11 @@ oed_usage_error(const char *fmt, ...)
 int
 oed_fail(struct oed_err *err)
 {
+	bool fresh = !err->reported;
+
 	oed_report(err);
+	if (fresh && err->status == OED_EX_USAGE)
+		fprintf(stderr, "Try '%s --help'.\n", progname);
 	return err->status ? err->status : OED_EX_FAIL;
 }
 

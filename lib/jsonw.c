@@ -134,11 +134,28 @@ oed_w_begin(struct oed_writer *w)
 	open_(w, '{');
 }
 
-int
-oed_w_end(struct oed_writer *w)
+void
+oed_w_close(struct oed_writer *w, const char **line, size_t *len)
 {
 	w->depth--;
 	put(w, "}\n", 2);
+	*line = w->failed ? "" : w->buf;
+	*len = w->failed ? 0 : w->len;
+}
+
+int
+oed_w_end(struct oed_writer *w)
+{
+	const char *line;
+	size_t len;
+
+	oed_w_close(w, &line, &len);
+	return oed_w_emit(w);
+}
+
+int
+oed_w_emit(struct oed_writer *w)
+{
 	if (w->failed)
 		return -1;
 	if (fwrite(w->buf, 1, w->len, w->fp) != w->len) {

@@ -36,6 +36,9 @@ void oed_writer_release(struct oed_writer *w);
 
 void oed_w_begin(struct oed_writer *w);		/* { */
 int oed_w_end(struct oed_writer *w);		/* }\n and write; 0 or -1 */
+/* Close the record without writing; line and len (newline included) stay valid until oed_w_begin. */
+void oed_w_close(struct oed_writer *w, const char **line, size_t *len);
+int oed_w_emit(struct oed_writer *w);		/* write the closed record; 0 or -1 */
 void oed_w_obj_begin(struct oed_writer *w, const char *key);
 void oed_w_obj_end(struct oed_writer *w);
 void oed_w_arr_begin(struct oed_writer *w, const char *key);

@@ -9,4 +9,5 @@ lib_libcore_la_SOURCES = \
 	lib/field.c lib/field.h \
 	lib/jsonl.c lib/jsonl.h \
 	lib/jsonw.c lib/jsonw.h \
-	lib/progress.c lib/progress.h
+	lib/progress.c lib/progress.h \
+	lib/utf8.c lib/utf8.h

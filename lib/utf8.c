@@ -1,0 +1,63 @@
+#include "config.h"
+#include "utf8.h"
+
+#include <stdint.h>
+#include <string.h>
+
+size_t
+oed_utf8_valid_prefix(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+
+		/* ASCII runs eight bytes at a time */
+		if (c < 0x80) {
+			while (i + 8 <= n) {
+				uint64_t w;
+
+				memcpy(&w, s + i, 8);
+				if (w & 0x8080808080808080ULL)
+					break;
+				i += 8;
+			}
+			while (i < n && s[i] < 0x80)
+				i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
+				return i;
+			i += 2;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+
+			if (i + 2 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80)
+				return i;
+			i += 3;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+
+			if (i + 3 >= n || s[i + 1] < lo || s[i + 1] > hi ||
+			    (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+				return i;
+			i += 4;
+		} else {
+			return i;
+		}
+	}
+	return n;
+}
+
+size_t
+oed_utf8_count(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += (s[i] & 0xC0) != 0x80;
+	return count;
+}
