@@ -1,36 +1,360 @@
-/* oed-entropy: information quantities of outputs overall and per input, from JSON Lines. */
+/* oed-entropy: how spread the inputs are and how consistent the model is per input. */
 #include "config.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "diag.h"
+#include "entropy.h"
 #include "exit.h"
+#include "jsonl.h"
+#include "jsonw.h"
 #include "opt.h"
+#include "progress.h"
+#include "store.h"
+
+enum {
+	OPT_X = 1, OPT_Y, OPT_PER_GROUP, OPT_TOP, OPT_ESTIMATOR, OPT_BASE, OPT_MISSING, OPT_RECORD,
+};
 
 static const struct oed_option options[] = {
+	{ "x", 'x', OED_ARG_REQUIRED, "FIELD", "the input field (default input_id; 'none': H(Y) alone)", OPT_X },
+	{ "y", 'y', OED_ARG_REQUIRED, "FIELD", "the output field (default output)", OPT_Y },
+	{ "per-group", 'g', OED_ARG_NONE, NULL, "one entropy.group record per input", OPT_PER_GROUP },
+	{ "top", 't', OED_ARG_REQUIRED, "N", "the N least consistent inputs as entropy.group records", OPT_TOP },
+	{ "estimator", 'e', OED_ARG_REQUIRED, "NAME", "plugin (default) or miller-madow", OPT_ESTIMATOR },
+	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "2 (bits, default), e (nats) or 10", OPT_BASE },
+	{ "missing", 0, OED_ARG_REQUIRED, "POLICY", "a record without x or y: error (default) or class", OPT_MISSING },
+	{ "record", 'r', OED_ARG_NONE, NULL, "store the run and its results in the run store", OPT_RECORD },
+	OED_INPUT_OPTIONS,
+	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
 static const struct oed_tool tool = {
-	"oed-entropy", "[OPTIONS]",
-	"Information quantities of outputs overall and per input, from JSON Lines. Not available yet in this release.",
-	options, NULL
+	"oed-entropy", "[OPTIONS] [FILE...]",
+	"Input entropy H(X), output entropy H(Y), response entropy H(Y|X) and per-input\n"
+	"consistency of normalised records, with length statistics of the outputs.",
+	options,
+	"Examples:\n"
+	"  oed-entropy maths.jsonl\n"
+	"  oed-ingest --inputs in.json --dataset maths out.json | oed-entropy --top 5\n"
+};
+
+struct entropy_args {
+	struct oed_input_opts io;
+	const char *x, *y;
+	bool per_group, record, missing_class;
+	unsigned long top;
+	enum oed_estimator est;
+	const char *base_name;
+	double base;		/* log of the base */
+	int argc;
+	char **argv;
 };
 
 static int
 handle(int id, const char *arg, void *ctx, struct oed_err *err)
 {
-	(void)id; (void)arg; (void)ctx; (void)err;
-	return 0;
+	struct entropy_args *a = ctx;
+
+	switch (id) {
+	case OPT_X:
+		a->x = strcmp(arg, "none") == 0 ? NULL : arg;
+		return 0;
+	case OPT_Y:
+		a->y = arg;
+		return 0;
+	case OPT_PER_GROUP:
+		a->per_group = true;
+		return 0;
+	case OPT_TOP:
+		return oed_parse_ulong("top", arg, 1, 100000000, &a->top, err);
+	case OPT_ESTIMATOR:
+		return oed_estimator_parse(arg, &a->est, err);
+	case OPT_BASE:
+		if (strcmp(arg, "2") == 0)
+			a->base = log(2);
+		else if (strcmp(arg, "e") == 0)
+			a->base = 1;
+		else if (strcmp(arg, "10") == 0)
+			a->base = log(10);
+		else
+			return oed_err_set(err, OED_EX_USAGE, "--base: '%s' is not 2, e or 10", arg);
+		a->base_name = arg;
+		return 0;
+	case OPT_MISSING:
+		if (strcmp(arg, "class") == 0)
+			a->missing_class = true;
+		else if (strcmp(arg, "error") == 0)
+			a->missing_class = false;
+		else
+			return oed_err_set(err, OED_EX_USAGE, "--missing: '%s' is not error or class", arg);
+		return 0;
+	case OPT_RECORD:
+		a->record = true;
+		return 0;
+	}
+	return oed_input_opt(&a->io, id, arg, err);
+}
+
+/*
+ * The class text of a value: strings as they are, numbers in their
+ * shortest form, booleans as words; missing and null become one class of
+ * their own under --missing=class.  0, 1 (bad record, skipped) or -1.
+ */
+static int
+class_of(struct oed_reader *r, const struct oed_value *v, const char *field, bool missing_class,
+	 char tmp[32], const char **s, size_t *len, struct oed_err *err)
+{
+	switch (v->type) {
+	case OED_V_STRING:
+		*s = v->str;
+		*len = v->len;
+		return 0;
+	case OED_V_NUMBER:
+		*len = (size_t)oed_fmt_double(tmp, v->num);
+		*s = tmp;
+		return 0;
+	case OED_V_TRUE:
+	case OED_V_FALSE:
+		*s = v->type == OED_V_TRUE ? "true" : "false";
+		*len = strlen(*s);
+		return 0;
+	case OED_V_MISSING:
+	case OED_V_NULL:
+		if (missing_class) {
+			/* a byte no JSON string holds keeps the class apart from any text */
+			*s = "\x01missing";
+			*len = 8;
+			return 0;
+		}
+		return oed_reader_bad(r, err, "%s field '%s'", v->type == OED_V_NULL ? "null" : "missing",
+				      field) == -1 ? -1 : 1;
+	default:
+		return oed_reader_bad(r, err, "field '%s' is %s, not a string, number or boolean", field,
+				      v->type == OED_V_ARRAY ? "an array" : "an object") == -1 ? -1 : 1;
+	}
+}
+
+static int
+group_cmp(const void *p, const void *q)
+{
+	const struct oed_group *a = p, *b = q;
+
+	/* least consistent first; then larger groups; then key for a total order */
+	if (a->h != b->h)
+		return a->h > b->h ? -1 : 1;
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return a->x < b->x ? -1 : a->x > b->x;
+}
+
+static void
+write_groups(struct entropy_args *a, struct oed_writer *w, struct oed_entropy_acc *acc,
+	     struct oed_group *groups, size_t n)
+{
+	size_t limit = n;
+
+	if (a->top) {
+		qsort(groups, n, sizeof(*groups), group_cmp);
+		if (a->top < limit)
+			limit = a->top;
+	} else {
+		/* per input, in the order of their ids */
+		for (size_t i = 1; i < n; i++) {
+			struct oed_group g = groups[i];
+			const char *name = oed_entropy_acc_name(acc, g.x);
+			size_t j = i;
+
+			while (j > 0 && strcmp(oed_entropy_acc_name(acc, groups[j - 1].x), name) > 0) {
+				groups[j] = groups[j - 1];
+				j--;
+			}
+			groups[j] = g;
+		}
+	}
+	for (size_t i = 0; i < limit; i++) {
+		oed_w_begin(w);
+		oed_w_str(w, "kind", "entropy.group");
+		oed_w_str(w, "x", oed_entropy_acc_name(acc, groups[i].x));
+		oed_w_num(w, "n", groups[i].n);
+		oed_w_uint(w, "distinct", groups[i].distinct);
+		oed_w_num(w, "h", groups[i].h / a->base);
+		oed_w_end(w);
+	}
+}
+
+static int
+record_run(struct entropy_args *a, const struct oed_entropy_summary *s, const char *digest,
+	   struct oed_err *err)
+{
+	struct oed_store *st = oed_store_open(a->io.store, err);
+	char params[512];
+	int64_t run;
+	int rc = -1;
+
+	if (st == NULL)
+		return -1;
+	snprintf(params, sizeof(params), "{\"x\":\"%s\",\"y\":\"%s\",\"estimator\":\"%s\",\"base\":\"%s\"}",
+		 a->x ? a->x : "none", a->y, oed_estimator_name(a->est), a->base_name);
+	if (oed_store_begin(st, err) == 0 &&
+	    oed_run_begin(st, "oed-entropy", a->argc, a->argv, params, &run, err) == 0 &&
+	    oed_metric_add(st, run, "n", NULL, s->n, NAN, NAN, err) == 0 &&
+	    (a->x == NULL || oed_metric_add(st, run, "h_x", NULL, s->h_x / a->base, NAN, NAN, err) == 0) &&
+	    oed_metric_add(st, run, "h_y", NULL, s->h_y / a->base, NAN, NAN, err) == 0 &&
+	    (a->x == NULL ||
+	     oed_metric_add(st, run, "h_y_given_x", NULL, s->h_y_given_x / a->base, NAN, NAN, err) == 0) &&
+	    oed_run_finish(st, run, "ok", digest, err) == 0 && oed_store_commit(st, err) == 0)
+		rc = 0;
+	else
+		oed_store_rollback(st);
+	oed_store_close(st);
+	return rc;
+}
+
+static int
+run(struct entropy_args *a, int nfiles, char **files)
+{
+	struct oed_entropy_acc acc;
+	struct oed_entropy_summary sum;
+	struct oed_lenstats len;
+	struct oed_progress prog;
+	struct oed_group *groups = NULL;
+	struct oed_cell *cells = NULL, *hist = NULL;
+	struct oed_writer w;
+	struct oed_reader *r;
+	struct oed_err err;
+	size_t ncells = 0, nhist = 0;
+	int ix = -1, iy, rc, status = OED_EX_OK;
+	char digest[17];
+
+	if (a->x == NULL && (a->per_group || a->top))
+		return oed_usage_error("--per-group and --top need an input field (-x)");
+	if (oed_input_open_output(&a->io, &err) == -1)
+		return oed_fail(&err);
+	r = oed_reader_new(nfiles, files, a->io.max_line, &a->io.policy, &err);
+	if (r == NULL)
+		return oed_fail(&err);
+	if ((a->x && (ix = oed_reader_want(r, a->x, &err)) < 0) ||
+	    (iy = oed_reader_want(r, a->y, &err)) < 0) {
+		oed_reader_free(r);
+		err.status = OED_EX_USAGE;
+		return oed_fail(&err);
+	}
+	oed_reader_digest(r, a->record);
+	oed_entropy_acc_init(&acc, a->per_group || a->top);
+	oed_progress_init(&prog, a->io.quiet, "records", 0);
+	while ((rc = oed_reader_next(r, &err)) == 1) {
+		const char *xs = NULL, *ys;
+		size_t xl = 0, yl;
+		char xt[32], yt[32];
+		int c;
+
+		if (ix >= 0) {
+			c = class_of(r, oed_reader_value(r, ix), a->x, a->missing_class, xt, &xs, &xl, &err);
+			if (c == -1) {
+				rc = -1;
+				break;
+			}
+			if (c == 1)
+				continue;
+		}
+		c = class_of(r, oed_reader_value(r, iy), a->y, a->missing_class, yt, &ys, &yl, &err);
+		if (c == -1) {
+			rc = -1;
+			break;
+		}
+		if (c == 1)
+			continue;
+		/* a missing output has no length to count */
+		if (oed_entropy_acc_add(&acc, xs, xl, ys, yl, 1,
+					oed_reader_value(r, iy)->type > OED_V_NULL) == -1) {
+			oed_err_set(&err, OED_EX_FAIL, "out of memory");
+			rc = -1;
+			break;
+		}
+		oed_progress_tick(&prog, oed_reader_records(r));
+	}
+	oed_progress_done(&prog, oed_reader_records(r));
+	oed_reader_digest_hex(r, digest);
+	oed_reader_free(r);
+	if (rc == -1 || (rc = oed_policy_close(&a->io.policy, &err)) == -1) {
+		status = oed_fail(&err);
+		goto out;
+	}
+	cells = oed_cells_sorted(&acc.cells, &ncells);
+	hist = oed_cells_sorted(&acc.lengths, &nhist);
+	if (oed_entropy_summarize(a->est, cells, ncells, &sum, a->per_group || a->top ? &groups : NULL,
+				  &err) == -1) {
+		status = oed_fail(&err);
+		goto out;
+	}
+	oed_lenstats_compute(hist, nhist, &len);
+
+	oed_writer_init(&w, stdout);
+	oed_w_begin(&w);
+	oed_w_str(&w, "kind", "entropy");
+	oed_w_num(&w, "n", sum.n);
+	if (a->x)
+		oed_w_str(&w, "x", a->x);
+	oed_w_str(&w, "y", a->y);
+	oed_w_str(&w, "estimator", oed_estimator_name(a->est));
+	oed_w_str(&w, "base", a->base_name);
+	if (a->x) {
+		oed_w_uint(&w, "inputs", sum.nx);
+		oed_w_num(&w, "h_x", sum.h_x / a->base);
+	}
+	oed_w_uint(&w, "distinct_outputs", sum.ny);
+	oed_w_num(&w, "h_y", sum.h_y / a->base);
+	if (a->x)
+		oed_w_num(&w, "h_y_given_x", sum.h_y_given_x / a->base);
+	if (len.n > 0) {
+		oed_w_obj_begin(&w, "length_chars");
+		oed_w_num(&w, "mean", len.mean);
+		oed_w_num(&w, "sd", len.sd);
+		oed_w_num(&w, "min", len.min);
+		oed_w_num(&w, "p50", len.p50);
+		oed_w_num(&w, "p90", len.p90);
+		oed_w_num(&w, "p99", len.p99);
+		oed_w_num(&w, "max", len.max);
+		oed_w_obj_end(&w);
+	}
+	oed_w_end(&w);
+	if (groups)
+		write_groups(a, &w, &acc, groups, sum.nx);
+	oed_writer_release(&w);
+	if (a->record && record_run(a, &sum, digest, &err) == -1)
+		status = oed_fail(&err);
+	if (a->io.policy.bad)
+		oed_policy_summary(&a->io.policy);
+out:
+	free(groups);
+	free(cells);
+	free(hist);
+	oed_entropy_acc_release(&acc);
+	return status;
 }
 
 int
 main(int argc, char *argv[])
 {
-	int first;
+	struct entropy_args a = {
+		.x = "input_id", .y = "output", .est = OED_EST_PLUGIN,
+		.base_name = "2", .argc = argc, .argv = argv,
+	};
+	int first, status;
 
 	oed_diag_init(argv[0]);
-	first = oed_opt_parse(&tool, argc, argv, handle, NULL);
+	a.base = log(2);
+	oed_input_opts_init(&a.io);
+	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
-		return oed_close_stdout(first == 0 ? OED_EX_OK : OED_EX_USAGE);
-	oed_error("this command is not available yet in oed %s", PACKAGE_VERSION);
-	return OED_EX_FAIL;
+		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+	else
+		status = run(&a, argc - first, argv + first);
+	oed_input_opts_release(&a.io);
+	return oed_close_stdout(status);
 }

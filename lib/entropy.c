@@ -1,0 +1,279 @@
+#include "config.h"
+#include "entropy.h"
+#include "exit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const estimator_names[] = { "plugin", "miller-madow" };
+
+int
+oed_estimator_parse(const char *name, enum oed_estimator *out, struct oed_err *err)
+{
+	for (size_t i = 0; i < sizeof(estimator_names) / sizeof(estimator_names[0]); i++)
+		if (strcmp(name, estimator_names[i]) == 0) {
+			*out = (enum oed_estimator)i;
+			return 0;
+		}
+	return oed_err_set(err, OED_EX_USAGE, "--estimator: '%s' is not plugin or miller-madow", name);
+}
+
+const char *
+oed_estimator_name(enum oed_estimator e)
+{
+	return estimator_names[e];
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double
+oed_entropy_nats(enum oed_estimator e, double *counts, size_t n)
+{
+	double total = 0, sum = 0;
+	size_t m = 0;
+
+	qsort(counts, n, sizeof(*counts), dbl_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (counts[i] > 0) {
+			total += counts[i];
+			sum += counts[i] * log(counts[i]);
+			m++;
+		}
+	if (total <= 0 || m <= 1)
+		return 0;
+	double h = log(total) - sum / total;
+	if (h < 0)
+		h = 0;	/* rounding when one class holds nearly all */
+	if (e == OED_EST_MILLER_MADOW)
+		h += (double)(m - 1) / (2 * total);
+	return h;
+}
+
+static int
+y_cmp(const void *a, const void *b)
+{
+	const struct oed_cell *p = a, *q = b;
+
+	return p->y < q->y ? -1 : p->y > q->y;
+}
+
+int
+oed_entropy_summarize(enum oed_estimator e, const struct oed_cell *cells, size_t ncells,
+		      struct oed_entropy_summary *out, struct oed_group **groups_out,
+		      struct oed_err *err)
+{
+	double *buf = malloc((ncells ? ncells : 1) * sizeof(*buf));
+	double *xs = malloc((ncells ? ncells : 1) * sizeof(*xs));
+	struct oed_cell *byy = malloc((ncells ? ncells : 1) * sizeof(*byy));
+	struct oed_group *groups = NULL;
+	double hyx = 0;
+	size_t nx = 0, ny = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (groups_out)
+		*groups_out = NULL;
+	if (buf == NULL || xs == NULL || byy == NULL)
+		goto oom;
+	if (groups_out && (groups = malloc((ncells ? ncells : 1) * sizeof(*groups))) == NULL)
+		goto oom;
+
+	/* per x: the group's counts, its entropy; H(Y|X) = sum p(x) H(Y|X=x) */
+	for (size_t i = 0; i < ncells;) {
+		size_t j = i, k = 0;
+		double nxs = 0, h;
+
+		for (; j < ncells && cells[j].x == cells[i].x; j++) {
+			buf[k++] = cells[j].n;
+			nxs += cells[j].n;
+			out->n += cells[j].n;
+		}
+		h = oed_entropy_nats(e, buf, k);
+		xs[nx] = nxs;
+		hyx += nxs * h;
+		if (groups)
+			groups[nx] = (struct oed_group){ cells[i].x, nxs, k, h };
+		nx++;
+		i = j;
+	}
+	/* the sums above ran in key order; divide once */
+	out->h_y_given_x = out->n > 0 ? hyx / out->n : 0;
+	out->nx = nx;
+	out->h_x = oed_entropy_nats(e, xs, nx);
+
+	memcpy(byy, cells, ncells * sizeof(*byy));
+	qsort(byy, ncells, sizeof(*byy), y_cmp);
+	for (size_t i = 0; i < ncells;) {
+		double s = 0;
+		size_t j = i;
+
+		for (; j < ncells && byy[j].y == byy[i].y; j++)
+			s += byy[j].n;
+		buf[ny++] = s;
+		i = j;
+	}
+	out->ny = ny;
+	out->h_y = oed_entropy_nats(e, buf, ny);
+	for (size_t i = 0; i < ncells; i++)
+		buf[i] = cells[i].n;
+	out->h_xy = oed_entropy_nats(e, buf, ncells);
+	if (groups_out)
+		*groups_out = groups;
+	groups = NULL;
+	rc = 0;
+	goto out;
+oom:
+	oed_err_set(err, OED_EX_FAIL, "out of memory");
+out:
+	free(groups);
+	free(buf);
+	free(xs);
+	free(byy);
+	return rc;
+}
+
+/* The value at 0-based order statistic k of a sorted histogram. */
+static double
+order_stat(const struct oed_cell *hist, size_t n, double k)
+{
+	double seen = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		seen += hist[i].n;
+		if (k < seen)
+			return (double)hist[i].x;
+	}
+	return n ? (double)hist[n - 1].x : 0;
+}
+
+double
+oed_hist_quantile(const struct oed_cell *hist, size_t n, double total, double q)
+{
+	double h = (total - 1) * q, lo = floor(h);
+	double a = order_stat(hist, n, lo), b = order_stat(hist, n, lo + 1 < total ? lo + 1 : lo);
+
+	return a + (h - lo) * (b - a);
+}
+
+void
+oed_lenstats_compute(const struct oed_cell *hist, size_t n, struct oed_lenstats *out)
+{
+	double total = 0, sum = 0, var = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		total += hist[i].n;
+		sum += hist[i].n * (double)hist[i].x;
+	}
+	if (total <= 0)
+		return;
+	out->n = total;
+	out->mean = sum / total;
+	for (size_t i = 0; i < n; i++) {
+		double d = (double)hist[i].x - out->mean;
+
+		var += hist[i].n * d * d;
+	}
+	out->sd = sqrt(var / total);
+	out->min = (double)hist[0].x;
+	out->max = (double)hist[n - 1].x;
+	out->p50 = oed_hist_quantile(hist, n, total, 0.50);
+	out->p90 = oed_hist_quantile(hist, n, total, 0.90);
+	out->p99 = oed_hist_quantile(hist, n, total, 0.99);
+}
+
+#include "utf8.h"
+
+void
+oed_entropy_acc_init(struct oed_entropy_acc *a, bool keep_names)
+{
+	memset(a, 0, sizeof(*a));
+	oed_cells_init(&a->cells);
+	oed_cells_init(&a->lengths);
+	a->keep_names = keep_names;
+}
+
+void
+oed_entropy_acc_release(struct oed_entropy_acc *a)
+{
+	oed_cells_release(&a->cells);
+	oed_cells_release(&a->lengths);
+	for (size_t i = 0; i < a->name_cap; i++)
+		free(a->names[i]);
+	free(a->names);
+	free(a->name_keys);
+	memset(a, 0, sizeof(*a));
+}
+
+static int
+keep_name(struct oed_entropy_acc *a, uint64_t key, const char *s, size_t len)
+{
+	size_t i;
+
+	if ((a->name_used + 1) * 2 > a->name_cap) {
+		size_t cap = a->name_cap ? a->name_cap * 2 : 1024;
+		uint64_t *keys = calloc(cap, sizeof(*keys));
+		char **names = calloc(cap, sizeof(*names));
+
+		if (keys == NULL || names == NULL) {
+			free(keys);
+			free(names);
+			return -1;
+		}
+		for (size_t j = 0; j < a->name_cap; j++) {
+			if (a->names[j] == NULL)
+				continue;
+			for (i = a->name_keys[j] & (cap - 1); names[i]; i = (i + 1) & (cap - 1))
+				;
+			keys[i] = a->name_keys[j];
+			names[i] = a->names[j];
+		}
+		free(a->name_keys);
+		free(a->names);
+		a->name_keys = keys;
+		a->names = names;
+		a->name_cap = cap;
+	}
+	for (i = key & (a->name_cap - 1); a->names[i]; i = (i + 1) & (a->name_cap - 1))
+		if (a->name_keys[i] == key)
+			return 0;
+	a->names[i] = strndup(s, len);
+	if (a->names[i] == NULL)
+		return -1;
+	a->name_keys[i] = key;
+	a->name_used++;
+	return 0;
+}
+
+int
+oed_entropy_acc_add(struct oed_entropy_acc *a, const char *x, size_t xlen,
+		    const char *y, size_t ylen, double w, bool with_length)
+{
+	uint64_t kx = x ? oed_fingerprint(x, xlen) : 0, ky = oed_fingerprint(y, ylen);
+
+	if (oed_cells_add(&a->cells, kx, ky, w) == -1)
+		return -1;
+	if (with_length && oed_cells_add(&a->lengths, oed_utf8_count(y, ylen), 0, w) == -1)
+		return -1;
+	if (a->keep_names && x && keep_name(a, kx, x, xlen) == -1)
+		return -1;
+	return 0;
+}
+
+const char *
+oed_entropy_acc_name(const struct oed_entropy_acc *a, uint64_t key)
+{
+	if (a->name_cap == 0)
+		return NULL;
+	for (size_t i = key & (a->name_cap - 1); a->names[i]; i = (i + 1) & (a->name_cap - 1))
+		if (a->name_keys[i] == key)
+			return a->names[i];
+	return NULL;
+}
