@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,8 @@
 #include "store.h"
 
 enum {
-	OPT_FORMAT = 1, OPT_INPUTS, OPT_DATASET, OPT_MAP, OPT_DELIMITER, OPT_SAVE, OPT_LIST,
-	OPT_LOAD,
+	OPT_FORMAT = 1, OPT_INPUTS, OPT_DATASET, OPT_MAP, OPT_META_REST, OPT_DELIMITER,
+	OPT_SAVE, OPT_LIST, OPT_LOAD,
 };
 
 static const struct oed_option options[] = {
@@ -27,7 +28,10 @@ static const struct oed_option options[] = {
 	{ "dataset", 'd', OED_ARG_REQUIRED, "NAME", "dataset name of records that carry none", OPT_DATASET },
 	{ "map", 'm', OED_ARG_REQUIRED, "FIELD=PATH",
 	  "take record FIELD from PATH (JSON Lines) or column (CSV)", OPT_MAP },
-	{ "delimiter", 0, OED_ARG_REQUIRED, "CHAR", "CSV field separator (default ',')", OPT_DELIMITER },
+	{ "meta-rest", 0, OED_ARG_NONE, NULL,
+	  "put the source fields or columns that feed no field into meta", OPT_META_REST },
+	{ "delimiter", 0, OED_ARG_REQUIRED, "CHAR", "CSV field separator (default ',', 'tab' for TSV)",
+	  OPT_DELIMITER },
 	{ "save", 's', OED_ARG_REQUIRED, "NAME", "also save the records as a new version of NAME in the store", OPT_SAVE },
 	{ "list", 'l', OED_ARG_NONE, NULL, "list the dataset versions in the store and exit", OPT_LIST },
 	{ "load", 0, OED_ARG_REQUIRED, "NAME[@VERSION]", "print a saved version (latest by default) and exit", OPT_LOAD },
@@ -75,7 +79,12 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_MAP:
 		return oed_ingest_add_map(&a->in, arg, err);
+	case OPT_META_REST:
+		a->in.meta_rest = true;
+		return 0;
 	case OPT_DELIMITER:
+		if (strcmp(arg, "tab") == 0)
+			arg = "\t";
 		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' || *arg == '\r')
 			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", arg);
 		a->in.delimiter = *arg;
@@ -95,6 +104,38 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	return oed_input_opt(&a->io, id, arg, err);
 }
 
+/*
+ * SIGINT and SIGTERM end the run after the record in hand: the save is
+ * rolled back and the status says which signal it was.  No SA_RESTART, so
+ * a read blocked on a terminal or a pipe returns at once.
+ */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int
+interrupted_status(void)
+{
+	oed_error("interrupted");
+	return interrupted == SIGINT ? OED_EX_SIGINT : OED_EX_SIGTERM;
+}
+
 struct sink_ctx {
 	struct oed_writer w;
 	struct oed_dataset_save *save;
@@ -107,6 +148,8 @@ sink(const struct oed_record *rec, void *ctx, struct oed_err *err)
 	const char *line;
 	size_t len;
 
+	if (interrupted)
+		return oed_err_set(err, OED_EX_SIGINT, "interrupted");
 	oed_record_write(&s->w, rec);
 	oed_w_close(&s->w, &line, &len);
 	if (s->save && oed_dataset_save_add(s->save, line, len - 1, err) == -1)
@@ -121,20 +164,43 @@ sink(const struct oed_record *rec, void *ctx, struct oed_err *err)
 }
 
 static int
-run_store_only(struct ingest_args *a)
+run_store_only(struct ingest_args *a, int nfiles)
 {
 	struct oed_err err;
-	struct oed_store *s = oed_store_open(a->io.store, &err);
+	struct oed_store *s;
 	struct oed_writer w;
 	int rc;
 
-	if (s == NULL)
+	if (a->list && a->load)
+		return oed_usage_error("--list and --load do not go together");
+	if (nfiles > 0 || a->save)
+		return oed_usage_error("%s reads the store only: no FILE or --save",
+				       a->list ? "--list" : "--load");
+	if (oed_input_open_output(&a->io, &err) == -1 || (s = oed_store_open(a->io.store, &err)) == NULL)
 		return oed_fail(&err);
 	oed_writer_init(&w, stdout);
 	rc = a->list ? oed_dataset_list(s, &w, &err) : oed_dataset_load(s, a->load, stdout, &err);
 	oed_writer_release(&w);
 	oed_store_close(s);
 	return rc == -1 ? oed_fail(&err) : OED_EX_OK;
+}
+
+/* "oed-ingest: 6 lines read, 5 records written, 1 bad (written to 'rej')" */
+static void
+summary(const struct oed_ingest_stats *st, const struct oed_policy *p)
+{
+	const char *unit = oed_ingest_unit(st->format);
+	char where[300] = "";
+
+	if (st->inputs_without_outputs)
+		oed_warn("%llu input%s had no outputs",
+			 (unsigned long long)st->inputs_without_outputs,
+			 st->inputs_without_outputs == 1 ? "" : "s");
+	if (p->bad && p->mode == OED_ON_ERROR_REJECT)
+		snprintf(where, sizeof(where), " (written to '%s')", p->reject_path);
+	oed_note("%llu %.*s read, %llu record%s written, %lu bad%s",
+		 (unsigned long long)st->read, (int)strlen(unit) - (st->read == 1), unit,
+		 (unsigned long long)st->written, st->written == 1 ? "" : "s", p->bad, where);
 }
 
 static int
@@ -147,7 +213,7 @@ run(struct ingest_args *a, int nfiles, char **files)
 	int rc, status = OED_EX_OK;
 
 	if (a->list || a->load)
-		return run_store_only(a);
+		return run_store_only(a, nfiles);
 	a->in.max_line = a->io.max_line;
 	a->in.policy = &a->io.policy;
 	if (oed_input_open_output(&a->io, &err) == -1)
@@ -163,6 +229,7 @@ run(struct ingest_args *a, int nfiles, char **files)
 			return oed_fail(&err);
 		}
 	}
+	catch_signals();
 	rc = oed_ingest(&a->in, nfiles, files, sink, &ctx, &stats, &err);
 	if (rc == 0 && oed_policy_close(&a->io.policy, &err) == -1)
 		rc = -1;
@@ -171,7 +238,10 @@ run(struct ingest_args *a, int nfiles, char **files)
 		rc = oed_err_set(&err, OED_EX_FAIL, "write error: %s", strerror(errno));
 		err.reported = true;	/* oed_close_stdout says it */
 	}
-	if (rc == -1) {
+	if (interrupted) {
+		oed_dataset_save_abort(ctx.save);
+		status = interrupted_status();
+	} else if (rc == -1) {
 		oed_dataset_save_abort(ctx.save);
 		status = oed_fail(&err);
 	} else if (ctx.save) {
@@ -187,21 +257,8 @@ run(struct ingest_args *a, int nfiles, char **files)
 			oed_note("saved '%s' version %lld (%llu records)", a->save, version,
 				 (unsigned long long)stats.written);
 	}
-	if (status == OED_EX_OK) {
-		const struct oed_policy *p = &a->io.policy;
-
-		if (stats.inputs_without_outputs)
-			oed_warn("%llu input%s had no outputs",
-				 (unsigned long long)stats.inputs_without_outputs,
-				 stats.inputs_without_outputs == 1 ? "" : "s");
-		if (p->bad && p->mode == OED_ON_ERROR_REJECT)
-			oed_note("%llu read, %llu written, %lu bad (written to '%s')",
-				 (unsigned long long)stats.read, (unsigned long long)stats.written,
-				 p->bad, p->reject_path);
-		else
-			oed_note("%llu read, %llu written, %lu bad",
-				 (unsigned long long)stats.read, (unsigned long long)stats.written, p->bad);
-	}
+	if (status == OED_EX_OK)
+		summary(&stats, &a->io.policy);
 	oed_writer_release(&ctx.w);
 	oed_store_close(store);
 	return status;

@@ -1,24 +1,28 @@
 #include "config.h"
+#include "csvin.h"
 #include "exit.h"
-#include "ingest.h"
 
 #include <csv.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * CSV through libcsv, fed one physical line at a time so that every row
- * knows the line it starts on and its raw bytes (for messages and for
- * --on-error=reject).  A quoted field may span lines; the row then ends on
- * a later line.
+ * The file is read in blocks; a "segment" is the rest of a block up to and
+ * including the next newline, so a physical line arrives in one segment or,
+ * when long, in several.  libcsv gets each segment whole and calls back
+ * per field and per row; the raw bytes since the last row ended are kept
+ * beside it so a row can be reported by its first line and copied out.
  */
 struct oed_csv {
 	FILE *fp;
 	char source[256];
 	struct csv_parser parser;
+	char delimiter;
 	size_t max_line;
+	struct oed_policy *policy;
 
 	char **header;
 	size_t ncols;
@@ -28,11 +32,17 @@ struct oed_csv {
 	size_t blen, bcap;
 	size_t *off, *len;
 	size_t nfields, fcap;
-	bool too_many;
 
-	char *raw;		/* bytes of the lines since the last row ended */
+	char *raw;		/* bytes since the last row ended */
 	size_t rlen, rcap;
-	long line, row_line;
+	long line;		/* physical lines begun */
+	long row_line;		/* line the row being read starts on, 0 before it starts */
+	bool at_bol;		/* the next byte begins a line */
+	bool skipping;		/* dropping the rest of a line after a fault */
+	uint64_t bad;
+
+	char in[65536];
+	size_t ipos, ilen;
 
 	oed_csv_row row_cb;
 	void *row_ctx;
@@ -93,6 +103,15 @@ on_field(void *field, size_t n, void *data)
 }
 
 static void
+row_reset(struct oed_csv *c)
+{
+	c->nfields = 0;
+	c->blen = 0;
+	c->rlen = 0;
+	c->row_line = 0;
+}
+
+static void
 on_row(int term, void *data)
 {
 	struct oed_csv *c = data;
@@ -101,7 +120,7 @@ on_row(int term, void *data)
 	if (c->stop)
 		return;
 	if (c->header == NULL) {
-		c->header = calloc(c->nfields ? c->nfields : 1, sizeof(*c->header));
+		c->header = calloc(c->nfields, sizeof(*c->header));
 		if (c->header == NULL) {
 			c->stop = oed_err_set(c->err, OED_EX_FAIL, "out of memory");
 			return;
@@ -117,14 +136,20 @@ on_row(int term, void *data)
 	} else if (c->row_cb(c, c->row_ctx, c->err) == -1) {
 		c->stop = -1;
 	}
-	c->nfields = 0;
-	c->blen = 0;
-	c->rlen = 0;
-	c->row_line = 0;
+	row_reset(c);
+}
+
+static void
+parser_init(struct oed_csv *c)
+{
+	/* strict: a stray quote is an error rather than a silently odd field */
+	csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI);
+	csv_set_delim(&c->parser, (unsigned char)c->delimiter);
 }
 
 struct oed_csv *
-oed_csv_open(const char *path, char delimiter, size_t max_line, struct oed_err *err)
+oed_csv_open(const char *path, char delimiter, size_t max_line, struct oed_policy *policy,
+	     struct oed_err *err)
 {
 	struct oed_csv *c = calloc(1, sizeof(*c));
 
@@ -144,10 +169,11 @@ oed_csv_open(const char *path, char delimiter, size_t max_line, struct oed_err *
 		}
 		snprintf(c->source, sizeof(c->source), "%s", path);
 	}
-	/* strict: a stray quote is an error rather than a silently odd field */
-	csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI);
-	csv_set_delim(&c->parser, (unsigned char)(delimiter ? delimiter : ','));
+	c->delimiter = delimiter ? delimiter : ',';
+	parser_init(c);
 	c->max_line = max_line;
+	c->policy = policy;
+	c->at_bol = true;
 	return c;
 }
 
@@ -169,65 +195,176 @@ oed_csv_close(struct oed_csv *c)
 	free(c);
 }
 
+/* The next segment: 1 with one, 0 at the end of the file, -1 on a read error. */
+static int
+next_segment(struct oed_csv *c, const char **seg, size_t *n, bool *eol, struct oed_err *err)
+{
+	const char *p, *nl;
+	size_t avail;
+
+	if (c->ipos == c->ilen) {
+		c->ipos = 0;
+		c->ilen = fread(c->in, 1, sizeof(c->in), c->fp);
+		if (c->ilen == 0) {
+			if (ferror(c->fp))
+				return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", c->source,
+						   strerror(errno));
+			return 0;
+		}
+	}
+	p = c->in + c->ipos;
+	avail = c->ilen - c->ipos;
+	nl = memchr(p, '\n', avail);
+	*n = nl ? (size_t)(nl - p) + 1 : avail;
+	*eol = nl != NULL;
+	*seg = p;
+	c->ipos += *n;
+	return 1;
+}
+
+/* libcsv's own words for a strict-mode error name the mode, not the fault. */
+static const char *
+parse_error(struct csv_parser *p)
+{
+	if (csv_error(p) == CSV_EPARSE)
+		return "a quote inside an unquoted field, or text after a closing quote";
+	return csv_strerror(csv_error(p));
+}
+
+/* Nothing but blanks and line ends since the last row: no row has begun. */
+static bool
+only_blank(const struct oed_csv *c)
+{
+	if (c->nfields)
+		return false;
+	for (size_t i = 0; i < c->rlen; i++) {
+		char ch = c->raw[i];
+
+		if (ch == c->delimiter || (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A row that cannot be split into fields.  The header must split, so there
+ * it stops the read; a data row goes through the policy with the bytes held
+ * so far (and, via skipping, the rest of its line), and the parser starts
+ * afresh on the next line.
+ */
+static int
+row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, struct oed_err *err,
+	  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int
+row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, struct oed_err *err,
+	  const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	oed_err_at(err, OED_EX_DATA, c->source, c->row_line ? c->row_line : c->line, 0, "%s", msg);
+	if (c->header == NULL || c->policy == NULL)
+		return -1;
+	c->bad++;
+	if (oed_policy_bad(c->policy, err, NULL, 0) == -1)
+		return -1;
+	if (oed_policy_more(c->policy, c->raw, c->rlen, err) == -1 ||
+	    (tlen && oed_policy_more(c->policy, tail, tlen, err) == -1)) {
+		oed_report(err);
+		return -1;
+	}
+	csv_free(&c->parser);
+	parser_init(c);
+	row_reset(c);
+	c->skipping = !eol;
+	return 0;
+}
+
+/* At the end of the file: a last line without a newline still gets one in a copy. */
+static int
+end_copy(struct oed_csv *c, struct oed_err *err)
+{
+	if (c->skipping && oed_policy_more(c->policy, "\n", 1, err) == -1) {
+		oed_report(err);
+		return -1;
+	}
+	c->skipping = false;
+	return 0;
+}
+
 int
 oed_csv_each(struct oed_csv *c, oed_csv_row row, void *ctx, struct oed_err *err)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
+	const char *seg = NULL;
+	size_t n = 0;
+	bool eol = false;
+	int rc;
 
 	c->row_cb = row;
 	c->row_ctx = ctx;
 	c->err = err;
-	while ((n = getline(&line, &cap, c->fp)) > 0) {
+	while ((rc = next_segment(c, &seg, &n, &eol, err)) == 1) {
 		size_t from = 0;
 
-		c->line++;
-		if (c->line == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
-			from = 3;
-		if (c->rlen + (size_t)n > c->max_line) {
-			rc = oed_err_at(err, OED_EX_DATA, c->source, c->row_line ? c->row_line : c->line, 0,
-					"row longer than %zu bytes (see --max-line)", c->max_line);
-			goto out;
+		if (c->at_bol) {
+			c->line++;
+			c->at_bol = false;
+			if (c->line == 1 && n >= 3 && memcmp(seg, "\xEF\xBB\xBF", 3) == 0)
+				from = 3;
+		}
+		if (eol)
+			c->at_bol = true;
+		if (c->skipping) {
+			if (oed_policy_more(c->policy, seg, n, err) == -1) {
+				oed_report(err);
+				return -1;
+			}
+			c->skipping = !eol;
+			continue;
 		}
 		if (c->row_line == 0)
 			c->row_line = c->line;
-		if (grow(&c->raw, &c->rcap, c->rlen + (size_t)n) == -1) {
-			rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
-			goto out;
+		if (c->rlen + n > c->max_line) {
+			if (row_fault(c, seg, n, eol, err, "row longer than %zu bytes (see --max-line)",
+				      c->max_line) == -1)
+				return -1;
+			continue;
 		}
-		memcpy(c->raw + c->rlen, line, (size_t)n);
-		c->rlen += (size_t)n;
-		if (csv_parse(&c->parser, line + from, (size_t)n - from, on_field, on_row, c) !=
-		    (size_t)n - from) {
-			rc = oed_err_at(err, OED_EX_DATA, c->source, c->row_line, 0,
-					"malformed CSV: %s", csv_strerror(csv_error(&c->parser)));
-			goto out;
+		if (grow(&c->raw, &c->rcap, c->rlen + n) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		memcpy(c->raw + c->rlen, seg, n);
+		c->rlen += n;
+		if (csv_parse(&c->parser, seg + from, n - from, on_field, on_row, c) != n - from) {
+			if (c->stop)
+				return -1;
+			if (row_fault(c, NULL, 0, eol, err, "malformed CSV: %s",
+				      parse_error(&c->parser)) == -1)
+				return -1;
+			continue;
 		}
-		if (c->stop) {
-			rc = -1;
-			goto out;
-		}
-		/* a line of nothing but its end keeps no place */
-		if (c->nfields == 0 && c->blen == 0 && (line[from] == '\n' || line[from] == '\r'))
-			c->rlen = 0, c->row_line = 0;
+		if (c->stop)
+			return -1;
+		if (eol && only_blank(c))
+			row_reset(c);
 	}
-	if (ferror(c->fp)) {
-		rc = oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", c->source, strerror(errno));
-		goto out;
-	}
+	if (rc == -1)
+		return -1;
+	if (end_copy(c, err) == -1)
+		return -1;
 	if (csv_fini(&c->parser, on_field, on_row, c) != 0) {
-		rc = oed_err_at(err, OED_EX_DATA, c->source, c->row_line ? c->row_line : c->line, 0,
-				"malformed CSV: %s", csv_error(&c->parser) == CSV_EPARSE ?
-				"a quoted field is not closed" : csv_strerror(csv_error(&c->parser)));
-		goto out;
+		if (c->stop)
+			return -1;
+		if (row_fault(c, NULL, 0, c->rlen > 0 && c->raw[c->rlen - 1] == '\n', err,
+			      "malformed CSV: %s", csv_error(&c->parser) == CSV_EPARSE ?
+			      "a quoted field is not closed" : parse_error(&c->parser)) == -1 ||
+		    end_copy(c, err) == -1)
+			return -1;
 	}
-	if (c->stop)
-		rc = -1;
-out:
-	free(line);
-	return rc;
+	return c->stop ? -1 : 0;
 }
 
 size_t
@@ -249,6 +386,16 @@ oed_csv_column(const struct oed_csv *c, const char *name)
 		if (strcmp(c->header[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+oed_csv_column_count(const struct oed_csv *c, const char *name)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < c->ncols; i++)
+		n += strcmp(c->header[i], name) == 0;
+	return n;
 }
 
 size_t
@@ -285,4 +432,10 @@ oed_csv_raw(const struct oed_csv *c, size_t *len)
 {
 	*len = c->rlen;
 	return c->raw;
+}
+
+uint64_t
+oed_csv_bad_rows(const struct oed_csv *c)
+{
+	return c->bad;
 }

@@ -12,6 +12,8 @@ struct oed_dataset_save {
 	int64_t run_id, dataset_id, version_id;
 	long long version, seq;
 	XXH3_state_t *digest;
+	int argc;		/* for the run row of an unchanged save */
+	char *const *argv;
 };
 
 static long long
@@ -64,6 +66,8 @@ oed_dataset_save_begin(struct oed_store *s, const char *name, int argc, char *co
 	}
 	XXH3_128bits_reset(d->digest);
 	d->s = s;
+	d->argc = argc;
+	d->argv = argv;
 	if (oed_store_begin(s, err) == -1)
 		goto fail_nt;
 	if (oed_run_begin(s, "oed-ingest", argc, argv, NULL, &d->run_id, err) == -1)
@@ -179,9 +183,21 @@ oed_dataset_save_end(struct oed_dataset_save *d, long long *version, bool *uncha
 		goto fail;
 	}
 	if (*unchanged) {
-		/* same content as a version already kept: keep nothing new */
+		/* same content as a version already kept: keep nothing new but the run */
+		int64_t run_id;
+		int argc = d->argc;
+		char *const *argv = d->argv;
+
 		oed_store_rollback(s);
 		save_free(d);
+		if (oed_store_begin(s, err) == -1)
+			return -1;
+		if (oed_run_begin(s, "oed-ingest", argc, argv, NULL, &run_id, err) == -1 ||
+		    oed_run_finish(s, run_id, "ok", digest, err) == -1 ||
+		    oed_store_commit(s, err) == -1) {
+			oed_store_rollback(s);
+			return -1;
+		}
 		return 0;
 	}
 	st = oed_store_prepare(s, "UPDATE dataset_versions SET digest = ?, records = ? WHERE id = ?", err);

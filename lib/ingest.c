@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ingest.h"
+#include "csvin.h"
 #include "exit.h"
 #include "jsonl.h"
 #include "utf8.h"
@@ -72,6 +73,12 @@ const char *
 oed_ingest_format_name(enum oed_ingest_format f)
 {
 	return format_names[f];
+}
+
+const char *
+oed_ingest_unit(enum oed_ingest_format f)
+{
+	return f == OED_FMT_CSV ? "rows" : f == OED_FMT_MAP ? "outputs" : "lines";
 }
 
 int
@@ -198,17 +205,71 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 void
 oed_epoch_to_rfc3339(double secs, char out[40])
 {
-	time_t t = (time_t)floor(secs);
-	double frac = secs - floor(secs);
+	/* round to the millisecond first, so .9996 s carries into the second */
+	long long ms = (long long)floor(secs * 1000 + 0.5);
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int frac = (int)(ms - (long long)t * 1000);
 	struct tm tm;
 	size_t n;
 
 	gmtime_r(&t, &tm);
 	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (frac > 0)
-		snprintf(out + n, 40 - n, ".%03dZ", (int)(frac * 1000 + 0.5) % 1000);
+		snprintf(out + n, 40 - n, ".%03dZ", frac);
 	else
 		snprintf(out + n, 40 - n, "Z");
+}
+
+/* n digits at s as a number, -1 when they are not all digits. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+bool
+oed_rfc3339_valid(const char *s, size_t n)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, se;
+	size_t i = 19;
+
+	if (n < 20)
+		return false;
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	h = digits(s + 11, 2);
+	mi = digits(s + 14, 2);
+	se = digits(s + 17, 2);
+	if (y < 0 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    s[13] != ':' || s[16] != ':' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
+	    h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+		return false;
+	if (s[i] == '.') {
+		size_t start = ++i;
+
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == start)
+			return false;
+	}
+	if (i + 1 == n && (s[i] == 'Z' || s[i] == 'z'))
+		return true;
+	if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+		h = digits(s + i + 1, 2);
+		mi = digits(s + i + 4, 2);
+		return h >= 0 && h <= 23 && mi >= 0 && mi <= 59;
+	}
+	return false;
 }
 
 void
@@ -324,6 +385,57 @@ map_source(const struct oed_ingest_opts *o, int field)
 	return NULL;
 }
 
+/* The name a field is read from, for messages. */
+static const char *
+field_spec(const struct oed_ingest_opts *o, int field)
+{
+	const struct oed_path *src = map_source(o, field);
+
+	return src ? src->spec : field_names[field];
+}
+
+/* Whether top-level key k of a source record feeds a normalised field. */
+static bool
+key_used(const struct oed_ingest_opts *o, const char *k)
+{
+	for (int f = 0; f < NFIELDS; f++) {
+		const struct oed_path *src = map_source(o, f);
+
+		if (src ? src->nseg > 0 && strcmp(src->seg[0].key, k) == 0 :
+			  strcmp(field_names[f], k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * --meta-rest: the record's meta object (if any) followed by every
+ * top-level field of the source that feeds no normalised field; a key meta
+ * already has keeps meta's value.  New reference, NULL when out of memory.
+ */
+static json_t *
+meta_rest(struct line_state *s, json_t *meta)
+{
+	json_t *out = json_object(), *root = oed_reader_root(s->r), *v;
+	const char *k;
+
+	if (out == NULL)
+		return NULL;
+	if (meta && json_object_update(out, meta) == -1) {
+		json_decref(out);
+		return NULL;
+	}
+	json_object_foreach(root, k, v) {
+		if (key_used(s->o, k) || json_object_get(out, k))
+			continue;
+		if (json_object_set(out, k, v) == -1) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
 /* "a string", "an array" ... for messages */
 static const char *
 type_name(const struct oed_value *v)
@@ -421,12 +533,16 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 	if (s->idx[F_TS] >= 0) {
 		v = oed_reader_value(s->r, s->idx[F_TS]);
 		if (v->type == OED_V_STRING) {
+			if (!oed_rfc3339_valid(v->str, v->len))
+				return oed_reader_bad(s->r, err, "field '%s' is not an RFC 3339 time: '%.40s'",
+						      field_spec(s->o, F_TS), v->str) == -1 ? -1 : 0;
 			rec.ts = v->str;
 		} else if (v->type == OED_V_NUMBER) {
 			oed_epoch_to_rfc3339(v->num, s->tsbuf);
 			rec.ts = s->tsbuf;
 		} else if (v->type != OED_V_MISSING && v->type != OED_V_NULL) {
-			return oed_reader_bad(s->r, err, "field 'ts' is %s, not a time", type_name(v));
+			return oed_reader_bad(s->r, err, "field '%s' is %s, not a time",
+					      field_spec(s->o, F_TS), type_name(v)) == -1 ? -1 : 0;
 		}
 	}
 	if (s->idx[F_META] >= 0) {
@@ -434,12 +550,24 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 		if (v->type == OED_V_OBJECT)
 			rec.meta = oed_reader_json(s->r, s->idx[F_META]);
 		else if (v->type != OED_V_MISSING && v->type != OED_V_NULL)
-			return oed_reader_bad(s->r, err, "field 'meta' is %s, not an object", type_name(v));
+			return oed_reader_bad(s->r, err, "field '%s' is %s, not an object",
+					      field_spec(s->o, F_META), type_name(v)) == -1 ? -1 : 0;
 	}
 #undef TRY
 	if (!has_sample && counter_next(&s->samples, rec.dataset, rec.input_id, &rec.sample) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	if (s->sink(&rec, s->ctx, err) == -1)
+	if (s->o->meta_rest) {
+		json_t *meta = meta_rest(s, rec.meta);
+
+		if (meta == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		rec.meta = json_object_size(meta) ? meta : NULL;
+		rc = s->sink(&rec, s->ctx, err);
+		json_decref(meta);
+	} else {
+		rc = s->sink(&rec, s->ctx, err);
+	}
+	if (rc == -1)
 		return -1;
 	s->stats->written++;
 	return 0;
@@ -577,8 +705,14 @@ ingest_lines(const struct oed_ingest_opts *o, bool openai, int nfiles, char *con
 			return -1;
 		}
 	}
-	while ((rc = oed_reader_next(s.r, err)) == 1) {
-		stats->read++;
+	for (;;) {
+		unsigned long bad_before = o->policy->bad;
+
+		rc = oed_reader_next(s.r, err);
+		/* lines the reader itself found bad were read too */
+		stats->read += o->policy->bad - bad_before + (rc == 1);
+		if (rc != 1)
+			break;
 		if ((openai ? openai_line(&s, err) : jsonl_record(&s, err)) == -1) {
 			rc = -1;
 			break;
@@ -597,6 +731,7 @@ struct csv_state {
 	int col[NFIELDS];
 	struct counter samples;
 	bool mapped;
+	char tsbuf[40];
 	oed_record_sink sink;
 	void *ctx;
 	struct oed_ingest_stats *stats;
@@ -655,6 +790,37 @@ bad:
 		       v, integer ? "a whole number" : "a number") == -1 ? -1 : 1;
 }
 
+/* --meta-rest: the columns that feed no field, as strings.  New reference or NULL. */
+static json_t *
+csv_meta_rest(struct oed_csv *c, struct csv_state *s)
+{
+	json_t *meta = json_object();
+
+	for (size_t i = 0; meta && i < oed_csv_columns(c); i++) {
+		const char *v;
+		size_t len;
+		bool used = false;
+
+		for (int f = 0; f < NFIELDS; f++)
+			used |= s->col[f] == (int)i;
+		if (used || json_object_get(meta, oed_csv_header(c, i)))
+			continue;
+		v = oed_csv_field(c, i, &len);
+		if (!oed_utf8_valid(v, len) || memchr(v, '\0', len)) {
+			/* not text: say so rather than drop the row or the cell silently */
+			if (json_object_set_new(meta, oed_csv_header(c, i), json_null()) == -1)
+				goto fail;
+			continue;
+		}
+		if (json_object_set_new(meta, oed_csv_header(c, i), json_stringn(v, len)) == -1)
+			goto fail;
+	}
+	return meta;
+fail:
+	json_decref(meta);
+	return NULL;
+}
+
 static int
 csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 {
@@ -690,7 +856,24 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 	rec.output = val[F_OUTPUT];
 	rec.output_len = len[F_OUTPUT];
 	rec.model = val[F_MODEL] && len[F_MODEL] ? val[F_MODEL] : NULL;
-	rec.ts = val[F_TS] && len[F_TS] ? val[F_TS] : NULL;
+	if (val[F_TS] && len[F_TS]) {
+		char *end;
+		double secs;
+
+		errno = 0;
+		if (oed_rfc3339_valid(val[F_TS], len[F_TS])) {
+			rec.ts = val[F_TS];
+		} else if ((secs = strtod(val[F_TS], &end)) >= 0 && *end == '\0' && errno == 0 &&
+			   isfinite(secs) && end != val[F_TS]) {
+			/* epoch seconds, as spreadsheets of API logs often hold */
+			oed_epoch_to_rfc3339(secs, s->tsbuf);
+			rec.ts = s->tsbuf;
+		} else {
+			return csv_bad(c, s->o, err, "column '%s': '%.40s' is not an RFC 3339 time"
+				       " or epoch seconds", oed_csv_header(c, (size_t)s->col[F_TS]),
+				       val[F_TS]) == -1 ? -1 : 0;
+		}
+	}
 	if ((rc = csv_number(c, s, F_SAMPLE, true, NULL, &rec.sample, &has_sample, err)) != 0 ||
 	    (rc = csv_number(c, s, F_LATENCY_MS, false, &rec.latency_ms, NULL, &rec.has_latency, err)) != 0 ||
 	    (rc = csv_number(c, s, F_TOKENS_IN, true, NULL, &rec.tokens_in, &rec.has_tokens_in, err)) != 0 ||
@@ -698,7 +881,18 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 		return rc < 0 ? -1 : 0;
 	if (!has_sample && counter_next(&s->samples, rec.dataset, rec.input_id, &rec.sample) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	if (s->sink(&rec, s->ctx, err) == -1)
+	if (s->o->meta_rest) {
+		json_t *meta = csv_meta_rest(c, s);
+
+		if (meta == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		rec.meta = json_object_size(meta) ? meta : NULL;
+		rc = s->sink(&rec, s->ctx, err);
+		json_decref(meta);
+	} else {
+		rc = s->sink(&rec, s->ctx, err);
+	}
+	if (rc == -1)
 		return -1;
 	s->stats->written++;
 	return 0;
@@ -713,6 +907,10 @@ csv_map_columns(struct oed_csv *c, struct csv_state *s, struct oed_err *err)
 		const char *name = src ? src->spec : field_names[f];
 
 		s->col[f] = oed_csv_column(c, name);
+		if (s->col[f] >= 0 && oed_csv_column_count(c, name) > 1)
+			return oed_err_at(err, OED_EX_DATA, oed_csv_source(c), 1, 0,
+					  "column '%s' appears %d times in the header", name,
+					  oed_csv_column_count(c, name));
 		if (s->col[f] < 0 && (src || f == F_OUTPUT || f == F_INPUT_ID))
 			return oed_err_at(err, OED_EX_DATA, oed_csv_source(c), 1, 0,
 					  "no column '%s' in the header%s", name,
@@ -749,7 +947,7 @@ ingest_csv(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 		files = dash;
 	}
 	for (int i = 0; i < nfiles && rc == 0; i++) {
-		struct oed_csv *c = oed_csv_open(files[i], o->delimiter, o->max_line, err);
+		struct oed_csv *c = oed_csv_open(files[i], o->delimiter, o->max_line, o->policy, err);
 
 		if (c == NULL) {
 			rc = -1;
@@ -757,6 +955,7 @@ ingest_csv(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 		}
 		s.mapped = false;	/* each file has its own header */
 		rc = oed_csv_each(c, csv_first_row, &s, err);
+		stats->read += oed_csv_bad_rows(c);	/* rows that did not split were read too */
 		oed_csv_close(c);
 	}
 	counter_release(&s.samples);
@@ -1020,6 +1219,7 @@ struct ingest_map {
 	size_t nrows, rowcap;
 	char **datasets_with_inputs;
 	size_t ndatasets;
+	struct counter seen;	/* (dataset, id) of the outputs, when there are no inputs */
 };
 
 /* A bad map entry: report it and, under reject, copy it as {"key": value}. */
@@ -1195,7 +1395,9 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 	size_t i;
 	int rc = 0;
 
+	/* an entry rejected whole counts as one item read */
 	if (!json_is_array(list)) {
+		stats->read++;
 		rc = entry_bad(im, m, e, err, "outputs of '%s' are %s, not a list of strings", id,
 			       json_kind(list));
 		json_decref(list);
@@ -1203,23 +1405,40 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 	}
 	if (im->ndatasets > 0) {
 		if (!has_inputs(im, dataset)) {
+			stats->read++;
 			rc = entry_bad(im, m, e, err, "dataset '%s' has no --inputs", dataset);
 			json_decref(list);
 			return rc;
 		}
 		row = input_find(im, dataset, id);
 		if (row < 0) {
+			stats->read++;
 			rc = entry_bad(im, m, e, err, "input id '%s' is not in the input dataset '%s'",
 				       id, dataset);
 			json_decref(list);
 			return rc;
 		}
 		if (im->rows[row].used) {
+			stats->read++;
 			rc = entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
 			json_decref(list);
 			return rc;
 		}
 		im->rows[row].used = true;
+	} else {
+		long long seen;
+
+		/* no inputs to check against: still, one id must not have two lists */
+		if (counter_next(&im->seen, dataset, id, &seen) == -1) {
+			json_decref(list);
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		}
+		if (seen > 0) {
+			stats->read++;
+			rc = entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
+			json_decref(list);
+			return rc;
+		}
 	}
 	rec.dataset = dataset;
 	rec.input_id = id;
@@ -1286,6 +1505,7 @@ ingest_map(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 				dataset = dsbuf;
 				id = slash + 1;
 			} else if (dataset == NULL) {
+				stats->read++;
 				rc = entry_bad(&im, &m, e, err,
 					       "key '%s' names no dataset: give --dataset or write 'dataset/%s'",
 					       e->key, e->key);
@@ -1304,6 +1524,7 @@ ingest_map(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	for (size_t i = 0; i < im.ndatasets; i++)
 		free(im.datasets_with_inputs[i]);
 	free(im.datasets_with_inputs);
+	counter_release(&im.seen);
 	free(im.rows);
 	free(im.keys);
 	free(im.slot);
@@ -1317,11 +1538,27 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	enum oed_ingest_format f;
 	int rc;
 
+	struct oed_ingest_opts copy;
+	struct oed_policy fail;
+
 	memset(stats, 0, sizeof(*stats));
+	if (o->policy == NULL) {
+		/* no policy given: the default one, stop at the first bad record */
+		copy = *o;
+		oed_policy_init(&fail);
+		copy.policy = &fail;
+		o = &copy;
+	}
 	if (oed_ingest_detect(o, nfiles, files, &f, err) == -1)
 		return -1;
+	stats->format = f;
 	if (f != OED_FMT_MAP && o->ninputs > 0)
 		return oed_err_set(err, OED_EX_USAGE, "--inputs goes with --format map");
+	if (o->meta_rest && f != OED_FMT_JSONL && f != OED_FMT_CSV)
+		return oed_err_set(err, OED_EX_USAGE, "--meta-rest goes with --format jsonl or csv");
+	if (o->nmaps > 0 && f != OED_FMT_JSONL && f != OED_FMT_CSV)
+		return oed_err_set(err, OED_EX_USAGE, "--map goes with --format jsonl or csv, not %s",
+				   format_names[f]);
 	switch (f) {
 	case OED_FMT_MAP:
 		rc = ingest_map(o, nfiles, files, sink, ctx, stats, err);

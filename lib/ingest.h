@@ -70,13 +70,20 @@ struct oed_ingest_opts {
 	struct oed_field_map *maps;	/* --map */
 	size_t nmaps;
 	char delimiter;			/* CSV */
+	bool meta_rest;			/* unmapped source fields go into meta */
 	size_t max_line;
 	struct oed_policy *policy;
 };
 
+/*
+ * What a run saw.  read counts the input items, good and bad: lines (jsonl,
+ * openai), data rows (csv), outputs (map; an entry rejected whole, such as
+ * an id not in the inputs, counts as one).  oed_ingest_unit names them.
+ */
 struct oed_ingest_stats {
-	uint64_t read;		/* outputs (map), lines (jsonl, openai), rows (csv) */
-	uint64_t written;
+	enum oed_ingest_format format;	/* the format read (after auto) */
+	uint64_t read;
+	uint64_t written;		/* records handed to the sink */
 	uint64_t inputs_without_outputs;	/* map: inputs that got no output */
 };
 
@@ -84,6 +91,8 @@ void oed_ingest_opts_init(struct oed_ingest_opts *o);
 void oed_ingest_opts_release(struct oed_ingest_opts *o);
 int oed_ingest_parse_format(const char *name, enum oed_ingest_format *out);
 const char *oed_ingest_format_name(enum oed_ingest_format f);
+/* "lines", "rows" or "outputs": what stats.read counts for format f. */
+const char *oed_ingest_unit(enum oed_ingest_format f);
 /* Parse "TARGET=SOURCE" into opts; 0 or -1 (err, usage). */
 int oed_ingest_add_map(struct oed_ingest_opts *o, const char *arg, struct oed_err *err);
 /* Parse "[NAME=]FILE"; 0 or -1. */
@@ -104,24 +113,9 @@ int oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 /* Write rec as one normalised JSON line (keys in oed(7)'s order). */
 void oed_record_write(struct oed_writer *w, const struct oed_record *rec);
 
-/* "2026-11-22T10:00:00Z" from epoch seconds. */
+/* "2026-11-22T10:00:00Z" from epoch seconds ("...00.250Z" with a fraction, to the millisecond). */
 void oed_epoch_to_rfc3339(double secs, char out[40]);
-
-/* --- CSV (csvin.c): rows of a file with a header, streamed through libcsv --- */
-struct oed_csv;
-typedef int (*oed_csv_row)(struct oed_csv *csv, void *ctx, struct oed_err *err);
-struct oed_csv *oed_csv_open(const char *path, char delimiter, size_t max_line,
-			     struct oed_err *err);
-void oed_csv_close(struct oed_csv *csv);
-/* Calls row() for each data row; 0 at the end, -1 on error or when row() says stop. */
-int oed_csv_each(struct oed_csv *csv, oed_csv_row row, void *ctx, struct oed_err *err);
-size_t oed_csv_columns(const struct oed_csv *csv);
-const char *oed_csv_header(const struct oed_csv *csv, size_t i);
-int oed_csv_column(const struct oed_csv *csv, const char *name);	/* -1 when absent */
-size_t oed_csv_fields(const struct oed_csv *csv);	/* in the current row */
-const char *oed_csv_field(const struct oed_csv *csv, size_t i, size_t *len);
-const char *oed_csv_source(const struct oed_csv *csv);
-long oed_csv_row_line(const struct oed_csv *csv);	/* line where the row starts */
-const char *oed_csv_raw(const struct oed_csv *csv, size_t *len);	/* its bytes */
+/* Whether s (n bytes) is an RFC 3339 date-time: 2024-11-22T10:00:00[.frac](Z|+01:00). */
+bool oed_rfc3339_valid(const char *s, size_t n);
 
 #endif
