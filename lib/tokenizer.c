@@ -1,0 +1,561 @@
+#include "config.h"
+#include "tokenizer.h"
+#include "exit.h"
+#include "utf8.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#ifndef OED_PKGDATADIR
+#define OED_PKGDATADIR "/usr/local/share/oed"
+#endif
+
+struct special {
+	const char *text;
+	uint32_t id;
+};
+
+struct encoding {
+	const char *name;
+	const char *pattern;
+	struct special special[6];
+};
+
+/* Patterns and special tokens as tiktoken defines them. */
+#define CONTRACTIONS "'s|'t|'re|'ve|'m|'ll|'d"
+static const struct encoding encodings[] = {
+	{ "cl100k_base",
+	  "(?i:" CONTRACTIONS ")|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
+	  "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+	  { { "<|endoftext|>", 100257 }, { "<|fim_prefix|>", 100258 }, { "<|fim_middle|>", 100259 },
+	    { "<|fim_suffix|>", 100260 }, { "<|endofprompt|>", 100276 }, { NULL, 0 } } },
+	{ "o200k_base",
+	  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+"
+	  "(?i:" CONTRACTIONS ")?"
+	  "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*"
+	  "(?i:" CONTRACTIONS ")?"
+	  "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+	  { { "<|endoftext|>", 199999 }, { "<|endofprompt|>", 200018 }, { NULL, 0 } } },
+	{ "p50k_base",
+	  CONTRACTIONS "| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+	  { { "<|endoftext|>", 50256 }, { NULL, 0 } } },
+	{ "r50k_base",
+	  CONTRACTIONS "| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+	  { { "<|endoftext|>", 50256 }, { NULL, 0 } } },
+};
+
+/* Models, as tiktoken's encoding_for_model: exact names first, then prefixes. */
+static const char *const model_exact[][2] = {
+	{ "gpt-4o", "o200k_base" }, { "gpt-4.1", "o200k_base" }, { "gpt-4.5-preview", "o200k_base" },
+	{ "gpt-5", "o200k_base" }, { "o1", "o200k_base" }, { "o3", "o200k_base" },
+	{ "o4-mini", "o200k_base" }, { "chatgpt-4o-latest", "o200k_base" },
+	{ "gpt-4", "cl100k_base" }, { "gpt-3.5-turbo", "cl100k_base" }, { "gpt-35-turbo", "cl100k_base" },
+	{ "davinci-002", "cl100k_base" }, { "babbage-002", "cl100k_base" },
+	{ "text-embedding-ada-002", "cl100k_base" }, { "text-embedding-3-small", "cl100k_base" },
+	{ "text-embedding-3-large", "cl100k_base" },
+	{ "text-davinci-003", "p50k_base" }, { "text-davinci-002", "p50k_base" },
+	{ "code-davinci-002", "p50k_base" }, { "code-davinci-001", "p50k_base" },
+	{ "code-cushman-002", "p50k_base" }, { "code-cushman-001", "p50k_base" },
+	{ "davinci-codex", "p50k_base" }, { "cushman-codex", "p50k_base" },
+	{ "text-davinci-001", "r50k_base" }, { "text-curie-001", "r50k_base" },
+	{ "text-babbage-001", "r50k_base" }, { "text-ada-001", "r50k_base" },
+	{ "davinci", "r50k_base" }, { "curie", "r50k_base" }, { "babbage", "r50k_base" },
+	{ "ada", "r50k_base" },
+};
+static const char *const model_prefix[][2] = {
+	{ "gpt-5-", "o200k_base" }, { "gpt-4.5-", "o200k_base" }, { "gpt-4.1-", "o200k_base" },
+	{ "chatgpt-4o-", "o200k_base" }, { "gpt-4o-", "o200k_base" }, { "o1-", "o200k_base" },
+	{ "o3-", "o200k_base" }, { "o4-mini-", "o200k_base" }, { "ft:gpt-4o", "o200k_base" },
+	{ "gpt-4-", "cl100k_base" }, { "gpt-3.5-turbo-", "cl100k_base" },
+	{ "gpt-35-turbo-", "cl100k_base" }, { "ft:gpt-4", "cl100k_base" },
+	{ "ft:gpt-3.5-turbo", "cl100k_base" }, { "ft:davinci-002", "cl100k_base" },
+	{ "ft:babbage-002", "cl100k_base" }, { "text-embedding-", "cl100k_base" },
+};
+
+struct entry {
+	uint64_t hash;		/* 0: free */
+	uint32_t off, len, rank;
+};
+
+struct oed_tokenizer {
+	const struct encoding *enc;
+	unsigned char *bytes;	/* all token bytes */
+	struct entry *table;
+	size_t cap;
+	pcre2_code *re;
+	pcre2_match_data *md;
+	bool jit;
+	/* scratch */
+	char *clean;		/* text with invalid UTF-8 replaced */
+	size_t cleancap;
+	struct part { uint32_t start, rank; } *parts;
+	size_t partcap;
+};
+
+const char *
+oed_encoding_for(const char *name)
+{
+	size_t best = 0;
+	const char *enc = NULL;
+
+	for (size_t i = 0; i < sizeof(encodings) / sizeof(encodings[0]); i++)
+		if (strcmp(name, encodings[i].name) == 0)
+			return encodings[i].name;
+	for (size_t i = 0; i < sizeof(model_exact) / sizeof(model_exact[0]); i++)
+		if (strcmp(name, model_exact[i][0]) == 0)
+			return model_exact[i][1];
+	for (size_t i = 0; i < sizeof(model_prefix) / sizeof(model_prefix[0]); i++) {
+		size_t n = strlen(model_prefix[i][0]);
+
+		if (n > best && strncmp(name, model_prefix[i][0], n) == 0) {
+			best = n;
+			enc = model_prefix[i][1];
+		}
+	}
+	return enc;
+}
+
+static inline uint32_t
+lookup(const struct oed_tokenizer *t, const unsigned char *s, size_t n)
+{
+	uint64_t h = XXH3_64bits(s, n) | 1;
+
+	for (size_t i = h & (t->cap - 1); t->table[i].hash; i = (i + 1) & (t->cap - 1)) {
+		const struct entry *e = &t->table[i];
+
+		if (e->hash == h && e->len == n && memcmp(t->bytes + e->off, s, n) == 0)
+			return e->rank;
+	}
+	return UINT32_MAX;
+}
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decode base64 in[0..n) to out; returns the length or -1. */
+static long
+b64decode(const char *in, size_t n, unsigned char *out)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	long k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v;
+
+		if (in[i] == '=')
+			break;
+		if ((v = b64val((unsigned char)in[i])) < 0)
+			return -1;
+		acc = acc << 6 | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[k++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return k;
+}
+
+static int
+load_vocab(struct oed_tokenizer *t, const char *path, struct oed_err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	char *text = NULL;
+	size_t n, lines = 0, used = 0;
+	int rc = -1;
+	long lineno = 0;
+
+	if (fp == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "cannot open vocabulary '%s': %s", path,
+				   strerror(errno));
+	if (fstat(fileno(fp), &st) == -1 || (text = malloc((size_t)st.st_size + 1)) == NULL ||
+	    (n = fread(text, 1, (size_t)st.st_size, fp)) != (size_t)st.st_size) {
+		oed_err_set(err, OED_EX_FAIL, "cannot read vocabulary '%s'", path);
+		goto out;
+	}
+	text[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		lines += text[i] == '\n';
+	for (t->cap = 1024; t->cap < lines * 2 + 2; t->cap *= 2)
+		;
+	t->table = calloc(t->cap, sizeof(*t->table));
+	t->bytes = malloc(n);	/* decoded tokens are shorter than their base64 */
+	if (t->table == NULL || t->bytes == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto out;
+	}
+	for (char *p = text, *nl; p < text + n; p = nl + 1) {
+		char *sp, *end;
+		unsigned long rank;
+		long len;
+		uint64_t h;
+		size_t i;
+
+		nl = memchr(p, '\n', (size_t)(text + n - p));
+		if (nl == NULL)
+			nl = text + n;
+		lineno++;
+		if (nl == p)
+			continue;
+		sp = memchr(p, ' ', (size_t)(nl - p));
+		rank = sp ? strtoul(sp + 1, &end, 10) : 0;
+		if (sp == NULL || end != nl || rank >= UINT32_MAX ||
+		    (len = b64decode(p, (size_t)(sp - p), t->bytes + used)) <= 0) {
+			oed_err_at(err, OED_EX_FAIL, path, lineno, 0, "not a 'base64 rank' vocabulary line");
+			goto out;
+		}
+		h = XXH3_64bits(t->bytes + used, (size_t)len) | 1;
+		for (i = h & (t->cap - 1); t->table[i].hash; i = (i + 1) & (t->cap - 1))
+			;
+		t->table[i] = (struct entry){ h, (uint32_t)used, (uint32_t)len, (uint32_t)rank };
+		used += (size_t)len;
+	}
+	/* byte-level BPE needs every single byte to be a token */
+	for (int b = 0; b < 256; b++) {
+		unsigned char c = (unsigned char)b;
+
+		if (lookup(t, &c, 1) == UINT32_MAX) {
+			oed_err_set(err, OED_EX_FAIL, "vocabulary '%s' lacks the byte 0x%02x", path, b);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (fp)
+		fclose(fp);
+	free(text);
+	return rc;
+}
+
+struct oed_tokenizer *
+oed_tokenizer_open(const char *name, const char *vocab, struct oed_err *err)
+{
+	const char *encname = oed_encoding_for(name);
+	struct oed_tokenizer *t;
+	char path[4096];
+	const char *dir;
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	if (encname == NULL) {
+		oed_err_set(err, OED_EX_USAGE,
+			    "'%s' is not an encoding (cl100k_base, o200k_base, p50k_base, r50k_base)"
+			    " or a known model", name);
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(encodings) / sizeof(encodings[0]); i++)
+		if (strcmp(encodings[i].name, encname) == 0)
+			t->enc = &encodings[i];
+	if (vocab == NULL) {
+		dir = getenv("OED_VOCAB_DIR");
+		snprintf(path, sizeof(path), "%s/%s.tiktoken", dir && *dir ? dir : OED_PKGDATADIR, encname);
+		vocab = path;
+	}
+	if (load_vocab(t, vocab, err) == -1)
+		goto fail;
+	t->re = pcre2_compile((PCRE2_SPTR)t->enc->pattern, PCRE2_ZERO_TERMINATED,
+			      PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &errcode, &erroff, NULL);
+	if (t->re == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "internal error: pattern of %s does not compile", encname);
+		goto fail;
+	}
+	t->jit = pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE) == 0;
+	t->md = pcre2_match_data_create(1, NULL);
+	if (t->md == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto fail;
+	}
+	return t;
+fail:
+	oed_tokenizer_free(t);
+	return NULL;
+}
+
+void
+oed_tokenizer_free(struct oed_tokenizer *t)
+{
+	if (t == NULL)
+		return;
+	pcre2_match_data_free(t->md);
+	pcre2_code_free(t->re);
+	free(t->table);
+	free(t->bytes);
+	free(t->clean);
+	free(t->parts);
+	free(t);
+}
+
+const char *
+oed_tokenizer_encoding(const struct oed_tokenizer *t)
+{
+	return t->enc->name;
+}
+
+/*
+ * Replace each maximal ill-formed subsequence with U+FFFD (EF BF BD), as
+ * the WHATWG decoder does.  Returns the clean text (t->clean) or NULL.
+ */
+static const char *
+sanitize(struct oed_tokenizer *t, const char *text, size_t len, size_t *outlen)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, o = 0;
+
+	if (t->cleancap < len * 3 + 1) {
+		char *p = realloc(t->clean, len * 3 + 1);
+
+		if (p == NULL)
+			return NULL;
+		t->clean = p;
+		t->cleancap = len * 3 + 1;
+	}
+	while (i < len) {
+		size_t good = oed_utf8_valid_prefix(text + i, len - i);
+		unsigned c, lo = 0x80, hi = 0xBF;
+		size_t need = 0, k;
+
+		memcpy(t->clean + o, text + i, good);
+		o += good;
+		i += good;
+		if (i >= len)
+			break;
+		c = s[i];
+		if (c >= 0xC2 && c <= 0xDF)
+			need = 1;
+		else if (c >= 0xE0 && c <= 0xEF) {
+			need = 2;
+			if (c == 0xE0) lo = 0xA0;
+			if (c == 0xED) hi = 0x9F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			need = 3;
+			if (c == 0xF0) lo = 0x90;
+			if (c == 0xF4) hi = 0x8F;
+		}
+		/*
+		 * The maximal subpart: a lead byte and the continuation bytes
+		 * that still fit it; the sequence is cut short, since a whole
+		 * one would have been valid.
+		 */
+		k = 1;
+		if (need && i + 1 < len && s[i + 1] >= lo && s[i + 1] <= hi) {
+			k = 2;
+			while (k <= need && i + k < len && (s[i + k] & 0xC0) == 0x80)
+				k++;
+		}
+		memcpy(t->clean + o, "\xEF\xBF\xBD", 3);
+		o += 3;
+		i += k;
+	}
+	*outlen = o;
+	return t->clean;
+}
+
+/* The rank of the bytes from parts[i] to parts[i + skip + 1]. */
+static inline uint32_t
+pair_rank(const struct oed_tokenizer *t, const unsigned char *piece, const struct part *parts,
+	  size_t nparts, size_t i)
+{
+	if (i + 2 >= nparts)
+		return UINT32_MAX;
+	return lookup(t, piece + parts[i].start, parts[i + 2].start - parts[i].start);
+}
+
+/*
+ * Merge one piece that is not a whole token, as tiktoken's byte_pair_merge:
+ * repeatedly join the adjacent pair of lowest rank.
+ */
+static int
+merge_piece(struct oed_tokenizer *t, const unsigned char *piece, size_t len,
+	    uint32_t **ids, size_t *n, size_t *cap, size_t *count)
+{
+	struct part *parts;
+	size_t np = len + 1;
+
+	if (t->partcap < np) {
+		struct part *p = realloc(t->parts, np * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		t->parts = p;
+		t->partcap = np;
+	}
+	parts = t->parts;
+	for (size_t i = 0; i < np; i++)
+		parts[i].start = (uint32_t)i;
+	for (size_t i = 0; i + 1 < np; i++)
+		parts[i].rank = pair_rank(t, piece, parts, np, i);
+	parts[np - 1].rank = UINT32_MAX;
+	for (;;) {
+		uint32_t best = UINT32_MAX;
+		size_t at = 0;
+
+		for (size_t i = 0; i + 1 < np; i++)
+			if (parts[i].rank < best) {
+				best = parts[i].rank;
+				at = i;
+			}
+		if (best == UINT32_MAX)
+			break;
+		memmove(&parts[at + 1], &parts[at + 2], (np - at - 2) * sizeof(*parts));
+		np--;
+		parts[at].rank = pair_rank(t, piece, parts, np, at);
+		if (at > 0)
+			parts[at - 1].rank = pair_rank(t, piece, parts, np, at - 1);
+	}
+	if (ids) {
+		if (*n + np - 1 > *cap) {
+			size_t c = *cap ? *cap * 2 : 256;
+			uint32_t *p;
+
+			while (c < *n + np - 1)
+				c *= 2;
+			p = realloc(*ids, c * sizeof(*p));
+			if (p == NULL)
+				return -1;
+			*ids = p;
+			*cap = c;
+		}
+		for (size_t i = 0; i + 1 < np; i++)
+			(*ids)[(*n)++] = lookup(t, piece + parts[i].start, parts[i + 1].start - parts[i].start);
+	}
+	*count += np - 1;
+	return 0;
+}
+
+static int
+push(uint32_t **ids, size_t *n, size_t *cap, uint32_t id)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		uint32_t *p = realloc(*ids, c * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		*ids = p;
+		*cap = c;
+	}
+	(*ids)[(*n)++] = id;
+	return 0;
+}
+
+/* Ordinary text (no special tokens): split by the pattern, then BPE. */
+static int
+encode_ordinary(struct oed_tokenizer *t, const char *s, size_t len,
+		uint32_t **ids, size_t *n, size_t *cap, size_t *count)
+{
+	PCRE2_SIZE start = 0, *ov = pcre2_get_ovector_pointer(t->md);
+
+	while (start < len) {
+		int rc = t->jit ? pcre2_jit_match(t->re, (PCRE2_SPTR)s, len, start, 0, t->md, NULL)
+				: pcre2_match(t->re, (PCRE2_SPTR)s, len, start, PCRE2_NO_UTF_CHECK, t->md, NULL);
+		const unsigned char *piece;
+		size_t plen;
+		uint32_t r;
+
+		if (rc < 0)
+			break;	/* no further piece: like find_iter, the rest yields nothing */
+		piece = (const unsigned char *)s + ov[0];
+		plen = ov[1] - ov[0];
+		start = ov[1];
+		if (plen == 0)
+			break;
+		r = lookup(t, piece, plen);
+		if (r != UINT32_MAX) {
+			if (ids && push(ids, n, cap, r) == -1)
+				return -1;
+			(*count)++;
+		} else if (merge_piece(t, piece, plen, ids, n, cap, count) == -1) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+encode(struct oed_tokenizer *t, const char *text, size_t len, bool allow_special,
+       uint32_t **ids, size_t *n, size_t *cap, size_t *count)
+{
+	const char *s = text;
+	size_t slen = len;
+
+	if (!oed_utf8_valid(text, len)) {
+		s = sanitize(t, text, len, &slen);
+		if (s == NULL)
+			return -1;
+	}
+	if (!allow_special)
+		return encode_ordinary(t, s, slen, ids, n, cap, count);
+	/* cut at the earliest special token, encode the text before it, repeat */
+	for (;;) {
+		const char *best = NULL, *p;
+		const struct special *which = NULL;
+
+		for (p = s; (p = memmem(p, slen - (size_t)(p - s), "<|", 2)) != NULL; p++) {
+			for (const struct special *sp = t->enc->special; sp->text; sp++) {
+				size_t k = strlen(sp->text);
+
+				if ((size_t)(s + slen - p) >= k && memcmp(p, sp->text, k) == 0) {
+					best = p;
+					which = sp;
+					break;
+				}
+			}
+			if (best)
+				break;
+		}
+		if (best == NULL)
+			return encode_ordinary(t, s, slen, ids, n, cap, count);
+		if (encode_ordinary(t, s, (size_t)(best - s), ids, n, cap, count) == -1)
+			return -1;
+		if (ids && push(ids, n, cap, which->id) == -1)
+			return -1;
+		(*count)++;
+		slen -= (size_t)(best - s) + strlen(which->text);
+		s = best + strlen(which->text);
+	}
+}
+
+int
+oed_tokenizer_encode(struct oed_tokenizer *t, const char *text, size_t len, bool allow_special,
+		     uint32_t **ids, size_t *n, size_t *cap)
+{
+	size_t count = 0;
+
+	return encode(t, text, len, allow_special, ids, n, cap, &count);
+}
+
+size_t
+oed_tokenizer_count(struct oed_tokenizer *t, const char *text, size_t len, bool allow_special)
+{
+	size_t count = 0;
+
+	if (encode(t, text, len, allow_special, NULL, NULL, NULL, &count) == -1)
+		return (size_t)-1;
+	return count;
+}

@@ -1,0 +1,175 @@
+/*
+ * Token ids identical to tiktoken's on the committed fixture corpus
+ * (tests/tokenizer/fixtures.tsv, made by gen_fixtures.js from npm tiktoken),
+ * for four encodings, ordinary and with special tokens allowed.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit.h"
+#include "tokenizer.h"
+
+static const char *const names[] = { "cl100k_base", "o200k_base", "p50k_base", "r50k_base" };
+static struct oed_tokenizer *tok[4];
+
+static void
+setup(void)
+{
+	struct oed_err err;
+
+	for (int i = 0; i < 4; i++) {
+		tok[i] = oed_tokenizer_open(names[i], NULL, &err);
+		ck_assert_msg(tok[i] != NULL, "%s", err.msg);
+	}
+}
+
+static void
+teardown(void)
+{
+	for (int i = 0; i < 4; i++)
+		oed_tokenizer_free(tok[i]);
+}
+
+static size_t
+parse_ids(char *list, uint32_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (char *p = list; *p && n < max;) {
+		out[n++] = (uint32_t)strtoul(p, &p, 10);
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+static int
+hexval(int c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+START_TEST(fixtures_match_tiktoken)
+{
+	char path[4096], *line = NULL;
+	const char *top = getenv("top_srcdir");
+	size_t cap = 0, lines = 0, tokens = 0;
+	FILE *fp;
+	uint32_t *want = malloc(100000 * sizeof(*want)), *got = NULL;
+	size_t gotcap = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/tokenizer/fixtures.tsv", top ? top : ".");
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	while (getline(&line, &cap, fp) > 0) {
+		char *cols[7], *save = NULL, *text;
+		size_t tlen;
+		int k = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (char *c = strtok_r(line, "\t", &save); c && k < 7; c = strtok_r(NULL, "\t", &save))
+			cols[k++] = c;
+		/* every fixture has text, so every column has ids */
+		ck_assert_msg(k == 7, "line %zu has %d columns", lines + 1, k);
+		tlen = strlen(cols[0]) / 2;
+		text = malloc(tlen + 1);
+		for (size_t i = 0; i < tlen; i++)
+			text[i] = (char)(hexval(cols[0][2 * i]) << 4 | hexval(cols[0][2 * i + 1]));
+		for (int e = 0; e < 6; e++) {
+			struct oed_tokenizer *t = tok[e < 4 ? e : e - 4];
+			bool special = e >= 4;
+			size_t nwant = parse_ids(cols[e + 1], want, 100000), n = 0;
+
+			ck_assert_int_eq(oed_tokenizer_encode(t, text, tlen, special, &got, &n, &gotcap), 0);
+			ck_assert_msg(n == nwant && memcmp(got, want, n * sizeof(*got)) == 0,
+				      "line %zu (%s, %s): %zu ids, tiktoken has %zu; text %s", lines + 1,
+				      oed_tokenizer_encoding(t), special ? "special allowed" : "ordinary",
+				      n, nwant, cols[0]);
+			ck_assert_uint_eq(oed_tokenizer_count(t, text, tlen, special), n);
+			tokens += n;
+		}
+		free(text);
+		lines++;
+	}
+	fclose(fp);
+	free(line);
+	free(want);
+	free(got);
+	printf("tokenizer: %zu fixture strings, %zu tokens identical to tiktoken\n", lines, tokens);
+	ck_assert_uint_ge(lines, 2000);
+}
+END_TEST
+
+START_TEST(models_and_errors)
+{
+	struct oed_err err;
+	struct oed_tokenizer *t;
+
+	ck_assert_str_eq(oed_encoding_for("gpt-4o"), "o200k_base");
+	ck_assert_str_eq(oed_encoding_for("gpt-4o-mini-2024-07-18"), "o200k_base");
+	ck_assert_str_eq(oed_encoding_for("o3-mini"), "o200k_base");
+	ck_assert_str_eq(oed_encoding_for("gpt-4.1-nano"), "o200k_base");
+	ck_assert_str_eq(oed_encoding_for("gpt-4"), "cl100k_base");
+	ck_assert_str_eq(oed_encoding_for("gpt-4-turbo-2024-04-09"), "cl100k_base");
+	ck_assert_str_eq(oed_encoding_for("gpt-3.5-turbo-0125"), "cl100k_base");
+	ck_assert_str_eq(oed_encoding_for("text-embedding-3-small"), "cl100k_base");
+	ck_assert_str_eq(oed_encoding_for("ft:gpt-4o-2024-08-06:org::id"), "o200k_base");
+	ck_assert_str_eq(oed_encoding_for("text-davinci-003"), "p50k_base");
+	ck_assert_str_eq(oed_encoding_for("davinci"), "r50k_base");
+	ck_assert_ptr_null(oed_encoding_for("llama-3"));
+
+	t = oed_tokenizer_open("llama-3", NULL, &err);
+	ck_assert_ptr_null(t);
+	ck_assert_int_eq(err.status, OED_EX_USAGE);
+	ck_assert_str_eq(err.msg, "'llama-3' is not an encoding (cl100k_base, o200k_base, p50k_base,"
+			 " r50k_base) or a known model");
+	t = oed_tokenizer_open("cl100k_base", "/nonexistent/cl100k_base.tiktoken", &err);
+	ck_assert_ptr_null(t);
+	ck_assert_str_eq(err.msg, "cannot open vocabulary '/nonexistent/cl100k_base.tiktoken':"
+			 " No such file or directory");
+}
+END_TEST
+
+START_TEST(special_tokens)
+{
+	uint32_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	const char *s = "a<|endoftext|>b";
+
+	ck_assert_int_eq(oed_tokenizer_encode(tok[0], s, strlen(s), true, &ids, &n, &cap), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(ids[1], 100257);
+	n = 0;
+	ck_assert_int_eq(oed_tokenizer_encode(tok[0], s, strlen(s), false, &ids, &n, &cap), 0);
+	ck_assert_uint_gt(n, 3);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_ne(ids[i], 100257);
+	free(ids);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("tokenizer");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, fixtures_match_tiktoken);
+	tcase_add_test(tc, models_and_errors);
+	tcase_add_test(tc, special_tokens);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
