@@ -11,3 +11,7 @@ tests_unit_check_tokenizer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_tokenizer_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_tokenizer
 endif
+bin_PROGRAMS += oed-tokens
+oed_tokens_SOURCES = cmd/oed-tokens.c
+oed_tokens_LDADD = $(CORE_LIBS)
+dist_man_MANS += man/oed-tokens.1
