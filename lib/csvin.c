@@ -38,7 +38,9 @@ struct oed_csv {
 	long line;		/* physical lines begun */
 	long row_line;		/* line the row being read starts on, 0 before it starts */
 	bool at_bol;		/* the next byte begins a line */
-	bool skipping;		/* dropping the rest of a line after a fault */
+	bool skipping;		/* dropping the rest of a bad row after a fault */
+	bool skip_quotes;	/* ... up to a newline outside quotes, not just any */
+	bool in_quotes;		/* quote parity of the row being dropped */
 	uint64_t bad;
 
 	char in[65536];
@@ -139,12 +141,21 @@ on_row(int term, void *data)
 	row_reset(c);
 }
 
+/* No byte is padding: spaces around a field are part of it (RFC 4180, Python, pandas). */
+static int
+no_space(unsigned char ch)
+{
+	(void)ch;
+	return 0;
+}
+
 static void
 parser_init(struct oed_csv *c)
 {
 	/* strict: a stray quote is an error rather than a silently odd field */
 	csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI);
 	csv_set_delim(&c->parser, (unsigned char)c->delimiter);
+	csv_set_space_func(&c->parser, no_space);
 }
 
 struct oed_csv *
@@ -231,34 +242,42 @@ parse_error(struct csv_parser *p)
 	return csv_strerror(csv_error(p));
 }
 
-/* Nothing but blanks and line ends since the last row: no row has begun. */
+/* Nothing but line ends since the last row: blank lines, which libcsv skips. */
 static bool
 only_blank(const struct oed_csv *c)
 {
 	if (c->nfields)
 		return false;
-	for (size_t i = 0; i < c->rlen; i++) {
-		char ch = c->raw[i];
-
-		if (ch == c->delimiter || (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n'))
+	for (size_t i = 0; i < c->rlen; i++)
+		if (c->raw[i] != '\r' && c->raw[i] != '\n')
 			return false;
-	}
 	return true;
+}
+
+/* Flip the quote parity for every quote in s: inside a quoted field or not. */
+static bool
+quote_parity(bool in, const char *s, size_t n)
+{
+	for (const char *q = s; (q = memchr(q, '"', n - (size_t)(q - s))) != NULL; q++)
+		in = !in;
+	return in;
 }
 
 /*
  * A row that cannot be split into fields.  The header must split, so there
  * it stops the read; a data row goes through the policy with the bytes held
- * so far (and, via skipping, the rest of its line), and the parser starts
- * afresh on the next line.
+ * so far, then the rest of the row is dropped (and copied under reject) and
+ * the parser starts afresh.  A row that is only too long is well formed so
+ * far, so quote parity finds where it really ends (by_quotes); after a
+ * stray quote nothing can be trusted and the next line starts afresh.
  */
 static int
-row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, struct oed_err *err,
-	  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, bool by_quotes,
+	  struct oed_err *err, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
 static int
-row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, struct oed_err *err,
-	  const char *fmt, ...)
+row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, bool by_quotes,
+	  struct oed_err *err, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -277,10 +296,12 @@ row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, struct oed
 		oed_report(err);
 		return -1;
 	}
+	c->skip_quotes = by_quotes;
+	c->in_quotes = by_quotes && quote_parity(quote_parity(false, c->raw, c->rlen), tail, tlen);
+	c->skipping = !eol || c->in_quotes;
 	csv_free(&c->parser);
 	parser_init(c);
 	row_reset(c);
-	c->skipping = !eol;
 	return 0;
 }
 
@@ -288,7 +309,7 @@ row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, struct oed
 static int
 end_copy(struct oed_csv *c, struct oed_err *err)
 {
-	if (c->skipping && oed_policy_more(c->policy, "\n", 1, err) == -1) {
+	if (c->skipping && !c->at_bol && oed_policy_more(c->policy, "\n", 1, err) == -1) {
 		oed_report(err);
 		return -1;
 	}
@@ -323,14 +344,16 @@ oed_csv_each(struct oed_csv *c, oed_csv_row row, void *ctx, struct oed_err *err)
 				oed_report(err);
 				return -1;
 			}
-			c->skipping = !eol;
+			if (c->skip_quotes)
+				c->in_quotes = quote_parity(c->in_quotes, seg, n);
+			c->skipping = !eol || c->in_quotes;
 			continue;
 		}
 		if (c->row_line == 0)
 			c->row_line = c->line;
 		if (c->rlen + n > c->max_line) {
-			if (row_fault(c, seg, n, eol, err, "row longer than %zu bytes (see --max-line)",
-				      c->max_line) == -1)
+			if (row_fault(c, seg, n, eol, true, err,
+				      "row longer than %zu bytes (see --max-line)", c->max_line) == -1)
 				return -1;
 			continue;
 		}
@@ -341,7 +364,7 @@ oed_csv_each(struct oed_csv *c, oed_csv_row row, void *ctx, struct oed_err *err)
 		if (csv_parse(&c->parser, seg + from, n - from, on_field, on_row, c) != n - from) {
 			if (c->stop)
 				return -1;
-			if (row_fault(c, NULL, 0, eol, err, "malformed CSV: %s",
+			if (row_fault(c, NULL, 0, eol, false, err, "malformed CSV: %s",
 				      parse_error(&c->parser)) == -1)
 				return -1;
 			continue;
@@ -358,7 +381,7 @@ oed_csv_each(struct oed_csv *c, oed_csv_row row, void *ctx, struct oed_err *err)
 	if (csv_fini(&c->parser, on_field, on_row, c) != 0) {
 		if (c->stop)
 			return -1;
-		if (row_fault(c, NULL, 0, c->rlen > 0 && c->raw[c->rlen - 1] == '\n', err,
+		if (row_fault(c, NULL, 0, c->rlen > 0 && c->raw[c->rlen - 1] == '\n', false, err,
 			      "malformed CSV: %s", csv_error(&c->parser) == CSV_EPARSE ?
 			      "a quoted field is not closed" : parse_error(&c->parser)) == -1 ||
 		    end_copy(c, err) == -1)

@@ -5,7 +5,8 @@
  * so every row knows the line it starts on and its raw bytes (for messages
  * and for --on-error=reject), and memory stays bounded by max_line whatever
  * the file holds.  A quoted field may span lines; the row then ends on a
- * later line.  A UTF-8 BOM at the start is dropped; CRLF ends are accepted.
+ * later line.  A UTF-8 BOM at the start is dropped; CRLF ends are accepted;
+ * blank lines are skipped; spaces around a field belong to it (RFC 4180).
  *
  * Rows that cannot be split into fields (a stray quote, a row longer than
  * max_line) go through the --on-error policy given to oed_csv_open: the

@@ -2,3 +2,11 @@
 lib_libcore_la_SOURCES += lib/ingest.c lib/ingest.h lib/csvin.c lib/csvin.h \
 	lib/dataset.c lib/dataset.h
 dist_man_MANS += man/oed-ingest.1
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_ingest
+tests_unit_check_ingest_SOURCES = tests/unit/check_ingest.c tests/ref/ingest_ref.h
+tests_unit_check_ingest_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_ingest_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_ingest
+endif
+EXTRA_DIST += tests/ref/gen_ingest_ref.py
