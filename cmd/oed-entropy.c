@@ -14,9 +14,11 @@
 #include "opt.h"
 #include "progress.h"
 #include "store.h"
+#include "tokenizer.h"
 
 enum {
 	OPT_X = 1, OPT_Y, OPT_PER_GROUP, OPT_TOP, OPT_ESTIMATOR, OPT_BASE, OPT_MISSING, OPT_RECORD,
+	OPT_TOKENS,
 };
 
 static const struct oed_option options[] = {
@@ -27,6 +29,8 @@ static const struct oed_option options[] = {
 	{ "estimator", 'e', OED_ARG_REQUIRED, "NAME", "plugin (default) or miller-madow", OPT_ESTIMATOR },
 	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "2 (bits, default), e (nats) or 10", OPT_BASE },
 	{ "missing", 0, OED_ARG_REQUIRED, "POLICY", "a record without x or y: error (default) or class", OPT_MISSING },
+	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
+	  "token-length statistics with this encoding or model (as tiktoken)", OPT_TOKENS },
 	{ "record", 'r', OED_ARG_NONE, NULL, "store the run and its results in the run store", OPT_RECORD },
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
@@ -45,7 +49,7 @@ static const struct oed_tool tool = {
 
 struct entropy_args {
 	struct oed_input_opts io;
-	const char *x, *y;
+	const char *x, *y, *tokens;
 	bool per_group, record, missing_class;
 	unsigned long top;
 	enum oed_estimator est;
@@ -95,6 +99,12 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_RECORD:
 		a->record = true;
+		return 0;
+	case OPT_TOKENS:
+		if (oed_encoding_for(arg) == NULL)
+			return oed_err_set(err, OED_EX_USAGE,
+					   "--tokens: '%s' is not an encoding or a known model", arg);
+		a->tokens = arg;
 		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);
@@ -187,6 +197,23 @@ write_groups(struct entropy_args *a, struct oed_writer *w, struct oed_entropy_ac
 	}
 }
 
+static void
+write_lenstats(struct oed_writer *w, const char *key, const char *encoding,
+	       const struct oed_lenstats *st)
+{
+	oed_w_obj_begin(w, key);
+	if (encoding)
+		oed_w_str(w, "encoding", encoding);
+	oed_w_num(w, "mean", st->mean);
+	oed_w_num(w, "sd", st->sd);
+	oed_w_num(w, "min", st->min);
+	oed_w_num(w, "p50", st->p50);
+	oed_w_num(w, "p90", st->p90);
+	oed_w_num(w, "p99", st->p99);
+	oed_w_num(w, "max", st->max);
+	oed_w_obj_end(w);
+}
+
 static int
 record_run(struct entropy_args *a, const struct oed_entropy_summary *s, const char *digest,
 	   struct oed_err *err)
@@ -223,11 +250,12 @@ run(struct entropy_args *a, int nfiles, char **files)
 	struct oed_lenstats len;
 	struct oed_progress prog;
 	struct oed_group *groups = NULL;
-	struct oed_cell *cells = NULL, *hist = NULL;
+	struct oed_cell *cells = NULL, *hist = NULL, *thist = NULL;
 	struct oed_writer w;
+	struct oed_tokenizer *tok = NULL;
 	struct oed_reader *r;
 	struct oed_err err;
-	size_t ncells = 0, nhist = 0;
+	size_t ncells = 0, nhist = 0, nthist = 0;
 	int ix = -1, iy, rc, status = OED_EX_OK;
 	char digest[17];
 
@@ -235,12 +263,18 @@ run(struct entropy_args *a, int nfiles, char **files)
 		return oed_usage_error("--per-group and --top need an input field (-x)");
 	if (oed_input_open_output(&a->io, &err) == -1)
 		return oed_fail(&err);
-	r = oed_reader_new(nfiles, files, a->io.max_line, &a->io.policy, &err);
-	if (r == NULL)
+	/* the vocabulary loads only when tokens are asked for */
+	if (a->tokens && (tok = oed_tokenizer_open(a->tokens, NULL, &err)) == NULL)
 		return oed_fail(&err);
+	r = oed_reader_new(nfiles, files, a->io.max_line, &a->io.policy, &err);
+	if (r == NULL) {
+		oed_tokenizer_free(tok);
+		return oed_fail(&err);
+	}
 	if ((a->x && (ix = oed_reader_want(r, a->x, &err)) < 0) ||
 	    (iy = oed_reader_want(r, a->y, &err)) < 0) {
 		oed_reader_free(r);
+		oed_tokenizer_free(tok);
 		err.status = OED_EX_USAGE;
 		return oed_fail(&err);
 	}
@@ -276,6 +310,15 @@ run(struct entropy_args *a, int nfiles, char **files)
 			rc = -1;
 			break;
 		}
+		if (tok && oed_reader_value(r, iy)->type > OED_V_NULL) {
+			size_t nt = oed_tokenizer_count(tok, ys, yl, false);
+
+			if (nt == (size_t)-1 || oed_entropy_acc_add_tokens(&acc, nt, 1) == -1) {
+				oed_err_set(&err, OED_EX_FAIL, "out of memory");
+				rc = -1;
+				break;
+			}
+		}
 		oed_progress_tick(&prog, oed_reader_records(r));
 	}
 	oed_progress_done(&prog, oed_reader_records(r));
@@ -293,6 +336,7 @@ run(struct entropy_args *a, int nfiles, char **files)
 		goto out;
 	}
 	oed_lenstats_compute(hist, nhist, &len);
+	thist = oed_cells_sorted(&acc.token_lengths, &nthist);
 
 	oed_writer_init(&w, stdout);
 	oed_w_begin(&w);
@@ -311,16 +355,13 @@ run(struct entropy_args *a, int nfiles, char **files)
 	oed_w_num(&w, "h_y", sum.h_y / a->base);
 	if (a->x)
 		oed_w_num(&w, "h_y_given_x", sum.h_y_given_x / a->base);
-	if (len.n > 0) {
-		oed_w_obj_begin(&w, "length_chars");
-		oed_w_num(&w, "mean", len.mean);
-		oed_w_num(&w, "sd", len.sd);
-		oed_w_num(&w, "min", len.min);
-		oed_w_num(&w, "p50", len.p50);
-		oed_w_num(&w, "p90", len.p90);
-		oed_w_num(&w, "p99", len.p99);
-		oed_w_num(&w, "max", len.max);
-		oed_w_obj_end(&w);
+	if (len.n > 0)
+		write_lenstats(&w, "length_chars", NULL, &len);
+	if (tok && nthist > 0) {
+		struct oed_lenstats tl;
+
+		oed_lenstats_compute(thist, nthist, &tl);
+		write_lenstats(&w, "length_tokens", oed_tokenizer_encoding(tok), &tl);
 	}
 	oed_w_end(&w);
 	if (groups)
@@ -334,6 +375,8 @@ out:
 	free(groups);
 	free(cells);
 	free(hist);
+	free(thist);
+	oed_tokenizer_free(tok);
 	oed_entropy_acc_release(&acc);
 	return status;
 }

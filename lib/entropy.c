@@ -197,6 +197,7 @@ oed_entropy_acc_init(struct oed_entropy_acc *a, bool keep_names)
 	memset(a, 0, sizeof(*a));
 	oed_cells_init(&a->cells);
 	oed_cells_init(&a->lengths);
+	oed_cells_init(&a->token_lengths);
 	a->keep_names = keep_names;
 }
 
@@ -205,6 +206,7 @@ oed_entropy_acc_release(struct oed_entropy_acc *a)
 {
 	oed_cells_release(&a->cells);
 	oed_cells_release(&a->lengths);
+	oed_cells_release(&a->token_lengths);
 	for (size_t i = 0; i < a->name_cap; i++)
 		free(a->names[i]);
 	free(a->names);
@@ -265,6 +267,12 @@ oed_entropy_acc_add(struct oed_entropy_acc *a, const char *x, size_t xlen,
 	if (a->keep_names && x && keep_name(a, kx, x, xlen) == -1)
 		return -1;
 	return 0;
+}
+
+int
+oed_entropy_acc_add_tokens(struct oed_entropy_acc *a, size_t ntokens, double w)
+{
+	return oed_cells_add(&a->token_lengths, ntokens, 0, w);
 }
 
 const char *

@@ -70,6 +70,7 @@ double oed_hist_quantile(const struct oed_cell *hist, size_t n, double total, do
 struct oed_entropy_acc {
 	struct oed_cells cells;
 	struct oed_cells lengths;	/* x = length, y = 0 */
+	struct oed_cells token_lengths;	/* x = tokens, y = 0; with --tokens */
 	bool keep_names;
 	uint64_t *name_keys;		/* open addressing, 0 = free */
 	char **names;
@@ -84,5 +85,7 @@ void oed_entropy_acc_release(struct oed_entropy_acc *a);
  */
 int oed_entropy_acc_add(struct oed_entropy_acc *a, const char *x, size_t xlen,
 			const char *y, size_t ylen, double w, bool with_length);
+/* Count an output of ntokens tokens in the token-length statistics. */
+int oed_entropy_acc_add_tokens(struct oed_entropy_acc *a, size_t ntokens, double w);
 /* The text of x for key, or NULL when names were not kept. */
 const char *oed_entropy_acc_name(const struct oed_entropy_acc *a, uint64_t key);
