@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #ifndef OED_PKGDATADIR
@@ -276,6 +277,22 @@ oed_tokenizer_open(const char *name, const char *vocab, struct oed_err *err)
 		dir = getenv("OED_VOCAB_DIR");
 		snprintf(path, sizeof(path), "%s/%s.tiktoken", dir && *dir ? dir : OED_PKGDATADIR, encname);
 		vocab = path;
+		/* not installed yet: a build tree keeps them in data/ beside the tools */
+		if (!(dir && *dir) && access(path, R_OK) == -1) {
+			char self[2048], alt[sizeof(path)];
+			ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+			char *slash;
+
+			if (n > 0) {
+				self[n] = '\0';
+				if ((slash = strrchr(self, '/')) != NULL) {
+					*slash = '\0';
+					snprintf(alt, sizeof(alt), "%s/data/%s.tiktoken", self, encname);
+					if (access(alt, R_OK) == 0)
+						memcpy(path, alt, sizeof(path));
+				}
+			}
+		}
 	}
 	if (load_vocab(t, vocab, err) == -1)
 		goto fail;
