@@ -14,10 +14,11 @@
 #include "jsonw.h"
 #include "opt.h"
 #include "store.h"
+#include "tokenizer.h"
 
 enum {
 	OPT_FORMAT = 1, OPT_INPUTS, OPT_DATASET, OPT_MAP, OPT_META_REST, OPT_DELIMITER,
-	OPT_SAVE, OPT_LIST, OPT_LOAD,
+	OPT_TOKENS, OPT_RECOUNT, OPT_SAVE, OPT_LIST, OPT_LOAD,
 };
 
 static const struct oed_option options[] = {
@@ -32,6 +33,10 @@ static const struct oed_option options[] = {
 	  "put the source fields or columns that feed no field into meta", OPT_META_REST },
 	{ "delimiter", 0, OED_ARG_REQUIRED, "CHAR", "CSV field separator (default ',', 'tab' for TSV)",
 	  OPT_DELIMITER },
+	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
+	  "fill tokens_in/tokens_out when absent, counted as tiktoken does\n"
+	  "(cl100k_base, o200k_base, p50k_base, r50k_base, or a model: gpt-4o)", OPT_TOKENS },
+	{ "recount", 0, OED_ARG_NONE, NULL, "with --tokens, replace the counts records carry", OPT_RECOUNT },
 	{ "save", 's', OED_ARG_REQUIRED, "NAME", "also save the records as a new version of NAME in the store", OPT_SAVE },
 	{ "list", 'l', OED_ARG_NONE, NULL, "list the dataset versions in the store and exit", OPT_LIST },
 	{ "load", 0, OED_ARG_REQUIRED, "NAME[@VERSION]", "print a saved version (latest by default) and exit", OPT_LOAD },
@@ -53,7 +58,7 @@ static const struct oed_tool tool = {
 struct ingest_args {
 	struct oed_input_opts io;
 	struct oed_ingest_opts in;
-	const char *save, *load;
+	const char *save, *load, *tokens;
 	bool list;
 	int argc;
 	char **argv;
@@ -88,6 +93,15 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' || *arg == '\r')
 			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", arg);
 		a->in.delimiter = *arg;
+		return 0;
+	case OPT_TOKENS:
+		if (oed_encoding_for(arg) == NULL)
+			return oed_err_set(err, OED_EX_USAGE,
+					   "--tokens: '%s' is not an encoding or a known model", arg);
+		a->tokens = arg;
+		return 0;
+	case OPT_RECOUNT:
+		a->in.recount = true;
 		return 0;
 	case OPT_SAVE:
 		if (*arg == '\0' || strchr(arg, '@'))
@@ -214,18 +228,26 @@ run(struct ingest_args *a, int nfiles, char **files)
 
 	if (a->list || a->load)
 		return run_store_only(a, nfiles);
+	if (a->in.recount && a->tokens == NULL)
+		return oed_usage_error("--recount needs --tokens");
 	a->in.max_line = a->io.max_line;
 	a->in.policy = &a->io.policy;
 	if (oed_input_open_output(&a->io, &err) == -1)
 		return oed_fail(&err);
+	/* the vocabulary loads only when tokens are asked for */
+	if (a->tokens && (a->in.tokenizer = oed_tokenizer_open(a->tokens, NULL, &err)) == NULL)
+		return oed_fail(&err);
 	oed_writer_init(&ctx.w, stdout);
 	if (a->save) {
 		store = oed_store_open(a->io.store, &err);
-		if (store == NULL)
+		if (store == NULL) {
+			oed_tokenizer_free(a->in.tokenizer);
 			return oed_fail(&err);
+		}
 		ctx.save = oed_dataset_save_begin(store, a->save, a->argc, a->argv, &err);
 		if (ctx.save == NULL) {
 			oed_store_close(store);
+			oed_tokenizer_free(a->in.tokenizer);
 			return oed_fail(&err);
 		}
 	}
@@ -261,6 +283,7 @@ run(struct ingest_args *a, int nfiles, char **files)
 		summary(&stats, &a->io.policy);
 	oed_writer_release(&ctx.w);
 	oed_store_close(store);
+	oed_tokenizer_free(a->in.tokenizer);
 	return status;
 }
 

@@ -1531,10 +1531,42 @@ ingest_map(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	return rc;
 }
 
+/* --tokens: between the parsers and the caller's sink. */
+struct token_sink {
+	const struct oed_ingest_opts *o;
+	oed_record_sink sink;
+	void *ctx;
+};
+
+static int
+count_tokens(const struct oed_record *in, void *ctx, struct oed_err *err)
+{
+	struct token_sink *t = ctx;
+	struct oed_record rec = *in;
+	size_t n;
+
+	if (rec.output && (t->o->recount || !rec.has_tokens_out)) {
+		n = oed_tokenizer_count(t->o->tokenizer, rec.output, rec.output_len, false);
+		if (n == (size_t)-1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		rec.tokens_out = (long long)n;
+		rec.has_tokens_out = true;
+	}
+	if (rec.input && (t->o->recount || !rec.has_tokens_in)) {
+		n = oed_tokenizer_count(t->o->tokenizer, rec.input, strlen(rec.input), false);
+		if (n == (size_t)-1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		rec.tokens_in = (long long)n;
+		rec.has_tokens_in = true;
+	}
+	return t->sink(&rec, t->ctx, err);
+}
+
 int
 oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	   oed_record_sink sink, void *ctx, struct oed_ingest_stats *stats, struct oed_err *err)
 {
+	struct token_sink tokens = { o, sink, ctx };
 	enum oed_ingest_format f;
 	int rc;
 
@@ -1559,6 +1591,10 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	if (o->nmaps > 0 && f != OED_FMT_JSONL && f != OED_FMT_CSV)
 		return oed_err_set(err, OED_EX_USAGE, "--map goes with --format jsonl or csv, not %s",
 				   format_names[f]);
+	if (o->tokenizer) {
+		sink = count_tokens;
+		ctx = &tokens;
+	}
 	switch (f) {
 	case OED_FMT_MAP:
 		rc = ingest_map(o, nfiles, files, sink, ctx, stats, err);

@@ -23,6 +23,7 @@
 #include "field.h"
 #include "jsonw.h"
 #include "reject.h"
+#include "tokenizer.h"
 
 enum oed_ingest_format {
 	OED_FMT_AUTO,
@@ -73,6 +74,10 @@ struct oed_ingest_opts {
 	bool meta_rest;			/* unmapped source fields go into meta */
 	size_t max_line;
 	struct oed_policy *policy;
+	/* Count tokens_in (of input) and tokens_out (of output) when a record
+	 * has none; recount: replace those it has.  Borrowed; NULL: never. */
+	struct oed_tokenizer *tokenizer;
+	bool recount;
 };
 
 /*

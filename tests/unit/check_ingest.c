@@ -18,6 +18,7 @@
 #include "ingest.h"
 #include "jsonw.h"
 #include "reject.h"
+#include "tokenizer.h"
 
 #include "../ref/ingest_ref.h"
 
@@ -560,6 +561,38 @@ START_TEST(options_and_detect)
 }
 END_TEST
 
+/* --tokens: counts fill what is absent, --recount replaces; tiktoken gives
+ * cl100k_base "Hello, world!" = [9906, 11, 1917, 0] and "Say hello" = 2 tokens. */
+START_TEST(tokens_fill_and_recount)
+{
+	const char *recs = write_str("tok.jsonl",
+		"{\"input_id\":\"a\",\"input\":\"Say hello\",\"output\":\"Hello, world!\"}\n"
+		"{\"input_id\":\"a\",\"input\":\"Say hello\",\"output\":\"Hello, world!\",\"tokens_out\":99}\n");
+	struct oed_ingest_opts o;
+	struct oed_ingest_stats st;
+	struct oed_err err;
+	char *text;
+
+	oed_ingest_opts_init(&o);
+	o.dataset = "d";
+	o.tokenizer = oed_tokenizer_open("cl100k_base", NULL, &err);
+	ck_assert_msg(o.tokenizer != NULL, "%s (is OED_VOCAB_DIR set?)", err.msg);
+	ck_assert_int_eq(ingest(&o, 1, &recs, OED_ON_ERROR_FAIL, &st, &text, NULL, &err), 0);
+	ck_assert_str_eq(text,
+		"{\"dataset\":\"d\",\"input_id\":\"a\",\"input\":\"Say hello\",\"output\":\"Hello, world!\","
+		"\"sample\":0,\"tokens_in\":2,\"tokens_out\":4}\n"
+		"{\"dataset\":\"d\",\"input_id\":\"a\",\"input\":\"Say hello\",\"output\":\"Hello, world!\","
+		"\"sample\":1,\"tokens_in\":2,\"tokens_out\":99}\n");
+	free(text);
+	o.recount = true;
+	ck_assert_int_eq(ingest(&o, 1, &recs, OED_ON_ERROR_FAIL, &st, &text, NULL, &err), 0);
+	ck_assert_ptr_nonnull(strstr(strchr(text, '\n'), "\"tokens_in\":2,\"tokens_out\":4}"));
+	free(text);
+	oed_tokenizer_free(o.tokenizer);
+	oed_ingest_opts_release(&o);
+}
+END_TEST
+
 /* ---- limits ---- */
 
 /* Fields longer than the read block, and a quoted newline right at its edge. */
@@ -739,6 +772,7 @@ ingest_suite(void)
 	tcase_add_test(tc, jsonl_nested_map_and_meta_rest);
 	tcase_add_test(tc, csv_records);
 	tcase_add_test(tc, options_and_detect);
+	tcase_add_test(tc, tokens_fill_and_recount);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 120);
