@@ -662,10 +662,16 @@ openai_line(struct line_state *s, struct oed_err *err)
 		}
 		if (!json_is_object(resp))
 			return oed_reader_bad(s->r, err, "batch request '%s' has no response", custom_id);
-		if (json_integer_value(json_object_get(resp, "status_code")) != 200)
-			return oed_reader_bad(s->r, err, "batch request '%s' returned HTTP status %lld",
+		if (json_integer_value(json_object_get(resp, "status_code")) != 200) {
+			/* the API's own words, when the body has them */
+			const char *msg = json_string_value(json_object_get(json_object_get(
+				json_object_get(resp, "body"), "error"), "message"));
+
+			return oed_reader_bad(s->r, err, "batch request '%s' returned HTTP status %lld%s%s",
 					      custom_id,
-					      (long long)json_integer_value(json_object_get(resp, "status_code")));
+					      (long long)json_integer_value(json_object_get(resp, "status_code")),
+					      msg ? ": " : "", msg ? msg : "");
+		}
 		body = json_object_get(resp, "body");
 		if (!json_is_object(body))
 			return oed_reader_bad(s->r, err, "batch request '%s' has no response body", custom_id);
