@@ -110,45 +110,6 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	return oed_input_opt(&a->io, id, arg, err);
 }
 
-/*
- * The class text of a value: strings as they are, numbers in their
- * shortest form, booleans as words; missing and null become one class of
- * their own under --missing=class.  0, 1 (bad record, skipped) or -1.
- */
-static int
-class_of(struct oed_reader *r, const struct oed_value *v, const char *field, bool missing_class,
-	 char tmp[32], const char **s, size_t *len, struct oed_err *err)
-{
-	switch (v->type) {
-	case OED_V_STRING:
-		*s = v->str;
-		*len = v->len;
-		return 0;
-	case OED_V_NUMBER:
-		*len = (size_t)oed_fmt_double(tmp, v->num);
-		*s = tmp;
-		return 0;
-	case OED_V_TRUE:
-	case OED_V_FALSE:
-		*s = v->type == OED_V_TRUE ? "true" : "false";
-		*len = strlen(*s);
-		return 0;
-	case OED_V_MISSING:
-	case OED_V_NULL:
-		if (missing_class) {
-			/* a byte no JSON string holds keeps the class apart from any text */
-			*s = "\x01missing";
-			*len = 8;
-			return 0;
-		}
-		return oed_reader_bad(r, err, "%s field '%s'", v->type == OED_V_NULL ? "null" : "missing",
-				      field) == -1 ? -1 : 1;
-	default:
-		return oed_reader_bad(r, err, "field '%s' is %s, not a string, number or boolean", field,
-				      v->type == OED_V_ARRAY ? "an array" : "an object") == -1 ? -1 : 1;
-	}
-}
-
 static int
 group_cmp(const void *p, const void *q)
 {
@@ -288,7 +249,7 @@ run(struct entropy_args *a, int nfiles, char **files)
 		int c;
 
 		if (ix >= 0) {
-			c = class_of(r, oed_reader_value(r, ix), a->x, a->missing_class, xt, &xs, &xl, &err);
+			c = oed_class_of(r, oed_reader_value(r, ix), a->x, a->missing_class, xt, &xs, &xl, &err);
 			if (c == -1) {
 				rc = -1;
 				break;
@@ -296,7 +257,7 @@ run(struct entropy_args *a, int nfiles, char **files)
 			if (c == 1)
 				continue;
 		}
-		c = class_of(r, oed_reader_value(r, iy), a->y, a->missing_class, yt, &ys, &yl, &err);
+		c = oed_class_of(r, oed_reader_value(r, iy), a->y, a->missing_class, yt, &ys, &yl, &err);
 		if (c == -1) {
 			rc = -1;
 			break;

@@ -1,11 +1,18 @@
 # The information engine: count tables, entropy, length statistics.
-lib_libcore_la_SOURCES += lib/counts.c lib/counts.h lib/entropy.c lib/entropy.h
+lib_libcore_la_SOURCES += lib/counts.c lib/counts.h lib/entropy.c lib/entropy.h lib/mi.c lib/mi.h
 dist_man_MANS += man/oed-entropy.1
-EXTRA_DIST += tests/ref/gen_entropy_ref.py tests/ref/entropy_ref.h
+EXTRA_DIST += tests/ref/gen_entropy_ref.py tests/ref/entropy_ref.h tests/ref/gen_mi_ref.py tests/ref/mi_ref.h
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_entropy
 tests_unit_check_entropy_SOURCES = tests/unit/check_entropy.c tests/ref/entropy_ref.h
 tests_unit_check_entropy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_entropy_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_entropy
+endif
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_mi
+tests_unit_check_mi_SOURCES = tests/unit/check_mi.c tests/ref/mi_ref.h
+tests_unit_check_mi_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_mi_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_mi
 endif

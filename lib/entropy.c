@@ -189,6 +189,7 @@ oed_lenstats_compute(const struct oed_cell *hist, size_t n, struct oed_lenstats 
 	out->p99 = oed_hist_quantile(hist, n, total, 0.99);
 }
 
+#include "jsonw.h"
 #include "utf8.h"
 
 void
@@ -285,3 +286,43 @@ oed_entropy_acc_name(const struct oed_entropy_acc *a, uint64_t key)
 			return a->names[i];
 	return NULL;
 }
+
+/*
+ * The class text of a value: strings as they are, numbers in their
+ * shortest form, booleans as words; missing and null become one class of
+ * their own under --missing=class.  0, 1 (bad record, skipped) or -1.
+ */
+int
+oed_class_of(struct oed_reader *r, const struct oed_value *v, const char *field, bool missing_class,
+	 char tmp[32], const char **s, size_t *len, struct oed_err *err)
+{
+	switch (v->type) {
+	case OED_V_STRING:
+		*s = v->str;
+		*len = v->len;
+		return 0;
+	case OED_V_NUMBER:
+		*len = (size_t)oed_fmt_double(tmp, v->num);
+		*s = tmp;
+		return 0;
+	case OED_V_TRUE:
+	case OED_V_FALSE:
+		*s = v->type == OED_V_TRUE ? "true" : "false";
+		*len = strlen(*s);
+		return 0;
+	case OED_V_MISSING:
+	case OED_V_NULL:
+		if (missing_class) {
+			/* a byte no JSON string holds keeps the class apart from any text */
+			*s = "\x01missing";
+			*len = 8;
+			return 0;
+		}
+		return oed_reader_bad(r, err, "%s field '%s'", v->type == OED_V_NULL ? "null" : "missing",
+				      field) == -1 ? -1 : 1;
+	default:
+		return oed_reader_bad(r, err, "field '%s' is %s, not a string, number or boolean", field,
+				      v->type == OED_V_ARRAY ? "an array" : "an object") == -1 ? -1 : 1;
+	}
+}
+

@@ -16,6 +16,7 @@
 
 #include "counts.h"
 #include "diag.h"
+#include "jsonl.h"
 
 enum oed_estimator { OED_EST_PLUGIN, OED_EST_MILLER_MADOW };
 
@@ -59,6 +60,17 @@ struct oed_lenstats {
 void oed_lenstats_compute(const struct oed_cell *hist, size_t n, struct oed_lenstats *out);
 /* The q-quantile (0..1) of a sorted histogram, numpy's linear method. */
 double oed_hist_quantile(const struct oed_cell *hist, size_t n, double total, double q);
+
+
+/*
+ * The class text of a record's value: strings as they are, numbers in
+ * their shortest form, booleans as words; missing and null are a class of
+ * their own when missing_class, else a bad record.  0 with *s and *len
+ * set, 1 when the record was bad and skipped, -1 when the run must stop.
+ */
+int oed_class_of(struct oed_reader *r, const struct oed_value *v, const char *field,
+		 bool missing_class, char tmp[32], const char **s, size_t *len,
+		 struct oed_err *err);
 
 #endif
 
