@@ -1188,6 +1188,11 @@ mapfile_load(struct mapfile *m, const char *path, struct oed_err *err)
 	m->path = (char *)name;
 	if (read_whole(path, &m->text, &m->len, err) == -1)
 		return -1;
+	/* editors on Windows start JSON files with a BOM, which jansson refuses */
+	if (m->len >= 3 && memcmp(m->text, "\xEF\xBB\xBF", 3) == 0) {
+		memmove(m->text, m->text + 3, m->len - 3 + 1);
+		m->len -= 3;
+	}
 	root = json_loadb(m->text, m->len, 0, &jerr);
 	if (root == NULL) {
 		oed_err_at(err, OED_EX_DATA, name, jerr.line > 0 ? jerr.line : 0,
