@@ -8,8 +8,14 @@
  * streams; a map file is one JSON object and is parsed whole.
  *
  * Each normalised record goes to a sink the caller provides (the tool
- * writes it and may save it in the store).  Bad records go through the
- * --on-error policy in opts->policy.
+ * writes it and may save it in the store), in input order.  Bad records go
+ * through the --on-error policy in opts->policy (NULL: stop at the first);
+ * the run fails with OED_EX_DATA when no record at all reached the sink.
+ * With opts->tokenizer set, token counts are filled in before the sink.
+ *
+ * Ownership: opts owns its maps and inputs (oed_ingest_opts_release);
+ * dataset, policy and tokenizer are borrowed.  A record and everything
+ * it points to (meta included) live only for the sink call.
  */
 #ifndef OED_INGEST_H
 #define OED_INGEST_H
