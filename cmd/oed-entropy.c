@@ -18,7 +18,7 @@
 
 enum {
 	OPT_X = 1, OPT_Y, OPT_PER_GROUP, OPT_TOP, OPT_ESTIMATOR, OPT_BASE, OPT_MISSING, OPT_RECORD,
-	OPT_TOKENS,
+	OPT_TOKENS, OPT_CLASSES,
 };
 
 static const struct oed_option options[] = {
@@ -26,7 +26,11 @@ static const struct oed_option options[] = {
 	{ "y", 'y', OED_ARG_REQUIRED, "FIELD", "the output field (default output)", OPT_Y },
 	{ "per-group", 'g', OED_ARG_NONE, NULL, "one entropy.group record per input", OPT_PER_GROUP },
 	{ "top", 't', OED_ARG_REQUIRED, "N", "the N least consistent inputs as entropy.group records", OPT_TOP },
-	{ "estimator", 'e', OED_ARG_REQUIRED, "NAME", "plugin (default) or miller-madow", OPT_ESTIMATOR },
+	{ "estimator", 'e', OED_ARG_REQUIRED, "NAME",
+	  "plugin (default), miller-madow, chao-shen, shrink, jeffreys, laplace,\n"
+	  "sg, minimax or grassberger", OPT_ESTIMATOR },
+	{ "classes", 'K', OED_ARG_REQUIRED, "K",
+	  "the number of possible outputs, for the estimators that use it", OPT_CLASSES },
 	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "2 (bits, default), e (nats) or 10", OPT_BASE },
 	{ "missing", 0, OED_ARG_REQUIRED, "POLICY", "a record without x or y: error (default) or class", OPT_MISSING },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
@@ -51,7 +55,7 @@ struct entropy_args {
 	struct oed_input_opts io;
 	const char *x, *y, *tokens;
 	bool per_group, record, missing_class;
-	unsigned long top;
+	unsigned long top, classes;
 	enum oed_estimator est;
 	const char *base_name;
 	double base;		/* log of the base */
@@ -100,6 +104,8 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	case OPT_RECORD:
 		a->record = true;
 		return 0;
+	case OPT_CLASSES:
+		return oed_parse_ulong("classes", arg, 1, 1UL << 52, &a->classes, err);
 	case OPT_TOKENS:
 		if (oed_encoding_for(arg) == NULL)
 			return oed_err_set(err, OED_EX_USAGE,
@@ -222,6 +228,9 @@ run(struct entropy_args *a, int nfiles, char **files)
 
 	if (a->x == NULL && (a->per_group || a->top))
 		return oed_usage_error("--per-group and --top need an input field (-x)");
+	if (a->classes && !oed_estimator_uses_k(a->est))
+		oed_warn("--classes is ignored: %s does not depend on the number of classes",
+			 oed_estimator_name(a->est));
 	if (oed_input_open_output(&a->io, &err) == -1)
 		return oed_fail(&err);
 	/* the vocabulary loads only when tokens are asked for */
@@ -291,8 +300,8 @@ run(struct entropy_args *a, int nfiles, char **files)
 	}
 	cells = oed_cells_sorted(&acc.cells, &ncells);
 	hist = oed_cells_sorted(&acc.lengths, &nhist);
-	if (oed_entropy_summarize(a->est, cells, ncells, &sum, a->per_group || a->top ? &groups : NULL,
-				  &err) == -1) {
+	if (oed_entropy_summarize_k(a->est, (double)a->classes, cells, ncells, &sum,
+				    a->per_group || a->top ? &groups : NULL, &err) == -1) {
 		status = oed_fail(&err);
 		goto out;
 	}
@@ -307,6 +316,8 @@ run(struct entropy_args *a, int nfiles, char **files)
 		oed_w_str(&w, "x", a->x);
 	oed_w_str(&w, "y", a->y);
 	oed_w_str(&w, "estimator", oed_estimator_name(a->est));
+	if (a->classes && oed_estimator_uses_k(a->est))
+		oed_w_uint(&w, "classes", a->classes);
 	oed_w_str(&w, "base", a->base_name);
 	if (a->x) {
 		oed_w_uint(&w, "inputs", sum.nx);

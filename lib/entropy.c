@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const estimator_names[] = { "plugin", "miller-madow" };
+static const char *const estimator_names[] = {
+	"plugin", "miller-madow", "chao-shen", "shrink", "jeffreys", "laplace", "sg", "minimax",
+	"grassberger",
+};
 
 int
 oed_estimator_parse(const char *name, enum oed_estimator *out, struct oed_err *err)
@@ -16,7 +19,11 @@ oed_estimator_parse(const char *name, enum oed_estimator *out, struct oed_err *e
 			*out = (enum oed_estimator)i;
 			return 0;
 		}
-	return oed_err_set(err, OED_EX_USAGE, "--estimator: '%s' is not plugin or miller-madow", name);
+	if (strcmp(name, "nsb") == 0)
+		return oed_err_set(err, OED_EX_USAGE, "--estimator: nsb is not available in this release");
+	return oed_err_set(err, OED_EX_USAGE,
+			   "--estimator: '%s' is not plugin, miller-madow, chao-shen, shrink, jeffreys,"
+			   " laplace, sg, minimax or grassberger", name);
 }
 
 const char *
@@ -33,27 +40,159 @@ dbl_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-double
-oed_entropy_nats(enum oed_estimator e, double *counts, size_t n)
+bool
+oed_estimator_uses_k(enum oed_estimator e)
 {
-	double total = 0, sum = 0;
+	return e == OED_EST_SHRINK || e == OED_EST_JEFFREYS || e == OED_EST_LAPLACE ||
+	       e == OED_EST_SG || e == OED_EST_MINIMAX;
+}
+
+bool
+oed_estimator_needs_integers(enum oed_estimator e)
+{
+	return e == OED_EST_CHAO_SHEN || e == OED_EST_GRASSBERGER || e == OED_EST_MILLER_MADOW;
+}
+
+double
+oed_digamma(double x)
+{
+	double r = 0, f;
+
+	/* recurrence up to where the asymptotic series is exact to double precision */
+	while (x < 6) {
+		r -= 1 / x;
+		x += 1;
+	}
+	f = 1 / (x * x);
+	return r + log(x) - 0.5 / x -
+	       f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+}
+
+/* -sum p log p over the frequencies f_k = (n_k + a) / (total + K a). */
+static double
+dirichlet(const double *c, size_t n, double total, double k, double a)
+{
+	double den = total + k * a, h = 0, unseen = k - (double)n;
+
+	for (size_t i = 0; i < n; i++) {
+		double f = (c[i] + a) / den;
+
+		if (f > 0)
+			h -= f * log(f);
+	}
+	/* classes never seen share the pseudocount alone */
+	if (unseen > 0 && a > 0) {
+		double f = a / den;
+
+		h -= unseen * f * log(f);
+	}
+	return h;
+}
+
+static double
+shrink(const double *c, size_t n, double total, double k)
+{
+	double target = 1 / k, sum_u2 = 0, msp = 0, lambda, h = 0, unseen = k - (double)n;
+
+	for (size_t i = 0; i < n; i++) {
+		double u = c[i] / total;
+
+		sum_u2 += u * u;
+		msp += (u - target) * (u - target);
+	}
+	if (unseen > 0)
+		msp += unseen * target * target;
+	if (total <= 1 || msp == 0)
+		lambda = 1;
+	else
+		lambda = (1 - sum_u2) / ((total - 1) * msp);
+	lambda = lambda < 0 ? 0 : lambda > 1 ? 1 : lambda;
+	for (size_t i = 0; i < n; i++) {
+		double u = lambda * target + (1 - lambda) * c[i] / total;
+
+		if (u > 0)
+			h -= u * log(u);
+	}
+	if (unseen > 0 && lambda > 0)
+		h -= unseen * lambda * target * log(lambda * target);
+	return h;
+}
+
+double
+oed_entropy_k(enum oed_estimator e, double *counts, size_t n, double k)
+{
+	double total = 0, sum = 0, h;
 	size_t m = 0;
 
 	qsort(counts, n, sizeof(*counts), dbl_cmp);
-	for (size_t i = 0; i < n; i++)
-		if (counts[i] > 0) {
-			total += counts[i];
-			sum += counts[i] * log(counts[i]);
-			m++;
-		}
-	if (total <= 0 || m <= 1)
+	/* the zeros sort first: drop them, they are classes not seen */
+	while (n > 0 && counts[0] <= 0) {
+		counts++;
+		n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		total += counts[i];
+		sum += counts[i] * log(counts[i]);
+		m++;
+	}
+	if (k < (double)m)
+		k = (double)m;
+	if (total <= 0)
 		return 0;
-	double h = log(total) - sum / total;
+	switch (e) {
+	case OED_EST_CHAO_SHEN: {
+		double f1 = 0, c;
+
+		for (size_t i = 0; i < n; i++)
+			f1 += counts[i] == 1;
+		if (f1 == total)
+			f1 = total - 1;	/* all singletons: keep the coverage above 0 */
+		c = 1 - f1 / total;
+		h = 0;
+		for (size_t i = 0; i < n; i++) {
+			double p = c * counts[i] / total, la = 1 - pow(1 - p, total);
+
+			if (p > 0 && la > 0)
+				h -= p * log(p) / la;
+		}
+		return h;
+	}
+	case OED_EST_SHRINK:
+		return shrink(counts, n, total, k);
+	case OED_EST_JEFFREYS:
+		return dirichlet(counts, n, total, k, 0.5);
+	case OED_EST_LAPLACE:
+		return dirichlet(counts, n, total, k, 1);
+	case OED_EST_SG:
+		return dirichlet(counts, n, total, k, 1 / k);
+	case OED_EST_MINIMAX:
+		return dirichlet(counts, n, total, k, sqrt(total) / k);
+	case OED_EST_GRASSBERGER:
+		h = 0;
+		for (size_t i = 0; i < n; i++) {
+			double c = counts[i], sign = fmod(c, 2) == 0 ? 1 : -1;
+			double g = oed_digamma(c) + 0.5 * sign * (oed_digamma((c + 1) / 2) - oed_digamma(c / 2));
+
+			h += c * g;
+		}
+		return log(total) - h / total;
+	default:
+		break;
+	}
+	if (m <= 1)
+		return 0;
+	h = log(total) - sum / total;
 	if (h < 0)
 		h = 0;	/* rounding when one class holds nearly all */
 	if (e == OED_EST_MILLER_MADOW)
 		h += (double)(m - 1) / (2 * total);
 	return h;
+}
+
+double
+oed_entropy_nats(enum oed_estimator e, double *counts, size_t n)
+{
+	return oed_entropy_k(e, counts, n, 0);
 }
 
 static int
@@ -68,6 +207,14 @@ int
 oed_entropy_summarize(enum oed_estimator e, const struct oed_cell *cells, size_t ncells,
 		      struct oed_entropy_summary *out, struct oed_group **groups_out,
 		      struct oed_err *err)
+{
+	return oed_entropy_summarize_k(e, 0, cells, ncells, out, groups_out, err);
+}
+
+int
+oed_entropy_summarize_k(enum oed_estimator e, double k, const struct oed_cell *cells,
+			size_t ncells, struct oed_entropy_summary *out,
+			struct oed_group **groups_out, struct oed_err *err)
 {
 	double *buf = malloc((ncells ? ncells : 1) * sizeof(*buf));
 	double *xs = malloc((ncells ? ncells : 1) * sizeof(*xs));
@@ -87,19 +234,19 @@ oed_entropy_summarize(enum oed_estimator e, const struct oed_cell *cells, size_t
 
 	/* per x: the group's counts, its entropy; H(Y|X) = sum p(x) H(Y|X=x) */
 	for (size_t i = 0; i < ncells;) {
-		size_t j = i, k = 0;
+		size_t j = i, kk = 0;
 		double nxs = 0, h;
 
 		for (; j < ncells && cells[j].x == cells[i].x; j++) {
-			buf[k++] = cells[j].n;
+			buf[kk++] = cells[j].n;
 			nxs += cells[j].n;
 			out->n += cells[j].n;
 		}
-		h = oed_entropy_nats(e, buf, k);
+		h = oed_entropy_k(e, buf, kk, k);
 		xs[nx] = nxs;
 		hyx += nxs * h;
 		if (groups)
-			groups[nx] = (struct oed_group){ cells[i].x, nxs, k, h };
+			groups[nx] = (struct oed_group){ cells[i].x, nxs, kk, h };
 		nx++;
 		i = j;
 	}
@@ -120,7 +267,7 @@ oed_entropy_summarize(enum oed_estimator e, const struct oed_cell *cells, size_t
 		i = j;
 	}
 	out->ny = ny;
-	out->h_y = oed_entropy_nats(e, buf, ny);
+	out->h_y = oed_entropy_k(e, buf, ny, k);
 	for (size_t i = 0; i < ncells; i++)
 		buf[i] = cells[i].n;
 	out->h_xy = oed_entropy_nats(e, buf, ncells);

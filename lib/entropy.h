@@ -4,9 +4,23 @@
  * the caller's base.  Sums run over sorted counts so that a result does not
  * depend on the order records arrived in.
  *
- * Estimators (more are listed in oed-entropy(1) as they land):
+ * Estimators, on counts n_k with N = sum n_k, m classes seen, K classes
+ * in all (m unless declared with --classes):
  *   plugin        maximum likelihood: H = log N - (1/N) sum n_k log n_k
- *   miller-madow  plugin + (m - 1) / (2N), m = number of non-empty classes
+ *   miller-madow  plugin + (m - 1) / (2N)
+ *   chao-shen     coverage-adjusted Horvitz-Thompson (Chao and Shen 2003):
+ *                 C = 1 - f1/N (f1 singletons; f1 = N - 1 when all are),
+ *                 p_k = C n_k / N, H = -sum p_k log p_k / (1 - (1 - p_k)^N)
+ *   shrink        James-Stein shrinkage to the uniform 1/K (Hausser and
+ *                 Strimmer 2009), lambda = (1 - sum u_k^2) /
+ *                 ((N - 1) sum (1/K - u_k)^2) clipped to [0, 1]
+ *   jeffreys, laplace, sg, minimax
+ *                 plug-in entropy of the Dirichlet posterior mean
+ *                 (n_k + a) / (N + K a) over K classes, a = 1/2, 1, 1/K,
+ *                 sqrt(N)/K
+ *   grassberger   Grassberger (2003): H = log N - (1/N) sum n_k G(n_k),
+ *                 G(n) = psi(n) + (-1)^n / 2 (psi((n+1)/2) - psi(n/2))
+ * The Dirichlet family and shrinkage depend on K.
  */
 #ifndef OED_ENTROPY_H
 #define OED_ENTROPY_H
@@ -18,13 +32,29 @@
 #include "diag.h"
 #include "jsonl.h"
 
-enum oed_estimator { OED_EST_PLUGIN, OED_EST_MILLER_MADOW };
+enum oed_estimator {
+	OED_EST_PLUGIN, OED_EST_MILLER_MADOW, OED_EST_CHAO_SHEN, OED_EST_SHRINK, OED_EST_JEFFREYS,
+	OED_EST_LAPLACE, OED_EST_SG, OED_EST_MINIMAX, OED_EST_GRASSBERGER,
+};
 
 int oed_estimator_parse(const char *name, enum oed_estimator *out, struct oed_err *err);
 const char *oed_estimator_name(enum oed_estimator e);
 
-/* Entropy in nats of counts[0..n) (sorted in place; zeros ignored). */
+/* Whether an estimator depends on the number of classes K. */
+bool oed_estimator_uses_k(enum oed_estimator e);
+/* Whether it needs whole counts (coverage and digamma terms). */
+bool oed_estimator_needs_integers(enum oed_estimator e);
+
+/*
+ * Entropy in nats of counts[0..n) (sorted in place; zeros are classes
+ * never seen).  k: the number of classes, 0 for the classes seen; a k
+ * below the classes seen counts as the classes seen.
+ */
+double oed_entropy_k(enum oed_estimator e, double *counts, size_t n, double k);
+/* The same with K the classes seen. */
 double oed_entropy_nats(enum oed_estimator e, double *counts, size_t n);
+/* The digamma function psi(x), x > 0. */
+double oed_digamma(double x);
 
 /* One group (one x): its key, total count, distinct y, entropy in nats. */
 struct oed_group {
@@ -47,6 +77,10 @@ struct oed_entropy_summary {
 int oed_entropy_summarize(enum oed_estimator e, const struct oed_cell *cells, size_t ncells,
 			  struct oed_entropy_summary *out, struct oed_group **groups,
 			  struct oed_err *err);
+/* The same with K declared for the outputs (and, in H(Y|X), per input). */
+int oed_entropy_summarize_k(enum oed_estimator e, double k, const struct oed_cell *cells,
+			    size_t ncells, struct oed_entropy_summary *out,
+			    struct oed_group **groups, struct oed_err *err);
 
 /* Exact statistics of non-negative integer lengths, from a histogram. */
 struct oed_lenstats {

@@ -62,3 +62,71 @@ for x in np.unique(xs):
     hyx += len(sel) / len(ys) * entropy(c)
 print("static const double joint_expect[] = { %.17g, %.17g, %.17g };"
       % (entropy(cx), entropy(cy), hyx))
+
+# The other estimators, written from their published formulas (as the R
+# package "entropy" states them), independently of oed's C code.
+from scipy.special import digamma
+
+
+def plugin_p(p):
+    p = p[p > 0]
+    return -np.sum(p * np.log(p))
+
+
+def chao_shen(y):
+    yx = y[y > 0]
+    n = yx.sum()
+    f1 = np.sum(yx == 1)
+    if f1 == n:
+        f1 = n - 1
+    c = 1 - f1 / n
+    pa = c * yx / n
+    la = 1 - (1 - pa) ** n
+    return -np.sum(pa * np.log(pa) / la)
+
+
+def shrink(y):           # Hausser and Strimmer (2009), target 1/K, K = len(y)
+    n = y.sum()
+    u = y / n
+    target = 1 / len(y)
+    msp = np.sum((u - target) ** 2)
+    lam = 1.0 if n <= 1 or msp == 0 else (1 - np.sum(u ** 2)) / ((n - 1) * msp)
+    lam = min(1.0, max(0.0, lam))
+    return plugin_p(lam * target + (1 - lam) * u)
+
+
+def dirichlet(y, a):     # plug-in entropy of (y + a) / (N + K a)
+    ya = y + a
+    return plugin_p(ya / ya.sum())
+
+
+def grassberger(y):      # Grassberger (2003)
+    yx = y[y > 0]
+    n = yx.sum()
+    g = digamma(yx) + 0.5 * (-1.0) ** yx * (digamma((yx + 1) / 2) - digamma(yx / 2))
+    return np.log(n) - np.sum(yx * g) / n
+
+
+def estimators(y):
+    y = np.asarray(y, dtype=float)
+    k = len(y)
+    n = y.sum()
+    return [chao_shen(y), shrink(y), dirichlet(y, 0.5), dirichlet(y, 1.0),
+            dirichlet(y, 1.0 / k), dirichlet(y, np.sqrt(n) / k), grassberger(y)]
+
+
+print("/* chao-shen, shrink, jeffreys, laplace, sg, minimax, grassberger; K = classes seen */")
+print("static const double est_seen[][7] = {")
+for v in vectors:
+    y = np.array([x for x in v if x > 0], dtype=float)
+    print("\t{ %s }," % ", ".join("%.17g" % e for e in estimators(y)))
+print("};")
+print("/* the same with K = classes seen + 5 (five classes never seen) */")
+print("static const double est_k5[][7] = {")
+for v in vectors:
+    y = np.array([x for x in v if x > 0] + [0] * 5, dtype=float)
+    print("\t{ %s }," % ", ".join("%.17g" % e for e in estimators(y)))
+print("};")
+print("static const double digamma_x[] = { 0.25, 1, 1.5, 2, 5.5, 10, 123.456, 1e6 };")
+print("static const double digamma_ref[] = { %s };"
+      % ", ".join("%.17g" % digamma(x) for x in [0.25, 1, 1.5, 2, 5.5, 10, 123.456, 1e6]))

@@ -41,6 +41,42 @@ START_TEST(plugin_and_miller_madow)
 }
 END_TEST
 
+START_TEST(other_estimators)
+{
+	static const enum oed_estimator est[7] = {
+		OED_EST_CHAO_SHEN, OED_EST_SHRINK, OED_EST_JEFFREYS, OED_EST_LAPLACE, OED_EST_SG,
+		OED_EST_MINIMAX, OED_EST_GRASSBERGER,
+	};
+	size_t nvec = sizeof(est_seen) / sizeof(est_seen[0]);
+
+	for (size_t v = 0; v < nvec; v++) {
+		size_t n = ent_offsets[v + 1] - ent_offsets[v], m = 0;
+		double *c = malloc(n * sizeof(*c));
+
+		for (size_t i = 0; i < n; i++)
+			m += ent_counts[ent_offsets[v] + i] > 0;
+		for (int e = 0; e < 7; e++) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "%s vector %zu", oed_estimator_name(est[e]), v);
+			memcpy(c, ent_counts + ent_offsets[v], n * sizeof(*c));
+			assert_close(oed_entropy_k(est[e], c, n, 0), est_seen[v][e], what);
+			snprintf(what, sizeof(what), "%s vector %zu, K + 5", oed_estimator_name(est[e]), v);
+			memcpy(c, ent_counts + ent_offsets[v], n * sizeof(*c));
+			assert_close(oed_entropy_k(est[e], c, n, (double)m + 5), est_k5[v][e], what);
+		}
+		free(c);
+	}
+}
+END_TEST
+
+START_TEST(digamma_values)
+{
+	for (size_t i = 0; i < sizeof(digamma_x) / sizeof(digamma_x[0]); i++)
+		assert_close(oed_digamma(digamma_x[i]), digamma_ref[i], "digamma");
+}
+END_TEST
+
 START_TEST(edge_cases)
 {
 	double one[] = { 7 }, none[] = { 0 };
@@ -125,6 +161,8 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, plugin_and_miller_madow);
+	tcase_add_test(tc, other_estimators);
+	tcase_add_test(tc, digamma_values);
 	tcase_add_test(tc, edge_cases);
 	tcase_add_test(tc, joint_and_order);
 	tcase_add_test(tc, length_statistics);
