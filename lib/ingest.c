@@ -154,9 +154,18 @@ sniff_jsonl(const char *path)
 	enum oed_ingest_format f = OED_FMT_JSONL;
 	json_t *j;
 
+	ssize_t n;
+	char *start;
+
 	if (fp == NULL)
 		return f;
-	if (getline(&line, &cap, fp) > 0 && (j = json_loads(line, 0, NULL)) != NULL) {
+	/* the first line with something on it, as the reader will see it */
+	for (bool first = true; (n = getline(&line, &cap, fp)) > 0; first = false) {
+		start = first && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? line + 3 : line;
+		if (start[strspn(start, " \t\r\n")] != '\0')
+			break;
+	}
+	if (n > 0 && (j = json_loads(start, 0, NULL)) != NULL) {
 		if (json_object_get(j, "choices") ||
 		    (json_object_get(j, "custom_id") && json_object_get(j, "response")))
 			f = OED_FMT_OPENAI;

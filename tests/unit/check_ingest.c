@@ -524,6 +524,8 @@ START_TEST(options_and_detect)
 	struct oed_err err;
 	enum oed_ingest_format f;
 	const char *plain = write_str("plain.jsonl", "{\"input_id\":\"a\",\"output\":\"b\"}\n");
+	const char *bom_openai = write_str("bom.jsonl",
+		"\xEF\xBB\xBF\n \r\n{\"id\":\"c\",\"choices\":[{\"message\":{\"content\":\"x\"}}]}\n");
 	char *mixed[] = { "a.csv", "b.json" };
 	char *csv[] = { "A.CSV" };
 	char *json[] = { "x.json" };
@@ -549,6 +551,9 @@ START_TEST(options_and_detect)
 	ck_assert_int_eq(f, OED_FMT_MAP);
 	ck_assert_int_eq(oed_ingest_detect(&o, 1, (char *const *)&plain, &f, &err), 0);
 	ck_assert_int_eq(f, OED_FMT_JSONL);
+	/* a BOM and blank lines before the first response do not hide it */
+	ck_assert_int_eq(oed_ingest_detect(&o, 1, (char *const *)&bom_openai, &f, &err), 0);
+	ck_assert_int_eq(f, OED_FMT_OPENAI);
 	ck_assert_int_eq(oed_ingest_detect(&o, 0, NULL, &f, &err), 0);
 	ck_assert_int_eq(f, OED_FMT_JSONL);
 	ck_assert_int_eq(oed_ingest_detect(&o, 2, mixed, &f, &err), -1);
