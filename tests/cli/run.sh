@@ -9,6 +9,9 @@
 # into it.  With OED_GOLDEN_UPDATE=1 the expectations are rewritten.
 # Prints one line per case and "N passed, N failed" last.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+# the tokenizer's vocabularies, wherever the tools were built
+: "${OED_VOCAB_DIR:=$top_srcdir/data}"
+export OED_VOCAB_DIR
 cases=$top_srcdir/tests/cli
 pass=0 fail=0 failed=
 work=$(mktemp -d "${TMPDIR:-/tmp}/oed-cli.XXXXXX") || exit 1
