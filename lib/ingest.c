@@ -1629,6 +1629,9 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 		rc = ingest_lines(o, false, nfiles, files, sink, ctx, stats, err);
 		break;
 	}
+	if (rc == 0 && stats->written == 0 && o->policy->bad > 0)
+		return oed_err_set(err, OED_EX_DATA, "no records: nothing but bad %s (%lu)",
+				   oed_ingest_unit(f), o->policy->bad);
 	if (rc == 0 && stats->written == 0)
 		return oed_err_set(err, OED_EX_DATA, "no records: the dataset is empty");
 	return rc;
