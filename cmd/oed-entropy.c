@@ -18,7 +18,7 @@
 
 enum {
 	OPT_X = 1, OPT_Y, OPT_PER_GROUP, OPT_TOP, OPT_ESTIMATOR, OPT_BASE, OPT_MISSING, OPT_RECORD,
-	OPT_TOKENS, OPT_CLASSES,
+	OPT_TOKENS, OPT_CLASSES, OPT_EMIT_STATE, OPT_MERGE,
 };
 
 static const struct oed_option options[] = {
@@ -35,6 +35,10 @@ static const struct oed_option options[] = {
 	{ "missing", 0, OED_ARG_REQUIRED, "POLICY", "a record without x or y: error (default) or class", OPT_MISSING },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "token-length statistics with this encoding or model (as tiktoken)", OPT_TOKENS },
+	{ "emit-state", 0, OED_ARG_NONE, NULL,
+	  "write mergeable counts instead of results (for sharded runs)", OPT_EMIT_STATE },
+	{ "merge", 0, OED_ARG_NONE, NULL,
+	  "read states written by --emit-state and give the results of all of them", OPT_MERGE },
 	{ "record", 'r', OED_ARG_NONE, NULL, "store the run and its results in the run store", OPT_RECORD },
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
@@ -54,7 +58,7 @@ static const struct oed_tool tool = {
 struct entropy_args {
 	struct oed_input_opts io;
 	const char *x, *y, *tokens;
-	bool per_group, record, missing_class;
+	bool per_group, record, missing_class, emit_state, merge;
 	unsigned long top, classes;
 	enum oed_estimator est;
 	const char *base_name;
@@ -103,6 +107,12 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_RECORD:
 		a->record = true;
+		return 0;
+	case OPT_EMIT_STATE:
+		a->emit_state = true;
+		return 0;
+	case OPT_MERGE:
+		a->merge = true;
 		return 0;
 	case OPT_CLASSES:
 		return oed_parse_ulong("classes", arg, 1, 1UL << 52, &a->classes, err);
@@ -209,6 +219,86 @@ record_run(struct entropy_args *a, const struct oed_entropy_summary *s, const ch
 	return rc;
 }
 
+/* What a state depends on: states merge only when these are equal. */
+static json_t *
+state_params(const struct entropy_args *a)
+{
+	return json_pack("{s:s?, s:s, s:s, s:s?}", "x", a->x, "y", a->y,
+			 "missing", a->missing_class ? "class" : "error",
+			 "tokens", a->tokens ? oed_encoding_for(a->tokens) : NULL);
+}
+
+/* Read --emit-state output from the files into acc; 0 or -1 (err set). */
+static int
+merge_states(struct entropy_args *a, struct oed_entropy_acc *acc, struct oed_reader *r,
+	     struct oed_err *err)
+{
+	json_t *first = NULL;
+	int rc;
+
+	while ((rc = oed_reader_next(r, err)) == 1) {
+		json_t *rec = oed_reader_root(r), *params;
+		const char *kind = json_string_value(json_object_get(rec, "kind"));
+
+		if (kind && strcmp(kind, "entropy.state") == 0) {
+			params = json_object_get(rec, "params");
+			if (json_integer_value(json_object_get(rec, "version")) != 1 || !json_is_object(params)) {
+				rc = oed_err_at(err, OED_EX_DATA, oed_reader_source(r), oed_reader_lineno(r), 0,
+						"not a version 1 entropy state");
+				break;
+			}
+			if (first == NULL) {
+				first = json_incref(params);
+				continue;
+			}
+			if (!json_equal(first, params)) {
+				char *p1 = json_dumps(first, JSON_COMPACT), *p2 = json_dumps(params, JSON_COMPACT);
+
+				rc = oed_err_at(err, OED_EX_DATA, oed_reader_source(r), oed_reader_lineno(r), 0,
+						"state made with %s, the first with %s: they do not merge",
+						p2 ? p2 : "?", p1 ? p1 : "?");
+				free(p1);
+				free(p2);
+				break;
+			}
+			continue;
+		}
+		if (first == NULL) {
+			rc = oed_err_at(err, OED_EX_DATA, oed_reader_source(r), oed_reader_lineno(r), 0,
+					"a state must start with its entropy.state line");
+			break;
+		}
+		if (oed_entropy_acc_merge(acc, rec, err) == -1) {
+			struct oed_err at;
+
+			oed_err_at(&at, err->status, oed_reader_source(r), oed_reader_lineno(r), 0, "%s", err->msg);
+			*err = at;
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && first) {
+		/* the results are of the states' fields, whatever this run was told */
+		json_t *x = json_object_get(first, "x"), *tokens = json_object_get(first, "tokens");
+		static char xbuf[256], ybuf[256], tbuf[64];
+
+		snprintf(ybuf, sizeof(ybuf), "%s", json_string_value(json_object_get(first, "y")));
+		a->y = ybuf;
+		if (json_is_string(x)) {
+			snprintf(xbuf, sizeof(xbuf), "%s", json_string_value(x));
+			a->x = xbuf;
+		} else {
+			a->x = NULL;
+		}
+		if (json_is_string(tokens)) {
+			snprintf(tbuf, sizeof(tbuf), "%s", json_string_value(tokens));
+			a->tokens = tbuf;
+		}
+	}
+	json_decref(first);
+	return rc;
+}
+
 static int
 run(struct entropy_args *a, int nfiles, char **files)
 {
@@ -223,7 +313,7 @@ run(struct entropy_args *a, int nfiles, char **files)
 	struct oed_reader *r;
 	struct oed_err err;
 	size_t ncells = 0, nhist = 0, nthist = 0;
-	int ix = -1, iy, rc, status = OED_EX_OK;
+	int ix = -1, iy = -1, rc = 0, status = OED_EX_OK;
 	char digest[17];
 
 	if (a->x == NULL && (a->per_group || a->top))
@@ -233,25 +323,36 @@ run(struct entropy_args *a, int nfiles, char **files)
 			 oed_estimator_name(a->est));
 	if (oed_input_open_output(&a->io, &err) == -1)
 		return oed_fail(&err);
+	if (a->emit_state && a->merge)
+		return oed_usage_error("--emit-state and --merge do not go together");
 	/* the vocabulary loads only when tokens are asked for */
-	if (a->tokens && (tok = oed_tokenizer_open(a->tokens, NULL, &err)) == NULL)
+	if (a->tokens && !a->merge && (tok = oed_tokenizer_open(a->tokens, NULL, &err)) == NULL)
 		return oed_fail(&err);
 	r = oed_reader_new(nfiles, files, a->io.max_line, &a->io.policy, &err);
 	if (r == NULL) {
 		oed_tokenizer_free(tok);
 		return oed_fail(&err);
 	}
-	if ((a->x && (ix = oed_reader_want(r, a->x, &err)) < 0) ||
-	    (iy = oed_reader_want(r, a->y, &err)) < 0) {
+	if (!a->merge && ((a->x && (ix = oed_reader_want(r, a->x, &err)) < 0) ||
+			  (iy = oed_reader_want(r, a->y, &err)) < 0)) {
 		oed_reader_free(r);
 		oed_tokenizer_free(tok);
 		err.status = OED_EX_USAGE;
 		return oed_fail(&err);
 	}
 	oed_reader_digest(r, a->record);
-	oed_entropy_acc_init(&acc, a->per_group || a->top);
+	/* a state keeps the input texts so that a merge can name inputs */
+	oed_entropy_acc_init(&acc, a->per_group || a->top || a->emit_state || a->merge);
 	oed_progress_init(&prog, a->io.quiet, "records", 0);
-	while ((rc = oed_reader_next(r, &err)) == 1) {
+	if (a->merge) {
+		rc = merge_states(a, &acc, r, &err);
+		if (rc == 0 && a->x == NULL && (a->per_group || a->top)) {
+			oed_reader_free(r);
+			oed_entropy_acc_release(&acc);
+			return oed_usage_error("--per-group and --top need states made with an input field");
+		}
+	}
+	while (!a->merge && (rc = oed_reader_next(r, &err)) == 1) {
 		const char *xs = NULL, *ys;
 		size_t xl = 0, yl;
 		char xt[32], yt[32];
@@ -298,6 +399,16 @@ run(struct entropy_args *a, int nfiles, char **files)
 		status = oed_fail(&err);
 		goto out;
 	}
+	if (a->emit_state) {
+		json_t *params = state_params(a);
+
+		oed_writer_init(&w, stdout);
+		if (params == NULL || oed_entropy_acc_emit(&acc, &w, params) == -1)
+			status = OED_EX_FAIL;	/* out of memory or a write error, said at close */
+		json_decref(params);
+		oed_writer_release(&w);
+		goto out;
+	}
 	cells = oed_cells_sorted(&acc.cells, &ncells);
 	hist = oed_cells_sorted(&acc.lengths, &nhist);
 	if (oed_entropy_summarize_k(a->est, (double)a->classes, cells, ncells, &sum,
@@ -329,11 +440,11 @@ run(struct entropy_args *a, int nfiles, char **files)
 		oed_w_num(&w, "h_y_given_x", sum.h_y_given_x / a->base);
 	if (len.n > 0)
 		write_lenstats(&w, "length_chars", NULL, &len);
-	if (tok && nthist > 0) {
+	if (a->tokens && nthist > 0) {
 		struct oed_lenstats tl;
 
 		oed_lenstats_compute(thist, nthist, &tl);
-		write_lenstats(&w, "length_tokens", oed_tokenizer_encoding(tok), &tl);
+		write_lenstats(&w, "length_tokens", oed_encoding_for(a->tokens), &tl);
 	}
 	oed_w_end(&w);
 	if (groups)

@@ -473,3 +473,113 @@ oed_class_of(struct oed_reader *r, const struct oed_value *v, const char *field,
 	}
 }
 
+
+static int
+emit_cells(struct oed_writer *w, const struct oed_cells *t, const char *kind, const char *unit)
+{
+	size_t n;
+	struct oed_cell *c = oed_cells_sorted(t, &n);
+	char hx[17], hy[17];
+	int rc = 0;
+
+	if (n && c == NULL)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		oed_w_begin(w);
+		oed_w_str(w, "kind", kind);
+		if (unit) {
+			oed_w_str(w, "unit", unit);
+			oed_w_uint(w, "len", c[i].x);
+		} else {
+			snprintf(hx, sizeof(hx), "%016llx", (unsigned long long)c[i].x);
+			snprintf(hy, sizeof(hy), "%016llx", (unsigned long long)c[i].y);
+			oed_w_str(w, "x", hx);
+			oed_w_str(w, "y", hy);
+		}
+		oed_w_num(w, "n", c[i].n);
+		rc = oed_w_end(w);
+	}
+	free(c);
+	return rc;
+}
+
+int
+oed_entropy_acc_emit(const struct oed_entropy_acc *a, struct oed_writer *w, const json_t *params)
+{
+	oed_w_begin(w);
+	oed_w_str(w, "kind", "entropy.state");
+	oed_w_int(w, "version", 1);
+	oed_w_json(w, "params", params);
+	if (oed_w_end(w) == -1 || emit_cells(w, &a->cells, "entropy.cell", NULL) == -1 ||
+	    emit_cells(w, &a->lengths, "entropy.length", "chars") == -1 ||
+	    emit_cells(w, &a->token_lengths, "entropy.length", "tokens") == -1)
+		return -1;
+	for (size_t i = 0; i < a->name_cap; i++) {
+		char hx[17];
+
+		if (a->names == NULL || a->names[i] == NULL)
+			continue;
+		snprintf(hx, sizeof(hx), "%016llx", (unsigned long long)a->name_keys[i]);
+		oed_w_begin(w);
+		oed_w_str(w, "kind", "entropy.name");
+		oed_w_str(w, "x", hx);
+		oed_w_str(w, "text", a->names[i]);
+		if (oed_w_end(w) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+hex_key(json_t *rec, const char *field, uint64_t *out)
+{
+	const char *s = json_string_value(json_object_get(rec, field));
+	char *end;
+
+	if (s == NULL || strlen(s) != 16)
+		return -1;
+	*out = strtoull(s, &end, 16);
+	return *end == '\0' ? 0 : -1;
+}
+
+int
+oed_entropy_acc_merge(struct oed_entropy_acc *a, json_t *rec, struct oed_err *err)
+{
+	const char *kind = json_string_value(json_object_get(rec, "kind"));
+	json_t *n = json_object_get(rec, "n");
+	uint64_t x, y;
+
+	if (kind == NULL)
+		return oed_err_set(err, OED_EX_DATA, "not an entropy state line (no 'kind')");
+	if (strcmp(kind, "entropy.name") == 0) {
+		const char *text = json_string_value(json_object_get(rec, "text"));
+
+		if (hex_key(rec, "x", &x) == -1 || text == NULL)
+			return oed_err_set(err, OED_EX_DATA, "bad entropy.name line");
+		if (a->keep_names && keep_name(a, x, text, strlen(text)) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		return 0;
+	}
+	if (!json_is_number(n) || json_number_value(n) <= 0)
+		return oed_err_set(err, OED_EX_DATA, "bad count 'n' in a %s line", kind);
+	if (strcmp(kind, "entropy.cell") == 0) {
+		if (hex_key(rec, "x", &x) == -1 || hex_key(rec, "y", &y) == -1)
+			return oed_err_set(err, OED_EX_DATA, "bad keys in an entropy.cell line");
+		if (oed_cells_add(&a->cells, x, y, json_number_value(n)) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		return 0;
+	}
+	if (strcmp(kind, "entropy.length") == 0) {
+		const char *unit = json_string_value(json_object_get(rec, "unit"));
+		json_t *len = json_object_get(rec, "len");
+		struct oed_cells *t = unit && strcmp(unit, "tokens") == 0 ? &a->token_lengths :
+				      unit && strcmp(unit, "chars") == 0 ? &a->lengths : NULL;
+
+		if (t == NULL || !json_is_integer(len) || json_integer_value(len) < 0)
+			return oed_err_set(err, OED_EX_DATA, "bad entropy.length line");
+		if (oed_cells_add(t, (uint64_t)json_integer_value(len), 0, json_number_value(n)) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		return 0;
+	}
+	return oed_err_set(err, OED_EX_DATA, "'%s' is not a line of an entropy state", kind);
+}

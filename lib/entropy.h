@@ -135,3 +135,18 @@ int oed_entropy_acc_add(struct oed_entropy_acc *a, const char *x, size_t xlen,
 int oed_entropy_acc_add_tokens(struct oed_entropy_acc *a, size_t ntokens, double w);
 /* The text of x for key, or NULL when names were not kept. */
 const char *oed_entropy_acc_name(const struct oed_entropy_acc *a, uint64_t key);
+
+/*
+ * Mergeable state (--emit-state / --merge): the accumulator as JSON Lines,
+ *   {"kind":"entropy.state","version":1,"params":{...}}
+ *   {"kind":"entropy.cell","x":"<hex>","y":"<hex>","n":N}     per cell
+ *   {"kind":"entropy.length","unit":"chars"|"tokens","len":L,"n":N}
+ *   {"kind":"entropy.name","x":"<hex>","text":"..."}          when names are kept
+ * Merging adds counts, so any split of the input merges to exactly the
+ * accumulator one pass over all of it would have built.
+ */
+struct oed_writer;
+int oed_entropy_acc_emit(const struct oed_entropy_acc *a, struct oed_writer *w,
+			 const json_t *params);
+/* Add one state line (any kind but the header); 0 or -1 (err: what is wrong). */
+int oed_entropy_acc_merge(struct oed_entropy_acc *a, json_t *rec, struct oed_err *err);

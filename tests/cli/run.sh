@@ -21,7 +21,10 @@ for dir in "$cases"/*/*/; do
 	dir=${dir%/}
 	[ -f "$dir/cmd" ] || continue
 	name=${dir#"$cases"/}
-	case ${OED_CLI_ONLY:-} in ''|"$name"*|*/) ;; *) [ "${name#"$OED_CLI_ONLY"}" != "$name" ] || continue ;; esac
+	# OED_CLI_ONLY=PREFIX runs only the cases whose name starts with it
+	if [ -n "${OED_CLI_ONLY:-}" ]; then
+		case $name in "$OED_CLI_ONLY"*) ;; *) continue ;; esac
+	fi
 	t=$work/$(echo "$name" | tr / _)
 	mkdir -p "$t/tmp"
 	in=/dev/null
