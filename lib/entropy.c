@@ -124,7 +124,8 @@ oed_entropy_k(enum oed_estimator e, double *counts, size_t n, double k)
 	double total = 0, sum = 0, h;
 	size_t m = 0;
 
-	qsort(counts, n, sizeof(*counts), dbl_cmp);
+	if (n > 0)
+		qsort(counts, n, sizeof(*counts), dbl_cmp);
 	/* the zeros sort first: drop them, they are classes not seen */
 	while (n > 0 && counts[0] <= 0) {
 		counts++;
@@ -255,8 +256,10 @@ oed_entropy_summarize_k(enum oed_estimator e, double k, const struct oed_cell *c
 	out->nx = nx;
 	out->h_x = oed_entropy_nats(e, xs, nx);
 
-	memcpy(byy, cells, ncells * sizeof(*byy));
-	qsort(byy, ncells, sizeof(*byy), y_cmp);
+	if (ncells > 0) {
+		memcpy(byy, cells, ncells * sizeof(*byy));
+		qsort(byy, ncells, sizeof(*byy), y_cmp);
+	}
 	for (size_t i = 0; i < ncells;) {
 		double s = 0;
 		size_t j = i;
