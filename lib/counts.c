@@ -1,6 +1,8 @@
 #include "config.h"
 #include "counts.h"
+#include "exit.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -105,4 +107,279 @@ oed_cells_sorted(const struct oed_cells *t, size_t *n)
 	qsort(out, k, sizeof(*out), cell_cmp);
 	*n = k;
 	return out;
+}
+
+/* ---- exact counts ---- */
+
+int
+oed_count_from_double(double w, struct oed_count *c)
+{
+	double whole;
+
+	if (!(w >= 0) || !(w < 18446744073709551616.0))
+		return -1;
+	whole = floor(w);
+	c->whole = (uint64_t)whole;
+	/* w - whole is exact (Sterbenz); scaling by 2^64 keeps every bit above 2^-64 */
+	c->frac = (uint64_t)ldexp(w - whole, 64);
+	return 0;
+}
+
+int
+oed_count_add(struct oed_count *a, const struct oed_count *b)
+{
+	uint64_t frac = a->frac + b->frac, carry = frac < a->frac;
+	uint64_t whole = a->whole + b->whole;
+
+	if (whole < a->whole || whole + carry < whole)
+		return -1;
+	a->whole = whole + carry;
+	a->frac = frac;
+	return 0;
+}
+
+/* The 128-bit product a * b as hi:lo, in portable C. */
+static void
+mul_64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+	uint64_t a0 = a & 0xFFFFFFFF, a1 = a >> 32, b0 = b & 0xFFFFFFFF, b1 = b >> 32;
+	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+	uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFF) + (p10 & 0xFFFFFFFF);
+
+	*lo = (mid << 32) | (p00 & 0xFFFFFFFF);
+	*hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+
+int
+oed_count_mul(struct oed_count *a, uint64_t m, const struct oed_count *b)
+{
+	uint64_t fhi, flo, whi, wlo;
+
+	mul_64(b->frac, m, &fhi, &flo);
+	mul_64(b->whole, m, &whi, &wlo);
+	if (whi != 0 || wlo + fhi < wlo)
+		return -1;
+	a->whole = wlo + fhi;
+	a->frac = flo;
+	return 0;
+}
+
+double
+oed_count_value(const struct oed_count *c)
+{
+	return (double)c->whole + ldexp((double)c->frac, -64);
+}
+
+int
+oed_count_cmp(const struct oed_count *a, const struct oed_count *b)
+{
+	if (a->whole != b->whole)
+		return a->whole < b->whole ? -1 : 1;
+	if (a->frac != b->frac)
+		return a->frac < b->frac ? -1 : 1;
+	return 0;
+}
+
+/* ---- exact tables ---- */
+
+void
+oed_tab_init(struct oed_tab *t, unsigned nkeys)
+{
+	memset(t, 0, sizeof(*t));
+	t->nkeys = nkeys;
+}
+
+void
+oed_tab_release(struct oed_tab *t)
+{
+	free(t->slot);
+	t->slot = NULL;
+	t->cap = t->used = 0;
+	t->total = (struct oed_count){ 0, 0 };
+	t->fractional = false;
+}
+
+static inline size_t
+row_slot(const uint64_t *k, size_t cap)
+{
+	/*
+	 * The keys are XXH3 outputs and already well mixed; multiply the later
+	 * ones by odd constants so that permuted keys land apart.
+	 */
+	uint64_t h = k[0] ^ (k[1] * 0x9E3779B97F4A7C15ULL) ^ (k[2] * 0xC2B2AE3D27D4EB4FULL);
+
+	return (size_t)(h ^ (h >> 31)) & (cap - 1);
+}
+
+static int
+tab_grow(struct oed_tab *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 256;
+	struct oed_row *slot = calloc(cap, sizeof(*slot));
+
+	if (slot == NULL)
+		return -1;
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct oed_row *r = &t->slot[i];
+		size_t j;
+
+		if (oed_count_is_zero(&r->n))
+			continue;
+		for (j = row_slot(r->k, cap); !oed_count_is_zero(&slot[j].n); j = (j + 1) & (cap - 1))
+			;
+		slot[j] = *r;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->cap = cap;
+	return 0;
+}
+
+int
+oed_tab_add(struct oed_tab *t, const uint64_t *key, const struct oed_count *w, struct oed_err *err)
+{
+	uint64_t k[OED_TAB_MAXKEYS] = { 0, 0, 0 };
+	struct oed_row *r;
+	size_t i;
+
+	if (oed_count_is_zero(w))
+		return 0;
+	memcpy(k, key, t->nkeys * sizeof(*k));
+	if ((t->used + 1) * 4 > t->cap * 3 && tab_grow(t) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	for (i = row_slot(k, t->cap);; i = (i + 1) & (t->cap - 1)) {
+		r = &t->slot[i];
+		if (oed_count_is_zero(&r->n)) {
+			memcpy(r->k, k, sizeof(k));
+			t->used++;
+			break;
+		}
+		if (r->k[0] == k[0] && r->k[1] == k[1] && r->k[2] == k[2])
+			break;
+	}
+	if (oed_count_add(&r->n, w) == -1 || oed_count_add(&t->total, w) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "a count passed 2^64");
+	if (w->frac)
+		t->fractional = true;
+	return 0;
+}
+
+int
+oed_tab_merge(struct oed_tab *t, const struct oed_tab *src, struct oed_err *err)
+{
+	for (size_t i = 0; i < src->cap; i++)
+		if (!oed_count_is_zero(&src->slot[i].n) &&
+		    oed_tab_add(t, src->slot[i].k, &src->slot[i].n, err) == -1)
+			return -1;
+	return 0;
+}
+
+int
+oed_row_cmp(const void *a, const void *b)
+{
+	const struct oed_row *p = a, *q = b;
+
+	for (int i = 0; i < OED_TAB_MAXKEYS; i++)
+		if (p->k[i] != q->k[i])
+			return p->k[i] < q->k[i] ? -1 : 1;
+	return 0;
+}
+
+int
+oed_tab_sorted(const struct oed_tab *t, struct oed_row **rows, size_t *n, struct oed_err *err)
+{
+	struct oed_row *out;
+	size_t k = 0;
+
+	*rows = NULL;
+	*n = 0;
+	if (t->used == 0)
+		return 0;
+	if ((out = malloc(t->used * sizeof(*out))) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	for (size_t i = 0; i < t->cap; i++)
+		if (!oed_count_is_zero(&t->slot[i].n))
+			out[k++] = t->slot[i];
+	qsort(out, k, sizeof(*out), oed_row_cmp);
+	*rows = out;
+	*n = k;
+	return 0;
+}
+
+/* ---- fingerprint -> text ---- */
+
+void
+oed_names_init(struct oed_names *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void
+oed_names_release(struct oed_names *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->text[i]);
+	free(m->text);
+	free(m->keys);
+	memset(m, 0, sizeof(*m));
+}
+
+static int
+names_grow(struct oed_names *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 256;
+	uint64_t *keys = calloc(cap, sizeof(*keys));
+	char **text = calloc(cap, sizeof(*text));
+
+	if (keys == NULL || text == NULL) {
+		free(keys);
+		free(text);
+		return -1;
+	}
+	for (size_t j = 0; j < m->cap; j++) {
+		size_t i;
+
+		if (m->text[j] == NULL)
+			continue;
+		for (i = (size_t)m->keys[j] & (cap - 1); text[i]; i = (i + 1) & (cap - 1))
+			;
+		keys[i] = m->keys[j];
+		text[i] = m->text[j];
+	}
+	free(m->keys);
+	free(m->text);
+	m->keys = keys;
+	m->text = text;
+	m->cap = cap;
+	return 0;
+}
+
+int
+oed_names_put(struct oed_names *m, uint64_t key, const char *s, size_t len)
+{
+	size_t i;
+
+	if ((m->used + 1) * 2 > m->cap && names_grow(m) == -1)
+		return -1;
+	for (i = (size_t)key & (m->cap - 1); m->text[i]; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == key)
+			return 0;
+	if ((m->text[i] = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(m->text[i], s, len);
+	m->text[i][len] = '\0';
+	m->keys[i] = key;
+	m->used++;
+	return 0;
+}
+
+const char *
+oed_names_get(const struct oed_names *m, uint64_t key)
+{
+	if (m->cap == 0)
+		return NULL;
+	for (size_t i = (size_t)key & (m->cap - 1); m->text[i]; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == key)
+			return m->text[i];
+	return NULL;
 }

@@ -7,16 +7,38 @@
  * fingerprint with probability about k^2 / 2^65 for k distinct strings
  * (for a million distinct outputs, about 3e-8), which oed accepts.
  *
- * A cell table counts pairs (x, y) and keeps both keys, so that results
- * per x can be computed after one pass.  Results are computed from sorted
- * copies, never in hash-table order, so they do not depend on the order
- * records arrived in.
+ * Two families live here:
+ *
+ *  - struct oed_cells: (x, y) pairs with double counts, the first table
+ *    the tools used; kept for the code that still calls it.
+ *
+ *  - struct oed_tab: rows of one to three keys with exact counts.  A count
+ *    is a 64.64 fixed-point number (struct oed_count), so sums of weights
+ *    are exact and do not depend on the order they were added in: a table
+ *    built in one pass and one merged from shards hold the same bits.
+ *    Whole counts stay whole; a fractional weight keeps 64 binary places
+ *    (what a double holds below 2^-64 is dropped).
+ *
+ * Results are computed from sorted copies (oed_tab_sorted), never in
+ * hash-table order, so they do not depend on the order records arrived in.
+ *
+ * struct oed_names maps a fingerprint to the first text seen for it, for
+ * the few outputs that must name what they count (per-input records).
+ *
+ * Tables own their memory; sorted copies belong to the caller.
  */
 #ifndef OED_COUNTS_H
 #define OED_COUNTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "diag.h"
+
+uint64_t oed_fingerprint(const char *s, size_t len);
+
+/* ---- double-count (x, y) cells ---- */
 
 struct oed_cell {
 	uint64_t x, y;
@@ -29,13 +51,89 @@ struct oed_cells {
 	double total;
 };
 
-uint64_t oed_fingerprint(const char *s, size_t len);
-
 void oed_cells_init(struct oed_cells *t);
 void oed_cells_release(struct oed_cells *t);
 /* Add weight w (> 0) to cell (x, y); 0 or -1 on out of memory. */
 int oed_cells_add(struct oed_cells *t, uint64_t x, uint64_t y, double w);
 /* The non-empty cells, sorted by (x, y); caller frees.  NULL when empty. */
 struct oed_cell *oed_cells_sorted(const struct oed_cells *t, size_t *n);
+
+/* ---- exact counts ---- */
+
+/* whole + frac / 2^64; zero is the empty count. */
+struct oed_count {
+	uint64_t whole, frac;
+};
+
+#define OED_COUNT_ONE ((struct oed_count){ 1, 0 })
+
+/*
+ * A weight as an exact count: 0, or -1 when w is negative, not finite or
+ * 2^64 or more.
+ */
+int oed_count_from_double(double w, struct oed_count *c);
+/* a += b; 0, or -1 when the whole part would pass 2^64 - 1. */
+int oed_count_add(struct oed_count *a, const struct oed_count *b);
+/* a = m * b for a whole multiplier; 0 or -1 on overflow. */
+int oed_count_mul(struct oed_count *a, uint64_t m, const struct oed_count *b);
+/* The nearest double. */
+double oed_count_value(const struct oed_count *c);
+static inline bool
+oed_count_is_zero(const struct oed_count *c)
+{
+	return c->whole == 0 && c->frac == 0;
+}
+int oed_count_cmp(const struct oed_count *a, const struct oed_count *b);
+
+/* ---- exact tables of one to three keys ---- */
+
+#define OED_TAB_MAXKEYS 3
+
+struct oed_row {
+	uint64_t k[OED_TAB_MAXKEYS];	/* keys past nkeys are 0 */
+	struct oed_count n;
+};
+
+struct oed_tab {
+	struct oed_row *slot;	/* open addressing; a zero count marks a free slot */
+	size_t cap, used;
+	unsigned nkeys;
+	bool fractional;	/* some count has a fractional part */
+	struct oed_count total;
+};
+
+void oed_tab_init(struct oed_tab *t, unsigned nkeys);
+void oed_tab_release(struct oed_tab *t);
+/*
+ * Add w to the row with keys k[0..nkeys); a zero w is ignored.  0, or -1
+ * with err set (out of memory, or a count past 2^64).
+ */
+int oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w,
+		struct oed_err *err);
+/* Add every row of src (same nkeys) to t. */
+int oed_tab_merge(struct oed_tab *t, const struct oed_tab *src, struct oed_err *err);
+/*
+ * The rows sorted by keys, in a new array the caller frees (NULL when the
+ * table is empty).  0, or -1 with err set (out of memory).
+ */
+int oed_tab_sorted(const struct oed_tab *t, struct oed_row **rows, size_t *n,
+		   struct oed_err *err);
+/* Order of rows by their keys, for qsort (all OED_TAB_MAXKEYS keys). */
+int oed_row_cmp(const void *a, const void *b);
+
+/* ---- fingerprint -> text ---- */
+
+struct oed_names {
+	uint64_t *keys;
+	char **text;		/* NUL-terminated copies; NULL marks a free slot */
+	size_t cap, used;
+};
+
+void oed_names_init(struct oed_names *m);
+void oed_names_release(struct oed_names *m);
+/* Keep s[0..len) for key unless a text is already kept; 0 or -1 (out of memory). */
+int oed_names_put(struct oed_names *m, uint64_t key, const char *s, size_t len);
+/* The text kept for key, or NULL. */
+const char *oed_names_get(const struct oed_names *m, uint64_t key);
 
 #endif

@@ -1,5 +1,6 @@
 # The information engine: count tables, entropy, length statistics.
-lib_libcore_la_SOURCES += lib/counts.c lib/counts.h lib/entropy.c lib/entropy.h lib/mi.c lib/mi.h
+lib_libcore_la_SOURCES += lib/counts.c lib/counts.h lib/lenstats.c lib/lenstats.h \
+	lib/bootstrap.c lib/bootstrap.h lib/entropy.c lib/entropy.h lib/mi.c lib/mi.h
 dist_man_MANS += man/oed-entropy.1
 EXTRA_DIST += tests/ref/gen_entropy_ref.py tests/ref/entropy_ref.h tests/ref/gen_mi_ref.py tests/ref/mi_ref.h
 if HAVE_CHECK
@@ -15,4 +16,12 @@ tests_unit_check_mi_SOURCES = tests/unit/check_mi.c tests/ref/mi_ref.h
 tests_unit_check_mi_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_mi_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_mi
+endif
+EXTRA_DIST += tests/ref/gen_counts_ref.py tests/ref/counts_ref.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_counts
+tests_unit_check_counts_SOURCES = tests/unit/check_counts.c tests/ref/counts_ref.h
+tests_unit_check_counts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_counts_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_counts
 endif
