@@ -1,6 +1,6 @@
 # The information engine: count tables, entropy, length statistics.
 lib_libcore_la_SOURCES += lib/counts.c lib/counts.h lib/lenstats.c lib/lenstats.h \
-	lib/bootstrap.c lib/bootstrap.h lib/entropy.c lib/entropy.h lib/mi.c lib/mi.h
+	lib/bootstrap.c lib/bootstrap.h lib/infoengine.c lib/infoengine.h lib/entropy.c lib/entropy.h lib/mi.c lib/mi.h
 dist_man_MANS += man/oed-entropy.1
 EXTRA_DIST += tests/ref/gen_entropy_ref.py tests/ref/entropy_ref.h tests/ref/gen_mi_ref.py tests/ref/mi_ref.h
 if HAVE_CHECK
