@@ -1,5 +1,6 @@
 /*
- * Unit tests for --normalize: every step and several chains against
+ * Unit tests for the equivalence layer's text side, --normalize and
+ * --extract.  --normalize: every step and several chains against
  * outputs computed by Python (tests/ref/gen_casefold.py: str.casefold,
  * unicodedata categories, PropList White_Space, decimal.Decimal for
  * numbers), the tables against every code point, and robustness on bytes
@@ -17,6 +18,7 @@
 
 #include "diag.h"
 #include "exit.h"
+#include "extract.h"
 #include "normalize.h"
 #include "../ref/normalize_ref.h"
 
@@ -269,6 +271,115 @@ START_TEST(key_is_fingerprint)
 }
 END_TEST
 
+/* ---- --extract ---- */
+
+static void
+assert_extract(const char *pattern, const char *s, int want_rc, const char *want)
+{
+	struct oed_extract *x;
+	struct oed_err err;
+	const char *out = NULL;
+	size_t outlen = 0;
+	int rc;
+
+	x = oed_extract_new(pattern, &err);
+	ck_assert_msg(x != NULL, "%s: %s", pattern, err.msg);
+	rc = oed_extract_apply(x, s, strlen(s), &out, &outlen, &err);
+	ck_assert_msg(rc == want_rc, "/%s/ on '%s': rc %d, want %d", pattern, s, rc, want_rc);
+	if (rc == 1) {
+		ck_assert_msg(outlen == strlen(want) && memcmp(out, want, outlen) == 0,
+		    "/%s/ on '%s': '%.*s', want '%s'", pattern, s, (int)outlen, out, want);
+		ck_assert(out >= s && out + outlen <= s + strlen(s));
+	}
+	oed_extract_free(x);
+}
+
+START_TEST(extract_classes)
+{
+	/* group 1 of the first match */
+	assert_extract("answer is (\\d+)", "So the answer is 42, not 41; the answer is 43.", 1, "42");
+	assert_extract("(?i)final answer:\\s*([A-D])\\b", "Reasoning...\nFinal Answer: C", 1, "C");
+	/* no group: the whole match */
+	assert_extract("\\d+(?:\\.\\d+)?", "pi is about 3.14 or 22/7", 1, "3.14");
+	/* no match, and a group that took no part, are both "no class" */
+	assert_extract("answer is (\\d+)", "I do not know", 0, NULL);
+	assert_extract("(a)|b", "xbx", 0, NULL);
+	assert_extract("(?|answer: (\\d+)|result=(\\d+))", "result=7", 1, "7");
+	/* an empty match is a class of its own, the empty string */
+	assert_extract("x*", "abc", 1, "");
+	assert_extract("^(\\S*)", " lead", 1, "");
+	/* UTF mode and Unicode properties */
+	assert_extract("(\\w+)", "  naïve café", 1, "naïve");
+	assert_extract("(\\d+)", "العدد ٤٢", 1, "٤٢");
+	assert_extract("(.)", "😀x", 1, "😀");
+	assert_extract("(\\p{Han}+)", "答案是北京. Done", 1, "答案是北京");
+	/* subjects that are not UTF-8: the valid text around the bad bytes matches */
+	assert_extract("(\\d+)", "\xff\xfe" "42\xc3", 1, "42");
+	assert_extract("x(.)y", "x\xffy", 0, NULL);
+	assert_extract("(\\d+)", "\xed\xa0\x80" "7", 1, "7");
+}
+END_TEST
+
+START_TEST(extract_errors)
+{
+	struct oed_extract *x;
+	struct oed_err err;
+	const char *out;
+	size_t outlen;
+	char subject[64];
+
+	ck_assert_ptr_null(oed_extract_new("answer is (\\d+", &err));
+	ck_assert_int_eq(err.status, OED_EX_USAGE);
+	ck_assert_str_eq(err.msg, "--extract: bad regex at offset 14: missing closing parenthesis");
+	ck_assert_ptr_null(oed_extract_new("a{3,1}", &err));
+	ck_assert_str_eq(err.msg,
+	    "--extract: bad regex at offset 5: numbers out of order in {} quantifier");
+	ck_assert_ptr_null(oed_extract_new("ab\\", &err));
+	ck_assert_str_eq(err.msg, "--extract: bad regex at offset 3: \\ at end of pattern");
+	ck_assert_ptr_null(oed_extract_new("a\xff", &err));
+	ck_assert_str_eq(err.msg,
+	    "--extract: bad regex at offset 1: UTF-8 error: illegal byte (0xfe or 0xff)");
+
+	/* catastrophic backtracking stops at PCRE2's match limit */
+	x = oed_extract_new("^(a+)+$", &err);
+	ck_assert_ptr_nonnull(x);
+	memset(subject, 'a', 40);
+	subject[40] = '!';
+	ck_assert_int_eq(oed_extract_apply(x, subject, 41, &out, &outlen, &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_DATA);
+	ck_assert_str_eq(err.msg, "--extract: matching gave up: match limit exceeded");
+	/* and the same object goes on working */
+	ck_assert_int_eq(oed_extract_apply(x, subject, 40, &out, &outlen, &err), 1);
+	ck_assert_uint_eq(outlen, 40);	/* greedy: group 1 took every 'a' */
+	oed_extract_free(x);
+	oed_extract_free(NULL);
+}
+END_TEST
+
+START_TEST(extract_reuse)
+{
+	struct oed_extract *x;
+	struct oed_err err;
+	const char *out;
+	size_t outlen, i, hits = 0;
+	char s[64];
+	int n;
+
+	x = oed_extract_new("score: (\\d+)/10", &err);
+	ck_assert_ptr_nonnull(x);
+	for (i = 0; i < 100000; i++) {
+		n = snprintf(s, sizeof(s), i % 3 ? "the score: %zu/10" : "no score %zu", i % 11);
+		ck_assert_int_ge(oed_extract_apply(x, s, (size_t)n, &out, &outlen, &err), 0);
+		if (i % 3) {
+			hits++;
+			ck_assert_uint_eq(outlen, i % 11 >= 10 ? 2 : 1);
+		}
+	}
+	ck_assert_uint_gt(hits, 60000);
+	oed_extract_free(x);
+}
+END_TEST
+
 /* ---- limits ---- */
 
 static uint64_t
@@ -454,6 +565,8 @@ normalize_suite(void)
 	tcase_add_test(tc, chains_and_examples);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, key_is_fingerprint);
+	tcase_add_test(tc, extract_classes);
+	tcase_add_test(tc, extract_errors);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 300);
@@ -461,6 +574,7 @@ normalize_suite(void)
 	tcase_add_test(tc, idempotent);
 	tcase_add_test(tc, long_inputs);
 	tcase_add_test(tc, no_allocation_after_warmup);
+	tcase_add_test(tc, extract_reuse);
 	tcase_add_test(tc, throughput);
 	suite_add_tcase(s, tc);
 	return s;
