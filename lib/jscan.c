@@ -2,25 +2,32 @@
  * jscan: the reader's fast path.  One pass over a line validates it as
  * RFC 8259 JSON exactly as jansson (flags 0) does and decodes only the
  * values of the paths asked for; everything else is skipped, but still
- * validated, without building a tree.
+ * validated (grammar, UTF-8, escapes, number ranges), without building a
+ * tree.
  *
- * What goes to jansson instead (oed_jscan_line returns 0):
- *   - any line that is invalid or that jansson might reject: jansson then
- *     writes the message;
- *   - a top-level value that is not an object;
- *   - nesting deeper than 512 levels (jansson's own limit is 2048);
- *   - an integer that does not fit a long long, or a real that overflows
- *     a double (errors in jansson);
- *   - a path that goes through an array (a digit segment applied to an
- *     array rather than an object).
- * Duplicate keys behave as in jansson: the last one wins, and a later
- * duplicate of an object on a path replaces everything beneath it.
+ * What goes to jansson instead (oed_jscan_line returns 0): every line that
+ * jansson refuses (jansson then writes the message), and of the lines it
+ * accepts exactly two kinds: a top-level value that is not an object (the
+ * reader says why it refuses it), and nesting of arrays and objects deeper
+ * than 512 levels (jansson's own limit is 2048; the scanner recurses and
+ * keeps its stack small).  Everything else jansson accepts is handled here:
+ * paths of keys and of array indices at any depth, the same path spelled
+ * twice ("a.b" and "/a/b"), duplicate keys (the last one wins, and a later
+ * duplicate replaces everything beneath it), integers up to the long long
+ * limits, reals of any length.
+ *
+ * Strings asked for are decoded into a scratch buffer owned by the scanner
+ * and NUL-terminated there; the line itself is never written to and never
+ * read past its length.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* strtod_l: reals are read in the C locale, as jansson reads them */
+#endif
 #include "config.h"
 #include "jscan.h"
 
 #include <errno.h>
-#include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,52 +38,92 @@
 
 #define MAX_DEPTH 512
 
-/* A node of the trie of requested paths. */
+/*
+ * A node of the trie of requested paths.  A segment names a key of an
+ * object and, when it is "0" or digits without a leading zero, also an
+ * element of an array (field.h); both kinds of child live in kids, and
+ * ikids lists the second kind again sorted by index.
+ */
 struct node {
 	const char *key;	/* NULL at the root */
 	size_t keylen;
-	int leaf;		/* index into vals, or -1 */
-	int first_leaf, end_leaf;	/* leaves beneath (incl. own), as a sorted index list range */
+	long index;		/* the array element this segment names, or -1 */
+	int leaf;		/* the path ending here, or -1 */
+	int first, end;		/* the leaves beneath, own included: order[first..end) */
 	struct node **kids;
 	size_t nkids;
-	bool index_kid;		/* a child segment could index an array */
+	struct node **ikids;
+	size_t nikids;
 };
 
 struct oed_jscan {
 	struct node root;
-	int *order;		/* leaf indices grouped by subtree */
 	size_t npaths;
-	char *scratch;		/* decoded strings */
-	size_t slen, scap;
+	int *order;		/* leaf paths, each subtree a contiguous range */
+	int *alias;		/* per path: the path that owns its node (itself mostly) */
 	size_t *soff;		/* per path: offset of its string in scratch */
+	char *scratch;		/* decoded strings, NUL-terminated */
+	size_t slen, scap;
+	locale_t cloc;
 	const unsigned char *p, *end;
 	struct oed_value *vals;
-	bool fail;
+};
+
+/*
+ * Bytes that may appear in a string as they are: printable ASCII but the
+ * quote and the backslash.  Control characters must be escaped, and bytes
+ * from 0x80 start a UTF-8 sequence to validate.
+ */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 10 */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* 50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* a0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* b0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* c0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* d0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* e0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* f0 */
 };
 
 static struct node *
-child(struct node *n, const char *key, size_t len, bool create)
+child(struct node *n, const char *key, size_t len, long index)
 {
 	struct node **kids, *c;
 
 	for (size_t i = 0; i < n->nkids; i++)
 		if (n->kids[i]->keylen == len && memcmp(n->kids[i]->key, key, len) == 0)
 			return n->kids[i];
-	if (!create)
+	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	kids = realloc(n->kids, (n->nkids + 1) * sizeof(*kids));
-	c = calloc(1, sizeof(*c));
-	if (kids == NULL || c == NULL) {
+	c->key = key;
+	c->keylen = len;
+	c->index = index;
+	c->leaf = -1;
+	if ((kids = realloc(n->kids, (n->nkids + 1) * sizeof(*kids))) == NULL) {
 		free(c);
-		if (kids)
-			n->kids = kids;
 		return NULL;
 	}
 	n->kids = kids;
-	c->key = key;
-	c->keylen = len;
-	c->leaf = -1;
 	n->kids[n->nkids++] = c;
+	if (index >= 0) {
+		size_t i;
+
+		if ((kids = realloc(n->ikids, (n->nikids + 1) * sizeof(*kids))) == NULL)
+			return NULL;	/* c is freed with n's kids */
+		n->ikids = kids;
+		for (i = n->nikids; i > 0 && kids[i - 1]->index > index; i--)
+			kids[i] = kids[i - 1];
+		kids[i] = c;
+		n->nikids++;
+	}
 	return c;
 }
 
@@ -88,18 +135,19 @@ free_node(struct node *n)
 		free(n->kids[i]);
 	}
 	free(n->kids);
+	free(n->ikids);
 }
 
-/* Number the leaves depth first so every subtree owns a contiguous range. */
+/* Number the leaves depth first so that every subtree owns a range. */
 static void
 order_leaves(struct oed_jscan *s, struct node *n, int *k)
 {
-	n->first_leaf = *k;
+	n->first = *k;
 	if (n->leaf >= 0)
 		s->order[(*k)++] = n->leaf;
 	for (size_t i = 0; i < n->nkids; i++)
 		order_leaves(s, n->kids[i], k);
-	n->end_leaf = *k;
+	n->end = *k;
 }
 
 struct oed_jscan *
@@ -111,26 +159,27 @@ oed_jscan_new(const struct oed_path *paths, size_t npaths)
 	if (s == NULL)
 		return NULL;
 	s->root.leaf = -1;
+	s->root.index = -1;
 	s->npaths = npaths;
 	s->order = calloc(npaths + 1, sizeof(*s->order));
+	s->alias = calloc(npaths + 1, sizeof(*s->alias));
 	s->soff = calloc(npaths + 1, sizeof(*s->soff));
-	if (s->order == NULL || s->soff == NULL)
+	s->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (s->order == NULL || s->alias == NULL || s->soff == NULL || s->cloc == (locale_t)0)
 		goto fail;
 	for (size_t i = 0; i < npaths; i++) {
 		struct node *n = &s->root;
 
 		for (size_t j = 0; j < paths[i].nseg; j++) {
-			if (paths[i].seg[j].index >= 0)
-				n->index_kid = true;
-			n = child(n, paths[i].seg[j].key, paths[i].seg[j].len, true);
-			if (n == NULL)
+			const struct oed_path_seg *seg = &paths[i].seg[j];
+
+			if ((n = child(n, seg->key, seg->len, seg->index)) == NULL)
 				goto fail;
 		}
-		/* the same path twice cannot happen: the reader dedups specs, but
-		 * "a.b" and "/a/b" are one path with two spellings */
-		if (n->leaf >= 0)
-			goto fail;
-		n->leaf = (int)i;
+		/* two spellings of one path ("a.b", "/a/b") share the node */
+		if (n->leaf < 0)
+			n->leaf = (int)i;
+		s->alias[i] = n->leaf;
 	}
 	order_leaves(s, &s->root, &k);
 	return s;
@@ -145,7 +194,10 @@ oed_jscan_free(struct oed_jscan *s)
 	if (s == NULL)
 		return;
 	free_node(&s->root);
+	if (s->cloc != (locale_t)0)
+		freelocale(s->cloc);
 	free(s->order);
+	free(s->alias);
 	free(s->soff);
 	free(s->scratch);
 	free(s);
@@ -158,27 +210,22 @@ skip_ws(struct oed_jscan *s)
 		s->p++;
 }
 
-static int
-scratch_put(struct oed_jscan *s, const void *bytes, size_t n)
+/*
+ * Scratch is reserved per line for the worst case (decoding never makes
+ * a string longer than its source), so this check never fails on a line
+ * jansson accepts; it stays as a guard.
+ */
+static inline int
+put(struct oed_jscan *s, const void *bytes, size_t n)
 {
-	if (s->slen + n + 1 > s->scap) {
-		size_t cap = s->scap ? s->scap : 4096;
-		char *q;
-
-		while (cap < s->slen + n + 1)
-			cap *= 2;
-		q = realloc(s->scratch, cap);
-		if (q == NULL)
-			return -1;
-		s->scratch = q;
-		s->scap = cap;
-	}
+	if (n > s->scap - s->slen)
+		return -1;
 	memcpy(s->scratch + s->slen, bytes, n);
 	s->slen += n;
 	return 0;
 }
 
-static int
+static inline int
 hexval(unsigned c)
 {
 	if (c - '0' < 10)
@@ -208,7 +255,12 @@ read_u4(struct oed_jscan *s, unsigned *out)
 	return 0;
 }
 
-/* Validate one non-ASCII UTF-8 sequence at s->p; its length or 0. */
+/*
+ * The length of the UTF-8 sequence at p (first byte >= 0x80), or 0 when it
+ * is not one jansson accepts: jansson refuses overlong forms, surrogates
+ * encoded directly, code points above U+10FFFF and truncated sequences,
+ * which leaves exactly the well-formed sequences of RFC 3629.
+ */
 static inline size_t
 utf8_seq(const unsigned char *p, const unsigned char *end)
 {
@@ -226,12 +278,12 @@ utf8_seq(const unsigned char *p, const unsigned char *end)
 		unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
 
 		return avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
-		       (p[3] & 0xC0) == 0x80 ? 4 : 0;
+		    (p[3] & 0xC0) == 0x80 ? 4 : 0;
 	}
 	return 0;
 }
 
-/* Length of the run of plain string bytes (printable ASCII but '"' and '\\'). */
+/* The length of the run of plain bytes at p, 16 at a time where SSE2 is. */
 static inline size_t
 plain_run(const unsigned char *p, const unsigned char *end)
 {
@@ -239,14 +291,14 @@ plain_run(const unsigned char *p, const unsigned char *end)
 
 #ifdef __SSE2__
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i ctl = _mm_set1_epi8(0x1F);
+	const __m128i space = _mm_set1_epi8(0x20);
 
 	while (end - q >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)q);
-		/* bytes >= 0x80 are negative as signed: they compare below 0x20 too */
-		__m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-							    _mm_cmpeq_epi8(v, bslash)),
-					       _mm_cmplt_epi8(v, _mm_add_epi8(ctl, _mm_set1_epi8(1))));
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+		/* signed compare: bytes from 0x80 are negative, below 0x20 too */
+		__m128i special = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_cmplt_epi8(v, space));
 		int mask = _mm_movemask_epi8(special);
 
 		if (mask)
@@ -254,24 +306,85 @@ plain_run(const unsigned char *p, const unsigned char *end)
 		q += 16;
 	}
 #endif
-	while (q < end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+	while (q < end && plain[*q])
 		q++;
 	return (size_t)(q - p);
 }
 
+/* One escape after the backslash at s->p; its UTF-8 bytes in buf. */
+static int
+escape(struct oed_jscan *s, char buf[4], size_t *n)
+{
+	unsigned cp, lo;
+
+	s->p++;
+	if (s->p >= s->end)
+		return -1;
+	*n = 1;
+	switch (*s->p++) {
+	case '"': buf[0] = '"'; return 0;
+	case '\\': buf[0] = '\\'; return 0;
+	case '/': buf[0] = '/'; return 0;
+	case 'b': buf[0] = '\b'; return 0;
+	case 'f': buf[0] = '\f'; return 0;
+	case 'n': buf[0] = '\n'; return 0;
+	case 'r': buf[0] = '\r'; return 0;
+	case 't': buf[0] = '\t'; return 0;
+	case 'u':
+		break;
+	default:
+		return -1;
+	}
+	if (read_u4(s, &cp) == -1)
+		return -1;
+	if (cp == 0)
+		return -1;	/* \u0000: refused without JSON_ALLOW_NUL */
+	if (cp >= 0xDC00 && cp <= 0xDFFF)
+		return -1;	/* a low surrogate alone */
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		if (s->end - s->p < 2 || s->p[0] != '\\' || s->p[1] != 'u')
+			return -1;
+		s->p += 2;
+		if (read_u4(s, &lo) == -1 || lo < 0xDC00 || lo > 0xDFFF)
+			return -1;
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+	}
+	if (cp < 0x80) {
+		buf[0] = (char)cp;
+	} else if (cp < 0x800) {
+		buf[0] = (char)(0xC0 | cp >> 6);
+		buf[1] = (char)(0x80 | (cp & 0x3F));
+		*n = 2;
+	} else if (cp < 0x10000) {
+		buf[0] = (char)(0xE0 | cp >> 12);
+		buf[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		buf[2] = (char)(0x80 | (cp & 0x3F));
+		*n = 3;
+	} else {
+		buf[0] = (char)(0xF0 | cp >> 18);
+		buf[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+		buf[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+		buf[3] = (char)(0x80 | (cp & 0x3F));
+		*n = 4;
+	}
+	return 0;
+}
+
 /*
- * A string at s->p (after the opening quote).  With keep, its decoded bytes
- * go to scratch (offset in *off, length in *len).  0 or -1 (fall back).
+ * A string at s->p, just after its opening quote.  With keep, its decoded
+ * bytes go to scratch, NUL-terminated, at *off for *len bytes.  Returns -1
+ * (decline), 0, or 1 when the string held an escape.
  */
 static int
 scan_string(struct oed_jscan *s, bool keep, size_t *off, size_t *len)
 {
 	size_t start = s->slen;
+	int escaped = 0;
 
 	for (;;) {
 		size_t run = plain_run(s->p, s->end);
 
-		if (keep && run && scratch_put(s, s->p, run) == -1)
+		if (keep && run && put(s, s->p, run) == -1)
 			return -1;
 		s->p += run;
 		if (s->p >= s->end)
@@ -281,157 +394,158 @@ scan_string(struct oed_jscan *s, bool keep, size_t *off, size_t *len)
 			break;
 		}
 		if (*s->p == '\\') {
-			unsigned cp;
 			char buf[4];
 			size_t n;
 
-			s->p++;
-			if (s->p >= s->end)
+			if (escape(s, buf, &n) == -1)
 				return -1;
-			switch (*s->p++) {
-			case '"': buf[0] = '"'; n = 1; break;
-			case '\\': buf[0] = '\\'; n = 1; break;
-			case '/': buf[0] = '/'; n = 1; break;
-			case 'b': buf[0] = '\b'; n = 1; break;
-			case 'f': buf[0] = '\f'; n = 1; break;
-			case 'n': buf[0] = '\n'; n = 1; break;
-			case 'r': buf[0] = '\r'; n = 1; break;
-			case 't': buf[0] = '\t'; n = 1; break;
-			case 'u':
-				if (read_u4(s, &cp) == -1)
+			if (keep && put(s, buf, n) == -1)
+				return -1;
+			escaped = 1;
+		} else if (*s->p < 0x20) {
+			return -1;	/* a control character must be escaped */
+		} else {
+			/* non-ASCII text tends to come in runs: validate the run */
+			const unsigned char *q = s->p;
+
+			do {
+				size_t n = utf8_seq(q, s->end);
+
+				if (n == 0)
 					return -1;
-				if (cp == 0)
-					return -1;	/* \u0000: jansson refuses without JSON_ALLOW_NUL */
-				if (cp >= 0xDC00 && cp <= 0xDFFF)
-					return -1;	/* lone low surrogate */
-				if (cp >= 0xD800 && cp <= 0xDBFF) {
-					unsigned lo;
-
-					if (s->end - s->p < 2 || s->p[0] != '\\' || s->p[1] != 'u')
-						return -1;
-					s->p += 2;
-					if (read_u4(s, &lo) == -1 || lo < 0xDC00 || lo > 0xDFFF)
-						return -1;
-					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-				}
-				if (cp < 0x80) {
-					buf[0] = (char)cp;
-					n = 1;
-				} else if (cp < 0x800) {
-					buf[0] = (char)(0xC0 | cp >> 6);
-					buf[1] = (char)(0x80 | (cp & 0x3F));
-					n = 2;
-				} else if (cp < 0x10000) {
-					buf[0] = (char)(0xE0 | cp >> 12);
-					buf[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-					buf[2] = (char)(0x80 | (cp & 0x3F));
-					n = 3;
-				} else {
-					buf[0] = (char)(0xF0 | cp >> 18);
-					buf[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-					buf[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-					buf[3] = (char)(0x80 | (cp & 0x3F));
-					n = 4;
-				}
-				break;
-			default:
+				q += n;
+			} while (q < s->end && *q >= 0x80);
+			if (keep && put(s, s->p, (size_t)(q - s->p)) == -1)
 				return -1;
-			}
-			if (keep && scratch_put(s, buf, n) == -1)
-				return -1;
-			continue;
-		}
-		if (*s->p < 0x20)
-			return -1;	/* control character */
-		/* non-ASCII: one UTF-8 sequence */
-		{
-			size_t n = utf8_seq(s->p, s->end);
-
-			if (n == 0)
-				return -1;
-			if (keep && scratch_put(s, s->p, n) == -1)
-				return -1;
-			s->p += n;
+			s->p = q;
 		}
 	}
 	if (keep) {
-		if (scratch_put(s, "", 1) == -1)	/* NUL terminator */
+		if (put(s, "", 1) == -1)
 			return -1;
 		*off = start;
 		*len = s->slen - start - 1;
 	}
-	return 0;
+	return escaped;
 }
 
-/* A number; fills v when v != NULL.  0 or -1. */
+static inline bool
+digit(const unsigned char *p, const unsigned char *end)
+{
+	return p < end && (unsigned)(*p - '0') < 10;
+}
+
+/*
+ * A number, RFC 8259 grammar, which is jansson's.  As in jansson, one
+ * without fraction or exponent is an integer and must fit a long long
+ * ("too big integer" otherwise), and any other is a real read with strtod
+ * that must not overflow ("real number overflow"); underflow is fine.  v,
+ * when not NULL, gets the value.  0 or -1.
+ */
 static int
 scan_number(struct oed_jscan *s, struct oed_value *v)
 {
-	const unsigned char *start = s->p;
-	bool is_int = true, has_exp = false;
-	char buf[64], *endp;
+	const unsigned char *p = s->p, *end = s->end, *start = p, *ip;
+	bool neg = false, real = false;
+	long ndig, exp = 0;
 
-	if (s->p < s->end && *s->p == '-')
-		s->p++;
-	if (s->p >= s->end)
+	if (p < end && *p == '-') {
+		neg = true;
+		p++;
+	}
+	ip = p;
+	if (p >= end)
 		return -1;
-	if (*s->p == '0') {
-		s->p++;
-	} else if (*s->p >= '1' && *s->p <= '9') {
-		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
-			s->p++;
-	} else {
+	if (*p == '0')
+		p++;
+	else if ((unsigned)(*p - '1') < 9)
+		do
+			p++;
+		while (digit(p, end));
+	else
 		return -1;
-	}
-	if (s->p < s->end && *s->p == '.') {
-		is_int = false;
-		s->p++;
-		if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+	ndig = (long)(p - ip);
+	if (p < end && *p == '.') {
+		real = true;
+		if (!digit(++p, end))
 			return -1;
-		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
-			s->p++;
+		do
+			p++;
+		while (digit(p, end));
 	}
-	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
-		is_int = false;
-		has_exp = true;
-		s->p++;
-		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
-			s->p++;
-		if (s->p >= s->end || *s->p < '0' || *s->p > '9')
-			return -1;
-		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
-			s->p++;
-	}
-	/*
-	 * A skipped number still has to be one jansson accepts: an integer of
-	 * up to 18 digits always fits a long long, and a real without an
-	 * exponent and under 300 characters cannot overflow; only the rest is
-	 * converted to find out.
-	 */
-	if (v == NULL && ((is_int && s->p - start <= 18) ||
-			  (!is_int && !has_exp && s->p - start < 300)))
-		return 0;
-	if ((size_t)(s->p - start) >= sizeof(buf))
-		return -1;	/* very long numbers: jansson decides */
-	memcpy(buf, start, (size_t)(s->p - start));
-	buf[s->p - start] = '\0';
-	errno = 0;
-	if (is_int) {
-		long long i = strtoll(buf, &endp, 10);
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		const unsigned char *ed;
+		bool eneg = false;
 
-		if (errno == ERANGE)
-			return -1;	/* "too big integer" in jansson */
+		real = true;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		if (!digit(p, end))
+			return -1;
+		while (p < end && *p == '0')
+			p++;
+		for (ed = p; digit(p, end); p++)
+			if (p - ed < 7)
+				exp = exp * 10 + (*p - '0');
+		if (p - ed >= 7)
+			exp = 10000000;	/* far beyond any double either way */
+		if (eneg)
+			exp = -exp;
+	}
+	s->p = p;
+	if (!real) {
+		long long i = 0;
+
+		if (ndig > 19)
+			return -1;	/* no leading zeros: certainly too big */
+		if (ndig == 19) {
+			char buf[24];
+
+			memcpy(buf, start, (size_t)(p - start));
+			buf[p - start] = '\0';
+			errno = 0;
+			i = strtoll(buf, NULL, 10);
+			if (errno == ERANGE)
+				return -1;
+		} else {
+			/* up to 18 digits always fit */
+			for (const unsigned char *q = ip; q < p; q++)
+				i = i * 10 + (*q - '0');
+			if (neg)
+				i = -i;
+		}
 		if (v) {
 			v->type = OED_V_NUMBER;
 			v->is_int = true;
 			v->i = i;
 			v->num = (double)i;
 		}
-	} else {
-		double d = strtod(buf, &endp);
+		return 0;
+	}
+	/* |value| < 10^(ndig + exp): below 1e308 it cannot overflow */
+	if (v == NULL && ndig + exp <= 308)
+		return 0;
+	{
+		char local[64], *buf = local, *endp;
+		size_t n = (size_t)(p - start), mark = s->slen;
+		double d;
 
+		if (n >= sizeof(local)) {
+			buf = s->scratch + s->slen;
+			if (put(s, start, n) == -1 || put(s, "", 1) == -1)
+				return -1;
+		} else {
+			memcpy(local, start, n);
+			local[n] = '\0';
+		}
+		/* in the C locale whatever the program's: jansson swaps '.' for
+		 * the locale's decimal point to get the same value */
+		errno = 0;
+		d = strtod_l(buf, &endp, s->cloc);
+		s->slen = mark;
 		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
-			return -1;	/* "real number overflow" */
+			return -1;
 		if (v) {
 			v->type = OED_V_NUMBER;
 			v->is_int = false;
@@ -442,7 +556,7 @@ scan_number(struct oed_jscan *s, struct oed_value *v)
 	return 0;
 }
 
-static int
+static inline int
 literal(struct oed_jscan *s, const char *word, size_t n)
 {
 	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
@@ -451,14 +565,24 @@ literal(struct oed_jscan *s, const char *word, size_t n)
 	return 0;
 }
 
+/* A later duplicate key replaces its value, and all beneath it. */
 static void
 clear_leaves(struct oed_jscan *s, const struct node *n)
 {
-	for (int k = n->first_leaf; k < n->end_leaf; k++)
+	for (int k = n->first; k < n->end; k++)
 		memset(&s->vals[s->order[k]], 0, sizeof(s->vals[0]));
 }
 
 static int scan_value(struct oed_jscan *s, const struct node *n, int depth);
+
+static const struct node *
+find_key(const struct node *n, const char *key, size_t len)
+{
+	for (size_t i = 0; i < n->nkids; i++)
+		if (n->kids[i]->keylen == len && memcmp(n->kids[i]->key, key, len) == 0)
+			return n->kids[i];
+	return NULL;
+}
 
 static int
 scan_object(struct oed_jscan *s, const struct node *n, int depth)
@@ -472,50 +596,38 @@ scan_object(struct oed_jscan *s, const struct node *n, int depth)
 	for (;;) {
 		const unsigned char *kstart;
 		const struct node *c = NULL;
-		bool escaped;
+		int esc;
 
 		if (s->p >= s->end || *s->p != '"')
 			return -1;
-		s->p++;
-		kstart = s->p;
-		if (scan_string(s, false, NULL, NULL) == -1)
+		kstart = ++s->p;
+		if ((esc = scan_string(s, false, NULL, NULL)) == -1)
 			return -1;
-		escaped = memchr(kstart, '\\', (size_t)(s->p - 1 - kstart)) != NULL;
 		if (n && n->nkids) {
-			const char *key = (const char *)kstart;
-			size_t keylen = (size_t)(s->p - 1 - kstart), mark = s->slen;
-
-			if (escaped) {
-				/* compare the decoded key; scratch is rolled back after */
+			if (esc) {
+				/* compare the decoded key, then give the scratch back */
 				const unsigned char *after = s->p;
-				size_t off;
+				size_t off, klen, mark = s->slen;
 
 				s->p = kstart;
-				if (scan_string(s, true, &off, &keylen) == -1)
+				if (scan_string(s, true, &off, &klen) == -1)
 					return -1;
-				key = s->scratch + off;
+				c = find_key(n, s->scratch + off, klen);
+				s->slen = mark;
 				s->p = after;
+			} else {
+				c = find_key(n, (const char *)kstart, (size_t)(s->p - 1 - kstart));
 			}
-			for (size_t i = 0; i < n->nkids; i++)
-				if (n->kids[i]->keylen == keylen &&
-				    memcmp(n->kids[i]->key, key, keylen) == 0) {
-					c = n->kids[i];
-					break;
-				}
-			s->slen = mark;
 		}
 		skip_ws(s);
 		if (s->p >= s->end || *s->p != ':')
 			return -1;
 		s->p++;
 		skip_ws(s);
-		if (c) {
-			clear_leaves(s, c);	/* a later duplicate replaces all beneath */
-			if (scan_value(s, c, depth) == -1)
-				return -1;
-		} else if (scan_value(s, NULL, depth) == -1) {
+		if (c)
+			clear_leaves(s, c);
+		if (scan_value(s, c, depth) == -1)
 			return -1;
-		}
 		skip_ws(s);
 		if (s->p >= s->end)
 			return -1;
@@ -532,21 +644,27 @@ scan_object(struct oed_jscan *s, const struct node *n, int depth)
 	}
 }
 
+/*
+ * Elements are matched to the index children of n in order; a key that is
+ * not an index finds nothing in an array, as in oed_path_get().
+ */
 static int
 scan_array(struct oed_jscan *s, const struct node *n, int depth)
 {
-	/* a path that indexes into an array: let jansson resolve it; a path
-	 * of object keys finds nothing in an array, as in jansson */
-	if (n && n->index_kid)
-		return -1;
+	size_t k = 0, nik = n ? n->nikids : 0;
+
 	s->p++;		/* [ */
 	skip_ws(s);
 	if (s->p < s->end && *s->p == ']') {
 		s->p++;
 		return 0;
 	}
-	for (;;) {
-		if (scan_value(s, NULL, depth) == -1)
+	for (long i = 0;; i++) {
+		const struct node *c = NULL;
+
+		if (k < nik && n->ikids[k]->index == i)
+			c = n->ikids[k++];
+		if (scan_value(s, c, depth) == -1)
 			return -1;
 		skip_ws(s);
 		if (s->p >= s->end)
@@ -564,7 +682,7 @@ scan_array(struct oed_jscan *s, const struct node *n, int depth)
 	}
 }
 
-/* n: the trie node this value sits at, NULL when nothing beneath is wanted. */
+/* n: the trie node of this value, NULL when nothing beneath is wanted. */
 static int
 scan_value(struct oed_jscan *s, const struct node *n, int depth)
 {
@@ -574,13 +692,13 @@ scan_value(struct oed_jscan *s, const struct node *n, int depth)
 		return -1;
 	switch (*s->p) {
 	case '{':
-		if (depth + 1 > MAX_DEPTH)
+		if (depth >= MAX_DEPTH)
 			return -1;
 		if (v)
 			v->type = OED_V_OBJECT;
 		return scan_object(s, n, depth + 1);
 	case '[':
-		if (depth + 1 > MAX_DEPTH)
+		if (depth >= MAX_DEPTH)
 			return -1;
 		if (v)
 			v->type = OED_V_ARRAY;
@@ -592,11 +710,9 @@ scan_value(struct oed_jscan *s, const struct node *n, int depth)
 		if (scan_string(s, v != NULL, &off, &len) == -1)
 			return -1;
 		if (v) {
+			memset(v, 0, sizeof(*v));
 			v->type = OED_V_STRING;
 			v->len = len;
-			v->num = 0;
-			v->is_int = false;
-			v->i = 0;
 			s->soff[n->leaf] = off;
 		}
 		return 0;
@@ -636,12 +752,28 @@ scan_value(struct oed_jscan *s, const struct node *n, int depth)
 int
 oed_jscan_line(struct oed_jscan *s, const char *line, size_t len, struct oed_value *vals)
 {
+	/* decoded strings and numbers copied for strtod never outgrow this */
+	size_t need = len + 72;
+
 	s->p = (const unsigned char *)line;
 	s->end = s->p + len;
 	s->vals = vals;
 	s->slen = 0;
 	for (size_t i = 0; i < s->npaths; i++)
 		memset(&vals[i], 0, sizeof(vals[i]));
+	if (need > s->scap) {
+		size_t cap = s->scap ? s->scap : 4096;
+		char *q;
+
+		while (cap < need)
+			cap *= 2;
+		/* the old contents are dead: no need for realloc's copy */
+		if ((q = malloc(cap)) == NULL)
+			return 0;
+		free(s->scratch);
+		s->scratch = q;
+		s->scap = cap;
+	}
 	skip_ws(s);
 	if (s->p >= s->end || *s->p != '{')
 		return 0;
@@ -650,9 +782,11 @@ oed_jscan_line(struct oed_jscan *s, const char *line, size_t len, struct oed_val
 	skip_ws(s);
 	if (s->p != s->end)
 		return 0;
-	/* strings last: scratch may have moved while it grew */
-	for (size_t i = 0; i < s->npaths; i++)
-		if (vals[i].type == OED_V_STRING)
+	for (size_t i = 0; i < s->npaths; i++) {
+		if ((size_t)s->alias[i] != i)
+			vals[i] = vals[s->alias[i]];
+		else if (vals[i].type == OED_V_STRING)
 			vals[i].str = s->scratch + s->soff[i];
+	}
 	return 1;
 }

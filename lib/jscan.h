@@ -5,10 +5,16 @@
  * Contract (checked by differential tests and a fuzz target against
  * jansson, the reference): oed_jscan_line() returns 1 only for a line that
  * json_loadb(line, len, 0) accepts as an object, and then every value it
- * yields is exactly what jansson yields for that path (decoded escapes and
- * surrogate pairs, duplicate keys with the last one winning, numbers, and
- * nested values skipped correctly).  On any doubt it returns 0 and the
- * reader asks jansson, which also writes the error message.
+ * yields is exactly what the reader would take from jansson's tree for that
+ * path (oed_path_get): decoded escapes and surrogate pairs, duplicate keys
+ * with the last one winning, integers as long long, reals as strtod reads
+ * them, array indices, nested values skipped but validated.  On any doubt
+ * it returns 0 and the reader asks jansson, which also writes the error
+ * message; lib/jscan.c lists which valid lines it leaves to jansson.
+ *
+ * The scanner borrows the paths and owns the decoded strings: they stay
+ * valid until the next call or oed_jscan_free().  The line is only read,
+ * never past len, and need not be NUL-terminated.
  */
 #ifndef OED_JSCAN_H
 #define OED_JSCAN_H

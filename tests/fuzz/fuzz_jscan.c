@@ -1,12 +1,19 @@
 /*
- * libFuzzer target: the fast scanner against jansson on arbitrary bytes.
- * Any line the scanner accepts must be one jansson accepts, with the same
- * values; a disagreement aborts.  Built and run by hand, not by make check:
+ * libFuzzer target: the fast scanner against jansson on arbitrary bytes,
+ * with the paths of tests/unit/jscan_diff.h.  A line the scanner accepts
+ * must be one jansson accepts as an object, with the same values; any
+ * disagreement aborts.  Built and run by hand, not by make check; from the
+ * source tree, with BUILD a configured build directory (for config.h):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I<builddir> \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I$BUILD \
  *       -Itests/unit tests/fuzz/fuzz_jscan.c lib/jscan.c lib/field.c \
- *       lib/jsonl.c lib/diag.c lib/reject.c -ljansson -lxxhash -o fuzz_jscan
- *   ./fuzz_jscan -max_total_time=300 -max_len=512 corpus/
+ *       lib/jsonl.c lib/diag.c lib/reject.c \
+ *       $(pkg-config --cflags --libs jansson libxxhash) -lm -o fuzz_jscan
+ *   mkdir -p corpus && ./fuzz_jscan -max_total_time=300 -max_len=512 \
+ *       -dict=tests/fuzz/jscan.dict corpus/
+ *
+ * The input is the line as the reader hands it over: not NUL-terminated,
+ * so ASan catches any read past its end.
  */
 #include "config.h"
 

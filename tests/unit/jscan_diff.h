@@ -15,8 +15,16 @@
 #include "field.h"
 #include "jscan.h"
 
-/* The requested paths: short keys so that random lines hit them and repeat them. */
-static const char *const diff_specs[] = { "a", "b", "s", "n.x", "n.y.z", "arr", "u", "e\\.f" };
+/*
+ * The requested paths: short keys so that random lines hit them and repeat
+ * them; keys and array indices at several depths, a digit segment that is
+ * a key only ("01"), an empty key ("/"), and "/n/x", a second spelling of
+ * "n.x" that shares its node.
+ */
+static const char *const diff_specs[] = {
+	"a", "b", "s", "n.x", "n.y.z", "arr", "u", "e\\.f",
+	"arr.0", "arr.2.k", "n.y.1", "n.y.01", "m.0.1", "/n/x", "/", "1",
+};
 #define DIFF_NPATHS (sizeof(diff_specs) / sizeof(diff_specs[0]))
 
 static void
