@@ -837,10 +837,9 @@ oed_engine_merge(struct oed_reader *r, enum oed_engine_kind kind,
 				continue;
 			}
 			if ((key = params_differ(first, params, &va, &vb)) != NULL) {
-				oed_err_at(err, OED_EX_USAGE, "", 0, 0,
-					   "--merge: '%s' was made with %s %s, '%s' with %s", first_src, key,
-					   quoted(va, b1, sizeof(b1)), oed_reader_source(r),
-					   quoted(vb, b2, sizeof(b2)));
+				oed_err_at(err, OED_EX_DATA, oed_reader_source(r), oed_reader_lineno(r), 0,
+					   "this state was made with %s %s, the one in '%s' with %s: they do not merge",
+					   key, quoted(vb, b2, sizeof(b2)), first_src, quoted(va, b1, sizeof(b1)));
 				goto fail;
 			}
 			continue;
@@ -1802,4 +1801,105 @@ fail:
 	prep_release(&p);
 	oed_results_free(res);
 	return NULL;
+}
+
+/* ---- a whole run ---- */
+
+#include "opt.h"
+#include "progress.h"
+
+bool
+oed_engine_uses_classes(const char *estimator)
+{
+	enum oed_estimator id = OED_EST_PLUGIN;
+	struct oed_err ignored;
+
+	if (estimator && oed_estimator_parse(estimator, &id, &ignored) == -1)
+		return false;
+	return oed_estimator_uses_k(id);
+}
+
+/* Count the records of r into e. */
+static int
+count_records(struct oed_engine *e, struct oed_reader *r, bool quiet, struct oed_err *err)
+{
+	struct oed_progress prog;
+	int rc;
+
+	oed_progress_init(&prog, quiet, "records", 0);
+	while ((rc = oed_reader_next(r, err)) == 1) {
+		if (oed_engine_add(e, r, err) == -1)
+			return -1;
+		oed_progress_tick(&prog, oed_reader_records(r));
+	}
+	oed_progress_done(&prog, oed_reader_records(r));
+	return rc;
+}
+
+int
+oed_engine_run(struct oed_engine_job *job, struct oed_err *err)
+{
+	struct oed_engine *e = NULL;
+	struct oed_reader *r = NULL;
+	struct oed_results *res = NULL;
+	struct oed_policy strict;
+	struct oed_writer w;
+	char digest[17];
+	int rc = -1;
+
+	oed_policy_init(&strict);
+	oed_writer_init(&w, stdout);
+	if (job->emit_state && job->merge) {
+		oed_err_set(err, OED_EX_USAGE, "--emit-state and --merge do not go together");
+		goto out;
+	}
+	if (job->merge) {
+		/* a state with a line skipped would merge into wrong results: any bad line stops */
+		if ((r = oed_reader_new(job->nfiles, job->files, job->io->max_line, &strict, err)) == NULL)
+			goto out;
+		oed_reader_digest(r, job->record);
+		if ((e = oed_engine_merge(r, job->params.kind, &job->given, job->given_missing, err)) == NULL)
+			goto out;
+		if (oed_engine_check_opts(e, &job->opts, err) == -1)
+			goto out;
+	} else {
+		job->params.names = job->params.names || job->emit_state;
+		if ((e = oed_engine_new(&job->params, err)) == NULL)
+			goto out;
+		if (!job->emit_state && oed_engine_check_opts(e, &job->opts, err) == -1)
+			goto out;
+		if ((r = oed_reader_new(job->nfiles, job->files, job->io->max_line, &job->io->policy,
+					err)) == NULL)
+			goto out;
+		if (oed_engine_bind(e, r, err) == -1)
+			goto out;
+		oed_reader_digest(r, job->record);
+		if (count_records(e, r, job->io->quiet, err) == -1)
+			goto out;
+		if (oed_policy_close(&job->io->policy, err) == -1)
+			goto out;
+	}
+	oed_reader_digest_hex(r, digest);
+	if (job->emit_state) {
+		if (oed_engine_write_state(e, &w, err) == -1)
+			goto out;
+	} else {
+		if ((res = oed_engine_results(e, &job->opts, err)) == NULL)
+			goto out;
+		if (oed_results_write(res, &w) == -1) {
+			oed_err_set(err, OED_EX_FAIL, "cannot write the results");
+			goto out;
+		}
+		if (job->record &&
+		    oed_results_record(res, job->io->store, job->tool, job->argc, job->argv, digest, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	oed_results_free(res);
+	oed_reader_free(r);
+	oed_engine_free(e);
+	oed_writer_release(&w);
+	oed_policy_release(&strict);
+	return rc;
 }

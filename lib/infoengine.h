@@ -133,4 +133,32 @@ int oed_results_record(const struct oed_results *res, const char *store_path, co
 		       int argc, char *const *argv, const char *digest, struct oed_err *err);
 void oed_results_free(struct oed_results *res);
 
+/* Whether an estimator (NULL: plugin) uses --classes; false for unknown names. */
+bool oed_engine_uses_classes(const char *estimator);
+
+/*
+ * A whole run of oed-entropy or oed-mi: read records (or, with merge,
+ * states) from the files, then write a state or the results to stdout and
+ * store them with record.  The command line parses options into a job;
+ * the run is here so both tools behave alike.  0, or -1 with err set
+ * (OED_EX_USAGE: the options cannot work, already known before reading
+ * when possible; OED_EX_DATA: bad input, already reported; OED_EX_FAIL).
+ */
+struct oed_input_opts;
+struct oed_engine_job {
+	const char *tool;			/* "oed-entropy" */
+	struct oed_engine_params params;
+	struct oed_engine_params given;		/* with merge: what the command line named */
+	bool given_missing;
+	struct oed_engine_opts opts;
+	bool emit_state, merge, record;
+	struct oed_input_opts *io;
+	int nfiles;
+	char **files;
+	int argc;
+	char **argv;
+};
+
+int oed_engine_run(struct oed_engine_job *job, struct oed_err *err);
+
 #endif
