@@ -10,6 +10,7 @@
 #include "counts.h"
 #include "entropy.h"
 #include "exit.h"
+#include "extract.h"
 #include "lenstats.h"
 #include "mi.h"
 #include "normalize.h"
@@ -27,6 +28,8 @@
  */
 static const char MISSING_TEXT[] = "\xff" "missing";
 #define MISSING_LEN (sizeof(MISSING_TEXT) - 1)
+/* Under --extract, the class of the outputs REGEX does not match. */
+static const char NOMATCH_TEXT[] = "\xff" "no match";
 
 struct oed_engine {
 	struct oed_engine_params p;
@@ -35,11 +38,12 @@ struct oed_engine {
 	bool has_z;			/* the zxy table is kept */
 	const char *xf, *yf, *zf;	/* the fields in the x, y and z roles */
 	int ix, iy, iz, iw, icf;	/* reader field indices, -1 when not read */
-	uint64_t missing_key;
+	uint64_t missing_key, nomatch_key;
 
 	bool has_norm;
 	struct oed_norm norm;
 	struct oed_norm_scratch nsc;
+	struct oed_extract *ex;
 	struct oed_tokenizer *tok;
 	const char *encoding;
 
@@ -101,6 +105,7 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 	oed_names_init(&e->names);
 	oed_norm_scratch_init(&e->nsc);
 	e->missing_key = oed_fingerprint(MISSING_TEXT, MISSING_LEN);
+	e->nomatch_key = oed_fingerprint(NOMATCH_TEXT, sizeof(NOMATCH_TEXT) - 1);
 
 	if (nemp != 0 && nemp != 3) {
 		oed_err_set(err, OED_EX_USAGE, "empowerment needs --action, --state and --next together");
@@ -128,11 +133,12 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 			    "--cluster-field gives the classes: it does not go with --normalize, --extract or --cluster");
 		goto fail;
 	}
-	if (p->extract || p->cluster) {
-		oed_err_set(err, OED_EX_USAGE, "--%s is not available in this build",
-			    p->extract ? "extract" : "cluster");
+	if (p->cluster) {
+		oed_err_set(err, OED_EX_USAGE, "--cluster is not available in this build");
 		goto fail;
 	}
+	if (p->extract && (e->ex = oed_extract_new(p->extract, err)) == NULL)
+		goto fail;
 	if (p->normalize) {
 		if (oed_norm_parse(p->normalize, &e->norm, err) == -1)
 			goto fail;
@@ -196,6 +202,7 @@ oed_engine_free(struct oed_engine *e)
 	oed_lenhist_release(&e->tokens);
 	oed_names_release(&e->names);
 	oed_norm_scratch_release(&e->nsc);
+	oed_extract_free(e->ex);
 	oed_tokenizer_free(e->tok);
 	free(e);
 }
@@ -316,16 +323,29 @@ oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 	if (oed_count_is_zero(&w))
 		return 0;
 
-	/* the output's class */
-	if (cs)
+	/* the output's class: the cluster field, else the extracted part, normalised */
+	if (cs) {
 		k[2] = oed_fingerprint(cs, cl);
-	else if (ys == MISSING_TEXT)
+	} else if (ys == MISSING_TEXT) {
 		k[2] = e->missing_key;
-	else if (e->has_norm) {
-		if (oed_norm_key(&e->norm, ys, yl, &e->nsc, &k[2]) == -1)
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	} else
-		k[2] = oed_fingerprint(ys, yl);
+	} else {
+		const char *cls = ys;
+		size_t clen = yl;
+
+		if (e->ex && (c = oed_extract_apply(e->ex, ys, yl, &cls, &clen, err)) != 1) {
+			/* matching gave up: a bad record like any other */
+			if (c == -1)
+				return oed_reader_bad(r, err, "%s", err->msg);
+			cls = NULL;
+		}
+		if (cls == NULL)
+			k[2] = e->nomatch_key;
+		else if (e->has_norm) {
+			if (oed_norm_key(&e->norm, cls, clen, &e->nsc, &k[2]) == -1)
+				return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		} else
+			k[2] = oed_fingerprint(cls, clen);
+	}
 	k[1] = xs ? oed_fingerprint(xs, xl) : 0;
 	k[0] = zs ? oed_fingerprint(zs, zl) : 0;
 
@@ -1729,6 +1749,8 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		put_str(res, r, "average", oed_average_name(p.avg));
 	if (e->p.normalize)
 		put_str(res, r, "normalize", e->p.normalize);
+	if (e->p.extract)
+		put_str(res, r, "extract", e->p.extract);
 	if (e->p.cluster_field)
 		put_str(res, r, "cluster_field", e->p.cluster_field);
 	if (ci) {
@@ -1780,6 +1802,17 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	}
 #undef Q
 #undef R
+	if (e->p.extract) {
+		/* the outputs REGEX did not match, a class of their own */
+		const struct oed_row *rows = e->emp ? p.zrows : p.rows;
+		size_t nr = e->emp ? p.nzrows : p.nrows;
+		double nm = 0;
+
+		for (size_t i = 0; i < nr; i++)
+			if (rows[i].k[e->emp ? 2 : 1] == e->nomatch_key)
+				nm += oed_count_value(&rows[i].n);
+		put_num(res, r, "no_match", nm);
+	}
 	if (e->p.kind == OED_ENGINE_ENTROPY) {
 		put_lengths(res, r, "length_chars", NULL, &e->chars, err, &rc);
 		if (e->p.tokens && rc == 0)

@@ -13,9 +13,11 @@
  * of distinct classes, not with the input.
  *
  * What counts as the same output is decided here, in this order:
- * --cluster-field (the class is that field), else --normalize, then
- * --extract (the first capture group of the normalised text; no match is
- * a class of its own, counted).  Lengths are those of the raw output.
+ * --cluster-field (the class is that field), else --extract (capture
+ * group 1 of the first match; outputs with no match form one class of
+ * their own, reported as no_match), then --normalize on what was
+ * extracted, then --cluster (per input, over the distinct classes).
+ * Lengths are always those of the raw output.
  *
  * Everything that decides what is counted is in struct oed_engine_params
  * and is written into a state (--emit-state); states merge only when
