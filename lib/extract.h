@@ -5,8 +5,9 @@
  * properties for \d \w \s and friends (PCRE2_UCP), and JIT-compiled when
  * the library supports it.  For each output the class is capture group 1
  * of the first match, or the whole match when the pattern has no group.
- * An output with no match (or whose group 1 did not take part in the
- * match) has no class: the caller counts it apart.
+ * Outputs with no match (or whose group 1 took no part in the match)
+ * together form one more class, "no match", which the caller must key
+ * apart from every extracted text (the empty one included) and report.
  *
  * Subjects need not be valid UTF-8: invalid sequences never match
  * anything, and matching goes on in the valid text around them
