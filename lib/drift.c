@@ -1,0 +1,2165 @@
+/* drift.c: the oed-drift engine (see drift.h). */
+#include "config.h"
+#include "drift.h"
+#include "exit.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "counts.h"
+#include "drifttest.h"
+#include "utf8.h"
+
+/* ---- the tests (drifttest.h) ---- */
+
+/* Whether test name applies to a field or feature of kind (text: to one of its features). */
+static bool
+test_fits(const char *name, enum oed_fkind kind)
+{
+	enum oed_drift_test t;
+	unsigned k;
+
+	if (oed_drift_lookup(name, &t) == -1)
+		return false;
+	k = oed_drift_info(t)->kinds;
+	switch (kind) {
+	case OED_FK_NUMERIC:
+		return k & OED_DK_NUMERIC;
+	case OED_FK_CATEGORICAL:
+		return k & OED_DK_CATEGORICAL;
+	case OED_FK_TEXT:
+		return k & (OED_DK_NUMERIC | OED_DK_CATEGORICAL);
+	case OED_FK_VECTOR:
+		return k & OED_DK_VECTOR;
+	default:
+		return true;
+	}
+}
+
+/* ---- kinds ---- */
+
+static const char *const kind_names[] = {
+	[OED_FK_AUTO] = "auto",
+	[OED_FK_NUMERIC] = "numeric",
+	[OED_FK_CATEGORICAL] = "categorical",
+	[OED_FK_TEXT] = "text",
+	[OED_FK_VECTOR] = "vector",
+};
+
+const char *
+oed_fkind_name(enum oed_fkind kind)
+{
+	return kind == OED_FK_AUTO ? "unknown" : kind_names[kind];
+}
+
+int
+oed_fkind_parse(const char *s, size_t n, enum oed_fkind *kind)
+{
+	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+		if (strlen(kind_names[i]) == n && memcmp(kind_names[i], s, n) == 0) {
+			*kind = (enum oed_fkind)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- inference ---- */
+
+static int
+u64_cmp(const void *p, const void *q)
+{
+	uint64_t a = *(const uint64_t *)p, b = *(const uint64_t *)q;
+
+	return a < b ? -1 : a > b;
+}
+
+enum oed_fkind
+oed_drift_infer_strings(const char *const *s, const size_t *len, size_t n)
+{
+	uint64_t *fp;
+	size_t distinct = 0, spaced = 0, chars = 0;
+
+	if (n == 0)
+		return OED_FK_CATEGORICAL;
+	if ((fp = malloc(n * sizeof(*fp))) == NULL)
+		return OED_FK_CATEGORICAL;
+	for (size_t i = 0; i < n; i++) {
+		fp[i] = oed_fingerprint(s[i], len[i]);
+		chars += oed_utf8_count(s[i], len[i]);
+		for (size_t j = 0; j < len[i]; j++)
+			if (s[i][j] == ' ' || s[i][j] == '\t' || s[i][j] == '\n' || s[i][j] == '\r') {
+				spaced++;
+				break;
+			}
+	}
+	qsort(fp, n, sizeof(*fp), u64_cmp);
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || fp[i] != fp[i - 1];
+	free(fp);
+	/* labels repeat; free text rarely does, and is long or has words */
+	if (2 * distinct > n && (2 * spaced >= n || chars > 64 * n))
+		return OED_FK_TEXT;
+	return OED_FK_CATEGORICAL;
+}
+
+const char *
+oed_drift_auto_test(enum oed_fkind kind, uint64_t n_ref, size_t ncat, char *reason, size_t size)
+{
+	const char *small = n_ref <= OED_DRIFT_SMALL ? "n_ref<=1000" : "n_ref>1000";
+
+	switch (kind) {
+	case OED_FK_VECTOR:
+		snprintf(reason, size, "vector");
+		return "mmd";
+	case OED_FK_CATEGORICAL:
+	case OED_FK_TEXT:
+		if (ncat == 2) {
+			snprintf(reason, size, "categorical, binary");
+			return "z";
+		}
+		snprintf(reason, size, "categorical, %s", small);
+		return n_ref <= OED_DRIFT_SMALL ? "chi2" : "js";
+	default:
+		snprintf(reason, size, "numeric, %s", small);
+		return n_ref <= OED_DRIFT_SMALL ? "ks" : "wasserstein_normed";
+	}
+}
+
+/* ---- --field F[:KIND[:TEST]] ---- */
+
+void
+oed_drift_spec_release(struct oed_drift_spec *spec)
+{
+	free(spec->path);
+	free(spec->test);
+	spec->path = spec->test = NULL;
+}
+
+int
+oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_err *err)
+{
+	const char *c1 = strrchr(arg, ':'), *c2 = NULL, *end = arg + strlen(arg);
+	enum oed_fkind kind = OED_FK_AUTO;
+
+	memset(spec, 0, sizeof(*spec));
+	if (c1 != NULL) {
+		if (oed_fkind_parse(c1 + 1, (size_t)(end - c1 - 1), &kind) == 0) {
+			end = c1;
+		} else {
+			/* F:KIND:TEST: the part before TEST must be a kind */
+			for (const char *p = c1; p > arg; p--)
+				if (p[-1] == ':') {
+					c2 = p - 1;
+					break;
+				}
+			if (c2 == NULL || oed_fkind_parse(c2 + 1, (size_t)(c1 - c2 - 1), &kind) == -1)
+				return oed_err_set(err, OED_EX_USAGE,
+						   "--field: '%s' is not a kind (numeric, categorical, "
+						   "text, vector or auto)", c1 + 1);
+			if (oed_drift_lookup(c1 + 1, &(enum oed_drift_test){ 0 }) == -1)
+				return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is not a test", c1 + 1);
+			if ((spec->test = strdup(c1 + 1)) == NULL)
+				return oed_err_set(err, OED_EX_FAIL, "out of memory");
+			end = c2;
+		}
+	}
+	if (end == arg) {
+		oed_drift_spec_release(spec);
+		return oed_err_set(err, OED_EX_USAGE, "--field: '%s' names no field", arg);
+	}
+	if ((spec->path = strndup(arg, (size_t)(end - arg))) == NULL) {
+		oed_drift_spec_release(spec);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	spec->kind = kind;
+	return 0;
+}
+
+/* ---- words ---- */
+
+/* ASCII whitespace, controls and punctuation end a word; bytes of UTF-8 sequences never do. */
+static bool
+separator(unsigned char c)
+{
+	return c <= ' ' || c == 0x7f || (c >= '!' && c <= '/') || (c >= ':' && c <= '@') ||
+	       (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+}
+
+long
+oed_drift_words(const char *s, size_t len, char *buf,
+		int (*fn)(void *ctx, const char *w, size_t n), void *ctx)
+{
+	long words = 0;
+	size_t i = 0, n;
+
+	while (i < len) {
+		while (i < len && separator((unsigned char)s[i]))
+			i++;
+		for (n = 0; i < len && !separator((unsigned char)s[i]); i++, n++) {
+			unsigned char c = (unsigned char)s[i];
+
+			buf[n] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : (char)c;
+		}
+		if (n > 0) {
+			if (fn && fn(ctx, buf, n) == -1)
+				return -1;
+			words++;
+		}
+	}
+	return words;
+}
+/* ---- time and windows ---- */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool
+digits(const char *s, size_t n, int *out)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+int
+oed_time_parse_rfc3339(const char *s, size_t len, double *t)
+{
+	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	double frac = 0;
+	size_t i = 19;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
+	    h > 23 || mi > 59 || sec > 60)
+		return -1;
+	if (s[i] == '.') {
+		char buf[24] = "0.";
+		size_t k = 2;
+
+		if (++i == len || s[i] < '0' || s[i] > '9')
+			return -1;
+		/* strtod rounds the fraction correctly; past 20 digits nothing changes */
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			if (k < sizeof(buf) - 1)
+				buf[k++] = s[i];
+		buf[k] = '\0';
+		frac = strtod(buf, NULL);
+	}
+	if (i == len)
+		return -1;
+	if (s[i] == 'Z' || s[i] == 'z') {
+		i++;
+	} else if (s[i] == '+' || s[i] == '-') {
+		sign = s[i] == '-' ? -1 : 1;
+		if (len - i != 6 || s[i + 3] != ':' || !digits(s + i + 1, 2, &oh) ||
+		    !digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+			return -1;
+		i += 6;
+	} else {
+		return -1;
+	}
+	if (i != len)
+		return -1;
+	/* a leap second (:60) counts as the first second of the next minute */
+	*t = (double)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+		      h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60)) + frac;
+	return 0;
+}
+
+void
+oed_time_format(int64_t t, char out[32])
+{
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int64_t secs = t - days * 86400, z = days + 719468, era, y;
+	unsigned doe, yoe, doy, mp, d, m;
+
+	/* the inverse of days_from_civil */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	snprintf(out, 32, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
+		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+int
+oed_window_parse(const char *arg, int64_t *seconds, struct oed_err *err)
+{
+	char *end;
+	unsigned long long n;
+	int64_t unit;
+
+	errno = 0;
+	n = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
+	if (n == 0 || errno != 0 || end[0] == '\0' || end[1] != '\0')
+		goto bad;
+	switch (end[0]) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 7 * 86400; break;
+	default: goto bad;
+	}
+	/* past a million years a window means nothing */
+	if (n > (unsigned long long)(INT64_C(31557600000000) / unit))
+		goto bad;
+	*seconds = (int64_t)n * unit;
+	return 0;
+bad:
+	return oed_err_set(err, OED_EX_USAGE,
+			   "--window: '%s' is not a duration such as 15m, 1h, 1d or 1w", arg);
+}
+
+int64_t
+oed_window_start(double t, int64_t width)
+{
+	/* whole seconds first: windows are whole seconds, and integers divide exactly */
+	int64_t s = (int64_t)floor(t), q = s / width;
+
+	if (s % width < 0)
+		q--;
+	return q * width;
+}
+/* ---- category dictionaries ---- */
+
+/*
+ * Categories of one feature, shared by all its samples so that a
+ * category has the same id in the reference and in every window.
+ */
+struct catdict {
+	uint64_t *fp;		/* open addressing on fingerprints */
+	uint32_t *slot;		/* id + 1; 0 marks a free slot */
+	size_t cap;
+	char **names;		/* by id, NUL-terminated copies */
+	size_t n, names_cap, max;
+};
+
+#define CAT_OTHER UINT32_MAX
+
+static void
+catdict_release(struct catdict *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->fp);
+	free(c->slot);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+catdict_grow(struct catdict *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : 64;
+	uint64_t *fp = calloc(cap, sizeof(*fp));
+	uint32_t *slot = calloc(cap, sizeof(*slot));
+
+	if (fp == NULL || slot == NULL) {
+		free(fp);
+		free(slot);
+		return -1;
+	}
+	for (size_t i = 0; i < c->cap; i++) {
+		size_t j;
+
+		if (c->slot[i] == 0)
+			continue;
+		for (j = c->fp[i] & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
+			;
+		fp[j] = c->fp[i];
+		slot[j] = c->slot[i];
+	}
+	free(c->fp);
+	free(c->slot);
+	c->fp = fp;
+	c->slot = slot;
+	c->cap = cap;
+	return 0;
+}
+
+/* The id of s[0..len): a new one while the bound allows, else CAT_OTHER; -1 out of memory. */
+static int64_t
+catdict_id(struct catdict *c, const char *s, size_t len)
+{
+	uint64_t h = oed_fingerprint(s, len);
+	size_t i;
+
+	if (c->cap) {
+		for (i = h & (c->cap - 1); c->slot[i]; i = (i + 1) & (c->cap - 1))
+			if (c->fp[i] == h)
+				return c->slot[i] - 1;
+	}
+	if (c->n >= c->max)
+		return CAT_OTHER;
+	if ((c->n + 1) * 2 > c->cap && catdict_grow(c) == -1)
+		return -1;
+	if (c->n == c->names_cap) {
+		size_t cap = c->names_cap ? c->names_cap * 2 : 16;
+		char **names = realloc(c->names, cap * sizeof(*names));
+
+		if (names == NULL)
+			return -1;
+		c->names = names;
+		c->names_cap = cap;
+	}
+	if ((c->names[c->n] = strndup(s, len)) == NULL)
+		return -1;
+	for (i = h & (c->cap - 1); c->slot[i]; i = (i + 1) & (c->cap - 1))
+		;
+	c->fp[i] = h;
+	c->slot[i] = (uint32_t)++c->n;
+	return (int64_t)c->n - 1;
+}
+
+/* ---- samples ---- */
+
+enum { REF, CUR };
+enum holds { H_NUM, H_CAT, H_VEC };
+enum derived { D_NONE, D_CHARS, D_TOKENS, D_WORDS };
+static const char *const derived_names[] = { "", "length_chars", "length_tokens", "words" };
+
+/* What one feature keeps of one sample (the reference, or the current window). */
+struct sample {
+	double *x;		/* numeric values, or vector rows (n rows of dim) */
+	size_t n, cap;
+	bool sorted;
+	uint64_t *cnt;		/* categorical: counts by category id */
+	size_t ncnt;
+	uint64_t other;		/* categories past the dictionary's bound */
+	uint64_t total;		/* categorical: values; vector: rows seen */
+	double *colsum;		/* vector: sums over every row seen */
+	uint64_t rng;		/* vector: the reservoir's generator */
+};
+
+struct feature {
+	char *name;
+	struct field *field;
+	enum derived derived;
+	enum holds holds;
+	struct catdict dict;
+	struct sample s[2];
+	size_t dim;		/* vectors */
+	uint64_t base_n;	/* from a baseline: values the reference had */
+	bool loaded;		/* from a baseline: its reference was read */
+};
+
+struct field {
+	struct oed_drift_spec spec;
+	enum oed_fkind kind;
+	int ridx;			/* index in the reader being read */
+	struct feature *feat[3];
+	size_t nfeat;
+	uint64_t missing[2];
+	char **probe;			/* strings read before the kind was decided */
+	size_t *plen, nprobe;
+	bool from_baseline;
+};
+
+/* A value of a field in the record at hand, checked before any is kept. */
+struct staged {
+	enum { ST_MISSING, ST_NUM, ST_STR, ST_VEC } type;
+	double num;
+	const char *str;
+	size_t len;
+	json_t *arr;
+};
+
+struct summary {
+	size_t features, drifted;
+	bool windowed;
+	int64_t window_start, window_end;
+};
+
+struct oed_drift {
+	struct oed_drift_opts o;
+	struct field *fields;
+	size_t nfields;
+	struct staged *staged;
+	char *wordbuf;
+	size_t wordcap;
+	bool have_ref;			/* a reference was read or loaded */
+	bool from_baseline;		/* ... from the run store */
+	/* windows */
+	bool in_window;
+	int64_t ws;
+	uint64_t window_no;
+	/* results */
+	struct oed_drift_finding *res;
+	size_t nres, capres;
+	struct summary *sums;
+	size_t nsums, capsums;
+	bool found;
+};
+
+static void
+sample_release(struct sample *s)
+{
+	free(s->x);
+	free(s->cnt);
+	free(s->colsum);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Empty a sample for the next window, keeping its memory. */
+static void
+sample_reset(struct sample *s, size_t dim)
+{
+	s->n = 0;
+	s->sorted = false;
+	if (s->cnt)
+		memset(s->cnt, 0, s->ncnt * sizeof(*s->cnt));
+	s->other = s->total = 0;
+	if (s->colsum)
+		memset(s->colsum, 0, dim * sizeof(*s->colsum));
+}
+
+static int
+sample_push(struct sample *s, const double *v, size_t k)
+{
+	if ((s->n + 1) * k > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		double *x;
+
+		while (cap < (s->n + 1) * k)
+			cap *= 2;
+		if ((x = realloc(s->x, cap * sizeof(*x))) == NULL)
+			return -1;
+		s->x = x;
+		s->cap = cap;
+	}
+	memcpy(s->x + s->n * k, v, k * sizeof(*v));
+	s->n++;
+	s->sorted = false;
+	return 0;
+}
+
+static int
+sample_count(struct sample *s, int64_t id, uint64_t k)
+{
+	if (id == CAT_OTHER) {
+		s->other += k;
+	} else {
+		if ((size_t)id >= s->ncnt) {
+			size_t n = s->ncnt ? s->ncnt * 2 : 64;
+			uint64_t *cnt;
+
+			while (n <= (size_t)id)
+				n *= 2;
+			if ((cnt = realloc(s->cnt, n * sizeof(*cnt))) == NULL)
+				return -1;
+			memset(cnt + s->ncnt, 0, (n - s->ncnt) * sizeof(*cnt));
+			s->cnt = cnt;
+			s->ncnt = n;
+		}
+		s->cnt[id] += k;
+	}
+	s->total += k;
+	return 0;
+}
+
+static uint64_t
+splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/*
+ * A vector row: every row adds to the column sums; the first
+ * OED_DRIFT_MAX_ROWS are kept, then each later row i replaces a kept one
+ * with probability MAX_ROWS / (i + 1) (Vitter's algorithm R), with a
+ * generator seeded from --seed, so the same input keeps the same rows.
+ */
+static int
+sample_row(struct sample *s, const double *row, size_t dim)
+{
+	uint64_t i = s->total++, j;
+
+	if (s->colsum == NULL && (s->colsum = calloc(dim, sizeof(*s->colsum))) == NULL)
+		return -1;
+	for (size_t k = 0; k < dim; k++)
+		s->colsum[k] += row[k];
+	if (i < OED_DRIFT_MAX_ROWS)
+		return sample_push(s, row, dim);
+	j = splitmix64(&s->rng) % (i + 1);
+	if (j < OED_DRIFT_MAX_ROWS)
+		memcpy(s->x + j * dim, row, dim * sizeof(*row));
+	return 0;
+}
+
+/* Sort a numeric sample once (drifttest's radix sort); 0 or -1 (err set). */
+static int
+sample_sort(struct sample *s, struct oed_err *err)
+{
+	if (!s->sorted && oed_drift_sort(s->x, s->n, err) == -1)
+		return -1;
+	s->sorted = true;
+	return 0;
+}
+/* ---- the engine ---- */
+
+struct oed_drift *
+oed_drift_new(const struct oed_drift_opts *opts, struct oed_err *err)
+{
+	struct oed_drift *d = calloc(1, sizeof(*d));
+
+	if (d == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		return NULL;
+	}
+	d->o = *opts;
+	return d;
+}
+
+static void
+feature_free(struct feature *f)
+{
+	if (f == NULL)
+		return;
+	free(f->name);
+	catdict_release(&f->dict);
+	sample_release(&f->s[REF]);
+	sample_release(&f->s[CUR]);
+	free(f);
+}
+
+static void
+probe_release(struct field *fl)
+{
+	for (size_t i = 0; i < fl->nprobe; i++)
+		free(fl->probe[i]);
+	free(fl->probe);
+	free(fl->plen);
+	fl->probe = NULL;
+	fl->plen = NULL;
+	fl->nprobe = 0;
+}
+
+void
+oed_drift_free(struct oed_drift *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nfields; i++) {
+		for (size_t j = 0; j < d->fields[i].nfeat; j++)
+			feature_free(d->fields[i].feat[j]);
+		probe_release(&d->fields[i]);
+		oed_drift_spec_release(&d->fields[i].spec);
+	}
+	free(d->fields);
+	free(d->staged);
+	free(d->wordbuf);
+	free(d->res);
+	free(d->sums);
+	free(d);
+}
+
+size_t
+oed_drift_nfields(const struct oed_drift *d)
+{
+	return d->nfields;
+}
+
+static struct field *
+find_field(struct oed_drift *d, const char *path)
+{
+	for (size_t i = 0; i < d->nfields; i++)
+		if (strcmp(d->fields[i].spec.path, path) == 0)
+			return &d->fields[i];
+	return NULL;
+}
+
+int
+oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, struct oed_err *err)
+{
+	struct field *fields, *fl;
+	struct staged *staged;
+
+	if (find_field(d, spec->path))
+		return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is named twice", spec->path);
+	if (spec->test && spec->kind != OED_FK_AUTO &&
+	    !test_fits(spec->test, spec->kind))
+		return oed_err_set(err, OED_EX_USAGE, "--field: test '%s' does not apply to %s fields",
+				   spec->test, oed_fkind_name(spec->kind));
+	fields = realloc(d->fields, (d->nfields + 1) * sizeof(*fields));
+	if (fields == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	d->fields = fields;
+	staged = realloc(d->staged, (d->nfields + 1) * sizeof(*staged));
+	if (staged == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	d->staged = staged;
+	fl = &d->fields[d->nfields];
+	memset(fl, 0, sizeof(*fl));
+	fl->spec.path = strdup(spec->path);
+	fl->spec.test = spec->test ? strdup(spec->test) : NULL;
+	fl->spec.kind = spec->kind;
+	if (fl->spec.path == NULL || (spec->test && fl->spec.test == NULL)) {
+		oed_drift_spec_release(&fl->spec);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	d->nfields++;
+	return 0;
+}
+
+static struct feature *
+feature_new(struct field *fl, enum derived der, enum holds holds, uint64_t seed, size_t no)
+{
+	struct feature *f = calloc(1, sizeof(*f));
+	size_t len = strlen(fl->spec.path) + 16;
+
+	if (f == NULL || (f->name = malloc(len)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	if (der == D_NONE)
+		snprintf(f->name, len, "%s", fl->spec.path);
+	else
+		snprintf(f->name, len, "%s:%s", fl->spec.path, derived_names[der]);
+	f->field = fl;
+	f->derived = der;
+	f->holds = holds;
+	f->dict.max = der == D_WORDS ? OED_DRIFT_MAX_WORDS : OED_DRIFT_MAX_CATEGORIES;
+	/* each sample's reservoir has its own stream, fixed by the seed */
+	f->s[REF].rng = seed ^ (UINT64_C(0x5851f42d4c957f2d) * (2 * no + 1));
+	f->s[CUR].rng = seed ^ (UINT64_C(0x5851f42d4c957f2d) * (2 * no + 2));
+	return f;
+}
+
+/* The kind is known: make the field's features. */
+static int
+field_decide(struct oed_drift *d, struct field *fl, enum oed_fkind kind)
+{
+	size_t no = (size_t)(fl - d->fields) * 3;
+
+	fl->kind = kind;
+	switch (kind) {
+	case OED_FK_NUMERIC:
+		fl->feat[fl->nfeat++] = feature_new(fl, D_NONE, H_NUM, d->o.seed, no);
+		break;
+	case OED_FK_CATEGORICAL:
+		fl->feat[fl->nfeat++] = feature_new(fl, D_NONE, H_CAT, d->o.seed, no);
+		break;
+	case OED_FK_VECTOR:
+		fl->feat[fl->nfeat++] = feature_new(fl, D_NONE, H_VEC, d->o.seed, no);
+		break;
+	case OED_FK_TEXT:
+		fl->feat[fl->nfeat++] = feature_new(fl, D_CHARS, H_NUM, d->o.seed, no);
+		if (d->o.tok)
+			fl->feat[fl->nfeat++] = feature_new(fl, D_TOKENS, H_NUM, d->o.seed, no + 1);
+		fl->feat[fl->nfeat++] = feature_new(fl, D_WORDS, H_CAT, d->o.seed, no + 2);
+		break;
+	case OED_FK_AUTO:
+		break;
+	}
+	for (size_t i = 0; i < fl->nfeat; i++)
+		if (fl->feat[i] == NULL)
+			return -1;
+	return 0;
+}
+
+/* ---- values ---- */
+
+struct word_ctx {
+	struct feature *f;
+	int side;
+};
+
+static int
+word_add(void *ctx, const char *w, size_t n)
+{
+	struct word_ctx *wc = ctx;
+	int64_t id = catdict_id(&wc->f->dict, w, n);
+
+	if (id == -1)
+		return -1;
+	return sample_count(&wc->f->s[wc->side], id, 1);
+}
+
+/* Keep a text value in the sample being read; -1 on out of memory. */
+static int
+add_text(struct oed_drift *d, struct field *fl, int side, const char *s, size_t len)
+{
+	for (size_t i = 0; i < fl->nfeat; i++) {
+		struct feature *f = fl->feat[i];
+		double v;
+
+		switch (f->derived) {
+		case D_CHARS:
+			v = (double)oed_utf8_count(s, len);
+			if (sample_push(&f->s[side], &v, 1) == -1)
+				return -1;
+			break;
+		case D_TOKENS: {
+			size_t nt = oed_tokenizer_count(d->o.tok, s, len, false);
+
+			if (nt == (size_t)-1)
+				return -1;
+			v = (double)nt;
+			if (sample_push(&f->s[side], &v, 1) == -1)
+				return -1;
+			break;
+		}
+		case D_WORDS: {
+			struct word_ctx wc = { f, side };
+
+			if (len > d->wordcap) {
+				char *buf = realloc(d->wordbuf, len);
+
+				if (buf == NULL)
+					return -1;
+				d->wordbuf = buf;
+				d->wordcap = len;
+			}
+			if (oed_drift_words(s, len, d->wordbuf, word_add, &wc) == -1)
+				return -1;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+/* Keep a categorical value; -1 on out of memory. */
+static int
+add_category(struct feature *f, int side, const char *s, size_t len)
+{
+	int64_t id = catdict_id(&f->dict, s, len);
+
+	return id == -1 ? -1 : sample_count(&f->s[side], id, 1);
+}
+
+/* A category's text for a number or a boolean, as the record would print it. */
+static size_t
+category_text(const struct staged *st, const struct oed_value *v, char buf[32], const char **s)
+{
+	(void)st;
+	switch (v->type) {
+	case OED_V_TRUE:
+		*s = "true";
+		return 4;
+	case OED_V_FALSE:
+		*s = "false";
+		return 5;
+	case OED_V_NUMBER:
+		*s = buf;
+		return (size_t)oed_fmt_double(buf, v->num);
+	default:
+		*s = v->str;
+		return v->len;
+	}
+}
+
+/* The elements of a vector, checked; dim 0 takes the array's length.  0 or -1 with why. */
+static int
+vector_check(json_t *arr, size_t *dim, const char **why)
+{
+	size_t n = json_array_size(arr);
+
+	if (arr == NULL || n == 0) {
+		*why = "an empty array is not a vector";
+		return -1;
+	}
+	if (*dim && n != *dim) {
+		*why = "a vector of another length than the first one";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!json_is_number(json_array_get(arr, i))) {
+			*why = "a vector holds only numbers";
+			return -1;
+		}
+	*dim = n;
+	return 0;
+}
+
+static int
+add_vector(struct field *fl, int side, json_t *arr)
+{
+	struct feature *f = fl->feat[0];
+	double stackrow[64], *row = stackrow;
+	size_t n = json_array_size(arr);
+	int rc;
+
+	if (f->dim == 0)
+		f->dim = n;
+	if (n > 64 && (row = malloc(n * sizeof(*row))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		row[i] = json_number_value(json_array_get(arr, i));
+	rc = sample_row(&f->s[side], row, n);
+	if (row != stackrow)
+		free(row);
+	return rc;
+}
+
+static int
+probe_add(struct field *fl, const char *s, size_t len)
+{
+	char **p = realloc(fl->probe, (fl->nprobe + 1) * sizeof(*p));
+	size_t *l;
+
+	if (p == NULL)
+		return -1;
+	fl->probe = p;
+	if ((l = realloc(fl->plen, (fl->nprobe + 1) * sizeof(*l))) == NULL)
+		return -1;
+	fl->plen = l;
+	if ((p[fl->nprobe] = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(p[fl->nprobe], s, len);
+	p[fl->nprobe][len] = '\0';
+	l[fl->nprobe++] = len;
+	return 0;
+}
+
+/* Decide a probing field's kind from its strings and keep them; -1 on out of memory. */
+static int
+probe_settle(struct oed_drift *d, struct field *fl, int side)
+{
+	int rc = 0;
+
+	if (fl->kind != OED_FK_AUTO || fl->nprobe == 0)
+		return 0;
+	if (field_decide(d, fl, oed_drift_infer_strings((const char *const *)fl->probe, fl->plen,
+							fl->nprobe)) == -1)
+		return -1;
+	for (size_t i = 0; i < fl->nprobe && rc == 0; i++)
+		rc = fl->kind == OED_FK_TEXT ? add_text(d, fl, side, fl->probe[i], fl->plen[i])
+					     : add_category(fl->feat[0], side, fl->probe[i], fl->plen[i]);
+	probe_release(fl);
+	return rc;
+}
+
+/*
+ * Check a field's value in the record at hand against the field's kind
+ * (deciding it on the first value when it is inferred).  0, or -1 with a
+ * message in why for a bad record.
+ */
+static int
+stage(struct field *fl, struct oed_reader *r, struct staged *st,
+      const char **why, char *whybuf, size_t whysize)
+{
+	const struct oed_value *v = oed_reader_value(r, fl->ridx);
+	enum oed_fkind kind = fl->kind;
+	size_t dim;
+
+	memset(st, 0, sizeof(*st));
+	if (v->type == OED_V_MISSING || v->type == OED_V_NULL) {
+		st->type = ST_MISSING;
+		return 0;
+	}
+	if (kind == OED_FK_AUTO && fl->nprobe == 0) {
+		/* the first value says what the field is (strings wait for more) */
+		switch (v->type) {
+		case OED_V_NUMBER:
+			kind = OED_FK_NUMERIC;
+			break;
+		case OED_V_TRUE:
+		case OED_V_FALSE:
+			kind = OED_FK_CATEGORICAL;
+			break;
+		case OED_V_ARRAY:
+			kind = OED_FK_VECTOR;
+			break;
+		case OED_V_STRING:
+			break;
+		default:
+			snprintf(whybuf, whysize, "field '%s': an object is not a feature value",
+				 fl->spec.path);
+			*why = whybuf;
+			return -1;
+		}
+	}
+	switch (kind) {
+	case OED_FK_NUMERIC:
+		if (v->type != OED_V_NUMBER)
+			goto wrong;
+		st->type = ST_NUM;
+		st->num = v->num;
+		break;
+	case OED_FK_CATEGORICAL:
+		if (v->type == OED_V_ARRAY || v->type == OED_V_OBJECT)
+			goto wrong;
+		st->type = ST_STR;
+		break;
+	case OED_FK_TEXT:
+	case OED_FK_AUTO:
+		if (v->type != OED_V_STRING)
+			goto wrong;
+		st->type = ST_STR;
+		st->str = v->str;
+		st->len = v->len;
+		break;
+	case OED_FK_VECTOR:
+		if (v->type != OED_V_ARRAY)
+			goto wrong;
+		st->arr = oed_reader_json(r, fl->ridx);
+		dim = fl->nfeat ? fl->feat[0]->dim : 0;
+		if (vector_check(st->arr, &dim, why) == -1) {
+			snprintf(whybuf, whysize, "field '%s': %s", fl->spec.path, *why);
+			*why = whybuf;
+			return -1;
+		}
+		st->type = ST_VEC;
+		break;
+	}
+	return 0;
+wrong:
+	snprintf(whybuf, whysize, "field '%s': expected %s, got %s", fl->spec.path,
+		 kind == OED_FK_NUMERIC ? "a number" :
+		 kind == OED_FK_VECTOR ? "an array of numbers" :
+		 kind == OED_FK_CATEGORICAL ? "a string, number or boolean" : "a string",
+		 oed_vtype_name(v->type));
+	*why = whybuf;
+	return -1;
+}
+
+/* Keep a staged value of fl in side; -1 on out of memory. */
+static int
+commit(struct oed_drift *d, struct field *fl, struct oed_reader *r, const struct staged *st, int side)
+{
+	const struct oed_value *v;
+	const char *s;
+	char buf[32];
+	size_t len;
+
+	if (st->type == ST_MISSING) {
+		fl->missing[side]++;
+		return 0;
+	}
+	if (fl->kind == OED_FK_AUTO) {
+		v = oed_reader_value(r, fl->ridx);
+		if (v->type == OED_V_NUMBER)
+			return field_decide(d, fl, OED_FK_NUMERIC) == -1 ? -1 :
+			       sample_push(&fl->feat[0]->s[side], &st->num, 1);
+		if (v->type == OED_V_TRUE || v->type == OED_V_FALSE) {
+			if (field_decide(d, fl, OED_FK_CATEGORICAL) == -1)
+				return -1;
+		} else if (v->type == OED_V_ARRAY) {
+			return field_decide(d, fl, OED_FK_VECTOR) == -1 ? -1 : add_vector(fl, side, st->arr);
+		} else {
+			if (probe_add(fl, st->str, st->len) == -1)
+				return -1;
+			return fl->nprobe >= OED_DRIFT_PROBE ? probe_settle(d, fl, side) : 0;
+		}
+	}
+	switch (fl->kind) {
+	case OED_FK_NUMERIC:
+		return sample_push(&fl->feat[0]->s[side], &st->num, 1);
+	case OED_FK_CATEGORICAL:
+		len = category_text(st, oed_reader_value(r, fl->ridx), buf, &s);
+		return add_category(fl->feat[0], side, s, len);
+	case OED_FK_TEXT:
+		return add_text(d, fl, side, st->str, st->len);
+	case OED_FK_VECTOR:
+		return add_vector(fl, side, st->arr);
+	default:
+		return 0;
+	}
+}
+
+/* The record at hand: check every field first, so that a bad record leaves nothing behind.  0 or 1 (bad, why set). */
+static int
+check_record(struct oed_drift *d, struct oed_reader *r, const char **why, char *whybuf, size_t whysize)
+{
+	for (size_t i = 0; i < d->nfields; i++)
+		if (stage(&d->fields[i], r, &d->staged[i], why, whybuf, whysize) == -1)
+			return 1;
+	return 0;
+}
+
+/* Keep every value of the checked record in side; -1 on out of memory. */
+static int
+keep_record(struct oed_drift *d, struct oed_reader *r, int side)
+{
+	for (size_t i = 0; i < d->nfields; i++)
+		if (commit(d, &d->fields[i], r, &d->staged[i], side) == -1)
+			return -1;
+	return 0;
+}
+
+/* ---- reading ---- */
+
+static int
+want_fields(struct oed_drift *d, struct oed_reader *r, struct oed_err *err)
+{
+	for (size_t i = 0; i < d->nfields; i++)
+		if ((d->fields[i].ridx = oed_reader_want(r, d->fields[i].spec.path, err)) < 0) {
+			err->status = OED_EX_USAGE;
+			return -1;
+		}
+	return 0;
+}
+
+/* The sample being read is complete: settle the fields still probing. */
+static int
+settle_all(struct oed_drift *d, int side, struct oed_err *err)
+{
+	for (size_t i = 0; i < d->nfields; i++)
+		if (probe_settle(d, &d->fields[i], side) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	return 0;
+}
+
+int
+oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *err)
+{
+	char whybuf[384];
+	const char *why;
+	int rc;
+
+	if (want_fields(d, r, err) == -1)
+		return -1;
+	while ((rc = oed_reader_next(r, err)) == 1) {
+		if (check_record(d, r, &why, whybuf, sizeof(whybuf)) == 1) {
+			if (oed_reader_bad(r, err, "%s", why) == -1)
+				return -1;
+			continue;
+		}
+		if (keep_record(d, r, REF) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	if (rc == -1)
+		return -1;
+	d->have_ref = true;
+	return settle_all(d, REF, err);
+}
+
+/* The window at hand is the reference of the later ones: move it there. */
+static void
+promote(struct oed_drift *d)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		struct field *fl = &d->fields[i];
+
+		for (size_t j = 0; j < fl->nfeat; j++) {
+			struct feature *f = fl->feat[j];
+			struct sample t = f->s[REF];
+
+			f->s[REF] = f->s[CUR];
+			f->s[CUR] = t;
+			sample_reset(&f->s[CUR], f->dim);
+			/* the next window draws its own reservoir */
+			f->s[CUR].rng = f->s[REF].rng ^ UINT64_C(0xd1b54a32d192ed03);
+		}
+		fl->missing[REF] = fl->missing[CUR];
+		fl->missing[CUR] = 0;
+	}
+	d->have_ref = true;
+}
+
+static void
+reset_cur(struct oed_drift *d)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		struct field *fl = &d->fields[i];
+
+		for (size_t j = 0; j < fl->nfeat; j++)
+			sample_reset(&fl->feat[j]->s[CUR], fl->feat[j]->dim);
+		fl->missing[CUR] = 0;
+	}
+}
+
+static int compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed,
+		       int64_t start, int64_t end, struct oed_err *err);
+static void write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s);
+
+/* The current sample (a window, or all of it) is complete: compare it, or make it the reference. */
+static int
+close_sample(struct oed_drift *d, struct oed_writer *w, struct oed_err *err)
+{
+	int64_t start = d->ws, end = d->ws + d->o.window;
+
+	if (settle_all(d, CUR, err) == -1)
+		return -1;
+	if (!d->have_ref) {
+		promote(d);
+		return 0;
+	}
+	if (compare_all(d, w, d->o.time != NULL, start, end, err) == -1)
+		return -1;
+	reset_cur(d);
+	return 0;
+}
+
+int
+oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer *w,
+		   struct oed_err *err)
+{
+	char whybuf[384], a[32], b[32];
+	const char *why;
+	int tidx = -1, rc;
+	uint64_t windows = 0;
+
+	if (want_fields(d, r, err) == -1)
+		return -1;
+	if (d->o.time && (tidx = oed_reader_want(r, d->o.time, err)) < 0) {
+		err->status = OED_EX_USAGE;
+		return -1;
+	}
+	while ((rc = oed_reader_next(r, err)) == 1) {
+		int64_t ws = 0;
+
+		if (tidx >= 0) {
+			const struct oed_value *tv = oed_reader_value(r, tidx);
+			double t;
+
+			if (oed_time_of(tv, &t, &why) == -1) {
+				if (oed_reader_bad(r, err, "field '%s': %s", d->o.time, why) == -1)
+					return -1;
+				continue;
+			}
+			ws = oed_window_start(t, d->o.window);
+			if (d->in_window && ws < d->ws) {
+				oed_time_format(ws, a);
+				oed_time_format(d->ws, b);
+				if (oed_reader_bad(r, err, "out of time order: its window %s is before "
+						   "%s, already closed", a, b) == -1)
+					return -1;
+				continue;
+			}
+		}
+		/* check the record before it may close a window */
+		if (check_record(d, r, &why, whybuf, sizeof(whybuf)) == 1) {
+			if (oed_reader_bad(r, err, "%s", why) == -1)
+				return -1;
+			continue;
+		}
+		if (tidx >= 0) {
+			if (d->in_window && ws > d->ws) {
+				int64_t gap = (ws - d->ws) / d->o.window - 1;
+
+				if (close_sample(d, w, err) == -1)
+					return -1;
+				if (gap > 0) {
+					oed_time_format(d->ws + d->o.window, a);
+					oed_time_format(ws, b);
+					oed_note("no records from %s to %s: %lld empty window%s skipped",
+						 a, b, (long long)gap, gap == 1 ? "" : "s");
+				}
+			}
+			if (!d->in_window || ws != d->ws)
+				windows++;
+			d->in_window = true;
+			d->ws = ws;
+		}
+		if (keep_record(d, r, CUR) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	if (rc == -1)
+		return -1;
+	if (tidx < 0 || d->in_window) {
+		if (close_sample(d, w, err) == -1)
+			return -1;
+	}
+	if (!d->have_ref || (tidx >= 0 && windows == 0) || d->nsums == 0) {
+		/* nothing was compared: say so, and still end with a summary */
+		if (tidx >= 0 && windows == 0)
+			oed_warn("no current records: nothing to compare");
+		else if (d->nsums == 0)
+			oed_warn("only one window: nothing to compare it with");
+		write_summary(d, w, &(struct summary){ 0 });
+	}
+	return 0;
+}
+/* ---- comparing ---- */
+
+static enum oed_fkind
+holds_kind(const struct feature *f)
+{
+	return f->holds == H_NUM ? OED_FK_NUMERIC : f->holds == H_CAT ? OED_FK_CATEGORICAL : OED_FK_VECTOR;
+}
+
+static int
+push_result(struct oed_drift *d, const struct oed_drift_finding *res)
+{
+	if (d->nres == d->capres) {
+		size_t cap = d->capres ? d->capres * 2 : 16;
+		struct oed_drift_finding *p = realloc(d->res, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		d->res = p;
+		d->capres = cap;
+	}
+	d->res[d->nres++] = *res;
+	return 0;
+}
+
+static int
+push_summary(struct oed_drift *d, const struct summary *s)
+{
+	if (d->nsums == d->capsums) {
+		size_t cap = d->capsums ? d->capsums * 2 : 8;
+		struct summary *p = realloc(d->sums, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		d->sums = p;
+		d->capsums = cap;
+	}
+	d->sums[d->nsums++] = *s;
+	return 0;
+}
+
+/* share and the dataset-drift rule, the same for output and store */
+static double
+summary_share(const struct summary *s)
+{
+	return s->features ? (double)s->drifted / (double)s->features : 0;
+}
+
+static bool
+summary_drift(const struct oed_drift *d, const struct summary *s)
+{
+	return s->drifted > 0 && summary_share(s) >= d->o.share;
+}
+
+static void
+write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s)
+{
+	oed_w_begin(w);
+	oed_w_str(w, "kind", "drift.summary");
+	oed_w_uint(w, "features", s->features);
+	oed_w_uint(w, "drifted", s->drifted);
+	oed_w_num(w, "share", summary_share(s));
+	oed_w_bool(w, "dataset_drift", summary_drift(d, s));
+	if (s->windowed) {
+		char a[32];
+
+		oed_time_format(s->window_start, a);
+		oed_w_str(w, "window_start", a);
+		oed_time_format(s->window_end, a);
+		oed_w_str(w, "window_end", a);
+	}
+	oed_w_end(w);
+}
+
+void
+oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *res)
+{
+	oed_w_begin(w);
+	oed_w_str(w, "kind", "drift");
+	oed_w_str(w, "feature", res->feature);
+	oed_w_str(w, "feature_kind", res->feature_kind);
+	if (res->test)
+		oed_w_str(w, "test", res->test);
+	else
+		oed_w_null(w, "test");
+	if (res->method)
+		oed_w_str(w, "method", res->method);
+	else
+		oed_w_null(w, "method");
+	if (!res->ran)
+		oed_w_null(w, "statistic");
+	else
+		oed_w_num(w, "statistic", res->statistic);
+	if (isnan(res->p_value))
+		oed_w_null(w, "p_value");
+	else
+		oed_w_num(w, "p_value", res->p_value);
+	if (!isnan(res->df))
+		oed_w_num(w, "df", res->df);
+	if (isnan(res->threshold))
+		oed_w_null(w, "threshold");
+	else
+		oed_w_num(w, "threshold", res->threshold);
+	oed_w_bool(w, "drift", res->drift);
+	oed_w_uint(w, "n_ref", res->n_ref);
+	oed_w_uint(w, "n_cur", res->n_cur);
+	oed_w_uint(w, "missing_ref", res->missing_ref);
+	oed_w_uint(w, "missing_cur", res->missing_cur);
+	if (res->new_categories >= 0)
+		oed_w_int(w, "new_categories", res->new_categories);
+	if (res->windowed) {
+		char a[32];
+
+		oed_time_format(res->window_start, a);
+		oed_w_str(w, "window_start", a);
+		oed_time_format(res->window_end, a);
+		oed_w_str(w, "window_end", a);
+	}
+	oed_w_str(w, "reason", res->reason);
+	if (res->notes) {
+		oed_w_arr_begin(w, "notes");
+		for (unsigned bit = 1; bit <= res->notes; bit <<= 1)
+			if (res->notes & bit)
+				oed_w_str(w, NULL, oed_drift_note_text(bit));
+		oed_w_arr_end(w);
+	}
+	oed_w_end(w);
+}
+
+/* Values of the sample as the tests count them. */
+static uint64_t
+sample_size(const struct feature *f, int side)
+{
+	return f->holds == H_NUM ? f->s[side].n : f->s[side].total;
+}
+
+/* Categories seen in either sample (the other bucket counts as one). */
+static size_t
+categories_seen(const struct feature *f, long long *unseen)
+{
+	const struct sample *r = &f->s[REF], *c = &f->s[CUR];
+	size_t n = 0;
+
+	*unseen = 0;
+	for (size_t i = 0; i < f->dict.n; i++) {
+		uint64_t a = i < r->ncnt ? r->cnt[i] : 0, b = i < c->ncnt ? c->cnt[i] : 0;
+
+		n += a || b;
+		*unseen += b && !a;
+	}
+	n += r->other || c->other;
+	*unseen += c->other && !r->other;
+	return n;
+}
+
+/*
+ * The test a feature runs and why: the field's own (--field F:K:T), else
+ * --test, else the automatic table.  A test named for all fields that
+ * does not fit this feature's values leaves it to the table.
+ */
+static const char *
+choose_test(struct oed_drift *d, const struct feature *f, uint64_t n_ref, size_t ncat,
+	    char *reason, size_t size, struct oed_err *err)
+{
+	enum oed_fkind k = holds_kind(f);
+	const char *t = f->field->spec.test;
+
+	if (t) {
+		if (test_fits(t, k)) {
+			snprintf(reason, size, "--field %s", f->field->spec.path);
+			return t;
+		}
+		if (f->derived == D_NONE) {
+			oed_err_set(err, OED_EX_USAGE, "field '%s' is %s: test '%s' does not apply",
+				    f->field->spec.path, oed_fkind_name(f->field->kind), t);
+			return NULL;
+		}
+	}
+	if (d->o.test && test_fits(d->o.test, k)) {
+		snprintf(reason, size, "--test");
+		return d->o.test;
+	}
+	return oed_drift_auto_test(k, n_ref, ncat, reason, size);
+}
+
+static double
+test_threshold(const struct oed_drift *d, const char *name)
+{
+	enum oed_drift_test t;
+
+	if (!isnan(d->o.threshold))
+		return d->o.threshold;
+	return oed_drift_lookup(name, &t) == 0 ? oed_drift_info(t)->threshold : NAN;
+}
+
+static const struct catdict *sort_dict;	/* for name_cmp: qsort has no context */
+
+static int
+name_cmp(const void *p, const void *q)
+{
+	uint32_t a = *(const uint32_t *)p, b = *(const uint32_t *)q;
+
+	return strcmp(sort_dict->names[a], sort_dict->names[b]);
+}
+
+/*
+ * The two count tables of a categorical feature, categories in byte order
+ * of their names and the "other" bucket last, so that a reference read
+ * from records and one loaded from a baseline give the same sums in the
+ * same order.  Returns the number of categories, or (size_t)-1.
+ */
+static size_t
+count_tables(const struct feature *f, double **rc, double **cc)
+{
+	const struct sample *r = &f->s[REF], *c = &f->s[CUR];
+	size_t n = f->dict.n, k = 0;
+	uint32_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+
+	*rc = calloc(n + 1, sizeof(**rc));
+	*cc = calloc(n + 1, sizeof(**cc));
+	if (ids == NULL || *rc == NULL || *cc == NULL) {
+		free(ids);
+		free(*rc);
+		free(*cc);
+		return (size_t)-1;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		ids[i] = i;
+	sort_dict = &f->dict;
+	qsort(ids, n, sizeof(*ids), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = ids[i] < r->ncnt ? r->cnt[ids[i]] : 0, b = ids[i] < c->ncnt ? c->cnt[ids[i]] : 0;
+
+		if (a || b) {
+			(*rc)[k] = (double)a;
+			(*cc)[k++] = (double)b;
+		}
+	}
+	if (r->other || c->other) {
+		(*rc)[k] = (double)r->other;
+		(*cc)[k++] = (double)c->other;
+	}
+	free(ids);
+	return k;
+}
+
+/*
+ * Run test name on feature f's two samples into res.  A test that cannot
+ * run on these data (too few values, more than two categories for z) is
+ * not a failure of the run: the finding says why, with no statistic.
+ * 0, or -1 with err set (out of memory).
+ */
+static int
+run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_drift_finding *res,
+	 struct oed_err *err)
+{
+	struct oed_drift_params p = OED_DRIFT_PARAMS_INIT;
+	struct oed_drift_result r;
+	struct oed_err e;
+	struct sample *sr = &f->s[REF], *sc = &f->s[CUR];
+	enum oed_drift_test t;
+	int rc;
+
+	if (oed_drift_lookup(name, &t) == -1)
+		return oed_err_set(err, OED_EX_USAGE, "'%s' is not a test", name);
+	p.threshold = d->o.threshold;
+	p.seed = d->o.seed;
+	if (d->o.permutations)
+		p.permutations = d->o.permutations;
+	p.max_rows = OED_DRIFT_MAX_ROWS;
+	oed_err_clear(&e);
+	switch (f->holds) {
+	case H_NUM:
+		if ((rc = sample_sort(sr, &e)) == 0 && (rc = sample_sort(sc, &e)) == 0) {
+			p.sorted = true;
+			rc = oed_drift_numeric(t, sr->x, sr->n, sc->x, sc->n, &p, &r, &e);
+		}
+		break;
+	case H_CAT: {
+		double *rcnt, *ccnt;
+		size_t k = count_tables(f, &rcnt, &ccnt);
+
+		if (k == (size_t)-1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		rc = oed_drift_categorical(t, rcnt, ccnt, k, &p, &r, &e);
+		free(rcnt);
+		free(ccnt);
+		break;
+	}
+	default:
+		if (t == OED_DT_MEAN_COSINE || t == OED_DT_MEAN_EUCLIDEAN) {
+			/* the means of every row, not of the rows kept for mmd */
+			double *m = malloc(2 * f->dim * sizeof(*m));
+
+			if (m == NULL)
+				return oed_err_set(err, OED_EX_FAIL, "out of memory");
+			for (size_t k = 0; k < f->dim; k++) {
+				m[k] = sr->colsum[k] / (double)sr->total;
+				m[f->dim + k] = sc->colsum[k] / (double)sc->total;
+			}
+			rc = oed_drift_vector(t, m, 1, m + f->dim, 1, f->dim, &p, &r, &e);
+			free(m);
+		} else {
+			rc = oed_drift_vector(t, sr->x, sr->n, sc->x, sc->n, f->dim, &p, &r, &e);
+		}
+		break;
+	}
+	if (rc == -1) {
+		if (e.status == OED_EX_FAIL) {
+			*err = e;
+			return -1;
+		}
+		/* the data cannot carry this test: say so in the finding */
+		snprintf(res->reason + strlen(res->reason), sizeof(res->reason) - strlen(res->reason),
+			 "; %s", e.msg);
+		return 0;
+	}
+	res->statistic = r.statistic;
+	res->p_value = r.has_p ? r.p_value : NAN;
+	res->threshold = r.threshold;
+	res->drift = r.drift;
+	res->method = r.method;
+	res->df = r.df;
+	res->notes = r.notes;
+	res->ran = true;
+	return 0;
+}
+
+static int
+compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t start, int64_t end,
+	    struct oed_err *err)
+{
+	struct summary sum = { 0, 0, windowed, start, end };
+
+	for (size_t i = 0; i < d->nfields; i++) {
+		struct field *fl = &d->fields[i];
+		struct oed_drift_finding res;
+
+		if (fl->nfeat == 0) {
+			/* never a value: nothing to test */
+			memset(&res, 0, sizeof(res));
+			res.feature = fl->spec.path;
+			res.feature_kind = oed_fkind_name(fl->kind);
+			res.statistic = res.p_value = res.threshold = res.df = NAN;
+			res.missing_ref = fl->missing[REF];
+			res.missing_cur = fl->missing[CUR];
+			res.new_categories = -1;
+			res.windowed = windowed;
+			res.window_start = start;
+			res.window_end = end;
+			snprintf(res.reason, sizeof(res.reason), "no values in either sample");
+			if (push_result(d, &res) == -1)
+				return oed_err_set(err, OED_EX_FAIL, "out of memory");
+			oed_drift_write_finding(w, &res);
+			continue;
+		}
+		for (size_t j = 0; j < fl->nfeat; j++) {
+			struct feature *f = fl->feat[j];
+			long long unseen = -1;
+			size_t ncat = f->holds == H_CAT ? categories_seen(f, &unseen) : 0;
+			char reason[96];
+
+			memset(&res, 0, sizeof(res));
+			res.feature = f->name;
+			res.feature_kind = oed_fkind_name(fl->kind);
+			res.n_ref = sample_size(f, REF);
+			res.n_cur = sample_size(f, CUR);
+			res.missing_ref = fl->missing[REF];
+			res.missing_cur = fl->missing[CUR];
+			res.new_categories = unseen;
+			res.windowed = windowed;
+			res.window_start = start;
+			res.window_end = end;
+			res.statistic = res.p_value = res.df = NAN;
+			res.test = choose_test(d, f, res.n_ref, ncat, reason, sizeof(reason), err);
+			if (res.test == NULL)
+				return -1;
+			res.threshold = test_threshold(d, res.test);
+			if (res.n_ref == 0 || res.n_cur == 0) {
+				snprintf(res.reason, sizeof(res.reason), "%s; no values in the %s sample",
+					 reason, res.n_ref == 0 ? "reference" : "current");
+			} else {
+				snprintf(res.reason, sizeof(res.reason), "%s", reason);
+				if (run_test(d, f, res.test, &res, err) == -1)
+					return -1;
+				if (res.ran) {
+					sum.features++;
+					sum.drifted += res.drift;
+				}
+			}
+			if (push_result(d, &res) == -1)
+				return oed_err_set(err, OED_EX_FAIL, "out of memory");
+			oed_drift_write_finding(w, &res);
+		}
+	}
+	if (push_summary(d, &sum) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	d->found |= summary_drift(d, &sum);
+	write_summary(d, w, &sum);
+	return 0;
+}
+
+bool
+oed_drift_found(const struct oed_drift *d)
+{
+	return d->found;
+}
+
+const struct oed_drift_finding *
+oed_drift_findings(const struct oed_drift *d, size_t *n)
+{
+	*n = d->nres;
+	return d->res;
+}
+/* ---- the run store ---- */
+
+static int
+metric(struct oed_store *s, int64_t run, const char *test, const char *what, const char *grp,
+       double v, struct oed_err *err)
+{
+	char name[96];
+
+	if (test)
+		snprintf(name, sizeof(name), "%s/%s", test, what);
+	else
+		snprintf(name, sizeof(name), "%s", what);
+	return oed_metric_add(s, run, name, grp, v, NAN, NAN, err);
+}
+
+static void
+group_name(char *out, size_t size, const char *name, bool windowed, int64_t start)
+{
+	char a[32];
+
+	if (!windowed) {
+		snprintf(out, size, "%s", name);
+		return;
+	}
+	oed_time_format(start, a);
+	snprintf(out, size, "%s@%s", name, a);
+}
+
+/* What a later --baseline needs of a feature's reference, as JSON (caller decrefs). */
+static json_t *
+baseline_json(struct oed_drift *d, struct feature *f, size_t seq)
+{
+	struct sample *s = &f->s[REF];
+	json_t *j = json_object(), *a = NULL;
+
+	if (j == NULL)
+		return NULL;
+	json_object_set_new(j, "version", json_integer(1));
+	json_object_set_new(j, "seq", json_integer((json_int_t)seq));
+	json_object_set_new(j, "field", json_string(f->field->spec.path));
+	if (f->derived != D_NONE)
+		json_object_set_new(j, "derived", json_string(derived_names[f->derived]));
+	if (f->derived == D_TOKENS)
+		json_object_set_new(j, "encoding", json_string(d->o.tok_name));
+	json_object_set_new(j, "missing", json_integer((json_int_t)f->field->missing[REF]));
+	switch (f->holds) {
+	case H_NUM: {
+		size_t keep = s->n > OED_DRIFT_BASELINE_VALUES ? OED_DRIFT_BASELINE_VALUES : s->n;
+
+		if (sample_sort(s, &(struct oed_err){ 0 }) == -1) {
+			json_decref(j);
+			return NULL;
+		}
+		json_object_set_new(j, "n", json_integer((json_int_t)s->n));
+		/* above the bound, evenly spaced order statistics stand for the sample */
+		json_object_set_new(j, "exact", json_boolean(keep == s->n));
+		a = json_array();
+		for (size_t i = 0; a && i < keep; i++) {
+			size_t k = keep == s->n ? i : (size_t)(((double)i + 0.5) * (double)s->n / (double)keep);
+
+			json_array_append_new(a, json_real(s->x[k]));
+		}
+		json_object_set_new(j, "values", a);
+		break;
+	}
+	case H_CAT:
+		json_object_set_new(j, "n", json_integer((json_int_t)s->total));
+		a = json_object();
+		for (size_t i = 0; a && i < f->dict.n; i++)
+			if (i < s->ncnt && s->cnt[i])
+				json_object_set_new(a, f->dict.names[i], json_integer((json_int_t)s->cnt[i]));
+		json_object_set_new(j, "categories", a);
+		json_object_set_new(j, "other", json_integer((json_int_t)s->other));
+		break;
+	case H_VEC: {
+		json_t *sum = json_array();
+
+		json_object_set_new(j, "n", json_integer((json_int_t)s->total));
+		json_object_set_new(j, "dim", json_integer((json_int_t)f->dim));
+		for (size_t k = 0; sum && s->colsum && k < f->dim; k++)
+			json_array_append_new(sum, json_real(s->colsum[k]));
+		json_object_set_new(j, "sum", sum);
+		a = json_array();
+		for (size_t i = 0; a && i < s->n; i++) {
+			json_t *row = json_array();
+
+			for (size_t k = 0; row && k < f->dim; k++)
+				json_array_append_new(row, json_real(s->x[i * f->dim + k]));
+			json_array_append_new(a, row);
+		}
+		json_object_set_new(j, "rows", a);
+		break;
+	}
+	}
+	if (a == NULL) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int
+store_baselines(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s,
+		"INSERT INTO drift_baselines (run_id, feature, kind, summary) VALUES (?, ?, ?, ?)", err);
+	size_t seq = 0;
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < d->nfields && rc == 0; i++) {
+		struct field *fl = &d->fields[i];
+
+		for (size_t j = 0; j < fl->nfeat && rc == 0; j++) {
+			json_t *js = baseline_json(d, fl->feat[j], seq++);
+			char *text = js ? json_dumps(js, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+
+			json_decref(js);
+			if (text == NULL) {
+				rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+				break;
+			}
+			sqlite3_bind_int64(st, 1, run);
+			sqlite3_bind_text(st, 2, fl->feat[j]->name, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 3, oed_fkind_name(fl->kind), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, text, -1, free);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = oed_store_fail(s, err, "saving a baseline");
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+oed_drift_store(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
+{
+	char grp[512];
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->nres; i++) {
+		const struct oed_drift_finding *r = &d->res[i];
+
+		if (r->test == NULL || isnan(r->statistic))
+			continue;
+		group_name(grp, sizeof(grp), r->feature, r->windowed, r->window_start);
+		if (metric(s, run, r->test, "statistic", grp, r->statistic, err) == -1 ||
+		    (!isnan(r->p_value) && metric(s, run, r->test, "p_value", grp, r->p_value, err) == -1) ||
+		    metric(s, run, r->test, "drift", grp, r->drift, err) == -1 ||
+		    metric(s, run, NULL, "n_ref", grp, (double)r->n_ref, err) == -1 ||
+		    metric(s, run, NULL, "n_cur", grp, (double)r->n_cur, err) == -1)
+			return -1;
+	}
+	for (; k < d->nsums; k++) {
+		const struct summary *sm = &d->sums[k];
+
+		group_name(grp, sizeof(grp), "drift.summary", sm->windowed, sm->window_start);
+		if (metric(s, run, NULL, "features", grp, (double)sm->features, err) == -1 ||
+		    metric(s, run, NULL, "drifted", grp, (double)sm->drifted, err) == -1 ||
+		    metric(s, run, NULL, "share", grp, summary_share(sm), err) == -1 ||
+		    metric(s, run, NULL, "dataset_drift", grp, summary_drift(d, sm), err) == -1)
+			return -1;
+	}
+	/* a reference read from records is kept; one loaded from a baseline already is */
+	if (d->have_ref && !d->from_baseline)
+		return store_baselines(d, s, run, err);
+	return 0;
+}
+/* ---- --baseline RUN ---- */
+
+static int
+load_numeric(struct feature *f, json_t *j, struct oed_err *err)
+{
+	json_t *vals = json_object_get(j, "values"), *v;
+	size_t i;
+
+	if (!json_is_array(vals))
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no values", f->name);
+	json_array_foreach(vals, i, v) {
+		double x = json_number_value(v);
+
+		if (!json_is_number(v) || sample_push(&f->s[REF], &x, 1) == -1)
+			return oed_err_set(err, OED_EX_DATA, "baseline of '%s' holds a value that is not a number",
+					   f->name);
+	}
+	f->base_n = (uint64_t)json_integer_value(json_object_get(j, "n"));
+	return 0;
+}
+
+static int
+load_categorical(struct feature *f, json_t *j, struct oed_err *err)
+{
+	json_t *cats = json_object_get(j, "categories"), *v;
+	const char *key;
+	json_int_t other = json_integer_value(json_object_get(j, "other"));
+
+	if (!json_is_object(cats))
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no categories", f->name);
+	json_object_foreach(cats, key, v) {
+		int64_t id;
+
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return oed_err_set(err, OED_EX_DATA, "baseline of '%s': a count is not a positive integer",
+					   f->name);
+		if ((id = catdict_id(&f->dict, key, strlen(key))) == -1 ||
+		    sample_count(&f->s[REF], id, (uint64_t)json_integer_value(v)) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	if (other > 0 && sample_count(&f->s[REF], CAT_OTHER, (uint64_t)other) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	return 0;
+}
+
+static int
+load_vector(struct feature *f, json_t *j, struct oed_err *err)
+{
+	json_t *rows = json_object_get(j, "rows"), *sum = json_object_get(j, "sum"), *row;
+	struct sample *s = &f->s[REF];
+	size_t dim = (size_t)json_integer_value(json_object_get(j, "dim")), i;
+	double *r;
+
+	if (!json_is_array(rows) || !json_is_array(sum) || dim == 0 || json_array_size(sum) != dim)
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not a vector summary", f->name);
+	f->dim = dim;
+	if ((r = malloc(dim * sizeof(*r))) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	json_array_foreach(rows, i, row) {
+		const char *why;
+		size_t rd = dim;
+
+		if (vector_check(row, &rd, &why) == -1) {
+			free(r);
+			return oed_err_set(err, OED_EX_DATA, "baseline of '%s': %s", f->name, why);
+		}
+		for (size_t k = 0; k < dim; k++)
+			r[k] = json_number_value(json_array_get(row, k));
+		if (sample_push(s, r, dim) == -1) {
+			free(r);
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		}
+	}
+	free(r);
+	if ((s->colsum = calloc(dim, sizeof(*s->colsum))) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	for (size_t k = 0; k < dim; k++)
+		s->colsum[k] = json_number_value(json_array_get(sum, k));
+	s->total = (uint64_t)json_integer_value(json_object_get(j, "n"));
+	return 0;
+}
+/*
+ * The feature a recorded baseline row is for: *out, or NULL when this run
+ * does not test it (a field not asked for, token lengths not asked for).
+ * Without --field every recorded field is made.  0 or -1 (err set).
+ */
+static int
+baseline_feature(struct oed_drift *d, const char *path, const char *derived, enum oed_fkind kind,
+		 bool all, int64_t run, struct feature **out, struct oed_err *err)
+{
+	struct field *fl = find_field(d, path);
+	enum derived der = D_NONE;
+
+	*out = NULL;
+	if (fl == NULL) {
+		struct oed_drift_spec spec = { (char *)path, kind, NULL };
+
+		if (!all)
+			return 0;
+		if (oed_drift_add_field(d, &spec, err) == -1)
+			return -1;
+		fl = &d->fields[d->nfields - 1];
+	}
+	if (fl->spec.kind != OED_FK_AUTO && fl->spec.kind != kind)
+		return oed_err_set(err, OED_EX_USAGE, "--baseline: field '%s' is %s in run %lld, not %s",
+				   path, oed_fkind_name(kind), (long long)run, oed_fkind_name(fl->spec.kind));
+	if (fl->spec.test && !test_fits(fl->spec.test, kind))
+		return oed_err_set(err, OED_EX_USAGE, "--field: test '%s' does not apply to %s field '%s'",
+				   fl->spec.test, oed_fkind_name(kind), path);
+	if (fl->nfeat == 0 && field_decide(d, fl, kind) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	fl->from_baseline = true;
+	for (int k = D_CHARS; derived && k <= D_WORDS; k++)
+		if (strcmp(derived, derived_names[k]) == 0)
+			der = (enum derived)k;
+	for (size_t i = 0; i < fl->nfeat; i++)
+		if (fl->feat[i]->derived == der)
+			*out = fl->feat[i];
+	return 0;
+}
+
+int
+oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT tool FROM runs WHERE id = ?", err);
+	bool all = d->nfields == 0;
+	int rc = 0, step;
+	size_t rows = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (step != SQLITE_DONE)
+			return oed_store_fail(s, err, "reading the runs");
+		return oed_err_set(err, OED_EX_USAGE, "--baseline: no run %lld in the store '%s'",
+				   (long long)run, oed_store_path(s));
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), "oed-drift") != 0) {
+		rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld is an %s run, not oed-drift",
+				 (long long)run, (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	st = oed_store_prepare(s, "SELECT kind, summary FROM drift_baselines WHERE run_id = ? ORDER BY rowid", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kname = (const char *)sqlite3_column_text(st, 0);
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+		json_t *j = json_loads(text, 0, NULL);
+		const char *path = json_string_value(json_object_get(j, "field"));
+		const char *der = json_string_value(json_object_get(j, "derived"));
+		const char *enc = json_string_value(json_object_get(j, "encoding"));
+		enum oed_fkind kind;
+		struct feature *f;
+
+		rows++;
+		if (j == NULL || path == NULL || oed_fkind_parse(kname, strlen(kname), &kind) == -1 ||
+		    kind == OED_FK_AUTO) {
+			json_decref(j);
+			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld: a baseline is not readable",
+					 (long long)run);
+			break;
+		}
+		if (baseline_feature(d, path, der, kind, all, run, &f, err) == -1) {
+			json_decref(j);
+			rc = -1;
+			break;
+		}
+		if (f == NULL) {
+			json_decref(j);
+			continue;
+		}
+		if (f->derived == D_TOKENS && (enc == NULL || strcmp(enc, d->o.tok_name) != 0)) {
+			rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld counted the tokens of '%s' "
+					 "with %s, not %s", (long long)run, path, enc ? enc : "?", d->o.tok_name);
+		} else {
+			f->field->missing[REF] = (uint64_t)json_integer_value(json_object_get(j, "missing"));
+			rc = f->holds == H_NUM ? load_numeric(f, j, err) :
+			     f->holds == H_CAT ? load_categorical(f, j, err) : load_vector(f, j, err);
+			f->loaded = true;
+		}
+		json_decref(j);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = oed_store_fail(s, err, "reading the baselines");
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return -1;
+	if (rows == 0)
+		return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld recorded no baseline",
+				   (long long)run);
+	for (size_t i = 0; i < d->nfields; i++) {
+		struct field *fl = &d->fields[i];
+
+		if (!fl->from_baseline)
+			return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld has no field '%s'",
+					   (long long)run, fl->spec.path);
+		for (size_t k = 0; k < fl->nfeat; k++)
+			if (!fl->feat[k]->loaded)
+				return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld has no %s "
+						   "(recorded without --tokens)", (long long)run, fl->feat[k]->name);
+	}
+	d->have_ref = true;
+	d->from_baseline = true;
+	return 0;
+}
+int
+oed_time_of(const struct oed_value *v, double *t, const char **why)
+{
+	/* years 1 to 9999: what RFC 3339 can write back */
+	static const double lo = -62135596800.0, hi = 253402300800.0;
+
+	switch (v->type) {
+	case OED_V_MISSING:
+	case OED_V_NULL:
+		*why = "no timestamp";
+		return -1;
+	case OED_V_NUMBER:
+		if (!(v->num >= lo && v->num < hi)) {
+			*why = "epoch seconds out of the years 1 to 9999";
+			return -1;
+		}
+		*t = v->num;
+		return 0;
+	case OED_V_STRING:
+		if (oed_time_parse_rfc3339(v->str, v->len, t) == -1 || !(*t >= lo && *t < hi)) {
+			*why = "not an RFC 3339 date-time such as 2026-11-22T10:00:00Z";
+			return -1;
+		}
+		return 0;
+	default:
+		*why = "a timestamp is an RFC 3339 string or a number of epoch seconds";
+		return -1;
+	}
+}
+
+char *
+oed_drift_run_params(const struct oed_drift *d)
+{
+	json_t *j = json_object(), *fields = json_array();
+	char *s;
+
+	if (j == NULL || fields == NULL) {
+		json_decref(j);
+		json_decref(fields);
+		return NULL;
+	}
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct field *fl = &d->fields[i];
+
+		json_array_append_new(fields, json_pack("{s:s, s:s, s:s?}", "field", fl->spec.path,
+							"kind", oed_fkind_name(fl->kind), "test", fl->spec.test));
+	}
+	json_object_set_new(j, "fields", fields);
+	if (d->o.test)
+		json_object_set_new(j, "test", json_string(d->o.test));
+	if (!isnan(d->o.threshold))
+		json_object_set_new(j, "threshold", json_real(d->o.threshold));
+	json_object_set_new(j, "share", json_real(d->o.share));
+	if (d->o.time) {
+		json_object_set_new(j, "time", json_string(d->o.time));
+		json_object_set_new(j, "window_seconds", json_integer(d->o.window));
+	}
+	if (d->o.tok_name)
+		json_object_set_new(j, "tokens", json_string(d->o.tok_name));
+	if (d->o.permutations)
+		json_object_set_new(j, "permutations", json_integer((json_int_t)d->o.permutations));
+	json_object_set_new(j, "seed", json_integer((json_int_t)d->o.seed));
+	if (d->o.baseline)
+		json_object_set_new(j, "baseline", json_integer(d->o.baseline));
+	s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	json_decref(j);
+	return s;
+}
