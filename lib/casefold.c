@@ -178,23 +178,33 @@ oed_norm_space(char *dst, const char *src, size_t len)
 	const unsigned char *p = (const unsigned char *)src, *end = p + len;
 	char *d = dst;
 	size_t n;
-	bool inrun = false;
+	unsigned inrun = 0;
 
 	while (p < end) {
-		if (*p < 0x80 ? !ascii_ws[*p] : !ws_lead(*p)) {
+		if (*p < 0x80) {
+			/* Branch-free on ASCII: spaces are too frequent to predict. */
+			unsigned ws = ascii_ws[*p];
+
+			*d = ws ? ' ' : (char)*p;
+			d += !(ws & inrun);
+			inrun = ws;
+			p++;
+			continue;
+		}
+		if (!ws_lead(*p)) {
 			*d++ = (char)*p++;
-			inrun = false;
+			inrun = 0;
 			continue;
 		}
 		n = ws_at(p, end);
 		if (n == 0) {
 			*d++ = (char)*p++;
-			inrun = false;
+			inrun = 0;
 			continue;
 		}
 		if (!inrun)
 			*d++ = ' ';
-		inrun = true;
+		inrun = 1;
 		p += n;
 	}
 	return (size_t)(d - dst);

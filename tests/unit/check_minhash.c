@@ -596,9 +596,9 @@ START_TEST(throughput)
 	static char text[8192];
 	uint64_t seed = 3, sig[128], *sigs, acc = 0;
 	uint32_t *cl;
-	size_t i, k, len, reps = 20000, n = 2000;
+	size_t i, k, len, reps = 4000, n = 2000, round;
 	char **g;
-	double secs;
+	double secs, best;
 
 	make_vocab();
 	random_text(text, 180, &seed);
@@ -607,15 +607,20 @@ START_TEST(throughput)
 	for (k = 0; k < NELEM(specs); k++) {
 		struct oed_minhash mh = mh_of(specs[k], 1);
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (i = 0; i < reps; i++) {
-			oed_minhash_signature(&mh, text, len, sig);
-			acc += sig[i % mh.perm];
+		/* the best of five rounds: the machine may be busy */
+		best = HUGE_VAL;
+		for (round = 0; round < 5; round++) {
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+			for (i = 0; i < reps; i++) {
+				oed_minhash_signature(&mh, text, len, sig);
+				acc += sig[i % mh.perm];
+			}
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+			secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			best = secs < best ? secs : best;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		printf("minhash signature %-36s %6.0f MB/s on %zu-byte texts\n", specs[k],
-		    (double)len * (double)reps / secs / 1e6, len);
+		    (double)len * (double)reps / best / 1e6, len);
 	}
 	ck_assert_uint_ne(acc, 0);
 
@@ -627,9 +632,9 @@ START_TEST(throughput)
 		cl = malloc(n * sizeof(uint32_t));
 		for (i = 0; i < n; i++)
 			oed_minhash_signature(&mh, g[i], strlen(g[i]), sigs + i * 128);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 		ck_assert_int_eq(oed_cluster_group(&mh, sigs, n, 0.5, cl), 0);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		printf("cluster group of %zu outputs (LSH, %u bands): %.1f ms\n", n, mh.bands,
 		    secs * 1e3);

