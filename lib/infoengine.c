@@ -1144,47 +1144,68 @@ enum {
 	Q_HX, Q_HY, Q_HYX, Q_MI, Q_HXY_COND, Q_NMI, Q_EMI, Q_AMI, Q_VI, Q_CMI, Q_EMP, Q_COUNT
 };
 
-/* The sorted tables and the indexes the quantities are computed from. */
+/*
+ * A table the quantities are computed from: the xy rows sorted by (x, y)
+ * in groups of one x, and the zxy rows sorted by (z, x, y) in slices of
+ * one z, each row with its weight.  The counted tables make one view; a
+ * bootstrap replicate makes another.
+ */
+struct view {
+	struct oed_row *rows;
+	double *w;
+	size_t *yid;		/* dense index of each row's y */
+	size_t nrows;
+	size_t *gstart;		/* group g is rows gstart[g] .. gstart[g + 1] */
+	size_t ngroups, ny;
+
+	struct oed_row *zrows;
+	double *zw;
+	size_t nzrows;
+	size_t *zstart;		/* slice s is zrows zstart[s] .. zstart[s + 1] */
+	size_t nslices;
+};
+
 struct prep {
 	const struct oed_engine *e;
 	struct est est;
 	enum oed_average avg;
 	double log_base;
 
-	struct oed_row *rows;	/* xy, sorted by (x, y) */
-	size_t nrows;
-	double *cnt;
-	size_t *gstart;		/* group g (one x) is rows gstart[g] .. gstart[g + 1] */
-	size_t ngroups;
-	size_t *yid;		/* dense index of each row's y */
-	size_t ny;
-
-	struct oed_row *zrows;	/* zxy, sorted by (z, x, y) */
-	size_t nzrows;
-	double *zcnt;
-	size_t *zstart;		/* slice s (one z) is zrows zstart[s] .. zstart[s + 1] */
-	size_t nslices;
+	struct view v;		/* the counts */
 	size_t *zunit;		/* the x group of each zxy row */
+	size_t *xrun;		/* zxy rows: start of the run of one (z, x) */
 
-	/* a replicate's weights, and scratch */
-	double *w, *zw, *buf, *ybuf;
+	struct view rv;		/* a replicate, rebuilt for each draw */
+	size_t rcap, rzcap;
+
+	/* scratch for the quantities */
+	double *buf, *ybuf;
+	size_t bufcap;
 	struct oed_cell *cells;
 	struct { uint64_t y; double n; } *ys;
 };
 
 static void
+view_release(struct view *v)
+{
+	free(v->rows);
+	free(v->w);
+	free(v->yid);
+	free(v->gstart);
+	free(v->zrows);
+	free(v->zw);
+	free(v->zstart);
+	memset(v, 0, sizeof(*v));
+}
+
+static void
 prep_release(struct prep *p)
 {
-	free(p->rows);
-	free(p->cnt);
-	free(p->gstart);
-	free(p->yid);
-	free(p->zrows);
-	free(p->zcnt);
-	free(p->zstart);
+	p->rv.zstart = NULL;	/* borrowed from the counts' view */
+	view_release(&p->v);
+	view_release(&p->rv);
 	free(p->zunit);
-	free(p->w);
-	free(p->zw);
+	free(p->xrun);
 	free(p->buf);
 	free(p->ybuf);
 	free(p->cells);
@@ -1222,63 +1243,83 @@ runs_of(const struct oed_row *rows, size_t n, size_t *nruns)
 	return start;
 }
 
+/* Room for n rows of scratch. */
+static int
+scratch(struct prep *p, size_t n)
+{
+	double *b, *yb;
+	struct oed_cell *c;
+	void *ys;
+
+	if (n + 1 <= p->bufcap)
+		return 0;
+	n = n + 1 > 2 * p->bufcap ? n + 1 : 2 * p->bufcap;
+	if ((b = realloc(p->buf, n * sizeof(*b))) != NULL)
+		p->buf = b;
+	if ((yb = realloc(p->ybuf, n * sizeof(*yb))) != NULL)
+		p->ybuf = yb;
+	if ((c = realloc(p->cells, n * sizeof(*c))) != NULL)
+		p->cells = c;
+	if ((ys = realloc(p->ys, n * sizeof(*p->ys))) != NULL)
+		p->ys = ys;
+	if (b == NULL || yb == NULL || c == NULL || ys == NULL)
+		return -1;
+	p->bufcap = n;
+	return 0;
+}
+
 static int
 prep_init(struct prep *p, const struct oed_engine *e, struct oed_err *err)
 {
-	size_t m;
-	struct yref *yr = NULL;
+	struct view *v = &p->v;
+	struct yref *yr;
 
-	memset(p, 0, sizeof(*p));
 	p->e = e;
-	if (oed_tab_sorted(&e->xy, &p->rows, &p->nrows, err) == -1 ||
-	    oed_tab_sorted(&e->zxy, &p->zrows, &p->nzrows, err) == -1)
+	if (oed_tab_sorted(&e->xy, &v->rows, &v->nrows, err) == -1 ||
+	    oed_tab_sorted(&e->zxy, &v->zrows, &v->nzrows, err) == -1)
 		return -1;
-	m = (p->nrows > p->nzrows ? p->nrows : p->nzrows) + 1;
-	p->cnt = malloc((p->nrows + 1) * sizeof(double));
-	p->w = malloc((p->nrows + 1) * sizeof(double));
-	p->yid = malloc((p->nrows + 1) * sizeof(size_t));
-	p->zcnt = malloc((p->nzrows + 1) * sizeof(double));
-	p->zw = malloc((p->nzrows + 1) * sizeof(double));
-	p->zunit = malloc((p->nzrows + 1) * sizeof(size_t));
-	p->buf = malloc(m * sizeof(double));
-	p->ybuf = malloc(m * sizeof(double));
-	p->cells = malloc(m * sizeof(*p->cells));
-	p->ys = malloc(m * sizeof(*p->ys));
-	yr = malloc(m * sizeof(*yr));
-	p->gstart = runs_of(p->rows, p->nrows, &p->ngroups);
-	p->zstart = runs_of(p->zrows, p->nzrows, &p->nslices);
-	if (!p->cnt || !p->w || !p->yid || !p->zcnt || !p->zw || !p->zunit || !p->buf || !p->ybuf ||
-	    !p->cells || !p->ys || !yr || !p->gstart || !p->zstart) {
+	v->w = malloc((v->nrows + 1) * sizeof(double));
+	v->yid = malloc((v->nrows + 1) * sizeof(size_t));
+	v->zw = malloc((v->nzrows + 1) * sizeof(double));
+	p->zunit = malloc((v->nzrows + 1) * sizeof(size_t));
+	p->xrun = malloc((v->nzrows + 1) * sizeof(size_t));
+	yr = malloc((v->nrows + 1) * sizeof(*yr));
+	v->gstart = runs_of(v->rows, v->nrows, &v->ngroups);
+	v->zstart = runs_of(v->zrows, v->nzrows, &v->nslices);
+	if (!v->w || !v->yid || !v->zw || !p->zunit || !p->xrun || !yr || !v->gstart || !v->zstart ||
+	    scratch(p, v->nrows > v->nzrows ? v->nrows : v->nzrows) == -1) {
 		free(yr);
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
-	for (size_t i = 0; i < p->nrows; i++) {
-		p->cnt[i] = p->w[i] = oed_count_value(&p->rows[i].n);
-		yr[i] = (struct yref){ p->rows[i].k[1], i };
+	for (size_t i = 0; i < v->nrows; i++) {
+		v->w[i] = oed_count_value(&v->rows[i].n);
+		yr[i] = (struct yref){ v->rows[i].k[1], i };
 	}
-	qsort(yr, p->nrows, sizeof(*yr), yref_cmp);
-	for (size_t i = 0; i < p->nrows; i++) {
+	qsort(yr, v->nrows, sizeof(*yr), yref_cmp);
+	for (size_t i = 0; i < v->nrows; i++) {
 		if (i > 0 && yr[i].y != yr[i - 1].y)
-			p->ny++;
-		p->yid[yr[i].row] = p->ny;
+			v->ny++;
+		v->yid[yr[i].row] = v->ny;
 	}
-	if (p->nrows > 0)
-		p->ny++;
+	if (v->nrows > 0)
+		v->ny++;
 	free(yr);
-	for (size_t i = 0; i < p->nzrows; i++) {
-		size_t lo = 0, hi = p->ngroups;
+	for (size_t i = 0; i < v->nzrows; i++) {
+		size_t lo = 0, hi = v->ngroups;
 
-		p->zcnt[i] = p->zw[i] = oed_count_value(&p->zrows[i].n);
+		v->zw[i] = oed_count_value(&v->zrows[i].n);
 		/* the x group of the row, for resampling inputs (groups are in key order) */
 		while (lo + 1 < hi) {
 			size_t mid = (lo + hi) / 2;
 
-			if (p->rows[p->gstart[mid]].k[0] <= p->zrows[i].k[1])
+			if (v->rows[v->gstart[mid]].k[0] <= v->zrows[i].k[1])
 				lo = mid;
 			else
 				hi = mid;
 		}
 		p->zunit[i] = lo;
+		p->xrun[i] = i > 0 && v->zrows[i].k[0] == v->zrows[i - 1].k[0] &&
+				     v->zrows[i].k[1] == v->zrows[i - 1].k[1] ? p->xrun[i - 1] : i;
 	}
 	return 0;
 }
@@ -1315,6 +1356,8 @@ table_mi(struct prep *p, const struct oed_row *rows, const double *w, size_t n, 
 	struct oed_mi m;
 	size_t k = 0, nx = 0, ny = 0;
 
+	if (scratch(p, n) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		if (w[i] > 0)
 			p->cells[k++] = (struct oed_cell){ rows[i].k[kx], rows[i].k[kx + 1], w[i] };
@@ -1362,21 +1405,21 @@ table_mi(struct prep *p, const struct oed_row *rows, const double *w, size_t n, 
 	return 0;
 }
 
-/* I(X;Y|Z) = sum_z p(z) I(X;Y|Z=z) in nats, from the zxy rows and weights zw. */
+/* I(X;Y|Z) = sum_z p(z) I(X;Y|Z=z) in nats, from the zxy rows of v. */
 static int
-cond_mi(struct prep *p, const double *zw, double *out, struct oed_err *err)
+cond_mi(struct prep *p, const struct view *v, double *out, struct oed_err *err)
 {
 	double total = 0, sum = 0;
 
-	for (size_t s = 0; s < p->nslices; s++) {
-		size_t a = p->zstart[s], b = p->zstart[s + 1];
+	for (size_t s = 0; s < v->nslices; s++) {
+		size_t a = v->zstart[s], b = v->zstart[s + 1];
 		double nz = 0, hx, hy, mi;
 
 		for (size_t i = a; i < b; i++)
-			nz += zw[i];
+			nz += v->zw[i];
 		if (nz <= 0)
 			continue;
-		if (table_mi(p, p->zrows + a, zw + a, b - a, 1, NULL, &hx, &hy, &mi, err) == -1)
+		if (table_mi(p, v->zrows + a, v->zw + a, b - a, 1, NULL, &hx, &hy, &mi, err) == -1)
 			return -1;
 		sum += nz * mi;
 		total += nz;
@@ -1387,11 +1430,10 @@ cond_mi(struct prep *p, const double *zw, double *out, struct oed_err *err)
 
 /*
  * Every quantity the engine reports, in nats (NMI and AMI as ratios),
- * from the weights p->w (xy rows) and p->zw (zxy rows); NAN where a
- * quantity does not apply.
+ * from a view; NAN where a quantity does not apply.
  */
 static int
-compute(struct prep *p, double *q, struct oed_err *err)
+compute(struct prep *p, const struct view *v, double *q, struct oed_err *err)
 {
 	const struct oed_engine *e = p->e;
 	double total = 0;
@@ -1399,28 +1441,31 @@ compute(struct prep *p, double *q, struct oed_err *err)
 	for (int i = 0; i < Q_COUNT; i++)
 		q[i] = NAN;
 	if (e->emp)
-		return cond_mi(p, p->zw, &q[Q_EMP], err);
-	for (size_t i = 0; i < p->nrows; i++)
-		total += p->w[i];
+		return cond_mi(p, v, &q[Q_EMP], err);
+	if (scratch(p, v->nrows + v->ny) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	for (size_t i = 0; i < v->nrows; i++)
+		total += v->w[i];
 	if (e->p.kind == OED_ENGINE_ENTROPY) {
 		double hyx = 0;
 		size_t nx = 0;
 
-		memset(p->ybuf, 0, (p->ny + 1) * sizeof(double));
-		for (size_t i = 0; i < p->nrows; i++)
-			p->ybuf[p->yid[i]] += p->w[i];
-		q[Q_HY] = est_entropy(&p->est, p->ybuf, positives(p->ybuf, p->ny, p->ybuf), p->est.k);
+		memset(p->ybuf, 0, (v->ny + 1) * sizeof(double));
+		for (size_t i = 0; i < v->nrows; i++)
+			p->ybuf[v->yid[i]] += v->w[i];
+		q[Q_HY] = est_entropy(&p->est, p->ybuf, positives(p->ybuf, v->ny, p->ybuf), p->est.k);
 		if (e->p.x == NULL)
 			return 0;
-		for (size_t g = 0; g < p->ngroups; g++) {
-			size_t a = p->gstart[g], b = p->gstart[g + 1], k;
+		for (size_t g = 0; g < v->ngroups; g++) {
+			size_t a = v->gstart[g], b = v->gstart[g + 1], k;
 			double ng = 0;
 
 			for (size_t i = a; i < b; i++)
-				ng += p->w[i];
+				ng += v->w[i];
 			if (ng <= 0)
 				continue;
-			k = positives(p->w + a, b - a, p->buf + nx + 1);
+			/* the group's counts go after the group sizes kept so far */
+			k = positives(v->w + a, b - a, p->buf + nx + 1);
 			hyx += ng * est_entropy(&p->est, p->buf + nx + 1, k, p->est.k);
 			p->buf[nx++] = ng;
 		}
@@ -1432,7 +1477,7 @@ compute(struct prep *p, double *q, struct oed_err *err)
 		struct oed_mi m;
 		double hx, hy, mi;
 
-		if (table_mi(p, p->rows, p->w, p->nrows, 0, &m, &hx, &hy, &mi, err) == -1)
+		if (table_mi(p, v->rows, v->w, v->nrows, 0, &m, &hx, &hy, &mi, err) == -1)
 			return -1;
 		q[Q_HX] = hx;
 		q[Q_HY] = hy;
@@ -1445,31 +1490,141 @@ compute(struct prep *p, double *q, struct oed_err *err)
 		q[Q_EMI] = m.emi;
 		q[Q_AMI] = m.ami[p->avg];
 		if (e->has_z)
-			return cond_mi(p, p->zw, &q[Q_CMI], err);
+			return cond_mi(p, v, &q[Q_CMI], err);
 		return 0;
 	}
 }
 
-/* The bootstrap's statistic: the replicate's weights, then compute(). */
+/* Make room for n rows (xy) and nz rows (zxy) in the replicate. */
+static int
+replicate_room(struct prep *p, size_t n, size_t nz)
+{
+	struct view *r = &p->rv;
+
+	if (n > p->rcap) {
+		size_t cap = n > 2 * p->rcap ? n : 2 * p->rcap;
+		void *a = realloc(r->rows, cap * sizeof(*r->rows)), *b, *c, *d;
+
+		if (a)
+			r->rows = a;
+		b = realloc(r->w, cap * sizeof(*r->w));
+		if (b)
+			r->w = b;
+		c = realloc(r->yid, cap * sizeof(*r->yid));
+		if (c)
+			r->yid = c;
+		d = realloc(r->gstart, (cap + 1) * sizeof(*r->gstart));
+		if (d)
+			r->gstart = d;
+		if (!a || !b || !c || !d)
+			return -1;
+		p->rcap = cap;
+	}
+	if (nz > p->rzcap) {
+		size_t cap = nz > 2 * p->rzcap ? nz : 2 * p->rzcap;
+		void *a = realloc(r->zrows, cap * sizeof(*r->zrows)), *b;
+
+		if (a)
+			r->zrows = a;
+		b = realloc(r->zw, cap * sizeof(*r->zw));
+		if (b)
+			r->zw = b;
+		if (!a || !b)
+			return -1;
+		p->rzcap = cap;
+	}
+	return 0;
+}
+
+/*
+ * A replicate that resamples inputs: input g drawn m times is m inputs of
+ * its own (numbered copies, in the order of g), as a cluster bootstrap
+ * treats its draws, so H(X) and the marginals of X see m classes, not one
+ * class of m times the weight.
+ */
+static int
+replicate_clusters(struct prep *p, const uint64_t *mult)
+{
+	const struct view *v = &p->v;
+	struct view *r = &p->rv;
+	size_t n = 0, nz = 0, *first;
+	uint64_t c = 0;
+
+	for (size_t g = 0; g < v->ngroups; g++)
+		n += (size_t)mult[g] * (v->gstart[g + 1] - v->gstart[g]);
+	for (size_t i = 0; i < v->nzrows; i++)
+		nz += (size_t)mult[p->zunit[i]];
+	if (replicate_room(p, n + 1, nz + 1) == -1 ||
+	    (first = malloc((v->ngroups + 1) * sizeof(*first))) == NULL)
+		return -1;
+	r->nrows = 0;
+	r->ngroups = 0;
+	r->ny = v->ny;
+	for (size_t g = 0; g < v->ngroups; g++) {
+		first[g] = (size_t)c;
+		for (uint64_t m = 0; m < mult[g]; m++, c++) {
+			r->gstart[r->ngroups++] = r->nrows;
+			for (size_t i = v->gstart[g]; i < v->gstart[g + 1]; i++) {
+				r->rows[r->nrows] = v->rows[i];
+				r->rows[r->nrows].k[0] = c;
+				r->w[r->nrows] = v->w[i];
+				r->yid[r->nrows++] = v->yid[i];
+			}
+		}
+	}
+	r->gstart[r->ngroups] = r->nrows;
+	/* zxy: within each slice, each (z, x) run repeated per copy keeps (z, copy, y) order */
+	r->nzrows = 0;
+	for (size_t i = 0; i < v->nzrows;) {
+		size_t j = i, g = p->zunit[i];
+
+		while (j < v->nzrows && p->xrun[j] == i)
+			j++;
+		for (uint64_t m = 0; m < mult[g]; m++)
+			for (size_t t = i; t < j; t++) {
+				r->zrows[r->nzrows] = v->zrows[t];
+				r->zrows[r->nzrows].k[1] = first[g] + m;
+				r->zw[r->nzrows++] = v->zw[t];
+			}
+		i = j;
+	}
+	free(first);
+	/* slices are the same z keys as the counts' */
+	r->zstart = v->zstart;
+	r->nslices = v->nslices;
+	return 0;
+}
+
+/* The bootstrap's statistic: the replicate, then compute(). */
 static int
 boot_stat(void *ctx, const uint64_t *mult, double *out, struct oed_err *err)
 {
 	struct prep *p = ctx;
+	const struct view *v = &p->v;
+	struct view *r = &p->rv;
 
-	if (p->e->emp) {
-		for (size_t i = 0; i < p->nzrows; i++)
-			p->zw[i] = (double)mult[i];
-	} else if (p->e->p.x == NULL) {
-		for (size_t i = 0; i < p->nrows; i++)
-			p->w[i] = (double)mult[i];
-	} else {
-		for (size_t g = 0; g < p->ngroups; g++)
-			for (size_t i = p->gstart[g]; i < p->gstart[g + 1]; i++)
-				p->w[i] = p->cnt[i] * (double)mult[g];
-		for (size_t i = 0; i < p->nzrows; i++)
-			p->zw[i] = p->zcnt[i] * (double)mult[p->zunit[i]];
+	if (p->e->emp || p->e->p.x == NULL) {
+		/* records: the same rows, drawn counts as weights */
+		size_t n = p->e->emp ? v->nzrows : v->nrows;
+		double *w = malloc((n + 1) * sizeof(*w));
+		struct view tmp = *v;
+		int rc;
+
+		if (w == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			w[i] = (double)mult[i];
+		if (p->e->emp)
+			tmp.zw = w;
+		else
+			tmp.w = w;
+		rc = compute(p, &tmp, out, err);
+		free(w);
+		return rc;
 	}
-	return compute(p, out, err);
+	if (replicate_clusters(p, mult) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	return compute(p, r, out, err);
 }
 
 /* ---- per-input records ---- */
@@ -1512,29 +1667,29 @@ static int
 put_groups(struct oed_results *res, struct prep *p, const struct oed_engine_opts *o,
 	   struct oed_err *err)
 {
-	struct group *g = malloc((p->ngroups + 1) * sizeof(*g));
-	size_t limit = p->ngroups;
+	struct group *g = malloc((p->v.ngroups + 1) * sizeof(*g));
+	size_t limit = p->v.ngroups;
 
 	if (g == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	for (size_t i = 0; i < p->ngroups; i++) {
-		size_t a = p->gstart[i], b = p->gstart[i + 1];
+	for (size_t i = 0; i < p->v.ngroups; i++) {
+		size_t a = p->v.gstart[i], b = p->v.gstart[i + 1];
 
-		g[i].x = p->rows[a].k[0];
+		g[i].x = p->v.rows[a].k[0];
 		g[i].n = 0;
 		for (size_t j = a; j < b; j++)
-			g[i].n += p->cnt[j];
+			g[i].n += p->v.w[j];
 		g[i].distinct = b - a;
-		g[i].h = est_entropy(&p->est, memcpy(p->buf, p->cnt + a, (b - a) * sizeof(double)), b - a,
+		g[i].h = est_entropy(&p->est, memcpy(p->buf, p->v.w + a, (b - a) * sizeof(double)), b - a,
 				     p->est.k) / p->log_base;
 		g[i].name = g[i].x == p->e->missing_key ? NULL : oed_names_get(&p->e->names, g[i].x);
 	}
 	if (o->top) {
-		qsort(g, p->ngroups, sizeof(*g), group_by_h);
+		qsort(g, p->v.ngroups, sizeof(*g), group_by_h);
 		if (o->top < limit)
 			limit = o->top;
 	} else {
-		qsort(g, p->ngroups, sizeof(*g), group_by_name);
+		qsort(g, p->v.ngroups, sizeof(*g), group_by_name);
 	}
 	for (size_t i = 0; i < limit; i++) {
 		struct rec *r = rec_new(res, "entropy.group");
@@ -1696,20 +1851,20 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	p.log_base = lb = log_base_of(o->base);
 	est_name = oed_estimator_name(p.est.id);
 
-	if (compute(&p, q, err) == -1)
+	if (compute(&p, &p.v, q, err) == -1)
 		goto fail;
 	for (int i = 0; i < Q_COUNT; i++)
 		lo[i] = hi[i] = NAN;
 	if (ci) {
-		struct oed_boot b = { OED_BOOT_CLUSTERS, p.ngroups, NULL, o->bootstrap, o->ci, o->seed };
+		struct oed_boot b = { OED_BOOT_CLUSTERS, p.v.ngroups, NULL, o->bootstrap, o->ci, o->seed };
 		uint64_t *counts = NULL;
 
 		if (e->emp || e->p.x == NULL) {
 			/* no inputs to resample: records, drawn from the rows */
-			const struct oed_row *rows = e->emp ? p.zrows : p.rows;
+			const struct oed_row *rows = e->emp ? p.v.zrows : p.v.rows;
 
 			b.scheme = OED_BOOT_RECORDS;
-			b.nunits = e->emp ? p.nzrows : p.nrows;
+			b.nunits = e->emp ? p.v.nzrows : p.v.nrows;
 			if ((counts = malloc((b.nunits + 1) * sizeof(*counts))) == NULL) {
 				oed_err_set(err, OED_EX_FAIL, "out of memory");
 				goto fail;
@@ -1766,26 +1921,26 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	if (e->emp) {
 		size_t na = 0;
 
-		for (size_t i = 0; i < p.nzrows; i++)
-			if (i == 0 || p.zrows[i].k[0] != p.zrows[i - 1].k[0] || p.zrows[i].k[1] != p.zrows[i - 1].k[1])
+		for (size_t i = 0; i < p.v.nzrows; i++)
+			if (i == 0 || p.v.zrows[i].k[0] != p.v.zrows[i - 1].k[0] || p.v.zrows[i].k[1] != p.v.zrows[i - 1].k[1])
 				na++;
-		put_uint(res, r, "states", p.nslices);
+		put_uint(res, r, "states", p.v.nslices);
 		put_uint(res, r, "state_actions", na);
 		Q("empowerment", Q_EMP);
 	} else if (e->p.kind == OED_ENGINE_ENTROPY) {
 		if (e->p.x) {
-			put_uint(res, r, "inputs", p.ngroups);
+			put_uint(res, r, "inputs", p.v.ngroups);
 			Q("h_x", Q_HX);
 		}
-		put_uint(res, r, "distinct_outputs", p.ny);
+		put_uint(res, r, "distinct_outputs", p.v.ny);
 		Q("h_y", Q_HY);
 		if (e->p.x) {
 			Q("h_y_given_x", Q_HYX);
 			Q("mi", Q_MI);
 		}
 	} else {
-		put_uint(res, r, "classes_x", p.ngroups);
-		put_uint(res, r, "classes_y", p.ny);
+		put_uint(res, r, "classes_x", p.v.ngroups);
+		put_uint(res, r, "classes_y", p.v.ny);
 		Q("h_x", Q_HX);
 		Q("h_y", Q_HY);
 		Q("mi", Q_MI);
@@ -1796,7 +1951,7 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		R("ami", Q_AMI);
 		Q("vi", Q_VI);
 		if (e->has_z) {
-			put_uint(res, r, "classes_z", p.nslices);
+			put_uint(res, r, "classes_z", p.v.nslices);
 			Q("cmi", Q_CMI);
 		}
 	}
@@ -1804,8 +1959,8 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 #undef R
 	if (e->p.extract) {
 		/* the outputs REGEX did not match, a class of their own */
-		const struct oed_row *rows = e->emp ? p.zrows : p.rows;
-		size_t nr = e->emp ? p.nzrows : p.nrows;
+		const struct oed_row *rows = e->emp ? p.v.zrows : p.v.rows;
+		size_t nr = e->emp ? p.v.nzrows : p.v.nrows;
 		double nm = 0;
 
 		for (size_t i = 0; i < nr; i++)
