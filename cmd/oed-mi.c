@@ -40,7 +40,7 @@ static const struct oed_option options[] = {
 	{ "cluster-field", 0, OED_ARG_REQUIRED, "FIELD", "the class of an output is given by FIELD", OPT_CLUSTER_FIELD },
 	{ "ci", 0, OED_ARG_REQUIRED, "LEVEL", "bootstrap percentile intervals at LEVEL, like 0.95", OPT_CI },
 	{ "bootstrap", 0, OED_ARG_REQUIRED, "N", "bootstrap replicates for --ci (default 1000)", OPT_BOOTSTRAP },
-	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of the bootstrap (default 1)", OPT_SEED },
+	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of the bootstrap and of --cluster's MinHash (default 1)", OPT_SEED },
 	{ "emit-state", 0, OED_ARG_NONE, NULL,
 	  "write mergeable counts instead of results (for sharded runs)", OPT_EMIT_STATE },
 	{ "merge", 0, OED_ARG_NONE, NULL,
@@ -153,6 +153,7 @@ run(struct oed_engine_job *j)
 	struct oed_err err;
 	int status;
 
+	j->params.cluster_seed = j->opts.seed;
 	if (oed_input_open_output(j->io, &err) == -1)
 		return oed_fail(&err);
 	if (oed_engine_run(j, &err) == -1)

@@ -13,6 +13,7 @@
 #include "extract.h"
 #include "lenstats.h"
 #include "mi.h"
+#include "minhash.h"
 #include "normalize.h"
 #include "store.h"
 #include "tokenizer.h"
@@ -44,6 +45,11 @@ struct oed_engine {
 	struct oed_norm norm;
 	struct oed_norm_scratch nsc;
 	struct oed_extract *ex;
+	bool has_mh;
+	struct oed_minhash mh;
+	char cluster_spec[160];
+	struct sigmap *sigs;
+	uint64_t *sigbuf;
 	struct oed_tokenizer *tok;
 	const char *encoding;
 
@@ -64,6 +70,124 @@ static double
 est_entropy(const struct est *est, double *c, size_t n, double k)
 {
 	return oed_entropy_k(est->id, c, n, k);
+}
+
+/* ---- MinHash signatures of the distinct (x, class) pairs, for --cluster ---- */
+
+struct sigmap {
+	uint64_t *kx, *ky;	/* open addressing on (kx, ky); idx == SIZE_MAX marks a free slot */
+	size_t *idx;
+	size_t cap, used;
+	uint64_t *sig;		/* used * perm values */
+	size_t sigcap;
+	unsigned perm;
+};
+
+static struct sigmap *
+sigmap_new(unsigned perm)
+{
+	struct sigmap *m = calloc(1, sizeof(*m));
+
+	if (m)
+		m->perm = perm;
+	return m;
+}
+
+static void
+sigmap_free(struct sigmap *m)
+{
+	if (m == NULL)
+		return;
+	free(m->kx);
+	free(m->ky);
+	free(m->idx);
+	free(m->sig);
+	free(m);
+}
+
+static inline size_t
+sig_slot(uint64_t x, uint64_t y, size_t cap)
+{
+	uint64_t h = x ^ (y * 0x9E3779B97F4A7C15ULL);
+
+	return (size_t)(h ^ (h >> 31)) & (cap - 1);
+}
+
+/* The signature of (x, y), or NULL. */
+static const uint64_t *
+sigmap_get(const struct sigmap *m, uint64_t x, uint64_t y)
+{
+	if (m->cap == 0)
+		return NULL;
+	for (size_t i = sig_slot(x, y, m->cap); m->idx[i] != SIZE_MAX; i = (i + 1) & (m->cap - 1))
+		if (m->kx[i] == x && m->ky[i] == y)
+			return m->sig + m->idx[i] * m->perm;
+	return NULL;
+}
+
+static int
+sigmap_grow(struct sigmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 256;
+	uint64_t *kx = malloc(cap * sizeof(*kx)), *ky = malloc(cap * sizeof(*ky));
+	size_t *idx = malloc(cap * sizeof(*idx));
+
+	if (kx == NULL || ky == NULL || idx == NULL) {
+		free(kx);
+		free(ky);
+		free(idx);
+		return -1;
+	}
+	for (size_t i = 0; i < cap; i++)
+		idx[i] = SIZE_MAX;
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (m->idx[i] == SIZE_MAX)
+			continue;
+		for (j = sig_slot(m->kx[i], m->ky[i], cap); idx[j] != SIZE_MAX; j = (j + 1) & (cap - 1))
+			;
+		kx[j] = m->kx[i];
+		ky[j] = m->ky[i];
+		idx[j] = m->idx[i];
+	}
+	free(m->kx);
+	free(m->ky);
+	free(m->idx);
+	m->kx = kx;
+	m->ky = ky;
+	m->idx = idx;
+	m->cap = cap;
+	return 0;
+}
+
+/* Keep sig for (x, y) unless one is kept; 0 or -1 (out of memory). */
+static int
+sigmap_put(struct sigmap *m, uint64_t x, uint64_t y, const uint64_t *sig)
+{
+	size_t i;
+
+	if (sigmap_get(m, x, y))
+		return 0;
+	if ((m->used + 1) * 2 > m->cap && sigmap_grow(m) == -1)
+		return -1;
+	if ((m->used + 1) * m->perm > m->sigcap) {
+		size_t cap = m->sigcap ? m->sigcap * 2 : 64 * (size_t)m->perm;
+		uint64_t *p = realloc(m->sig, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		m->sig = p;
+		m->sigcap = cap;
+	}
+	for (i = sig_slot(x, y, m->cap); m->idx[i] != SIZE_MAX; i = (i + 1) & (m->cap - 1))
+		;
+	m->kx[i] = x;
+	m->ky[i] = y;
+	m->idx[i] = m->used;
+	memcpy(m->sig + m->used * m->perm, sig, m->perm * sizeof(*sig));
+	m->used++;
+	return 0;
 }
 
 /* ---- parameters ---- */
@@ -134,8 +258,20 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 		goto fail;
 	}
 	if (p->cluster) {
-		oed_err_set(err, OED_EX_USAGE, "--cluster is not available in this build");
-		goto fail;
+		if (e->emp) {
+			oed_err_set(err, OED_EX_USAGE, "--cluster does not go with empowerment");
+			goto fail;
+		}
+		if (oed_minhash_parse(p->cluster, p->cluster_seed, &e->mh, err) == -1)
+			goto fail;
+		e->has_mh = true;
+		/* a state names every default, so states compare on what was done */
+		oed_minhash_format(&e->mh, e->cluster_spec, sizeof(e->cluster_spec));
+		if ((e->sigs = sigmap_new(e->mh.perm)) == NULL ||
+		    (e->sigbuf = malloc(e->mh.perm * sizeof(*e->sigbuf))) == NULL) {
+			oed_err_set(err, OED_EX_FAIL, "out of memory");
+			goto fail;
+		}
 	}
 	if (p->extract && (e->ex = oed_extract_new(p->extract, err)) == NULL)
 		goto fail;
@@ -162,7 +298,7 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 	e->p.next = own(e, p->next);
 	e->p.normalize = own(e, p->normalize);
 	e->p.extract = own(e, p->extract);
-	e->p.cluster = own(e, p->cluster);
+	e->p.cluster = own(e, p->cluster ? e->cluster_spec : NULL);
 	e->p.cluster_field = own(e, p->cluster_field);
 	e->p.tokens = own(e, e->encoding);
 	if ((p->y && !e->p.y) || (p->x && !e->p.x) || (p->z && !e->p.z) || (p->w && !e->p.w) ||
@@ -203,6 +339,8 @@ oed_engine_free(struct oed_engine *e)
 	oed_names_release(&e->names);
 	oed_norm_scratch_release(&e->nsc);
 	oed_extract_free(e->ex);
+	sigmap_free(e->sigs);
+	free(e->sigbuf);
 	oed_tokenizer_free(e->tok);
 	free(e);
 }
@@ -338,13 +476,24 @@ oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 				return oed_reader_bad(r, err, "%s", err->msg);
 			cls = NULL;
 		}
-		if (cls == NULL)
+		if (cls == NULL) {
 			k[2] = e->nomatch_key;
-		else if (e->has_norm) {
+		} else if (e->has_mh) {
+			/* the signature is of the class's text, so normalise it first */
+			if (e->has_norm && (cls = oed_norm_apply(&e->norm, cls, clen, &e->nsc, &clen)) == NULL)
+				return oed_err_set(err, OED_EX_FAIL, "out of memory");
+			k[2] = oed_fingerprint(cls, clen);
+			if (sigmap_get(e->sigs, xs ? oed_fingerprint(xs, xl) : 0, k[2]) == NULL) {
+				oed_minhash_signature(&e->mh, cls, clen, e->sigbuf);
+				if (sigmap_put(e->sigs, xs ? oed_fingerprint(xs, xl) : 0, k[2], e->sigbuf) == -1)
+					return oed_err_set(err, OED_EX_FAIL, "out of memory");
+			}
+		} else if (e->has_norm) {
 			if (oed_norm_key(&e->norm, cls, clen, &e->nsc, &k[2]) == -1)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		} else
+		} else {
 			k[2] = oed_fingerprint(cls, clen);
+		}
 	}
 	k[1] = xs ? oed_fingerprint(xs, xl) : 0;
 	k[0] = zs ? oed_fingerprint(zs, zl) : 0;
@@ -399,7 +548,9 @@ params_json(const struct oed_engine_params *p)
 			json_decref(o);
 			return NULL;
 		}
-	if (json_object_set_new(o, "missing", json_string(p->missing_class ? "class" : "error")) == -1) {
+	if (json_object_set_new(o, "missing", json_string(p->missing_class ? "class" : "error")) == -1 ||
+	    (p->cluster &&
+	     json_object_set_new(o, "cluster_seed", json_integer((json_int_t)p->cluster_seed)) == -1)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -556,6 +707,67 @@ write_names(struct oed_writer *w, const struct oed_names *m, unsigned *lines, st
 	return 0;
 }
 
+struct sigref {
+	uint64_t x, y;
+	const uint64_t *sig;
+};
+
+static int
+sigref_cmp(const void *a, const void *b)
+{
+	const struct sigref *p = a, *q = b;
+
+	if (p->x != q->x)
+		return p->x < q->x ? -1 : 1;
+	return p->y < q->y ? -1 : p->y > q->y;
+}
+
+/* Signatures as [x, y, "hex of every slot"], in key order. */
+static int
+write_sigs(struct oed_writer *w, const struct sigmap *m, unsigned *lines, struct oed_err *err)
+{
+	struct sigref *refs;
+	char *hex;
+	size_t n = 0, chunk = STATE_CHUNK / 16 + 1;
+	int rc = 0;
+
+	if (m->used == 0)
+		return 0;
+	refs = malloc(m->used * sizeof(*refs));
+	hex = malloc(m->perm * 16 + 1);
+	if (refs == NULL || hex == NULL) {
+		free(refs);
+		free(hex);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->idx[i] != SIZE_MAX)
+			refs[n++] = (struct sigref){ m->kx[i], m->ky[i], m->sig + m->idx[i] * m->perm };
+	qsort(refs, n, sizeof(*refs), sigref_cmp);
+	for (size_t i = 0; i < n && rc == 0; i += chunk) {
+		oed_w_begin(w);
+		oed_w_str(w, "kind", "oed.state.sigs");
+		oed_w_arr_begin(w, "sigs");
+		for (size_t j = i; j < n && j < i + chunk; j++) {
+			for (unsigned s = 0; s < m->perm; s++)
+				snprintf(hex + 16 * s, 17, "%016llx", (unsigned long long)refs[j].sig[s]);
+			oed_w_arr_begin(w, NULL);
+			w_hex(w, refs[j].x);
+			w_hex(w, refs[j].y);
+			oed_w_str(w, NULL, hex);
+			oed_w_arr_end(w);
+		}
+		oed_w_arr_end(w);
+		rc = oed_w_end(w);
+		++*lines;
+	}
+	free(refs);
+	free(hex);
+	if (rc == -1)
+		return oed_err_set(err, OED_EX_FAIL, "cannot write the state");
+	return 0;
+}
+
 int
 oed_engine_write_state(struct oed_engine *e, struct oed_writer *w, struct oed_err *err)
 {
@@ -577,7 +789,8 @@ oed_engine_write_state(struct oed_engine *e, struct oed_writer *w, struct oed_er
 	    (e->has_z && write_rows(w, "zxy", &e->zxy, &lines, err) == -1) ||
 	    write_hist(w, "chars", &e->chars, &lines, err) == -1 ||
 	    (e->p.tokens && write_hist(w, "tokens", &e->tokens, &lines, err) == -1) ||
-	    write_names(w, &e->names, &lines, err) == -1)
+	    write_names(w, &e->names, &lines, err) == -1 ||
+	    (e->has_mh && write_sigs(w, e->sigs, &lines, err) == -1))
 		return -1;
 	/* the count of lines lets --merge tell a whole state from a cut one */
 	oed_w_begin(w);
@@ -698,6 +911,31 @@ merge_line(struct oed_engine *e, struct oed_reader *r, json_t *rec, const char *
 		}
 		return 0;
 	}
+	if (strcmp(kind, "oed.state.sigs") == 0) {
+		if (!e->has_mh || !json_is_array(arr = json_object_get(rec, "sigs")))
+			return state_bad(r, err, "state signatures without --cluster");
+		json_array_foreach(arr, i, item) {
+			uint64_t x, y;
+			const char *hex = json_string_value(json_array_get(item, 2));
+
+			if (json_array_size(item) != 3 || parse_hex(json_array_get(item, 0), &x) == -1 ||
+			    parse_hex(json_array_get(item, 1), &y) == -1 || hex == NULL ||
+			    strlen(hex) != 16 * (size_t)e->mh.perm)
+				return state_bad(r, err, "a state signature is not [x, y, hex]");
+			for (unsigned s = 0; s < e->mh.perm; s++) {
+				char word[17], *end;
+
+				memcpy(word, hex + 16 * s, 16);
+				word[16] = '\0';
+				e->sigbuf[s] = strtoull(word, &end, 16);
+				if (*end != '\0')
+					return state_bad(r, err, "a state signature is not hex");
+			}
+			if (sigmap_put(e->sigs, x, y, e->sigbuf) == -1)
+				return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		}
+		return 0;
+	}
 	if (strcmp(kind, "oed.state.moments") == 0)
 		return 0;
 	return state_bad(r, err, "not a line of an oed state");
@@ -759,7 +997,14 @@ params_from_json(json_t *o, struct oed_engine_params *p)
 	p->tokens = GET("tokens");
 	m = GET("missing");
 	p->missing_class = m && strcmp(m, "class") == 0;
+	p->cluster_seed = (uint64_t)json_integer_value(json_object_get(o, "cluster_seed"));
 #undef GET
+}
+
+static uint64_t
+s_seed(const json_t *params)
+{
+	return (uint64_t)json_integer_value(json_object_get(params, "cluster_seed"));
 }
 
 /* Whether the options given on the command line agree with the states'. */
@@ -779,6 +1024,14 @@ check_given(const json_t *first, const struct oed_engine_params *g, bool given_m
 	sv[0] = s.x, sv[1] = s.y, sv[2] = s.z, sv[3] = s.w, sv[4] = s.action, sv[5] = s.state;
 	sv[6] = s.next, sv[7] = s.normalize, sv[8] = s.extract, sv[9] = s.cluster;
 	sv[10] = s.cluster_field;
+	struct oed_minhash mh;
+	char spec[160];
+
+	/* a --cluster spec compares with every default filled in, as states keep it */
+	if (g->cluster && oed_minhash_parse(g->cluster, s_seed(first), &mh, err) == 0) {
+		oed_minhash_format(&mh, spec, sizeof(spec));
+		gv[9] = spec;
+	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (gv[i] && (sv[i] == NULL || strcmp(gv[i], sv[i]) != 0))
 			return oed_err_set(err, OED_EX_USAGE,
@@ -1269,6 +1522,123 @@ scratch(struct prep *p, size_t n)
 }
 
 static int
+sig_cmp(const uint64_t *a, const uint64_t *b, unsigned perm)
+{
+	for (unsigned i = 0; i < perm; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* Sort rows and add up the counts of rows whose keys became equal. */
+static void
+sort_merge(struct oed_row *rows, size_t *n)
+{
+	size_t k = 0;
+
+	qsort(rows, *n, sizeof(*rows), oed_row_cmp);
+	for (size_t i = 0; i < *n; i++) {
+		if (k > 0 && oed_row_cmp(&rows[k - 1], &rows[i]) == 0)
+			oed_count_add(&rows[k - 1].n, &rows[i].n);
+		else
+			rows[k++] = rows[i];
+	}
+	*n = k;
+}
+
+struct xyrep {
+	uint64_t x, y, rep;
+};
+
+static int
+xyrep_cmp(const void *a, const void *b)
+{
+	const struct xyrep *p = a, *q = b;
+
+	if (p->x != q->x)
+		return p->x < q->x ? -1 : 1;
+	return p->y < q->y ? -1 : p->y > q->y;
+}
+
+/*
+ * --cluster: within each input, outputs whose signatures are close enough
+ * are one class, named by the member with the smallest signature (so the
+ * name does not depend on the order of anything).  Rewrites the rows of
+ * v (sorted by (x, y)) and the zxy rows, sorted again and merged.
+ */
+static int
+cluster_rows(const struct oed_engine *e, struct view *v, struct oed_err *err)
+{
+	unsigned perm = e->mh.perm;
+	struct xyrep *map = malloc((v->nrows + 1) * sizeof(*map));
+	uint64_t *sigs = malloc(((size_t)v->nrows + 1) * perm * sizeof(*sigs));
+	uint32_t *cl = malloc((v->nrows + 1) * sizeof(*cl));
+	size_t *member = malloc((v->nrows + 1) * sizeof(*member)), *best = malloc((v->nrows + 1) * sizeof(*best));
+	size_t nmap;
+	int rc = -1;
+
+	if (!map || !sigs || !cl || !member || !best) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto out;
+	}
+	for (size_t a = 0; a < v->nrows;) {
+		size_t b = a, m = 0;
+
+		while (b < v->nrows && v->rows[b].k[0] == v->rows[a].k[0])
+			b++;
+		/* rows without a signature (missing, no match) stay classes of their own */
+		for (size_t i = a; i < b; i++) {
+			const uint64_t *sg = sigmap_get(e->sigs, v->rows[i].k[0], v->rows[i].k[1]);
+
+			map[i] = (struct xyrep){ v->rows[i].k[0], v->rows[i].k[1], v->rows[i].k[1] };
+			if (sg) {
+				memcpy(sigs + m * perm, sg, perm * sizeof(*sigs));
+				member[m++] = i;
+			}
+		}
+		if (m > 1) {
+			if (oed_cluster_group(&e->mh, sigs, m, e->mh.threshold, cl) == -1) {
+				oed_err_set(err, OED_EX_FAIL, "out of memory");
+				goto out;
+			}
+			for (size_t j = 0; j < m; j++)
+				best[j] = SIZE_MAX;
+			for (size_t j = 0; j < m; j++) {
+				size_t c = cl[j];
+
+				if (best[c] == SIZE_MAX ||
+				    sig_cmp(sigs + j * perm, sigs + best[c] * perm, perm) < 0)
+					best[c] = j;
+			}
+			for (size_t j = 0; j < m; j++)
+				map[member[j]].rep = v->rows[member[best[cl[j]]]].k[1];
+		}
+		a = b;
+	}
+	nmap = v->nrows;
+	for (size_t i = 0; i < v->nrows; i++)
+		v->rows[i].k[1] = map[i].rep;
+	sort_merge(v->rows, &v->nrows);
+	/* the same classes in the (z, x, y) rows; map is sorted by (x, y) */
+	for (size_t i = 0; i < v->nzrows; i++) {
+		struct xyrep key = { v->zrows[i].k[1], v->zrows[i].k[2], 0 };
+		struct xyrep *hit = bsearch(&key, map, nmap, sizeof(*map), xyrep_cmp);
+
+		if (hit)
+			v->zrows[i].k[2] = hit->rep;
+	}
+	sort_merge(v->zrows, &v->nzrows);
+	rc = 0;
+out:
+	free(map);
+	free(sigs);
+	free(cl);
+	free(member);
+	free(best);
+	return rc;
+}
+
+static int
 prep_init(struct prep *p, const struct oed_engine *e, struct oed_err *err)
 {
 	struct view *v = &p->v;
@@ -1277,6 +1647,8 @@ prep_init(struct prep *p, const struct oed_engine *e, struct oed_err *err)
 	p->e = e;
 	if (oed_tab_sorted(&e->xy, &v->rows, &v->nrows, err) == -1 ||
 	    oed_tab_sorted(&e->zxy, &v->zrows, &v->nzrows, err) == -1)
+		return -1;
+	if (e->has_mh && cluster_rows(e, v, err) == -1)
 		return -1;
 	v->w = malloc((v->nrows + 1) * sizeof(double));
 	v->yid = malloc((v->nrows + 1) * sizeof(size_t));
@@ -1906,6 +2278,11 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		put_str(res, r, "normalize", e->p.normalize);
 	if (e->p.extract)
 		put_str(res, r, "extract", e->p.extract);
+	if (e->p.cluster) {
+		put_str(res, r, "cluster", e->p.cluster);
+		put_uint(res, r, "cluster_seed", e->p.cluster_seed);
+		r->it[r->n - 1].metric = false;
+	}
 	if (e->p.cluster_field)
 		put_str(res, r, "cluster_field", e->p.cluster_field);
 	if (ci) {

@@ -59,6 +59,7 @@ struct oed_engine_params {
 	const char *extract;		/* --extract REGEX */
 	const char *cluster;		/* --cluster jaccard:T */
 	const char *cluster_field;	/* --cluster-field F */
+	uint64_t cluster_seed;		/* --seed, for the MinHash of --cluster */
 	const char *tokens;		/* --tokens ENCODING|MODEL */
 	bool names;			/* keep the text of each x (state) */
 };
