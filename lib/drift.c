@@ -143,27 +143,28 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 {
 	const char *c1 = strrchr(arg, ':'), *c2 = NULL, *end = arg + strlen(arg);
 	enum oed_fkind kind = OED_FK_AUTO;
+	enum oed_drift_test t;
 
 	memset(spec, 0, sizeof(*spec));
 	if (c1 != NULL) {
 		if (oed_fkind_parse(c1 + 1, (size_t)(end - c1 - 1), &kind) == 0) {
 			end = c1;
-		} else {
-			/* F:KIND:TEST: the part before TEST must be a kind */
+		} else if (oed_drift_lookup(c1 + 1, &t) == 0) {
+			/* F:TEST or F:KIND:TEST; an empty KIND is auto */
+			end = c1;
 			for (const char *p = c1; p > arg; p--)
 				if (p[-1] == ':') {
 					c2 = p - 1;
 					break;
 				}
-			if (c2 == NULL || oed_fkind_parse(c2 + 1, (size_t)(c1 - c2 - 1), &kind) == -1)
-				return oed_err_set(err, OED_EX_USAGE,
-						   "--field: '%s' is not a kind (numeric, categorical, "
-						   "text, vector or auto)", c1 + 1);
-			if (oed_drift_lookup(c1 + 1, &(enum oed_drift_test){ 0 }) == -1)
-				return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is not a test", c1 + 1);
+			if (c2 != NULL && (c2 + 1 == c1 ||
+					   oed_fkind_parse(c2 + 1, (size_t)(c1 - c2 - 1), &kind) == 0))
+				end = c2;
 			if ((spec->test = strdup(c1 + 1)) == NULL)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
-			end = c2;
+		} else {
+			return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is not a kind (numeric, "
+					   "categorical, text, vector, auto) or a test", c1 + 1);
 		}
 	}
 	if (end == arg) {
@@ -298,7 +299,8 @@ oed_time_format(int64_t t, char out[32])
 {
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	int64_t secs = t - days * 86400, z = days + 719468, era, y;
-	unsigned doe, yoe, doy, mp, d, m;
+	unsigned doe, yoe, doy, mp, d, m, us;
+	char buf[80];
 
 	/* the inverse of days_from_civil */
 	era = (z >= 0 ? z : z - 146096) / 146097;
@@ -310,8 +312,11 @@ oed_time_format(int64_t t, char out[32])
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	snprintf(out, 32, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
-		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	us = (unsigned)secs;
+	snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
+		 us / 3600 % 24, us / 60 % 60, us % 60);
+	memcpy(out, buf, 32);
+	out[31] = '\0';
 }
 
 int
@@ -478,6 +483,7 @@ struct feature {
 
 struct field {
 	struct oed_drift_spec spec;
+	size_t no;			/* its place among the fields */
 	enum oed_fkind kind;
 	int ridx;			/* index in the reader being read */
 	struct feature *feat[3];
@@ -505,7 +511,7 @@ struct summary {
 
 struct oed_drift {
 	struct oed_drift_opts o;
-	struct field *fields;
+	struct field **fields;		/* each on its own: features point to their field */
 	size_t nfields;
 	struct staged *staged;
 	char *wordbuf;
@@ -677,10 +683,11 @@ oed_drift_free(struct oed_drift *d)
 	if (d == NULL)
 		return;
 	for (size_t i = 0; i < d->nfields; i++) {
-		for (size_t j = 0; j < d->fields[i].nfeat; j++)
-			feature_free(d->fields[i].feat[j]);
-		probe_release(&d->fields[i]);
-		oed_drift_spec_release(&d->fields[i].spec);
+		for (size_t j = 0; j < d->fields[i]->nfeat; j++)
+			feature_free(d->fields[i]->feat[j]);
+		probe_release(d->fields[i]);
+		oed_drift_spec_release(&d->fields[i]->spec);
+		free(d->fields[i]);
 	}
 	free(d->fields);
 	free(d->staged);
@@ -700,15 +707,15 @@ static struct field *
 find_field(struct oed_drift *d, const char *path)
 {
 	for (size_t i = 0; i < d->nfields; i++)
-		if (strcmp(d->fields[i].spec.path, path) == 0)
-			return &d->fields[i];
+		if (strcmp(d->fields[i]->spec.path, path) == 0)
+			return d->fields[i];
 	return NULL;
 }
 
 int
 oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, struct oed_err *err)
 {
-	struct field *fields, *fl;
+	struct field **fields, *fl;
 	struct staged *staged;
 
 	if (find_field(d, spec->path))
@@ -725,16 +732,18 @@ oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, stru
 	if (staged == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	d->staged = staged;
-	fl = &d->fields[d->nfields];
-	memset(fl, 0, sizeof(*fl));
+	if ((fl = calloc(1, sizeof(*fl))) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	fl->no = d->nfields;
 	fl->spec.path = strdup(spec->path);
 	fl->spec.test = spec->test ? strdup(spec->test) : NULL;
 	fl->spec.kind = spec->kind;
 	if (fl->spec.path == NULL || (spec->test && fl->spec.test == NULL)) {
 		oed_drift_spec_release(&fl->spec);
+		free(fl);
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
-	d->nfields++;
+	d->fields[d->nfields++] = fl;
 	return 0;
 }
 
@@ -766,7 +775,7 @@ feature_new(struct field *fl, enum derived der, enum holds holds, uint64_t seed,
 static int
 field_decide(struct oed_drift *d, struct field *fl, enum oed_fkind kind)
 {
-	size_t no = (size_t)(fl - d->fields) * 3;
+	size_t no = fl->no * 3;
 
 	fl->kind = kind;
 	switch (kind) {
@@ -1101,7 +1110,7 @@ static int
 check_record(struct oed_drift *d, struct oed_reader *r, const char **why, char *whybuf, size_t whysize)
 {
 	for (size_t i = 0; i < d->nfields; i++)
-		if (stage(&d->fields[i], r, &d->staged[i], why, whybuf, whysize) == -1)
+		if (stage(d->fields[i], r, &d->staged[i], why, whybuf, whysize) == -1)
 			return 1;
 	return 0;
 }
@@ -1111,7 +1120,7 @@ static int
 keep_record(struct oed_drift *d, struct oed_reader *r, int side)
 {
 	for (size_t i = 0; i < d->nfields; i++)
-		if (commit(d, &d->fields[i], r, &d->staged[i], side) == -1)
+		if (commit(d, d->fields[i], r, &d->staged[i], side) == -1)
 			return -1;
 	return 0;
 }
@@ -1122,7 +1131,7 @@ static int
 want_fields(struct oed_drift *d, struct oed_reader *r, struct oed_err *err)
 {
 	for (size_t i = 0; i < d->nfields; i++)
-		if ((d->fields[i].ridx = oed_reader_want(r, d->fields[i].spec.path, err)) < 0) {
+		if ((d->fields[i]->ridx = oed_reader_want(r, d->fields[i]->spec.path, err)) < 0) {
 			err->status = OED_EX_USAGE;
 			return -1;
 		}
@@ -1134,7 +1143,7 @@ static int
 settle_all(struct oed_drift *d, int side, struct oed_err *err)
 {
 	for (size_t i = 0; i < d->nfields; i++)
-		if (probe_settle(d, &d->fields[i], side) == -1)
+		if (probe_settle(d, d->fields[i], side) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	return 0;
 }
@@ -1168,7 +1177,7 @@ static void
 promote(struct oed_drift *d)
 {
 	for (size_t i = 0; i < d->nfields; i++) {
-		struct field *fl = &d->fields[i];
+		struct field *fl = d->fields[i];
 
 		for (size_t j = 0; j < fl->nfeat; j++) {
 			struct feature *f = fl->feat[j];
@@ -1190,7 +1199,7 @@ static void
 reset_cur(struct oed_drift *d)
 {
 	for (size_t i = 0; i < d->nfields; i++) {
-		struct field *fl = &d->fields[i];
+		struct field *fl = d->fields[i];
 
 		for (size_t j = 0; j < fl->nfeat; j++)
 			sample_reset(&fl->feat[j]->s[CUR], fl->feat[j]->dim);
@@ -1613,7 +1622,7 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 		}
 		/* the data cannot carry this test: say so in the finding */
 		snprintf(res->reason + strlen(res->reason), sizeof(res->reason) - strlen(res->reason),
-			 "; %s", e.msg);
+			 "; %.150s", e.msg);
 		return 0;
 	}
 	res->statistic = r.statistic;
@@ -1634,7 +1643,7 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 	struct summary sum = { 0, 0, windowed, start, end };
 
 	for (size_t i = 0; i < d->nfields; i++) {
-		struct field *fl = &d->fields[i];
+		struct field *fl = d->fields[i];
 		struct oed_drift_finding res;
 
 		if (fl->nfeat == 0) {
@@ -1825,7 +1834,7 @@ store_baselines(struct oed_drift *d, struct oed_store *s, int64_t run, struct oe
 	if (st == NULL)
 		return -1;
 	for (size_t i = 0; i < d->nfields && rc == 0; i++) {
-		struct field *fl = &d->fields[i];
+		struct field *fl = d->fields[i];
 
 		for (size_t j = 0; j < fl->nfeat && rc == 0; j++) {
 			json_t *js = baseline_json(d, fl->feat[j], seq++);
@@ -1985,7 +1994,7 @@ baseline_feature(struct oed_drift *d, const char *path, const char *derived, enu
 			return 0;
 		if (oed_drift_add_field(d, &spec, err) == -1)
 			return -1;
-		fl = &d->fields[d->nfields - 1];
+		fl = d->fields[d->nfields - 1];
 	}
 	if (fl->spec.kind != OED_FK_AUTO && fl->spec.kind != kind)
 		return oed_err_set(err, OED_EX_USAGE, "--baseline: field '%s' is %s in run %lld, not %s",
@@ -2081,7 +2090,7 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 		return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld recorded no baseline",
 				   (long long)run);
 	for (size_t i = 0; i < d->nfields; i++) {
-		struct field *fl = &d->fields[i];
+		struct field *fl = d->fields[i];
 
 		if (!fl->from_baseline)
 			return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld has no field '%s'",
@@ -2137,7 +2146,7 @@ oed_drift_run_params(const struct oed_drift *d)
 		return NULL;
 	}
 	for (size_t i = 0; i < d->nfields; i++) {
-		const struct field *fl = &d->fields[i];
+		const struct field *fl = d->fields[i];
 
 		json_array_append_new(fields, json_pack("{s:s, s:s, s:s?}", "field", fl->spec.path,
 							"kind", oed_fkind_name(fl->kind), "test", fl->spec.test));

@@ -72,9 +72,10 @@ struct oed_drift_spec {
 };
 
 /*
- * Parse a --field argument.  The text after the last colon must be a kind
- * or, after a kind (or "auto"), a test: "a:b:auto" names the field "a:b".
- * 0 or -1 with err set (status OED_EX_USAGE).
+ * Parse a --field argument: F, F:KIND, F:TEST or F:KIND:TEST (an empty
+ * KIND is auto).  The text after the last colon must be a kind or a test,
+ * so a field whose name holds a colon is written with its kind:
+ * "a:b:auto" names the field "a:b".  0 or -1 with err set (OED_EX_USAGE).
  */
 int oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_err *err);
 void oed_drift_spec_release(struct oed_drift_spec *spec);
@@ -164,7 +165,7 @@ struct oed_drift_finding {
 	long long new_categories;	/* categorical: in cur, not in ref; -1 otherwise */
 	bool windowed;
 	int64_t window_start, window_end;
-	char reason[128];
+	char reason[192];
 };
 
 struct oed_drift;
