@@ -200,34 +200,41 @@ oed_tab_release(struct oed_tab *t)
 }
 
 static inline size_t
-row_slot(const uint64_t *k, size_t cap)
+row_hash(const uint64_t *k, unsigned nkeys, size_t cap)
 {
 	/*
 	 * The keys are XXH3 outputs and already well mixed; multiply the later
 	 * ones by odd constants so that permuted keys land apart.
 	 */
-	uint64_t h = k[0] ^ (k[1] * 0x9E3779B97F4A7C15ULL) ^ (k[2] * 0xC2B2AE3D27D4EB4FULL);
+	uint64_t h = k[0];
 
+	if (nkeys > 1)
+		h ^= k[1] * 0x9E3779B97F4A7C15ULL;
+	if (nkeys > 2)
+		h ^= k[2] * 0xC2B2AE3D27D4EB4FULL;
 	return (size_t)(h ^ (h >> 31)) & (cap - 1);
 }
+
+#define STRIDE(t) ((size_t)(t)->nkeys + 2)
+#define FREE(s, n) ((s)[(n)] == 0 && (s)[(n) + 1] == 0)
 
 static int
 tab_grow(struct oed_tab *t)
 {
-	size_t cap = t->cap ? t->cap * 2 : 256;
-	struct oed_row *slot = calloc(cap, sizeof(*slot));
+	size_t cap = t->cap ? t->cap * 2 : 256, st = STRIDE(t);
+	uint64_t *slot = calloc(cap, st * sizeof(*slot));
 
 	if (slot == NULL)
 		return -1;
 	for (size_t i = 0; i < t->cap; i++) {
-		const struct oed_row *r = &t->slot[i];
+		const uint64_t *r = t->slot + i * st;
 		size_t j;
 
-		if (oed_count_is_zero(&r->n))
+		if (FREE(r, t->nkeys))
 			continue;
-		for (j = row_slot(r->k, cap); !oed_count_is_zero(&slot[j].n); j = (j + 1) & (cap - 1))
+		for (j = row_hash(r, t->nkeys, cap); !FREE(slot + j * st, t->nkeys); j = (j + 1) & (cap - 1))
 			;
-		slot[j] = *r;
+		memcpy(slot + j * st, r, st * sizeof(*slot));
 	}
 	free(t->slot);
 	t->slot = slot;
@@ -236,40 +243,56 @@ tab_grow(struct oed_tab *t)
 }
 
 int
-oed_tab_add(struct oed_tab *t, const uint64_t *key, const struct oed_count *w, struct oed_err *err)
+oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w, struct oed_err *err)
 {
-	uint64_t k[OED_TAB_MAXKEYS] = { 0, 0, 0 };
-	struct oed_row *r;
-	size_t i;
+	size_t st = STRIDE(t), nk = t->nkeys, i;
+	struct oed_count c;
+	uint64_t *r;
 
 	if (oed_count_is_zero(w))
 		return 0;
-	memcpy(k, key, t->nkeys * sizeof(*k));
 	if ((t->used + 1) * 4 > t->cap * 3 && tab_grow(t) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	for (i = row_slot(k, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		r = &t->slot[i];
-		if (oed_count_is_zero(&r->n)) {
-			memcpy(r->k, k, sizeof(k));
+	for (i = row_hash(k, t->nkeys, t->cap);; i = (i + 1) & (t->cap - 1)) {
+		r = t->slot + i * st;
+		if (FREE(r, nk)) {
+			memcpy(r, k, nk * sizeof(*k));
 			t->used++;
 			break;
 		}
-		if (r->k[0] == k[0] && r->k[1] == k[1] && r->k[2] == k[2])
+		if (r[0] == k[0] && (nk < 2 || r[1] == k[1]) && (nk < 3 || r[2] == k[2]))
 			break;
 	}
-	if (oed_count_add(&r->n, w) == -1 || oed_count_add(&t->total, w) == -1)
+	c = (struct oed_count){ r[nk], r[nk + 1] };
+	if (oed_count_add(&c, w) == -1 || oed_count_add(&t->total, w) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "a count passed 2^64");
+	r[nk] = c.whole;
+	r[nk + 1] = c.frac;
 	if (w->frac)
 		t->fractional = true;
 	return 0;
 }
 
 int
+oed_tab_get(const struct oed_tab *t, size_t i, struct oed_row *row)
+{
+	const uint64_t *r = t->slot + i * STRIDE(t);
+
+	if (FREE(r, t->nkeys))
+		return 0;
+	memset(row->k, 0, sizeof(row->k));
+	memcpy(row->k, r, t->nkeys * sizeof(*r));
+	row->n = (struct oed_count){ r[t->nkeys], r[t->nkeys + 1] };
+	return 1;
+}
+
+int
 oed_tab_merge(struct oed_tab *t, const struct oed_tab *src, struct oed_err *err)
 {
+	struct oed_row row;
+
 	for (size_t i = 0; i < src->cap; i++)
-		if (!oed_count_is_zero(&src->slot[i].n) &&
-		    oed_tab_add(t, src->slot[i].k, &src->slot[i].n, err) == -1)
+		if (oed_tab_get(src, i, &row) && oed_tab_add(t, row.k, &row.n, err) == -1)
 			return -1;
 	return 0;
 }
@@ -298,8 +321,7 @@ oed_tab_sorted(const struct oed_tab *t, struct oed_row **rows, size_t *n, struct
 	if ((out = malloc(t->used * sizeof(*out))) == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (size_t i = 0; i < t->cap; i++)
-		if (!oed_count_is_zero(&t->slot[i].n))
-			out[k++] = t->slot[i];
+		k += oed_tab_get(t, i, &out[k]);
 	qsort(out, k, sizeof(*out), oed_row_cmp);
 	*rows = out;
 	*n = k;

@@ -95,7 +95,13 @@ struct oed_row {
 };
 
 struct oed_tab {
-	struct oed_row *slot;	/* open addressing; a zero count marks a free slot */
+	/*
+	 * Open addressing over slots of nkeys + 2 words: the keys, then the
+	 * count's whole and fractional parts; a zero count marks a free slot.
+	 * Rows are only as wide as their keys (32 bytes for pairs), since the
+	 * table is the memory of a run.
+	 */
+	uint64_t *slot;
 	size_t cap, used;
 	unsigned nkeys;
 	bool fractional;	/* some count has a fractional part */
@@ -110,6 +116,8 @@ void oed_tab_release(struct oed_tab *t);
  */
 int oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w,
 		struct oed_err *err);
+/* Slot i (0 <= i < cap) into *row: 1 when it holds a row, else 0. */
+int oed_tab_get(const struct oed_tab *t, size_t i, struct oed_row *row);
 /* Add every row of src (same nkeys) to t. */
 int oed_tab_merge(struct oed_tab *t, const struct oed_tab *src, struct oed_err *err);
 /*

@@ -1433,7 +1433,7 @@ struct prep {
 
 	/* scratch for the quantities */
 	double *buf, *ybuf;
-	size_t bufcap;
+	size_t bufcap, cellcap;
 	struct oed_cell *cells;
 	struct { uint64_t y; double n; } *ys;
 };
@@ -1496,28 +1496,35 @@ runs_of(const struct oed_row *rows, size_t n, size_t *nruns)
 	return start;
 }
 
-/* Room for n rows of scratch. */
+/* Room for n doubles of scratch (and, with cells, n cells for mi.h). */
 static int
-scratch(struct prep *p, size_t n)
+scratch(struct prep *p, size_t n, bool cells)
 {
-	double *b, *yb;
-	struct oed_cell *c;
-	void *ys;
+	if (n + 1 > p->bufcap) {
+		size_t cap = n + 1 > 2 * p->bufcap ? n + 1 : 2 * p->bufcap;
+		double *b = realloc(p->buf, cap * sizeof(*b)), *yb;
 
-	if (n + 1 <= p->bufcap)
-		return 0;
-	n = n + 1 > 2 * p->bufcap ? n + 1 : 2 * p->bufcap;
-	if ((b = realloc(p->buf, n * sizeof(*b))) != NULL)
+		if (b == NULL)
+			return -1;
 		p->buf = b;
-	if ((yb = realloc(p->ybuf, n * sizeof(*yb))) != NULL)
+		if ((yb = realloc(p->ybuf, cap * sizeof(*yb))) == NULL)
+			return -1;
 		p->ybuf = yb;
-	if ((c = realloc(p->cells, n * sizeof(*c))) != NULL)
+		p->bufcap = cap;
+	}
+	if (cells && n + 1 > p->cellcap) {
+		size_t cap = n + 1 > 2 * p->cellcap ? n + 1 : 2 * p->cellcap;
+		struct oed_cell *c = realloc(p->cells, cap * sizeof(*c));
+		void *ys;
+
+		if (c == NULL)
+			return -1;
 		p->cells = c;
-	if ((ys = realloc(p->ys, n * sizeof(*p->ys))) != NULL)
+		if ((ys = realloc(p->ys, cap * sizeof(*p->ys))) == NULL)
+			return -1;
 		p->ys = ys;
-	if (b == NULL || yb == NULL || c == NULL || ys == NULL)
-		return -1;
-	p->bufcap = n;
+		p->cellcap = cap;
+	}
 	return 0;
 }
 
@@ -1639,7 +1646,7 @@ out:
 }
 
 static int
-prep_init(struct prep *p, const struct oed_engine *e, struct oed_err *err)
+prep_init(struct prep *p, struct oed_engine *e, struct oed_err *err)
 {
 	struct view *v = &p->v;
 	struct yref *yr;
@@ -1648,6 +1655,9 @@ prep_init(struct prep *p, const struct oed_engine *e, struct oed_err *err)
 	if (oed_tab_sorted(&e->xy, &v->rows, &v->nrows, err) == -1 ||
 	    oed_tab_sorted(&e->zxy, &v->zrows, &v->nzrows, err) == -1)
 		return -1;
+	/* the sorted rows are all the results need: the hash tables go */
+	oed_tab_release(&e->xy);
+	oed_tab_release(&e->zxy);
 	if (e->has_mh && cluster_rows(e, v, err) == -1)
 		return -1;
 	v->w = malloc((v->nrows + 1) * sizeof(double));
@@ -1659,7 +1669,7 @@ prep_init(struct prep *p, const struct oed_engine *e, struct oed_err *err)
 	v->gstart = runs_of(v->rows, v->nrows, &v->ngroups);
 	v->zstart = runs_of(v->zrows, v->nzrows, &v->nslices);
 	if (!v->w || !v->yid || !v->zw || !p->zunit || !p->xrun || !yr || !v->gstart || !v->zstart ||
-	    scratch(p, v->nrows > v->nzrows ? v->nrows : v->nzrows) == -1) {
+	    scratch(p, v->nrows > v->nzrows ? v->nrows : v->nzrows, false) == -1) {
 		free(yr);
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
@@ -1728,7 +1738,7 @@ table_mi(struct prep *p, const struct oed_row *rows, const double *w, size_t n, 
 	struct oed_mi m;
 	size_t k = 0, nx = 0, ny = 0;
 
-	if (scratch(p, n) == -1)
+	if (scratch(p, n, true) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		if (w[i] > 0)
@@ -1814,7 +1824,7 @@ compute(struct prep *p, const struct view *v, double *q, struct oed_err *err)
 		q[i] = NAN;
 	if (e->emp)
 		return cond_mi(p, v, &q[Q_EMP], err);
-	if (scratch(p, v->nrows + v->ny) == -1)
+	if (scratch(p, v->nrows + v->ny, false) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (size_t i = 0; i < v->nrows; i++)
 		total += v->w[i];

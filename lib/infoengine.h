@@ -120,9 +120,10 @@ struct oed_engine *oed_engine_merge(struct oed_reader *r, enum oed_engine_kind k
 				    struct oed_err *err);
 
 /*
- * Compute the results and write them: one summary record (kind "entropy"
- * or "mi"), then entropy.group or mi.state records as asked.  0, or -1
- * with err set.
+ * Compute the results: one summary record (kind "entropy" or "mi"), then
+ * entropy.group records as asked.  The engine's count tables are released
+ * on the way (their sorted copy is what the results need), so results are
+ * computed once per engine.  NULL with err set.
  */
 struct oed_results;
 struct oed_results *oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o,

@@ -51,10 +51,12 @@ oed_lenhist_merge(struct oed_lenhist *h, const struct oed_lenhist *src, struct o
 		for (uint64_t i = 0; i < OED_LENHIST_DENSE; i++)
 			if (oed_lenhist_add(h, i, &src->dense[i], err) == -1)
 				return -1;
-	for (size_t i = 0; i < src->big.cap; i++)
-		if (!oed_count_is_zero(&src->big.slot[i].n) &&
-		    oed_lenhist_add(h, src->big.slot[i].k[0], &src->big.slot[i].n, err) == -1)
+	for (size_t i = 0; i < src->big.cap; i++) {
+		struct oed_row row;
+
+		if (oed_tab_get(&src->big, i, &row) && oed_lenhist_add(h, row.k[0], &row.n, err) == -1)
 			return -1;
+	}
 	return 0;
 }
 
