@@ -2428,6 +2428,12 @@ oed_engine_run(struct oed_engine_job *job, struct oed_err *err)
 		oed_err_set(err, OED_EX_USAGE, "--emit-state and --merge do not go together");
 		goto out;
 	}
+	if (job->emit_state && (job->record || job->opts.per_group || job->opts.top || job->opts.ci > 0)) {
+		/* a state has no results: these apply where the states are merged */
+		oed_err_set(err, OED_EX_USAGE, "--%s applies to results: give it to --merge, not --emit-state",
+			    job->record ? "record" : job->opts.per_group ? "per-group" : job->opts.top ? "top" : "ci");
+		goto out;
+	}
 	if (job->merge) {
 		/* a state with a line skipped would merge into wrong results: any bad line stops */
 		if ((r = oed_reader_new(job->nfiles, job->files, job->io->max_line, &strict, err)) == NULL)
