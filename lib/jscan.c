@@ -293,18 +293,30 @@ plain_run(const unsigned char *p, const unsigned char *end)
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
 	const __m128i space = _mm_set1_epi8(0x20);
 
-	while (end - q >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
-		/* signed compare: bytes from 0x80 are negative, below 0x20 too */
-		__m128i special = _mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-		    _mm_cmplt_epi8(v, space));
-		int mask = _mm_movemask_epi8(special);
+/* signed compare: bytes from 0x80 are negative, below 0x20 too */
+#define SPECIAL(v) _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), \
+    _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space))
+
+	/* 32 bytes a round while text lasts: prose runs long between specials */
+	while (end - q >= 32) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+		unsigned mask = (unsigned)_mm_movemask_epi8(SPECIAL(a)) |
+		    (unsigned)_mm_movemask_epi8(SPECIAL(b)) << 16;
 
 		if (mask)
-			return (size_t)(q - p) + (size_t)__builtin_ctz((unsigned)mask);
+			return (size_t)(q - p) + (size_t)__builtin_ctz(mask);
+		q += 32;
+	}
+	if (end - q >= 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
+		unsigned mask = (unsigned)_mm_movemask_epi8(SPECIAL(a));
+
+		if (mask)
+			return (size_t)(q - p) + (size_t)__builtin_ctz(mask);
 		q += 16;
 	}
+#undef SPECIAL
 #endif
 	while (q < end && plain[*q])
 		q++;
@@ -405,16 +417,26 @@ scan_string(struct oed_jscan *s, bool keep, size_t *off, size_t *len)
 		} else if (*s->p < 0x20) {
 			return -1;	/* a control character must be escaped */
 		} else {
-			/* non-ASCII text tends to come in runs: validate the run */
-			const unsigned char *q = s->p;
+			/*
+			 * Non-ASCII text comes in runs, its words split by a
+			 * space or a mark: stay here over up to 3 plain bytes
+			 * between sequences rather than go back to the vector
+			 * loop for each.
+			 */
+			const unsigned char *q = s->p, *r;
 
-			do {
+			for (;;) {
 				size_t n = utf8_seq(q, s->end);
 
 				if (n == 0)
 					return -1;
 				q += n;
-			} while (q < s->end && *q >= 0x80);
+				for (r = q; r < s->end && r - q < 4 && plain[*r]; r++)
+					;
+				if (r == s->end || *r < 0x80)
+					break;
+				q = r;
+			}
 			if (keep && put(s, s->p, (size_t)(q - s->p)) == -1)
 				return -1;
 			s->p = q;
