@@ -712,6 +712,8 @@ find_field(struct oed_drift *d, const char *path)
 	return NULL;
 }
 
+static int field_decide(struct oed_drift *d, struct field *fl, enum oed_fkind kind);
+
 int
 oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, struct oed_err *err)
 {
@@ -744,6 +746,9 @@ oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, stru
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
 	d->fields[d->nfields++] = fl;
+	/* a forced kind needs no values to decide it */
+	if (spec->kind != OED_FK_AUTO && field_decide(d, fl, spec->kind) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	return 0;
 }
 
@@ -1490,7 +1495,14 @@ choose_test(struct oed_drift *d, const struct feature *f, uint64_t n_ref, size_t
 		snprintf(reason, size, "--test");
 		return d->o.test;
 	}
-	return oed_drift_auto_test(k, n_ref, ncat, reason, size);
+	t = oed_drift_auto_test(k, n_ref, ncat, reason, size);
+	if (d->o.test) {
+		size_t len = strlen(reason);
+
+		snprintf(reason + len, size - len, "; --test %s is not for %s values", d->o.test,
+			 oed_fkind_name(k));
+	}
+	return t;
 }
 
 static double
