@@ -1,0 +1,162 @@
+/*
+ * drifttest.h: two-sample tests and distances for distribution drift.
+ *
+ * Pure functions: a reference sample and a current sample go in, one
+ * struct oed_drift_result comes out.  Three shapes of data:
+ *
+ *   numeric      two arrays of finite doubles;
+ *   categorical  two count tables over the same K categories (category j
+ *                is ref_counts[j] and cur_counts[j]);
+ *   vector       two row-major arrays of embeddings, nref x dim and
+ *                ncur x dim.
+ *
+ * Each test matches the scipy 1.10 function named in the table in
+ * drifttest.c (ks_2samp, mannwhitneyu, ...) to 1e-6 relative or better, the
+ * reference sample passed as scipy's first argument.  man/oed-drift-tests.txt
+ * gives every formula, p-value method and edge case.
+ *
+ * Sorting: every numeric test needs each sample sorted, and sorting is
+ * most of the cost, so oed_drift_numeric() sorts its arrays IN PLACE unless
+ * params->sorted says they already are.  A caller running several tests on
+ * one pair sorts once with oed_drift_sort() and sets params->sorted.
+ * Nothing else is written to caller memory; results point only to static
+ * strings.  All functions are re-entrant (no global state).
+ *
+ * Errors (return -1, err set, status OED_EX_DATA unless said): an empty
+ * sample, a NaN or infinity in a numeric sample, a negative or non-finite
+ * count, a test that needs more data than given (epps_singleton needs 5
+ * values per sample, cvm 2, ttest 2), a test not defined for the data's
+ * shape (ks on categories), the wrong number of categories (z and fisher
+ * need at most 2), out of memory (status OED_EX_FAIL).
+ */
+#ifndef OED_DRIFTTEST_H
+#define OED_DRIFTTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+enum oed_drift_test {
+	OED_DT_KS,
+	OED_DT_WASSERSTEIN,
+	OED_DT_WASSERSTEIN_NORMED,
+	OED_DT_CVM,
+	OED_DT_ANDERSON,
+	OED_DT_MANNWHITNEY,
+	OED_DT_ENERGY,
+	OED_DT_EPPS_SINGLETON,
+	OED_DT_PSI,
+	OED_DT_KL,
+	OED_DT_JS,
+	OED_DT_TTEST,
+	OED_DT_CHI2,
+	OED_DT_G_TEST,
+	OED_DT_Z,
+	OED_DT_TVD,
+	OED_DT_HELLINGER,
+	OED_DT_FISHER,
+	OED_DT_MEAN_COSINE,
+	OED_DT_MEAN_EUCLIDEAN,
+	OED_DT_MMD,
+	OED_DT_COUNT
+};
+
+/* The data shapes a test accepts (a bit set in struct oed_drift_info.kinds). */
+#define OED_DK_NUMERIC		1u
+#define OED_DK_CATEGORICAL	2u
+#define OED_DK_VECTOR		4u
+
+struct oed_drift_info {
+	const char *name;	/* "ks", ... as on the command line */
+	unsigned kinds;		/* OED_DK_* */
+	bool has_p;		/* drift means p < threshold; else statistic >= threshold */
+	double threshold;	/* the default */
+	const char *statistic;	/* what .statistic holds, e.g. "D", "psi" */
+};
+
+/* The row for t; NULL if t is out of range. */
+const struct oed_drift_info *oed_drift_info(enum oed_drift_test t);
+/* Find a test by name; 0, or -1 if no test has that name. */
+int oed_drift_lookup(const char *name, enum oed_drift_test *t);
+
+struct oed_drift_params {
+	double threshold;	/* NAN: the test's default (oed_drift_info) */
+	bool sorted;		/* numeric samples are already ascending */
+	unsigned bins;		/* psi/kl/js/tvd/hellinger on numbers: quantile bins (10) */
+	double epsilon;		/* floor for zero proportions in psi/kl/js (1e-4) */
+	double log_base;	/* kl and js: 2 (bits) or e or 10 */
+	unsigned long permutations;	/* mmd: permutations for the p-value (200) */
+	uint64_t seed;		/* mmd: subsample and permutation seed (0) */
+	size_t max_rows;	/* mmd: rows kept per sample (500); more are subsampled */
+};
+
+#define OED_DRIFT_PARAMS_INIT { NAN, false, 10, 1e-4, 2.0, 200, 0, 500 }
+
+/* Notes a result may carry (bits in .notes); the tool turns them into warnings. */
+#define OED_DN_SMALL_EXPECTED	0x01u	/* chi2/g_test: an expected count below 5 */
+#define OED_DN_P_CAPPED		0x02u	/* anderson: true p-value is larger than 0.25 */
+#define OED_DN_P_FLOORED	0x04u	/* anderson: true p-value is smaller than 0.001 */
+#define OED_DN_SUBSAMPLED	0x08u	/* mmd: a sample had more than max_rows rows */
+#define OED_DN_RANK_DEFICIENT	0x10u	/* epps_singleton: covariance not of full rank */
+#define OED_DN_DEGENERATE	0x20u	/* no variation to test (see the test's notes) */
+#define OED_DN_DROPPED		0x40u	/* categories empty in both samples were dropped */
+
+struct oed_drift_result {
+	double statistic;	/* may be +-inf where documented (ttest, fisher), never NaN */
+	double p_value;		/* NAN when has_p is false */
+	bool has_p;
+	double threshold;	/* the one used */
+	bool drift;
+	double df;		/* degrees of freedom (ttest, chi2, g_test, epps_singleton), else NAN */
+	const char *method;	/* "exact", "asymptotic", "permutation", "distance", ... */
+	unsigned notes;		/* OED_DN_* */
+};
+
+/* One line of text for a single OED_DN_* bit ("" for an unknown bit). */
+const char *oed_drift_note_text(unsigned note);
+
+/*
+ * Sort x[0..n) ascending in place (a radix sort: O(n), n doubles of
+ * scratch).  Fails on NaN or infinity (OED_EX_DATA) or out of memory.
+ */
+int oed_drift_sort(double *x, size_t n, struct oed_err *err);
+
+/*
+ * Numeric tests: ks wasserstein wasserstein_normed cvm anderson mannwhitney
+ * energy epps_singleton ttest, and psi kl js tvd hellinger on quantile bins
+ * of the reference.  Sorts ref and cur in place unless params->sorted.
+ * params may be NULL for the defaults.
+ */
+int oed_drift_numeric(enum oed_drift_test t, double *ref, size_t nref, double *cur,
+		      size_t ncur, const struct oed_drift_params *params,
+		      struct oed_drift_result *res, struct oed_err *err);
+
+/*
+ * Categorical tests: psi kl js chi2 g_test z tvd hellinger fisher on
+ * counts (non-negative; fisher needs integers).  A category with zero
+ * counts in both samples is dropped before any test.
+ */
+int oed_drift_categorical(enum oed_drift_test t, const double *ref_counts,
+			  const double *cur_counts, size_t ncat,
+			  const struct oed_drift_params *params,
+			  struct oed_drift_result *res, struct oed_err *err);
+
+/* Vector tests: mean_cosine mean_euclidean mmd on row-major embeddings. */
+int oed_drift_vector(enum oed_drift_test t, const double *ref, size_t nref,
+		     const double *cur, size_t ncur, size_t dim,
+		     const struct oed_drift_params *params,
+		     struct oed_drift_result *res, struct oed_err *err);
+
+/*
+ * The quantile bins used by psi/kl/js/tvd/hellinger on numbers, for
+ * callers that want to show them: edges[0..bins-1) receive the inner
+ * edges (numpy's linear quantiles of sorted ref at k/bins), and
+ * rcount/ccount[0..bins) the counts of the sorted samples in
+ * (-inf, e1], (e1, e2], ..., (e_{bins-1}, +inf).
+ */
+void oed_drift_bin(const double *ref, size_t nref, const double *cur, size_t ncur,
+		   unsigned bins, double *edges, double *rcount, double *ccount);
+
+#endif
