@@ -350,6 +350,7 @@ START_TEST(empty_and_bad_input)
 	}
 	ck_assert_int_eq(oed_drift_numeric(OED_DT_KS, a, 3, b, 3, NULL, &res, &err), -1);
 	ck_assert_str_eq(err.msg, "a sample holds a non-finite value");
+	ck_assert_int_eq(oed_drift_sort(NULL, 0, &err), 0);
 	c[0] = 9;		/* c is now {9, 5}: not sorted */
 	par.sorted = true;
 	ck_assert_int_eq(oed_drift_numeric(OED_DT_KS, a, 3, c, 2, &par, &res, &err), -1);
