@@ -10,10 +10,10 @@
  *   vector       two row-major arrays of embeddings, nref x dim and
  *                ncur x dim.
  *
- * Each test matches the scipy 1.10 function named in the table in
- * drifttest.c (ks_2samp, mannwhitneyu, ...) to 1e-6 relative or better, the
- * reference sample passed as scipy's first argument.  man/oed-drift-tests.txt
- * gives every formula, p-value method and edge case.
+ * Each test matches the scipy 1.10 function named for it in
+ * man/oed-drift-tests.txt (ks_2samp, mannwhitneyu, ...) to 1e-6 relative or
+ * better, the reference sample passed as scipy's first argument; that file
+ * gives every formula, p-value method, default threshold and edge case.
  *
  * Sorting: every numeric test needs each sample sorted, and sorting is
  * most of the cost, so oed_drift_numeric() sorts its arrays IN PLACE unless
@@ -25,7 +25,9 @@
  * Errors (return -1, err set, status OED_EX_DATA unless said): an empty
  * sample, a NaN or infinity in a numeric sample, a negative or non-finite
  * count, a test that needs more data than given (epps_singleton needs 5
- * values per sample, cvm 2, ttest 2), a test not defined for the data's
+ * values per sample, cvm and ttest 2, anderson 4 in all, mmd 2 rows per
+ * sample) or variation it lacks (epps_singleton: a zero interquartile
+ * range, or both samples constant), a test not defined for the data's
  * shape (ks on categories), the wrong number of categories (z and fisher
  * need at most 2), out of memory (status OED_EX_FAIL).
  */
