@@ -24,7 +24,7 @@ static const struct oed_option options[] = {
 	{ "top", 't', OED_ARG_REQUIRED, "N", "the N least consistent inputs as entropy.group records", OPT_TOP },
 	{ "estimator", 'e', OED_ARG_REQUIRED, "NAME",
 	  "plugin (default), miller-madow, chao-shen, shrink, jeffreys, laplace,\n"
-	  "sg, minimax or grassberger", OPT_ESTIMATOR },
+	  "sg, minimax, grassberger or nsb", OPT_ESTIMATOR },
 	{ "classes", 'K', OED_ARG_REQUIRED, "K",
 	  "the number of possible outputs, for the estimators that use it", OPT_CLASSES },
 	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "2 (bits, default), e (nats) or 10", OPT_BASE },

@@ -13,7 +13,8 @@
 enum {
 	OPT_X = 1, OPT_Y, OPT_Z, OPT_W, OPT_ACTION, OPT_STATE, OPT_NEXT, OPT_AVERAGE, OPT_ESTIMATOR,
 	OPT_BASE, OPT_MISSING, OPT_NORMALIZE, OPT_EXTRACT, OPT_CLUSTER, OPT_CLUSTER_FIELD,
-	OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_EMIT_STATE, OPT_MERGE, OPT_RECORD,
+	OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_EMIT_STATE, OPT_MERGE, OPT_RECORD, OPT_PER_GROUP,
+	OPT_CAPACITY, OPT_TOLERANCE, OPT_MAX_ITER,
 };
 
 static const struct oed_option options[] = {
@@ -24,11 +25,17 @@ static const struct oed_option options[] = {
 	{ "action", 0, OED_ARG_REQUIRED, "FIELD", "empowerment: the agent's action", OPT_ACTION },
 	{ "state", 0, OED_ARG_REQUIRED, "FIELD", "empowerment: the state the action was taken in", OPT_STATE },
 	{ "next", 0, OED_ARG_REQUIRED, "FIELD", "empowerment: the state the action led to", OPT_NEXT },
+	{ "capacity", 0, OED_ARG_NONE, NULL,
+	  "empowerment: also the channel capacity per state (Blahut-Arimoto)", OPT_CAPACITY },
+	{ "tolerance", 0, OED_ARG_REQUIRED, "TOL",
+	  "capacity: stop when its bounds are TOL apart, in the --base unit (default 1e-9)", OPT_TOLERANCE },
+	{ "max-iter", 0, OED_ARG_REQUIRED, "N", "capacity: at most N iterations per state (default 10000)", OPT_MAX_ITER },
+	{ "per-group", 'g', OED_ARG_NONE, NULL, "empowerment: one mi.state record per state", OPT_PER_GROUP },
 	{ "average", 'a', OED_ARG_REQUIRED, "METHOD",
 	  "normaliser of NMI and AMI: arithmetic (default), geometric, min, max", OPT_AVERAGE },
 	{ "estimator", 'e', OED_ARG_REQUIRED, "NAME",
 	  "entropy estimator behind I, H(X|Y), VI and CMI: plugin (default),\n"
-	  "miller-madow, chao-shen, shrink, jeffreys, laplace, sg, minimax or grassberger", OPT_ESTIMATOR },
+	  "miller-madow, chao-shen, shrink, jeffreys, laplace, sg, minimax, grassberger or nsb", OPT_ESTIMATOR },
 	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "2 (bits, default), e (nats) or 10", OPT_BASE },
 	{ "missing", 0, OED_ARG_REQUIRED, "POLICY", "a record without a field: error (default) or class", OPT_MISSING },
 	{ "normalize", 'n', OED_ARG_REQUIRED, "STEPS",
@@ -60,7 +67,7 @@ static const struct oed_tool tool = {
 	"Examples:\n"
 	"  oed-mi maths.jsonl\n"
 	"  oed-mi -x meta.lang -y model traffic.jsonl\n"
-	"  oed-mi --action action --state state --next next traces.jsonl\n"
+	"  oed-mi --action action --state state --next next --capacity traces.jsonl\n"
 };
 
 static int
@@ -94,6 +101,16 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_AVERAGE:
 		j->opts.average = arg;
+		return 0;
+	case OPT_CAPACITY:
+		j->opts.capacity = true;
+		return 0;
+	case OPT_TOLERANCE:
+		return oed_parse_double("tolerance", arg, 1e-300, 1, &j->opts.tolerance, err);
+	case OPT_MAX_ITER:
+		return oed_parse_ulong("max-iter", arg, 1, 100000000, &j->opts.max_iter, err);
+	case OPT_PER_GROUP:
+		j->opts.per_group = true;
 		return 0;
 	case OPT_ESTIMATOR:
 		j->opts.estimator = arg;
@@ -153,6 +170,7 @@ run(struct oed_engine_job *j)
 	struct oed_err err;
 	int status;
 
+	j->params.names = j->opts.per_group;
 	j->params.cluster_seed = j->opts.seed;
 	if (oed_input_open_output(j->io, &err) == -1)
 		return oed_fail(&err);

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "bootstrap.h"
+#include "capacity.h"
 #include "counts.h"
-#include "entropy.h"
+#include "estimators.h"
 #include "exit.h"
 #include "extract.h"
 #include "lenstats.h"
@@ -58,18 +59,19 @@ struct oed_engine {
 	struct oed_names names;
 };
 
-/* ---- the estimators (entropy.h, mi.h) ---- */
+/* ---- the estimators (estimators.h, mi.h) ---- */
 
 struct est {
 	enum oed_estimator id;
 	double k;			/* classes declared for Y; 0: the classes seen */
 };
 
-/* Entropy in nats of the positive counts among c[0..n) (c is reordered). */
-static double
-est_entropy(const struct est *est, double *c, size_t n, double k)
+/* Entropy in nats of the counts c[0..n) (zeros are classes not seen). */
+static int
+est_entropy(const struct est *est, const double *c, size_t n, double k, double *h,
+	    struct oed_err *err)
 {
-	return oed_entropy_k(est->id, c, n, k);
+	return oed_entropy(est->id, c, n, k, h, err);
 }
 
 /* ---- MinHash signatures of the distinct (x, class) pairs, for --cluster ---- */
@@ -1159,7 +1161,7 @@ fail:
 
 /* ---- results: records of items, written as JSON and stored as metrics ---- */
 
-enum itype { IT_STR, IT_NUM, IT_UINT, IT_NULL, IT_OBJ, IT_END };
+enum itype { IT_STR, IT_NUM, IT_UINT, IT_NULL, IT_BOOL, IT_OBJ, IT_END };
 
 struct item {
 	char key[48];
@@ -1333,6 +1335,9 @@ oed_results_write(const struct oed_results *res, struct oed_writer *w)
 			case IT_NULL:
 				oed_w_null(w, it->key);
 				break;
+			case IT_BOOL:
+				oed_w_bool(w, it->key, it->v != 0);
+				break;
 			case IT_OBJ:
 				oed_w_obj_begin(w, it->key);
 				break;
@@ -1394,7 +1399,7 @@ out:
 /* ---- the quantities ---- */
 
 enum {
-	Q_HX, Q_HY, Q_HYX, Q_MI, Q_HXY_COND, Q_NMI, Q_EMI, Q_AMI, Q_VI, Q_CMI, Q_EMP, Q_COUNT
+	Q_HX, Q_HY, Q_HYX, Q_MI, Q_HXY_COND, Q_NMI, Q_EMI, Q_AMI, Q_VI, Q_CMI, Q_EMP, Q_CAP, Q_COUNT
 };
 
 /*
@@ -1436,6 +1441,15 @@ struct prep {
 	size_t bufcap, cellcap;
 	struct oed_cell *cells;
 	struct { uint64_t y; double n; } *ys;
+	struct oed_xyz *xyz;
+	size_t xyzcap;
+
+	/* --capacity: Blahut-Arimoto per state; the last run's states */
+	bool capacity;
+	double tol;		/* nats */
+	unsigned max_iter;
+	struct oed_empowerment *states;
+	size_t nstates;
 };
 
 static void
@@ -1463,6 +1477,8 @@ prep_release(struct prep *p)
 	free(p->ybuf);
 	free(p->cells);
 	free(p->ys);
+	free(p->xyz);
+	free(p->states);
 }
 
 struct yref {
@@ -1706,18 +1722,6 @@ prep_init(struct prep *p, struct oed_engine *e, struct oed_err *err)
 	return 0;
 }
 
-/* The positive weights among v[0..n), compacted into buf; their count. */
-static size_t
-positives(const double *v, size_t n, double *buf)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (v[i] > 0)
-			buf[k++] = v[i];
-	return k;
-}
-
 static int
 ycmp(const void *a, const void *b)
 {
@@ -1729,7 +1733,8 @@ ycmp(const void *a, const void *b)
 /*
  * I(X;Y) in nats of rows[0..n) (sorted by their keys kx, ky = kx + 1)
  * with weights w: the plug-in through mi.h, else H(X) + H(Y) - H(X,Y)
- * with the estimator.  mo, when not NULL, receives mi.h's full result.
+ * by the estimator (estimators.h).  mo, when not NULL, receives mi.h's
+ * full plug-in result, E[I] included.
  */
 static int
 table_mi(struct prep *p, const struct oed_row *rows, const double *w, size_t n, int kx,
@@ -1765,7 +1770,8 @@ table_mi(struct prep *p, const struct oed_row *rows, const double *w, size_t n, 
 		p->buf[nx++] = s;
 		i = j;
 	}
-	*hx = est_entropy(&p->est, p->buf, nx, 0);
+	if (est_entropy(&p->est, p->buf, nx, 0, hx, err) == -1)
+		return -1;
 	for (size_t i = 0; i < k; i++) {
 		p->ys[i].y = p->cells[i].y;
 		p->ys[i].n = p->cells[i].n;
@@ -1780,31 +1786,72 @@ table_mi(struct prep *p, const struct oed_row *rows, const double *w, size_t n, 
 		p->buf[ny++] = s;
 		i = j;
 	}
-	*hy = est_entropy(&p->est, p->buf, ny, 0);
-	for (size_t i = 0; i < k; i++)
-		p->buf[i] = p->cells[i].n;
-	*mi = *hx + *hy - est_entropy(&p->est, p->buf, k, 0);
-	return 0;
+	if (est_entropy(&p->est, p->buf, ny, 0, hy, err) == -1)
+		return -1;
+	return oed_mi_estimate(p->est.id, p->cells, k, 0, 0, mi, err);
 }
 
-/* I(X;Y|Z) = sum_z p(z) I(X;Y|Z=z) in nats, from the zxy rows of v. */
+/* The zxy rows of v with positive weight as mi.h cells; their count, SIZE_MAX on error. */
+static size_t
+xyz_cells(struct prep *p, const struct view *v, struct oed_err *err)
+{
+	size_t k = 0;
+
+	if (v->nzrows + 1 > p->xyzcap) {
+		struct oed_xyz *c = realloc(p->xyz, (v->nzrows + 1) * sizeof(*c));
+
+		if (c == NULL) {
+			oed_err_set(err, OED_EX_FAIL, "out of memory");
+			return SIZE_MAX;
+		}
+		p->xyz = c;
+		p->xyzcap = v->nzrows + 1;
+	}
+	for (size_t i = 0; i < v->nzrows; i++)
+		if (v->zw[i] > 0)
+			p->xyz[k++] = (struct oed_xyz){ v->zrows[i].k[1], v->zrows[i].k[2], v->zrows[i].k[0],
+							v->zw[i] };
+	return k;
+}
+
+/*
+ * I(X;Y|Z) in nats from the zxy rows of v: the plug-in sum_z p(z)
+ * I(X;Y|Z=z) through mi.h, else H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) by the
+ * estimator (estimators.h).
+ */
 static int
 cond_mi(struct prep *p, const struct view *v, double *out, struct oed_err *err)
 {
+	size_t k = xyz_cells(p, v, err);
+
+	if (k == SIZE_MAX)
+		return -1;
+	if (p->est.id == OED_EST_PLUGIN)
+		return oed_cmi(p->xyz, k, out, err);
+	return oed_cmi_estimate(p->est.id, p->xyz, k, 0, 0, 0, out, err);
+}
+
+/*
+ * --capacity: the channel capacity from actions to next states at each
+ * state (capacity.h), and its mean over states weighted by p(s), in nats.
+ * The states' results stay in p->states for the per-state records.
+ */
+static int
+capacity_mean(struct prep *p, const struct view *v, double *out, struct oed_err *err)
+{
+	size_t k = xyz_cells(p, v, err);
 	double total = 0, sum = 0;
 
-	for (size_t s = 0; s < v->nslices; s++) {
-		size_t a = v->zstart[s], b = v->zstart[s + 1];
-		double nz = 0, hx, hy, mi;
-
-		for (size_t i = a; i < b; i++)
-			nz += v->zw[i];
-		if (nz <= 0)
-			continue;
-		if (table_mi(p, v->zrows + a, v->zw + a, b - a, 1, NULL, &hx, &hy, &mi, err) == -1)
-			return -1;
-		sum += nz * mi;
-		total += nz;
+	if (k == SIZE_MAX)
+		return -1;
+	free(p->states);
+	p->states = NULL;
+	p->nstates = 0;
+	if (oed_empowerment(p->xyz, k, p->tol, p->max_iter, &p->states, &p->nstates, err) == -1)
+		return -1;
+	for (size_t i = 0; i < p->nstates; i++) {
+		total += p->states[i].n;
+		sum += p->states[i].n * p->states[i].c.capacity;
 	}
 	*out = total > 0 ? sum / total : 0;
 	return 0;
@@ -1822,8 +1869,11 @@ compute(struct prep *p, const struct view *v, double *q, struct oed_err *err)
 
 	for (int i = 0; i < Q_COUNT; i++)
 		q[i] = NAN;
-	if (e->emp)
-		return cond_mi(p, v, &q[Q_EMP], err);
+	if (e->emp) {
+		if (cond_mi(p, v, &q[Q_EMP], err) == -1)
+			return -1;
+		return p->capacity ? capacity_mean(p, v, &q[Q_CAP], err) : 0;
+	}
 	if (scratch(p, v->nrows + v->ny, false) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (size_t i = 0; i < v->nrows; i++)
@@ -1835,28 +1885,30 @@ compute(struct prep *p, const struct view *v, double *q, struct oed_err *err)
 		memset(p->ybuf, 0, (v->ny + 1) * sizeof(double));
 		for (size_t i = 0; i < v->nrows; i++)
 			p->ybuf[v->yid[i]] += v->w[i];
-		q[Q_HY] = est_entropy(&p->est, p->ybuf, positives(p->ybuf, v->ny, p->ybuf), p->est.k);
+		if (est_entropy(&p->est, p->ybuf, v->ny, p->est.k, &q[Q_HY], err) == -1)
+			return -1;
 		if (e->p.x == NULL)
 			return 0;
 		for (size_t g = 0; g < v->ngroups; g++) {
-			size_t a = v->gstart[g], b = v->gstart[g + 1], k;
-			double ng = 0;
+			size_t a = v->gstart[g], b = v->gstart[g + 1];
+			double ng = 0, hg;
 
 			for (size_t i = a; i < b; i++)
 				ng += v->w[i];
 			if (ng <= 0)
 				continue;
-			/* the group's counts go after the group sizes kept so far */
-			k = positives(v->w + a, b - a, p->buf + nx + 1);
-			hyx += ng * est_entropy(&p->est, p->buf + nx + 1, k, p->est.k);
+			if (est_entropy(&p->est, v->w + a, b - a, p->est.k, &hg, err) == -1)
+				return -1;
+			hyx += ng * hg;
 			p->buf[nx++] = ng;
 		}
-		q[Q_HX] = est_entropy(&p->est, p->buf, nx, 0);
+		if (est_entropy(&p->est, p->buf, nx, 0, &q[Q_HX], err) == -1)
+			return -1;
 		q[Q_HYX] = total > 0 ? hyx / total : 0;
 		q[Q_MI] = q[Q_HY] - q[Q_HYX];
 		return 0;
 	} else {
-		struct oed_mi m;
+		struct oed_mi m = { 0 };
 		double hx, hy, mi;
 
 		if (table_mi(p, v->rows, v->w, v->nrows, 0, &m, &hx, &hy, &mi, err) == -1)
@@ -2062,8 +2114,11 @@ put_groups(struct oed_results *res, struct prep *p, const struct oed_engine_opts
 		for (size_t j = a; j < b; j++)
 			g[i].n += p->v.w[j];
 		g[i].distinct = b - a;
-		g[i].h = est_entropy(&p->est, memcpy(p->buf, p->v.w + a, (b - a) * sizeof(double)), b - a,
-				     p->est.k) / p->log_base;
+		if (est_entropy(&p->est, p->v.w + a, b - a, p->est.k, &g[i].h, err) == -1) {
+			free(g);
+			return -1;
+		}
+		g[i].h /= p->log_base;
 		g[i].name = g[i].x == p->e->missing_key ? NULL : oed_names_get(&p->e->names, g[i].x);
 	}
 	if (o->top) {
@@ -2100,6 +2155,109 @@ put_groups(struct oed_results *res, struct prep *p, const struct oed_engine_opts
 	return 0;
 }
 
+struct state_rec {
+	uint64_t z;
+	size_t a, b;		/* its zxy rows */
+	const char *name;
+};
+
+static int
+state_by_name(const void *a, const void *b)
+{
+	const struct state_rec *p = a, *q = b;
+	int c;
+
+	if (p->name == NULL || q->name == NULL)
+		return (p->name == NULL) - (q->name == NULL);
+	if ((c = strcmp(p->name, q->name)) != 0)
+		return c;
+	return p->z < q->z ? -1 : p->z > q->z;
+}
+
+/*
+ * Empowerment --per-group: one mi.state record per state, in the order of
+ * their names, with its steps, actions, next states, I(A;S'|S=s) and,
+ * under --capacity, the capacity and how Blahut-Arimoto ended there.
+ */
+static int
+put_states(struct oed_results *res, struct prep *p, const struct oed_engine_opts *o,
+	   const struct oed_empowerment *caps, size_t ncaps, struct oed_err *err)
+{
+	const struct view *v = &p->v;
+	struct state_rec *st = malloc((v->nslices + 1) * sizeof(*st));
+	uint64_t *ys = malloc((v->nzrows + 1) * sizeof(*ys));
+	int rc = -1;
+
+	if (st == NULL || ys == NULL) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto out;
+	}
+	for (size_t s = 0; s < v->nslices; s++) {
+		st[s].a = v->zstart[s];
+		st[s].b = v->zstart[s + 1];
+		st[s].z = v->zrows[st[s].a].k[0];
+		st[s].name = st[s].z == p->e->missing_key ? NULL : oed_names_get(&p->e->names, st[s].z);
+	}
+	qsort(st, v->nslices, sizeof(*st), state_by_name);
+	for (size_t s = 0; s < v->nslices; s++) {
+		struct view one = *v;
+		size_t a = st[s].a, b = st[s].b, nact = 0, nnext = 0;
+		double n = 0, emp;
+		const struct oed_empowerment *c = NULL;
+		struct rec *r;
+		char hex[17];
+
+		for (size_t i = a; i < b; i++) {
+			n += v->zw[i];
+			nact += i == a || v->zrows[i].k[1] != v->zrows[i - 1].k[1];
+			ys[i - a] = v->zrows[i].k[2];
+		}
+		qsort(ys, b - a, sizeof(*ys), ycmp);
+		for (size_t i = 0; i < b - a; i++)
+			nnext += i == 0 || ys[i] != ys[i - 1];
+		one.zrows = v->zrows + a;
+		one.zw = v->zw + a;
+		one.nzrows = b - a;
+		if (cond_mi(p, &one, &emp, err) == -1)
+			goto out;
+		for (size_t i = 0; i < ncaps; i++)
+			if (caps[i].state == st[s].z)
+				c = &caps[i];
+		if ((r = rec_new(res, "mi.state")) == NULL)
+			break;
+		put_str(res, r, "kind", "mi.state");
+		if (st[s].name) {
+			put_str(res, r, "state", st[s].name);
+			r->grp = strdup(st[s].name);
+		} else if (st[s].z == p->e->missing_key) {
+			item_new(res, r, "state", IT_NULL);
+			r->grp_null = true;
+		} else {
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)st[s].z);
+			put_str(res, r, "state_key", hex);
+			r->grp = strdup(hex);
+		}
+		put_num(res, r, "n", n);
+		put_uint(res, r, "actions", nact);
+		put_uint(res, r, "next_states", nnext);
+		put_num(res, r, "empowerment", emp / p->log_base);
+		if (o->capacity && c) {
+			struct item *it;
+
+			put_num(res, r, "capacity", c->c.capacity / p->log_base);
+			put_num(res, r, "capacity_upper", c->c.upper / p->log_base);
+			put_uint(res, r, "iterations", c->c.iterations);
+			if ((it = item_new(res, r, "converged", IT_BOOL)) != NULL)
+				it->v = c->c.converged;
+		}
+	}
+	rc = 0;
+out:
+	free(st);
+	free(ys);
+	return rc;
+}
+
 /* ---- the results ---- */
 
 static double
@@ -2125,16 +2283,20 @@ oed_engine_check_opts(const struct oed_engine *e, const struct oed_engine_opts *
 		return -1;
 	if (strcmp(o->base, "2") != 0 && strcmp(o->base, "e") != 0 && strcmp(o->base, "10") != 0)
 		return oed_err_set(err, OED_EX_USAGE, "--base: '%s' is not 2, e or 10", o->base);
-	if ((o->per_group || o->top) && (e->p.kind != OED_ENGINE_ENTROPY || e->p.x == NULL))
+	if (e->p.kind == OED_ENGINE_MI && o->per_group && !e->emp)
+		return oed_err_set(err, OED_EX_USAGE, "--per-group gives one record per state: it needs --action, --state and --next");
+	if (e->p.kind == OED_ENGINE_ENTROPY && (o->per_group || o->top) && e->p.x == NULL)
 		return oed_err_set(err, OED_EX_USAGE, "--per-group and --top need an input field (-x)");
+	if (o->capacity && !e->emp)
+		return oed_err_set(err, OED_EX_USAGE, "--capacity needs --action, --state and --next");
+	if (o->capacity && (!(o->tolerance > 0) || o->max_iter < 1 || o->max_iter > 100000000))
+		return oed_err_set(err, OED_EX_USAGE, "--tolerance must be above 0 and --max-iter from 1 to 100000000");
 	if (o->ci != 0 && !(o->ci > 0 && o->ci < 1))
 		return oed_err_set(err, OED_EX_USAGE, "--ci: the level is between 0 and 1, like 0.95");
 	if (o->classes && !oed_estimator_uses_k(id))
 		return oed_err_set(err, OED_EX_USAGE,
 				   "--classes: the %s estimator does not depend on the number of classes",
 				   oed_estimator_name(id));
-	if (o->capacity)
-		return oed_err_set(err, OED_EX_USAGE, "--capacity is not available in this build");
 	if (fractional && oed_estimator_needs_integers(id))
 		return oed_err_set(err, OED_EX_USAGE,
 				   "--estimator %s needs whole counts, and the weights in '%s' are fractional",
@@ -2213,6 +2375,8 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	struct prep p;
 	struct rec *r;
 	const char *est_name;
+	struct oed_empowerment *states = NULL;
+	size_t nstates = 0;
 	double lb;
 	int rc = 0;
 
@@ -2233,8 +2397,16 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	p.log_base = lb = log_base_of(o->base);
 	est_name = oed_estimator_name(p.est.id);
 
+	p.capacity = o->capacity;
+	p.tol = o->tolerance * lb;
+	p.max_iter = (unsigned)o->max_iter;
 	if (compute(&p, &p.v, q, err) == -1)
 		goto fail;
+	/* the states of the counts, not of the last replicate */
+	states = p.states;
+	nstates = p.nstates;
+	p.states = NULL;
+	p.nstates = 0;
 	for (int i = 0; i < Q_COUNT; i++)
 		lo[i] = hi[i] = NAN;
 	if (ci) {
@@ -2314,6 +2486,21 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		put_uint(res, r, "states", p.v.nslices);
 		put_uint(res, r, "state_actions", na);
 		Q("empowerment", Q_EMP);
+		if (o->capacity) {
+			unsigned most = 0;
+			size_t open_ = 0;
+
+			for (size_t i = 0; i < nstates; i++) {
+				if (states[i].c.iterations > most)
+					most = states[i].c.iterations;
+				open_ += !states[i].c.converged;
+			}
+			Q("capacity", Q_CAP);
+			put_num(res, r, "capacity_tolerance", o->tolerance);
+			put_uint(res, r, "capacity_max_iter", o->max_iter);
+			put_uint(res, r, "capacity_iterations", most);
+			put_uint(res, r, "capacity_unconverged", open_);
+		}
 	} else if (e->p.kind == OED_ENGINE_ENTROPY) {
 		if (e->p.x) {
 			put_uint(res, r, "inputs", p.v.ngroups);
@@ -2362,7 +2549,9 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		if (rc == -1)
 			goto fail;
 	}
-	if ((o->per_group || o->top) && put_groups(res, &p, o, err) == -1)
+	if (e->emp && o->per_group && put_states(res, &p, o, states, nstates, err) == -1)
+		goto fail;
+	if (!e->emp && (o->per_group || o->top) && put_groups(res, &p, o, err) == -1)
 		goto fail;
 	if ((res->params = run_params(e, o, est_name)) == NULL)
 		res->oom = true;
@@ -2370,9 +2559,11 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
 		goto fail;
 	}
+	free(states);
 	prep_release(&p);
 	return res;
 fail:
+	free(states);
 	prep_release(&p);
 	oed_results_free(res);
 	return NULL;

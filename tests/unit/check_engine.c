@@ -466,6 +466,59 @@ START_TEST(merge_refuses)
 }
 END_TEST
 
+/*
+ * Capacity per state against closed forms: a binary symmetric channel
+ * with crossover 0.1 (C = log 2 - H(0.1)) and a Z channel that flips half
+ * of one input (C = log(1 + (1 - p) p^(p / (1 - p))) = log 1.25).
+ */
+START_TEST(capacity_closed_forms)
+{
+	struct oed_engine_params p = { .kind = OED_ENGINE_MI, .action = "a", .state = "s", .next = "n",
+				       .w = "w", .names = true };
+	struct oed_engine_opts o = nats();
+	struct oed_err err;
+	struct oed_engine *e;
+	char *text, *line;
+	double bsc = log(2) + 0.1 * log(0.1) + 0.9 * log(0.9), z = log(1.25);
+	json_t *j;
+
+	o.capacity = true;
+	o.tolerance = 1e-13;
+	o.per_group = true;
+	e = count(&p, 1, (char *[]){ write_file("channels",
+		"{\"s\":\"bsc\",\"a\":0,\"n\":0,\"w\":90}\n{\"s\":\"bsc\",\"a\":0,\"n\":1,\"w\":10}\n"
+		"{\"s\":\"bsc\",\"a\":1,\"n\":0,\"w\":10}\n{\"s\":\"bsc\",\"a\":1,\"n\":1,\"w\":90}\n"
+		"{\"s\":\"z\",\"a\":0,\"n\":0,\"w\":100}\n{\"s\":\"z\",\"a\":1,\"n\":0,\"w\":50}\n"
+		"{\"s\":\"z\",\"a\":1,\"n\":1,\"w\":50}\n") }, &err);
+	ck_assert_ptr_nonnull(e);
+	text = results_text(e, &o, &err);
+	ck_assert_msg(text != NULL, "%s", err.msg);
+	j = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_close(num(j, "capacity"), (bsc + z) / 2, 1e-10, "mean capacity");
+	/* under the observed (uniform) policy: exact for the BSC, short of it for Z */
+	assert_close(num(j, "empowerment"), (bsc + 0.25 * log(4) + 0.75 * log(4.0 / 3) - log(2) / 2) / 2, 1e-12,
+		     "empowerment");
+	ck_assert_int_eq((int)num(j, "capacity_unconverged"), 0);
+	json_decref(j);
+	line = strchr(text, '\n') + 1;
+	j = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "state")), "bsc");
+	assert_close(num(j, "capacity"), bsc, 1e-10, "bsc capacity");
+	assert_close(num(j, "empowerment"), bsc, 1e-12, "bsc empowerment");
+	ck_assert(json_is_true(json_object_get(j, "converged")));
+	json_decref(j);
+	line = strchr(line, '\n') + 1;
+	j = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "state")), "z");
+	assert_close(num(j, "capacity"), z, 1e-10, "z capacity");
+	ck_assert_int_eq((int)num(j, "actions"), 2);
+	ck_assert_int_eq((int)num(j, "next_states"), 2);
+	json_decref(j);
+	free(text);
+	oed_engine_free(e);
+}
+END_TEST
+
 /* ---- bootstrap, store ---- */
 
 START_TEST(bootstrap_intervals)
@@ -651,6 +704,7 @@ engine_suite(void)
 	tcase_add_test(core, entropy_against_scipy);
 	tcase_add_test(core, mi_against_sklearn);
 	tcase_add_test(core, cmi_extract_empowerment);
+	tcase_add_test(core, capacity_closed_forms);
 	tcase_add_test(core, merge_equals_single);
 	tcase_add_test(core, bootstrap_intervals);
 	tcase_add_test(core, record_in_store);
