@@ -26,7 +26,11 @@
  * oed_engine_opts and may be given at merge time.
  *
  * Results are computed from the sorted tables, so a single pass, any
- * split of the input, and any order of records give the same bytes.
+ * split of the input, and any order of records give the same bytes.  The
+ * math is the info module's: entropies by estimators.h, MI, NMI, AMI and
+ * CMI by mi.h and estimators.h, capacity by capacity.h; the engine only
+ * gathers the counts they take, and resamples them for intervals
+ * (bootstrap.h).
  *
  * Ownership: oed_engine_new copies the strings of the parameters; the
  * engine owns its tables.  Values read from a reader are used before the
@@ -76,7 +80,7 @@ struct oed_engine_opts {
 	unsigned long bootstrap;	/* replicates */
 	uint64_t seed;
 	bool capacity;			/* Blahut-Arimoto per state */
-	double tolerance;		/* capacity: stop when the bounds are this close (bits) */
+	double tolerance;		/* capacity: stop when the bounds are this close, in base units */
 	unsigned long max_iter;		/* capacity: iteration limit per state */
 };
 
