@@ -1,6 +1,5 @@
 #include "config.h"
 #include "mi.h"
-#include "entropy.h"
 #include "exit.h"
 
 #include <float.h>
@@ -39,6 +38,34 @@ oed_average(enum oed_average a, double u, double v)
 	}
 }
 
+/*
+ * The term -p log p of a class of count c in total t.  A class holding
+ * most of the weight has log p close to 0: log1p of the exact remainder
+ * keeps its relative precision where log(c / t) would lose it.
+ */
+static double
+plugin_term(double c, double t)
+{
+	if (c <= 0)
+		return 0;
+	if (c > t / 2)
+		return -(c / t) * log1p(-(t - c) / t);
+	return (c / t) * log(t / c);
+}
+
+/* Plug-in entropy of v[0..n) with total t (0 when nothing or one class). */
+static double
+plugin_entropy(const double *v, size_t n, double t)
+{
+	double h = 0;
+
+	if (t <= 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		h += plugin_term(v[i], t);
+	return h > 0 ? h : 0;
+}
+
 static int
 dbl_cmp(const void *p, const void *q)
 {
@@ -53,7 +80,8 @@ distinct(double *v, size_t n, double *val, double *mult)
 {
 	size_t k = 0;
 
-	qsort(v, n, sizeof(*v), dbl_cmp);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), dbl_cmp);
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 
@@ -66,50 +94,224 @@ distinct(double *v, size_t n, double *val, double *mult)
 	return k;
 }
 
+/* A cell's share k/N log(N k / (a b)) of I, 0 for an empty cell. */
+static double
+emi_term(double k, double a, double b, double n)
+{
+	if (k <= 0)
+		return 0;
+	/* one ratio, one log: the four logs of a sum would cancel to noise */
+	return k / n * log((n * k) / (a * b));
+}
+
+/*
+ * E[k/N log(N k / (a b))] for k hypergeometric: k of the b draws from n
+ * fall in a set of a.  The law is log-concave, so its weights are walked
+ * outward from the mode with the ratio of consecutive terms, and each walk
+ * stops once the rest of its tail, bounded by a geometric series with the
+ * last ratio, weighs under 1e-18 of what was seen.  The weights are
+ * normalised by their own sum, so no lgamma of a large total enters: the
+ * result keeps double precision where the closed-form pmf would lose
+ * digits to lgamma(n) ~ n log n.
+ */
+static double
+emi_pair(double a, double b, double n)
+{
+	double lo = a + b - n > 0 ? a + b - n : 0, hi = a < b ? a : b;
+	double mode, w, sw, sf, k;
+
+	if (a <= 0 || b <= 0 || n <= 0)
+		return 0;
+	if (hi <= lo)
+		return emi_term(lo, a, b, n);
+	mode = floor((a + 1) * (b + 1) / (n + 2));
+	mode = mode < lo ? lo : mode > hi ? hi : mode;
+	sw = 1;
+	sf = emi_term(mode, a, b, n);
+	/* upward: w(k+1)/w(k) = (a-k)(b-k) / ((k+1)(n-a-b+k+1)) */
+	for (w = 1, k = mode; k < hi;) {
+		double r = (a - k) * (b - k) / ((k + 1) * (n - a - b + k + 1));
+
+		w *= r;
+		k++;
+		sw += w;
+		sf += w * emi_term(k, a, b, n);
+		if (w == 0 || (r < 1 && w * r / (1 - r) <= 1e-18 * sw))
+			break;
+	}
+	/* downward: w(k-1)/w(k) = k(n-a-b+k) / ((a-k+1)(b-k+1)) */
+	for (w = 1, k = mode; k > lo;) {
+		double r = k * (n - a - b + k) / ((a - k + 1) * (b - k + 1));
+
+		w *= r;
+		k--;
+		sw += w;
+		sf += w * emi_term(k, a, b, n);
+		if (w == 0 || (r < 1 && w * r / (1 - r) <= 1e-18 * sw))
+			break;
+	}
+	return sf / sw;
+}
+
 double
 oed_expected_mi(const double *a, size_t r, const double *b, size_t c, double n)
 {
-	double *av = malloc((r + c) * 2 * sizeof(double)), *am, *bv, *bm, *sa, *sb;
-	double emi = 0, lgn = lgamma(n + 1), logn = log(n);
+	double *buf = malloc((3 * (r + c) + 1) * sizeof(double));
+	double *sa, *sb, *av, *am, *bv, *bm, emi = 0;
 	size_t ka, kb;
 
-	if (av == NULL)
+	if (buf == NULL)
 		return NAN;
+	sa = buf;
+	sb = sa + r;
+	av = sb + c;
 	am = av + r;
 	bv = am + r;
 	bm = bv + c;
-	sa = malloc((r + c) * sizeof(double));
-	if (sa == NULL) {
-		free(av);
-		return NAN;
-	}
-	sb = sa + r;
-	memcpy(sa, a, r * sizeof(double));
-	memcpy(sb, b, c * sizeof(double));
+	if (r > 0)
+		memcpy(sa, a, r * sizeof(double));
+	if (c > 0)
+		memcpy(sb, b, c * sizeof(double));
 	ka = distinct(sa, r, av, am);
 	kb = distinct(sb, c, bv, bm);
-	for (size_t i = 0; i < ka; i++) {
-		double ai = av[i], lga = lgamma(ai + 1), lgna = lgamma(n - ai + 1), la = log(ai);
+	/* in sorted order of marginal values: the same sum whatever the row order */
+	for (size_t i = 0; i < ka; i++)
+		for (size_t j = 0; j < kb; j++)
+			emi += am[i] * bm[j] * emi_pair(av[i], bv[j], n);
+	free(buf);
+	return emi;
+}
 
-		for (size_t j = 0; j < kb; j++) {
-			double bj = bv[j], lgb = lgamma(bj + 1), lgnb = lgamma(n - bj + 1), lb = log(bj);
-			double start = ai + bj - n > 1 ? ai + bj - n : 1, end = ai < bj ? ai : bj;
-			double sum = 0;
+static bool
+whole(double v)
+{
+	return v == floor(v);
+}
 
-			for (double nij = start; nij <= end; nij++) {
-				double term2 = logn + log(nij) - la - lb;
-				double gln = lga + lgb + lgna + lgnb - lgn - lgamma(nij + 1) -
-					     lgamma(ai - nij + 1) - lgamma(bj - nij + 1) -
-					     lgamma(n - ai - bj + nij + 1);
+int
+oed_mi_table(const struct oed_contingency *t, bool want_emi, struct oed_mi *out,
+	     struct oed_err *err)
+{
+	size_t m = t->nrows + t->ncols;
+	double *sums = malloc((m ? m : 1) * sizeof(double)), *a, *b;
+	double n = 0, mi = 0, hxy = 0;
+	size_t nz = 0;
+	bool identical;
+	int rc = -1;
 
-				sum += nij / n * term2 * exp(gln);
-			}
-			emi += am[i] * bm[j] * sum;
+	memset(out, 0, sizeof(*out));
+	if (sums == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	a = sums;
+	b = sums + t->nrows;
+	memset(sums, 0, m * sizeof(double));
+	for (size_t c = 0; c < t->ncells; c++) {
+		double v = t->nij[c];
+
+		if (!(v >= 0) || isinf(v)) {
+			oed_err_set(err, OED_EX_DATA, "count %g is not a finite non-negative number", v);
+			goto out;
+		}
+		if (t->ci[c] >= t->nrows || t->cj[c] >= t->ncols) {
+			oed_err_set(err, OED_EX_FAIL, "cell %zu lies outside the %zu x %zu table", c,
+				    t->nrows, t->ncols);
+			goto out;
+		}
+		if (want_emi && !whole(v)) {
+			oed_err_set(err, OED_EX_USAGE, "adjusted mutual information needs whole counts");
+			goto out;
+		}
+		a[t->ci[c]] += v;
+		b[t->cj[c]] += v;
+		n += v;
+	}
+	if (t->a)
+		memcpy(a, t->a, t->nrows * sizeof(double));
+	if (t->b)
+		memcpy(b, t->b, t->ncols * sizeof(double));
+	if (t->n > 0)
+		n = t->n;
+	out->n = n;
+	for (size_t i = 0; i < t->nrows; i++)
+		out->nx += a[i] > 0;
+	for (size_t j = 0; j < t->ncols; j++)
+		out->ny += b[j] > 0;
+	out->h_x = plugin_entropy(a, t->nrows, n);
+	out->h_y = plugin_entropy(b, t->ncols, n);
+	for (size_t c = 0; c < t->ncells; c++) {
+		double v = t->nij[c];
+
+		if (v > 0) {
+			hxy += plugin_term(v, n);
+			mi += emi_term(v, a[t->ci[c]], b[t->cj[c]], n);
 		}
 	}
-	free(av);
-	free(sa);
-	return emi;
+	out->h_xy = hxy;
+	/* one class on either side: I is 0, where the sum would leave rounding */
+	if (out->nx > 1 && out->ny > 1)
+		out->mi = mi > 0 ? mi : 0;
+	/*
+	 * As many non-empty cells as rows and as columns: the two sides are
+	 * the same partition, and I = H(X) = H(Y) exactly rather than to the
+	 * last bits of three different sums.
+	 */
+	for (size_t c = 0; c < t->ncells; c++)
+		nz += t->nij[c] > 0;
+	identical = nz == out->nx && nz == out->ny && nz > 1;
+	if (identical)
+		out->mi = out->h_y = out->h_x;
+	out->h_x_given_y = fmax(out->h_x - out->mi, 0);
+	out->h_y_given_x = fmax(out->h_y - out->mi, 0);
+	out->vi = fmax(out->h_x + out->h_y - 2 * out->mi, 0);
+	/* one class (or none) on both sides: a perfect match, as scikit-learn defines it */
+	if (out->nx <= 1 && out->ny <= 1 && out->nx == out->ny) {
+		for (int k = 0; k < 4; k++)
+			out->nmi[k] = out->ami[k] = 1;
+		rc = 0;
+		goto out;
+	}
+	/*
+	 * With one row or one column every table with these marginals is the
+	 * observed one: I = E[I] = 0 exactly, where the sum would leave noise
+	 * for AMI to divide.
+	 */
+	if (want_emi && out->nx > 1 && out->ny > 1) {
+		out->emi = oed_expected_mi(a, t->nrows, b, t->ncols, n);
+		if (isnan(out->emi)) {
+			out->emi = 0;
+			oed_err_set(err, OED_EX_FAIL, "out of memory");
+			goto out;
+		}
+	}
+	for (int k = 0; k < 4; k++) {
+		double norm = oed_average((enum oed_average)k, out->h_x, out->h_y);
+		double den = norm - out->emi;
+
+		out->nmi[k] = out->mi == 0 ? 0 : out->mi / norm;
+		if (!want_emi)
+			continue;
+		/*
+		 * I = E[I] = the normaliser: every table with these marginals
+		 * scores the most the normaliser allows (identical partitions
+		 * with all classes distinct, or one side all distinct under
+		 * min).  0 / 0: take the limit of a perfect match, 1, where
+		 * scikit-learn's result depends on rounding.
+		 */
+		if (identical || (norm > 0 && fabs(den) <= 1e-10 * norm)) {
+			out->ami[k] = 1;
+			continue;
+		}
+		/* scikit-learn's guard: E[I] may pass the normaliser by rounding */
+		if (den < 0)
+			den = den < -DBL_EPSILON ? den : -DBL_EPSILON;
+		else
+			den = den > DBL_EPSILON ? den : DBL_EPSILON;
+		out->ami[k] = (out->mi - out->emi) / den;
+	}
+	rc = 0;
+out:
+	free(sums);
+	return rc;
 }
 
 struct ycell {
@@ -127,99 +329,132 @@ ycell_cmp(const void *p, const void *q)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/*
+ * Number the rows and columns of cells sorted by x: ci from the runs of x,
+ * cj through a sort by y.  ci, cj and nij hold ncells entries.
+ */
+static int
+number_cells(const struct oed_cell *cells, size_t ncells, size_t *ci, size_t *cj, double *nij,
+	     struct oed_contingency *t)
+{
+	struct ycell *ys = malloc((ncells ? ncells : 1) * sizeof(*ys));
+	size_t nx = 0, ny = 0;
+
+	if (ys == NULL)
+		return -1;
+	for (size_t i = 0; i < ncells; i++) {
+		if (i > 0 && cells[i].x != cells[i - 1].x)
+			nx++;
+		ci[i] = nx;
+		nij[i] = cells[i].n;
+		ys[i] = (struct ycell){ cells[i].y, i };
+	}
+	if (ncells > 0) {
+		nx++;
+		qsort(ys, ncells, sizeof(*ys), ycell_cmp);
+	}
+	for (size_t i = 0; i < ncells; i++) {
+		if (i > 0 && ys[i].y != ys[i - 1].y)
+			ny++;
+		cj[ys[i].index] = ny;
+	}
+	if (ncells > 0)
+		ny++;
+	free(ys);
+	*t = (struct oed_contingency){ .nrows = nx, .ncols = ny, .ncells = ncells,
+				       .ci = ci, .cj = cj, .nij = nij };
+	return 0;
+}
+
 int
 oed_mi_compute(const struct oed_cell *cells, size_t ncells, struct oed_mi *out, struct oed_err *err)
 {
 	size_t m = ncells ? ncells : 1;
-	double *ax = malloc(m * sizeof(double)), *by = malloc(m * sizeof(double));
-	double *a = malloc(m * sizeof(double)), *b = malloc(m * sizeof(double));
-	double *terms = malloc(m * sizeof(double));
-	struct ycell *ys = malloc(m * sizeof(*ys));
-	size_t nx = 0, ny = 0;
-	double n = 0;
+	size_t *ci = malloc(2 * m * sizeof(size_t));
+	double *nij = malloc(m * sizeof(double));
+	struct oed_contingency t;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (!ax || !by || !a || !b || !terms || !ys) {
+	if (ci == NULL || nij == NULL || number_cells(cells, ncells, ci, ci + m, nij, &t) == -1)
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+	else
+		rc = oed_mi_table(&t, true, out, err);
+	free(ci);
+	free(nij);
+	return rc;
+}
+
+static int
+xyz_cmp(const void *p, const void *q)
+{
+	const struct oed_xyz *a = p, *b = q;
+
+	if (a->z != b->z)
+		return a->z < b->z ? -1 : 1;
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	return a->y < b->y ? -1 : a->y > b->y;
+}
+
+int
+oed_cmi(const struct oed_xyz *cells, size_t ncells, double *cmi, struct oed_err *err)
+{
+	size_t m = ncells ? ncells : 1, k = 0;
+	struct oed_xyz *s = malloc(m * sizeof(*s));
+	struct oed_cell *g = malloc(m * sizeof(*g));
+	size_t *ci = malloc(2 * m * sizeof(size_t));
+	double *nij = malloc(m * sizeof(double)), n = 0, sum = 0;
+	int rc = -1;
+
+	*cmi = 0;
+	if (s == NULL || g == NULL || ci == NULL || nij == NULL) {
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < ncells; i++) {
-		if (cells[i].n != floor(cells[i].n)) {
-			oed_err_set(err, OED_EX_USAGE, "adjusted mutual information needs whole counts");
+	for (size_t i = 0; i < ncells; i++)
+		if (!(cells[i].n >= 0) || isinf(cells[i].n)) {
+			oed_err_set(err, OED_EX_DATA, "count %g is not a finite non-negative number",
+				    cells[i].n);
 			goto out;
 		}
-		n += cells[i].n;
+	if (ncells > 0) {
+		memcpy(s, cells, ncells * sizeof(*s));
+		qsort(s, ncells, sizeof(*s), xyz_cmp);
 	}
-	/* row sums: cells come sorted by x */
-	for (size_t i = 0; i < ncells;) {
+	/* merge repeated keys and drop empty cells */
+	for (size_t i = 0; i < ncells; i++) {
+		if (k > 0 && s[k - 1].z == s[i].z && s[k - 1].x == s[i].x && s[k - 1].y == s[i].y)
+			s[k - 1].n += s[i].n;
+		else if (s[i].n > 0)
+			s[k++] = s[i];
+	}
+	/* sum over z of n_z I(X;Y|Z=z), in key order; divide once */
+	for (size_t i = 0; i < k;) {
 		size_t j = i;
-		double s = 0;
+		struct oed_contingency t;
+		struct oed_mi r;
 
-		while (j < ncells && cells[j].x == cells[i].x)
-			s += cells[j++].n;
-		a[nx++] = s;
-		for (size_t k = i; k < j; k++)
-			ax[k] = s;
+		while (j < k && s[j].z == s[i].z) {
+			g[j - i] = (struct oed_cell){ s[j].x, s[j].y, s[j].n };
+			j++;
+		}
+		if (number_cells(g, j - i, ci, ci + m, nij, &t) == -1) {
+			oed_err_set(err, OED_EX_FAIL, "out of memory");
+			goto out;
+		}
+		if (oed_mi_table(&t, false, &r, err) == -1)
+			goto out;
+		sum += r.n * r.mi;
+		n += r.n;
 		i = j;
 	}
-	/* column sums through a sort by y */
-	for (size_t i = 0; i < ncells; i++)
-		ys[i] = (struct ycell){ cells[i].y, i };
-	qsort(ys, ncells, sizeof(*ys), ycell_cmp);
-	for (size_t i = 0; i < ncells;) {
-		size_t j = i;
-		double s = 0;
-
-		while (j < ncells && ys[j].y == ys[i].y)
-			s += cells[ys[j++].index].n;
-		b[ny++] = s;
-		for (size_t k = i; k < j; k++)
-			by[ys[k].index] = s;
-		i = j;
-	}
-	out->n = n;
-	out->nx = nx;
-	out->ny = ny;
-	out->h_x = oed_entropy_nats(OED_EST_PLUGIN, memcpy(terms, a, nx * sizeof(double)), nx);
-	out->h_y = oed_entropy_nats(OED_EST_PLUGIN, memcpy(terms, b, ny * sizeof(double)), ny);
-	if (n > 0 && nx > 1 && ny > 1) {
-		double mi = 0;
-
-		/* in cell order, which is key order: the same sum whatever the input order */
-		for (size_t i = 0; i < ncells; i++)
-			mi += cells[i].n / n * (log(cells[i].n) + log(n) - log(ax[i]) - log(by[i]));
-		out->mi = mi > 0 ? mi : 0;
-	}
-	/* one class on both sides: a perfect match, as scikit-learn defines it */
-	if (nx <= 1 && ny <= 1) {
-		for (int k = 0; k < 4; k++)
-			out->nmi[k] = out->ami[k] = 1;
-		out->emi = 0;
-		rc = 0;
-		goto out;
-	}
-	/* with one row or one column every table is the observed one: I = E[I] = 0
-	 * exactly, where the sum would leave rounding noise for AMI to divide */
-	out->emi = nx <= 1 || ny <= 1 ? 0 : oed_expected_mi(a, nx, b, ny, n);
-	for (int k = 0; k < 4; k++) {
-		double norm = oed_average((enum oed_average)k, out->h_x, out->h_y);
-		double den = norm - out->emi;
-
-		out->nmi[k] = out->mi == 0 ? 0 : out->mi / norm;
-		if (den < 0)
-			den = den < -DBL_EPSILON ? den : -DBL_EPSILON;
-		else
-			den = den > DBL_EPSILON ? den : DBL_EPSILON;
-		out->ami[k] = (out->mi - out->emi) / den;
-	}
+	*cmi = n > 0 ? sum / n : 0;
 	rc = 0;
 out:
-	free(ax);
-	free(by);
-	free(a);
-	free(b);
-	free(terms);
-	free(ys);
+	free(s);
+	free(g);
+	free(ci);
+	free(nij);
 	return rc;
 }
