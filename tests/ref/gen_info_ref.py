@@ -3,6 +3,9 @@
 
     /usr/bin/python3 tests/ref/gen_info_ref.py > tests/ref/info_ref.h
 
+It takes about twenty minutes, nearly all of it scikit-learn's
+expected_mutual_information on the 9,520 x 9,467 table.
+
 Plug-in entropy comes from scipy.stats.entropy and, to 50 digits, from
 mpmath; MI, NMI, AMI and E[I] from scikit-learn.  The other estimators are
 written here from their published formulas, independently of lib/:

@@ -245,7 +245,8 @@ START_TEST(limits_nsb_large)
 		c[i] = (double)(1 + (i * 7919) % 40);
 	ck_assert_int_eq(oed_entropy(OED_EST_NSB, c, n, 0, &h, &err), 0);
 	ck_assert_int_eq(oed_entropy(OED_EST_PLUGIN, c, n, 0, &plug, &err), 0);
-	ck_assert_msg((double)(clock() - t0) / CLOCKS_PER_SEC < 2, "slow");
+	/* milliseconds natively; the bound leaves room for valgrind and catches a runaway integration */
+	ck_assert_msg((double)(clock() - t0) / CLOCKS_PER_SEC < 30, "slow");
 	ck_assert_msg(h > plug && h < log((double)n), "nsb %.17g plugin %.17g", h, plug);
 	ck_assert_int_eq(oed_entropy(OED_EST_NSB, c, 50, 1e15, &h, &err), 0);
 	ck_assert_msg(isfinite(h) && h > 0 && h < log(1e15), "nsb K=1e15: %g", h);

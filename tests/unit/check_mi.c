@@ -225,7 +225,8 @@ START_TEST(limits_many_classes_fast)
 	}
 	ck_assert_int_eq(oed_mi_table(&t, true, &r, &err), 0);
 	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-	ck_assert_msg(secs < 2, "took %g s", secs);
+	/* milliseconds natively; room for valgrind, far below 10^8 pair steps */
+	ck_assert_msg(secs < 30, "took %g s", secs);
 	ck_assert(r.nx == 10000 && r.ny == 10000);
 	ck_assert(r.ami[0] > -0.05 && r.ami[0] < 0.05 && r.emi > 0 && r.emi < r.mi + 1);
 	free(ci);
