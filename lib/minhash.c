@@ -12,6 +12,7 @@
 
 #include "exit.h"
 #include "minhash.h"
+#include "jsonw.h"
 #include "normalize.h"
 
 #define DEFAULT_K 5
@@ -141,7 +142,11 @@ bad_shingle:
 void
 oed_minhash_format(const struct oed_minhash *mh, char *out, size_t size)
 {
-	snprintf(out, size, "jaccard:%.17g,shingle=%s:%u,perm=%u,bands=%u", mh->threshold,
+	char t[32];
+
+	/* the threshold as the user would write it: shortest round-trip form */
+	oed_fmt_double(t, mh->threshold);
+	snprintf(out, size, "jaccard:%s,shingle=%s:%u,perm=%u,bands=%u", t,
 	    mh->shingle == OED_SHINGLE_WORD ? "word" : "char", mh->k, mh->perm, mh->bands);
 }
 
