@@ -1559,6 +1559,8 @@ sort_merge(struct oed_row *rows, size_t *n)
 {
 	size_t k = 0;
 
+	if (*n == 0)
+		return;		/* rows may be NULL: qsort must not see it */
 	qsort(rows, *n, sizeof(*rows), oed_row_cmp);
 	for (size_t i = 0; i < *n; i++) {
 		if (k > 0 && oed_row_cmp(&rows[k - 1], &rows[i]) == 0)
