@@ -163,7 +163,8 @@ START_TEST(limits_empty_and_bad)
 	ck_assert_int_eq(oed_cmi(NULL, 0, &cmi, &err), 0);
 	ck_assert(cmi == 0);
 
-	t = (struct oed_contingency){ .nrows = 2, .ncols = 3, .ncells = 2, .ci = ci, .cj = cj, .nij = neg };
+	t = (struct oed_contingency){ .nrows = 2, .ncols = 3, .ncells = 2, .ci = ci, .cj = cj,
+				      .nij = neg };
 	ck_assert_int_eq(oed_mi_table(&t, false, &r, &err), -1);
 	ck_assert_str_eq(err.msg, "count -1 is not a finite non-negative number");
 	t.nij = frac;
@@ -212,7 +213,8 @@ START_TEST(limits_many_classes_fast)
 {
 	size_t n = 100000, *ci = malloc(n * sizeof(size_t)), *cj = malloc(n * sizeof(size_t));
 	double *nij = malloc(n * sizeof(double));
-	struct oed_contingency t = { .nrows = 10000, .ncols = 10000, .ncells = n, .ci = ci, .cj = cj, .nij = nij };
+	struct oed_contingency t = { .nrows = 10000, .ncols = 10000, .ncells = n,
+				     .ci = ci, .cj = cj, .nij = nij };
 	struct oed_mi r;
 	struct oed_err err;
 	clock_t t0 = clock();
@@ -325,7 +327,7 @@ START_TEST(limits_capacity)
 	struct oed_err err;
 	struct oed_empowerment *e;
 	size_t ai[3] = { 0, 1, 2 }, xj[3] = { 0, 0, 1 }, n;
-	double cnt[3] = { 1, 1, 1 }, bad[3] = { 1, -1, 1 }, p[3];
+	double cnt[3] = { 1, 1, 1 }, bad[3] = { 1, -1, 1 }, p[4];	/* one per input, nin = 4 */
 
 	/* nothing, and an input nobody tried */
 	ck_assert_int_eq(oed_capacity(&ch, 1e-12, 10, NULL, &r, &err), 0);
