@@ -1,9 +1,7 @@
 # The information engine: count tables, length statistics, the bootstrap
 # and the streaming engine behind oed-entropy and oed-mi.  The math it
 # calls, lib/estimators.c and lib/mi.c (the info module's, see
-# lib/info.mk), is built into libcore here, where the engine needs it:
-# lib/entropy.c, which defined the estimators before estimators.c, is no
-# longer built (its test, tests/unit/check_entropy, neither).
+# lib/info.mk), is built into libcore here, where the engine needs it.
 lib_libcore_la_SOURCES += lib/counts.c lib/counts.h lib/lenstats.c lib/lenstats.h \
 	lib/bootstrap.c lib/bootstrap.h lib/infoengine.c lib/infoengine.h \
 	lib/estimators.c lib/estimators.h lib/mi.c lib/mi.h
