@@ -96,7 +96,7 @@ oed_dataset_save_begin(struct oed_store *s, const char *name, int argc, char *co
 			       d->dataset_id, 0, err, &rc) + 1;
 	if (rc == -1)
 		goto fail;
-	/* the digest is not known yet: a unique placeholder until the end */
+	/* the digest is not known yet: a unique stand-in until the end */
 	st = oed_store_prepare(s, "INSERT INTO dataset_versions (dataset_id, version, digest, records,"
 			       " created, run_id) VALUES (?, ?, 'pending:' || ?, 0, ?, ?)", err);
 	if (st == NULL)
