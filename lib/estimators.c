@@ -332,6 +332,23 @@ nsb_entropy(const struct nsb *s, double *h)
 			tbest = t;
 		}
 	}
+	/* still rising at an end of the scan: follow it */
+	while (tbest + step >= hi && hi + step <= NSB_TMAX) {
+		double l = nsb_logw(s, hi += step);
+
+		if (!(l > best))
+			break;
+		best = l;
+		tbest = hi;
+	}
+	while (tbest - step <= lo && lo - step >= NSB_TMIN) {
+		double l = nsb_logw(s, lo -= step);
+
+		if (!(l > best))
+			break;
+		best = l;
+		tbest = lo;
+	}
 	/* golden section inside the best grid point's neighbours */
 	a = tbest - step;
 	b = tbest + step;
@@ -611,8 +628,8 @@ merge_counts(struct key3 *rows, size_t n, double *out)
  * seen of that marginal.
  */
 static int
-marginal_h(enum oed_estimator e, const uint64_t (*keys)[3], const double *w, size_t n, unsigned mask,
-	   const double *kdecl, double *h, struct oed_err *err)
+marginal_h(enum oed_estimator e, const uint64_t (*keys)[3], const double *w, size_t n,
+	   unsigned mask, const double *kdecl, double *h, struct oed_err *err)
 {
 	struct key3 *rows = malloc((n ? n : 1) * sizeof(*rows));
 	double *cnt = malloc((n ? n : 1) * sizeof(*cnt)), k = 1;

@@ -39,7 +39,8 @@ START_TEST(names_round_trip)
 			 " jeffreys, laplace, sg, minimax, grassberger or nsb");
 	ck_assert(oed_estimator_uses_k(OED_EST_NSB) && oed_estimator_uses_k(OED_EST_SG));
 	ck_assert(!oed_estimator_uses_k(OED_EST_CHAO_SHEN) && !oed_estimator_uses_k(OED_EST_PLUGIN));
-	ck_assert(oed_estimator_needs_integers(OED_EST_NSB) && !oed_estimator_needs_integers(OED_EST_SHRINK));
+	ck_assert(oed_estimator_needs_integers(OED_EST_NSB));
+	ck_assert(!oed_estimator_needs_integers(OED_EST_SHRINK));
 }
 END_TEST
 
@@ -111,7 +112,10 @@ START_TEST(nsb_declared_k)
 		double h;
 
 		ck_assert_int_eq(oed_entropy(OED_EST_NSB, r->c, r->n, r->k, &h, &err), 0);
-		close_to(h, r->h, 1e-9, 1e-12, "nsb", r->name);
+		close_to(h, r->h_mp, 1e-12, 1e-15, "nsb vs mpmath", r->name);
+		/* the xi integral crowds against log K when beta runs large */
+		if (!r->xi_off)
+			close_to(h, r->h, 1e-9, 1e-12, "nsb vs xi quadrature", r->name);
 	}
 }
 END_TEST
