@@ -188,9 +188,9 @@ whole(double v)
 	return v == floor(v);
 }
 
-int
-oed_mi_table(const struct oed_contingency *t, bool want_emi, struct oed_mi *out,
-	     struct oed_err *err)
+/* oed_mi_table on a table with each (row, column) at most once. */
+static int
+mi_table(const struct oed_contingency *t, bool want_emi, struct oed_mi *out, struct oed_err *err)
 {
 	size_t m = t->nrows + t->ncols;
 	double *sums = malloc((m ? m : 1) * sizeof(double)), *a, *b;
@@ -311,6 +311,82 @@ oed_mi_table(const struct oed_contingency *t, bool want_emi, struct oed_mi *out,
 	rc = 0;
 out:
 	free(sums);
+	return rc;
+}
+
+struct ijv {
+	size_t i, j;
+	double v;
+};
+
+static int
+ijv_cmp(const void *p, const void *q)
+{
+	const struct ijv *a = p, *b = q;
+
+	if (a->i != b->i)
+		return a->i < b->i ? -1 : 1;
+	return a->j < b->j ? -1 : a->j > b->j;
+}
+
+/*
+ * Cells sorted by (row, column) without repeats, the usual input, go
+ * straight through; any other order is sorted and repeats are added up,
+ * since the per-cell terms of I and H(X,Y) need each cell's whole count.
+ */
+int
+oed_mi_table(const struct oed_contingency *t, bool want_emi, struct oed_mi *out,
+	     struct oed_err *err)
+{
+	struct oed_contingency u = *t;
+	struct ijv *s;
+	size_t *ij, k = 0;
+	double *v;
+	int rc;
+
+	for (size_t c = 0; c < t->ncells; c++)
+		if (t->ci[c] >= t->nrows || t->cj[c] >= t->ncols) {
+			memset(out, 0, sizeof(*out));
+			return oed_err_set(err, OED_EX_FAIL, "cell %zu lies outside the %zu x %zu table",
+					   c, t->nrows, t->ncols);
+		}
+	for (k = 1; k < t->ncells; k++)
+		if (t->ci[k - 1] > t->ci[k] || (t->ci[k - 1] == t->ci[k] && t->cj[k - 1] >= t->cj[k]))
+			break;
+	if (k >= t->ncells)
+		return mi_table(t, want_emi, out, err);
+	s = malloc(t->ncells * sizeof(*s));
+	ij = malloc(2 * t->ncells * sizeof(*ij));
+	v = malloc(t->ncells * sizeof(*v));
+	if (s == NULL || ij == NULL || v == NULL) {
+		memset(out, 0, sizeof(*out));
+		rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto out;
+	}
+	for (size_t c = 0; c < t->ncells; c++)
+		s[c] = (struct ijv){ t->ci[c], t->cj[c], t->nij[c] };
+	qsort(s, t->ncells, sizeof(*s), ijv_cmp);
+	k = 0;
+	for (size_t c = 0; c < t->ncells; c++) {
+		/* a NaN or negative count stays its own cell, for mi_table to report */
+		if (k > 0 && s[c].i == ij[k - 1] && s[c].j == ij[t->ncells + k - 1] &&
+		    s[c].v >= 0 && v[k - 1] >= 0) {
+			v[k - 1] += s[c].v;
+			continue;
+		}
+		ij[k] = s[c].i;
+		ij[t->ncells + k] = s[c].j;
+		v[k++] = s[c].v;
+	}
+	u.ci = ij;
+	u.cj = ij + t->ncells;
+	u.nij = v;
+	u.ncells = k;
+	rc = mi_table(&u, want_emi, out, err);
+out:
+	free(s);
+	free(ij);
+	free(v);
 	return rc;
 }
 

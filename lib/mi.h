@@ -59,7 +59,9 @@ struct oed_mi {
 
 /*
  * A sparse contingency table: cell c is row ci[c], column cj[c], count
- * nij[c] (>= 0; zero cells may be present and are ignored).  a and b are
+ * nij[c] (>= 0; zero cells may be present and are ignored).  Cells sorted
+ * by (row, column) with no repeats are used as they are; otherwise they
+ * are sorted and repeats added up (O(cells log cells)).  a and b are
  * the row and column sums; either may be NULL, and is then computed from
  * the cells.  n is the total (computed when 0).  Rows or columns with a
  * zero sum are not classes: they are left out of counts and entropies.
