@@ -3,7 +3,7 @@
  * empowerment, the capacity of the channel from actions to next states.
  *
  * A channel is given by counts: cell c says input ai[c] was followed by
- * output xj[c] n[c] times.  Each input's row is normalised to its
+ * output xj[c] n[c] times (cells in any order; repeats add up).  Each input's row is normalised to its
  * conditional law W(x | a) = n(a, x) / n(a); inputs with no counts are not
  * part of the channel (nothing is known of them) and get probability 0.
  *

@@ -321,6 +321,16 @@ START_TEST(capacity_closed_forms)
 		id[i * 5 + i] = 1 + i;
 	close_to(capacity_of(id, 5, 5, p, &r), log(5), 1e-13, "noiseless", "capacity");
 	ck_assert(r.inputs == 5);
+	{
+		/* the BSC again with its cells backwards and one split in two */
+		size_t ai[5] = { 1, 1, 0, 0, 0 }, xj[5] = { 1, 0, 1, 0, 0 };
+		double n[5] = { 89, 11, 11, 80, 9 };
+		struct oed_channel ch = { .nin = 2, .nout = 2, .ncells = 5, .ai = ai, .xj = xj, .n = n };
+		struct oed_err err;
+
+		ck_assert_int_eq(oed_capacity(&ch, 1e-13, 1000, p, &r, &err), 0);
+		close_to(r.capacity, log(2) - h2(0.11), 1e-13, "bsc, cells in any order", "capacity");
+	}
 }
 END_TEST
 
