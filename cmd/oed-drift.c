@@ -1,36 +1,300 @@
-/* oed-drift: statistical drift tests between reference and current records. */
+/* oed-drift: has the traffic changed?  Drift tests of current records against a reference. */
 #include "config.h"
 
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "diag.h"
+#include "drift.h"
+#include "drifttest.h"
 #include "exit.h"
+#include "jsonl.h"
+#include "jsonw.h"
 #include "opt.h"
+#include "store.h"
+#include "tokenizer.h"
+
+enum {
+	OPT_REF = 1, OPT_BASELINE, OPT_FIELD, OPT_TEST, OPT_THRESHOLD, OPT_SHARE, OPT_TIME,
+	OPT_WINDOW, OPT_TOKENS, OPT_PERMUTATIONS, OPT_SEED, OPT_FAIL, OPT_RECORD,
+};
 
 static const struct oed_option options[] = {
+	{ "ref", 'R', OED_ARG_REQUIRED, "FILE", "the reference records (repeat for several files)", OPT_REF },
+	{ "baseline", 0, OED_ARG_REQUIRED, "RUN",
+	  "the reference kept by an earlier 'oed-drift --record' run", OPT_BASELINE },
+	{ "field", 'f', OED_ARG_REQUIRED, "F[:KIND[:TEST]]",
+	  "a feature to test (repeat); KIND numeric, categorical, text, vector\n"
+	  "or auto (default)", OPT_FIELD },
+	{ "test", 't', OED_ARG_REQUIRED, "NAME", "the test for every feature it applies to\n"
+	  "(default: chosen per feature, see oed-drift(1))", OPT_TEST },
+	{ "threshold", 0, OED_ARG_REQUIRED, "X",
+	  "drift when p < X (tests with a p-value) or statistic >= X (others)", OPT_THRESHOLD },
+	{ "share", 0, OED_ARG_REQUIRED, "S",
+	  "dataset drift when this share of features drifted (default 0.5)", OPT_SHARE },
+	{ "time", 0, OED_ARG_REQUIRED, "FIELD", "the timestamp field (RFC 3339 or epoch seconds)", OPT_TIME },
+	{ "window", 'w', OED_ARG_REQUIRED, "DURATION",
+	  "compare tumbling windows of this width (30s, 15m, 1h, 1d, 1w)", OPT_WINDOW },
+	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
+	  "also test the token lengths of text fields (encoding or model)", OPT_TOKENS },
+	{ "permutations", 0, OED_ARG_REQUIRED, "N", "permutations of the mmd p-value", OPT_PERMUTATIONS },
+	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of permutations and vector samples (default 0)", OPT_SEED },
+	{ "fail-on-drift", 0, OED_ARG_NONE, NULL, "exit with status 4 when dataset drift is found", OPT_FAIL },
+	{ "record", 'r', OED_ARG_NONE, NULL,
+	  "store the run, its results and the reference in the run store", OPT_RECORD },
+	OED_INPUT_OPTIONS,
+	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
 static const struct oed_tool tool = {
-	"oed-drift", "[OPTIONS]",
-	"Statistical drift tests between reference and current records. Not available yet in this release.",
-	options, NULL
+	"oed-drift", "[OPTIONS] (--ref FILE | --baseline RUN | --time FIELD --window DURATION) [FILE...]",
+	"Statistical drift tests of current records against a reference: whole, per\n"
+	"time window, or against a baseline kept in the run store.",
+	options,
+	"Examples:\n"
+	"  oed-drift --ref last_week.jsonl -f latency_ms -f model today.jsonl\n"
+	"  oed-drift --time ts --window 1d -f output --fail-on-drift events.jsonl\n"
+};
+
+struct drift_args {
+	struct oed_input_opts io;
+	struct oed_drift_opts o;
+	struct oed_drift_spec *specs;
+	size_t nspecs;
+	char **refs;
+	int nrefs;
+	long long baseline;
+	const char *tokens;
+	bool fail, record;
+	int argc;
+	char **argv;
 };
 
 static int
 handle(int id, const char *arg, void *ctx, struct oed_err *err)
 {
-	(void)id; (void)arg; (void)ctx; (void)err;
+	struct drift_args *a = ctx;
+	enum oed_drift_test t;
+	unsigned long n;
+
+	switch (id) {
+	case OPT_REF: {
+		char **refs = realloc(a->refs, (size_t)(a->nrefs + 1) * sizeof(*refs));
+
+		if (refs == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		a->refs = refs;
+		a->refs[a->nrefs++] = (char *)arg;
+		return 0;
+	}
+	case OPT_BASELINE:
+		if (oed_parse_ulong("baseline", arg, 1, 1UL << 62, &n, err) == -1)
+			return -1;
+		a->baseline = (long long)n;
+		return 0;
+	case OPT_FIELD: {
+		struct oed_drift_spec *s = realloc(a->specs, (a->nspecs + 1) * sizeof(*s));
+
+		if (s == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		a->specs = s;
+		if (oed_drift_spec_parse(&s[a->nspecs], arg, err) == -1)
+			return -1;
+		a->nspecs++;
+		return 0;
+	}
+	case OPT_TEST:
+		if (oed_drift_lookup(arg, &t) == -1)
+			return oed_err_set(err, OED_EX_USAGE, "--test: '%s' is not a test (see oed-drift(1))", arg);
+		a->o.test = arg;
+		return 0;
+	case OPT_THRESHOLD:
+		return oed_parse_double("threshold", arg, 0, INFINITY, &a->o.threshold, err);
+	case OPT_SHARE:
+		return oed_parse_double("share", arg, 0, 1, &a->o.share, err);
+	case OPT_TIME:
+		a->o.time = arg;
+		return 0;
+	case OPT_WINDOW:
+		return oed_window_parse(arg, &a->o.window, err);
+	case OPT_TOKENS:
+		if (oed_encoding_for(arg) == NULL)
+			return oed_err_set(err, OED_EX_USAGE,
+					   "--tokens: '%s' is not an encoding or a known model", arg);
+		a->tokens = arg;
+		return 0;
+	case OPT_PERMUTATIONS:
+		if (oed_parse_ulong("permutations", arg, 1, 1000000, &n, err) == -1)
+			return -1;
+		a->o.permutations = n;
+		return 0;
+	case OPT_SEED:
+		if (oed_parse_ulong("seed", arg, 0, ULONG_MAX, &n, err) == -1)
+			return -1;
+		a->o.seed = n;
+		return 0;
+	case OPT_FAIL:
+		a->fail = true;
+		return 0;
+	case OPT_RECORD:
+		a->record = true;
+		return 0;
+	}
+	return oed_input_opt(&a->io, id, arg, err);
+}
+
+/* Options that do not go together, caught before any input is read. */
+static int
+check_args(const struct drift_args *a, int nfiles, char **files)
+{
+	int stdin_cur = nfiles == 0;
+
+	if (a->nrefs && a->baseline)
+		return oed_usage_error("--ref and --baseline do not go together");
+	if ((a->o.time != NULL) != (a->o.window != 0))
+		return oed_usage_error("--time and --window go together");
+	if (!a->nrefs && !a->baseline && !a->o.time)
+		return oed_usage_error("nothing to compare with: give --ref, --baseline or --time and --window");
+	if (!a->baseline && a->nspecs == 0)
+		return oed_usage_error("no feature to test: give --field");
+	for (int i = 0; i < nfiles; i++)
+		stdin_cur |= strcmp(files[i], "-") == 0;
+	for (int i = 0; i < a->nrefs; i++)
+		if (strcmp(a->refs[i], "-") == 0 && stdin_cur)
+			return oed_usage_error("the reference and the current records cannot both be standard input");
 	return 0;
+}
+
+static int
+record_run(struct drift_args *a, struct oed_drift *d, const char *digest, struct oed_err *err)
+{
+	struct oed_store *st = oed_store_open(a->io.store, err);
+	char *params;
+	int64_t run;
+	int rc = -1;
+
+	if (st == NULL)
+		return -1;
+	if ((params = oed_drift_run_params(d)) == NULL) {
+		oed_store_close(st);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	if (oed_store_begin(st, err) == 0 &&
+	    oed_run_begin(st, "oed-drift", a->argc, a->argv, params, &run, err) == 0 &&
+	    oed_drift_store(d, st, run, err) == 0 &&
+	    oed_run_finish(st, run, "ok", digest, err) == 0 && oed_store_commit(st, err) == 0)
+		rc = 0;
+	else
+		oed_store_rollback(st);
+	free(params);
+	oed_store_close(st);
+	return rc;
+}
+
+/* Read the reference from --ref files or the stored baseline; 0 or -1 (err set). */
+static int
+read_reference(struct drift_args *a, struct oed_drift *d, struct oed_err *err)
+{
+	struct oed_reader *r;
+	struct oed_store *st;
+	int rc;
+
+	if (a->baseline) {
+		if ((st = oed_store_open(a->io.store, err)) == NULL)
+			return -1;
+		rc = oed_drift_load_baseline(d, st, a->baseline, err);
+		oed_store_close(st);
+		return rc;
+	}
+	if (a->nrefs == 0)
+		return 0;	/* the first window is the reference */
+	if ((r = oed_reader_new(a->nrefs, a->refs, a->io.max_line, &a->io.policy, err)) == NULL)
+		return -1;
+	rc = oed_drift_read_ref(d, r, err);
+	oed_reader_free(r);
+	return rc;
+}
+
+static int
+run(struct drift_args *a, int nfiles, char **files)
+{
+	struct oed_tokenizer *tok = NULL;
+	struct oed_drift *d = NULL;
+	struct oed_reader *r = NULL;
+	struct oed_writer w;
+	struct oed_err err;
+	char digest[17];
+	int status = OED_EX_OK;
+
+	if ((status = check_args(a, nfiles, files)) != 0)
+		return status;
+	if (oed_input_open_output(&a->io, &err) == -1)
+		return oed_fail(&err);
+	if (a->tokens) {
+		if ((tok = oed_tokenizer_open(a->tokens, NULL, &err)) == NULL)
+			return oed_fail(&err);
+		a->o.tok = tok;
+		a->o.tok_name = oed_tokenizer_encoding(tok);
+	}
+	a->o.baseline = a->baseline;
+	if ((d = oed_drift_new(&a->o, &err)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < a->nspecs; i++)
+		if (oed_drift_add_field(d, &a->specs[i], &err) == -1)
+			goto fail;
+	if (read_reference(a, d, &err) == -1)
+		goto fail;
+	if ((r = oed_reader_new(nfiles, files, a->io.max_line, &a->io.policy, &err)) == NULL)
+		goto fail;
+	oed_reader_digest(r, a->record);
+	oed_writer_init(&w, stdout);
+	if (oed_drift_read_cur(d, r, &w, &err) == -1) {
+		oed_writer_release(&w);
+		goto fail;
+	}
+	oed_writer_release(&w);
+	oed_reader_digest_hex(r, digest);
+	if (oed_policy_close(&a->io.policy, &err) == -1)
+		goto fail;
+	if (a->record && record_run(a, d, digest, &err) == -1)
+		goto fail;
+	if (a->io.policy.bad)
+		oed_policy_summary(&a->io.policy);
+	if (a->fail && oed_drift_found(d))
+		status = OED_EX_GATE;
+	goto out;
+fail:
+	status = oed_fail(&err);
+out:
+	oed_reader_free(r);
+	oed_drift_free(d);
+	oed_tokenizer_free(tok);
+	return status;
 }
 
 int
 main(int argc, char *argv[])
 {
-	int first;
+	struct drift_args a = { .argc = argc, .argv = argv };
+	int first, status;
 
 	oed_diag_init(argv[0]);
-	first = oed_opt_parse(&tool, argc, argv, handle, NULL);
+	a.o.share = 0.5;
+	a.o.threshold = NAN;
+	oed_input_opts_init(&a.io);
+	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
-		return oed_close_stdout(first == 0 ? OED_EX_OK : OED_EX_USAGE);
-	oed_error("this command is not available yet in oed %s", PACKAGE_VERSION);
-	return OED_EX_FAIL;
+		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+	else
+		status = run(&a, argc - first, argv + first);
+	for (size_t i = 0; i < a.nspecs; i++)
+		oed_drift_spec_release(&a.specs[i]);
+	free(a.specs);
+	free(a.refs);
+	oed_input_opts_release(&a.io);
+	return oed_close_stdout(status);
 }

@@ -1,1 +1,11 @@
-# drift tool: sources, unit tests and man page (see Makefile.am).
+# drift tool: the oed-drift engine (lib/drift.*), its unit tests, examples
+# and man page.  The tests themselves are in lib/drift.mk (drifttest.*).
+lib_libcore_la_SOURCES += lib/drift.c lib/drift.h
+EXTRA_DIST += tests/ref/gen_drifttool_ref.py tests/ref/drifttool_ref.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_drift
+tests_unit_check_drift_SOURCES = tests/unit/check_drift.c tests/ref/drifttool_ref.h
+tests_unit_check_drift_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_drift_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_drift
+endif
