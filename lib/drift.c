@@ -1402,7 +1402,8 @@ oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *re
 		oed_w_str(w, "method", res->method);
 	else
 		oed_w_null(w, "method");
-	if (!res->ran)
+	/* JSON has no infinity: an infinite statistic says so in its notes */
+	if (!res->ran || !isfinite(res->statistic))
 		oed_w_null(w, "statistic");
 	else
 		oed_w_num(w, "statistic", res->statistic);

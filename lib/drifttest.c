@@ -91,6 +91,8 @@ oed_drift_note_text(unsigned note)
 		return "the samples have no variation to test";
 	case OED_DN_DROPPED:
 		return "categories empty in both samples were dropped";
+	case OED_DN_INFINITE:
+		return "each sample is constant and their means differ: the statistic is infinite";
 	}
 	return "";
 }
@@ -1201,11 +1203,12 @@ test_ttest(const double *a, size_t n1, const double *b, size_t n2, struct oed_dr
 	if (denom == 0) {
 		/* both samples constant: equal means show nothing, different ones everything */
 		res->df = 1;
-		res->notes |= OED_DN_DEGENERATE;
 		if (m1 == m2) {
+			res->notes |= OED_DN_DEGENERATE;
 			res->statistic = 0;
 			res->p_value = 1;
 		} else {
+			res->notes |= OED_DN_INFINITE;
 			res->statistic = m1 > m2 ? INFINITY : -INFINITY;
 			res->p_value = 0;
 		}
@@ -2024,7 +2027,8 @@ oed_drift_vector(enum oed_drift_test t, const double *ref, size_t nref, const do
 			res->statistic = aa == bb ? 0 : 1;
 			res->notes |= OED_DN_DEGENERATE;
 		} else {
-			res->statistic = fmin(fmax(1 - ab / (sqrt(aa) * sqrt(bb)), 0), 2);
+			/* sqrt(aa bb), as scipy: equal directions then give exactly 0 */
+			res->statistic = fmin(fmax(1 - ab / sqrt(aa * bb), 0), 2);
 		}
 	}
 	res->method = "distance";

@@ -433,6 +433,8 @@ START_TEST(constant_samples)
 	ck_assert(isinf(res.statistic) && res.statistic < 0);
 	ck_assert_double_eq(res.p_value, 0);
 	ck_assert(res.drift);
+	ck_assert(res.notes & OED_DN_INFINITE);
+	ck_assert(!(res.notes & OED_DN_DEGENERATE));
 	/* epps_singleton's covariance is zero: a clear error, not NaN or noise */
 	ck_assert_int_eq(oed_drift_numeric(OED_DT_EPPS_SINGLETON, a, 10, b, 12, NULL, &res, &err), -1);
 	ck_assert_str_eq(err.msg, "epps_singleton needs variation within a sample");
