@@ -241,6 +241,7 @@ run(struct drift_args *a, int nfiles, char **files)
 		a->o.tok_name = oed_tokenizer_encoding(tok);
 	}
 	a->o.baseline = a->baseline;
+	a->o.quiet = a->io.quiet;
 	if ((d = oed_drift_new(&a->o, &err)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < a->nspecs; i++)

@@ -11,6 +11,7 @@
 
 #include "counts.h"
 #include "drifttest.h"
+#include "progress.h"
 #include "utf8.h"
 
 /* ---- the tests (drifttest.h) ---- */
@@ -1160,9 +1161,13 @@ oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *er
 	const char *why;
 	int rc;
 
+	struct oed_progress prog;
+
 	if (want_fields(d, r, err) == -1)
 		return -1;
+	oed_progress_init(&prog, d->o.quiet, "reference records", 0);
 	while ((rc = oed_reader_next(r, err)) == 1) {
+		oed_progress_tick(&prog, oed_reader_records(r));
 		if (check_record(d, r, &why, whybuf, sizeof(whybuf)) == 1) {
 			if (oed_reader_bad(r, err, "%s", why) == -1)
 				return -1;
@@ -1171,6 +1176,7 @@ oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *er
 		if (keep_record(d, r, REF) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
+	oed_progress_done(&prog, oed_reader_records(r));
 	if (rc == -1)
 		return -1;
 	d->have_ref = true;
@@ -1242,6 +1248,7 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 	const char *why;
 	int tidx = -1, rc;
 	uint64_t windows = 0;
+	struct oed_progress prog;
 
 	if (want_fields(d, r, err) == -1)
 		return -1;
@@ -1249,8 +1256,11 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 		err->status = OED_EX_USAGE;
 		return -1;
 	}
+	oed_progress_init(&prog, d->o.quiet, "records", 0);
 	while ((rc = oed_reader_next(r, err)) == 1) {
 		int64_t ws = 0;
+
+		oed_progress_tick(&prog, oed_reader_records(r));
 
 		if (tidx >= 0) {
 			const struct oed_value *tv = oed_reader_value(r, tidx);
@@ -1298,6 +1308,7 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 		if (keep_record(d, r, CUR) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
+	oed_progress_done(&prog, oed_reader_records(r));
 	if (rc == -1)
 		return -1;
 	if (tidx < 0 || d->in_window) {

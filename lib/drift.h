@@ -146,6 +146,7 @@ struct oed_drift_opts {
 	struct oed_tokenizer *tok;	/* borrowed; NULL: no token lengths */
 	const char *tok_name;		/* encoding name, for baselines */
 	long long baseline;		/* --baseline RUN, for the run's parameters; 0: none */
+	bool quiet;			/* no progress on stderr */
 };
 
 struct oed_drift_finding {
