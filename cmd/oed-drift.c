@@ -122,9 +122,8 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	case OPT_WINDOW:
 		return oed_window_parse(arg, &a->o.window, err);
 	case OPT_TOKENS:
-		if (oed_encoding_for(arg) == NULL)
-			return oed_err_set(err, OED_EX_USAGE,
-					   "--tokens: '%s' is not an encoding or a known model", arg);
+		if (oed_tokens_arg_check(arg, err) == -1)
+			return -1;
 		a->tokens = arg;
 		return 0;
 	case OPT_PERMUTATIONS:
@@ -170,28 +169,22 @@ check_args(const struct drift_args *a, int nfiles, char **files)
 }
 
 static int
+fill_run(struct oed_store *st, int64_t run, void *d, struct oed_err *err)
+{
+	return oed_drift_store(d, st, run, err);
+}
+
+static int
 record_run(struct drift_args *a, struct oed_drift *d, const char *digest, struct oed_err *err)
 {
-	struct oed_store *st = oed_store_open(a->io.store, err);
-	char *params;
-	int64_t run;
-	int rc = -1;
+	char *params = oed_drift_run_params(d);
+	int rc;
 
-	if (st == NULL)
-		return -1;
-	if ((params = oed_drift_run_params(d)) == NULL) {
-		oed_store_close(st);
+	if (params == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	}
-	if (oed_store_begin(st, err) == 0 &&
-	    oed_run_begin(st, "oed-drift", a->argc, a->argv, params, &run, err) == 0 &&
-	    oed_drift_store(d, st, run, err) == 0 &&
-	    oed_run_finish(st, run, "ok", digest, err) == 0 && oed_store_commit(st, err) == 0)
-		rc = 0;
-	else
-		oed_store_rollback(st);
+	rc = oed_run_record(a->io.store, "oed-drift", a->argc, a->argv, params, digest, fill_run, d,
+			    err);
 	free(params);
-	oed_store_close(st);
 	return rc;
 }
 

@@ -95,9 +95,8 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		a->in.delimiter = *arg;
 		return 0;
 	case OPT_TOKENS:
-		if (oed_encoding_for(arg) == NULL)
-			return oed_err_set(err, OED_EX_USAGE,
-					   "--tokens: '%s' is not an encoding or a known model", arg);
+		if (oed_tokens_arg_check(arg, err) == -1)
+			return -1;
 		a->tokens = arg;
 		return 0;
 	case OPT_RECOUNT:

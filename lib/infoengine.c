@@ -1352,20 +1352,12 @@ oed_results_write(const struct oed_results *res, struct oed_writer *w)
 	return 0;
 }
 
-int
-oed_results_record(const struct oed_results *res, const char *store_path, const char *tool,
-		   int argc, char *const *argv, const char *digest, struct oed_err *err)
+/* Every figure of the results as metrics of run. */
+static int
+results_fill(struct oed_store *st, int64_t run, void *ctx, struct oed_err *err)
 {
-	struct oed_store *st = oed_store_open(store_path, err);
-	int64_t run;
-	int rc = -1;
+	const struct oed_results *res = ctx;
 
-	if (st == NULL)
-		return -1;
-	if (oed_store_begin(st, err) == -1)
-		goto out;
-	if (oed_run_begin(st, tool, argc, argv, res->params, &run, err) == -1)
-		goto rollback;
 	for (size_t i = 0; i < res->n; i++) {
 		const struct rec *r = &res->rec[i];
 		char prefix[sizeof(r->it[0].key) + 1] = "", name[128];
@@ -1382,18 +1374,18 @@ oed_results_record(const struct oed_results *res, const char *store_path, const 
 			snprintf(name, sizeof(name), "%s%s", prefix, it->key);
 			if (oed_metric_add(st, run, name, r->grp_null ? "null" : r->grp, it->v, it->lo, it->hi,
 					   err) == -1)
-				goto rollback;
+				return -1;
 		}
 	}
-	if (oed_run_finish(st, run, "ok", digest, err) == -1 || oed_store_commit(st, err) == -1)
-		goto rollback;
-	rc = 0;
-	goto out;
-rollback:
-	oed_store_rollback(st);
-out:
-	oed_store_close(st);
-	return rc;
+	return 0;
+}
+
+int
+oed_results_record(const struct oed_results *res, const char *store_path, const char *tool,
+		   int argc, char *const *argv, const char *digest, struct oed_err *err)
+{
+	return oed_run_record(store_path, tool, argc, argv, res->params, digest, results_fill,
+			      (void *)res, err);
 }
 
 /* ---- the quantities ---- */

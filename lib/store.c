@@ -355,6 +355,30 @@ oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
 }
 
 int
+oed_run_record(const char *path, const char *tool, int argc, char *const *argv,
+	       const char *params_json, const char *input_digest, oed_run_fill_fn *fill,
+	       void *ctx, struct oed_err *err)
+{
+	struct oed_store *s = oed_store_open(path, err);
+	int64_t run;
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	if (oed_store_begin(s, err) == -1)
+		goto out;
+	if (oed_run_begin(s, tool, argc, argv, params_json, &run, err) == 0 &&
+	    fill(s, run, ctx, err) == 0 && oed_run_finish(s, run, "ok", input_digest, err) == 0 &&
+	    oed_store_commit(s, err) == 0)
+		rc = 0;
+	else
+		oed_store_rollback(s);
+out:
+	oed_store_close(s);
+	return rc;
+}
+
+int
 oed_metric_add(struct oed_store *s, int64_t run_id, const char *name,
 	       const char *grp, double value, double lo, double hi, struct oed_err *err)
 {

@@ -48,6 +48,17 @@ int oed_run_begin(struct oed_store *s, const char *tool, int argc, char *const *
 int oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
 		   const char *input_digest, struct oed_err *err);
 
+/*
+ * Record one finished run in one transaction: open the store at path,
+ * begin, add the run, let fill write its rows, mark the run "ok" with
+ * input_digest, commit.  Any failure rolls it all back, so the store
+ * holds the whole run or none of it.  0 or -1 (err set).
+ */
+typedef int oed_run_fill_fn(struct oed_store *s, int64_t run_id, void *ctx, struct oed_err *err);
+int oed_run_record(const char *path, const char *tool, int argc, char *const *argv,
+		   const char *params_json, const char *input_digest, oed_run_fill_fn *fill,
+		   void *ctx, struct oed_err *err);
+
 /* One result figure; grp may be NULL, lo/hi NAN when there is no interval. */
 int oed_metric_add(struct oed_store *s, int64_t run_id, const char *name,
 		   const char *grp, double value, double lo, double hi,

@@ -122,6 +122,15 @@ oed_encoding_for(const char *name)
 	return enc;
 }
 
+int
+oed_tokens_arg_check(const char *name, struct oed_err *err)
+{
+	if (oed_encoding_for(name) == NULL)
+		return oed_err_set(err, OED_EX_USAGE, "--tokens: '%s' is not an encoding or a known model",
+				   name);
+	return 0;
+}
+
 static inline uint32_t
 lookup(const struct oed_tokenizer *t, const unsigned char *s, size_t n)
 {

@@ -41,6 +41,8 @@ const char *oed_tokenizer_encoding(const struct oed_tokenizer *t);
 
 /* The encoding a model uses, or NULL (an encoding name maps to itself). */
 const char *oed_encoding_for(const char *name);
+/* Check a --tokens argument: 0, or -1 with a usage error naming it. */
+int oed_tokens_arg_check(const char *name, struct oed_err *err);
 
 /*
  * Token ids of text[0..len) appended to *ids (grown as needed; *n is the

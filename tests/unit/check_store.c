@@ -115,6 +115,45 @@ START_TEST(runs_and_metrics)
 }
 END_TEST
 
+/* oed_run_record's fill: two metrics, then a failure when ctx says so. */
+static int
+fill_two(struct oed_store *s, int64_t run, void *ctx, struct oed_err *err)
+{
+	if (oed_metric_add(s, run, "a", NULL, 1, NAN, NAN, err) == -1 ||
+	    oed_metric_add(s, run, "b", NULL, 2, NAN, NAN, err) == -1)
+		return -1;
+	if (*(int *)ctx)
+		return oed_err_set(err, OED_EX_DATA, "fill failed on purpose");
+	return 0;
+}
+
+START_TEST(record_whole_run_or_nothing)
+{
+	char path[600];
+	char *argv[] = { "oed-drift", "--record" };
+	struct oed_err err;
+	struct oed_store *s;
+	int fail = 0;
+
+	snprintf(path, sizeof(path), "%s/record.db", tmpdir);
+	ck_assert_int_eq(oed_run_record(path, "oed-drift", 2, argv, "{}", "abcd", fill_two, &fail,
+					&err), 0);
+	fail = 1;
+	ck_assert_int_eq(oed_run_record(path, "oed-drift", 2, argv, "{}", "abcd", fill_two, &fail,
+					&err), -1);
+	ck_assert_int_eq(err.status, OED_EX_DATA);
+	ck_assert_str_eq(err.msg, "fill failed on purpose");
+	s = oed_store_open(path, &err);
+	ck_assert_ptr_nonnull(s);
+	/* the failed run left nothing: one run, its two metrics */
+	ck_assert_int_eq(scalar(s, "SELECT count(*) FROM runs WHERE status = 'ok' AND"
+			 " input_digest = 'abcd' AND finished IS NOT NULL"), 1);
+	ck_assert_int_eq(scalar(s, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(scalar(s, "SELECT count(*) FROM metrics"), 2);
+	oed_store_close(s);
+}
+END_TEST
+
 START_TEST(unwritable_folder)
 {
 	struct oed_err err;
@@ -139,6 +178,7 @@ main(void)
 	tcase_add_test(tc, path_precedence);
 	tcase_add_test(tc, create_and_migrate);
 	tcase_add_test(tc, runs_and_metrics);
+	tcase_add_test(tc, record_whole_run_or_nothing);
 	tcase_add_test(tc, unwritable_folder);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
