@@ -90,8 +90,8 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	case OPT_CLASSES:
 		return oed_parse_ulong("classes", arg, 1, 1UL << 52, &j->opts.classes, err);
 	case OPT_BASE:
-		if (strcmp(arg, "2") != 0 && strcmp(arg, "e") != 0 && strcmp(arg, "10") != 0)
-			return oed_err_set(err, OED_EX_USAGE, "--base: '%s' is not 2, e or 10", arg);
+		if (oed_parse_log_base(arg, NULL, err) == -1)
+			return -1;
 		j->opts.base = arg;
 		return 0;
 	case OPT_MISSING:

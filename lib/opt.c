@@ -218,6 +218,24 @@ bad:
 }
 
 int
+oed_parse_log_base(const char *arg, double *base, struct oed_err *err)
+{
+	double b;
+
+	if (strcmp(arg, "2") == 0)
+		b = 2;
+	else if (strcmp(arg, "e") == 0)
+		b = exp(1.0);
+	else if (strcmp(arg, "10") == 0)
+		b = 10;
+	else
+		return oed_err_set(err, OED_EX_USAGE, "--base: '%s' is not 2, e or 10", arg);
+	if (base != NULL)
+		*base = b;
+	return 0;
+}
+
+int
 oed_parse_size(const char *opt, const char *arg, size_t *out, struct oed_err *err)
 {
 	char *end;

@@ -96,5 +96,7 @@ int oed_parse_ulong(const char *opt, const char *arg, unsigned long min,
 int oed_parse_double(const char *opt, const char *arg, double min, double max,
 		     double *out, struct oed_err *err);
 int oed_parse_size(const char *opt, const char *arg, size_t *out, struct oed_err *err);
+/* --base: "2", "e" or "10"; the base as a number in *base unless NULL. */
+int oed_parse_log_base(const char *arg, double *base, struct oed_err *err);
 
 #endif
