@@ -19,7 +19,8 @@
 
 enum {
 	OPT_REF = 1, OPT_BASELINE, OPT_FIELD, OPT_TEST, OPT_THRESHOLD, OPT_SHARE, OPT_TIME,
-	OPT_WINDOW, OPT_TOKENS, OPT_PERMUTATIONS, OPT_SEED, OPT_FAIL, OPT_RECORD,
+	OPT_WINDOW, OPT_TOKENS, OPT_PERMUTATIONS, OPT_SEED, OPT_FAIL, OPT_RECORD, OPT_BINS,
+	OPT_EPSILON, OPT_BASE,
 };
 
 static const struct oed_option options[] = {
@@ -40,6 +41,12 @@ static const struct oed_option options[] = {
 	  "compare tumbling windows of this width (30s, 15m, 1h, 1d, 1w)", OPT_WINDOW },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "also test the token lengths of text fields (encoding or model)", OPT_TOKENS },
+	{ "bins", 0, OED_ARG_REQUIRED, "N",
+	  "reference-quantile bins of psi, kl, js, tvd, hellinger on numbers\n(default 10)", OPT_BINS },
+	{ "epsilon", 0, OED_ARG_REQUIRED, "X", "floor of zero shares in psi, kl, js (default 0.0001)",
+	  OPT_EPSILON },
+	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "logarithms of kl and js: 2 (bits, default), e or 10",
+	  OPT_BASE },
 	{ "permutations", 0, OED_ARG_REQUIRED, "N", "permutations of the mmd p-value", OPT_PERMUTATIONS },
 	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of permutations and vector samples (default 0)", OPT_SEED },
 	{ "fail-on-drift", 0, OED_ARG_NONE, NULL, "exit with status 4 when dataset drift is found", OPT_FAIL },
@@ -125,6 +132,22 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		if (oed_tokens_arg_check(arg, err) == -1)
 			return -1;
 		a->tokens = arg;
+		return 0;
+	case OPT_BINS:
+		if (oed_parse_ulong("bins", arg, 2, 10000, &n, err) == -1)
+			return -1;
+		a->o.bins = (unsigned)n;
+		return 0;
+	case OPT_EPSILON:
+		if (oed_parse_double("epsilon", arg, 0, 1, &a->o.epsilon, err) == -1)
+			return -1;
+		if (!(a->o.epsilon > 0 && a->o.epsilon < 1))
+			return oed_err_set(err, OED_EX_USAGE, "--epsilon: '%s' is not between 0 and 1", arg);
+		return 0;
+	case OPT_BASE:
+		if (oed_parse_log_base(arg, &a->o.log_base, err) == -1)
+			return -1;
+		a->o.base = arg;
 		return 0;
 	case OPT_PERMUTATIONS:
 		if (oed_parse_ulong("permutations", arg, 1, 1000000, &n, err) == -1)

@@ -1601,6 +1601,12 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 	p.seed = d->o.seed;
 	if (d->o.permutations)
 		p.permutations = d->o.permutations;
+	if (d->o.bins)
+		p.bins = d->o.bins;
+	if (d->o.epsilon > 0)
+		p.epsilon = d->o.epsilon;
+	if (d->o.base)
+		p.log_base = d->o.log_base;
 	p.max_rows = OED_DRIFT_MAX_ROWS;
 	oed_err_clear(&e);
 	switch (f->holds) {
@@ -2190,6 +2196,12 @@ oed_drift_run_params(const struct oed_drift *d)
 	if (d->o.permutations)
 		json_object_set_new(j, "permutations", json_integer((json_int_t)d->o.permutations));
 	json_object_set_new(j, "seed", json_integer((json_int_t)d->o.seed));
+	if (d->o.bins)
+		json_object_set_new(j, "bins", json_integer(d->o.bins));
+	if (d->o.epsilon > 0)
+		json_object_set_new(j, "epsilon", json_real(d->o.epsilon));
+	if (d->o.base)
+		json_object_set_new(j, "base", json_string(d->o.base));
 	if (d->o.baseline)
 		json_object_set_new(j, "baseline", json_integer(d->o.baseline));
 	s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));

@@ -141,6 +141,10 @@ struct oed_drift_opts {
 	double share;			/* dataset drift when drifted / features >= share */
 	unsigned long permutations;	/* mmd; 0: drifttest's default */
 	uint64_t seed;
+	unsigned bins;			/* binned tests on numbers; 0: drifttest's default (10) */
+	double epsilon;			/* psi/kl/js floor of zero shares; 0: default (1e-4) */
+	const char *base;		/* --base as given ("2", "e", "10"), NULL: 2 */
+	double log_base;		/* kl and js logarithms: its value, with base */
 	const char *time;		/* --time field; NULL: no windows */
 	int64_t window;			/* seconds, with time */
 	struct oed_tokenizer *tok;	/* borrowed; NULL: no token lengths */

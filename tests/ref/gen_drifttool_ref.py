@@ -234,3 +234,43 @@ mx, my = vx.mean(0), vy.mean(0)
 print("static const double vec_mean_euclidean = %.17g;" % np.linalg.norm(mx - my))
 print("static const double vec_mean_cosine = %.17g;"
       % (1 - mx.dot(my) / (np.linalg.norm(mx) * np.linalg.norm(my))))
+
+# ---- --bins, --epsilon, --base: the binned distances on the example ----
+# Numbers go to pandas.qcut's bins (reference quantiles, closed on the
+# right) extended to the whole line; zero shares are raised to epsilon;
+# kl is scipy.stats.entropy and js jensenshannon, both in nats here.
+import pandas as pd
+from scipy.stats import entropy as kl_div
+
+BINS, EPS = 20, 1e-3
+
+
+def binned(p, q, test):
+    p, q = p / p.sum(), q / q.sum()
+    keep = (p > 0) | (q > 0)
+    p, q = p[keep], q[keep]
+    if test == "tvd":
+        return 0.5 * np.abs(p - q).sum()
+    if test == "hellinger":
+        return math.sqrt(0.5 * ((np.sqrt(p) - np.sqrt(q)) ** 2).sum())
+    p, q = np.where(p == 0, EPS, p), np.where(q == 0, EPS, q)
+    if test == "psi":
+        return float(((p - q) * np.log(p / q)).sum())
+    if test == "kl":
+        return float(kl_div(p, q))
+    return float(jensenshannon(p, q))
+
+
+a, b = column(ref, "latency_ms"), column(cur, "latency_ms")
+_, edges = pd.qcut(a, BINS, retbins=True)
+edges[0], edges[-1] = -np.inf, np.inf
+num_p = pd.Series(pd.cut(a, edges)).value_counts(sort=False).to_numpy(float)
+num_q = pd.Series(pd.cut(b, edges)).value_counts(sort=False).to_numpy(float)
+cat_p, cat_q = cat_table(column(ref, "model"), column(cur, "model"))
+print("struct binned_ref { const char *test; double numeric, categorical; };")
+print("static const unsigned binned_bins = %d;" % BINS)
+print("static const double binned_epsilon = %r;" % EPS)
+print("static const struct binned_ref binned_nats[] = {")
+for t in ["psi", "kl", "js", "tvd", "hellinger"]:
+    print('\t{ "%s", %.17g, %.17g },' % (t, binned(num_p, num_q, t), binned(cat_p, cat_q, t)))
+print("};")

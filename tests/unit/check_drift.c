@@ -502,6 +502,33 @@ write_numbers(const char *name, const double *x, size_t n)
 	ck_assert_int_eq(fclose(fp), 0);
 }
 
+/* --bins, --epsilon and --base reach the binned tests, numbers and categories alike */
+START_TEST(binned_options_against_pandas)
+{
+	struct oed_drift_opts o = opts();
+
+	o.bins = binned_bins;
+	o.epsilon = binned_epsilon;
+	o.base = "e";
+	o.log_base = exp(1.0);
+	for (size_t i = 0; i < NCASES(binned_nats); i++) {
+		char num[64], cat[64];
+		const char *fields[2] = { num, cat };
+		struct oed_drift *d;
+
+		snprintf(num, sizeof(num), "latency_ms:numeric:%s", binned_nats[i].test);
+		snprintf(cat, sizeof(cat), "model:categorical:%s", binned_nats[i].test);
+		d = run_engine(example("reference.jsonl"), example("current.jsonl"), fields, 2, &o,
+			       NULL);
+		assert_close(finding(d, "latency_ms", NULL)->statistic, binned_nats[i].numeric, 1e-9,
+			     num);
+		assert_close(finding(d, "model", NULL)->statistic, binned_nats[i].categorical, 1e-9,
+			     cat);
+		oed_drift_free(d);
+	}
+}
+END_TEST
+
 START_TEST(large_numeric_is_wasserstein_normed)
 {
 	struct oed_drift_opts o = opts();
@@ -836,6 +863,7 @@ main(void)
 	tcase_add_test(core, vector_means_of_every_row);
 	tcase_add_test(core, baseline_gives_the_same_findings);
 	tcase_add_test(core, windows_without_reference);
+	tcase_add_test(core, binned_options_against_pandas);
 	tcase_add_test(limits, edge_cases);
 	tcase_add_test(limits, vocabulary_bound);
 	tcase_set_timeout(core, 60);
