@@ -92,7 +92,8 @@ oed_drift_note_text(unsigned note)
 	case OED_DN_DROPPED:
 		return "categories empty in both samples were dropped";
 	case OED_DN_INFINITE:
-		return "each sample is constant and their means differ: the statistic is infinite";
+		return "the statistic is infinite (written as null): constant samples with "
+		       "different means (ttest) or a zero cell (fisher)";
 	}
 	return "";
 }
@@ -119,9 +120,18 @@ res_init(struct oed_drift_result *res)
 	res->notes = 0;
 }
 
-static void
-res_finish(enum oed_drift_test t, const struct oed_drift_params *p, struct oed_drift_result *res)
+/*
+ * The decision.  Finite data can still overflow (values near 1e308 squared
+ * or summed): a NaN then is no answer, and the test says so rather than
+ * decide on it.
+ */
+static int
+res_finish(enum oed_drift_test t, const struct oed_drift_params *p, struct oed_drift_result *res,
+	   struct oed_err *err)
 {
+	if (isnan(res->statistic) || (tests[t].has_p && isnan(res->p_value)))
+		return oed_err_set(err, OED_EX_DATA, "the values are too large for the arithmetic of %s "
+				   "(it overflows)", tests[t].name);
 	res->has_p = tests[t].has_p;
 	if (!res->has_p)
 		res->p_value = NAN;
@@ -130,6 +140,7 @@ res_finish(enum oed_drift_test t, const struct oed_drift_params *p, struct oed_d
 		res->drift = res->p_value < res->threshold;
 	else
 		res->drift = res->statistic >= res->threshold;
+	return 0;
 }
 
 /* ---- compensated summation (Neumaier) ---- */
@@ -572,19 +583,23 @@ cdf_distance(const double *a, size_t na, const double *b, size_t nb, int p)
 	return p == 1 ? ks_val(&s) : sqrt(ks_val(&s));
 }
 
-/* Mean and variance (ddof) of x[0..n), two-pass with compensated sums. */
+/*
+ * Mean of x[0..n) - origin and variance (ddof) of x[0..n), two-pass with
+ * compensated sums.  Measuring from an origin near the data keeps the
+ * digits that a mean of 1e6 + 1e-6 noise would round away.
+ */
 static void
-mean_var(const double *x, size_t n, int ddof, double *mean, double *var)
+mean_var(const double *x, size_t n, int ddof, double origin, double *mean, double *var)
 {
 	struct ksum s = { 0, 0 }, q = { 0, 0 };
 	size_t i;
 	double m;
 
 	for (i = 0; i < n; i++)
-		ks_add(&s, x[i]);
+		ks_add(&s, x[i] - origin);
 	m = ks_val(&s) / n;
 	for (i = 0; i < n; i++)
-		ks_add(&q, (x[i] - m) * (x[i] - m));
+		ks_add(&q, (x[i] - origin - m) * (x[i] - origin - m));
 	*mean = m;
 	if (var != NULL)
 		*var = (double)n > ddof ? ks_val(&q) / ((double)n - ddof) : NAN;
@@ -1194,8 +1209,9 @@ test_ttest(const double *a, size_t n1, const double *b, size_t n2, struct oed_dr
 
 	if (n1 < 2 || n2 < 2)
 		return oed_err_set(err, OED_EX_DATA, "ttest needs at least 2 values in each sample");
-	mean_var(a, n1, 1, &m1, &v1);
-	mean_var(b, n2, 1, &m2, &v2);
+	/* both means from one origin, so that their difference keeps its digits */
+	mean_var(a, n1, 1, a[0], &m1, &v1);
+	mean_var(b, n2, 1, a[0], &m2, &v2);
 	vn1 = v1 / n1;
 	vn2 = v2 / n2;
 	denom = sqrt(vn1 + vn2);
@@ -1450,7 +1466,10 @@ oed_drift_numeric(enum oed_drift_test t, double *ref, size_t nref, double *cur, 
 		double m, v;
 
 		/* Evidently's normalisation: numpy.std (ddof 0), at least 0.001 */
-		mean_var(ref, nref, 0, &m, &v);
+		mean_var(ref, nref, 0, ref[0], &m, &v);
+		if (!isfinite(v))
+			return oed_err_set(err, OED_EX_DATA, "the values are too large to take their "
+					   "standard deviation");
 		res->statistic = cdf_distance(ref, nref, cur, ncur, 1) / fmax(sqrt(v), 0.001);
 		res->method = "distance";
 		break;
@@ -1480,8 +1499,7 @@ oed_drift_numeric(enum oed_drift_test t, double *ref, size_t nref, double *cur, 
 	}
 	if (rc == -1)
 		return -1;
-	res_finish(t, par, res);
-	return 0;
+	return res_finish(t, par, res, err);
 }
 
 /* ---- categorical tests ---- */
@@ -1616,6 +1634,8 @@ test_fisher(const double r[2], const double c[2], size_t kept, struct oed_drift_
 		return;
 	}
 	res->statistic = (c[0] > 0 && r[1] > 0) ? r[0] * c[1] / (c[0] * r[1]) : INFINITY;
+	if (isinf(res->statistic))
+		res->notes |= OED_DN_INFINITE;
 	lo = (long)fmax(0, n - n2);
 	hi = (long)fmin(n, n1);
 	mode = (long)((n + 1) * (n1 + 1) / (n1 + n2 + 2));
@@ -1709,8 +1729,7 @@ oed_drift_categorical(enum oed_drift_test t, const double *ref_counts, const dou
 			return -1;
 		break;
 	}
-	res_finish(t, par, res);
-	return 0;
+	return res_finish(t, par, res, err);
 }
 
 /* ---- embedding tests ---- */
@@ -2003,8 +2022,7 @@ oed_drift_vector(enum oed_drift_test t, const double *ref, size_t nref, const do
 	if (t == OED_DT_MMD) {
 		if (test_mmd(ref, nref, cur, ncur, dim, par, res, err) == -1)
 			return -1;
-		res_finish(t, par, res);
-		return 0;
+		return res_finish(t, par, res, err);
 	}
 	ma = malloc(2 * dim * sizeof(*ma));
 	if (ma == NULL)
@@ -2033,6 +2051,5 @@ oed_drift_vector(enum oed_drift_test t, const double *ref, size_t nref, const do
 	}
 	res->method = "distance";
 	free(ma);
-	res_finish(t, par, res);
-	return 0;
+	return res_finish(t, par, res, err);
 }

@@ -442,6 +442,30 @@ def main():
         w('\t{ "%s", %d, %d, %d, vec_r%d, vec_c%d, %d, %d, %d, %.17g, %.17g, %.17g, %.17g },'
           % (name, len(A), len(B), A.shape[1], i, i, perms, seed, mr, cosd, eu, m2, mp))
     w("};")
+
+    # Welch's t on values 1e6 + noise of 1e-6: computed exactly on the
+    # doubles (fractions), as scipy's float sums lose digits here.  The C
+    # test builds the same doubles: 1e6 + (1e-6 * k) / 101.
+    from fractions import Fraction
+    a = [1e6 + (1e-6 * ((i * 37) % 101)) / 101 for i in range(400)]
+    b = [1e6 + (1e-6 * ((j * 53) % 101)) / 101 + 5e-8 for j in range(70)]
+
+    def exact_mean_var(x):
+        fx = [Fraction(v) for v in x]
+        m = sum(fx) / len(fx)
+        return m, sum((v - m) ** 2 for v in fx) / (len(fx) - 1)
+
+    (m1, v1), (m2, v2) = exact_mean_var(a), exact_mean_var(b)
+    vn1, vn2 = v1 / len(a), v2 / len(b)
+    mpmath.mp.dps = 40
+    t = mpmath.mpf((m1 - m2).numerator) / (m1 - m2).denominator / mpmath.sqrt(
+        mpmath.mpf(vn1.numerator) / vn1.denominator + mpmath.mpf(vn2.numerator) / vn2.denominator)
+    dfr = (vn1 + vn2) ** 2 / (vn1 ** 2 / (len(a) - 1) + vn2 ** 2 / (len(b) - 1))
+    df = mpmath.mpf(dfr.numerator) / dfr.denominator
+    # two-sided: P(|T| >= |t|) = I_{df/(df+t^2)}(df/2, 1/2)
+    p = mpmath.betainc(df / 2, mpmath.mpf(1) / 2, 0, df / (df + t * t), regularized=True)
+    w("static const double ttest_offset_t = %.17g, ttest_offset_df = %.17g, ttest_offset_p = %.17g;"
+      % (float(t), float(df), float(p)))
     print("\n".join(out))
 
 

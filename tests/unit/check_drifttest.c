@@ -451,6 +451,39 @@ START_TEST(constant_samples)
 }
 END_TEST
 
+/* digits that float sums lose, and values whose arithmetic overflows */
+START_TEST(cancellation_and_overflow)
+{
+	double a[400], b[70], big[4] = { -1e308, -1e308, 1e308, 1e308 }, top[4] = { 1e308, 1e308, 1e308, 1e308 };
+	double r2[2] = { 2, 0 }, c2[2] = { 0, 2 };
+	struct oed_drift_result res;
+	struct oed_err err;
+	int i;
+
+	for (i = 0; i < 400; i++)
+		a[i] = 1e6 + (1e-6 * ((i * 37) % 101)) / 101;
+	for (i = 0; i < 70; i++)
+		b[i] = 1e6 + (1e-6 * ((i * 53) % 101)) / 101 + 5e-8;
+	ck_assert_int_eq(oed_drift_numeric(OED_DT_TTEST, a, 400, b, 70, NULL, &res, &err), 0);
+	ck_assert_double_eq_tol(res.statistic, ttest_offset_t, 1e-9 * fabs(ttest_offset_t));
+	ck_assert_double_eq_tol(res.df, ttest_offset_df, 1e-9 * ttest_offset_df);
+	ck_assert_double_eq_tol(res.p_value, ttest_offset_p, 1e-9 * ttest_offset_p);
+
+	/* finite values whose squares or sums overflow: an error, never a decision on NaN */
+	ck_assert_int_eq(oed_drift_numeric(OED_DT_TTEST, big, 4, top, 4, NULL, &res, &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_DATA);
+	ck_assert_str_eq(err.msg, "the values are too large for the arithmetic of ttest (it overflows)");
+	ck_assert_int_eq(oed_drift_numeric(OED_DT_WASSERSTEIN_NORMED, big, 4, top, 4, NULL, &res, &err), -1);
+	ck_assert_str_eq(err.msg, "the values are too large to take their standard deviation");
+
+	/* fisher's odds ratio is infinite with a zero cell, and says so */
+	ck_assert_int_eq(oed_drift_categorical(OED_DT_FISHER, r2, c2, 2, NULL, &res, &err), 0);
+	ck_assert(isinf(res.statistic));
+	ck_assert(res.notes & OED_DN_INFINITE);
+	ck_assert_double_eq_tol(res.p_value, 1.0 / 3, 1e-12);
+}
+END_TEST
+
 START_TEST(categorical_edges)
 {
 	double r3[3] = { 3, 0, 2 }, c3[3] = { 1, 0, 4 }, ru[3] = { 50, 50, 0 }, cu[3] = { 40, 45, 15 };
@@ -578,6 +611,7 @@ main(void)
 	tcase_add_test(limits, too_small_for_the_test);
 	tcase_add_test(limits, constant_samples);
 	tcase_add_test(limits, categorical_edges);
+	tcase_add_test(limits, cancellation_and_overflow);
 	tcase_add_test(limits, thresholds_and_flags);
 	tcase_add_test(limits, mmd_determinism);
 	suite_add_tcase(su, core);
