@@ -464,6 +464,13 @@ struct sample {
 	bool sorted;
 	uint64_t *cnt;		/* categorical: counts by category id */
 	size_t ncnt;
+	/*
+	 * The ids whose count is not zero, in the order first counted: a
+	 * window costs its own categories and the reference's, not every
+	 * category the dictionary ever saw.
+	 */
+	uint32_t *seen;
+	size_t nseen, capseen;
 	uint64_t other;		/* categories past the dictionary's bound */
 	uint64_t total;		/* categorical: values; vector: rows seen */
 	double *colsum;		/* vector: sums over every row seen */
@@ -477,6 +484,8 @@ struct feature {
 	enum holds holds;
 	struct catdict dict;
 	struct sample s[2];
+	uint32_t *ref_order;	/* categorical: the reference's ids in byte order of names */
+	bool ref_ordered;	/* ref_order is up to date */
 	size_t dim;		/* vectors */
 	uint64_t base_n;	/* from a baseline: values the reference had */
 	bool loaded;		/* from a baseline: its reference was read */
@@ -536,6 +545,7 @@ sample_release(struct sample *s)
 {
 	free(s->x);
 	free(s->cnt);
+	free(s->seen);
 	free(s->colsum);
 	memset(s, 0, sizeof(*s));
 }
@@ -546,8 +556,9 @@ sample_reset(struct sample *s, size_t dim)
 {
 	s->n = 0;
 	s->sorted = false;
-	if (s->cnt)
-		memset(s->cnt, 0, s->ncnt * sizeof(*s->cnt));
+	for (size_t i = 0; i < s->nseen; i++)
+		s->cnt[s->seen[i]] = 0;
+	s->nseen = 0;
 	s->other = s->total = 0;
 	if (s->colsum)
 		memset(s->colsum, 0, dim * sizeof(*s->colsum));
@@ -590,6 +601,18 @@ sample_count(struct sample *s, int64_t id, uint64_t k)
 			memset(cnt + s->ncnt, 0, (n - s->ncnt) * sizeof(*cnt));
 			s->cnt = cnt;
 			s->ncnt = n;
+		}
+		if (s->cnt[id] == 0 && k > 0) {
+			if (s->nseen == s->capseen) {
+				size_t cap = s->capseen ? s->capseen * 2 : 64;
+				uint32_t *seen = realloc(s->seen, cap * sizeof(*seen));
+
+				if (seen == NULL)
+					return -1;
+				s->seen = seen;
+				s->capseen = cap;
+			}
+			s->seen[s->nseen++] = (uint32_t)id;
 		}
 		s->cnt[id] += k;
 	}
@@ -663,6 +686,7 @@ feature_free(struct feature *f)
 	catdict_release(&f->dict);
 	sample_release(&f->s[REF]);
 	sample_release(&f->s[CUR]);
+	free(f->ref_order);
 	free(f);
 }
 
@@ -1194,6 +1218,8 @@ promote(struct oed_drift *d)
 			struct feature *f = fl->feat[j];
 			struct sample t = f->s[REF];
 
+			f->ref_ordered = false;
+
 			f->s[REF] = f->s[CUR];
 			f->s[CUR] = t;
 			sample_reset(&f->s[CUR], f->dim);
@@ -1461,20 +1487,24 @@ sample_size(const struct feature *f, int side)
 	return f->holds == H_NUM ? f->s[side].n : f->s[side].total;
 }
 
+/* The count of category id in sample s (0 past its table). */
+static uint64_t
+count_of(const struct sample *s, uint32_t id)
+{
+	return id < s->ncnt ? s->cnt[id] : 0;
+}
+
 /* Categories seen in either sample (the other bucket counts as one). */
 static size_t
 categories_seen(const struct feature *f, long long *unseen)
 {
 	const struct sample *r = &f->s[REF], *c = &f->s[CUR];
-	size_t n = 0;
+	size_t n = r->nseen;
 
 	*unseen = 0;
-	for (size_t i = 0; i < f->dict.n; i++) {
-		uint64_t a = i < r->ncnt ? r->cnt[i] : 0, b = i < c->ncnt ? c->cnt[i] : 0;
-
-		n += a || b;
-		*unseen += b && !a;
-	}
+	for (size_t i = 0; i < c->nseen; i++)
+		*unseen += count_of(r, c->seen[i]) == 0;
+	n += (size_t)*unseen;
 	n += r->other || c->other;
 	*unseen += c->other && !r->other;
 	return n;
@@ -1541,40 +1571,58 @@ name_cmp(const void *p, const void *q)
  * The two count tables of a categorical feature, categories in byte order
  * of their names and the "other" bucket last, so that a reference read
  * from records and one loaded from a baseline give the same sums in the
- * same order.  Returns the number of categories, or (size_t)-1.
+ * same order.  The reference's order is sorted once; each comparison
+ * sorts only the categories new in the current sample and merges them
+ * in, so a window costs O(R + C log C) for R reference and C new
+ * categories.  Returns the number of categories, or (size_t)-1.
  */
 static size_t
-count_tables(const struct feature *f, double **rc, double **cc)
+count_tables(struct feature *f, double **rc, double **cc)
 {
 	const struct sample *r = &f->s[REF], *c = &f->s[CUR];
-	size_t n = f->dict.n, k = 0;
-	uint32_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+	size_t nr = r->nseen, nnew = 0, k = 0, i = 0, j = 0;
+	uint32_t *fresh = malloc((c->nseen ? c->nseen : 1) * sizeof(*fresh));
 
-	*rc = calloc(n + 1, sizeof(**rc));
-	*cc = calloc(n + 1, sizeof(**cc));
-	if (ids == NULL || *rc == NULL || *cc == NULL) {
-		free(ids);
+	*rc = calloc(nr + c->nseen + 1, sizeof(**rc));
+	*cc = calloc(nr + c->nseen + 1, sizeof(**cc));
+	if (!f->ref_ordered) {
+		uint32_t *order = realloc(f->ref_order, (nr ? nr : 1) * sizeof(*order));
+
+		if (order != NULL) {
+			f->ref_order = order;
+			memcpy(order, r->seen, nr * sizeof(*order));
+			sort_dict = &f->dict;
+			qsort(order, nr, sizeof(*order), name_cmp);
+			f->ref_ordered = true;
+		}
+	}
+	if (fresh == NULL || *rc == NULL || *cc == NULL || !f->ref_ordered) {
+		free(fresh);
 		free(*rc);
 		free(*cc);
 		return (size_t)-1;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		ids[i] = i;
+	for (size_t q = 0; q < c->nseen; q++)
+		if (count_of(r, c->seen[q]) == 0)
+			fresh[nnew++] = c->seen[q];
 	sort_dict = &f->dict;
-	qsort(ids, n, sizeof(*ids), name_cmp);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t a = ids[i] < r->ncnt ? r->cnt[ids[i]] : 0, b = ids[i] < c->ncnt ? c->cnt[ids[i]] : 0;
+	qsort(fresh, nnew, sizeof(*fresh), name_cmp);
+	while (i < nr || j < nnew) {
+		uint32_t id;
 
-		if (a || b) {
-			(*rc)[k] = (double)a;
-			(*cc)[k++] = (double)b;
-		}
+		if (j == nnew || (i < nr && strcmp(f->dict.names[f->ref_order[i]],
+						    f->dict.names[fresh[j]]) < 0))
+			id = f->ref_order[i++];
+		else
+			id = fresh[j++];
+		(*rc)[k] = (double)count_of(r, id);
+		(*cc)[k++] = (double)count_of(c, id);
 	}
 	if (r->other || c->other) {
 		(*rc)[k] = (double)r->other;
 		(*cc)[k++] = (double)c->other;
 	}
-	free(ids);
+	free(fresh);
 	return k;
 }
 
@@ -1634,11 +1682,16 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 
 			if (m == NULL)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
+			rc = 0;
 			for (size_t k = 0; k < f->dim; k++) {
 				m[k] = sr->colsum[k] / (double)sr->total;
 				m[f->dim + k] = sc->colsum[k] / (double)sc->total;
+				if (!isfinite(m[k]) || !isfinite(m[f->dim + k]))
+					rc = oed_err_set(&e, OED_EX_DATA, "the embedding values are too "
+							 "large to sum (they overflow)");
 			}
-			rc = oed_drift_vector(t, m, 1, m + f->dim, 1, f->dim, &p, &r, &e);
+			if (rc == 0)
+				rc = oed_drift_vector(t, m, 1, m + f->dim, 1, f->dim, &p, &r, &e);
 			free(m);
 		} else {
 			rc = oed_drift_vector(t, sr->x, sr->n, sc->x, sc->n, f->dim, &p, &r, &e);
