@@ -989,16 +989,20 @@ probe_add(struct field *fl, const char *s, size_t len)
 	return 0;
 }
 
-/* Decide a probing field's kind from its strings and keep them; -1 on out of memory. */
+/*
+ * Decide a probing field's kind, from its strings unless kind says it
+ * (OED_FK_AUTO: infer), and keep them; -1 on out of memory.
+ */
 static int
-probe_settle(struct oed_drift *d, struct field *fl, int side)
+probe_settle(struct oed_drift *d, struct field *fl, int side, enum oed_fkind kind)
 {
 	int rc = 0;
 
 	if (fl->kind != OED_FK_AUTO || fl->nprobe == 0)
 		return 0;
-	if (field_decide(d, fl, oed_drift_infer_strings((const char *const *)fl->probe, fl->plen,
-							fl->nprobe)) == -1)
+	if (kind == OED_FK_AUTO)
+		kind = oed_drift_infer_strings((const char *const *)fl->probe, fl->plen, fl->nprobe);
+	if (field_decide(d, fl, kind) == -1)
 		return -1;
 	for (size_t i = 0; i < fl->nprobe && rc == 0; i++)
 		rc = fl->kind == OED_FK_TEXT ? add_text(d, fl, side, fl->probe[i], fl->plen[i])
@@ -1059,8 +1063,14 @@ stage(struct field *fl, struct oed_reader *r, struct staged *st,
 			goto wrong;
 		st->type = ST_STR;
 		break;
-	case OED_FK_TEXT:
 	case OED_FK_AUTO:
+		/* strings, then a number or a boolean: labels of mixed types */
+		if (v->type == OED_V_NUMBER || v->type == OED_V_TRUE || v->type == OED_V_FALSE) {
+			st->type = ST_STR;
+			break;
+		}
+		/* fall through */
+	case OED_FK_TEXT:
 		if (v->type != OED_V_STRING)
 			goto wrong;
 		st->type = ST_STR;
@@ -1106,10 +1116,14 @@ commit(struct oed_drift *d, struct field *fl, struct oed_reader *r, const struct
 	}
 	if (fl->kind == OED_FK_AUTO) {
 		v = oed_reader_value(r, fl->ridx);
-		if (v->type == OED_V_NUMBER)
+		if (fl->nprobe > 0 && v->type != OED_V_STRING) {
+			/* stage() let only numbers and booleans through: the field holds labels */
+			if (probe_settle(d, fl, side, OED_FK_CATEGORICAL) == -1)
+				return -1;
+		} else if (v->type == OED_V_NUMBER) {
 			return field_decide(d, fl, OED_FK_NUMERIC) == -1 ? -1 :
 			       sample_push(&fl->feat[0]->s[side], &st->num, 1);
-		if (v->type == OED_V_TRUE || v->type == OED_V_FALSE) {
+		} else if (v->type == OED_V_TRUE || v->type == OED_V_FALSE) {
 			if (field_decide(d, fl, OED_FK_CATEGORICAL) == -1)
 				return -1;
 		} else if (v->type == OED_V_ARRAY) {
@@ -1117,7 +1131,7 @@ commit(struct oed_drift *d, struct field *fl, struct oed_reader *r, const struct
 		} else {
 			if (probe_add(fl, st->str, st->len) == -1)
 				return -1;
-			return fl->nprobe >= OED_DRIFT_PROBE ? probe_settle(d, fl, side) : 0;
+			return fl->nprobe >= OED_DRIFT_PROBE ? probe_settle(d, fl, side, OED_FK_AUTO) : 0;
 		}
 	}
 	switch (fl->kind) {
@@ -1173,7 +1187,7 @@ static int
 settle_all(struct oed_drift *d, int side, struct oed_err *err)
 {
 	for (size_t i = 0; i < d->nfields; i++)
-		if (probe_settle(d, d->fields[i], side) == -1)
+		if (probe_settle(d, d->fields[i], side, OED_FK_AUTO) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	return 0;
 }
