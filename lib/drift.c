@@ -1739,6 +1739,16 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 {
 	struct summary sum = { 0, 0, windowed, start, end };
 
+	/* a test that does not apply is a usage error: say it before any finding is written */
+	for (size_t i = 0; i < d->nfields; i++) {
+		for (size_t j = 0; j < d->fields[i]->nfeat; j++) {
+			const struct feature *f = d->fields[i]->feat[j];
+			char reason[96];
+
+			if (choose_test(d, f, 0, 0, reason, sizeof(reason), err) == NULL)
+				return -1;
+		}
+	}
 	for (size_t i = 0; i < d->nfields; i++) {
 		struct field *fl = d->fields[i];
 		struct oed_drift_finding res;
