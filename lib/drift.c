@@ -2088,7 +2088,7 @@ load_vector(struct feature *f, json_t *j, struct oed_err *err)
  */
 static int
 baseline_feature(struct oed_drift *d, const char *path, const char *derived, enum oed_fkind kind,
-		 bool all, int64_t run, struct feature **out, struct oed_err *err)
+		 const json_t *recorded, int64_t run, struct feature **out, struct oed_err *err)
 {
 	struct field *fl = find_field(d, path);
 	enum derived der = D_NONE;
@@ -2096,6 +2096,19 @@ baseline_feature(struct oed_drift *d, const char *path, const char *derived, enu
 	*out = NULL;
 	if (fl == NULL) {
 		struct oed_drift_spec spec = { (char *)path, kind, NULL };
+		bool all = recorded != NULL;
+		size_t i;
+		json_t *e;
+
+		/* the field as the run tested it: its own test, if it named one */
+		json_array_foreach(recorded, i, e) {
+			const char *field = json_string_value(json_object_get(e, "field"));
+
+			if (field && strcmp(field, path) == 0)
+				spec.test = (char *)json_string_value(json_object_get(e, "test"));
+		}
+		if (spec.test && !test_fits(spec.test, kind))
+			spec.test = NULL;
 
 		if (!all)
 			return 0;
@@ -2124,8 +2137,8 @@ baseline_feature(struct oed_drift *d, const char *path, const char *derived, enu
 int
 oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(s, "SELECT tool FROM runs WHERE id = ?", err);
-	bool all = d->nfields == 0;
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT tool, params FROM runs WHERE id = ?", err);
+	json_t *params = NULL, *recorded = NULL;
 	int rc = 0, step;
 	size_t rows = 0;
 
@@ -2145,10 +2158,24 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 		sqlite3_finalize(st);
 		return rc;
 	}
+	if (d->nfields == 0) {
+		/* no --field: every field of the run, each with the test it named */
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+
+		params = text ? json_loads(text, 0, NULL) : NULL;
+		recorded = json_object_get(params, "fields");
+		if (!json_is_array(recorded))
+			recorded = json_array();	/* an empty list: nothing named */
+		else
+			json_incref(recorded);
+	}
+	json_decref(params);
 	sqlite3_finalize(st);
 	st = oed_store_prepare(s, "SELECT kind, summary FROM drift_baselines WHERE run_id = ? ORDER BY rowid", err);
-	if (st == NULL)
+	if (st == NULL) {
+		json_decref(recorded);
 		return -1;
+	}
 	sqlite3_bind_int64(st, 1, run);
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kname = (const char *)sqlite3_column_text(st, 0);
@@ -2168,7 +2195,7 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 					 (long long)run);
 			break;
 		}
-		if (baseline_feature(d, path, der, kind, all, run, &f, err) == -1) {
+		if (baseline_feature(d, path, der, kind, recorded, run, &f, err) == -1) {
 			json_decref(j);
 			rc = -1;
 			break;
@@ -2191,6 +2218,7 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = oed_store_fail(s, err, "reading the baselines");
 	sqlite3_finalize(st);
+	json_decref(recorded);
 	if (rc == -1)
 		return -1;
 	if (rows == 0)
