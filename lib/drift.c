@@ -11,6 +11,7 @@
 
 #include "counts.h"
 #include "drifttest.h"
+#include "sortpack.h"
 #include "progress.h"
 #include "utf8.h"
 
@@ -1470,6 +1471,8 @@ oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *re
 		oed_w_num(w, "threshold", res->threshold);
 	oed_w_bool(w, "drift", res->drift);
 	oed_w_uint(w, "n_ref", res->n_ref);
+	if (res->n_ref_recorded)
+		oed_w_uint(w, "n_ref_recorded", res->n_ref_recorded);
 	oed_w_uint(w, "n_cur", res->n_cur);
 	oed_w_uint(w, "missing_ref", res->missing_ref);
 	oed_w_uint(w, "missing_cur", res->missing_cur);
@@ -1728,7 +1731,7 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 	res->drift = r.drift;
 	res->method = r.method;
 	res->df = r.df;
-	res->notes = r.notes;
+	res->notes |= r.notes;
 	res->ran = true;
 	return 0;
 }
@@ -1782,6 +1785,10 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 			res.feature_kind = oed_fkind_name(fl->kind);
 			res.n_ref = sample_size(f, REF);
 			res.n_cur = sample_size(f, CUR);
+			if (f->holds == H_NUM && f->base_n > res.n_ref) {
+				res.n_ref_recorded = f->base_n;
+				res.notes |= OED_DN_SUMMARISED;
+			}
 			res.missing_ref = fl->missing[REF];
 			res.missing_cur = fl->missing[CUR];
 			res.new_categories = unseen;
@@ -1866,7 +1873,8 @@ baseline_json(struct oed_drift *d, struct feature *f, size_t seq)
 
 	if (j == NULL)
 		return NULL;
-	json_object_set_new(j, "version", json_integer(1));
+	/* version 2 packs numeric values (sortpack.h); version 1 listed them */
+	json_object_set_new(j, "version", json_integer(2));
 	json_object_set_new(j, "seq", json_integer((json_int_t)seq));
 	json_object_set_new(j, "field", json_string(f->field->spec.path));
 	if (f->derived != D_NONE)
@@ -1876,7 +1884,10 @@ baseline_json(struct oed_drift *d, struct feature *f, size_t seq)
 	json_object_set_new(j, "missing", json_integer((json_int_t)f->field->missing[REF]));
 	switch (f->holds) {
 	case H_NUM: {
-		size_t keep = s->n > OED_DRIFT_BASELINE_VALUES ? OED_DRIFT_BASELINE_VALUES : s->n;
+		size_t bound = d->o.baseline_values ? d->o.baseline_values : OED_DRIFT_BASELINE_VALUES;
+		size_t keep = s->n > bound ? bound : s->n;
+		double *kept = s->x;
+		char *packed;
 
 		if (sample_sort(s, &(struct oed_err){ 0 }) == -1) {
 			json_decref(j);
@@ -1885,13 +1896,16 @@ baseline_json(struct oed_drift *d, struct feature *f, size_t seq)
 		json_object_set_new(j, "n", json_integer((json_int_t)s->n));
 		/* above the bound, evenly spaced order statistics stand for the sample */
 		json_object_set_new(j, "exact", json_boolean(keep == s->n));
-		a = json_array();
-		for (size_t i = 0; a && i < keep; i++) {
-			size_t k = keep == s->n ? i : (size_t)(((double)i + 0.5) * (double)s->n / (double)keep);
-
-			json_array_append_new(a, json_real(s->x[k]));
-		}
-		json_object_set_new(j, "values", a);
+		json_object_set_new(j, "kept", json_integer((json_int_t)keep));
+		if (keep < s->n && (kept = malloc(keep * sizeof(*kept))) != NULL)
+			for (size_t i = 0; i < keep; i++)
+				kept[i] = s->x[(size_t)(((double)i + 0.5) * (double)s->n / (double)keep)];
+		packed = kept ? oed_sortpack_encode(kept, keep) : NULL;
+		if (kept != s->x)
+			free(kept);
+		if ((a = packed ? json_string(packed) : NULL) != NULL)
+			json_object_set_new(j, "packed", a);
+		free(packed);
 		break;
 	}
 	case H_CAT:
@@ -2005,17 +2019,32 @@ oed_drift_store(struct oed_drift *d, struct oed_store *s, int64_t run, struct oe
 static int
 load_numeric(struct feature *f, json_t *j, struct oed_err *err)
 {
-	json_t *vals = json_object_get(j, "values"), *v;
+	json_t *vals = json_object_get(j, "values"), *packed = json_object_get(j, "packed"), *v;
+	json_int_t kept = json_integer_value(json_object_get(j, "kept"));
+	struct sample *s = &f->s[REF];
 	size_t i;
 
-	if (!json_is_array(vals))
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no values", f->name);
-	json_array_foreach(vals, i, v) {
-		double x = json_number_value(v);
+	if (json_is_string(packed)) {
+		if (kept < 0 || (size_t)kept > json_string_length(packed))	/* a value takes a byte at least */
+			return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
+		if ((s->x = malloc(((size_t)kept ? (size_t)kept : 1) * sizeof(*s->x))) == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		s->cap = kept ? (size_t)kept : 1;
+		if (oed_sortpack_decode(json_string_value(packed), json_string_length(packed), s->x,
+					(size_t)kept) == -1)
+			return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
+		s->n = (size_t)kept;
+		s->sorted = true;
+	} else if (json_is_array(vals)) {
+		json_array_foreach(vals, i, v) {
+			double x = json_number_value(v);
 
-		if (!json_is_number(v) || sample_push(&f->s[REF], &x, 1) == -1)
-			return oed_err_set(err, OED_EX_DATA, "baseline of '%s' holds a value that is not a number",
-					   f->name);
+			if (!json_is_number(v) || sample_push(s, &x, 1) == -1)
+				return oed_err_set(err, OED_EX_DATA, "baseline of '%s' holds a value that is not "
+						   "a number", f->name);
+		}
+	} else {
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no values", f->name);
 	}
 	f->base_n = (uint64_t)json_integer_value(json_object_get(j, "n"));
 	return 0;

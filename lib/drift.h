@@ -48,7 +48,7 @@
 #define OED_DRIFT_MAX_WORDS 10000	/* distinct words of a text field */
 #define OED_DRIFT_MAX_ROWS 500		/* vectors kept per sample for mmd */
 #define OED_DRIFT_PROBE 1000		/* strings looked at to tell text from categories */
-#define OED_DRIFT_BASELINE_VALUES 100000	/* numeric values a baseline keeps */
+#define OED_DRIFT_BASELINE_VALUES 1000000	/* numeric values a baseline keeps exactly */
 #define OED_DRIFT_SMALL 1000		/* n_ref up to this is a small sample (auto choice) */
 
 enum oed_fkind {
@@ -141,6 +141,7 @@ struct oed_drift_opts {
 	double share;			/* dataset drift when drifted / features >= share */
 	unsigned long permutations;	/* mmd; 0: drifttest's default */
 	uint64_t seed;
+	size_t baseline_values;		/* --record: numeric values kept; 0: OED_DRIFT_BASELINE_VALUES */
 	unsigned bins;			/* binned tests on numbers; 0: drifttest's default (10) */
 	double epsilon;			/* psi/kl/js floor of zero shares; 0: default (1e-4) */
 	const char *base;		/* --base as given ("2", "e", "10"), NULL: 2 */
@@ -166,6 +167,7 @@ struct oed_drift_finding {
 	bool drift;
 	unsigned notes;			/* drifttest's OED_DN_* bits */
 	uint64_t n_ref, n_cur;
+	uint64_t n_ref_recorded;	/* from a baseline that summarised more values than n_ref; else 0 */
 	uint64_t missing_ref, missing_cur;
 	long long new_categories;	/* categorical: in cur, not in ref; -1 otherwise */
 	bool windowed;

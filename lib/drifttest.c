@@ -91,6 +91,9 @@ oed_drift_note_text(unsigned note)
 		return "the samples have no variation to test";
 	case OED_DN_DROPPED:
 		return "categories empty in both samples were dropped";
+	case OED_DN_SUMMARISED:
+		return "the baseline kept evenly spaced order statistics of the reference (n_ref of "
+		       "n_ref_recorded values): p-values are those of a reference of n_ref values";
 	case OED_DN_INFINITE:
 		return "the statistic is infinite (written as null): constant samples with "
 		       "different means (ttest) or a zero cell (fisher)";

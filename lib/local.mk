@@ -10,4 +10,5 @@ lib_libcore_la_SOURCES = \
 	lib/jsonl.c lib/jsonl.h \
 	lib/jsonw.c lib/jsonw.h \
 	lib/progress.c lib/progress.h \
-	lib/utf8.c lib/utf8.h
+	lib/utf8.c lib/utf8.h \
+	lib/base64.c lib/base64.h

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "tokenizer.h"
+#include "base64.h"
 #include "exit.h"
 #include "utf8.h"
 
@@ -146,47 +147,6 @@ lookup(const struct oed_tokenizer *t, const unsigned char *s, size_t n)
 }
 
 static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode base64 in[0..n) to out; returns the length or -1. */
-static long
-b64decode(const char *in, size_t n, unsigned char *out)
-{
-	unsigned acc = 0;
-	int bits = 0;
-	long k = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int v;
-
-		if (in[i] == '=')
-			break;
-		if ((v = b64val((unsigned char)in[i])) < 0)
-			return -1;
-		acc = acc << 6 | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[k++] = (unsigned char)(acc >> bits);
-		}
-	}
-	return k;
-}
-
-static int
 load_vocab(struct oed_tokenizer *t, const char *path, struct oed_err *err)
 {
 	FILE *fp = fopen(path, "rb");
@@ -231,7 +191,7 @@ load_vocab(struct oed_tokenizer *t, const char *path, struct oed_err *err)
 		sp = memchr(p, ' ', (size_t)(nl - p));
 		rank = sp ? strtoul(sp + 1, &end, 10) : 0;
 		if (sp == NULL || end != nl || rank >= UINT32_MAX ||
-		    (len = b64decode(p, (size_t)(sp - p), t->bytes + used)) <= 0) {
+		    (len = oed_base64_decode(p, (size_t)(sp - p), t->bytes + used)) <= 0) {
 			oed_err_at(err, OED_EX_FAIL, path, lineno, 0, "not a 'base64 rank' vocabulary line");
 			goto out;
 		}

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <sqlite3.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "diag.h"
 #include "drift.h"
+#include "drifttest.h"
 #include "exit.h"
 #include "jsonl.h"
 #include "jsonw.h"
@@ -716,6 +718,138 @@ write_text(const char *name, const char *text)
 	ck_assert_int_eq(fclose(fp), 0);
 }
 
+/* Record d's reference as run 1 of a fresh store; returns the open store. */
+static struct oed_store *
+record_reference(struct oed_drift *d, const char *name)
+{
+	struct oed_store *st;
+	struct oed_err err;
+	int64_t run;
+
+	unlink(tmp_path(name));
+	st = oed_store_open(tmp_path(name), &err);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(oed_store_begin(st, &err), 0);
+	ck_assert_int_eq(oed_run_begin(st, "oed-drift", 0, NULL, NULL, &run, &err), 0);
+	ck_assert_int_eq(run, 1);
+	ck_assert_msg(oed_drift_store(d, st, run, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(oed_run_finish(st, run, "ok", NULL, &err), 0);
+	ck_assert_int_eq(oed_store_commit(st, &err), 0);
+	return st;
+}
+
+/* The current file against run 1 of st, with one field. */
+static struct oed_drift *
+replay(struct oed_store *st, const char *field, const char *cur, const struct oed_drift_opts *o)
+{
+	struct oed_drift *d;
+	struct oed_drift_spec spec;
+	struct oed_policy pol;
+	struct oed_reader *r;
+	struct oed_writer w;
+	struct oed_err err;
+	char *files[1] = { (char *)cur };
+	FILE *out = fopen(tmp_path("replay.jsonl"), "w");
+
+	ck_assert_ptr_nonnull(out);
+	d = oed_drift_new(o, &err);
+	ck_assert_int_eq(oed_drift_spec_parse(&spec, field, &err), 0);
+	ck_assert_int_eq(oed_drift_add_field(d, &spec, &err), 0);
+	oed_drift_spec_release(&spec);
+	ck_assert_msg(oed_drift_load_baseline(d, st, 1, &err) == 0, "%s", err.msg);
+	oed_policy_init(&pol);
+	r = oed_reader_new(1, files, 1 << 20, &pol, &err);
+	ck_assert_ptr_nonnull(r);
+	oed_writer_init(&w, out);
+	ck_assert_int_eq(oed_drift_read_cur(d, r, &w, &err), 0);
+	oed_writer_release(&w);
+	ck_assert_int_eq(fclose(out), 0);
+	oed_reader_free(r);
+	oed_policy_release(&pol);
+	return d;
+}
+
+static int
+double_cmp(const void *p, const void *q)
+{
+	double a = *(const double *)p, b = *(const double *)q;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * Past its bound a baseline keeps evenly spaced order statistics: the
+ * finding tests against exactly those, says so, and names both sizes.
+ */
+START_TEST(summarised_baseline)
+{
+	struct oed_drift_opts o = opts();
+	const char *fields[] = { "v:numeric:ks" };
+	double ref[NCASES(big_ref)], cur[NCASES(big_cur)], kept[300];
+	struct oed_drift_result want;
+	struct oed_err err;
+	struct oed_drift *d1, *d2;
+	struct oed_store *st;
+	const struct oed_drift_finding *f;
+	size_t n = NCASES(big_ref);
+
+	write_numbers("big_ref.jsonl", big_ref, n);
+	write_numbers("big_cur.jsonl", big_cur, NCASES(big_cur));
+	o.baseline_values = 300;
+	d1 = run_engine(tmp_path("big_ref.jsonl"), tmp_path("big_cur.jsonl"), fields, 1, &o, NULL);
+	st = record_reference(d1, "summary.db");
+	d2 = replay(st, "v", tmp_path("big_cur.jsonl"), &o);
+	f = finding(d2, "v", NULL);
+	ck_assert_str_eq(f->test, "ks");
+	ck_assert_uint_eq(f->n_ref, 300);
+	ck_assert_uint_eq(f->n_ref_recorded, n);
+	ck_assert(f->notes & OED_DN_SUMMARISED);
+	ck_assert_uint_eq(finding(d1, "v", NULL)->n_ref_recorded, 0);
+
+	memcpy(ref, big_ref, sizeof(ref));
+	memcpy(cur, big_cur, sizeof(cur));
+	qsort(ref, n, sizeof(*ref), double_cmp);
+	for (size_t i = 0; i < 300; i++)
+		kept[i] = ref[(size_t)(((double)i + 0.5) * (double)n / 300)];
+	ck_assert_int_eq(oed_drift_numeric(OED_DT_KS, kept, 300, cur, NCASES(cur), NULL, &want, &err), 0);
+	ck_assert_double_eq(f->statistic, want.statistic);
+	ck_assert_double_eq(f->p_value, want.p_value);
+	oed_drift_free(d2);
+	oed_store_close(st);
+	oed_drift_free(d1);
+}
+END_TEST
+
+/* A baseline recorded by oed 0.1 listed its values as JSON numbers; it still loads. */
+START_TEST(version_1_baseline)
+{
+	struct oed_drift_opts o = opts();
+	const char *fields[] = { "v:numeric:ks" };
+	struct oed_drift *d1, *d2;
+	struct oed_store *st;
+	struct oed_err err;
+	sqlite3_stmt *q;
+
+	write_text("r1.jsonl", "{\"v\":1}\n{\"v\":2.5}\n{\"v\":3}\n{\"v\":-4}\n");
+	write_text("c1.jsonl", "{\"v\":2}\n{\"v\":7}\n{\"v\":3}\n");
+	d1 = run_engine(tmp_path("r1.jsonl"), tmp_path("c1.jsonl"), fields, 1, &o, NULL);
+	st = record_reference(d1, "v1.db");
+	q = oed_store_prepare(st, "UPDATE drift_baselines SET summary = '{\"version\":1,\"seq\":0,"
+			      "\"field\":\"v\",\"missing\":0,\"n\":4,\"exact\":true,"
+			      "\"values\":[-4.0,1.0,2.5,3.0]}'", &err);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	d2 = replay(st, "v", tmp_path("c1.jsonl"), &o);
+	ck_assert_double_eq(finding(d2, "v", NULL)->statistic, finding(d1, "v", NULL)->statistic);
+	ck_assert_double_eq(finding(d2, "v", NULL)->p_value, finding(d1, "v", NULL)->p_value);
+	ck_assert_uint_eq(finding(d2, "v", NULL)->n_ref, 4);
+	oed_drift_free(d2);
+	oed_store_close(st);
+	oed_drift_free(d1);
+}
+END_TEST
+
 START_TEST(edge_cases)
 {
 	struct oed_drift_opts o = opts();
@@ -864,6 +998,8 @@ main(void)
 	tcase_add_test(core, baseline_gives_the_same_findings);
 	tcase_add_test(core, windows_without_reference);
 	tcase_add_test(core, binned_options_against_pandas);
+	tcase_add_test(core, summarised_baseline);
+	tcase_add_test(core, version_1_baseline);
 	tcase_add_test(limits, edge_cases);
 	tcase_add_test(limits, vocabulary_bound);
 	tcase_set_timeout(core, 60);
