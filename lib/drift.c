@@ -250,6 +250,7 @@ oed_time_parse_rfc3339(const char *s, size_t len, double *t)
 {
 	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	int64_t whole;
 	double frac = 0;
 	size_t i = 19;
 
@@ -290,9 +291,15 @@ oed_time_parse_rfc3339(const char *s, size_t len, double *t)
 	}
 	if (i != len)
 		return -1;
-	/* a leap second (:60) counts as the first second of the next minute */
-	*t = (double)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-		      h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60)) + frac;
+	/* a leap second is 23:59:60 UTC; it counts as the first second of the next day */
+	if (sec == 60 && ((h * 60 + mi - sign * (oh * 60 + om)) % 1440 + 1440) % 1440 != 1439)
+		return -1;
+	whole = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
+		sign * (oh * 3600 + om * 60);
+	*t = (double)whole + frac;
+	/* 59.9999999999 s must stay in its second, and so in its window, not round up to the next */
+	if (floor(*t) > (double)whole)
+		*t = nextafter((double)whole + 1, -INFINITY);
 	return 0;
 }
 
@@ -353,12 +360,17 @@ bad:
 int64_t
 oed_window_start(double t, int64_t width)
 {
-	/* whole seconds first: windows are whole seconds, and integers divide exactly */
-	int64_t s = (int64_t)floor(t), q = s / width;
+	/*
+	 * Whole seconds first: windows are whole seconds, and integers divide
+	 * exactly.  Weeks start on Monday (ISO 8601), 1970-01-05, not on the
+	 * epoch's Thursday.
+	 */
+	int64_t origin = width % 604800 == 0 ? 4 * 86400 : 0;
+	int64_t s = (int64_t)floor(t) - origin, q = s / width;
 
 	if (s % width < 0)
 		q--;
-	return q * width;
+	return q * width + origin;
 }
 /* ---- category dictionaries ---- */
 
@@ -1317,7 +1329,7 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 				oed_time_format(ws, a);
 				oed_time_format(d->ws, b);
 				if (oed_reader_bad(r, err, "out of time order: its window %s is before "
-						   "%s, already closed", a, b) == -1)
+						   "the window at hand, %s", a, b) == -1)
 					return -1;
 				continue;
 			}

@@ -23,7 +23,7 @@
  * Windows.  With a time field and a width, current records are split into
  * tumbling windows aligned on the Unix epoch (UTC).  Records must come in
  * window order: within a window any order is fine, a record of a window
- * already closed is a bad record.  Windows with no record are skipped with
+ * before the one at hand is a bad record.  Windows with no record are skipped with
  * a note on stderr (oed_note).  Without a reference, the first window is
  * the reference of the others.
  *
@@ -119,7 +119,7 @@ void oed_time_format(int64_t t, char out[32]);
 int oed_time_of(const struct oed_value *v, double *t, const char **why);
 /* "15m", "1h", "1d", "2w", "30s" as seconds; 0 or -1 with err set (usage). */
 int oed_window_parse(const char *arg, int64_t *seconds, struct oed_err *err);
-/* The start of the window of width seconds holding t (aligned on the epoch). */
+/* The start of the window of width seconds holding t (aligned on the epoch; weeks on a Monday). */
 int64_t oed_window_start(double t, int64_t width);
 
 /* ---- words of a text field ---- */

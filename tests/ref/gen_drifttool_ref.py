@@ -47,13 +47,21 @@ for s in stamps:
     print('\t{ "%s", %.17g },' % (s, t))
 print("};")
 
-# ---- window starts: floor(t / width) * width ----
+# ---- window starts: floor(t / width) * width; weeks from the Monday before ----
+def week_start(t):
+    day = datetime.fromtimestamp(math.floor(t), timezone.utc).date()
+    monday = day - timedelta(days=day.weekday())
+    return int(datetime(monday.year, monday.month, monday.day, tzinfo=timezone.utc).timestamp())
+
+
 print("struct window_case { double t; long long width, start; };")
 print("static const struct window_case window_cases[] = {")
 for t, w in [(0, 3600), (3599.999, 3600), (3600, 3600), (-0.5, 3600), (-3600, 3600),
              (1795341600.0, 86400), (1795341599.5, 86400), (1795341600.0, 900),
-             (1795342499.0, 900), (1795342500.0, 900), (1234567890.123, 604800), (59.9, 60)]:
+             (1795342499.0, 900), (1795342500.0, 900), (59.9, 60)]:
     print("\t{ %.17g, %d, %d }," % (t, w, math.floor(t / w) * w))
+for t in [1234567890.123, 0, -1, 345600, 345599.5, 1795341600.0, 1795687199.0]:
+    print("\t{ %.17g, %d, %d }," % (t, 604800, week_start(t)))
 print("};")
 
 # ---- the example: model traffic, a reference week and three current days ----

@@ -66,9 +66,19 @@ START_TEST(rfc3339_spellings)
 	}
 	for (size_t i = 0; i < NCASES(bad); i++)
 		ck_assert_msg(oed_time_parse_rfc3339(bad[i], strlen(bad[i]), &t) == -1, "'%s' accepted", bad[i]);
-	/* a leap second is the first second of the next minute */
+	/* a leap second is the first second of the next minute, and only at 23:59:60 UTC */
 	ck_assert_int_eq(oed_time_parse_rfc3339("2016-12-31T23:59:60Z", 20, &t), 0);
 	ck_assert(t == 1483228800);
+	ck_assert_int_eq(oed_time_parse_rfc3339("2017-01-01T00:59:60+01:00", 25, &t), 0);
+	ck_assert(t == 1483228800);
+	ck_assert_int_eq(oed_time_parse_rfc3339("2016-12-31T12:00:60Z", 20, &t), -1);
+	ck_assert_int_eq(oed_time_parse_rfc3339("2016-12-31T23:58:60Z", 20, &t), -1);
+	/* a fraction that rounds to a whole second stays in its second, and its window */
+	ck_assert_int_eq(oed_time_parse_rfc3339("2027-01-01T00:59:59.99999999999+01:00", 37, &t), 0);
+	ck_assert(t < 1798761600 && t > 1798761599.9999);
+	ck_assert_int_eq(oed_window_start(t, 86400), 1798761600 - 86400);
+	ck_assert_int_eq(oed_time_parse_rfc3339("1969-12-31T23:59:59.99999999999Z", 32, &t), 0);
+	ck_assert(t < 0 && oed_window_start(t, 1) == -1);
 	/* the length bounds the parse: no reading past it */
 	ck_assert_int_eq(oed_time_parse_rfc3339("2026-11-22T10:00:00Z", 19, &t), -1);
 }
