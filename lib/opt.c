@@ -2,12 +2,15 @@
 #include "opt.h"
 #include "exit.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { OPT_HELP = -100, OPT_VERSION = -101, OPT_LIST = -102 };
 
@@ -185,7 +188,8 @@ oed_parse_ulong(const char *opt, const char *arg, unsigned long min,
 	unsigned long v;
 
 	errno = 0;
-	if (arg == NULL || *arg == '\0' || *arg == '-')
+	/* strtoul would take leading blanks and a sign */
+	if (arg == NULL || !isdigit((unsigned char)*arg))
 		goto bad;
 	v = strtoul(arg, &end, 10);
 	if (errno || *end != '\0' || v < min || v > max)
@@ -205,7 +209,8 @@ oed_parse_double(const char *opt, const char *arg, double min, double max,
 	double v;
 
 	errno = 0;
-	if (arg == NULL || *arg == '\0')
+	/* a decimal number only: strtod would also take blanks, hex and "inf" */
+	if (arg == NULL || *arg == '\0' || isspace((unsigned char)*arg) || strpbrk(arg, "xXpP") != NULL)
 		goto bad;
 	v = strtod(arg, &end);
 	if (errno || *end != '\0' || !isfinite(v) || v < min || v > max)
@@ -303,8 +308,22 @@ oed_input_open_output(struct oed_input_opts *io, struct oed_err *err)
 {
 	if (io->output == NULL || strcmp(io->output, "-") == 0)
 		return 0;
-	if (freopen(io->output, "w", stdout) == NULL)
+	/*
+	 * Not freopen: when it fails it has closed stdout already, and the
+	 * close at exit would report a second, bogus write error.
+	 */
+	int fd = open(io->output, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+
+	if (fd == -1)
 		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", io->output,
 				   strerror(errno));
+	fflush(stdout);
+	if (dup2(fd, STDOUT_FILENO) == -1) {
+		int e = errno;
+
+		close(fd);
+		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", io->output, strerror(e));
+	}
+	close(fd);
 	return 0;
 }
