@@ -11,6 +11,7 @@
 
 #include "counts.h"
 #include "drifttest.h"
+#include "field.h"
 #include "sortpack.h"
 #include "progress.h"
 #include "utf8.h"
@@ -745,7 +746,7 @@ static struct field *
 find_field(struct oed_drift *d, const char *path)
 {
 	for (size_t i = 0; i < d->nfields; i++)
-		if (strcmp(d->fields[i]->spec.path, path) == 0)
+		if (oed_path_same(d->fields[i]->spec.path, path))
 			return d->fields[i];
 	return NULL;
 }
@@ -758,8 +759,12 @@ oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, stru
 	struct field **fields, *fl;
 	struct staged *staged;
 
-	if (find_field(d, spec->path))
-		return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is named twice", spec->path);
+	if ((fl = find_field(d, spec->path)) != NULL) {
+		if (strcmp(fl->spec.path, spec->path) == 0)
+			return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is named twice", spec->path);
+		return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is '%s' again", spec->path,
+				   fl->spec.path);
+	}
 	if (spec->test && spec->kind != OED_FK_AUTO &&
 	    !test_fits(spec->test, spec->kind))
 		return oed_err_set(err, OED_EX_USAGE, "--field: test '%s' does not apply to %s fields",

@@ -132,6 +132,30 @@ oed_path_get(const struct oed_path *path, json_t *root)
 }
 
 bool
+oed_path_same(const char *a, const char *b)
+{
+	struct oed_path pa, pb;
+	struct oed_err err;
+	bool same;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	if (oed_path_parse(&pa, a, &err) == -1)
+		return false;
+	if (oed_path_parse(&pb, b, &err) == -1) {
+		oed_path_release(&pa);
+		return false;
+	}
+	same = pa.nseg == pb.nseg;
+	for (size_t i = 0; same && i < pa.nseg; i++)
+		same = pa.seg[i].len == pb.seg[i].len &&
+		       memcmp(pa.seg[i].key, pb.seg[i].key, pa.seg[i].len) == 0;
+	oed_path_release(&pa);
+	oed_path_release(&pb);
+	return same;
+}
+
+bool
 oed_path_is_simple(const struct oed_path *path)
 {
 	return path->nseg == 1;
