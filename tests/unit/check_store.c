@@ -98,6 +98,9 @@ START_TEST(runs_and_metrics)
 	ck_assert_int_eq(oed_run_finish(s, id, "ok", "00ff", &err), 0);
 	ck_assert_int_eq(oed_store_commit(s, &err), 0);
 	ck_assert_int_eq(scalar(s, "SELECT count(*) FROM metrics WHERE value IS NULL"), 1);
+	/* the INSERT is reused: a row binds nothing left over from the one before */
+	ck_assert_int_eq(scalar(s, "SELECT count(*) FROM metrics WHERE name = 'bad' AND grp IS NULL"
+			 " AND lo IS NULL AND hi IS NULL"), 1);
 	ck_assert_int_eq(scalar(s, "SELECT count(*) FROM runs WHERE status='ok' AND finished IS NOT NULL"
 			 " AND argv='[\"oed-entropy\",\"--record\",\"x.jsonl\"]' AND input_digest='00ff'"), 1);
 
