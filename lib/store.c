@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct oed_store {
 	 * which sqlite3_close needs before it lets the connection go.
 	 */
 	sqlite3_stmt *metric_insert;
+	int readonly;		/* opened by oed_store_open_readonly */
 };
 
 /*
@@ -208,8 +210,9 @@ migrate(struct oed_store *s, struct oed_err *err)
 	return 0;
 }
 
-struct oed_store *
-oed_store_open(const char *path, struct oed_err *err)
+/* The handle with its path resolved, not yet connected; NULL on failure (err set). */
+static struct oed_store *
+store_new(const char *path, struct oed_err *err)
 {
 	struct oed_store *s = calloc(1, sizeof(*s));
 	char def[4096];
@@ -228,10 +231,23 @@ oed_store_open(const char *path, struct oed_err *err)
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
 		goto fail;
 	}
-	if (make_parents(path, err) == -1)
+	return s;
+fail:
+	free(s);
+	return NULL;
+}
+
+struct oed_store *
+oed_store_open(const char *path, struct oed_err *err)
+{
+	struct oed_store *s = store_new(path, err);
+
+	if (s == NULL)
+		return NULL;
+	if (make_parents(s->path, err) == -1)
 		goto fail;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", path,
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", s->path,
 			    s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
@@ -240,6 +256,179 @@ oed_store_open(const char *path, struct oed_err *err)
 		goto fail;
 	if (migrate(s, err) == -1)
 		goto fail;
+	return s;
+fail:
+	oed_store_close(s);
+	return NULL;
+}
+
+/* "file:" URI for path with immutable=1; NULL when out of memory. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *uri = malloc(sizeof("file://?immutable=1") + 3 * n), *o;
+
+	if (uri == NULL)
+		return NULL;
+	/* an absolute path gets an empty authority, so "//x" stays a path */
+	o = uri + sprintf(uri, "%s", *path == '/' ? "file://" : "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-._~", *p)) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	strcpy(o, "?immutable=1");
+	return uri;
+}
+
+static int
+connect_readonly(struct oed_store *s, int immutable, struct oed_err *err)
+{
+	char *uri = NULL;
+	int rc;
+
+	if (immutable && (uri = immutable_uri(s->path)) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	rc = sqlite3_open_v2(uri ? uri : s->path, &s->db,
+			     SQLITE_OPEN_READONLY | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", s->path,
+				   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	/* a reader can still meet SQLITE_BUSY while a writer recovers the WAL */
+	sqlite3_busy_timeout(s->db, 10000);
+	return 0;
+}
+
+/* PRAGMA user_version into *version: the first read, which opens the WAL. */
+static int
+read_version(struct oed_store *s, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*version = 0;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * May the store be read with immutable=1?  Only called when SQLite could
+ * not create the -wal or -shm file a WAL database is read through (the
+ * folder is not writable by us).  immutable=1 makes SQLite skip those
+ * files and all locking, which is only right when nothing can change the
+ * file while we read it:
+ *   - a -wal file that is not empty may hold committed transactions not
+ *     yet copied into the main file; immutable would silently ignore them,
+ *     so we refuse (a writer that closes cleanly removes it; an empty one
+ *     is what a read-only reader leaves behind, and holds nothing);
+ *   - the file must be beyond every writer: on a read-only file system, or
+ *     with no write permission bit at all (chmod a-w), so no oed and no
+ *     SQLite opens it for writing; otherwise a writer's checkpoint could
+ *     rewrite pages under us, unlocked, and we would read a torn tree.
+ * Root ignores permission bits; a root that writes into a store others
+ * read as immutable is on its own.  0 or -1 (err set, saying what to do).
+ */
+static int
+immutable_is_safe(const struct oed_store *s, const struct stat *sb, struct oed_err *err)
+{
+	size_t n = strlen(s->path) + sizeof("-wal");
+	char *wal = malloc(n);
+	struct statvfs vfs;
+	struct stat wb;
+	int has_wal;
+
+	if (wal == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	snprintf(wal, n, "%s-wal", s->path);
+	/* one we cannot stat for another reason than ENOENT counts as full */
+	has_wal = stat(wal, &wb) == 0 ? wb.st_size > 0 : errno != ENOENT;
+	free(wal);
+	if (has_wal)
+		return oed_err_set(err, OED_EX_FAIL,
+				   "store '%s': cannot read it from a folder you cannot write while its"
+				   " '-wal' file may hold changes: let a command that writes to the store"
+				   " finish, or make the folder writable", s->path);
+	if (statvfs(s->path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return 0;
+	if ((sb->st_mode & 0222) == 0)
+		return 0;
+	return oed_err_set(err, OED_EX_FAIL,
+			   "store '%s': cannot read it from a folder you cannot write while the store"
+			   " itself is writable: make the folder writable, or the store read-only for"
+			   " everyone (chmod a-w)", s->path);
+}
+
+struct oed_store *
+oed_store_open_readonly(const char *path, struct oed_err *err)
+{
+	struct oed_store *s = store_new(path, err);
+	struct stat sb;
+	int version, code;
+
+	if (s == NULL)
+		return NULL;
+	s->readonly = 1;
+	/* SQLite would say "unable to open database file"; say what is wrong */
+	if (stat(s->path, &sb) == -1) {
+		if (errno == ENOENT)
+			oed_err_set(err, OED_EX_FAIL, "no store at '%s': nothing has been recorded there yet",
+				    s->path);
+		else
+			oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", s->path,
+				    strerror(errno));
+		goto fail;
+	}
+	if (connect_readonly(s, 0, err) == -1)
+		goto fail;
+	if (read_version(s, &version) == -1) {
+		/*
+		 * A read-only folder: SQLite cannot create the -wal and -shm
+		 * (SQLITE_READONLY_DIRECTORY, or CANTOPEN for the -shm).  Fall
+		 * back to immutable=1 only where that is safe, see above.
+		 */
+		code = sqlite3_extended_errcode(s->db);
+		if (code != SQLITE_READONLY_DIRECTORY && (code & 0xff) != SQLITE_CANTOPEN) {
+			oed_store_fail(s, err, "cannot read the store");
+			goto fail;
+		}
+		if (immutable_is_safe(s, &sb, err) == -1)
+			goto fail;
+		sqlite3_close(s->db);
+		s->db = NULL;
+		if (connect_readonly(s, 1, err) == -1)
+			goto fail;
+		if (read_version(s, &version) == -1) {
+			oed_store_fail(s, err, "cannot read the store");
+			goto fail;
+		}
+	}
+	if (version > NMIGRATIONS) {
+		oed_err_set(err, OED_EX_FAIL,
+			    "store '%s' has schema version %d, newer than this oed (%d): upgrade oed",
+			    s->path, version, NMIGRATIONS);
+		goto fail;
+	}
+	/* migrating is a write: leave it to the next command that writes */
+	if (version < NMIGRATIONS) {
+		oed_err_set(err, OED_EX_FAIL,
+			    "store '%s' has schema version %d, older than this oed (%d): run a command"
+			    " that writes to the store (such as oed-drift --record) once to upgrade it",
+			    s->path, version, NMIGRATIONS);
+		goto fail;
+	}
 	return s;
 fail:
 	oed_store_close(s);
@@ -272,6 +461,9 @@ oed_store_path(const struct oed_store *s)
 int
 oed_store_begin(struct oed_store *s, struct oed_err *err)
 {
+	/* SQLite would say "attempt to write a readonly database" at the first write */
+	if (s->readonly)
+		return oed_err_set(err, OED_EX_FAIL, "store '%s' is open read-only", s->path);
 	return exec(s, "BEGIN IMMEDIATE", err);
 }
 

@@ -32,6 +32,20 @@ struct oed_store;
 
 /* path NULL: $OED_STORE, else the XDG default.  NULL on failure (err set). */
 struct oed_store *oed_store_open(const char *path, struct oed_err *err);
+/*
+ * For commands that only read (drift --baseline, ingest --list/--load):
+ * SQLITE_OPEN_READONLY, no pragma writes, no migrations, so a store the
+ * user cannot write (a shared baseline) can be read.  A missing file is an
+ * error and is not created; a schema older or newer than this build is
+ * refused.  In a folder the user cannot write, SQLite cannot create the
+ * -wal and -shm files it reads through; the store is then read as
+ * immutable when nothing can be writing it (see store.c), else refused.
+ * In a writable folder SQLite creates them and, being read-only, cannot
+ * remove them on close: an empty -wal and a -shm stay, which the next
+ * writer reuses.  oed_store_begin and every write fail on this handle.
+ * NULL on failure (err set).
+ */
+struct oed_store *oed_store_open_readonly(const char *path, struct oed_err *err);
 void oed_store_close(struct oed_store *s);
 sqlite3 *oed_store_db(struct oed_store *s);
 const char *oed_store_path(const struct oed_store *s);
