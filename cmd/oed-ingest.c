@@ -179,6 +179,8 @@ sink(const struct oed_record *rec, void *ctx, struct oed_err *err)
 static int
 run_store_only(struct ingest_args *a, int nfiles)
 {
+	char name[512];
+	long long version;
 	struct oed_err err;
 	struct oed_store *s;
 	struct oed_writer w;
@@ -189,7 +191,11 @@ run_store_only(struct ingest_args *a, int nfiles)
 	if (nfiles > 0 || a->save)
 		return oed_usage_error("%s reads the store only: no FILE or --save",
 				       a->list ? "--list" : "--load");
-	if (oed_input_open_output(&a->io, &err) == -1 || (s = oed_store_open(a->io.store, &err)) == NULL)
+	/* a bad NAME@VERSION is a usage error, whatever state the store is in */
+	if (a->load && oed_dataset_spec_parse(a->load, name, sizeof(name), &version, &err) == -1)
+		return oed_fail(&err);
+	if (oed_input_open_output(&a->io, &err) == -1 ||
+	    (s = oed_store_open_readonly(a->io.store, &err)) == NULL)
 		return oed_fail(&err);
 	oed_writer_init(&w, stdout);
 	rc = a->list ? oed_dataset_list(s, &w, &err) : oed_dataset_load(s, a->load, stdout, &err);

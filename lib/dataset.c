@@ -247,22 +247,33 @@ oed_dataset_list(struct oed_store *s, struct oed_writer *w, struct oed_err *err)
 }
 
 int
-oed_dataset_load(struct oed_store *s, const char *spec, FILE *out, struct oed_err *err)
+oed_dataset_spec_parse(const char *spec, char *name, size_t size, long long *version,
+		       struct oed_err *err)
 {
 	const char *at = strrchr(spec, '@');
-	char name[512];
-	long long version = 0;
-	sqlite3_stmt *st;
-	int rc;
 
-	snprintf(name, sizeof(name), "%.*s", at ? (int)(at - spec) : (int)strlen(spec), spec);
+	snprintf(name, size, "%.*s", at ? (int)(at - spec) : (int)strlen(spec), spec);
+	*version = 0;
 	if (at) {
 		char *end;
 
-		version = strtoll(at + 1, &end, 10);
-		if (*end != '\0' || version < 1)
+		*version = strtoll(at + 1, &end, 10);
+		if (*end != '\0' || *version < 1)
 			return oed_err_set(err, OED_EX_USAGE, "--load: '%s' is not NAME or NAME@VERSION", spec);
 	}
+	return 0;
+}
+
+int
+oed_dataset_load(struct oed_store *s, const char *spec, FILE *out, struct oed_err *err)
+{
+	char name[512];
+	long long version;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (oed_dataset_spec_parse(spec, name, sizeof(name), &version, err) == -1)
+		return -1;
 	st = oed_store_prepare(s,
 		"SELECT r.record FROM dataset_records r JOIN dataset_versions v ON v.id = r.version_id"
 		" JOIN datasets d ON d.id = v.dataset_id WHERE d.name = ?1 AND v.version ="

@@ -37,6 +37,13 @@ void oed_dataset_save_abort(struct oed_dataset_save *d);
 
 /* One {"kind":"dataset",...} record per version, by name then version. */
 int oed_dataset_list(struct oed_store *s, struct oed_writer *w, struct oed_err *err);
+/*
+ * Split NAME or NAME@VERSION into name (truncated to size) and *version
+ * (0: the latest).  0, or -1 with a usage error, which a tool can check
+ * before it opens the store.
+ */
+int oed_dataset_spec_parse(const char *spec, char *name, size_t size, long long *version,
+			   struct oed_err *err);
 /* Print the records of NAME or NAME@VERSION (latest when no version). */
 int oed_dataset_load(struct oed_store *s, const char *spec, FILE *out, struct oed_err *err);
 
