@@ -220,7 +220,7 @@ read_reference(struct drift_args *a, struct oed_drift *d, struct oed_err *err)
 	int rc;
 
 	if (a->baseline) {
-		if ((st = oed_store_open(a->io.store, err)) == NULL)
+		if ((st = oed_store_open_readonly(a->io.store, err)) == NULL)
 			return -1;
 		rc = oed_drift_load_baseline(d, st, a->baseline, err);
 		oed_store_close(st);
