@@ -306,6 +306,8 @@ oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed_err
 int
 oed_input_open_output(struct oed_input_opts *io, struct oed_err *err)
 {
+	if (oed_policy_open(&io->policy, err) == -1)
+		return -1;
 	if (io->output == NULL || strcmp(io->output, "-") == 0)
 		return 0;
 	/*

@@ -74,7 +74,12 @@ void oed_input_opts_init(struct oed_input_opts *io);
 void oed_input_opts_release(struct oed_input_opts *io);
 /* Handle a shared option; 0 done, -1 bad argument (err set). */
 int oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed_err *err);
-/* Reopen stdout on io->output when set; 0 or -1 (err set). */
+/*
+ * Open the outputs before any input is read: stdout on io->output when
+ * set, and the reject file of --on-error=reject=FILE (created or
+ * truncated, so a bad path fails at once and a clean run leaves it
+ * empty).  0 or -1 (err set).
+ */
 int oed_input_open_output(struct oed_input_opts *io, struct oed_err *err);
 
 /* Returns 0 or -1 with err set (status OED_EX_USAGE). */

@@ -41,15 +41,24 @@ oed_policy_parse(struct oed_policy *p, const char *arg, struct oed_err *err)
 	return 0;
 }
 
+int
+oed_policy_open(struct oed_policy *p, struct oed_err *err)
+{
+	if (p->mode != OED_ON_ERROR_REJECT || p->reject != NULL)
+		return 0;
+	p->reject = fopen(p->reject_path, "w");
+	if (p->reject == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "cannot open reject file '%s': %s",
+				   p->reject_path, strerror(errno));
+	return 0;
+}
+
 static int
 write_reject(struct oed_policy *p, const char *bytes, size_t len, struct oed_err *err)
 {
-	if (p->reject == NULL) {
-		p->reject = fopen(p->reject_path, "w");
-		if (p->reject == NULL)
-			return oed_err_set(err, OED_EX_FAIL, "cannot open reject file '%s': %s",
-					   p->reject_path, strerror(errno));
-	}
+	/* a caller that did not open it first still gets its rejects */
+	if (oed_policy_open(p, err) == -1)
+		return -1;
 	if (len && fwrite(bytes, 1, len, p->reject) != len)
 		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
 				   p->reject_path, strerror(errno));

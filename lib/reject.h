@@ -22,7 +22,7 @@ enum oed_on_error { OED_ON_ERROR_FAIL, OED_ON_ERROR_SKIP, OED_ON_ERROR_REJECT };
 struct oed_policy {
 	enum oed_on_error mode;
 	char *reject_path;	/* owned */
-	FILE *reject;		/* opened lazily on the first bad record */
+	FILE *reject;		/* opened by oed_policy_open, else at the first bad record */
 	unsigned long bad;	/* bad records seen */
 };
 
@@ -30,6 +30,14 @@ void oed_policy_init(struct oed_policy *p);
 void oed_policy_release(struct oed_policy *p);
 /* Parse "fail", "skip" or "reject=FILE"; 0 or -1 with err set. */
 int oed_policy_parse(struct oed_policy *p, const char *arg, struct oed_err *err);
+/*
+ * Under reject=FILE, create or truncate FILE now (a no-op otherwise, or
+ * when open already).  Tools call it before reading any input, so a path
+ * that cannot be written fails the run at start rather than at the first
+ * bad record, and a run without bad records leaves an empty FILE instead
+ * of an earlier run's rejects.  0 or -1 with err set (OED_EX_FAIL).
+ */
+int oed_policy_open(struct oed_policy *p, struct oed_err *err);
 
 /*
  * A bad record: report err (which names the place), copy the line and a

@@ -226,6 +226,42 @@ START_TEST(reader_missing_file)
 }
 END_TEST
 
+/* The reject file is there from the start: truncated, or the run fails. */
+START_TEST(policy_open_at_start)
+{
+	struct oed_input_opts io;
+	struct oed_err err;
+	char arg[600], *rej;
+
+	snprintf(arg, sizeof(arg), "reject=%s/stale", tmpdir);
+	write_tmp("stale", "yesterday\n", 10);
+	oed_input_opts_init(&io);
+	ck_assert_int_eq(oed_input_opt(&io, OED_OPT_ON_ERROR, arg, &err), 0);
+	rej = slurp(arg + 7);
+	ck_assert_str_eq(rej, "yesterday\n");	/* parsing alone does not touch it */
+	free(rej);
+	ck_assert_int_eq(oed_input_open_output(&io, &err), 0);
+	ck_assert_int_eq(oed_policy_close(&io.policy, &err), 0);
+	rej = slurp(arg + 7);
+	ck_assert_str_eq(rej, "");
+	free(rej);
+	oed_input_opts_release(&io);
+
+	oed_input_opts_init(&io);
+	ck_assert_int_eq(oed_input_opt(&io, OED_OPT_ON_ERROR, "reject=/nonexistent/dir/x", &err), 0);
+	ck_assert_int_eq(oed_input_open_output(&io, &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_FAIL);
+	ck_assert_str_eq(err.msg, "cannot open reject file '/nonexistent/dir/x': No such file or directory");
+	oed_input_opts_release(&io);
+
+	/* nothing to open under fail or skip */
+	oed_input_opts_init(&io);
+	ck_assert_int_eq(oed_input_opt(&io, OED_OPT_ON_ERROR, "skip", &err), 0);
+	ck_assert_int_eq(oed_input_open_output(&io, &err), 0);
+	oed_input_opts_release(&io);
+}
+END_TEST
+
 /* ---- writer ---- */
 
 START_TEST(writer_numbers_and_strings)
@@ -334,6 +370,7 @@ core_suite(void)
 	tcase_add_test(tc, reader_lines_bom_crlf_blank);
 	tcase_add_test(tc, reader_bad_fail_and_reject);
 	tcase_add_test(tc, reader_missing_file);
+	tcase_add_test(tc, policy_open_at_start);
 	tcase_add_test(tc, writer_numbers_and_strings);
 	tcase_add_test(tc, policy_parse);
 	tcase_add_test(tc, parse_numbers);
