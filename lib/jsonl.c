@@ -24,9 +24,10 @@ struct oed_reader {
 
 	char *line;		/* assembled line when it spans reads */
 	size_t lcap;
-	const char *cur;	/* the current line, without CR/LF */
+	const char *cur;	/* the current line, without BOM and CR/LF */
 	size_t curlen;
-	size_t rawlen;		/* with its CR, for a verbatim reject copy */
+	const char *raw;	/* the same with its BOM and CR, for a verbatim reject copy */
+	size_t rawlen;
 	long lineno;
 
 	size_t max_line;
@@ -292,14 +293,16 @@ read_line(struct oed_reader *r, struct oed_err *err)
 		if (spanned)
 			r->cur = r->line;
 		r->curlen = len;
+		r->raw = r->cur;
+		r->rawlen = len;
 		if (r->at_file_start) {
 			r->at_file_start = false;
+			/* parsing skips the BOM; the reject copy keeps it */
 			if (len >= 3 && memcmp(r->cur, "\xEF\xBB\xBF", 3) == 0) {
 				r->cur += 3;
 				r->curlen -= 3;
 			}
 		}
-		r->rawlen = r->curlen;
 		if (r->curlen && r->cur[r->curlen - 1] == '\r')
 			r->curlen--;
 		return 1;
@@ -398,7 +401,7 @@ oed_reader_next(struct oed_reader *r, struct oed_err *err)
 			return 1;
 		}
 		if (parse_tree(r, &bad) == -1) {
-			if (oed_policy_bad(r->policy, &bad, r->cur, r->rawlen) == -1) {
+			if (oed_policy_bad(r->policy, &bad, r->raw, r->rawlen) == -1) {
 				*err = bad;
 				return -1;
 			}
@@ -450,7 +453,7 @@ oed_reader_bad(struct oed_reader *r, struct oed_err *err, const char *fmt, ...)
 	va_end(ap);
 	oed_err_at(err, OED_EX_DATA, r->source, r->lineno, 0, "%s", msg);
 	r->records--;
-	return oed_policy_bad(r->policy, err, r->cur, r->rawlen);
+	return oed_policy_bad(r->policy, err, r->raw, r->rawlen);
 }
 
 const char *

@@ -4,7 +4,7 @@
  * It streams FILE... (or standard input) in order, never holding more than
  * one line, and keeps the place (file name, line number) for messages.
  * Per line: a UTF-8 BOM at the start of a file and a CR before the LF are
- * dropped, blank lines are skipped, a line longer than max_line is a bad
+ * dropped for parsing (kept in the reject copy), blank lines are skipped, a line longer than max_line is a bad
  * record.  Bad records go through the --on-error policy (reject.h).
  *
  * Access is by field: a tool names the fields it needs once with

@@ -226,6 +226,51 @@ START_TEST(reader_missing_file)
 }
 END_TEST
 
+/* The reject copy is the line byte for byte: with its BOM and its CR. */
+START_TEST(reader_reject_keeps_bom)
+{
+	const char data[] = "\xEF\xBB\xBF{\"id\": nope}\r\n{\"id\":\"a\"}\n";
+	const char ok[] = "\xEF\xBB\xBF{\"id\":\"b\"}\n";
+	const char *path = write_tmp("bom.jsonl", data, sizeof(data) - 1);
+	char *files[1], out[256], rejpath[600], *rej;
+	struct oed_policy pol;
+	struct oed_err err;
+	struct oed_reader *r;
+	int status;
+
+	for (int fast = 0; fast < 2; fast++) {
+		oed_policy_init(&pol);
+		snprintf(rejpath, sizeof(rejpath), "reject=%s/rej-bom", tmpdir);
+		ck_assert_int_eq(oed_policy_parse(&pol, rejpath, &err), 0);
+		read_all(path, &pol, 0, fast, out, sizeof(out), &status);
+		ck_assert_int_eq(status, 0);
+		ck_assert_str_eq(out, "2:string:a;");
+		ck_assert_int_eq(oed_policy_close(&pol, &err), 0);
+		rej = slurp(rejpath + 7);
+		ck_assert_str_eq(rej, "\xEF\xBB\xBF{\"id\": nope}\r\n");
+		free(rej);
+		oed_policy_release(&pol);
+	}
+
+	/* a record the tool finds bad: the same */
+	files[0] = (char *)write_tmp("bom2.jsonl", ok, sizeof(ok) - 1);
+	oed_policy_init(&pol);
+	ck_assert_int_eq(oed_policy_parse(&pol, rejpath, &err), 0);
+	r = oed_reader_new(1, files, 0, &pol, &err);
+	ck_assert_int_eq(oed_reader_want(r, "id", &err), 0);
+	ck_assert_int_eq(oed_reader_next(r, &err), 1);
+	ck_assert_str_eq(oed_reader_value(r, 0)->str, "b");	/* parsed without it */
+	ck_assert_int_eq(oed_reader_bad(r, &err, "not wanted"), 0);
+	ck_assert_int_eq(oed_reader_next(r, &err), 0);
+	oed_reader_free(r);
+	ck_assert_int_eq(oed_policy_close(&pol, &err), 0);
+	rej = slurp(rejpath + 7);
+	ck_assert_str_eq(rej, ok);
+	free(rej);
+	oed_policy_release(&pol);
+}
+END_TEST
+
 /* The reject file is there from the start: truncated, or the run fails. */
 START_TEST(policy_open_at_start)
 {
@@ -370,6 +415,7 @@ core_suite(void)
 	tcase_add_test(tc, reader_lines_bom_crlf_blank);
 	tcase_add_test(tc, reader_bad_fail_and_reject);
 	tcase_add_test(tc, reader_missing_file);
+	tcase_add_test(tc, reader_reject_keeps_bom);
 	tcase_add_test(tc, policy_open_at_start);
 	tcase_add_test(tc, writer_numbers_and_strings);
 	tcase_add_test(tc, policy_parse);
