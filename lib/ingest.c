@@ -469,6 +469,14 @@ get_string(struct line_state *s, int field, bool integer_ok, bool required,
 	v = oed_reader_value(s->r, s->idx[field]);
 	name = map_source(s->o, field) ? map_source(s->o, field)->spec : field_names[field];
 	if (v->type == OED_V_STRING) {
+		/*
+		 * \u0000 is valid JSON and the reader keeps it; output is
+		 * carried with its length, the other fields as C strings,
+		 * which would silently end at the NUL.
+		 */
+		if (field != F_OUTPUT && memchr(v->str, '\0', v->len) != NULL)
+			return oed_reader_bad(s->r, err, "field '%s' holds \\u0000, which only 'output' may",
+					      name) == -1 ? -1 : 1;
 		*out = v->str;
 		return 0;
 	}

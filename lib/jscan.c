@@ -1,20 +1,27 @@
 /*
  * jscan: the reader's fast path.  One pass over a line validates it as
- * RFC 8259 JSON exactly as jansson (flags 0) does and decodes only the
- * values of the paths asked for; everything else is skipped, but still
- * validated (grammar, UTF-8, escapes, number ranges), without building a
- * tree.
+ * RFC 8259 JSON and decodes only the values of the paths asked for;
+ * everything else is skipped, but still validated (grammar, UTF-8,
+ * escapes), without building a tree.
+ *
+ * Valid is what jansson accepts with JSON_ALLOW_NUL, and two things more
+ * that RFC 8259 allows and jansson refuses: integers past a long long and
+ * numbers beyond a double.  The range of a number only matters when it is
+ * read, so a number nobody asked for is checked for its grammar alone.  A
+ * requested integer past a long long is read as a double; a requested
+ * number beyond a double, or one inside a requested array or object, is
+ * flagged (oed_value.overflow) for the reader to refuse by name.  \u0000
+ * decodes to a NUL byte kept inside the string (lengths are carried).
  *
  * What goes to jansson instead (oed_jscan_line returns 0): every line that
- * jansson refuses (jansson then writes the message), and of the lines it
- * accepts exactly two kinds: a top-level value that is not an object (the
- * reader says why it refuses it), and nesting of arrays and objects deeper
- * than 512 levels (jansson's own limit is 2048; the scanner recurses and
- * keeps its stack small).  Everything else jansson accepts is handled here:
- * paths of keys and of array indices at any depth, the same path spelled
- * twice ("a.b" and "/a/b"), duplicate keys (the last one wins, and a later
- * duplicate replaces everything beneath it), integers up to the long long
- * limits, reals of any length.
+ * is not valid (jansson then writes the message), and of the valid lines
+ * exactly two kinds: a top-level value that is not an object (the reader
+ * says why it refuses it), and nesting of arrays and objects deeper than
+ * 512 levels (jansson's own limit is 2048; the scanner recurses and keeps
+ * its stack small).  Everything else is handled here: paths of keys and of
+ * array indices at any depth, the same path spelled twice ("a.b" and
+ * "/a/b"), duplicate keys (the last one wins, and a later duplicate
+ * replaces everything beneath it), numbers and strings of any length.
  *
  * Strings asked for are decoded into a scratch buffer owned by the scanner
  * and NUL-terminated there; the line itself is never written to and never
@@ -67,6 +74,9 @@ struct oed_jscan {
 	locale_t cloc;
 	const unsigned char *p, *end;
 	struct oed_value *vals;
+	int inside;		/* requested arrays and objects open around s->p */
+	unsigned long nuls;	/* \u0000 escapes decoded */
+	unsigned long overflows;	/* numbers beyond a double seen in them */
 };
 
 /*
@@ -349,8 +359,7 @@ escape(struct oed_jscan *s, char buf[4], size_t *n)
 	}
 	if (read_u4(s, &cp) == -1)
 		return -1;
-	if (cp == 0)
-		return -1;	/* \u0000: refused without JSON_ALLOW_NUL */
+	s->nuls += cp == 0;
 	if (cp >= 0xDC00 && cp <= 0xDFFF)
 		return -1;	/* a low surrogate alone */
 	if (cp >= 0xD800 && cp <= 0xDBFF) {
@@ -458,18 +467,49 @@ digit(const unsigned char *p, const unsigned char *end)
 }
 
 /*
- * A number, RFC 8259 grammar, which is jansson's.  As in jansson, one
- * without fraction or exponent is an integer and must fit a long long
- * ("too big integer" otherwise), and any other is a real read with strtod
- * that must not overflow ("real number overflow"); underflow is fine.  v,
- * when not NULL, gets the value.  0 or -1.
+ * Read the number of n bytes at start with strtod in the C locale, whatever
+ * the program's (jansson swaps '.' for the locale's decimal point to get
+ * the same value).  Sets *over when it is beyond a double; underflow is
+ * fine, as in jansson.  -1 only when scratch is short (never, see put).
+ */
+static int
+read_double(struct oed_jscan *s, const unsigned char *start, size_t n, double *d, bool *over)
+{
+	char local[64], *buf = local, *endp;
+	size_t mark = s->slen;
+
+	if (n >= sizeof(local)) {
+		buf = s->scratch + s->slen;
+		if (put(s, start, n) == -1 || put(s, "", 1) == -1)
+			return -1;
+	} else {
+		memcpy(local, start, n);
+		local[n] = '\0';
+	}
+	errno = 0;
+	*d = strtod_l(buf, &endp, s->cloc);
+	s->slen = mark;
+	*over = errno == ERANGE && (*d == HUGE_VAL || *d == -HUGE_VAL);
+	return 0;
+}
+
+/*
+ * A number, RFC 8259 grammar, which is jansson's.  Every number the
+ * grammar allows is valid, whatever its size: range matters only for a
+ * number that is read.  So where nothing is read (v NULL, not inside a
+ * requested array or object) only the grammar is checked.  Read, one
+ * without fraction or exponent is an integer when it fits a long long,
+ * else a double, like any other number (strtod); beyond a double (1e400,
+ * or 400 digits) it is marked overflow in v, or counted in s->overflows
+ * for the requested container around it; underflow is fine.  0 or -1.
  */
 static int
 scan_number(struct oed_jscan *s, struct oed_value *v)
 {
 	const unsigned char *p = s->p, *end = s->end, *start = p, *ip;
-	bool neg = false, real = false;
+	bool neg = false, real = false, over = false;
 	long ndig, exp = 0;
+	double d;
 
 	if (p < end && *p == '-') {
 		neg = true;
@@ -516,64 +556,57 @@ scan_number(struct oed_jscan *s, struct oed_value *v)
 			exp = -exp;
 	}
 	s->p = p;
-	if (!real) {
+	if (v == NULL && s->inside == 0)
+		return 0;	/* valid, and nobody reads it */
+	if (!real && ndig <= 18) {
+		/* up to 18 digits always fit: the common case, no strtoll */
 		long long i = 0;
 
-		if (ndig > 19)
-			return -1;	/* no leading zeros: certainly too big */
-		if (ndig == 19) {
-			char buf[24];
-
-			memcpy(buf, start, (size_t)(p - start));
-			buf[p - start] = '\0';
-			errno = 0;
-			i = strtoll(buf, NULL, 10);
-			if (errno == ERANGE)
-				return -1;
-		} else {
-			/* up to 18 digits always fit */
-			for (const unsigned char *q = ip; q < p; q++)
-				i = i * 10 + (*q - '0');
-			if (neg)
-				i = -i;
-		}
+		for (const unsigned char *q = ip; q < p; q++)
+			i = i * 10 + (*q - '0');
 		if (v) {
 			v->type = OED_V_NUMBER;
 			v->is_int = true;
-			v->i = i;
-			v->num = (double)i;
+			v->i = neg ? -i : i;
+			v->num = (double)v->i;
 		}
 		return 0;
 	}
-	/* |value| < 10^(ndig + exp): below 1e308 it cannot overflow */
+	if (!real && ndig == 19) {
+		char buf[24];
+		long long i;
+
+		memcpy(buf, start, (size_t)(p - start));
+		buf[p - start] = '\0';
+		errno = 0;
+		i = strtoll(buf, NULL, 10);
+		if (errno != ERANGE) {
+			if (v) {
+				v->type = OED_V_NUMBER;
+				v->is_int = true;
+				v->i = i;
+				v->num = (double)i;
+			}
+			return 0;
+		}
+	}
+	/*
+	 * A real, or an integer past a long long.  |value| < 10^(ndig + exp):
+	 * up to 10^308 it cannot overflow, so inside a container that is all
+	 * there is to know.
+	 */
 	if (v == NULL && ndig + exp <= 308)
 		return 0;
-	{
-		char local[64], *buf = local, *endp;
-		size_t n = (size_t)(p - start), mark = s->slen;
-		double d;
-
-		if (n >= sizeof(local)) {
-			buf = s->scratch + s->slen;
-			if (put(s, start, n) == -1 || put(s, "", 1) == -1)
-				return -1;
-		} else {
-			memcpy(local, start, n);
-			local[n] = '\0';
-		}
-		/* in the C locale whatever the program's: jansson swaps '.' for
-		 * the locale's decimal point to get the same value */
-		errno = 0;
-		d = strtod_l(buf, &endp, s->cloc);
-		s->slen = mark;
-		if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
-			return -1;
-		if (v) {
-			v->type = OED_V_NUMBER;
-			v->is_int = false;
-			v->i = 0;
-			v->num = d;
-		}
+	if (read_double(s, start, (size_t)(p - start), &d, &over) == -1)
+		return -1;
+	if (over)
+		s->overflows++;
+	if (v) {
+		v->type = OED_V_NUMBER;
+		v->is_int = false;
+		v->i = 0;
+		v->num = over ? 0 : d;
+		v->overflow = over;
 	}
 	return 0;
 }
@@ -618,12 +651,16 @@ scan_object(struct oed_jscan *s, const struct node *n, int depth)
 	for (;;) {
 		const unsigned char *kstart;
 		const struct node *c = NULL;
+		unsigned long nuls = s->nuls;
 		int esc;
 
 		if (s->p >= s->end || *s->p != '"')
 			return -1;
 		kstart = ++s->p;
 		if ((esc = scan_string(s, false, NULL, NULL)) == -1)
+			return -1;
+		/* jansson cannot hold a key with a NUL: leave it the line to refuse */
+		if (esc && s->nuls != nuls)
 			return -1;
 		if (n && n->nkids) {
 			if (esc) {
@@ -714,17 +751,31 @@ scan_value(struct oed_jscan *s, const struct node *n, int depth)
 		return -1;
 	switch (*s->p) {
 	case '{':
+	case '[': {
+		unsigned long before = s->overflows;
+		int rc;
+
 		if (depth >= MAX_DEPTH)
 			return -1;
-		if (v)
-			v->type = OED_V_OBJECT;
-		return scan_object(s, n, depth + 1);
-	case '[':
-		if (depth >= MAX_DEPTH)
-			return -1;
-		if (v)
-			v->type = OED_V_ARRAY;
-		return scan_array(s, n, depth + 1);
+		if (v == NULL)
+			return *s->p == '{' ? scan_object(s, n, depth + 1) : scan_array(s, n, depth + 1);
+		/*
+		 * A tool may take this value whole as a tree, where jansson
+		 * cannot hold a number beyond a double: check the range of every
+		 * number inside, and say whether one overflowed.
+		 */
+		v->type = *s->p == '{' ? OED_V_OBJECT : OED_V_ARRAY;
+		s->inside++;
+		rc = *s->p == '{' ? scan_object(s, n, depth + 1) : scan_array(s, n, depth + 1);
+		s->inside--;
+		/*
+		 * Counted as written: an overflowing number under a key that a
+		 * later duplicate replaces still counts (erring on refusing).
+		 */
+		if (rc == 0 && s->overflows != before)
+			v->overflow = true;
+		return rc;
+	}
 	case '"': {
 		size_t off = 0, len = 0;
 
@@ -781,6 +832,9 @@ oed_jscan_line(struct oed_jscan *s, const char *line, size_t len, struct oed_val
 	s->end = s->p + len;
 	s->vals = vals;
 	s->slen = 0;
+	s->inside = 0;
+	s->overflows = 0;
+	s->nuls = 0;
 	for (size_t i = 0; i < s->npaths; i++)
 		memset(&vals[i], 0, sizeof(vals[i]));
 	if (need > s->scap) {

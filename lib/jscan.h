@@ -4,13 +4,18 @@
  *
  * Contract (checked by differential tests and a fuzz target against
  * jansson, the reference): oed_jscan_line() returns 1 only for a line that
- * json_loadb(line, len, 0) accepts as an object, and then every value it
- * yields is exactly what the reader would take from jansson's tree for that
- * path (oed_path_get): decoded escapes and surrogate pairs, duplicate keys
- * with the last one winning, integers as long long, reals as strtod reads
- * them, array indices, nested values skipped but validated.  On any doubt
- * it returns 0 and the reader asks jansson, which also writes the error
- * message; lib/jscan.c lists which valid lines it leaves to jansson.
+ * json_loadb(line, len, JSON_ALLOW_NUL) accepts as an object once its
+ * numbers out of jansson's range are rewritten as the reader rewrites them
+ * (jsonl.c: an integer past a long long as the same digits with ".0", a
+ * number beyond a double as null), and then every value it yields is
+ * exactly what the reader would take from that tree for the path
+ * (oed_path_get): decoded escapes, surrogate pairs and NULs, duplicate keys
+ * with the last one winning, integers as long long, reals and larger
+ * integers as strtod reads them, array indices, nested values skipped but
+ * validated; a requested number beyond a double, or an array or object
+ * holding one, is flagged overflow.  On any doubt it returns 0 and the
+ * reader asks jansson, which also writes the error message; lib/jscan.c
+ * lists which valid lines it leaves to jansson.
  *
  * The scanner borrows the paths and owns the decoded strings: they stay
  * valid until the next call or oed_jscan_free().  The line is only read,

@@ -1,9 +1,14 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* strtod_l: numbers are read in the C locale, as jansson reads them */
+#endif
 #include "config.h"
 #include "jsonl.h"
 #include "exit.h"
 #include "jscan.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +45,13 @@ struct oed_reader {
 	struct oed_jscan *scan;
 	bool fast;
 	json_t *root;		/* jansson parse of the current line, lazily */
+	char *fix;		/* the line with numbers jansson cannot take rewritten */
+	size_t fixcap;
+	size_t *grew;		/* where fix grew by ".0", for error columns */
+	size_t ngrew, grewcap;
+	unsigned long lost;	/* numbers beyond a double, null in the tree */
+	int lost_col;		/* the first of them */
+	locale_t cloc;
 
 	uint64_t records, bytes;
 	bool digest_on;
@@ -87,6 +99,10 @@ oed_reader_free(struct oed_reader *r)
 		oed_path_release(&r->paths[i]);
 	json_decref(r->root);
 	oed_jscan_free(r->scan);
+	if (r->cloc != (locale_t)0)
+		freelocale(r->cloc);
+	free(r->fix);
+	free(r->grew);
 	if (r->digest)
 		XXH3_freeState(r->digest);
 	free(r->paths);
@@ -357,22 +373,207 @@ value_from_json(struct oed_value *v, json_t *j)
 	}
 }
 
-/* Parse the current line with jansson; 0 ok, -1 bad record (bad filled). */
+static int
+fix_put(struct oed_reader *r, size_t *n, const char *bytes, size_t len)
+{
+	if (*n + len + 1 > r->fixcap) {
+		size_t cap = r->fixcap ? r->fixcap : 4096;
+		char *p;
+
+		while (cap < *n + len + 1)
+			cap *= 2;
+		if ((p = realloc(r->fix, cap)) == NULL)
+			return -1;
+		r->fix = p;
+		r->fixcap = cap;
+	}
+	memcpy(r->fix + *n, bytes, len);
+	*n += len;
+	return 0;
+}
+
+/* The length of the number token at p, RFC 8259 grammar, or 0. */
+static size_t
+number_token(const char *p, const char *end, bool *real)
+{
+	const char *q = p;
+
+	*real = false;
+	if (q < end && *q == '-')
+		q++;
+	if (q >= end || (unsigned)(*q - '0') >= 10)
+		return 0;
+	if (*q++ != '0')
+		while (q < end && (unsigned)(*q - '0') < 10)
+			q++;
+	if (q < end && *q == '.') {
+		*real = true;
+		if (++q >= end || (unsigned)(*q - '0') >= 10)
+			return 0;
+		while (q < end && (unsigned)(*q - '0') < 10)
+			q++;
+	}
+	if (q < end && (*q == 'e' || *q == 'E')) {
+		*real = true;
+		if (++q < end && (*q == '+' || *q == '-'))
+			q++;
+		if (q >= end || (unsigned)(*q - '0') >= 10)
+			return 0;
+		while (q < end && (unsigned)(*q - '0') < 10)
+			q++;
+	}
+	return (size_t)(q - p);
+}
+
+/*
+ * jansson refuses numbers that RFC 8259 allows: integers past a long long
+ * ("too big integer") and numbers beyond a double ("real number
+ * overflow"), and has no flag for either.  Copy the line to r->fix with
+ * such numbers rewritten for it: an integer that a double holds gets ".0"
+ * (jansson reads the same digits as a real, with the value the scanner
+ * gives), a number beyond a double becomes null padded with spaces to its
+ * length (at least 5 bytes) and is counted in r->lost.  Strings are copied
+ * as they are.  -1 on out of memory.
+ */
+static int
+fix_numbers(struct oed_reader *r, size_t *fixlen)
+{
+	const char *p = r->cur, *end = r->cur + r->curlen;
+	size_t n = 0;
+
+	r->ngrew = 0;
+	r->lost = 0;
+	r->lost_col = 0;
+	if (r->cloc == (locale_t)0 &&
+	    (r->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0)) == (locale_t)0)
+		return -1;
+	while (p < end) {
+		const char *q = p;
+		size_t len;
+		bool real;
+
+		if (*q == '"') {
+			/* to the closing quote, over escapes */
+			for (q++; q < end && *q != '"'; q++)
+				if (*q == '\\' && q + 1 < end)
+					q++;
+			q += q < end;
+		} else if ((*q == '-' || (unsigned)(*q - '0') < 10) &&
+			   (len = number_token(q, end, &real)) > 0) {
+			char local[64], *buf = len < sizeof(local) ? local : malloc(len + 1);
+			bool big, over;
+			double d;
+
+			if (buf == NULL)
+				return -1;
+			memcpy(buf, q, len);
+			buf[len] = '\0';
+			errno = 0;
+			big = real || (strtoll(buf, NULL, 10), errno == ERANGE);
+			errno = 0;
+			d = big ? strtod_l(buf, NULL, r->cloc) : 0;
+			over = big && errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+			if (buf != local)
+				free(buf);
+			q += len;
+			if (over) {
+				if (r->lost++ == 0)
+					r->lost_col = (int)(p - r->cur) + 1;
+				if (fix_put(r, &n, "null", 4) == -1)
+					return -1;
+				for (size_t i = 4; i < len; i++)
+					if (fix_put(r, &n, " ", 1) == -1)
+						return -1;
+				p = q;
+				continue;
+			}
+			if (big && !real) {
+				if (fix_put(r, &n, p, len) == -1)
+					return -1;
+				if (r->ngrew == r->grewcap) {
+					size_t cap = r->grewcap ? 2 * r->grewcap : 16;
+					size_t *g = realloc(r->grew, cap * sizeof(*g));
+
+					if (g == NULL)
+						return -1;
+					r->grew = g;
+					r->grewcap = cap;
+				}
+				r->grew[r->ngrew++] = n;
+				if (fix_put(r, &n, ".0", 2) == -1)
+					return -1;
+				p = q;
+				continue;
+			}
+		} else {
+			q++;
+		}
+		if (fix_put(r, &n, p, (size_t)(q - p)) == -1)
+			return -1;
+		p = q;
+	}
+	*fixlen = n;
+	return 0;
+}
+
+/*
+ * Parse the current line with jansson; 0 ok, -1 bad record (bad filled).
+ * \u0000 is valid JSON: JSON_ALLOW_NUL keeps it, with the string's length.
+ */
 static int
 parse_tree(struct oed_reader *r, struct oed_err *bad)
 {
 	json_error_t jerr;
+	int col;
 
 	json_decref(r->root);
-	r->root = json_loadb(r->cur, r->curlen, 0, &jerr);
-	if (r->root == NULL)
-		return oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, jerr.column > 0 ? jerr.column : 0,
+	r->lost = 0;
+	r->ngrew = 0;
+	r->root = json_loadb(r->cur, r->curlen, JSON_ALLOW_NUL, &jerr);
+	if (r->root == NULL && json_error_code(&jerr) == json_error_numeric_overflow) {
+		size_t fixlen;
+
+		if (fix_numbers(r, &fixlen) == -1)
+			return oed_err_set(bad, OED_EX_FAIL, "out of memory");
+		r->root = json_loadb(r->fix, fixlen, JSON_ALLOW_NUL, &jerr);
+	}
+	if (r->root == NULL) {
+		/* the column in the line as written, not in its rewritten copy */
+		col = jerr.column > 0 ? jerr.column : 0;
+		for (size_t i = 0; i < r->ngrew && col > 0; i++)
+			if (r->grew[i] < (size_t)jerr.position)
+				col -= 2;
+		if (json_error_code(&jerr) == json_error_numeric_overflow)
+			return oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, col,
+					  "number out of range");
+		return oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, col,
 				  "invalid JSON: %s", jerr.text);
+	}
 	if (!json_is_object(r->root)) {
 		json_decref(r->root);
 		r->root = NULL;
 		return oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, 0,
 				  "record is not a JSON object");
+	}
+	return 0;
+}
+
+/*
+ * A requested field holding a number beyond a double cannot be read: the
+ * record is bad, by the field's name.  Returns 0 when no field does, else
+ * what oed_policy_bad returns.
+ */
+static int
+check_range(struct oed_reader *r, struct oed_err *bad, bool *refused)
+{
+	*refused = false;
+	for (size_t i = 0; i < r->npaths; i++) {
+		if (!r->vals[i].overflow)
+			continue;
+		*refused = true;
+		oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, 0,
+			   "field '%s': number out of range", r->paths[i].spec);
+		return oed_policy_bad(r->policy, bad, r->raw, r->rawlen);
 	}
 	return 0;
 }
@@ -384,6 +585,7 @@ oed_reader_next(struct oed_reader *r, struct oed_err *err)
 		r->scan = oed_jscan_new(r->paths, r->npaths);
 	for (;;) {
 		struct oed_err bad;
+		bool refused;
 		int rc;
 
 		json_decref(r->root);
@@ -397,15 +599,51 @@ oed_reader_next(struct oed_reader *r, struct oed_err *err)
 			continue;
 		if (r->fast && r->scan &&
 		    oed_jscan_line(r->scan, r->cur, r->curlen, r->vals) == 1) {
+			if (check_range(r, &bad, &refused) == -1) {
+				*err = bad;
+				return -1;
+			}
+			if (refused)
+				continue;
 			r->records++;
 			return 1;
 		}
 		if (parse_tree(r, &bad) == -1) {
+			if (bad.status == OED_EX_FAIL) {
+				*err = bad;
+				return -1;
+			}
 			if (oed_policy_bad(r->policy, &bad, r->raw, r->rawlen) == -1) {
 				*err = bad;
 				return -1;
 			}
 			continue;
+		}
+		if (r->lost && r->npaths) {
+			/*
+			 * The tree has null for a number beyond a double: only the
+			 * scanner can say whether a requested field held it (with
+			 * the fast path off too).  It declines only lines nested
+			 * deeper than it goes; then no field can be trusted.
+			 */
+			if (r->scan == NULL)
+				r->scan = oed_jscan_new(r->paths, r->npaths);
+			if (r->scan && oed_jscan_line(r->scan, r->cur, r->curlen, r->vals) == 1) {
+				if (check_range(r, &bad, &refused) == -1) {
+					*err = bad;
+					return -1;
+				}
+				if (refused)
+					continue;
+			} else {
+				oed_err_at(&bad, OED_EX_DATA, r->source, r->lineno, r->lost_col,
+					   "number out of range");
+				if (oed_policy_bad(r->policy, &bad, r->raw, r->rawlen) == -1) {
+					*err = bad;
+					return -1;
+				}
+				continue;
+			}
 		}
 		for (size_t i = 0; i < r->npaths; i++) {
 			r->trees[i] = oed_path_get(&r->paths[i], r->root);

@@ -10,8 +10,12 @@
  * Access is by field: a tool names the fields it needs once with
  * oed_reader_want() and reads their values after each oed_reader_next().
  * Lines are decoded by the fast scanner (jscan.h) when it can; anything it
- * does not accept goes through jansson, which is the reference for what a
- * valid record is and gives the exact error message.  Tools never walk
+ * does not accept goes through jansson, which gives the error message.  A
+ * valid record is any RFC 8259 object: jansson's limits are worked around
+ * (JSON_ALLOW_NUL; numbers past its range rewritten in a copy of the
+ * line), so only a field that is read can make a record bad for its value:
+ * an integer past a long long reads as a double, and a number beyond a
+ * double, there or inside, is "field 'F': number out of range".  Tools never walk
  * jansson trees for the common case; oed_reader_json()/oed_reader_root()
  * hand one out where a tool truly needs a tree (meta objects, vectors).
  *
@@ -42,11 +46,21 @@ enum oed_vtype {
 
 struct oed_value {
 	enum oed_vtype type;
-	const char *str;	/* STRING: decoded UTF-8, NUL-terminated (no NUL inside) */
+	/*
+	 * STRING: decoded UTF-8 of len bytes, NUL-terminated; a \u0000 in
+	 * the JSON is kept as a NUL byte inside, so use len, not strlen.
+	 */
+	const char *str;
 	size_t len;
 	double num;		/* NUMBER */
-	bool is_int;		/* NUMBER written without fraction or exponent */
+	bool is_int;		/* NUMBER written without fraction or exponent that fits a long long */
 	long long i;		/* NUMBER when is_int */
+	/*
+	 * A number beyond a double, here or anywhere inside (NUMBER, ARRAY,
+	 * OBJECT).  Set by the scanner only; the reader refuses such a record
+	 * ("field 'F': number out of range"), so tools never see it set.
+	 */
+	bool overflow;
 };
 
 const char *oed_vtype_name(enum oed_vtype type);

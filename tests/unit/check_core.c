@@ -226,6 +226,128 @@ START_TEST(reader_missing_file)
 }
 END_TEST
 
+/*
+ * Valid JSON that jansson alone would refuse: integers past a long long,
+ * numbers beyond a double, \u0000.  They matter only in a field that is
+ * read; both paths of the reader must agree.
+ */
+static const char range_data[] =
+	"{\"id\":\"a\",\"big\":18446744073709551616}\n"
+	"{\"id\":\"b\",\"o\":{\"d\":1e400}}\n"
+	"{\"id\":\"c\\u0000d\",\"s\":\"\\u0000\"}\n"
+	"{\"id\":18446744073709551616}\n"
+	"{\"id\":1e400}\n"
+	"{\"id\":[1,{\"k\":-1e400}]}\n"
+	"{\"id\":\"e\",\"o\":{\"d\":-1e400,\"n\":12345678901234567890}}\n"
+	"{\"id\":\"f\"}\n";
+
+static void
+read_range(struct oed_policy *pol, bool fast, char *out, size_t outsz, struct oed_err *err,
+	   int *status)
+{
+	const char *path = write_tmp("range.jsonl", range_data, sizeof(range_data) - 1);
+	char *files[1] = { (char *)path };
+	struct oed_reader *r = oed_reader_new(1, files, 0, pol, err);
+	int id, rc;
+
+	ck_assert_ptr_nonnull(r);
+	oed_reader_set_fast(r, fast);
+	id = oed_reader_want(r, "id", err);
+	out[0] = '\0';
+	while ((rc = oed_reader_next(r, err)) == 1) {
+		const struct oed_value *v = oed_reader_value(r, id);
+		char line[128];
+
+		ck_assert(!v->overflow);
+		if (v->type == OED_V_STRING)
+			snprintf(line, sizeof(line), "%ld:%zu:%.*s;", oed_reader_lineno(r), v->len,
+				 (int)v->len, v->str);	/* %.*s stops at a NUL */
+		else
+			snprintf(line, sizeof(line), "%ld:%s:%d:%a;", oed_reader_lineno(r),
+				 oed_vtype_name(v->type), v->is_int, v->num);
+		strncat(out, line, outsz - strlen(out) - 1);
+		if (oed_reader_lineno(r) == 3)
+			ck_assert(memcmp(v->str, "c\0d", 4) == 0);
+		if (oed_reader_lineno(r) == 7) {
+			/* a whole tree has null for a number beyond a double, and the
+			 * big integer as a real */
+			json_t *root = oed_reader_root(r), *o = json_object_get(root, "o");
+
+			ck_assert_ptr_nonnull(root);
+			ck_assert(json_is_null(json_object_get(o, "d")));
+			ck_assert(json_real_value(json_object_get(o, "n")) == 12345678901234567890.0);
+		}
+	}
+	*status = rc == 0 ? 0 : err->status;
+	oed_reader_free(r);
+}
+
+START_TEST(reader_big_numbers_and_nul)
+{
+	struct oed_policy pol;
+	struct oed_err err;
+	char out[1024];
+	int status;
+
+	for (int fast = 0; fast < 2; fast++) {
+		oed_policy_init(&pol);
+		ck_assert_int_eq(oed_policy_parse(&pol, "skip", &err), 0);
+		read_range(&pol, fast, out, sizeof(out), &err, &status);
+		ck_assert_int_eq(status, 0);
+		ck_assert_str_eq(out, "1:1:a;2:1:b;3:3:c;4:number:0:0x1p+64;7:1:e;8:1:f;");
+		ck_assert_uint_eq(pol.bad, 2);
+		oed_policy_release(&pol);
+
+		/* the field read names the problem, never jansson's wording */
+		oed_policy_init(&pol);
+		read_range(&pol, fast, out, sizeof(out), &err, &status);
+		ck_assert_int_eq(status, OED_EX_DATA);
+		ck_assert_int_eq(err.line, 5);
+		ck_assert_str_eq(err.msg, "field 'id': number out of range");
+		oed_policy_release(&pol);
+	}
+}
+END_TEST
+
+START_TEST(reader_range_in_jansson_fallback)
+{
+	char *files[1];
+	struct oed_policy pol;
+	struct oed_err err;
+	struct oed_reader *r;
+	size_t n = 0;
+	char *deep = malloc(4096);
+
+	/* an error after a rewritten number is placed in the line as written */
+	files[0] = (char *)write_tmp("col.jsonl", "{\"id\":18446744073709551616 x}\n", 30);
+	oed_policy_init(&pol);
+	r = oed_reader_new(1, files, 0, &pol, &err);
+	ck_assert_int_eq(oed_reader_want(r, "id", &err), 0);
+	ck_assert_int_eq(oed_reader_next(r, &err), -1);
+	ck_assert_int_eq(err.column, 28);
+	ck_assert_str_eq(err.msg, "invalid JSON: '}' expected near 'x'");
+	oed_reader_free(r);
+
+	/* too deep for the scanner: no field can be told apart, the record is bad */
+	n += (size_t)sprintf(deep, "{\"id\":1,\"d\":");
+	for (int i = 0; i < 600; i++)
+		deep[n++] = '[';
+	n += (size_t)sprintf(deep + n, "1e400");
+	for (int i = 0; i < 600; i++)
+		deep[n++] = ']';
+	n += (size_t)sprintf(deep + n, "}\n");
+	files[0] = (char *)write_tmp("deep.jsonl", deep, n);
+	r = oed_reader_new(1, files, 0, &pol, &err);
+	ck_assert_int_eq(oed_reader_want(r, "id", &err), 0);
+	ck_assert_int_eq(oed_reader_next(r, &err), -1);
+	ck_assert_int_eq(err.column, 613);
+	ck_assert_str_eq(err.msg, "number out of range");
+	oed_reader_free(r);
+	oed_policy_release(&pol);
+	free(deep);
+}
+END_TEST
+
 /* The reject copy is the line byte for byte: with its BOM and its CR. */
 START_TEST(reader_reject_keeps_bom)
 {
@@ -415,6 +537,8 @@ core_suite(void)
 	tcase_add_test(tc, reader_lines_bom_crlf_blank);
 	tcase_add_test(tc, reader_bad_fail_and_reject);
 	tcase_add_test(tc, reader_missing_file);
+	tcase_add_test(tc, reader_big_numbers_and_nul);
+	tcase_add_test(tc, reader_range_in_jansson_fallback);
 	tcase_add_test(tc, reader_reject_keeps_bom);
 	tcase_add_test(tc, policy_open_at_start);
 	tcase_add_test(tc, writer_numbers_and_strings);

@@ -83,11 +83,15 @@ check_value(const struct oed_value *v, const char *want, const char *who, const 
 	case 'R': {
 		double d = strtod(want + 2, NULL);
 
-		ck_assert_msg(v->type == OED_V_NUMBER && !v->is_int && v->i == 0 &&
+		ck_assert_msg(v->type == OED_V_NUMBER && !v->is_int && v->i == 0 && !v->overflow &&
 				  memcmp(&v->num, &d, sizeof(d)) == 0,
 			      "%s %s: real %a (is_int %d), want %a", who, line, v->num, v->is_int, d);
 		break;
 	}
+	case 'W':
+		ck_assert_msg(v->type == OED_V_NUMBER && v->overflow,
+			      "%s %s: not a number flagged overflow", who, line);
+		break;
 	default:
 		ck_abort_msg("bad expectation '%s'", want);
 	}
@@ -169,9 +173,10 @@ static const struct jcase cases[] = {
 	{ "{\"a\":\"\\ud83d\\u0041\"}", 0, 0, "a", "" },	/* high + not low */
 	{ "{\"a\":\"\\ud83d\\ud83d\"}", 0, 0, "a", "" },
 	{ "{\"a\":\"\\ude00\\ud83d\"}", 0, 0, "a", "" },	/* reversed pair */
-	{ "{\"a\":\"\\u0000\"}", 0, 0, "a", "" },		/* no JSON_ALLOW_NUL */
-	{ "{\"x\":\"\\u0000\"}", 0, 0, "a", "" },		/* ... even skipped */
-	{ "{\"\\u0000\":1}", 0, 0, "a", "" },			/* ... or in a key */
+	/* \u0000 is valid JSON, kept as a NUL byte (values_exact reads one) */
+	{ "{\"x\":\"\\u0000\"}", 1, 1, "a", "M" },
+	{ "{\"\\u0000\":1}", 0, 0, "a", "" },			/* not in a key: jansson */
+	{ "{\"a\\u0000\":1}", 0, 0, "a", "" },			/* cannot hold one */
 	{ "{\"a\":\"\\x\"}", 0, 0, "a", "" },
 	{ "{\"a\":\"\\U0041\"}", 0, 0, "a", "" },
 	{ "{\"a\":\"\\u12\"}", 0, 0, "a", "" },
@@ -220,24 +225,33 @@ static const struct jcase cases[] = {
 	{ "{\"a\":-1234567890123456789}", 1, 1, "a", "I:-1234567890123456789" },
 	{ "{\"a\":9223372036854775807}", 1, 1, "a", "I:9223372036854775807" },
 	{ "{\"a\":-9223372036854775808}", 1, 1, "a", "I:-9223372036854775808" },
-	{ "{\"a\":9223372036854775808}", 0, 0, "a", "" },	/* too big integer */
-	{ "{\"a\":-9223372036854775809}", 0, 0, "a", "" },
-	{ "{\"a\":12345678901234567890}", 0, 0, "a", "" },
-	{ "{\"x\":9223372036854775808}", 0, 0, "a", "" },	/* ... also when skipped */
-	{ "{\"x\":[100000000000000000000]}", 0, 0, "a", "" },
+	/* past a long long (jansson's "too big integer"): valid, read as a double */
+	{ "{\"a\":9223372036854775808}", 1, 1, "a", "R:0x1p+63" },
+	{ "{\"a\":-9223372036854775809}", 1, 1, "a", "R:-0x1p+63" },
+	{ "{\"a\":12345678901234567890}", 1, 1, "a", "R:12345678901234567890" },
+	{ "{\"a\":18446744073709551616}", 1, 1, "a", "R:0x1p+64" },
+	{ "{\"x\":9223372036854775808}", 1, 1, "a", "M" },	/* skipped */
+	{ "{\"x\":[100000000000000000000]}", 1, 1, "a", "M" },
+	{ "{\"a\":" BIG309 "}", 1, 1, "a", "W" },		/* beyond a double */
+	{ "{\"x\":" BIG309 "}", 1, 1, "a", "M" },
 	{ "{\"x\":9223372036854775807}", 1, 1, "a", "M" },
 	{ "{\"a\":9223372036854775808.0}", 1, 1, "a", "R:0x1p+63" },	/* a real is fine */
-	{ "{\"a\":1e400}", 0, 0, "a", "" },			/* real overflow */
-	{ "{\"a\":-1e400}", 0, 0, "a", "" },
-	{ "{\"x\":1e400}", 0, 0, "a", "" },
-	{ "{\"x\":1E309}", 0, 0, "a", "" },
-	{ "{\"x\":1.7976931348623159e308}", 0, 0, "a", "" },	/* rounds to inf */
+	/* beyond a double (jansson's "real number overflow"): valid, flagged when read */
+	{ "{\"a\":1e400}", 1, 1, "a", "W" },
+	{ "{\"a\":-1e400}", 1, 1, "a", "W" },
+	{ "{\"x\":1e400}", 1, 1, "a", "M" },			/* nobody reads it */
+	{ "{\"x\":{\"d\":1e400}}", 1, 1, "a", "M" },
+	{ "{\"x\":1E309}", 1, 1, "a", "M" },
+	{ "{\"a\":1.7976931348623159e308}", 1, 1, "a", "W" },	/* rounds to inf */
+	{ "{\"a\":{\"d\":1e400},\"a\":1}", 1, 1, "a", "I:1" },	/* replaced */
+	{ "{\"a\":1e400 x}", 0, 0, "a", "" },			/* still invalid */
+	{ "{\"x\":1e400,}", 0, 0, "a", "" },
 	{ "{\"a\":1.7976931348623157e308}", 1, 1, "a", "R:0x1.fffffffffffffp+1023" },
 	{ "{\"x\":0.001e311}", 1, 1, "a", "M" },
-	{ "{\"x\":" BIG309 ".0}", 0, 0, "a", "" },		/* overflow without exponent */
+	{ "{\"a\":" BIG309 ".0}", 1, 1, "a", "W" },		/* overflow without exponent */
 	{ "{\"x\":" BIG309 "e-1}", 1, 1, "a", "M" },
 	{ "{\"a\":1e0000000000000000001}", 1, 1, "a", "R:10" },
-	{ "{\"x\":1e0000000000000000400}", 0, 0, "a", "" },
+	{ "{\"a\":1e0000000000000000400}", 1, 1, "a", "W" },
 	{ "{\"a\":1e-400}", 1, 1, "a", "R:0" },			/* underflow is fine */
 	{ "{\"a\":-1e-400}", 1, 1, "a", "R:-0x0p+0" },
 	{ "{\"a\":1e-99999999999999}", 1, 1, "a", "R:0" },
@@ -303,7 +317,8 @@ START_TEST(hand_cases)
 		const struct jcase *c = &cases[i];
 		struct oed_value got[DIFF_NPATHS], want;
 		size_t len = strlen(c->line), k = spec_index(c->path);
-		json_t *root = json_loadb(c->line, len, 0, NULL);
+		unsigned over;
+		json_t *root = diff_load(c->line, len, &over);
 		int j = root == NULL ? 0 : json_is_object(root) ? 1 : 2;
 		int fast = oed_jscan_line(scan, c->line, len, got);
 		char msg[256] = "";
@@ -351,6 +366,29 @@ START_TEST(values_exact)
 	ck_assert_ptr_null(json_loadb(nul_in_string, sizeof(nul_in_string) - 1, 0, NULL));
 	ck_assert_int_eq(oed_jscan_line(scan, nul_outside, sizeof(nul_outside) - 1, v), 0);
 	ck_assert_ptr_null(json_loadb(nul_outside, sizeof(nul_outside) - 1, 0, NULL));
+	/* \u0000 is kept as a NUL inside the string, its length counting it */
+	line = "{\"a\":\"x\\u0000y\",\"b\":\"\\u0000\"}";
+	ck_assert_int_eq(oed_jscan_line(scan, line, strlen(line), v), 1);
+	ck_assert_uint_eq(v[0].len, 3);
+	ck_assert(memcmp(v[0].str, "x\0y", 4) == 0);
+	ck_assert_int_eq(v[1].type, OED_V_STRING);
+	ck_assert_uint_eq(v[1].len, 1);
+	ck_assert(v[1].str[0] == '\0' && v[1].str[1] == '\0');
+	/*
+	 * Range: a requested integer past a long long is a double, a number
+	 * beyond a double is flagged, and so is a requested array or object
+	 * holding one at any depth; the same numbers elsewhere do not matter.
+	 */
+	line = "{\"a\":[1,{\"q\":[2e400]}],\"b\":-18446744073709551616,\"s\":{\"t\":1e400},"
+	       "\"u\":{\"v\":99999999999999999999999},\"arr\":[1e999]}";
+	ck_assert_int_eq(oed_jscan_line(scan, line, strlen(line), v), 1);
+	ck_assert(v[0].type == OED_V_ARRAY && v[0].overflow);
+	ck_assert(v[1].type == OED_V_NUMBER && !v[1].is_int && !v[1].overflow &&
+		  v[1].num == -0x1p64);
+	ck_assert(v[2].type == OED_V_OBJECT && v[2].overflow);
+	ck_assert(v[spec_index("u")].type == OED_V_OBJECT && !v[spec_index("u")].overflow);
+	ck_assert(v[spec_index("arr")].overflow && v[spec_index("arr.0")].overflow);
+	ck_assert_int_eq(v[spec_index("arr.0")].type, OED_V_NUMBER);
 	/* strings stay valid and NUL-terminated until the next call, even when
 	 * the scratch buffer must grow for a longer line */
 	{
@@ -463,6 +501,7 @@ gen_string(struct buf *b)
 		"\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xc2\x80", "\xdf\xbf",
 		"\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf",
 		"\x7f", "0", "z", "long text with words ", "\\b\\f\\r", "\xe2\x80\x8d", "\\u0041",
+		"\\u0000",
 		"0123456789abcdef0123456789ABCDEF", "\xd0\xbc\xd0\xbe\xd0\xb4\xd0\xb5\xd0\xbb\xd1\x8c",
 	};
 	int n = (int)rnd(rnd(8) ? 6 : 40);
@@ -486,7 +525,7 @@ gen_number(struct buf *b)
 		"9223372036854775808.0", "0." "00000000000000000000000000000000000000000000000000000000000000001",
 		"3.14159265358979323846264338327950288419716939937510582097494459230781640628",
 	};
-	/* errors in jansson: too big integers, reals that overflow */
+	/* beyond jansson's range, valid all the same: past a long long, beyond a double */
 	static const char *const bad[] = {
 		"9223372036854775808", "-9223372036854775809", "12345678901234567890",
 		"100000000000000000000", "1e309", "1e400", "-1e400", "1.7976931348623159e308",
@@ -530,6 +569,7 @@ gen_key(struct buf *b, int depth)
 		"\"a\"", "\"b\"", "\"s\"", "\"n\"", "\"x\"", "\"y\"", "\"z\"", "\"arr\"", "\"u\"",
 		"\"e.f\"", "\"other\"", "\"\"", "\"\\u0071\"", "\"k\xc3\xa9y\"", "\"k\"", "\"m\"",
 		"\"0\"", "\"1\"", "\"2\"", "\"01\"", "\"\\u0061\"", "\"\\u0030\"", "\"e\"",
+		"\"k\\u0000\"",	/* valid JSON, but no key jansson can hold: refused by both */
 	};
 	static const char *const inner[] = {
 		"\"x\"", "\"y\"", "\"z\"", "\"k\"", "\"1\"", "\"01\"", "\"\\u0078\"", "\"q\"",
@@ -699,7 +739,7 @@ START_TEST(differential)
 	struct buf b = { 0 };
 	unsigned long accepted = 0, declined = 0, refused = 0, mut_accepted = 0, mut_refused = 0,
 		      mut_declined = 0;
-	unsigned long present[DIFF_NPATHS] = { 0 };
+	unsigned long present[DIFF_NPATHS] = { 0 }, flagged = 0;
 	struct oed_value v[DIFF_NPATHS];
 	char msg[256];
 	int rc;
@@ -710,8 +750,10 @@ START_TEST(differential)
 		rc = diff_line(scan, paths, b.p, b.n, msg, sizeof(msg));
 		ck_assert_msg(rc != -1, "line %d %s: %s", i, b.p, msg);
 		if (rc == 1 && oed_jscan_line(scan, b.p, b.n, v) == 1)
-			for (size_t k = 0; k < DIFF_NPATHS; k++)
+			for (size_t k = 0; k < DIFF_NPATHS; k++) {
 				present[k] += v[k].type != OED_V_MISSING;
+				flagged += v[k].overflow;
+			}
 		accepted += rc == 1;
 		declined += rc == 0;
 		refused += rc == 2;
@@ -731,6 +773,7 @@ START_TEST(differential)
 	       accepted, refused, declined, 100.0 * (double)declined / (double)(accepted + declined),
 	       mut_accepted, mut_refused, mut_declined);
 	/* every path must be found often enough to have been tested */
+	printf("jscan differential: %lu values flagged overflow\n", flagged);
 	printf("jscan differential: lines where each path is present:");
 	for (size_t k = 0; k < DIFF_NPATHS; k++)
 		printf(" %s=%lu", diff_specs[k], present[k]);
@@ -748,6 +791,7 @@ START_TEST(differential)
 	ck_assert_uint_le(mut_declined * 1000, mut_accepted + mut_declined);
 	ck_assert_uint_gt(accepted, 100000);
 	ck_assert_uint_gt(refused, 10000);
+	ck_assert_uint_gt(flagged, 1000);	/* numbers beyond a double, read */
 	ck_assert_uint_gt(mut_accepted, 10000);
 	ck_assert_uint_gt(mut_refused, 100000);
 }
