@@ -248,7 +248,8 @@ run(struct drift_args *a, int nfiles, char **files)
 
 	if ((status = check_args(a, nfiles, files)) != 0)
 		return status;
-	if (oed_input_open_output(&a->io, &err) == -1)
+	if (oed_input_open_output(&a->io, &err) == -1 ||
+	    (a->record && oed_store_check(a->io.store, &err) == -1))
 		return oed_fail(&err);
 	if (a->tokens) {
 		if ((tok = oed_tokenizer_open(a->tokens, NULL, &err)) == NULL)

@@ -2619,6 +2619,8 @@ oed_engine_run(struct oed_engine_job *job, struct oed_err *err)
 			    job->record ? "record" : job->opts.per_group ? "per-group" : job->opts.top ? "top" : "ci");
 		goto out;
 	}
+	if (job->record && oed_store_check(job->io->store, err) == -1)
+		goto out;
 	if (job->merge) {
 		/* a state with a line skipped would merge into wrong results: any bad line stops */
 		if ((r = oed_reader_new(job->nfiles, job->files, job->io->max_line, &strict, err)) == NULL)

@@ -555,6 +555,17 @@ oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
 }
 
 int
+oed_store_check(const char *path, struct oed_err *err)
+{
+	struct oed_store *s = oed_store_open(path, err);
+
+	if (s == NULL)
+		return -1;
+	oed_store_close(s);
+	return 0;
+}
+
+int
 oed_run_record(const char *path, const char *tool, int argc, char *const *argv,
 	       const char *params_json, const char *input_digest, oed_run_fill_fn *fill,
 	       void *ctx, struct oed_err *err)

@@ -69,6 +69,12 @@ int oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
  * holds the whole run or none of it.  0 or -1 (err set).
  */
 typedef int oed_run_fill_fn(struct oed_store *s, int64_t run_id, void *ctx, struct oed_err *err);
+/*
+ * Open the store at path (creating and migrating it) and close it again,
+ * so that a run that will record fails before it reads any input, not
+ * after all its work.  0 or -1 (err set).
+ */
+int oed_store_check(const char *path, struct oed_err *err);
 int oed_run_record(const char *path, const char *tool, int argc, char *const *argv,
 		   const char *params_json, const char *input_digest, oed_run_fill_fn *fill,
 		   void *ctx, struct oed_err *err);
