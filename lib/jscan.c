@@ -61,7 +61,26 @@ struct node {
 	size_t nkids;
 	struct node **ikids;
 	size_t nikids;
+	/*
+	 * With many kids, a key is looked up in an open-addressed table of
+	 * kid numbers + 1 (0: empty), so that a record of K keys costs O(K),
+	 * not O(K x fields).
+	 */
+	uint32_t *slot;
+	size_t mask;
 };
+
+enum { LINEAR_KIDS = 8 };	/* up to this many, a scan beats hashing the key */
+
+static size_t
+key_hash(const char *key, size_t len)
+{
+	uint64_t h = UINT64_C(1469598103934665603);	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * UINT64_C(1099511628211);
+	return (size_t)(h ^ h >> 32);
+}
 
 struct oed_jscan {
 	struct node root;
@@ -146,18 +165,40 @@ free_node(struct node *n)
 	}
 	free(n->kids);
 	free(n->ikids);
+	free(n->slot);
 }
 
-/* Number the leaves depth first so that every subtree owns a range. */
-static void
+/*
+ * Number the leaves depth first so that every subtree owns a range, and
+ * give nodes with many kids their key table.  -1 on out of memory.
+ */
+static int
 order_leaves(struct oed_jscan *s, struct node *n, int *k)
 {
 	n->first = *k;
 	if (n->leaf >= 0)
 		s->order[(*k)++] = n->leaf;
 	for (size_t i = 0; i < n->nkids; i++)
-		order_leaves(s, n->kids[i], k);
+		if (order_leaves(s, n->kids[i], k) == -1)
+			return -1;
 	n->end = *k;
+	if (n->nkids > LINEAR_KIDS) {
+		size_t cap = 16;
+
+		while (cap < 2 * n->nkids)
+			cap *= 2;
+		if ((n->slot = calloc(cap, sizeof(*n->slot))) == NULL)
+			return -1;
+		n->mask = cap - 1;
+		for (size_t i = 0; i < n->nkids; i++) {
+			size_t h = key_hash(n->kids[i]->key, n->kids[i]->keylen) & n->mask;
+
+			while (n->slot[h])
+				h = (h + 1) & n->mask;
+			n->slot[h] = (uint32_t)i + 1;
+		}
+	}
+	return 0;
 }
 
 struct oed_jscan *
@@ -191,7 +232,8 @@ oed_jscan_new(const struct oed_path *paths, size_t npaths)
 			n->leaf = (int)i;
 		s->alias[i] = n->leaf;
 	}
-	order_leaves(s, &s->root, &k);
+	if (order_leaves(s, &s->root, &k) == -1)
+		goto fail;
 	return s;
 fail:
 	oed_jscan_free(s);
@@ -633,6 +675,15 @@ static int scan_value(struct oed_jscan *s, const struct node *n, int depth);
 static const struct node *
 find_key(const struct node *n, const char *key, size_t len)
 {
+	if (n->slot) {
+		for (size_t h = key_hash(key, len) & n->mask; n->slot[h]; h = (h + 1) & n->mask) {
+			const struct node *c = n->kids[n->slot[h] - 1];
+
+			if (c->keylen == len && memcmp(c->key, key, len) == 0)
+				return c;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < n->nkids; i++)
 		if (n->kids[i]->keylen == len && memcmp(n->kids[i]->key, key, len) == 0)
 			return n->kids[i];
