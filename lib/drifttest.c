@@ -91,6 +91,9 @@ oed_drift_note_text(unsigned note)
 		return "the samples have no variation to test";
 	case OED_DN_DROPPED:
 		return "categories empty in both samples were dropped";
+	case OED_DN_ZERO_MEAN:
+		return "a mean vector is zero and has no direction: the cosine distance is taken "
+		       "as 1 (0 when both are zero)";
 	case OED_DN_SUMMARISED:
 		return "the baseline kept evenly spaced order statistics of the reference (n_ref of "
 		       "n_ref_recorded values): p-values are those of a reference of n_ref values";
@@ -2046,7 +2049,7 @@ oed_drift_vector(enum oed_drift_test t, const double *ref, size_t nref, const do
 		if (aa == 0 || bb == 0) {
 			/* a zero mean has no direction */
 			res->statistic = aa == bb ? 0 : 1;
-			res->notes |= OED_DN_DEGENERATE;
+			res->notes |= OED_DN_ZERO_MEAN;
 		} else {
 			/* sqrt(aa bb), as scipy: equal directions then give exactly 0 */
 			res->statistic = fmin(fmax(1 - ab / sqrt(aa * bb), 0), 2);

@@ -104,6 +104,7 @@ struct oed_drift_params {
 #define OED_DN_RANK_DEFICIENT	0x10u	/* epps_singleton: covariance not of full rank */
 #define OED_DN_DEGENERATE	0x20u	/* no variation to test (see the test's notes) */
 #define OED_DN_DROPPED		0x40u	/* categories empty in both samples were dropped */
+#define OED_DN_ZERO_MEAN	0x200u	/* mean_cosine: a mean vector is zero, without direction */
 #define OED_DN_SUMMARISED	0x100u	/* set by the engine: a baseline's order statistics stood for the reference */
 #define OED_DN_INFINITE		0x80u	/* ttest (constant samples) or fisher (a zero cell): infinite statistic */
 

@@ -589,6 +589,15 @@ START_TEST(mmd_determinism)
 		x[i] = y[i] = 0;
 	ck_assert_int_eq(oed_drift_vector(OED_DT_MEAN_COSINE, x, 40, y, 40, 3, NULL, &a, &err), 0);
 	ck_assert_double_eq(a.statistic, 0);
+	ck_assert(a.notes & OED_DN_ZERO_MEAN);
+	/* rows that vary around a zero mean: distance 1, and the note says why, not "no variation" */
+	for (i = 0; i < 40 * 3; i++)
+		x[i] = i / 3 % 2 ? 1 : -1;
+	for (i = 0; i < 40 * 3; i++)
+		y[i] = 0.5 + (double)(i % 5);
+	ck_assert_int_eq(oed_drift_vector(OED_DT_MEAN_COSINE, x, 40, y, 40, 3, NULL, &a, &err), 0);
+	ck_assert_double_eq(a.statistic, 1);
+	ck_assert(a.notes == OED_DN_ZERO_MEAN);
 }
 END_TEST
 
