@@ -133,7 +133,10 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 		if (c == -1)
 			break;
 		if (c == '?') {
-			if (optopt)
+			/* a long option given a value it does not take (--fail-on-drift=1) */
+			if (optopt >= 256 && (size_t)(optopt - 256) < k)
+				oed_usage_error("option '--%s' takes no value", by_index[optopt - 256]->name);
+			else if (optopt)
 				oed_usage_error("unknown option '-%c'", optopt);
 			else
 				oed_usage_error("unknown option '%s'", argv[optind - 1]);
