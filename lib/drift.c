@@ -1339,7 +1339,12 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 				continue;
 			}
 		}
-		/* check the record before it may close a window */
+		/*
+		 * Check the record before it may close a window, against the
+		 * kinds that closing decides (the first window's probes).
+		 */
+		if (tidx >= 0 && d->in_window && ws > d->ws && settle_all(d, CUR, err) == -1)
+			return -1;
 		if (check_record(d, r, &why, whybuf, sizeof(whybuf)) == 1) {
 			if (oed_reader_bad(r, err, "%s", why) == -1)
 				return -1;
