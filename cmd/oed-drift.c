@@ -139,10 +139,10 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		a->o.bins = (unsigned)n;
 		return 0;
 	case OPT_EPSILON:
-		if (oed_parse_double("epsilon", arg, 0, 1, &a->o.epsilon, err) == -1)
-			return -1;
-		if (!(a->o.epsilon > 0 && a->o.epsilon < 1))
-			return oed_err_set(err, OED_EX_USAGE, "--epsilon: '%s' is not between 0 and 1", arg);
+		if (oed_parse_double("epsilon", arg, 0, 1, &a->o.epsilon, err) == -1 ||
+		    !(a->o.epsilon > 0 && a->o.epsilon < 1))
+			return oed_err_set(err, OED_EX_USAGE, "--epsilon: '%s' is not a number between 0 "
+					   "and 1, both excluded", arg);
 		return 0;
 	case OPT_BASE:
 		if (oed_parse_log_base(arg, &a->o.log_base, err) == -1)

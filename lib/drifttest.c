@@ -95,11 +95,12 @@ oed_drift_note_text(unsigned note)
 		return "a mean vector is zero and has no direction: the cosine distance is taken "
 		       "as 1 (0 when both are zero)";
 	case OED_DN_SUMMARISED:
-		return "the baseline kept evenly spaced order statistics of the reference (n_ref of "
-		       "n_ref_recorded values): p-values are those of a reference of n_ref values";
+		return "the baseline kept evenly spaced order statistics of the reference: the test "
+		       "ran on n_ref of its n_ref_recorded values";
 	case OED_DN_INFINITE:
-		return "the statistic is infinite (written as null): constant samples with "
-		       "different means (ttest) or a zero cell (fisher)";
+		return "the statistic is infinite or past the largest double (written as null): "
+		       "constant samples with different means (ttest), a zero cell (fisher), or a "
+		       "distance too large";
 	}
 	return "";
 }
@@ -128,8 +129,9 @@ res_init(struct oed_drift_result *res)
 
 /*
  * The decision.  Finite data can still overflow (values near 1e308 squared
- * or summed): a NaN then is no answer, and the test says so rather than
- * decide on it.
+ * or summed): a NaN is no answer, and the test says so rather than decide
+ * on it.  An infinite statistic is one (a distance past the largest
+ * double is past any threshold) and carries its note.
  */
 static int
 res_finish(enum oed_drift_test t, const struct oed_drift_params *p, struct oed_drift_result *res,
@@ -138,6 +140,8 @@ res_finish(enum oed_drift_test t, const struct oed_drift_params *p, struct oed_d
 	if (isnan(res->statistic) || (tests[t].has_p && isnan(res->p_value)))
 		return oed_err_set(err, OED_EX_DATA, "the values are too large for the arithmetic of %s "
 				   "(it overflows)", tests[t].name);
+	if (isinf(res->statistic))
+		res->notes |= OED_DN_INFINITE;
 	res->has_p = tests[t].has_p;
 	if (!res->has_p)
 		res->p_value = NAN;
