@@ -15,6 +15,7 @@
 #include "sortpack.h"
 #include "progress.h"
 #include "utf8.h"
+#include "splitmix.h"
 
 /* ---- the tests (drifttest.h) ---- */
 
@@ -634,15 +635,6 @@ sample_count(struct sample *s, int64_t id, uint64_t k)
 	return 0;
 }
 
-static uint64_t
-splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
 
 /*
  * A vector row: every row adds to the column sums; the first
@@ -661,7 +653,7 @@ sample_row(struct sample *s, const double *row, size_t dim)
 		s->colsum[k] += row[k];
 	if (i < OED_DRIFT_MAX_ROWS)
 		return sample_push(s, row, dim);
-	j = splitmix64(&s->rng) % (i + 1);
+	j = oed_splitmix64(&s->rng) % (i + 1);
 	if (j < OED_DRIFT_MAX_ROWS)
 		memcpy(s->x + j * dim, row, dim * sizeof(*row));
 	return 0;

@@ -21,6 +21,7 @@
 #include "drifttest.h"
 #include "exit.h"
 #include "specfun.h"
+#include "splitmix.h"
 
 /* ---- the registry ---- */
 
@@ -1744,21 +1745,12 @@ oed_drift_categorical(enum oed_drift_test t, const double *ref_counts, const dou
 
 /* ---- embedding tests ---- */
 
-static uint64_t
-splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
 
 /* A uniform integer in [0, k), k > 0. */
 static size_t
 rand_below(uint64_t *s, size_t k)
 {
-	return (size_t)(((unsigned __int128)splitmix64(s) * k) >> 64);
+	return (size_t)(((unsigned __int128)oed_splitmix64(s) * k) >> 64);
 }
 
 static void

@@ -11,4 +11,5 @@ lib_libcore_la_SOURCES = \
 	lib/jsonw.c lib/jsonw.h \
 	lib/progress.c lib/progress.h \
 	lib/utf8.c lib/utf8.h \
-	lib/base64.c lib/base64.h
+	lib/base64.c lib/base64.h \
+	lib/splitmix.h

@@ -14,6 +14,7 @@
 #include "minhash.h"
 #include "jsonw.h"
 #include "normalize.h"
+#include "splitmix.h"
 
 #define DEFAULT_K 5
 #define DEFAULT_PERM 128
@@ -180,15 +181,6 @@ sketch_add(struct sketch *k, uint64_t h)
 	}
 }
 
-static inline uint64_t
-splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 #define FILLED(k, b) (((k)->filled[(b) >> 6] >> ((b) & 63)) & 1)
 
@@ -215,7 +207,7 @@ densify(struct sketch *k, uint64_t seed)
 			continue;
 		st = seed ^ (0xD6E8FEB86659FD93ULL * (i + 1));
 		for (tries = 0;; tries++) {
-			j = bin_of(splitmix64(&st), k->perm);
+			j = bin_of(oed_splitmix64(&st), k->perm);
 			if (FILLED(k, j))
 				break;
 			/* Never in practice; bounds the loop all the same. */
