@@ -384,7 +384,8 @@ struct catdict {
 	uint64_t *fp;		/* open addressing on fingerprints */
 	uint32_t *slot;		/* id + 1; 0 marks a free slot */
 	size_t cap;
-	char **names;		/* by id, NUL-terminated copies */
+	char **names;		/* by id: copies, NUL-terminated, that may hold a NUL (\u0000) */
+	size_t *lens;		/* by id: the names' lengths */
 	size_t n, names_cap, max;
 };
 
@@ -396,6 +397,7 @@ catdict_release(struct catdict *c)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->names[i]);
 	free(c->names);
+	free(c->lens);
 	free(c->fp);
 	free(c->slot);
 	memset(c, 0, sizeof(*c));
@@ -450,14 +452,21 @@ catdict_id(struct catdict *c, const char *s, size_t len)
 	if (c->n == c->names_cap) {
 		size_t cap = c->names_cap ? c->names_cap * 2 : 16;
 		char **names = realloc(c->names, cap * sizeof(*names));
+		size_t *lens;
 
 		if (names == NULL)
 			return -1;
 		c->names = names;
+		if ((lens = realloc(c->lens, cap * sizeof(*lens))) == NULL)
+			return -1;
+		c->lens = lens;
 		c->names_cap = cap;
 	}
-	if ((c->names[c->n] = strndup(s, len)) == NULL)
+	if ((c->names[c->n] = malloc(len + 1)) == NULL)
 		return -1;
+	memcpy(c->names[c->n], s, len);
+	c->names[c->n][len] = '\0';
+	c->lens[c->n] = len;
 	for (i = h & (c->cap - 1); c->slot[i]; i = (i + 1) & (c->cap - 1))
 		;
 	c->fp[i] = h;
@@ -1588,6 +1597,16 @@ test_threshold(const struct oed_drift *d, const char *name)
 	return oed_drift_lookup(name, &t) == 0 ? oed_drift_info(t)->threshold : NAN;
 }
 
+/* Byte order of two categories' names, a prefix first (strcmp's order, NULs included). */
+static int
+catdict_cmp(const struct catdict *c, uint32_t a, uint32_t b)
+{
+	size_t la = c->lens[a], lb = c->lens[b];
+	int d = memcmp(c->names[a], c->names[b], la < lb ? la : lb);
+
+	return d ? d : (la > lb) - (la < lb);
+}
+
 static const struct catdict *sort_dict;	/* for name_cmp: qsort has no context */
 
 static int
@@ -1595,7 +1614,7 @@ name_cmp(const void *p, const void *q)
 {
 	uint32_t a = *(const uint32_t *)p, b = *(const uint32_t *)q;
 
-	return strcmp(sort_dict->names[a], sort_dict->names[b]);
+	return catdict_cmp(sort_dict, a, b);
 }
 
 /*
@@ -1641,8 +1660,7 @@ count_tables(struct feature *f, double **rc, double **cc)
 	while (i < nr || j < nnew) {
 		uint32_t id;
 
-		if (j == nnew || (i < nr && strcmp(f->dict.names[f->ref_order[i]],
-						    f->dict.names[fresh[j]]) < 0))
+		if (j == nnew || (i < nr && catdict_cmp(&f->dict, f->ref_order[i], fresh[j]) < 0))
 			id = f->ref_order[i++];
 		else
 			id = fresh[j++];
@@ -1923,11 +1941,13 @@ baseline_json(struct oed_drift *d, struct feature *f, size_t seq)
 		break;
 	}
 	case H_CAT:
+		/* [name, count] pairs, not an object: a name may hold a NUL, which keys cannot */
 		json_object_set_new(j, "n", json_integer((json_int_t)s->total));
-		a = json_object();
+		a = json_array();
 		for (size_t i = 0; a && i < f->dict.n; i++)
 			if (i < s->ncnt && s->cnt[i])
-				json_object_set_new(a, f->dict.names[i], json_integer((json_int_t)s->cnt[i]));
+				json_array_append_new(a, json_pack("[s%I]", f->dict.names[i], f->dict.lens[i],
+								   (json_int_t)s->cnt[i]));
 		json_object_set_new(j, "categories", a);
 		json_object_set_new(j, "other", json_integer((json_int_t)s->other));
 		break;
@@ -2064,24 +2084,44 @@ load_numeric(struct feature *f, json_t *j, struct oed_err *err)
 	return 0;
 }
 
+/* One category of a baseline and its count into the reference. */
+static int
+load_category(struct feature *f, const char *name, size_t len, json_t *v, struct oed_err *err)
+{
+	int64_t id;
+
+	if (name == NULL || !json_is_integer(v) || json_integer_value(v) <= 0)
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': a count is not a positive integer",
+				   f->name);
+	if ((id = catdict_id(&f->dict, name, len)) == -1 ||
+	    sample_count(&f->s[REF], id, (uint64_t)json_integer_value(v)) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	return 0;
+}
+
 static int
 load_categorical(struct feature *f, json_t *j, struct oed_err *err)
 {
 	json_t *cats = json_object_get(j, "categories"), *v;
 	const char *key;
 	json_int_t other = json_integer_value(json_object_get(j, "other"));
+	size_t i;
 
-	if (!json_is_object(cats))
+	if (json_is_array(cats)) {
+		json_array_foreach(cats, i, v) {
+			json_t *name = json_array_get(v, 0);
+
+			if (load_category(f, json_string_value(name), json_string_length(name),
+					  json_array_get(v, 1), err) == -1)
+				return -1;
+		}
+	} else if (json_is_object(cats)) {
+		/* version 1: an object of counts */
+		json_object_foreach(cats, key, v)
+			if (load_category(f, key, strlen(key), v, err) == -1)
+				return -1;
+	} else {
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no categories", f->name);
-	json_object_foreach(cats, key, v) {
-		int64_t id;
-
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return oed_err_set(err, OED_EX_DATA, "baseline of '%s': a count is not a positive integer",
-					   f->name);
-		if ((id = catdict_id(&f->dict, key, strlen(key))) == -1 ||
-		    sample_count(&f->s[REF], id, (uint64_t)json_integer_value(v)) == -1)
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
 	if (other > 0 && sample_count(&f->s[REF], CAT_OTHER, (uint64_t)other) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
@@ -2223,7 +2263,7 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kname = (const char *)sqlite3_column_text(st, 0);
 		const char *text = (const char *)sqlite3_column_text(st, 1);
-		json_t *j = json_loads(text, 0, NULL);
+		json_t *j = json_loads(text, JSON_ALLOW_NUL, NULL);
 		const char *path = json_string_value(json_object_get(j, "field"));
 		const char *der = json_string_value(json_object_get(j, "derived"));
 		const char *enc = json_string_value(json_object_get(j, "encoding"));

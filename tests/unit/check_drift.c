@@ -857,6 +857,25 @@ START_TEST(version_1_baseline)
 	oed_drift_free(d2);
 	oed_store_close(st);
 	oed_drift_free(d1);
+
+	/* categories were an object of counts */
+	fields[0] = "c:categorical:chi2";
+	write_text("r2.jsonl", "{\"c\":\"x\"}\n{\"c\":\"y\"}\n{\"c\":\"x\"}\n{\"c\":\"z\"}\n");
+	write_text("c2.jsonl", "{\"c\":\"y\"}\n{\"c\":\"y\"}\n{\"c\":\"x\"}\n");
+	d1 = run_engine(tmp_path("r2.jsonl"), tmp_path("c2.jsonl"), fields, 1, &o, NULL);
+	st = record_reference(d1, "v1c.db");
+	q = oed_store_prepare(st, "UPDATE drift_baselines SET summary = '{\"version\":1,\"seq\":0,"
+			      "\"field\":\"c\",\"missing\":0,\"n\":4,"
+			      "\"categories\":{\"z\":1,\"x\":2,\"y\":1},\"other\":0}'", &err);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	d2 = replay(st, "c", tmp_path("c2.jsonl"), &o);
+	ck_assert_double_eq(finding(d2, "c", NULL)->statistic, finding(d1, "c", NULL)->statistic);
+	ck_assert_double_eq(finding(d2, "c", NULL)->p_value, finding(d1, "c", NULL)->p_value);
+	oed_drift_free(d2);
+	oed_store_close(st);
+	oed_drift_free(d1);
 }
 END_TEST
 
