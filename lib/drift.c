@@ -541,6 +541,7 @@ struct summary {
 	size_t features, drifted;
 	bool windowed;
 	int64_t window_start, window_end;
+	size_t first, end;	/* its findings: res[first..end) */
 };
 
 struct oed_drift {
@@ -1449,6 +1450,12 @@ write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s
 	oed_w_str(w, "kind", "drift.summary");
 	oed_w_uint(w, "features", s->features);
 	oed_w_uint(w, "drifted", s->drifted);
+	/* the names an alert wants, without a second pass over the findings */
+	oed_w_arr_begin(w, "drifted_features");
+	for (size_t i = s->first; i < s->end; i++)
+		if (d->res[i].ran && d->res[i].drift)
+			oed_w_str(w, NULL, d->res[i].feature);
+	oed_w_arr_end(w);
 	oed_w_num(w, "share", summary_share(s));
 	oed_w_bool(w, "dataset_drift", summary_drift(d, s));
 	if (s->windowed) {
@@ -1772,7 +1779,7 @@ static int
 compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t start, int64_t end,
 	    struct oed_err *err)
 {
-	struct summary sum = { 0, 0, windowed, start, end };
+	struct summary sum = { 0, 0, windowed, start, end, d->nres, 0 };
 
 	/* a test that does not apply is a usage error: say it before any finding is written */
 	for (size_t i = 0; i < d->nfields; i++) {
@@ -1849,6 +1856,7 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 			oed_drift_write_finding(w, &res);
 		}
 	}
+	sum.end = d->nres;
 	if (push_summary(d, &sum) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	d->found |= summary_drift(d, &sum);
