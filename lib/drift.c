@@ -103,8 +103,12 @@ oed_drift_infer_strings(const char *const *s, const size_t *len, size_t n)
 	for (size_t i = 0; i < n; i++)
 		distinct += i == 0 || fp[i] != fp[i - 1];
 	free(fp);
-	/* labels repeat; free text rarely does, and is long or has words */
-	if (2 * distinct > n && (2 * spaced >= n || chars > 64 * n))
+	/*
+	 * Labels are short and repeat.  Long strings are text even when they
+	 * repeat (a consistent model answers an input with the same sentences);
+	 * short ones are text when most are distinct and have words.
+	 */
+	if (chars > 64 * n || (2 * distinct > n && 2 * spaced >= n))
 		return OED_FK_TEXT;
 	return OED_FK_CATEGORICAL;
 }
@@ -189,8 +193,27 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 static bool
 separator(unsigned char c)
 {
-	return c <= ' ' || c == 0x7f || (c >= '!' && c <= '/') || (c >= ':' && c <= '@') ||
-	       (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+	/* ASCII whitespace, controls and punctuation: one load, not six comparisons */
+	static const unsigned char sep[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 00 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 10 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1,	/* 30 */
+	1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1,	/* 50 */
+	1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1,	/* 70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* a0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* b0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* c0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* d0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* e0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* f0 */
+	};
+
+	return sep[c];
 }
 
 long
@@ -206,7 +229,7 @@ oed_drift_words(const char *s, size_t len, char *buf,
 		for (n = 0; i < len && !separator((unsigned char)s[i]); i++, n++) {
 			unsigned char c = (unsigned char)s[i];
 
-			buf[n] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : (char)c;
+			buf[n] = (char)(c | ((unsigned)(c - 'A') < 26 ? 0x20 : 0));
 		}
 		if (n > 0) {
 			if (fn && fn(ctx, buf, n) == -1)

@@ -83,9 +83,9 @@ void oed_drift_spec_release(struct oed_drift_spec *spec);
 /* ---- kind inference and the automatic test ---- */
 
 /*
- * Text or categorical, from the first strings of a field: text when more
- * than half of them are distinct and either half of them hold whitespace
- * or their mean length passes 64 code points; categorical otherwise.
+ * Text or categorical, from the first strings of a field: text when their
+ * mean length passes 64 code points, or when more than half of them are
+ * distinct and half of them hold whitespace; categorical otherwise.
  */
 enum oed_fkind oed_drift_infer_strings(const char *const *s, const size_t *len, size_t n);
 

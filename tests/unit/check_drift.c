@@ -242,6 +242,9 @@ START_TEST(infer_text_or_labels)
 	longs[1] = b;
 	len[0] = len[1] = 99;
 	ck_assert_int_eq(oed_drift_infer_strings(longs, len, 2), OED_FK_TEXT);
+	/* long answers that repeat, as a consistent model's do, are text too */
+	longs[1] = a;
+	ck_assert_int_eq(oed_drift_infer_strings(longs, len, 2), OED_FK_TEXT);
 	ck_assert_int_eq(oed_drift_infer_strings(NULL, NULL, 0), OED_FK_CATEGORICAL);
 }
 END_TEST
