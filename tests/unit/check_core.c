@@ -12,6 +12,7 @@
 #include "exit.h"
 #include "field.h"
 #include "jsonl.h"
+#include "utf8.h"
 #include "jsonw.h"
 #include "opt.h"
 #include "reject.h"
@@ -431,6 +432,34 @@ END_TEST
 
 /* ---- writer ---- */
 
+/* The word-at-a-time count agrees with a byte loop at every length and alignment. */
+START_TEST(utf8_count_words)
+{
+	static const char sample[] = "naïve café 😀 straße 数据 ответ x\xc3\x28\x80\xbf end";
+	char buf[160];
+	uint64_t seed = 11;
+
+	for (size_t off = 0; off < 8; off++)
+		for (size_t n = 0; off + n <= sizeof(sample) - 1; n++) {
+			size_t want = 0;
+
+			for (size_t i = 0; i < n; i++)
+				want += ((unsigned char)sample[off + i] & 0xC0) != 0x80;
+			ck_assert_uint_eq(oed_utf8_count(sample + off, n), want);
+		}
+	for (int round = 0; round < 200; round++) {
+		size_t n = round % 150, want = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[i] = (char)(seed >> 56);
+			want += ((unsigned char)buf[i] & 0xC0) != 0x80;
+		}
+		ck_assert_uint_eq(oed_utf8_count(buf, n), want);
+	}
+}
+END_TEST
+
 START_TEST(writer_numbers_and_strings)
 {
 	char *buf = NULL;
@@ -541,6 +570,7 @@ core_suite(void)
 	tcase_add_test(tc, reader_range_in_jansson_fallback);
 	tcase_add_test(tc, reader_reject_keeps_bom);
 	tcase_add_test(tc, policy_open_at_start);
+	tcase_add_test(tc, utf8_count_words);
 	tcase_add_test(tc, writer_numbers_and_strings);
 	tcase_add_test(tc, policy_parse);
 	tcase_add_test(tc, parse_numbers);
