@@ -1869,6 +1869,10 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 				snprintf(res.reason, sizeof(res.reason), "%s", reason);
 				if (run_test(d, f, res.test, &res, err) == -1)
 					return -1;
+				/* the reservoir, not the test, left rows out */
+				if (res.ran && f->holds == H_VEC && strcmp(res.test, "mmd") == 0 &&
+				    (f->s[REF].total > f->s[REF].n || f->s[CUR].total > f->s[CUR].n))
+					res.notes |= OED_DN_SUBSAMPLED;
 				if (res.ran) {
 					sum.features++;
 					sum.drifted += res.drift;
@@ -2210,22 +2214,27 @@ baseline_feature(struct oed_drift *d, const char *path, const char *derived, enu
 	*out = NULL;
 	if (fl == NULL) {
 		struct oed_drift_spec spec = { (char *)path, kind, NULL };
-		bool all = recorded != NULL;
+		bool named = false;
 		size_t i;
 		json_t *e;
 
+		if (recorded == NULL)
+			return 0;	/* --field named the fields, not this one */
 		/* the field as the run tested it: its own test, if it named one */
 		json_array_foreach(recorded, i, e) {
 			const char *field = json_string_value(json_object_get(e, "field"));
 
-			if (field && strcmp(field, path) == 0)
+			if (field && strcmp(field, path) == 0) {
+				named = true;
 				spec.test = (char *)json_string_value(json_object_get(e, "test"));
+			}
 		}
+		/* a run tested against another's baseline may have tested fewer fields */
+		if (!named && json_array_size(recorded) > 0)
+			return 0;
 		if (spec.test && !test_fits(spec.test, kind))
 			spec.test = NULL;
 
-		if (!all)
-			return 0;
 		if (oed_drift_add_field(d, &spec, err) == -1)
 			return -1;
 		fl = d->fields[d->nfields - 1];
@@ -2248,14 +2257,15 @@ baseline_feature(struct oed_drift *d, const char *path, const char *derived, enu
 	return 0;
 }
 
-int
-oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
+/* Run's row: an oed-drift run, and its parameters (caller decrefs; NULL if none).  0 or -1. */
+static int
+baseline_run(struct oed_store *s, int64_t run, json_t **params, struct oed_err *err)
 {
 	sqlite3_stmt *st = oed_store_prepare(s, "SELECT tool, params FROM runs WHERE id = ?", err);
-	json_t *params = NULL, *recorded = NULL;
+	const char *text;
 	int rc = 0, step;
-	size_t rows = 0;
 
+	*params = NULL;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, run);
@@ -2269,28 +2279,91 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 	if (strcmp((const char *)sqlite3_column_text(st, 0), "oed-drift") != 0) {
 		rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld is an %s run, not oed-drift",
 				 (long long)run, (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		return rc;
+	} else if ((text = (const char *)sqlite3_column_text(st, 1)) != NULL) {
+		*params = json_loads(text, 0, NULL);
 	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The run that holds the reference of run: itself, or, for a run that
+ * was itself tested against a baseline (--record --baseline B), the run
+ * that holds B's.  0 when none does; -1 (err set).
+ */
+static int64_t
+baseline_holder(struct oed_store *s, int64_t run, json_t *params, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT count(*) FROM drift_baselines WHERE run_id = ?",
+					     err);
+	int64_t holder = run, rows = 0;
+	json_t *own = NULL;
+
+	if (st == NULL)
+		return -1;
+	for (;;) {
+		json_int_t base = json_integer_value(json_object_get(params, "baseline"));
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, holder);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			holder = oed_store_fail(s, err, "reading the baselines");
+			break;
+		}
+		if ((rows = sqlite3_column_int64(st, 0)) > 0)
+			break;
+		/* runs only refer back, so this ends */
+		if (base <= 0 || base >= holder) {
+			holder = 0;
+			break;
+		}
+		holder = base;
+		json_decref(own);
+		if (baseline_run(s, holder, &own, err) == -1) {
+			holder = -1;
+			break;
+		}
+		params = own;
+	}
+	json_decref(own);
+	sqlite3_finalize(st);
+	return holder;
+}
+
+int
+oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	json_t *params, *recorded = NULL;
+	int64_t holder;
+	int rc = 0, step;
+	size_t rows = 0;
+
+	if (baseline_run(s, run, &params, err) == -1)
+		return -1;
 	if (d->nfields == 0) {
 		/* no --field: every field of the run, each with the test it named */
-		const char *text = (const char *)sqlite3_column_text(st, 1);
-
-		params = text ? json_loads(text, 0, NULL) : NULL;
 		recorded = json_object_get(params, "fields");
 		if (!json_is_array(recorded))
 			recorded = json_array();	/* an empty list: nothing named */
 		else
 			json_incref(recorded);
 	}
+	holder = baseline_holder(s, run, params, err);
 	json_decref(params);
-	sqlite3_finalize(st);
+	if (holder <= 0) {
+		json_decref(recorded);
+		if (holder == 0)
+			return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld recorded no baseline",
+					   (long long)run);
+		return -1;
+	}
 	st = oed_store_prepare(s, "SELECT kind, summary FROM drift_baselines WHERE run_id = ? ORDER BY rowid", err);
 	if (st == NULL) {
 		json_decref(recorded);
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 1, holder);
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kname = (const char *)sqlite3_column_text(st, 0);
 		const char *text = (const char *)sqlite3_column_text(st, 1);
@@ -2315,6 +2388,15 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 			break;
 		}
 		if (f == NULL) {
+			/* a feature the run tested cannot silently drop out of the verdict */
+			if (der && strcmp(der, "length_tokens") == 0 && d->o.tok == NULL &&
+			    find_field(d, path) != NULL) {
+				rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld tested the token "
+						 "lengths of '%s': give -T %s", (long long)run, path,
+						 enc ? enc : "ENCODING");
+				json_decref(j);
+				break;
+			}
 			json_decref(j);
 			continue;
 		}
