@@ -1360,7 +1360,7 @@ distance_test(enum oed_drift_test t, const double *rc, const double *cc, size_t 
 	}
 	free(r);
 	res->statistic = fmax(stat, 0);
-	res->method = t == OED_DT_PSI || t == OED_DT_KL || t == OED_DT_JS ? "binned, epsilon floor" :
+	res->method = t == OED_DT_PSI || t == OED_DT_KL || t == OED_DT_JS ? "epsilon floor" :
 	    "distance";
 	return 0;
 }
