@@ -154,6 +154,9 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 	enum oed_drift_test t;
 
 	memset(spec, 0, sizeof(*spec));
+	/* records are UTF-8, and the name goes into the run store's JSON */
+	if (!oed_utf8_valid(arg, strlen(arg)))
+		return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is not UTF-8", arg);
 	if (c1 != NULL) {
 		if (oed_fkind_parse(c1 + 1, (size_t)(end - c1 - 1), &kind) == 0) {
 			end = c1;
@@ -1932,81 +1935,101 @@ group_name(char *out, size_t size, const char *name, bool windowed, int64_t star
 }
 
 /* What a later --baseline needs of a feature's reference, as JSON (caller decrefs). */
+/* Set key of obj to v (stolen), or note a failure: jansson answers NULL or -1 when out of memory. */
+static void
+put(json_t *obj, const char *key, json_t *v, bool *bad)
+{
+	if (v == NULL || json_object_set_new(obj, key, v) == -1)
+		*bad = true;
+}
+
+static void
+push(json_t *arr, json_t *v, bool *bad)
+{
+	if (v == NULL || json_array_append_new(arr, v) == -1)
+		*bad = true;
+}
+
+/* What --baseline needs of f's reference, as JSON (caller decrefs); NULL when out of memory. */
 static json_t *
 baseline_json(struct oed_drift *d, struct feature *f, size_t seq)
 {
 	struct sample *s = &f->s[REF];
-	json_t *j = json_object(), *a = NULL;
+	json_t *j = json_object(), *a;
+	bool bad = j == NULL;
 
-	if (j == NULL)
+	if (bad)
 		return NULL;
 	/* version 2 packs numeric values (sortpack.h); version 1 listed them */
-	json_object_set_new(j, "version", json_integer(2));
-	json_object_set_new(j, "seq", json_integer((json_int_t)seq));
-	json_object_set_new(j, "field", json_string(f->field->spec.path));
+	put(j, "version", json_integer(2), &bad);
+	put(j, "seq", json_integer((json_int_t)seq), &bad);
+	put(j, "field", json_string(f->field->spec.path), &bad);
 	if (f->derived != D_NONE)
-		json_object_set_new(j, "derived", json_string(derived_names[f->derived]));
+		put(j, "derived", json_string(derived_names[f->derived]), &bad);
 	if (f->derived == D_TOKENS)
-		json_object_set_new(j, "encoding", json_string(d->o.tok_name));
-	json_object_set_new(j, "missing", json_integer((json_int_t)f->field->missing[REF]));
+		put(j, "encoding", json_string(d->o.tok_name), &bad);
+	put(j, "missing", json_integer((json_int_t)f->field->missing[REF]), &bad);
 	switch (f->holds) {
 	case H_NUM: {
 		size_t bound = d->o.baseline_values ? d->o.baseline_values : OED_DRIFT_BASELINE_VALUES;
 		size_t keep = s->n > bound ? bound : s->n;
 		double *kept = s->x;
-		char *packed;
+		char *packed = NULL;
 
 		if (sample_sort(s, &(struct oed_err){ 0 }) == -1) {
 			json_decref(j);
 			return NULL;
 		}
-		json_object_set_new(j, "n", json_integer((json_int_t)s->n));
+		put(j, "n", json_integer((json_int_t)s->n), &bad);
 		/* above the bound, evenly spaced order statistics stand for the sample */
-		json_object_set_new(j, "exact", json_boolean(keep == s->n));
-		json_object_set_new(j, "kept", json_integer((json_int_t)keep));
+		put(j, "exact", json_boolean(keep == s->n), &bad);
+		put(j, "kept", json_integer((json_int_t)keep), &bad);
 		if (keep < s->n && (kept = malloc(keep * sizeof(*kept))) != NULL)
 			for (size_t i = 0; i < keep; i++)
 				kept[i] = s->x[(size_t)(((double)i + 0.5) * (double)s->n / (double)keep)];
-		packed = kept ? oed_sortpack_encode(kept, keep) : NULL;
+		/* an empty reference packs to "" */
+		if (keep == 0 || kept != NULL)
+			packed = oed_sortpack_encode(kept, keep);
 		if (kept != s->x)
 			free(kept);
-		if ((a = packed ? json_string(packed) : NULL) != NULL)
-			json_object_set_new(j, "packed", a);
+		put(j, "packed", packed ? json_string(packed) : NULL, &bad);
 		free(packed);
 		break;
 	}
 	case H_CAT:
 		/* [name, count] pairs, not an object: a name may hold a NUL, which keys cannot */
-		json_object_set_new(j, "n", json_integer((json_int_t)s->total));
-		a = json_array();
+		put(j, "n", json_integer((json_int_t)s->total), &bad);
+		if ((a = json_array()) == NULL)
+			bad = true;
 		for (size_t i = 0; a && i < f->dict.n; i++)
 			if (i < s->ncnt && s->cnt[i])
-				json_array_append_new(a, json_pack("[s%I]", f->dict.names[i], f->dict.lens[i],
-								   (json_int_t)s->cnt[i]));
-		json_object_set_new(j, "categories", a);
-		json_object_set_new(j, "other", json_integer((json_int_t)s->other));
+				push(a, json_pack("[s%I]", f->dict.names[i], f->dict.lens[i],
+						  (json_int_t)s->cnt[i]), &bad);
+		put(j, "categories", a, &bad);
+		put(j, "other", json_integer((json_int_t)s->other), &bad);
 		break;
-	case H_VEC: {
-		json_t *sum = json_array();
-
-		json_object_set_new(j, "n", json_integer((json_int_t)s->total));
-		json_object_set_new(j, "dim", json_integer((json_int_t)f->dim));
-		for (size_t k = 0; sum && s->colsum && k < f->dim; k++)
-			json_array_append_new(sum, json_real(s->colsum[k]));
-		json_object_set_new(j, "sum", sum);
-		a = json_array();
+	case H_VEC:
+		put(j, "n", json_integer((json_int_t)s->total), &bad);
+		put(j, "dim", json_integer((json_int_t)f->dim), &bad);
+		if ((a = json_array()) == NULL)
+			bad = true;
+		/* a sum past the largest double is null: the mean tests then say it overflowed */
+		for (size_t k = 0; a && s->colsum && k < f->dim; k++)
+			push(a, isfinite(s->colsum[k]) ? json_real(s->colsum[k]) : json_null(), &bad);
+		put(j, "sum", a, &bad);
+		if ((a = json_array()) == NULL)
+			bad = true;
 		for (size_t i = 0; a && i < s->n; i++) {
 			json_t *row = json_array();
 
 			for (size_t k = 0; row && k < f->dim; k++)
-				json_array_append_new(row, json_real(s->x[i * f->dim + k]));
-			json_array_append_new(a, row);
+				push(row, json_real(s->x[i * f->dim + k]), &bad);
+			push(a, row, &bad);
 		}
-		json_object_set_new(j, "rows", a);
+		put(j, "rows", a, &bad);
 		break;
 	}
-	}
-	if (a == NULL) {
+	if (bad) {
 		json_decref(j);
 		return NULL;
 	}
@@ -2108,13 +2131,18 @@ load_numeric(struct feature *f, json_t *j, struct oed_err *err)
 		json_array_foreach(vals, i, v) {
 			double x = json_number_value(v);
 
-			if (!json_is_number(v) || sample_push(s, &x, 1) == -1)
+			if (!json_is_number(v) || !isfinite(x))
 				return oed_err_set(err, OED_EX_DATA, "baseline of '%s' holds a value that is not "
 						   "a number", f->name);
+			if (sample_push(s, &x, 1) == -1)
+				return oed_err_set(err, OED_EX_FAIL, "out of memory");
 		}
 	} else {
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no values", f->name);
 	}
+	if (!json_is_integer(json_object_get(j, "n")) ||
+	    json_integer_value(json_object_get(j, "n")) < (json_int_t)s->n)
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
 	f->base_n = (uint64_t)json_integer_value(json_object_get(j, "n"));
 	return 0;
 }
@@ -2128,6 +2156,10 @@ load_category(struct feature *f, const char *name, size_t len, json_t *v, struct
 	if (name == NULL || !json_is_integer(v) || json_integer_value(v) <= 0)
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': a count is not a positive integer",
 				   f->name);
+	/* counts past 2^53 would not even add exactly as the tests' doubles */
+	if (json_integer_value(v) > (json_int_t)1 << 53 ||
+	    f->s[REF].total + (uint64_t)json_integer_value(v) > UINT64_C(1) << 53)
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': the counts are too large", f->name);
 	if ((id = catdict_id(&f->dict, name, len)) == -1 ||
 	    sample_count(&f->s[REF], id, (uint64_t)json_integer_value(v)) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
@@ -2158,6 +2190,9 @@ load_categorical(struct feature *f, json_t *j, struct oed_err *err)
 	} else {
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no categories", f->name);
 	}
+	if (other < 0 || other > (json_int_t)1 << 53 ||
+	    f->s[REF].total + (uint64_t)other > UINT64_C(1) << 53)
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': the counts are too large", f->name);
 	if (other > 0 && sample_count(&f->s[REF], CAT_OTHER, (uint64_t)other) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	return 0;
@@ -2194,8 +2229,18 @@ load_vector(struct feature *f, json_t *j, struct oed_err *err)
 	free(r);
 	if ((s->colsum = calloc(dim, sizeof(*s->colsum))) == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	for (size_t k = 0; k < dim; k++)
-		s->colsum[k] = json_number_value(json_array_get(sum, k));
+	for (size_t k = 0; k < dim; k++) {
+		json_t *v = json_array_get(sum, k);
+
+		if (!json_is_number(v) && !json_is_null(v))
+			return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not a vector summary",
+					   f->name);
+		/* null: a sum past the largest double */
+		s->colsum[k] = json_is_null(v) ? INFINITY : json_number_value(v);
+	}
+	if (!json_is_integer(json_object_get(j, "n")) ||
+	    json_integer_value(json_object_get(j, "n")) < (json_int_t)s->n)
+		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
 	s->total = (uint64_t)json_integer_value(json_object_get(j, "n"));
 	return 0;
 }
@@ -2375,8 +2420,8 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 		struct feature *f;
 
 		rows++;
-		if (j == NULL || path == NULL || oed_fkind_parse(kname, strlen(kname), &kind) == -1 ||
-		    kind == OED_FK_AUTO) {
+		if (j == NULL || path == NULL || kname == NULL ||
+		    oed_fkind_parse(kname, strlen(kname), &kind) == -1 || kind == OED_FK_AUTO) {
 			json_decref(j);
 			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld: a baseline is not readable",
 					 (long long)run);
@@ -2400,7 +2445,14 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 			json_decref(j);
 			continue;
 		}
-		if (f->derived == D_TOKENS && (enc == NULL || strcmp(enc, d->o.tok_name) != 0)) {
+		if (f->loaded) {
+			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld holds the baseline of '%s' "
+					 "twice", (long long)run, f->name);
+		} else if (!json_is_integer(json_object_get(j, "missing")) ||
+			   json_integer_value(json_object_get(j, "missing")) < 0) {
+			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld: a baseline is not readable",
+					 (long long)run);
+		} else if (f->derived == D_TOKENS && (enc == NULL || strcmp(enc, d->o.tok_name) != 0)) {
 			rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld counted the tokens of '%s' "
 					 "with %s, not %s", (long long)run, path, enc ? enc : "?", d->o.tok_name);
 		} else {

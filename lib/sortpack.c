@@ -2,6 +2,7 @@
 #include "sortpack.h"
 #include "base64.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ oed_sortpack_encode(const double *x, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t u = ordered(x[i]), gap = u - prev;
 
-		if (u < prev) {
+		if (u < prev || !isfinite(x[i])) {
 			free(buf);
 			return NULL;
 		}
@@ -73,7 +74,8 @@ oed_sortpack_decode(const char *text, size_t len, double *x, size_t n)
 		unsigned shift = 0;
 
 		do {
-			if (k == nb || shift > 63)
+			/* the tenth byte holds the 64th bit only */
+			if (k == nb || shift > 63 || (shift == 63 && (buf[k] & 0x7e)))
 				goto bad;
 			gap |= (uint64_t)(buf[k] & 0x7f) << shift;
 			shift += 7;
@@ -81,7 +83,9 @@ oed_sortpack_decode(const char *text, size_t len, double *x, size_t n)
 		if (prev + gap < prev)
 			goto bad;
 		prev += gap;
-		x[i++] = unordered(prev);
+		x[i] = unordered(prev);
+		if (!isfinite(x[i++]))
+			goto bad;
 	}
 	if (i != n || k != nb)
 		goto bad;

@@ -123,6 +123,30 @@ START_TEST(bad_input)
 	ck_assert_int_eq(oed_sortpack_decode("@@@@", 4, y, 1), -1);	/* not base64 */
 	ck_assert_int_eq(oed_sortpack_decode("////////////////", 16, y, 1), -1);	/* a varint past 64 bits */
 	free(text);
+	/* not finite, either way */
+	{
+		double inf[2] = { 1, INFINITY }, nan[1] = { NAN };
+		unsigned char raw[10];
+		char *t;
+		size_t k = 0;
+		uint64_t u = UINT64_C(0xFFF8000000000000);	/* the ordered form of +NaN */
+
+		ck_assert_ptr_null(oed_sortpack_encode(inf, 2));
+		ck_assert_ptr_null(oed_sortpack_encode(nan, 1));
+		do {
+			raw[k++] = (unsigned char)((u & 0x7f) | (u >= 0x80 ? 0x80 : 0));
+			u >>= 7;
+		} while (u);
+		t = oed_base64_encode(raw, k);
+		ck_assert_int_eq(oed_sortpack_decode(t, strlen(t), y, 1), -1);
+		free(t);
+		/* ten bytes whose last one holds more than the 64th bit */
+		memset(raw, 0xff, 9);
+		raw[9] = 0x02;
+		t = oed_base64_encode(raw, 10);
+		ck_assert_int_eq(oed_sortpack_decode(t, strlen(t), y, 1), -1);
+		free(t);
+	}
 }
 END_TEST
 
