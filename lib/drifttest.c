@@ -1241,7 +1241,12 @@ test_ttest(const double *a, size_t n1, const double *b, size_t n2, struct oed_dr
 		}
 		return 0;
 	}
-	df = (vn1 + vn2) * (vn1 + vn2) / (vn1 * vn1 / (n1 - 1.0) + vn2 * vn2 / (n2 - 1.0));
+	/* Welch-Satterthwaite over the shares of vn1 + vn2, so that tiny variances do not underflow */
+	{
+		double s1 = vn1 / (vn1 + vn2), s2 = vn2 / (vn1 + vn2);
+
+		df = 1 / (s1 * s1 / (n1 - 1.0) + s2 * s2 / (n2 - 1.0));
+	}
 	t = (m1 - m2) / denom;
 	res->statistic = t;
 	res->df = df;

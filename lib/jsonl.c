@@ -298,6 +298,7 @@ read_line(struct oed_reader *r, struct oed_err *err)
 			continue;	/* this file is done; on to the next */
 		r->lineno++;
 		if (too_long) {
+			r->at_file_start = false;	/* a BOM is only at the very start */
 			/* a last line with no newline still ends with one in the copy */
 			if (r->eof && r->cpos >= r->clen &&
 			    oed_policy_more(r->policy, "\n", 1, err) == -1) {

@@ -251,7 +251,7 @@ oed_parse_size(const char *opt, const char *arg, size_t *out, struct oed_err *er
 	unsigned shift = 0;
 
 	errno = 0;
-	if (arg == NULL || *arg == '\0' || *arg == '-')
+	if (arg == NULL || !isdigit((unsigned char)*arg))
 		goto bad;
 	v = strtoull(arg, &end, 10);
 	if (errno)

@@ -469,6 +469,18 @@ START_TEST(cancellation_and_overflow)
 	ck_assert_double_eq_tol(res.df, ttest_offset_df, 1e-9 * ttest_offset_df);
 	ck_assert_double_eq_tol(res.p_value, ttest_offset_p, 1e-9 * ttest_offset_p);
 
+	/* tiny values: their variances' squares underflow, the degrees of freedom must not */
+	{
+		double ta[3] = { 0, 1e-100, 2e-100 }, tb[3] = { 0, 3e-100, 1e-100 };
+		double ua[3] = { 0, 1, 2 }, ub[3] = { 0, 3, 1 };
+		struct oed_drift_result unit;
+
+		ck_assert_int_eq(oed_drift_numeric(OED_DT_TTEST, ta, 3, tb, 3, NULL, &res, &err), 0);
+		ck_assert_int_eq(oed_drift_numeric(OED_DT_TTEST, ua, 3, ub, 3, NULL, &unit, &err), 0);
+		ck_assert_double_eq_tol(res.statistic, unit.statistic, 1e-12);
+		ck_assert_double_eq_tol(res.df, unit.df, 1e-12);
+		ck_assert_double_eq_tol(res.p_value, 0.7700256383911764, 1e-12);	/* scipy */
+	}
 	/* finite values whose squares or sums overflow: an error, never a decision on NaN */
 	ck_assert_int_eq(oed_drift_numeric(OED_DT_TTEST, big, 4, top, 4, NULL, &res, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_DATA);
