@@ -1238,6 +1238,8 @@ settle_all(struct oed_drift *d, int side, struct oed_err *err)
 	return 0;
 }
 
+static int check_tests(struct oed_drift *d, struct oed_err *err);
+
 int
 oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *err)
 {
@@ -1264,7 +1266,10 @@ oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *er
 	if (rc == -1)
 		return -1;
 	d->have_ref = true;
-	return settle_all(d, REF, err);
+	/* the kinds are known now: a test that does not apply need not wait for the current records */
+	if (settle_all(d, REF, err) == -1)
+		return -1;
+	return check_tests(d, err);
 }
 
 /* The window at hand is the reference of the later ones: move it there. */
@@ -1600,7 +1605,8 @@ choose_test(struct oed_drift *d, const struct feature *f, uint64_t n_ref, size_t
 			snprintf(reason, size, "--field %s", f->field->spec.path);
 			return t;
 		}
-		if (f->derived == D_NONE) {
+		/* a text field's test need fit only some of its features, but one at least */
+		if (f->derived == D_NONE || !test_fits(t, f->field->kind)) {
 			oed_err_set(err, OED_EX_USAGE, "field '%s' is %s: test '%s' does not apply",
 				    f->field->spec.path, oed_fkind_name(f->field->kind), t);
 			return NULL;
@@ -1801,22 +1807,29 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 	return 0;
 }
 
+/* A test named for a field whose kind it does not fit is a usage error; 0 or -1 (err set). */
+static int
+check_tests(struct oed_drift *d, struct oed_err *err)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		for (size_t j = 0; j < d->fields[i]->nfeat; j++) {
+			char reason[96];
+
+			if (choose_test(d, d->fields[i]->feat[j], 0, 0, reason, sizeof(reason), err) == NULL)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t start, int64_t end,
 	    struct oed_err *err)
 {
 	struct summary sum = { 0, 0, windowed, start, end, d->nres, 0 };
 
-	/* a test that does not apply is a usage error: say it before any finding is written */
-	for (size_t i = 0; i < d->nfields; i++) {
-		for (size_t j = 0; j < d->fields[i]->nfeat; j++) {
-			const struct feature *f = d->fields[i]->feat[j];
-			char reason[96];
-
-			if (choose_test(d, f, 0, 0, reason, sizeof(reason), err) == NULL)
-				return -1;
-		}
-	}
+	if (check_tests(d, err) == -1)
+		return -1;
 	for (size_t i = 0; i < d->nfields; i++) {
 		struct field *fl = d->fields[i];
 		struct oed_drift_finding res;
@@ -2048,9 +2061,14 @@ store_baselines(struct oed_drift *d, struct oed_store *s, int64_t run, struct oe
 		return -1;
 	for (size_t i = 0; i < d->nfields && rc == 0; i++) {
 		struct field *fl = d->fields[i];
+		/* a field never seen has no feature yet: one row says so, kind auto */
+		size_t rows = fl->nfeat ? fl->nfeat : 1;
 
-		for (size_t j = 0; j < fl->nfeat && rc == 0; j++) {
-			json_t *js = baseline_json(d, fl->feat[j], seq++);
+		for (size_t j = 0; j < rows && rc == 0; j++) {
+			json_t *js = fl->nfeat ? baseline_json(d, fl->feat[j], seq++) :
+				     json_pack("{s:i, s:I, s:s, s:I, s:i}", "version", 2, "seq", (json_int_t)seq++,
+					       "field", fl->spec.path, "missing", (json_int_t)fl->missing[REF],
+					       "n", 0);
 			char *text = js ? json_dumps(js, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
 
 			json_decref(js);
@@ -2059,8 +2077,10 @@ store_baselines(struct oed_drift *d, struct oed_store *s, int64_t run, struct oe
 				break;
 			}
 			sqlite3_bind_int64(st, 1, run);
-			sqlite3_bind_text(st, 2, fl->feat[j]->name, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 3, oed_fkind_name(fl->kind), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, fl->nfeat ? fl->feat[j]->name : fl->spec.path, -1,
+					  SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 3, fl->nfeat ? oed_fkind_name(fl->kind) : "auto", -1,
+					  SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, text, -1, free);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				rc = oed_store_fail(s, err, "saving a baseline");
@@ -2206,6 +2226,9 @@ load_vector(struct feature *f, json_t *j, struct oed_err *err)
 	size_t dim = (size_t)json_integer_value(json_object_get(j, "dim")), i;
 	double *r;
 
+	if (json_is_array(rows) && json_array_size(rows) == 0 &&
+	    json_integer_value(json_object_get(j, "n")) == 0)
+		return 0;	/* no row in the reference: the current rows give the length */
 	if (!json_is_array(rows) || !json_is_array(sum) || dim == 0 || json_array_size(sum) != dim)
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not a vector summary", f->name);
 	f->dim = dim;
@@ -2283,6 +2306,11 @@ baseline_feature(struct oed_drift *d, const char *path, const char *derived, enu
 		if (oed_drift_add_field(d, &spec, err) == -1)
 			return -1;
 		fl = d->fields[d->nfields - 1];
+	}
+	if (kind == OED_FK_AUTO) {
+		/* never seen in the reference: the current values will say what it is */
+		fl->from_baseline = true;
+		return 0;
 	}
 	if (fl->spec.kind != OED_FK_AUTO && fl->spec.kind != kind)
 		return oed_err_set(err, OED_EX_USAGE, "--baseline: field '%s' is %s in run %lld, not %s",
@@ -2421,7 +2449,8 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 
 		rows++;
 		if (j == NULL || path == NULL || kname == NULL ||
-		    oed_fkind_parse(kname, strlen(kname), &kind) == -1 || kind == OED_FK_AUTO) {
+		    oed_fkind_parse(kname, strlen(kname), &kind) == -1 ||
+		    (kind == OED_FK_AUTO && json_integer_value(json_object_get(j, "n")) != 0)) {
 			json_decref(j);
 			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld: a baseline is not readable",
 					 (long long)run);
@@ -2431,6 +2460,11 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 			json_decref(j);
 			rc = -1;
 			break;
+		}
+		if (f == NULL && kind == OED_FK_AUTO && find_field(d, path) != NULL) {
+			json_int_t missing = json_integer_value(json_object_get(j, "missing"));
+
+			find_field(d, path)->missing[REF] = missing > 0 ? (uint64_t)missing : 0;
 		}
 		if (f == NULL) {
 			/* a feature the run tested cannot silently drop out of the verdict */
