@@ -59,8 +59,8 @@ oed_utf8_count(const char *str, size_t n)
 	size_t cont = 0, i = 0;
 
 	/*
-	 * Eight bytes at a time: a continuation byte is 10xxxxxx, bit 7 set
-	 * and bit 6 clear; mark each with a 1 in its lowest bit and count.
+	 * Eight bytes at a time: a continuation byte has bit 7 set and bit 6
+	 * clear; mark each with a 1 in its lowest bit and count.
 	 */
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;

@@ -833,52 +833,52 @@ START_TEST(summarised_baseline)
 }
 END_TEST
 
-/* A baseline recorded by oed 0.1 listed its values as JSON numbers; it still loads. */
-START_TEST(version_1_baseline)
+/*
+ * Record field (one of ref, tested on cur) as run 1, rewrite its baseline
+ * row to summary, and check that replaying it gives the same finding.
+ */
+static void
+replay_rewritten(const char *field, const char *ref, const char *cur, const char *summary)
 {
 	struct oed_drift_opts o = opts();
-	const char *fields[] = { "v:numeric:ks" };
+	const char *fields[] = { field };
+	char name[64], sql[512];
 	struct oed_drift *d1, *d2;
 	struct oed_store *st;
 	struct oed_err err;
 	sqlite3_stmt *q;
 
-	write_text("r1.jsonl", "{\"v\":1}\n{\"v\":2.5}\n{\"v\":3}\n{\"v\":-4}\n");
-	write_text("c1.jsonl", "{\"v\":2}\n{\"v\":7}\n{\"v\":3}\n");
-	d1 = run_engine(tmp_path("r1.jsonl"), tmp_path("c1.jsonl"), fields, 1, &o, NULL);
-	st = record_reference(d1, "v1.db");
-	q = oed_store_prepare(st, "UPDATE drift_baselines SET summary = '{\"version\":1,\"seq\":0,"
-			      "\"field\":\"v\",\"missing\":0,\"n\":4,\"exact\":true,"
-			      "\"values\":[-4.0,1.0,2.5,3.0]}'", &err);
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(field, ":"), field);
+	write_text("rw_ref.jsonl", ref);
+	write_text("rw_cur.jsonl", cur);
+	d1 = run_engine(tmp_path("rw_ref.jsonl"), tmp_path("rw_cur.jsonl"), fields, 1, &o, NULL);
+	st = record_reference(d1, "rewritten.db");
+	snprintf(sql, sizeof(sql), "UPDATE drift_baselines SET summary = '%s'", summary);
+	q = oed_store_prepare(st, sql, &err);
 	ck_assert_ptr_nonnull(q);
 	ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
 	sqlite3_finalize(q);
-	d2 = replay(st, "v", tmp_path("c1.jsonl"), &o);
-	ck_assert_double_eq(finding(d2, "v", NULL)->statistic, finding(d1, "v", NULL)->statistic);
-	ck_assert_double_eq(finding(d2, "v", NULL)->p_value, finding(d1, "v", NULL)->p_value);
-	ck_assert_uint_eq(finding(d2, "v", NULL)->n_ref, 4);
+	d2 = replay(st, name, tmp_path("rw_cur.jsonl"), &o);
+	ck_assert_double_eq(finding(d2, name, NULL)->statistic, finding(d1, name, NULL)->statistic);
+	ck_assert_double_eq(finding(d2, name, NULL)->p_value, finding(d1, name, NULL)->p_value);
+	ck_assert_uint_eq(finding(d2, name, NULL)->n_ref, finding(d1, name, NULL)->n_ref);
 	oed_drift_free(d2);
 	oed_store_close(st);
 	oed_drift_free(d1);
+}
 
-	/* categories were an object of counts */
-	fields[0] = "c:categorical:chi2";
-	write_text("r2.jsonl", "{\"c\":\"x\"}\n{\"c\":\"y\"}\n{\"c\":\"x\"}\n{\"c\":\"z\"}\n");
-	write_text("c2.jsonl", "{\"c\":\"y\"}\n{\"c\":\"y\"}\n{\"c\":\"x\"}\n");
-	d1 = run_engine(tmp_path("r2.jsonl"), tmp_path("c2.jsonl"), fields, 1, &o, NULL);
-	st = record_reference(d1, "v1c.db");
-	q = oed_store_prepare(st, "UPDATE drift_baselines SET summary = '{\"version\":1,\"seq\":0,"
-			      "\"field\":\"c\",\"missing\":0,\"n\":4,"
-			      "\"categories\":{\"z\":1,\"x\":2,\"y\":1},\"other\":0}'", &err);
-	ck_assert_ptr_nonnull(q);
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
-	sqlite3_finalize(q);
-	d2 = replay(st, "c", tmp_path("c2.jsonl"), &o);
-	ck_assert_double_eq(finding(d2, "c", NULL)->statistic, finding(d1, "c", NULL)->statistic);
-	ck_assert_double_eq(finding(d2, "c", NULL)->p_value, finding(d1, "c", NULL)->p_value);
-	oed_drift_free(d2);
-	oed_store_close(st);
-	oed_drift_free(d1);
+/* Baselines recorded by oed 0.1 (version 1) listed values and counted categories in an object. */
+START_TEST(version_1_baseline)
+{
+	replay_rewritten("v:numeric:ks", "{\"v\":1}\n{\"v\":2.5}\n{\"v\":3}\n{\"v\":-4}\n",
+			 "{\"v\":2}\n{\"v\":7}\n{\"v\":3}\n",
+			 "{\"version\":1,\"seq\":0,\"field\":\"v\",\"missing\":0,\"n\":4,"
+			 "\"exact\":true,\"values\":[-4.0,1.0,2.5,3.0]}");
+	replay_rewritten("c:categorical:chi2",
+			 "{\"c\":\"x\"}\n{\"c\":\"y\"}\n{\"c\":\"x\"}\n{\"c\":\"z\"}\n",
+			 "{\"c\":\"y\"}\n{\"c\":\"y\"}\n{\"c\":\"x\"}\n",
+			 "{\"version\":1,\"seq\":0,\"field\":\"c\",\"missing\":0,\"n\":4,"
+			 "\"categories\":{\"z\":1,\"x\":2,\"y\":1},\"other\":0}");
 }
 END_TEST
 
