@@ -2061,11 +2061,21 @@ store_baselines(struct oed_drift *d, struct oed_store *s, int64_t run, struct oe
 		return -1;
 	for (size_t i = 0; i < d->nfields && rc == 0; i++) {
 		struct field *fl = d->fields[i];
-		/* a field never seen has no feature yet: one row says so, kind auto */
-		size_t rows = fl->nfeat ? fl->nfeat : 1;
+		bool ref_empty = true, typed;
+		size_t rows;
 
+		for (size_t j = 0; j < fl->nfeat; j++)
+			ref_empty &= sample_size(fl->feat[j], REF) == 0;
+		/*
+		 * A reference that never held the field did not tell its kind
+		 * (the current records did, or nothing did): one row says so,
+		 * kind auto, unless --field forced the kind.
+		 */
+		typed = fl->nfeat > 0 && !(ref_empty && fl->spec.kind == OED_FK_AUTO);
+
+		rows = typed ? fl->nfeat : 1;
 		for (size_t j = 0; j < rows && rc == 0; j++) {
-			json_t *js = fl->nfeat ? baseline_json(d, fl->feat[j], seq++) :
+			json_t *js = typed ? baseline_json(d, fl->feat[j], seq++) :
 				     json_pack("{s:i, s:I, s:s, s:I, s:i}", "version", 2, "seq", (json_int_t)seq++,
 					       "field", fl->spec.path, "missing", (json_int_t)fl->missing[REF],
 					       "n", 0);
@@ -2077,9 +2087,9 @@ store_baselines(struct oed_drift *d, struct oed_store *s, int64_t run, struct oe
 				break;
 			}
 			sqlite3_bind_int64(st, 1, run);
-			sqlite3_bind_text(st, 2, fl->nfeat ? fl->feat[j]->name : fl->spec.path, -1,
+			sqlite3_bind_text(st, 2, typed ? fl->feat[j]->name : fl->spec.path, -1,
 					  SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 3, fl->nfeat ? oed_fkind_name(fl->kind) : "auto", -1,
+			sqlite3_bind_text(st, 3, typed ? oed_fkind_name(fl->kind) : "auto", -1,
 					  SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, text, -1, free);
 			if (sqlite3_step(st) != SQLITE_DONE)
