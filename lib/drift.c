@@ -671,7 +671,6 @@ sample_count(struct sample *s, int64_t id, uint64_t k)
 	return 0;
 }
 
-
 /*
  * A vector row: every row adds to the column sums; the first
  * OED_DRIFT_MAX_ROWS are kept, then each later row i replaces a kept one
@@ -1284,7 +1283,6 @@ promote(struct oed_drift *d)
 			struct sample t = f->s[REF];
 
 			f->ref_ordered = false;
-
 			f->s[REF] = f->s[CUR];
 			f->s[CUR] = t;
 			sample_reset(&f->s[CUR], f->dim);
@@ -2138,6 +2136,18 @@ oed_drift_store(struct oed_drift *d, struct oed_store *s, int64_t run, struct oe
 }
 /* ---- --baseline RUN ---- */
 
+/* A count a baseline row gives: key of j is an integer of at least min, into *out. */
+static bool
+stored_count(const json_t *j, const char *key, uint64_t min, uint64_t *out)
+{
+	const json_t *v = json_object_get(j, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < min)
+		return false;
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
 static int
 load_numeric(struct feature *f, json_t *j, struct oed_err *err)
 {
@@ -2170,10 +2180,8 @@ load_numeric(struct feature *f, json_t *j, struct oed_err *err)
 	} else {
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no values", f->name);
 	}
-	if (!json_is_integer(json_object_get(j, "n")) ||
-	    json_integer_value(json_object_get(j, "n")) < (json_int_t)s->n)
+	if (!stored_count(j, "n", s->n, &f->base_n))
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
-	f->base_n = (uint64_t)json_integer_value(json_object_get(j, "n"));
 	return 0;
 }
 
@@ -2271,10 +2279,8 @@ load_vector(struct feature *f, json_t *j, struct oed_err *err)
 		/* null: a sum past the largest double */
 		s->colsum[k] = json_is_null(v) ? INFINITY : json_number_value(v);
 	}
-	if (!json_is_integer(json_object_get(j, "n")) ||
-	    json_integer_value(json_object_get(j, "n")) < (json_int_t)s->n)
+	if (!stored_count(j, "n", s->n, &s->total))
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
-	s->total = (uint64_t)json_integer_value(json_object_get(j, "n"));
 	return 0;
 }
 /*
@@ -2456,6 +2462,8 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 		const char *enc = json_string_value(json_object_get(j, "encoding"));
 		enum oed_fkind kind;
 		struct feature *f;
+		struct field *wanted;
+		uint64_t missing;
 
 		rows++;
 		if (j == NULL || path == NULL || kname == NULL ||
@@ -2471,15 +2479,18 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 			rc = -1;
 			break;
 		}
-		if (f == NULL && kind == OED_FK_AUTO && find_field(d, path) != NULL) {
-			json_int_t missing = json_integer_value(json_object_get(j, "missing"));
-
-			find_field(d, path)->missing[REF] = missing > 0 ? (uint64_t)missing : 0;
+		wanted = find_field(d, path);
+		if (!stored_count(j, "missing", 0, &missing)) {
+			json_decref(j);
+			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld: a baseline is not readable",
+					 (long long)run);
+			break;
 		}
+		if (f == NULL && kind == OED_FK_AUTO && wanted != NULL)
+			wanted->missing[REF] = missing;
 		if (f == NULL) {
 			/* a feature the run tested cannot silently drop out of the verdict */
-			if (der && strcmp(der, "length_tokens") == 0 && d->o.tok == NULL &&
-			    find_field(d, path) != NULL) {
+			if (der && strcmp(der, "length_tokens") == 0 && d->o.tok == NULL && wanted != NULL) {
 				rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld tested the token "
 						 "lengths of '%s': give -T %s", (long long)run, path,
 						 enc ? enc : "ENCODING");
@@ -2492,15 +2503,11 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 		if (f->loaded) {
 			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld holds the baseline of '%s' "
 					 "twice", (long long)run, f->name);
-		} else if (!json_is_integer(json_object_get(j, "missing")) ||
-			   json_integer_value(json_object_get(j, "missing")) < 0) {
-			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld: a baseline is not readable",
-					 (long long)run);
 		} else if (f->derived == D_TOKENS && (enc == NULL || strcmp(enc, d->o.tok_name) != 0)) {
 			rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld counted the tokens of '%s' "
 					 "with %s, not %s", (long long)run, path, enc ? enc : "?", d->o.tok_name);
 		} else {
-			f->field->missing[REF] = (uint64_t)json_integer_value(json_object_get(j, "missing"));
+			f->field->missing[REF] = missing;
 			rc = f->holds == H_NUM ? load_numeric(f, j, err) :
 			     f->holds == H_CAT ? load_categorical(f, j, err) : load_vector(f, j, err);
 			f->loaded = true;
