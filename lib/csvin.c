@@ -79,6 +79,9 @@ on_field(void *field, size_t n, void *data)
 
 	if (c->stop)
 		return;
+	/* a row after a bare CR begins inside the segment that ended the one before */
+	if (c->row_line == 0)
+		c->row_line = c->line;
 	if (c->nfields == c->fcap) {
 		size_t cap = c->fcap ? c->fcap * 2 : 16;
 		size_t *o = realloc(c->off, cap * sizeof(*o)), *l;

@@ -747,6 +747,24 @@ START_TEST(csv_unclosed_quote_keeps_later_rows)
 }
 END_TEST
 
+/* A bare CR ends a row inside a line: the next row still knows its line. */
+START_TEST(csv_bare_cr_row_line)
+{
+	const char *path = write_str("cr.csv", "id,out\nq1,a\rq2,b\nq3,c\n");
+	json_t *got, *want;
+	struct oed_err err;
+	int rc;
+
+	got = read_csv(path, ',', 1 << 20, NULL, &rc, &err);
+	ck_assert_int_eq(rc, 0);
+	want = json_loads("[[0,[\"id\",\"out\"]],[2,[\"q1\",\"a\"]],[2,[\"q2\",\"b\"]],"
+			  "[3,[\"q3\",\"c\"]]]", 0, NULL);
+	ck_assert_msg(json_equal(want, got), "%s", json_dumps(got, 0));
+	json_decref(want);
+	json_decref(got);
+}
+END_TEST
+
 /* Many distinct ids: the sample counter's table grows and keeps counting right. */
 START_TEST(many_ids_count_samples)
 {
@@ -859,6 +877,7 @@ ingest_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, csv_across_blocks);
 	tcase_add_test(tc, csv_unclosed_quote_keeps_later_rows);
+	tcase_add_test(tc, csv_bare_cr_row_line);
 	tcase_add_test(tc, many_ids_count_samples);
 	tcase_add_test(tc, empty_and_sink_failure);
 	suite_add_tcase(s, tc);
