@@ -177,7 +177,7 @@ open_next(struct oed_reader *r, struct oed_err *err)
 	} else {
 		r->fp = fopen(name, "rb");
 		if (r->fp == NULL)
-			return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", name,
+			return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(name),
 					   strerror(errno));
 		snprintf(r->source, sizeof(r->source), "%s", name);
 	}
@@ -194,7 +194,7 @@ fill(struct oed_reader *r, struct oed_err *err)
 	size_t n = fread(r->chunk, 1, CHUNK, r->fp);
 
 	if (n < CHUNK && ferror(r->fp))
-		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", r->source,
+		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(r->source),
 				   strerror(errno));
 	if (n == 0)
 		r->eof = true;
@@ -548,7 +548,7 @@ check_range(struct oed_reader *r, struct oed_err *bad, bool *refused)
 			continue;
 		*refused = true;
 		oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, 0,
-			   "field '%s': number out of range", r->paths[i].spec);
+			   "field '%s': number out of range", oed_quote(r->paths[i].spec));
 		return oed_policy_bad(r->policy, bad, r->raw, r->rawlen);
 	}
 	return 0;

@@ -216,7 +216,7 @@ warn_nonfinite(struct oed_writer *w, const char *key)
 			return;
 	if (w->nwarned < 8)
 		snprintf(w->warned[w->nwarned++], sizeof(w->warned[0]), "%s", k);
-	oed_warn("non-finite value for '%s' written as null", k);
+	oed_warn("non-finite value for '%s' written as null", oed_quote(k));
 }
 
 void

@@ -104,4 +104,21 @@ int oed_parse_size(const char *opt, const char *arg, size_t *out, struct oed_err
 /* --base: "2", "e" or "10"; the base as a number in *base unless NULL. */
 int oed_parse_log_base(const char *arg, double *base, struct oed_err *err);
 
+/*
+ * The choice nearest to word when word looks like a typo of it, else
+ * NULL.  Nearness is the Damerau-Levenshtein distance (optimal string
+ * alignment, ASCII case ignored): at most 1 for words of up to 4 bytes,
+ * 2 up to 8, 3 beyond.  The first of equally near choices wins; NULL
+ * entries in choices are skipped.
+ */
+const char *oed_did_you_mean(const char *word, const char *const *choices, size_t n);
+/*
+ * For every "unknown X" of a family table (estimators, tests, encodings,
+ * steps): err gets "unknown WHAT 'WORD'; did you mean 'NEAR'? choices: A,
+ * B, C" (no did-you-mean part when nothing is near), status OED_EX_USAGE.
+ * Returns -1.
+ */
+int oed_err_unknown(struct oed_err *err, const char *what, const char *word,
+		    const char *const *choices, size_t n);
+
 #endif

@@ -36,7 +36,7 @@ oed_policy_parse(struct oed_policy *p, const char *arg, struct oed_err *err)
 		p->mode = OED_ON_ERROR_REJECT;
 	} else {
 		return oed_err_set(err, OED_EX_USAGE,
-				   "--on-error: '%s' is not fail, skip or reject=FILE", arg);
+				   "--on-error: '%s' is not fail, skip or reject=FILE", oed_quote(arg));
 	}
 	return 0;
 }
@@ -49,7 +49,7 @@ oed_policy_open(struct oed_policy *p, struct oed_err *err)
 	p->reject = fopen(p->reject_path, "w");
 	if (p->reject == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "cannot open reject file '%s': %s",
-				   p->reject_path, strerror(errno));
+				   oed_quote(p->reject_path), strerror(errno));
 	return 0;
 }
 
@@ -61,7 +61,7 @@ write_reject(struct oed_policy *p, const char *bytes, size_t len, struct oed_err
 		return -1;
 	if (len && fwrite(bytes, 1, len, p->reject) != len)
 		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
-				   p->reject_path, strerror(errno));
+				   oed_quote(p->reject_path), strerror(errno));
 	return 0;
 }
 
@@ -102,7 +102,7 @@ oed_policy_close(struct oed_policy *p, struct oed_err *err)
 	p->reject = NULL;
 	if (fp && (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0))
 		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
-				   p->reject_path, strerror(errno));
+				   oed_quote(p->reject_path), strerror(errno));
 	return 0;
 }
 
@@ -113,7 +113,7 @@ oed_policy_summary(const struct oed_policy *p)
 		return;
 	if (p->mode == OED_ON_ERROR_REJECT)
 		oed_note("%lu bad record%s written to '%s'", p->bad,
-			 p->bad == 1 ? "" : "s", p->reject_path);
+			 p->bad == 1 ? "" : "s", oed_quote(p->reject_path));
 	else if (p->mode == OED_ON_ERROR_SKIP)
 		oed_note("%lu bad record%s skipped", p->bad, p->bad == 1 ? "" : "s");
 }
