@@ -309,6 +309,15 @@ oed_fail(struct oed_err *err)
 	return err->status ? err->status : OED_EX_FAIL;
 }
 
+static int stdout_errno;	/* of the first failed write to stdout, 0 if none */
+
+void
+oed_stdout_failed(int errnum)
+{
+	if (stdout_errno == 0)
+		stdout_errno = errnum ? errnum : EIO;
+}
+
 int
 oed_close_stdout(int status)
 {
@@ -319,6 +328,8 @@ oed_close_stdout(int status)
 		failed = true;
 		saved = errno;
 	}
+	if (failed && stdout_errno)
+		saved = stdout_errno;
 	if (failed) {
 		fprintf(stderr, "%s: write error: %s\n", progname,
 			saved ? strerror(saved) : "unknown error");

@@ -66,8 +66,17 @@ int oed_fail(struct oed_err *err);
 /*
  * Flush and close stdout; a write error (disk full) turns a successful
  * status into OED_EX_FAIL with a message.  EPIPE is left to SIGPIPE.
+ * The message gives the reason of the first write that failed, as told
+ * by oed_stdout_failed, not whatever errno holds by then (SQLite and
+ * others overwrite it).
  */
 int oed_close_stdout(int status);
+/*
+ * A write to standard output failed with errnum (errno right after the
+ * failed call): the first one is kept for oed_close_stdout.  Code that
+ * writes stdout itself calls it and stops writing.
+ */
+void oed_stdout_failed(int errnum);
 
 /*
  * s made safe to print between single quotes in a message (see above).

@@ -7,14 +7,44 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { OPT_HELP = -100, OPT_VERSION = -101, OPT_LIST = -102 };
+
+/*
+ * The files the last oed_opt_parse found named for reading: the operands
+ * (none: standard input) and the arguments of options whose metavar ends
+ * in FILE, but --output.  Pointers into argv, which lives as long as the
+ * process.  oed_input_open_output checks the outputs against them.
+ */
+static struct {
+	const char **name;
+	size_t n, cap;
+	bool stdin_read;
+} inputs;
+
+static int
+input_add(const char *name)
+{
+	if (inputs.n == inputs.cap) {
+		size_t cap = inputs.cap ? 2 * inputs.cap : 16;
+		const char **p = realloc(inputs.name, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		inputs.name = p;
+		inputs.cap = cap;
+	}
+	inputs.name[inputs.n++] = name;
+	return 0;
+}
 
 static const struct oed_option builtin[] = {
 	{ "help", 'h', OED_ARG_NONE, NULL, "show this help and exit", OPT_HELP },
@@ -225,7 +255,7 @@ int
 oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 	      oed_opt_handler handler, void *ctx)
 {
-	size_t n = count(tool->options), nb = count(builtin), k = 0;
+	size_t n = count(tool->options), nb = count(builtin), k = 0, len;
 	struct option *longs = calloc(n + nb + 1, sizeof(*longs));
 	const struct oed_option **by_index = calloc(n + nb + 1, sizeof(*by_index));
 	char shorts[256];	/* ":" first: getopt reports a missing argument as ':' */
@@ -261,6 +291,8 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 
 	opterr = 0;
 	optind = 1;
+	inputs.n = 0;
+	inputs.stdin_read = false;
 	for (;;) {
 		int li = -1, c = getopt_long(argc, argv, shorts, longs, &li);
 		const struct oed_option *o = NULL;
@@ -311,7 +343,26 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 			oed_usage_error("%s", err.msg);
 			goto out;
 		}
+		if (optarg && o->id != OED_OPT_OUTPUT && o->metavar &&
+		    (len = strlen(o->metavar)) >= 4 && strcmp(o->metavar + len - 4, "FILE") == 0) {
+			const char *eq = strchr(optarg, '=');
+
+			/* "[NAME=]FILE": the file may be all of it or what follows the '=' */
+			if (input_add(optarg) == -1 || (eq && input_add(eq + 1) == -1)) {
+				fprintf(stderr, "%s: out of memory\n", oed_progname());
+				goto out;
+			}
+		}
 	}
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			inputs.stdin_read = true;
+		else if (input_add(argv[i]) == -1) {
+			fprintf(stderr, "%s: out of memory\n", oed_progname());
+			goto out;
+		}
+	if (optind >= argc)
+		inputs.stdin_read = true;
 	status = optind;
 out:
 	free(longs);
@@ -442,9 +493,84 @@ oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed_err
 	return oed_err_set(err, OED_EX_USAGE, "internal error: unhandled option %d", id);
 }
 
+/*
+ * Whether a and b are one regular file: the same device and inode when
+ * both exist (links and ./ spellings included), else, when neither
+ * exists yet, the same folder and name.  Devices (/dev/null) and pipes
+ * may be named twice.
+ */
+static bool
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+
+	if (ea && eb)
+		return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (!ea && !eb && errno == ENOENT) {
+		char *ca = strdup(a), *cb = strdup(b), *da = strdup(a), *db = strdup(b);
+		bool same = false;
+
+		if (ca && cb && da && db && strcmp(basename(ca), basename(cb)) == 0 &&
+		    stat(dirname(da), &sa) == 0 && stat(dirname(db), &sb) == 0)
+			same = sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+		free(ca);
+		free(cb);
+		free(da);
+		free(db);
+		return same;
+	}
+	return false;
+}
+
+/* Whether standard input is the regular file at path. */
+static bool
+stdin_is(const char *path)
+{
+	struct stat si, sp;
+
+	return fstat(STDIN_FILENO, &si) == 0 && S_ISREG(si.st_mode) && stat(path, &sp) == 0 &&
+	       si.st_dev == sp.st_dev && si.st_ino == sp.st_ino;
+}
+
+/* An output named out (role: "output", "reject file") must not be an input. */
+static int
+check_not_input(const char *role, const char *out, struct oed_err *err)
+{
+	for (size_t i = 0; i < inputs.n; i++)
+		if (same_file(out, inputs.name[i]))
+			return oed_err_set(err, OED_EX_USAGE,
+					   "the %s '%s' is the input '%s': refusing to overwrite it",
+					   role, oed_quote(out), oed_quote(inputs.name[i]));
+	if (inputs.stdin_read && stdin_is(out))
+		return oed_err_set(err, OED_EX_USAGE,
+				   "the %s '%s' is the standard input: refusing to overwrite it",
+				   role, oed_quote(out));
+	return 0;
+}
+
+int
+oed_input_check_files(const struct oed_input_opts *io, struct oed_err *err)
+{
+	const char *out = io->output && strcmp(io->output, "-") != 0 ? io->output : NULL;
+	const char *rej = io->policy.mode == OED_ON_ERROR_REJECT ? io->policy.reject_path : NULL;
+
+	if (out && check_not_input("output", out, err) == -1)
+		return -1;
+	if (rej && check_not_input("reject file", rej, err) == -1)
+		return -1;
+	if (out && rej && same_file(out, rej))
+		return oed_err_set(err, OED_EX_USAGE,
+				   "the output '%s' and the reject file '%s' are the same file",
+				   oed_quote(out), oed_quote(rej));
+	return 0;
+}
+
 int
 oed_input_open_output(struct oed_input_opts *io, struct oed_err *err)
 {
+	if (oed_input_check_files(io, err) == -1)
+		return -1;
 	if (oed_policy_open(&io->policy, err) == -1)
 		return -1;
 	if (io->output == NULL || strcmp(io->output, "-") == 0)

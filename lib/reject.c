@@ -53,20 +53,48 @@ oed_policy_open(struct oed_policy *p, struct oed_err *err)
 	return 0;
 }
 
+/* The reject file failed before and that was reported: stop, quietly. */
+static int
+already_told(struct oed_policy *p, struct oed_err *err)
+{
+	oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s'", oed_quote(p->reject_path));
+	err->reported = true;
+	return -1;
+}
+
 static int
 write_reject(struct oed_policy *p, const char *bytes, size_t len, struct oed_err *err)
 {
 	/* a caller that did not open it first still gets its rejects */
 	if (oed_policy_open(p, err) == -1)
 		return -1;
-	if (len && fwrite(bytes, 1, len, p->reject) != len)
+	if (p->failed)
+		return already_told(p, err);
+	if (len && fwrite(bytes, 1, len, p->reject) != len) {
+		p->failed = true;
 		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
 				   oed_quote(p->reject_path), strerror(errno));
+	}
+	return 0;
+}
+
+/* Push the copy of a bad record out now: the first failure is the one told. */
+static int
+flush_reject(struct oed_policy *p, struct oed_err *err)
+{
+	if (p->failed)
+		return already_told(p, err);
+	if (fflush(p->reject) != 0) {
+		p->failed = true;
+		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
+				   oed_quote(p->reject_path), strerror(errno));
+	}
 	return 0;
 }
 
 int
-oed_policy_bad(struct oed_policy *p, struct oed_err *err, const char *line, size_t len)
+oed_policy_bad_line(struct oed_policy *p, struct oed_err *err, const char *line, size_t len,
+		    bool newline)
 {
 	p->bad++;
 	err->status = OED_EX_DATA;
@@ -77,13 +105,20 @@ oed_policy_bad(struct oed_policy *p, struct oed_err *err, const char *line, size
 		struct oed_err werr;
 
 		if (write_reject(p, line, len, &werr) == -1 ||
-		    write_reject(p, "\n", 1, &werr) == -1) {
+		    (newline && write_reject(p, "\n", 1, &werr) == -1) ||
+		    flush_reject(p, &werr) == -1) {
 			*err = werr;
 			oed_report(err);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int
+oed_policy_bad(struct oed_policy *p, struct oed_err *err, const char *line, size_t len)
+{
+	return oed_policy_bad_line(p, err, line, len, true);
 }
 
 int
@@ -100,16 +135,22 @@ oed_policy_close(struct oed_policy *p, struct oed_err *err)
 	FILE *fp = p->reject;
 
 	p->reject = NULL;
-	if (fp && (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0))
+	if (fp && p->failed) {
+		fclose(fp);
+		return 0;
+	}
+	if (fp && (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)) {
+		p->failed = true;
 		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
 				   oed_quote(p->reject_path), strerror(errno));
+	}
 	return 0;
 }
 
 void
 oed_policy_summary(const struct oed_policy *p)
 {
-	if (p->bad == 0)
+	if (p->bad == 0 || p->failed)
 		return;
 	if (p->mode == OED_ON_ERROR_REJECT)
 		oed_note("%lu bad record%s written to '%s'", p->bad,

@@ -197,9 +197,10 @@ START_TEST(reader_long_lines)
 	ck_assert_uint_eq(pol.bad, 2);
 	ck_assert_int_eq(oed_policy_close(&pol, &err), 0);
 	rej = slurp(rejpath + 7);
-	ck_assert_uint_eq(strlen(rej), 2 * (big + 10));
+	/* byte for byte: the last line had no newline, and its copy has none */
+	ck_assert_uint_eq(strlen(rej), 2 * (big + 10) - 1);
 	ck_assert_int_eq(rej[big + 9], '\n');
-	ck_assert_int_eq(rej[strlen(rej) - 1], '\n');
+	ck_assert_int_eq(rej[strlen(rej) - 1], '}');
 	free(rej);
 	oed_policy_release(&pol);
 
@@ -557,8 +558,6 @@ START_TEST(parse_numbers)
 }
 END_TEST
 
-/* ---- messages: quoting, near misses ---- */
-
 /* What fn writes to stderr, NUL-terminated, in buf. */
 static void
 capture_stderr(void (*fn)(void), char *buf, size_t size)
@@ -582,6 +581,62 @@ capture_stderr(void (*fn)(void), char *buf, size_t size)
 	buf[n] = '\0';
 	close(fd);
 }
+
+START_TEST(reject_copy_is_byte_for_byte)
+{
+	static const char data[] = "{\"id\":\"a\"}\r\nbad one\r\n{\"id\":\"b\"}\nbad last";
+	char rejpath[600], out[1024], *rej;
+	struct oed_policy pol;
+	struct oed_err err;
+	int status;
+	const char *path = write_tmp("nonl.jsonl", data, sizeof(data) - 1);
+
+	oed_policy_init(&pol);
+	snprintf(rejpath, sizeof(rejpath), "reject=%s/rej3", tmpdir);
+	ck_assert_int_eq(oed_policy_parse(&pol, rejpath, &err), 0);
+	read_all(path, &pol, 0, true, out, sizeof(out), &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_uint_eq(pol.bad, 2);
+	ck_assert_int_eq(oed_policy_close(&pol, &err), 0);
+	rej = slurp(rejpath + 7);
+	ck_assert_str_eq(rej, "bad one\r\nbad last");
+	free(rej);
+	oed_policy_release(&pol);
+}
+END_TEST
+
+static void
+reject_to_dev_full(void)
+{
+	struct oed_policy pol;
+	struct oed_err err;
+
+	oed_policy_init(&pol);
+	ck_assert_int_eq(oed_policy_parse(&pol, "reject=/dev/full", &err), 0);
+	ck_assert_int_eq(oed_policy_open(&pol, &err), 0);
+	oed_err_at(&err, OED_EX_DATA, "in", 2, 0, "bad");
+	/* the first bad record stops the run, with the real reason, told once */
+	ck_assert_int_eq(oed_policy_bad(&pol, &err, "x", 1), -1);
+	ck_assert_int_eq(err.status, OED_EX_FAIL);
+	ck_assert(err.reported);
+	ck_assert_int_eq(oed_policy_close(&pol, &err), 0);
+	oed_policy_summary(&pol);
+	oed_policy_release(&pol);
+}
+
+START_TEST(reject_file_full)
+{
+	char out[1024];
+
+	if (access("/dev/full", W_OK) != 0)
+		return;
+	capture_stderr(reject_to_dev_full, out, sizeof(out));
+	ck_assert_str_eq(out, "check_core: in:2: bad\n"
+			 "check_core: cannot write reject file '/dev/full': No space left on device\n");
+}
+END_TEST
+
+/* ---- messages: quoting, near misses ---- */
 
 START_TEST(quote_control_bytes)
 {
@@ -692,6 +747,8 @@ core_suite(void)
 	tcase_add_test(tc, writer_numbers_and_strings);
 	tcase_add_test(tc, policy_parse);
 	tcase_add_test(tc, parse_numbers);
+	tcase_add_test(tc, reject_copy_is_byte_for_byte);
+	tcase_add_test(tc, reject_file_full);
 	tcase_add_test(tc, quote_control_bytes);
 	tcase_add_test(tc, messages_never_carry_control_bytes);
 	tcase_add_test(tc, did_you_mean);
