@@ -9,7 +9,7 @@
  * Built and run by hand, not by make check; from the source tree, with
  * BUILD a configured build directory (for config.h):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I$BUILD \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote lib -I$BUILD \
  *       tests/fuzz/fuzz_csv.c lib/csvin.c lib/diag.c lib/reject.c \
  *       $(pkg-config --cflags --libs jansson) -lcsv -lm -o fuzz_csv
  *   mkdir -p corpus-csv && ./fuzz_csv -max_total_time=300 -max_len=4096 \

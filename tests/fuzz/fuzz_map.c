@@ -8,7 +8,7 @@
  * and run by hand, not by make check; from the source tree, with BUILD a
  * configured build directory (for config.h):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I$BUILD \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote lib -I$BUILD \
  *       tests/fuzz/fuzz_map.c lib/ingest.c lib/csvin.c lib/jsonl.c \
  *       lib/jscan.c lib/jsonw.c lib/field.c lib/diag.c lib/reject.c \
  *       lib/utf8.c lib/tokenizer.c lib/base64.c \
