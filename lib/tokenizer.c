@@ -372,12 +372,32 @@ pair_rank(const struct oed_tokenizer *t, const unsigned char *piece, const struc
 	return lookup(t, piece + parts[i].start, parts[i + 2].start - parts[i].start);
 }
 
+/* Make room for k more ids. */
+static int
+reserve(uint32_t **ids, size_t *n, size_t *cap, size_t k)
+{
+	size_t c = *cap ? *cap : 256;
+	uint32_t *p;
+
+	if (*n + k <= *cap)
+		return 0;
+	while (c < *n + k)
+		c *= 2;
+	p = realloc(*ids, c * sizeof(*p));
+	if (p == NULL)
+		return -1;
+	*ids = p;
+	*cap = c;
+	return 0;
+}
+
 /*
- * Merge one piece that is not a whole token, as tiktoken's byte_pair_merge:
- * repeatedly join the adjacent pair of lowest rank.
+ * Merge a short piece that is not a whole token, as tiktoken's
+ * byte_pair_merge: repeatedly join the adjacent pair of lowest rank (the
+ * leftmost of equals).  Quadratic, and the fastest for short pieces.
  */
 static int
-merge_piece(struct oed_tokenizer *t, const unsigned char *piece, size_t len,
+merge_short(struct oed_tokenizer *t, const unsigned char *piece, size_t len,
 	    uint32_t **ids, size_t *n, size_t *cap, size_t *count)
 {
 	struct part *parts;
@@ -415,23 +435,181 @@ merge_piece(struct oed_tokenizer *t, const unsigned char *piece, size_t len,
 			parts[at - 1].rank = pair_rank(t, piece, parts, np, at - 1);
 	}
 	if (ids) {
-		if (*n + np - 1 > *cap) {
-			size_t c = *cap ? *cap * 2 : 256;
-			uint32_t *p;
-
-			while (c < *n + np - 1)
-				c *= 2;
-			p = realloc(*ids, c * sizeof(*p));
-			if (p == NULL)
-				return -1;
-			*ids = p;
-			*cap = c;
-		}
+		if (reserve(ids, n, cap, np - 1) == -1)
+			return -1;
 		for (size_t i = 0; i + 1 < np; i++)
 			(*ids)[(*n)++] = lookup(t, piece + parts[i].start, parts[i + 1].start - parts[i].start);
 	}
 	*count += np - 1;
 	return 0;
+}
+
+/*
+ * The same merges for a long piece in O(n log n): the parts are a doubly
+ * linked list over the byte offsets (a part is named by the offset it
+ * starts at, so the order of names is the order in the piece), and the
+ * pairs of finite rank sit in a binary heap keyed by (rank, offset), which
+ * gives the lowest rank and, among equals, the leftmost pair, as the
+ * linear scan does.  The heap is indexed (pos[] says where each part
+ * sits) so a merged-away part leaves it at once and its size stays within
+ * the piece's: 20 bytes per byte of the piece, freed on return.
+ */
+struct bpe {
+	const unsigned char *piece;
+	uint32_t len;
+	uint32_t *next, *prev, *rank, *heap, *pos;	/* pos: UINT32_MAX when not in heap */
+	uint32_t nheap;
+};
+
+static inline bool
+bpe_less(const struct bpe *b, uint32_t x, uint32_t y)
+{
+	return b->rank[x] < b->rank[y] || (b->rank[x] == b->rank[y] && x < y);
+}
+
+static inline void
+bpe_place(struct bpe *b, uint32_t at, uint32_t part)
+{
+	b->heap[at] = part;
+	b->pos[part] = at;
+}
+
+static void
+bpe_up(struct bpe *b, uint32_t at)
+{
+	uint32_t part = b->heap[at];
+
+	while (at > 0 && bpe_less(b, part, b->heap[(at - 1) / 2])) {
+		bpe_place(b, at, b->heap[(at - 1) / 2]);
+		at = (at - 1) / 2;
+	}
+	bpe_place(b, at, part);
+}
+
+static void
+bpe_down(struct bpe *b, uint32_t at)
+{
+	uint32_t part = b->heap[at];
+
+	for (;;) {
+		uint32_t c = 2 * at + 1;
+
+		if (c >= b->nheap)
+			break;
+		if (c + 1 < b->nheap && bpe_less(b, b->heap[c + 1], b->heap[c]))
+			c++;
+		if (!bpe_less(b, b->heap[c], part))
+			break;
+		bpe_place(b, at, b->heap[c]);
+		at = c;
+	}
+	bpe_place(b, at, part);
+}
+
+static void
+bpe_remove(struct bpe *b, uint32_t part)
+{
+	uint32_t at = b->pos[part], last;
+
+	if (at == UINT32_MAX)
+		return;
+	b->pos[part] = UINT32_MAX;
+	last = b->heap[--b->nheap];
+	if (at == b->nheap)
+		return;
+	bpe_place(b, at, last);
+	bpe_up(b, at);
+	bpe_down(b, b->pos[last]);
+}
+
+/* Recompute the rank of the pair that starts at part and requeue it. */
+static void
+bpe_rerank(const struct oed_tokenizer *t, struct bpe *b, uint32_t part)
+{
+	uint32_t mid = b->next[part], end;
+
+	end = mid < b->len ? b->next[mid] : b->len;
+	b->rank[part] = mid < b->len ? lookup(t, b->piece + part, end - part) : UINT32_MAX;
+	if (b->rank[part] == UINT32_MAX) {
+		bpe_remove(b, part);
+	} else if (b->pos[part] == UINT32_MAX) {
+		bpe_place(b, b->nheap++, part);
+		bpe_up(b, b->pos[part]);
+	} else {
+		bpe_up(b, b->pos[part]);
+		bpe_down(b, b->pos[part]);
+	}
+}
+
+static int
+merge_long(struct oed_tokenizer *t, const unsigned char *piece, size_t len,
+	   uint32_t **ids, size_t *n, size_t *cap, size_t *count)
+{
+	struct bpe b = { piece, (uint32_t)len, NULL, NULL, NULL, NULL, NULL, 0 };
+	uint32_t *mem;
+	size_t parts = 0;
+
+	if (len >= UINT32_MAX) {
+		errno = EOVERFLOW;	/* a piece of 4 GiB: the offsets are 32 bits */
+		return -1;
+	}
+	mem = malloc(5 * len * sizeof(*mem));
+	if (mem == NULL)
+		return -1;
+	b.next = mem;
+	b.prev = mem + len;
+	b.rank = mem + 2 * len;
+	b.heap = mem + 3 * len;
+	b.pos = mem + 4 * len;
+	for (uint32_t i = 0; i < b.len; i++) {
+		b.next[i] = i + 1;
+		b.prev[i] = i - 1;	/* UINT32_MAX for the first */
+		b.rank[i] = i + 1 < b.len ? lookup(t, piece + i, 2) : UINT32_MAX;
+		b.pos[i] = UINT32_MAX;
+		if (b.rank[i] != UINT32_MAX)
+			bpe_place(&b, b.nheap++, i);
+	}
+	for (uint32_t at = b.nheap / 2; at-- > 0;)
+		bpe_down(&b, at);
+	while (b.nheap > 0) {
+		uint32_t i = b.heap[0], gone = b.next[i];
+
+		bpe_remove(&b, gone);
+		b.next[i] = b.next[gone];
+		if (b.next[i] < b.len)
+			b.prev[b.next[i]] = i;
+		bpe_rerank(t, &b, i);
+		if (b.prev[i] != UINT32_MAX)
+			bpe_rerank(t, &b, b.prev[i]);
+	}
+	for (uint32_t i = 0; i < b.len; i = b.next[i])
+		parts++;
+	if (ids) {
+		if (reserve(ids, n, cap, parts) == -1) {
+			free(mem);
+			return -1;
+		}
+		for (uint32_t i = 0; i < b.len; i = b.next[i])
+			(*ids)[(*n)++] = lookup(t, piece + i, b.next[i] - i);
+	}
+	*count += parts;
+	free(mem);
+	return 0;
+}
+
+/*
+ * Below this many bytes the quadratic scan is as fast as the heap or
+ * faster (its setup is nothing); both give the same merges.
+ */
+#define OED_BPE_LONG 64
+
+static int
+merge_piece(struct oed_tokenizer *t, const unsigned char *piece, size_t len,
+	    uint32_t **ids, size_t *n, size_t *cap, size_t *count)
+{
+	if (len < OED_BPE_LONG)
+		return merge_short(t, piece, len, ids, n, cap, count);
+	return merge_long(t, piece, len, ids, n, cap, count);
 }
 
 static int
