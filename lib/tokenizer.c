@@ -271,7 +271,7 @@ oed_tokenizer_open(const char *name, const char *vocab, struct oed_err *err)
 		oed_err_set(err, OED_EX_FAIL, "internal error: pattern of %s does not compile", encname);
 		goto fail;
 	}
-	t->jit = pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE) == 0;
+	t->jit = pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD) == 0;
 	t->md = pcre2_match_data_create(1, NULL);
 	if (t->md == NULL) {
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
@@ -304,29 +304,24 @@ oed_tokenizer_encoding(const struct oed_tokenizer *t)
 }
 
 /*
- * Replace each maximal ill-formed subsequence with U+FFFD (EF BF BD), as
- * the WHATWG decoder does.  Returns the clean text (t->clean) or NULL.
+ * Replace each maximal ill-formed subsequence of text[0..len) with U+FFFD
+ * (EF BF BD), as the WHATWG decoder does, writing to out (room for len * 3
+ * bytes).  Returns the bytes written; *used is the bytes of text read:
+ * all of them when final, else up to a sequence cut short by the end of
+ * text that more bytes could complete or change, which is left.
  */
-static const char *
-sanitize(struct oed_tokenizer *t, const char *text, size_t len, size_t *outlen)
+static size_t
+sanitize_into(const char *text, size_t len, char *out, bool final, size_t *used)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i = 0, o = 0;
 
-	if (t->cleancap < len * 3 + 1) {
-		char *p = realloc(t->clean, len * 3 + 1);
-
-		if (p == NULL)
-			return NULL;
-		t->clean = p;
-		t->cleancap = len * 3 + 1;
-	}
 	while (i < len) {
 		size_t good = oed_utf8_valid_prefix(text + i, len - i);
 		unsigned c, lo = 0x80, hi = 0xBF;
 		size_t need = 0, k;
 
-		memcpy(t->clean + o, text + i, good);
+		memcpy(out + o, text + i, good);
 		o += good;
 		i += good;
 		if (i >= len)
@@ -354,11 +349,31 @@ sanitize(struct oed_tokenizer *t, const char *text, size_t len, size_t *outlen)
 			while (k <= need && i + k < len && (s[i + k] & 0xC0) == 0x80)
 				k++;
 		}
-		memcpy(t->clean + o, "\xEF\xBF\xBD", 3);
+		if (!final && need && i + k == len && k <= need)
+			break;	/* the next bytes decide */
+		memcpy(out + o, "\xEF\xBF\xBD", 3);
 		o += 3;
 		i += k;
 	}
-	*outlen = o;
+	*used = i;
+	return o;
+}
+
+/* The whole text made valid in t->clean, or NULL (out of memory). */
+static const char *
+sanitize(struct oed_tokenizer *t, const char *text, size_t len, size_t *outlen)
+{
+	size_t used;
+
+	if (t->cleancap < len * 3 + 1) {
+		char *p = realloc(t->clean, len * 3 + 1);
+
+		if (p == NULL)
+			return NULL;
+		t->clean = p;
+		t->cleancap = len * 3 + 1;
+	}
+	*outlen = sanitize_into(text, len, t->clean, true, &used);
 	return t->clean;
 }
 
@@ -628,27 +643,42 @@ push(uint32_t **ids, size_t *n, size_t *cap, uint32_t id)
 	return 0;
 }
 
-/* Ordinary text (no special tokens): split by the pattern, then BPE. */
+/*
+ * Ordinary text (no special tokens): split s[*pos..len) by the pattern as
+ * find_iter does, then BPE each piece.  Unless final, len is not the end
+ * of the text: a match that reaches it, or looked at it (a lookahead, a
+ * quantifier that backtracked), might come out otherwise with more text,
+ * which PCRE2's hard partial matching tells; that match and the rest are
+ * left, and *pos says where they start.
+ */
 static int
-encode_ordinary(struct oed_tokenizer *t, const char *s, size_t len,
-		uint32_t **ids, size_t *n, size_t *cap, size_t *count)
+encode_pieces(struct oed_tokenizer *t, const char *s, size_t len, size_t *pos, bool final,
+	      uint32_t **ids, size_t *n, size_t *cap, size_t *count)
 {
-	PCRE2_SIZE start = 0, *ov = pcre2_get_ovector_pointer(t->md);
+	PCRE2_SIZE start = *pos, *ov = pcre2_get_ovector_pointer(t->md);
+	uint32_t opts = final ? 0 : PCRE2_PARTIAL_HARD;
 
 	while (start < len) {
-		int rc = t->jit ? pcre2_jit_match(t->re, (PCRE2_SPTR)s, len, start, 0, t->md, NULL)
-				: pcre2_match(t->re, (PCRE2_SPTR)s, len, start, PCRE2_NO_UTF_CHECK, t->md, NULL);
+		int rc = t->jit ? pcre2_jit_match(t->re, (PCRE2_SPTR)s, len, start, opts, t->md, NULL)
+				: pcre2_match(t->re, (PCRE2_SPTR)s, len, start, opts | PCRE2_NO_UTF_CHECK,
+					      t->md, NULL);
 		const unsigned char *piece;
 		size_t plen;
 		uint32_t r;
 
-		if (rc < 0)
-			break;	/* no further piece: like find_iter, the rest yields nothing */
+		if (rc == PCRE2_ERROR_PARTIAL)
+			break;
+		if (rc < 0) {
+			start = len;	/* no further piece: like find_iter, the rest yields nothing */
+			break;
+		}
 		piece = (const unsigned char *)s + ov[0];
 		plen = ov[1] - ov[0];
-		start = ov[1];
-		if (plen == 0)
+		if (plen == 0) {
+			start = len;
 			break;
+		}
+		start = ov[1];
 		r = lookup(t, piece, plen);
 		if (r != UINT32_MAX) {
 			if (ids && push(ids, n, cap, r) == -1)
@@ -658,7 +688,33 @@ encode_ordinary(struct oed_tokenizer *t, const char *s, size_t len,
 			return -1;
 		}
 	}
+	*pos = start;
 	return 0;
+}
+
+static int
+encode_ordinary(struct oed_tokenizer *t, const char *s, size_t len,
+		uint32_t **ids, size_t *n, size_t *cap, size_t *count)
+{
+	size_t pos = 0;
+
+	return encode_pieces(t, s, len, &pos, true, ids, n, cap, count);
+}
+
+/* The first special token in s[0..len), or NULL. */
+static const char *
+find_special(const struct encoding *enc, const char *s, size_t len, const struct special **which)
+{
+	for (const char *p = s; (p = memmem(p, len - (size_t)(p - s), "<|", 2)) != NULL; p++)
+		for (const struct special *sp = enc->special; sp->text; sp++) {
+			size_t k = strlen(sp->text);
+
+			if ((size_t)(s + len - p) >= k && memcmp(p, sp->text, k) == 0) {
+				*which = sp;
+				return p;
+			}
+		}
+	return NULL;
 }
 
 static int
@@ -677,22 +733,9 @@ encode(struct oed_tokenizer *t, const char *text, size_t len, bool allow_special
 		return encode_ordinary(t, s, slen, ids, n, cap, count);
 	/* cut at the earliest special token, encode the text before it, repeat */
 	for (;;) {
-		const char *best = NULL, *p;
 		const struct special *which = NULL;
+		const char *best = find_special(t->enc, s, slen, &which);
 
-		for (p = s; (p = memmem(p, slen - (size_t)(p - s), "<|", 2)) != NULL; p++) {
-			for (const struct special *sp = t->enc->special; sp->text; sp++) {
-				size_t k = strlen(sp->text);
-
-				if ((size_t)(s + slen - p) >= k && memcmp(p, sp->text, k) == 0) {
-					best = p;
-					which = sp;
-					break;
-				}
-			}
-			if (best)
-				break;
-		}
 		if (best == NULL)
 			return encode_ordinary(t, s, slen, ids, n, cap, count);
 		if (encode_ordinary(t, s, (size_t)(best - s), ids, n, cap, count) == -1)
@@ -722,4 +765,173 @@ oed_tokenizer_count(struct oed_tokenizer *t, const char *text, size_t len, bool 
 	if (encode(t, text, len, allow_special, NULL, NULL, NULL, &count) == -1)
 		return (size_t)-1;
 	return count;
+}
+
+/*
+ * A stream keeps the text not yet tokenized, valid UTF-8, in buf: the
+ * match PCRE2 could not yet settle and what follows it, or a possible
+ * special token cut by the end of what came.  raw holds the bytes of a
+ * UTF-8 sequence the next bytes decide.  Text is tokenized again once buf
+ * reaches want, which doubles with what is left, so a piece longer than
+ * any read is scanned a bounded number of times in all.
+ */
+struct oed_tokstream {
+	struct oed_tokenizer *t;
+	bool special;
+	char *buf;
+	size_t len, cap, want, chunk;
+	char raw[4];
+	size_t nraw;
+	size_t tokens;
+};
+
+struct oed_tokstream *
+oed_tokstream_new(struct oed_tokenizer *t, bool allow_special, size_t chunk)
+{
+	struct oed_tokstream *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->t = t;
+	s->special = allow_special;
+	s->chunk = chunk ? chunk : OED_TOKSTREAM_CHUNK;
+	s->want = s->chunk;
+	return s;
+}
+
+void
+oed_tokstream_free(struct oed_tokstream *s)
+{
+	if (s == NULL)
+		return;
+	free(s->buf);
+	free(s);
+}
+
+size_t
+oed_tokstream_tokens(const struct oed_tokstream *s)
+{
+	return s->tokens;
+}
+
+static int
+grow(struct oed_tokstream *s, size_t more)
+{
+	size_t c = s->cap ? s->cap : 4096;
+	char *p;
+
+	if (s->len + more <= s->cap)
+		return 0;
+	while (c < s->len + more)
+		c *= 2;
+	if ((p = realloc(s->buf, c)) == NULL)
+		return -1;
+	s->buf = p;
+	s->cap = c;
+	return 0;
+}
+
+/* Append text made valid; a sequence cut short at its end goes to raw. */
+static int
+take(struct oed_tokstream *s, const char *text, size_t len, bool final)
+{
+	size_t used;
+
+	if (s->nraw) {
+		/* the held bytes and up to 4 more settle the held sequence */
+		char tmp[8];
+		size_t k = len < 4 ? len : 4, held = s->nraw;
+
+		memcpy(tmp, s->raw, held);
+		memcpy(tmp + held, text, k);
+		if (grow(s, (held + k) * 3) == -1)
+			return -1;
+		s->len += sanitize_into(tmp, held + k, s->buf + s->len, final && k == len, &used);
+		s->nraw = 0;
+		if (used < held) {
+			/* still undecided: all of it is held (at most 3 bytes) */
+			memcpy(s->raw, tmp + used, held + k - used);
+			s->nraw = held + k - used;
+			return 0;
+		}
+		text += used - held;
+		len -= used - held;
+	}
+	if (grow(s, len * 3) == -1)
+		return -1;
+	s->len += sanitize_into(text, len, s->buf + s->len, final, &used);
+	memcpy(s->raw, text + used, len - used);
+	s->nraw = len - used;
+	return 0;
+}
+
+/* Where a special token that more text could complete starts, else len. */
+static size_t
+special_cut(const struct encoding *enc, const char *s, size_t len)
+{
+	size_t longest = 0;
+
+	for (const struct special *sp = enc->special; sp->text; sp++)
+		if (strlen(sp->text) > longest)
+			longest = strlen(sp->text);
+	for (size_t q = len > longest ? len - longest + 1 : 0; q < len; q++)
+		for (const struct special *sp = enc->special; sp->text; sp++)
+			if (s[q] == '<' && strlen(sp->text) > len - q &&
+			    memcmp(s + q, sp->text, len - q) == 0)
+				return q;
+	return len;
+}
+
+/* Tokenize what buf settles; keep the rest. */
+static int
+tokenize(struct oed_tokstream *s, bool final, uint32_t **ids, size_t *n, size_t *cap)
+{
+	size_t pos = 0;
+
+	for (;;) {
+		const struct special *which = NULL;
+		const char *sp = s->special ? find_special(s->t->enc, s->buf + pos, s->len - pos, &which)
+					    : NULL;
+		size_t end;
+
+		if (sp != NULL) {
+			/* the text before a special token ends there */
+			end = (size_t)(sp - s->buf);
+			if (encode_pieces(s->t, s->buf, end, &pos, true, ids, n, cap, &s->tokens) == -1 ||
+			    (ids && push(ids, n, cap, which->id) == -1))
+				return -1;
+			s->tokens++;
+			pos = end + strlen(which->text);
+			continue;
+		}
+		end = s->special && !final ? special_cut(s->t->enc, s->buf, s->len) : s->len;
+		if (end < pos)
+			end = pos;
+		if (encode_pieces(s->t, s->buf, end, &pos, final, ids, n, cap, &s->tokens) == -1)
+			return -1;
+		break;
+	}
+	memmove(s->buf, s->buf + pos, s->len - pos);
+	s->len -= pos;
+	s->want = s->len * 2 > s->chunk ? s->len * 2 : s->chunk;
+	return 0;
+}
+
+int
+oed_tokstream_write(struct oed_tokstream *s, const char *text, size_t len,
+		    uint32_t **ids, size_t *n, size_t *cap)
+{
+	if (take(s, text, len, false) == -1)
+		return -1;
+	if (s->len < s->want)
+		return 0;
+	return tokenize(s, false, ids, n, cap);
+}
+
+int
+oed_tokstream_finish(struct oed_tokstream *s, uint32_t **ids, size_t *n, size_t *cap)
+{
+	if (take(s, "", 0, true) == -1)
+		return -1;
+	return tokenize(s, true, ids, n, cap);
 }

@@ -223,6 +223,113 @@ START_TEST(long_pieces_match_tiktoken)
 }
 END_TEST
 
+/* Ids of text written to a stream in parts of the given sizes (cycled). */
+static size_t
+stream_ids(struct oed_tokenizer *t, bool special, size_t chunk, const char *text, size_t len,
+	   const size_t *parts, size_t nparts, uint32_t **ids, size_t *cap)
+{
+	struct oed_tokstream *s = oed_tokstream_new(t, special, chunk);
+	size_t n = 0, k = 0;
+
+	ck_assert_ptr_nonnull(s);
+	for (size_t at = 0; at < len; k++) {
+		size_t m = parts[k % nparts] < len - at ? parts[k % nparts] : len - at;
+
+		ck_assert_int_eq(oed_tokstream_write(s, text + at, m, ids, &n, cap), 0);
+		at += m;
+	}
+	ck_assert_int_eq(oed_tokstream_finish(s, ids, &n, cap), 0);
+	ck_assert_uint_eq(oed_tokstream_tokens(s), n);
+	oed_tokstream_free(s);
+	return n;
+}
+
+/*
+ * Streaming gives the ids of the whole text, wherever the parts end: every
+ * fixture in parts of 1, 2, 3 and 7 bytes and in one-byte parts with the
+ * smallest chunk, and the first 600 (the crafted ones: contractions,
+ * spaces before newlines, invalid UTF-8, special tokens) cut in two at
+ * every byte.
+ */
+START_TEST(stream_matches_whole)
+{
+	char path[4096], *line = NULL;
+	const char *top = getenv("top_srcdir");
+	size_t cap = 0, lines = 0, cuts = 0;
+	FILE *fp;
+	uint32_t *whole = NULL, *got = NULL;
+	size_t wholecap = 0, gotcap = 0;
+	static const size_t small[] = { 1, 2, 3, 7 }, one[] = { 1 };
+
+	snprintf(path, sizeof(path), "%s/tests/tokenizer/fixtures.tsv", top ? top : ".");
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	while (getline(&line, &cap, fp) > 0) {
+		size_t tlen = strcspn(line, "\t") / 2;
+		char *text = malloc(tlen + 1);
+
+		for (size_t i = 0; i < tlen; i++)
+			text[i] = (char)(hexval(line[2 * i]) << 4 | hexval(line[2 * i + 1]));
+		for (int e = 0; e < 6; e++) {
+			struct oed_tokenizer *t = tok[e < 4 ? e : e - 4];
+			bool special = e >= 4;
+			size_t n = 0, m;
+
+			ck_assert_int_eq(oed_tokenizer_encode(t, text, tlen, special, &whole, &n, &wholecap), 0);
+			for (int way = 0; way < 2; way++) {
+				m = way == 0 ? stream_ids(t, special, 0, text, tlen, small, 4, &got, &gotcap)
+					     : stream_ids(t, special, 1, text, tlen, one, 1, &got, &gotcap);
+				ck_assert_msg(m == n && memcmp(got, whole, n * sizeof(*got)) == 0,
+					      "line %zu (%s%s): streamed in %s parts, %zu ids, whole %zu",
+					      lines + 1, oed_tokenizer_encoding(t), special ? ", special" : "",
+					      way ? "1-byte" : "1/2/3/7-byte", m, n);
+			}
+			for (size_t cut = 1; lines < 600 && cut < tlen; cut++) {
+				size_t two[] = { cut, tlen };
+
+				m = stream_ids(t, special, 1, text, tlen, two, 2, &got, &gotcap);
+				ck_assert_msg(m == n && memcmp(got, whole, n * sizeof(*got)) == 0,
+					      "line %zu (%s%s): cut at %zu, %zu ids, whole %zu", lines + 1,
+					      oed_tokenizer_encoding(t), special ? ", special" : "", cut, m, n);
+				cuts++;
+			}
+		}
+		free(text);
+		lines++;
+	}
+	fclose(fp);
+	free(line);
+	free(whole);
+	free(got);
+	printf("tokenizer: %zu fixture strings streamed, %zu cuts, ids as whole\n", lines, cuts);
+	ck_assert_uint_ge(cuts, 10000);
+}
+END_TEST
+
+/* Long pieces streamed in parts smaller than the piece, ids as tiktoken's. */
+START_TEST(stream_long_pieces)
+{
+	static const char *const kinds[] = { "lower", "scripts", "symbols", "zeros", "digits" };
+	static const size_t parts[] = { 1000, 4093, 1, 65536 };
+	uint32_t *whole = NULL, *got = NULL;
+	size_t wholecap = 0, gotcap = 0;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (int e = 0; e < 4; e++) {
+			size_t tlen, n = 0, m;
+			char *text = long_text(kinds[k], 50000, 7 + (uint32_t)k, &tlen);
+
+			ck_assert_int_eq(oed_tokenizer_encode(tok[e], text, tlen, false, &whole, &n, &wholecap), 0);
+			m = stream_ids(tok[e], false, 4096, text, tlen, parts, 4, &got, &gotcap);
+			ck_assert_msg(m == n && memcmp(got, whole, n * sizeof(*got)) == 0,
+				      "%s %s: streamed %zu ids, whole %zu", kinds[k], names[e], m, n);
+			free(text);
+		}
+	free(whole);
+	free(got);
+}
+END_TEST
+
 START_TEST(models_and_errors)
 {
 	struct oed_err err;
@@ -283,6 +390,8 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, fixtures_match_tiktoken);
 	tcase_add_test(tc, long_pieces_match_tiktoken);
+	tcase_add_test(tc, stream_matches_whole);
+	tcase_add_test(tc, stream_long_pieces);
 	tcase_add_test(tc, models_and_errors);
 	tcase_add_test(tc, special_tokens);
 	suite_add_tcase(su, tc);
