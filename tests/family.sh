@@ -75,6 +75,9 @@ for tool in $tools; do
 	else
 		bad "$tool missing from completions"
 	fi
+
+	if "$top_builddir/oed" --help | grep -q "^  ${tool#oed-} "; then ok "$tool in oed --help"
+	else bad "$tool missing from oed --help"; fi
 done
 
 if [ $lint = yes ]; then
