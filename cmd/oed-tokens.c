@@ -52,9 +52,8 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 
 	switch (id) {
 	case OPT_ENCODING:
-		if (oed_encoding_for(arg) == NULL)
-			return oed_err_set(err, OED_EX_USAGE,
-					   "--encoding: '%s' is not an encoding or a known model", arg);
+		if (oed_encoding_check("--encoding", arg, err) == -1)
+			return -1;
 		a->encoding = arg;
 		return 0;
 	case OPT_IDS:

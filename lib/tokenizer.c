@@ -123,13 +123,38 @@ oed_encoding_for(const char *name)
 	return enc;
 }
 
+const char *
+oed_encoding_choice(size_t i)
+{
+	size_t ne = sizeof(encodings) / sizeof(encodings[0]);
+
+	if (i < ne)
+		return encodings[i].name;
+	i -= ne;
+	return i < sizeof(model_exact) / sizeof(model_exact[0]) ? model_exact[i][0] : NULL;
+}
+
+int
+oed_encoding_check(const char *opt, const char *name, struct oed_err *err)
+{
+	char list[256];
+	size_t len = 0;
+
+	if (oed_encoding_for(name) != NULL)
+		return 0;
+	list[0] = '\0';
+	for (size_t i = 0; i < sizeof(encodings) / sizeof(encodings[0]); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+					encodings[i].name);
+	return oed_err_set(err, OED_EX_USAGE,
+			   "%s%sunknown encoding '%s'; choices: %s, or a model (gpt-4o, gpt-4 ...)",
+			   opt ? opt : "", opt ? ": " : "", name, list);
+}
+
 int
 oed_tokens_arg_check(const char *name, struct oed_err *err)
 {
-	if (oed_encoding_for(name) == NULL)
-		return oed_err_set(err, OED_EX_USAGE, "--tokens: '%s' is not an encoding or a known model",
-				   name);
-	return 0;
+	return oed_encoding_check("--tokens", name, err);
 }
 
 static inline uint32_t
@@ -229,9 +254,7 @@ oed_tokenizer_open(const char *name, const char *vocab, struct oed_err *err)
 	PCRE2_SIZE erroff;
 
 	if (encname == NULL) {
-		oed_err_set(err, OED_EX_USAGE,
-			    "'%s' is not an encoding (cl100k_base, o200k_base, p50k_base, r50k_base)"
-			    " or a known model", name);
+		oed_encoding_check(NULL, name, err);
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));

@@ -41,8 +41,15 @@ const char *oed_tokenizer_encoding(const struct oed_tokenizer *t);
 
 /* The encoding a model uses, or NULL (an encoding name maps to itself). */
 const char *oed_encoding_for(const char *name);
-/* Check a --tokens argument: 0, or -1 with a usage error naming it. */
+/*
+ * Check an encoding or model name given to option opt (NULL: none): 0, or
+ * -1 with a usage error that lists the encodings.
+ */
+int oed_encoding_check(const char *opt, const char *name, struct oed_err *err);
+/* The same for --tokens. */
 int oed_tokens_arg_check(const char *name, struct oed_err *err);
+/* The i-th name oed_encoding_for knows (encodings, then models), or NULL. */
+const char *oed_encoding_choice(size_t i);
 
 /*
  * Token ids of text[0..len) appended to *ids (grown as needed; *n is the

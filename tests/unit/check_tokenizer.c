@@ -351,8 +351,8 @@ START_TEST(models_and_errors)
 	t = oed_tokenizer_open("llama-3", NULL, &err);
 	ck_assert_ptr_null(t);
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
-	ck_assert_str_eq(err.msg, "'llama-3' is not an encoding (cl100k_base, o200k_base, p50k_base,"
-			 " r50k_base) or a known model");
+	ck_assert_str_eq(err.msg, "unknown encoding 'llama-3'; choices: cl100k_base, o200k_base,"
+			 " p50k_base, r50k_base, or a model (gpt-4o, gpt-4 ...)");
 	t = oed_tokenizer_open("cl100k_base", "/nonexistent/cl100k_base.tiktoken", &err);
 	ck_assert_ptr_null(t);
 	ck_assert_str_eq(err.msg, "cannot open vocabulary '/nonexistent/cl100k_base.tiktoken':"
