@@ -60,6 +60,7 @@ for tool in $tools; do
 	for word in $("$exe" --list-options); do
 		case $word in
 		--list-options) continue ;;
+		--*=?*) continue ;;	# a value of an option, for completions
 		--*) name=${word#--}; name=${name%=}
 		     grep -q "Fl Fl $name\\b" "$man" || missing="$missing $word" ;;
 		-?) grep -q "Fl ${word#-}\\b\\|Fl [a-zA-Z]*${word#-}" "$man" || missing="$missing $word" ;;
