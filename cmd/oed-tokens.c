@@ -355,6 +355,12 @@ run(struct tokens_args *a, int nfiles, char **files)
 	return status;
 }
 
+/* Option values for the shell completions (--list-options). */
+static const struct oed_opt_values values[] = {
+	{ OPT_ENCODING, oed_encoding_choice },
+	{ 0, NULL }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -363,6 +369,7 @@ main(int argc, char *argv[])
 
 	oed_diag_init(argv[0]);
 	oed_input_opts_init(&a.io);
+	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
 		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
