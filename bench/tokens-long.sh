@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${TMPDIR:-/tmp}/oed-bench-tokens-long
 mkdir -p "$out"
 export OED_VOCAB_DIR=${OED_VOCAB_DIR:-$here/../data}
-cc -O2 -I"$here/../lib" -I"$build" "$here/tokens_bench.c" "$build/lib/.libs/libcore.a" \
+cc -O2 -iquote "$here/../lib" -I"$build" "$here/tokens_bench.c" "$build/lib/.libs/libcore.a" \
 	$(pkg-config --libs jansson libxxhash libpcre2-8) -lm -o "$out/tokens_bench"
 printf 'chars\ttokens\tms/piece\tns/(n log2 n)\tpeak RSS MB\n'
 for n in $lengths; do
