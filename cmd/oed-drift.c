@@ -295,6 +295,19 @@ out:
 	return status;
 }
 
+/* Option values for the shell completions (--list-options). */
+static const char *
+test_value(size_t i)
+{
+	return i < OED_DT_COUNT ? oed_drift_info((enum oed_drift_test)i)->name : NULL;
+}
+
+static const struct oed_opt_values values[] = {
+	{ OPT_TEST, test_value },
+	{ OPT_TOKENS, oed_encoding_choice },
+	{ 0, NULL }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -305,6 +318,7 @@ main(int argc, char *argv[])
 	a.o.share = 0.5;
 	a.o.threshold = NAN;
 	oed_input_opts_init(&a.io);
+	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
 		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
