@@ -43,7 +43,7 @@ static const struct oed_option options[] = {
 	  "also test the token lengths of text fields (encoding or model)", OPT_TOKENS },
 	{ "bins", 0, OED_ARG_REQUIRED, "N",
 	  "reference-quantile bins of psi, kl, js, tvd, hellinger on numbers\n(2 to 10000, default 10)", OPT_BINS },
-	{ "epsilon", 0, OED_ARG_REQUIRED, "X", "floor of zero shares in psi, kl, js (default 0.0001)",
+	{ "epsilon", 0, OED_ARG_REQUIRED, "X", "floor of zero shares in psi and kl (default 0.0001)",
 	  OPT_EPSILON },
 	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "logarithms of kl and js: 2 (bits, default), e or 10",
 	  OPT_BASE },

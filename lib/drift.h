@@ -143,7 +143,7 @@ struct oed_drift_opts {
 	uint64_t seed;
 	size_t baseline_values;		/* --record: numeric values kept; 0: OED_DRIFT_BASELINE_VALUES */
 	unsigned bins;			/* binned tests on numbers; 0: drifttest's default (10) */
-	double epsilon;			/* psi/kl/js floor of zero shares; 0: default (1e-4) */
+	double epsilon;			/* psi and kl floor of zero shares; 0: default (1e-4) */
 	const char *base;		/* --base as given ("2", "e", "10"), NULL: 2 */
 	double log_base;		/* kl and js logarithms: its value, with base */
 	const char *time;		/* --time field; NULL: no windows */

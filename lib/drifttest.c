@@ -1307,7 +1307,12 @@ distance_test(enum oed_drift_test t, const double *rc, const double *cc, size_t 
 		return nomem(err);
 	c = r + k;
 	nk = proportions(rc, cc, k, r, c, &res->notes);
-	if (t == OED_DT_PSI || t == OED_DT_KL || t == OED_DT_JS)
+	/*
+	 * psi and kl are infinite on an empty cell, so they need a floor; js
+	 * is finite there (0 ln 0 = 0, and m > 0 wherever p or q is), and a
+	 * floor would only bias it: disjoint samples are exactly 1 bit apart.
+	 */
+	if (t == OED_DT_PSI || t == OED_DT_KL)
 		for (i = 0; i < nk; i++) {
 			if (r[i] == 0)
 				r[i] = eps;
@@ -1365,8 +1370,7 @@ distance_test(enum oed_drift_test t, const double *rc, const double *cc, size_t 
 	}
 	free(r);
 	res->statistic = fmax(stat, 0);
-	res->method = t == OED_DT_PSI || t == OED_DT_KL || t == OED_DT_JS ? "epsilon floor" :
-	    "distance";
+	res->method = t == OED_DT_PSI || t == OED_DT_KL ? "epsilon floor" : "distance";
 	return 0;
 }
 
@@ -1413,8 +1417,8 @@ binned_test(enum oed_drift_test t, const double *a, size_t n1, const double *b, 
 	/* quantile bins of the reference are empty in both samples only at ties */
 	res->notes &= ~OED_DN_DROPPED;
 	if (rc == 0)
-		res->method = t == OED_DT_TVD || t == OED_DT_HELLINGER ? "quantile bins" :
-		    "quantile bins, epsilon floor";
+		res->method = t == OED_DT_PSI || t == OED_DT_KL ? "quantile bins, epsilon floor" :
+		    "quantile bins";
 	return rc;
 }
 

@@ -87,7 +87,7 @@ struct oed_drift_params {
 	double threshold;	/* NAN: the test's default (oed_drift_info) */
 	bool sorted;		/* numeric samples are already ascending */
 	unsigned bins;		/* psi/kl/js/tvd/hellinger on numbers: quantile bins (10) */
-	double epsilon;		/* floor for zero proportions in psi/kl/js (1e-4) */
+	double epsilon;		/* floor for zero proportions in psi and kl (1e-4); js needs none */
 	double log_base;	/* kl and js: 2 (bits) or e or 10 */
 	unsigned long permutations;	/* mmd: permutations for the p-value (200) */
 	uint64_t seed;		/* mmd: subsample and permutation seed (0) */

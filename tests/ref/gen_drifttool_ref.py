@@ -11,7 +11,8 @@ Timestamps come from Python's datetime, window starts from floor
 division, test statistics and p-values from scipy (ks_2samp,
 wasserstein_distance, chi2_contingency, jensenshannon, norm), computed the
 way oed-drift(1) documents: categories in byte order of their names, the
-reference as scipy's first sample, zero proportions floored at 1e-4 for js.
+reference as scipy's first sample, js on the proportions as they are
+(no floor: jensenshannon is finite on empty cells).
 """
 from datetime import datetime, timedelta, timezone
 import json
@@ -134,12 +135,8 @@ def cat_table(a, b):
             np.array([b.count(k) for k in names], float))
 
 
-def js_eps(rc, cc, eps=1e-4):
-    p = rc / rc.sum()
-    q = cc / cc.sum()
-    p = np.where(p == 0, eps, p)
-    q = np.where(q == 0, eps, q)
-    return jensenshannon(p, q, base=2)
+def js(rc, cc):
+    return jensenshannon(rc / rc.sum(), cc / cc.sum(), base=2)
 
 
 def z_test(rc, cc):
@@ -179,7 +176,7 @@ def expect(sample_ref, sample_cur):
     wa = sum((words_of(s) for s in column(sample_ref, "output")), [])
     wb = sum((words_of(s) for s in column(sample_cur, "output")), [])
     rc, cc = cat_table(wa, wb)
-    rows.append(("output:words", "js" if len(wa) > 1000 else "chi2", js_eps(rc, cc)
+    rows.append(("output:words", "js" if len(wa) > 1000 else "chi2", js(rc, cc)
                  if len(wa) > 1000 else chi2_contingency(np.vstack([rc, cc]))[0],
                  float("nan"), len(wa), len(wb)))
     rc, cc = cat_table([json.dumps(v) for v in column(sample_ref, "flagged")],
@@ -229,7 +226,7 @@ cats_cur = rng.choice(list("abcdeg"), size=4000, p=[0.25, 0.25, 0.2, 0.15, 0.1, 
 print('static const char big_cats_ref[] = "%s";' % "".join(cats_ref))
 print('static const char big_cats_cur[] = "%s";' % "".join(cats_cur))
 rc, cc = cat_table(list(cats_ref), list(cats_cur))
-print("static const double big_cats_js = %.17g;" % js_eps(rc, cc))
+print("static const double big_cats_js = %.17g;" % js(rc, cc))
 
 # ---- vectors: means of every row ----
 vx = np.round(rng.normal(0, 1, (700, 3)), 3)
@@ -245,7 +242,8 @@ print("static const double vec_mean_cosine = %.17g;"
 
 # ---- --bins, --epsilon, --base: the binned distances on the example ----
 # Numbers go to pandas.qcut's bins (reference quantiles, closed on the
-# right) extended to the whole line; zero shares are raised to epsilon;
+# right) extended to the whole line; zero shares are raised to epsilon
+# for psi and kl;
 # kl is scipy.stats.entropy and js jensenshannon, both in nats here.
 import pandas as pd
 from scipy.stats import entropy as kl_div
@@ -261,6 +259,8 @@ def binned(p, q, test):
         return 0.5 * np.abs(p - q).sum()
     if test == "hellinger":
         return math.sqrt(0.5 * ((np.sqrt(p) - np.sqrt(q)) ** 2).sum())
+    if test == "js":	# finite on empty cells: no floor
+        return float(jensenshannon(p, q))
     p, q = np.where(p == 0, EPS, p), np.where(q == 0, EPS, q)
     if test == "psi":
         return float(((p - q) * np.log(p / q)).sum())

@@ -538,6 +538,19 @@ START_TEST(categorical_edges)
 	ck_assert_int_eq(oed_drift_categorical(OED_DT_JS, m3, m3, 3, NULL, &res, &err), 0);
 	ck_assert_double_eq(res.statistic, 0);
 	ck_assert(!res.drift);
+	/* disjoint tables: js is exactly 1 bit, with no floor (scipy's jensenshannon(p, q, 2)) */
+	{
+		const double dr[] = { 10, 20, 0, 0 }, dc[] = { 0, 0, 15, 5 };
+		double nr[] = { 1, 1, 1 }, nc[] = { 7, 8, 9 };
+
+		ck_assert_int_eq(oed_drift_categorical(OED_DT_JS, dr, dc, 4, NULL, &res, &err), 0);
+		ck_assert_double_eq(res.statistic, 1);
+		ck_assert_str_eq(res.method, "distance");
+		/* and on numeric bins: every edge is 1, every current value above it */
+		ck_assert_int_eq(oed_drift_numeric(OED_DT_JS, nr, 3, nc, 3, NULL, &res, &err), 0);
+		ck_assert_double_eq(res.statistic, 1);
+		ck_assert_str_eq(res.method, "quantile bins");
+	}
 }
 END_TEST
 
