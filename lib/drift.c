@@ -548,7 +548,10 @@ struct field {
 	int ridx;			/* index in the reader being read */
 	struct feature *feat[3];
 	size_t nfeat;
-	uint64_t missing[2];
+	uint64_t missing[2];		/* records without a value (absent or null) */
+	uint64_t records[2];		/* records read into each sample */
+	bool ever;			/* some record of either input holds the field (null included) */
+	char *missing_name;		/* "F:missing", the feature of the missing-rate test */
 	char **probe;			/* strings read before the kind was decided */
 	size_t *plen, nprobe;
 	bool from_baseline;
@@ -577,6 +580,8 @@ struct oed_drift {
 	struct staged *staged;
 	char *wordbuf;
 	size_t wordcap;
+	char **keys;			/* fields seen in the first records, for messages */
+	size_t nkeys;
 	bool have_ref;			/* a reference was read or loaded */
 	bool from_baseline;		/* ... from the run store */
 	/* windows */
@@ -752,10 +757,14 @@ oed_drift_free(struct oed_drift *d)
 		for (size_t j = 0; j < d->fields[i]->nfeat; j++)
 			feature_free(d->fields[i]->feat[j]);
 		probe_release(d->fields[i]);
+		free(d->fields[i]->missing_name);
 		oed_drift_spec_release(&d->fields[i]->spec);
 		free(d->fields[i]);
 	}
 	free(d->fields);
+	for (size_t i = 0; i < d->nkeys; i++)
+		free(d->keys[i]);
+	free(d->keys);
 	free(d->staged);
 	free(d->wordbuf);
 	free(d->res);
@@ -810,8 +819,12 @@ oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, stru
 	fl->spec.path = strdup(spec->path);
 	fl->spec.test = spec->test ? strdup(spec->test) : NULL;
 	fl->spec.kind = spec->kind;
-	if (fl->spec.path == NULL || (spec->test && fl->spec.test == NULL)) {
+	if (fl->spec.path != NULL &&
+	    (fl->missing_name = malloc(strlen(fl->spec.path) + sizeof(":missing"))) != NULL)
+		sprintf(fl->missing_name, "%s:missing", fl->spec.path);
+	if (fl->spec.path == NULL || fl->missing_name == NULL || (spec->test && fl->spec.test == NULL)) {
 		oed_drift_spec_release(&fl->spec);
+		free(fl->missing_name);
 		free(fl);
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
@@ -1155,6 +1168,9 @@ commit(struct oed_drift *d, struct field *fl, struct oed_reader *r, const struct
 	char buf[32];
 	size_t len;
 
+	fl->records[side]++;
+	if (oed_reader_value(r, fl->ridx)->type != OED_V_MISSING)
+		fl->ever = true;
 	if (st->type == ST_MISSING) {
 		fl->missing[side]++;
 		return 0;
@@ -1214,6 +1230,128 @@ keep_record(struct oed_drift *d, struct oed_reader *r, int side)
 	return 0;
 }
 
+/* ---- the fields the records hold, for messages ---- */
+
+#define KEYS_RECORDS 100	/* records of each input whose fields are listed */
+#define KEYS_MAX 64		/* names kept */
+
+static void
+key_add(struct oed_drift *d, const char *name)
+{
+	char **keys;
+
+	if (d->nkeys >= KEYS_MAX)
+		return;
+	for (size_t i = 0; i < d->nkeys; i++)
+		if (strcmp(d->keys[i], name) == 0)
+			return;
+	if ((keys = realloc(d->keys, (d->nkeys + 1) * sizeof(*keys))) == NULL)
+		return;
+	d->keys = keys;
+	if ((keys[d->nkeys] = strdup(name)) != NULL)
+		d->nkeys++;
+}
+
+/* The record's fields and those of its objects one level down ("meta.lang"); messages only. */
+static void
+keys_of(struct oed_drift *d, struct oed_reader *r)
+{
+	json_t *root = oed_reader_root(r), *v, *w;
+	const char *k, *k2;
+
+	json_object_foreach(root, k, v) {
+		key_add(d, k);
+		if (json_is_object(v)) {
+			json_object_foreach(v, k2, w) {
+				char *name = malloc(strlen(k) + strlen(k2) + 2);
+
+				if (name == NULL)
+					continue;
+				sprintf(name, "%s.%s", k, k2);
+				key_add(d, name);
+				free(name);
+			}
+		}
+	}
+}
+
+/* Optimal string alignment distance (a swap of neighbours counts one edit); more than cap: cap + 1. */
+static size_t
+edits(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), w = lb + 1, *m, best;
+
+	if ((la > lb ? la - lb : lb - la) > cap || la > 256 || lb > 256 ||
+	    (m = malloc((la + 1) * w * sizeof(*m))) == NULL)
+		return cap + 1;
+	for (size_t i = 0; i <= la; i++)
+		for (size_t j = 0; j <= lb; j++) {
+			size_t v;
+
+			if (i == 0 || j == 0) {
+				m[i * w + j] = i + j;
+				continue;
+			}
+			v = m[(i - 1) * w + j - 1] + (a[i - 1] != b[j - 1]);
+			if (m[(i - 1) * w + j] + 1 < v)
+				v = m[(i - 1) * w + j] + 1;
+			if (m[i * w + j - 1] + 1 < v)
+				v = m[i * w + j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    m[(i - 2) * w + j - 2] + 1 < v)
+				v = m[(i - 2) * w + j - 2] + 1;
+			m[i * w + j] = v;
+		}
+	best = m[la * w + lb];
+	free(m);
+	return best > cap ? cap + 1 : best;
+}
+
+/*
+ * Every field named must be in some record of either input: a typo would
+ * otherwise test nothing and pass a gate.  0, or -1 with err set (usage).
+ */
+static int
+check_fields_held(struct oed_drift *d, struct oed_err *err)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		const char *name = d->fields[i]->spec.path, *near = NULL;
+		size_t cap = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2, best = cap + 1, len;
+
+		if (d->fields[i]->ever)
+			continue;
+		for (size_t k = 0; k < d->nkeys; k++) {
+			size_t e = edits(name, d->keys[k], cap);
+
+			if (e < best) {
+				best = e;
+				near = d->keys[k];
+			}
+		}
+		if (near)
+			oed_err_set(err, OED_EX_USAGE, "no record has field '%s' (did you mean '%s'?); "
+				    "fields seen:", name, near);
+		else
+			oed_err_set(err, OED_EX_USAGE, "no record has field '%s'; fields seen:", name);
+		len = strlen(err->msg);
+		for (size_t k = 0; k < d->nkeys; k++) {
+			size_t n = strlen(d->keys[k]);
+
+			if (len + n + 8 >= sizeof(err->msg)) {
+				snprintf(err->msg + len, sizeof(err->msg) - len, " ...");
+				break;
+			}
+			len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, "%s %s",
+						k ? "," : "", d->keys[k]);
+		}
+		if (d->nkeys == 0)
+			snprintf(err->msg + len, sizeof(err->msg) - len, " none");
+		return -1;
+	}
+	return 0;
+}
+
+
 /* ---- reading ---- */
 
 static int
@@ -1253,6 +1391,8 @@ oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *er
 	oed_progress_init(&prog, d->o.quiet, "reference records", 0);
 	while ((rc = oed_reader_next(r, err)) == 1) {
 		oed_progress_tick(&prog, oed_reader_records(r));
+		if (oed_reader_records(r) <= KEYS_RECORDS)
+			keys_of(d, r);
 		if (check_record(d, r, &why, whybuf, sizeof(whybuf)) == 1) {
 			if (oed_reader_bad(r, err, "%s", why) == -1)
 				return -1;
@@ -1264,6 +1404,8 @@ oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *er
 	oed_progress_done(&prog, oed_reader_records(r));
 	if (rc == -1)
 		return -1;
+	if (oed_reader_records(r) == 0)
+		return oed_err_set(err, OED_EX_DATA, "no records in the input: the reference is empty");
 	d->have_ref = true;
 	/* the kinds are known now: a test that does not apply need not wait for the current records */
 	if (settle_all(d, REF, err) == -1)
@@ -1291,6 +1433,8 @@ promote(struct oed_drift *d)
 		}
 		fl->missing[REF] = fl->missing[CUR];
 		fl->missing[CUR] = 0;
+		fl->records[REF] = fl->records[CUR];
+		fl->records[CUR] = 0;
 	}
 	d->have_ref = true;
 }
@@ -1304,6 +1448,7 @@ reset_cur(struct oed_drift *d)
 		for (size_t j = 0; j < fl->nfeat; j++)
 			sample_reset(&fl->feat[j]->s[CUR], fl->feat[j]->dim);
 		fl->missing[CUR] = 0;
+		fl->records[CUR] = 0;
 	}
 }
 
@@ -1350,6 +1495,8 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 		int64_t ws = 0;
 
 		oed_progress_tick(&prog, oed_reader_records(r));
+		if (oed_reader_records(r) <= KEYS_RECORDS)
+			keys_of(d, r);
 
 		if (tidx >= 0) {
 			const struct oed_value *tv = oed_reader_value(r, tidx);
@@ -1404,6 +1551,10 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 	}
 	oed_progress_done(&prog, oed_reader_records(r));
 	if (rc == -1)
+		return -1;
+	if (oed_reader_records(r) == 0)
+		return oed_err_set(err, OED_EX_DATA, "no records in the input: the current input is empty");
+	if (check_fields_held(d, err) == -1)
 		return -1;
 	if (tidx < 0 || d->in_window) {
 		if (close_sample(d, w, err) == -1)
@@ -1469,12 +1620,28 @@ summary_share(const struct summary *s)
 static bool
 summary_drift(const struct oed_drift *d, const struct summary *s)
 {
-	return s->drifted > 0 && summary_share(s) >= d->o.share;
+	return s->drifted > 0 && (d->o.gate_any || summary_share(s) >= d->o.share);
+}
+
+/* The rule of summary_drift() in words, for the summary record: "any" or "share >= 0.5". */
+static void
+gate_text(const struct oed_drift *d, char out[48])
+{
+	char num[32];
+
+	if (d->o.gate_any) {
+		strcpy(out, "any");
+		return;
+	}
+	oed_fmt_double(num, d->o.share);
+	snprintf(out, 48, "share >= %s", num);
 }
 
 static void
 write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s)
 {
+	char gate[48];
+
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "drift.summary");
 	oed_w_uint(w, "features", s->features);
@@ -1486,6 +1653,8 @@ write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s
 			oed_w_str(w, NULL, d->res[i].feature);
 	oed_w_arr_end(w);
 	oed_w_num(w, "share", summary_share(s));
+	gate_text(d, gate);
+	oed_w_str(w, "gate", gate);
 	oed_w_bool(w, "dataset_drift", summary_drift(d, s));
 	if (s->windowed) {
 		char a[32];
@@ -1546,6 +1715,8 @@ oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *re
 		oed_w_str(w, "window_end", a);
 	}
 	oed_w_str(w, "reason", res->reason);
+	if (res->note[0])
+		oed_w_str(w, "note", res->note);
 	if (res->notes) {
 		oed_w_arr_begin(w, "notes");
 		for (unsigned bit = 1; bit <= res->notes; bit <<= 1)
@@ -1805,6 +1976,81 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 	return 0;
 }
 
+static unsigned
+test_min_n(const char *name)
+{
+	enum oed_drift_test t;
+
+	return oed_drift_lookup(name, &t) == 0 ? oed_drift_info(t)->min_n : 0;
+}
+
+/*
+ * F:missing, the test of a change in how often field fl is missing (absent
+ * or null): a field that vanishes from the current records, or appears in
+ * them, is drift of its own, whatever its values do.  Written when either
+ * sample has a record without the field and one has a record with it: the
+ * 2 x 2 table (records with and without the field, in each sample) goes
+ * to the two-proportion z test, or to Fisher's exact test when an expected
+ * count is below 5.  0, or -1 (err set: out of memory).
+ */
+static int
+missing_rate(struct oed_drift *d, struct field *fl, struct oed_writer *w, struct summary *sum,
+	     struct oed_err *err)
+{
+	uint64_t nr = fl->records[REF], nc = fl->records[CUR], mr = fl->missing[REF], mc = fl->missing[CUR];
+	struct oed_drift_params p = OED_DRIFT_PARAMS_INIT;
+	struct oed_drift_finding res;
+	struct oed_drift_result r;
+	enum oed_drift_test t;
+	double rc[2], cc[2], held, gone, least;
+	struct oed_err e;
+
+	if (nr == 0 || nc == 0 || (mr == 0 && mc == 0) || (mr == nr && mc == nc))
+		return 0;
+	rc[0] = (double)(nr - mr);
+	rc[1] = (double)mr;
+	cc[0] = (double)(nc - mc);
+	cc[1] = (double)mc;
+	held = rc[0] + cc[0];
+	gone = rc[1] + cc[1];
+	/* the smallest expected count of the table: smaller row times smaller column over the total */
+	least = fmin((double)nr, (double)nc) * fmin(held, gone) / (double)(nr + nc);
+	t = least < 5 ? OED_DT_FISHER : OED_DT_Z;
+	memset(&res, 0, sizeof(res));
+	res.feature = fl->missing_name;
+	res.feature_kind = oed_fkind_name(fl->kind);
+	res.test = oed_drift_info(t)->name;
+	res.missing_rate = true;
+	res.n_ref = nr;
+	res.n_cur = nc;
+	res.missing_ref = mr;
+	res.missing_cur = mc;
+	res.new_categories = -1;
+	res.windowed = sum->windowed;
+	res.window_start = sum->window_start;
+	res.window_end = sum->window_end;
+	res.df = NAN;
+	snprintf(res.reason, sizeof(res.reason), "missing rate%s",
+		 t == OED_DT_FISHER ? ", an expected count below 5" : "");
+	p.threshold = d->o.threshold;
+	oed_err_clear(&e);
+	if (oed_drift_categorical(t, rc, cc, 2, &p, &r, &e) == -1)
+		return oed_err_set(err, e.status ? e.status : OED_EX_FAIL, "%s", e.msg);
+	res.statistic = r.statistic;
+	res.p_value = r.p_value;
+	res.threshold = r.threshold;
+	res.drift = r.drift;
+	res.method = r.method;
+	res.notes = r.notes;
+	res.ran = true;
+	sum->features++;
+	sum->drifted += res.drift;
+	if (push_result(d, &res) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	oed_drift_write_finding(w, &res);
+	return 0;
+}
+
 /* A test named for a field whose kind it does not fit is a usage error; 0 or -1 (err set). */
 static int
 check_tests(struct oed_drift *d, struct oed_err *err)
@@ -1855,6 +2101,7 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 			long long unseen = -1;
 			size_t ncat = f->holds == H_CAT ? categories_seen(f, &unseen) : 0;
 			char reason[96];
+			unsigned min_n;
 
 			memset(&res, 0, sizeof(res));
 			res.feature = f->name;
@@ -1876,9 +2123,17 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 			if (res.test == NULL)
 				return -1;
 			res.threshold = test_threshold(d, res.test);
+			min_n = test_min_n(res.test);
 			if (res.n_ref == 0 || res.n_cur == 0) {
 				snprintf(res.reason, sizeof(res.reason), "%s; no values in the %s sample",
 					 reason, res.n_ref == 0 ? "reference" : "current");
+			} else if (res.n_ref < min_n || res.n_cur < min_n) {
+				/* too few values for a fixed threshold to mean anything: not counted */
+				snprintf(res.reason, sizeof(res.reason), "%s", reason);
+				snprintf(res.note, sizeof(res.note), "%s %llu < minimum %u for %s",
+					 res.n_ref < min_n ? "n_ref" : "n_cur",
+					 (unsigned long long)(res.n_ref < min_n ? res.n_ref : res.n_cur),
+					 min_n, res.test);
 			} else {
 				snprintf(res.reason, sizeof(res.reason), "%s", reason);
 				if (run_test(d, f, res.test, &res, err) == -1)
@@ -1896,6 +2151,8 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
 			oed_drift_write_finding(w, &res);
 		}
+		if (missing_rate(d, fl, w, &sum, err) == -1)
+			return -1;
 	}
 	sum.end = d->nres;
 	if (push_summary(d, &sum) == -1)
@@ -2486,8 +2743,11 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 					 (long long)run);
 			break;
 		}
-		if (f == NULL && kind == OED_FK_AUTO && wanted != NULL)
+		key_add(d, path);
+		if (f == NULL && kind == OED_FK_AUTO && wanted != NULL) {
 			wanted->missing[REF] = missing;
+			wanted->records[REF] = missing;
+		}
 		if (f == NULL) {
 			/* a feature the run tested cannot silently drop out of the verdict */
 			if (der && strcmp(der, "length_tokens") == 0 && d->o.tok == NULL && wanted != NULL) {
@@ -2511,6 +2771,11 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 			rc = f->holds == H_NUM ? load_numeric(f, j, err) :
 			     f->holds == H_CAT ? load_categorical(f, j, err) : load_vector(f, j, err);
 			f->loaded = true;
+			/* the field's first feature has one value per record that holds it */
+			if (rc == 0 && f == f->field->feat[0]) {
+				f->field->records[REF] = missing + (f->holds == H_NUM ? f->base_n : f->s[REF].total);
+				f->field->ever |= f->field->records[REF] > missing;
+			}
 		}
 		json_decref(j);
 	}
@@ -2591,6 +2856,8 @@ oed_drift_run_params(const struct oed_drift *d)
 	if (!isnan(d->o.threshold))
 		json_object_set_new(j, "threshold", json_real(d->o.threshold));
 	json_object_set_new(j, "share", json_real(d->o.share));
+	if (d->o.gate_any)
+		json_object_set_new(j, "gate", json_string("any"));
 	if (d->o.time) {
 		json_object_set_new(j, "time", json_string(d->o.time));
 		json_object_set_new(j, "window_seconds", json_integer(d->o.window));

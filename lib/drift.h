@@ -151,6 +151,7 @@ struct oed_drift_opts {
 	struct oed_tokenizer *tok;	/* borrowed; NULL: no token lengths */
 	const char *tok_name;		/* encoding name, for baselines */
 	long long baseline;		/* --baseline RUN, for the run's parameters; 0: none */
+	bool gate_any;			/* dataset drift when any feature drifted, whatever the share */
 	bool quiet;			/* no progress on stderr */
 };
 
@@ -170,6 +171,8 @@ struct oed_drift_finding {
 	uint64_t n_ref_recorded;	/* from a baseline that summarised more values than n_ref; else 0 */
 	uint64_t missing_ref, missing_cur;
 	long long new_categories;	/* categorical: in cur, not in ref; -1 otherwise */
+	bool missing_rate;		/* the finding is F:missing, the test of how often F is missing */
+	char note[96];			/* why the test did not decide ("n_ref 3 < minimum 30 for psi"), or "" */
 	bool windowed;
 	int64_t window_start, window_end;
 	char reason[192];

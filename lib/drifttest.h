@@ -76,7 +76,16 @@ struct oed_drift_info {
 	bool has_p;		/* drift means p < threshold; else statistic >= threshold */
 	double threshold;	/* the default */
 	const char *statistic;	/* what .statistic holds, e.g. "D", "psi" */
+	/*
+	 * The fewest values (rows) per sample for a result to count: a
+	 * distance compared with a fixed threshold swings on a few values, so
+	 * the distances ask for OED_DRIFT_MIN_DISTANCE; tests with a p-value
+	 * account for the sample size themselves (0: only what they need to run).
+	 */
+	unsigned min_n;
 };
+
+#define OED_DRIFT_MIN_DISTANCE 30
 
 /* The row for t; NULL if t is out of range. */
 const struct oed_drift_info *oed_drift_info(enum oed_drift_test t);

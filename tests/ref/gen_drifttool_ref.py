@@ -282,3 +282,26 @@ print("static const struct binned_ref binned_nats[] = {")
 for t in ["psi", "kl", "js", "tvd", "hellinger"]:
     print('\t{ "%s", %.17g, %.17g },' % (t, binned(num_p, num_q, t), binned(cat_p, cat_q, t)))
 print("};")
+
+# ---- F:missing: the missing rate, two proportions or Fisher's exact test ----
+# statsmodels' proportions_ztest (pooled, no continuity correction) on the
+# records that hold the field, reference first; scipy's fisher_exact on the
+# 2 x 2 table [[held, missing] reference, [held, missing] current] when an
+# expected count is below 5.
+from scipy.stats import fisher_exact
+from statsmodels.stats.proportion import proportions_ztest
+
+print("struct missing_ref { unsigned nr, mr, nc, mc; const char *test; double statistic, p_value; };")
+print("static const struct missing_ref missing_rates[] = {")
+for nr, mr, nc, mc in [(240, 6, 240, 7), (100, 0, 100, 98), (500, 20, 400, 40), (60, 0, 80, 3),
+                       (5, 0, 100, 100), (12, 1, 10, 4), (30, 30, 30, 2)]:
+    least = min(nr, nc) * min(nr - mr + nc - mc, mr + mc) / (nr + nc)
+    if least < 5:
+        s, p = fisher_exact([[nr - mr, mr], [nc - mc, mc]])
+        t = "fisher"
+    else:
+        s, p = proportions_ztest([nr - mr, nc - mc], [nr, nc])
+        t = "z"
+    print('\t{ %d, %d, %d, %d, "%s", %s, %.17g },' % (nr, mr, nc, mc, t,
+          "%.17g" % s if math.isfinite(s) else "INFINITY", p))
+print("};")

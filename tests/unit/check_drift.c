@@ -491,8 +491,9 @@ END_TEST
 START_TEST(example_days_against_scipy)
 {
 	struct oed_drift_opts o = opts();
+	const struct oed_drift_finding *f;
 	struct oed_drift *d;
-	size_t n;
+	size_t n, values = 0;
 
 	o.time = "ts";
 	o.window = 86400;
@@ -500,8 +501,12 @@ START_TEST(example_days_against_scipy)
 		       NCASES(example_fields), &o, NULL);
 	for (size_t i = 0; i < NCASES(example_days); i++)
 		assert_findings(d, example_days[i].findings, example_days[i].n, example_days[i].start);
-	oed_drift_findings(d, &n);
-	ck_assert_uint_eq(n, NCASES(example_days) * NCASES(example_whole));
+	f = oed_drift_findings(d, &n);
+	for (size_t i = 0; i < n; i++)
+		values += !f[i].missing_rate;
+	/* and one missing-rate finding a day for latency_ms, the field with missing values */
+	ck_assert_uint_eq(values, NCASES(example_days) * NCASES(example_whole));
+	ck_assert_uint_eq(n - values, NCASES(example_days));
 	oed_drift_free(d);
 }
 END_TEST
@@ -516,6 +521,48 @@ write_numbers(const char *name, const double *x, size_t n)
 		fprintf(fp, "{\"v\":%.17g}\n", x[i]);
 	ck_assert_int_eq(fclose(fp), 0);
 }
+
+/* n records, the first missing of them without the field m */
+static void
+write_missing(const char *name, unsigned n, unsigned missing)
+{
+	FILE *fp = fopen(tmp_path(name), "w");
+
+	ck_assert_ptr_nonnull(fp);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(fp, i < missing ? "{\"v\":%u}\n" : "{\"v\":%u,\"m\":\"a\"}\n", i);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* F:missing against statsmodels' proportions_ztest and scipy's fisher_exact */
+START_TEST(missing_rate_against_statsmodels)
+{
+	struct oed_drift_opts o = opts();
+	const char *fields[] = { "m" };
+
+	for (size_t i = 0; i < NCASES(missing_rates); i++) {
+		const struct missing_ref *m = &missing_rates[i];
+		const struct oed_drift_finding *f;
+		struct oed_drift *d;
+
+		write_missing("mref.jsonl", m->nr, m->mr);
+		write_missing("mcur.jsonl", m->nc, m->mc);
+		d = run_engine(tmp_path("mref.jsonl"), tmp_path("mcur.jsonl"), fields, 1, &o, NULL);
+		f = finding(d, "m:missing", NULL);
+		ck_assert(f->missing_rate && f->ran);
+		ck_assert_str_eq(f->test, m->test);
+		ck_assert_uint_eq(f->n_ref, m->nr);
+		ck_assert_uint_eq(f->missing_cur, m->mc);
+		if (isinf(m->statistic))
+			ck_assert(isinf(f->statistic));
+		else
+			assert_close(f->statistic, m->statistic, 1e-9, "missing rate statistic");
+		assert_close(f->p_value, m->p_value, 1e-9, "missing rate p-value");
+		ck_assert(f->drift == (m->p_value < 0.05));
+		oed_drift_free(d);
+	}
+}
+END_TEST
 
 /* --bins, --epsilon and --base reach the binned tests, numbers and categories alike */
 START_TEST(binned_options_against_pandas)
@@ -915,20 +962,44 @@ START_TEST(edge_cases)
 	ck_assert_uint_eq(f->n_cur, 2);
 	oed_drift_free(d);
 
-	/* a field never seen, and an empty current sample */
+	/* a field gone from the current records: its values say nothing, its missing rate drifts */
 	{
-		const char *nf[] = { "nosuch", "n" };
+		const char *nf[] = { "n" };
 
 		write_text("e_empty.jsonl", "{\"x\":1}\n");
-		d = run_engine(tmp_path("e_ref.jsonl"), tmp_path("e_empty.jsonl"), nf, 2, &o, NULL);
-		f = finding(d, "nosuch", NULL);
-		ck_assert_ptr_null(f->test);
-		ck_assert_str_eq(f->feature_kind, "unknown");
-		ck_assert_str_eq(f->reason, "no values in either sample");
+		d = run_engine(tmp_path("e_ref.jsonl"), tmp_path("e_empty.jsonl"), nf, 1, &o, NULL);
 		f = finding(d, "n", NULL);
 		ck_assert(!f->ran && !f->drift);
 		ck_assert_str_eq(f->reason, "numeric, n_ref<=1000; no values in the current sample");
-		ck_assert(!oed_drift_found(d));
+		f = finding(d, "n:missing", NULL);
+		ck_assert(f->ran && f->missing_rate);
+		ck_assert_uint_eq(f->missing_cur, 1);
+		ck_assert_uint_eq(f->n_cur, 1);
+		oed_drift_free(d);
+	}
+	/* a field in neither input is a usage error, with the fields the records hold */
+	{
+		struct oed_drift_spec spec = { (char *)"nosuch", OED_FK_AUTO, NULL };
+		struct oed_policy pol;
+		struct oed_reader *r;
+		struct oed_writer w;
+		struct oed_err err;
+		char *files[] = { (char *)tmp_path("e_empty.jsonl") };
+		FILE *out = fopen(tmp_path("out.jsonl"), "w");
+
+		ck_assert_ptr_nonnull(out);
+		oed_policy_init(&pol);
+		d = oed_drift_new(&o, &err);
+		ck_assert_int_eq(oed_drift_add_field(d, &spec, &err), 0);
+		r = oed_reader_new(1, files, 1 << 20, &pol, &err);
+		oed_writer_init(&w, out);
+		ck_assert_int_eq(oed_drift_read_cur(d, r, &w, &err), -1);
+		ck_assert_int_eq(err.status, OED_EX_USAGE);
+		ck_assert_str_eq(err.msg, "no record has field 'nosuch'; fields seen: x");
+		oed_writer_release(&w);
+		oed_reader_free(r);
+		oed_policy_release(&pol);
+		ck_assert_int_eq(fclose(out), 0);
 		oed_drift_free(d);
 	}
 	/* a test the data cannot carry says why */
@@ -1032,6 +1103,7 @@ main(void)
 	tcase_add_test(core, binned_options_against_pandas);
 	tcase_add_test(core, summarised_baseline);
 	tcase_add_test(core, version_1_baseline);
+	tcase_add_test(core, missing_rate_against_statsmodels);
 	tcase_add_test(limits, edge_cases);
 	tcase_add_test(limits, vocabulary_bound);
 	tcase_set_timeout(core, 60);
