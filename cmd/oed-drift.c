@@ -124,7 +124,6 @@ static int
 handle(int id, const char *arg, void *ctx, struct oed_err *err)
 {
 	struct drift_args *a = ctx;
-	enum oed_drift_test t;
 	unsigned long n;
 
 	switch (id) {
@@ -145,8 +144,8 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	case OPT_FIELD:
 		return add_fields(a, arg, err);
 	case OPT_TEST:
-		if (oed_drift_lookup(arg, &t) == -1)
-			return oed_err_set(err, OED_EX_USAGE, "--test: '%s' is not a test (see oed-drift(1))", arg);
+		if (oed_drift_test_find(arg) == NULL)
+			return oed_drift_test_unknown("--test", arg, err);
 		a->o.test = arg;
 		return 0;
 	case OPT_THRESHOLD:

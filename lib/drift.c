@@ -23,12 +23,12 @@
 static bool
 test_fits(const char *name, enum oed_fkind kind)
 {
-	enum oed_drift_test t;
+	const struct oed_drift_test *t = oed_drift_test_find(name);
 	unsigned k;
 
-	if (oed_drift_lookup(name, &t) == -1)
+	if (t == NULL)
 		return false;
-	k = oed_drift_info(t)->kinds;
+	k = oed_drift_kinds(t);
 	switch (kind) {
 	case OED_FK_NUMERIC:
 		return k & OED_DK_NUMERIC;
@@ -151,7 +151,6 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 {
 	const char *c1 = strrchr(arg, ':'), *c2 = NULL, *end = arg + strlen(arg);
 	enum oed_fkind kind = OED_FK_AUTO;
-	enum oed_drift_test t;
 
 	memset(spec, 0, sizeof(*spec));
 	/* records are UTF-8, and the name goes into the run store's JSON */
@@ -160,7 +159,7 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 	if (c1 != NULL) {
 		if (oed_fkind_parse(c1 + 1, (size_t)(end - c1 - 1), &kind) == 0) {
 			end = c1;
-		} else if (oed_drift_lookup(c1 + 1, &t) == 0) {
+		} else if (oed_drift_test_find(c1 + 1) != NULL) {
 			/* F:TEST or F:KIND:TEST; an empty KIND is auto */
 			end = c1;
 			for (const char *p = c1; p > arg; p--)
@@ -174,6 +173,18 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 			if ((spec->test = strdup(c1 + 1)) == NULL)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
 		} else {
+			const char *names[64], *near;
+			size_t n = 0, ntests;
+			const struct oed_drift_test *tests = oed_drift_tests(&ntests);
+
+			for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+				names[n++] = kind_names[i];
+			for (size_t i = 0; i < ntests && n < 64; i++)
+				names[n++] = tests[i].name;
+			if ((near = oed_drift_closest(c1 + 1, names, n)) != NULL)
+				return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is not a kind (numeric, "
+						   "categorical, text, vector, auto) or a test (did you "
+						   "mean '%s'?)", c1 + 1, near);
 			return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is not a kind (numeric, "
 					   "categorical, text, vector, auto) or a test", c1 + 1);
 		}
@@ -1275,38 +1286,6 @@ keys_of(struct oed_drift *d, struct oed_reader *r)
 	}
 }
 
-/* Optimal string alignment distance (a swap of neighbours counts one edit); more than cap: cap + 1. */
-static size_t
-edits(const char *a, const char *b, size_t cap)
-{
-	size_t la = strlen(a), lb = strlen(b), w = lb + 1, *m, best;
-
-	if ((la > lb ? la - lb : lb - la) > cap || la > 256 || lb > 256 ||
-	    (m = malloc((la + 1) * w * sizeof(*m))) == NULL)
-		return cap + 1;
-	for (size_t i = 0; i <= la; i++)
-		for (size_t j = 0; j <= lb; j++) {
-			size_t v;
-
-			if (i == 0 || j == 0) {
-				m[i * w + j] = i + j;
-				continue;
-			}
-			v = m[(i - 1) * w + j - 1] + (a[i - 1] != b[j - 1]);
-			if (m[(i - 1) * w + j] + 1 < v)
-				v = m[(i - 1) * w + j] + 1;
-			if (m[i * w + j - 1] + 1 < v)
-				v = m[i * w + j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    m[(i - 2) * w + j - 2] + 1 < v)
-				v = m[(i - 2) * w + j - 2] + 1;
-			m[i * w + j] = v;
-		}
-	best = m[la * w + lb];
-	free(m);
-	return best > cap ? cap + 1 : best;
-}
-
 /*
  * Every field named must be in some record of either input: a typo would
  * otherwise test nothing and pass a gate.  0, or -1 with err set (usage).
@@ -1315,19 +1294,12 @@ static int
 check_fields_held(struct oed_drift *d, struct oed_err *err)
 {
 	for (size_t i = 0; i < d->nfields; i++) {
-		const char *name = d->fields[i]->spec.path, *near = NULL;
-		size_t cap = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2, best = cap + 1, len;
+		const char *name = d->fields[i]->spec.path, *near;
+		size_t len;
 
 		if (d->fields[i]->ever)
 			continue;
-		for (size_t k = 0; k < d->nkeys; k++) {
-			size_t e = edits(name, d->keys[k], cap);
-
-			if (e < best) {
-				best = e;
-				near = d->keys[k];
-			}
-		}
+		near = oed_drift_closest(name, (const char *const *)d->keys, d->nkeys);
 		if (near)
 			oed_err_set(err, OED_EX_USAGE, "no record has field '%s' (did you mean '%s'?); "
 				    "fields seen:", name, near);
@@ -1798,11 +1770,11 @@ choose_test(struct oed_drift *d, const struct feature *f, uint64_t n_ref, size_t
 static double
 test_threshold(const struct oed_drift *d, const char *name)
 {
-	enum oed_drift_test t;
+	const struct oed_drift_test *t = oed_drift_test_find(name);
 
 	if (!isnan(d->o.threshold))
 		return d->o.threshold;
-	return oed_drift_lookup(name, &t) == 0 ? oed_drift_info(t)->threshold : NAN;
+	return t ? t->threshold : NAN;
 }
 
 /* Byte order of two categories' names, a prefix first (strcmp's order, NULs included). */
@@ -1897,11 +1869,11 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 	struct oed_drift_result r;
 	struct oed_err e;
 	struct sample *sr = &f->s[REF], *sc = &f->s[CUR];
-	enum oed_drift_test t;
+	const struct oed_drift_test *t = oed_drift_test_find(name);
 	int rc;
 
-	if (oed_drift_lookup(name, &t) == -1)
-		return oed_err_set(err, OED_EX_USAGE, "'%s' is not a test", name);
+	if (t == NULL)
+		return oed_drift_test_unknown("--test", name, err);
 	p.threshold = d->o.threshold;
 	p.seed = d->o.seed;
 	if (d->o.permutations)
@@ -1933,7 +1905,7 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 		break;
 	}
 	default:
-		if (t == OED_DT_MEAN_COSINE || t == OED_DT_MEAN_EUCLIDEAN) {
+		if (t->flags & OED_DTF_MEANS) {
 			/* the means of every row, not of the rows kept for mmd */
 			double *m = malloc(2 * f->dim * sizeof(*m));
 
@@ -1979,9 +1951,9 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 static unsigned
 test_min_n(const char *name)
 {
-	enum oed_drift_test t;
+	const struct oed_drift_test *t = oed_drift_test_find(name);
 
-	return oed_drift_lookup(name, &t) == 0 ? oed_drift_info(t)->min_n : 0;
+	return t ? t->min_n : 0;
 }
 
 /*
@@ -2001,7 +1973,7 @@ missing_rate(struct oed_drift *d, struct field *fl, struct oed_writer *w, struct
 	struct oed_drift_params p = OED_DRIFT_PARAMS_INIT;
 	struct oed_drift_finding res;
 	struct oed_drift_result r;
-	enum oed_drift_test t;
+	const struct oed_drift_test *t;
 	double rc[2], cc[2], held, gone, least;
 	struct oed_err e;
 
@@ -2015,11 +1987,11 @@ missing_rate(struct oed_drift *d, struct field *fl, struct oed_writer *w, struct
 	gone = rc[1] + cc[1];
 	/* the smallest expected count of the table: smaller row times smaller column over the total */
 	least = fmin((double)nr, (double)nc) * fmin(held, gone) / (double)(nr + nc);
-	t = least < 5 ? OED_DT_FISHER : OED_DT_Z;
+	t = oed_drift_test_find(least < 5 ? "fisher" : "z");
 	memset(&res, 0, sizeof(res));
 	res.feature = fl->missing_name;
 	res.feature_kind = oed_fkind_name(fl->kind);
-	res.test = oed_drift_info(t)->name;
+	res.test = t->name;
 	res.missing_rate = true;
 	res.n_ref = nr;
 	res.n_cur = nc;
@@ -2031,7 +2003,7 @@ missing_rate(struct oed_drift *d, struct field *fl, struct oed_writer *w, struct
 	res.window_end = sum->window_end;
 	res.df = NAN;
 	snprintf(res.reason, sizeof(res.reason), "missing rate%s",
-		 t == OED_DT_FISHER ? ", an expected count below 5" : "");
+		 least < 5 ? ", an expected count below 5" : "");
 	p.threshold = d->o.threshold;
 	oed_err_clear(&e);
 	if (oed_drift_categorical(t, rc, cc, 2, &p, &r, &e) == -1)

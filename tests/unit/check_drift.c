@@ -299,7 +299,7 @@ START_TEST(field_specs)
 		{ "a:b:ks", "a:b", OED_FK_AUTO, "ks" },
 	};
 	static const struct { const char *arg, *msg; } bad[] = {
-		{ "x:numric", "--field: 'numric' is not a kind (numeric, categorical, text, vector, auto) or a test" },
+		{ "x:numric", "--field: 'numric' is not a kind (numeric, categorical, text, vector, auto) or a test (did you mean 'numeric'?)" },
 		{ "x:numeric:nosuch", "--field: 'nosuch' is not a kind (numeric, categorical, text, vector, auto) or a test" },
 		{ ":numeric", "--field: ':numeric' names no field" },
 		{ ":ks", "--field: ':ks' names no field" },
@@ -871,7 +871,7 @@ START_TEST(summarised_baseline)
 	qsort(ref, n, sizeof(*ref), double_cmp);
 	for (size_t i = 0; i < 300; i++)
 		kept[i] = ref[(size_t)(((double)i + 0.5) * (double)n / 300)];
-	ck_assert_int_eq(oed_drift_numeric(OED_DT_KS, kept, 300, cur, NCASES(cur), NULL, &want, &err), 0);
+	ck_assert_int_eq(oed_drift_numeric(oed_drift_test_find("ks"), kept, 300, cur, NCASES(cur), NULL, &want, &err), 0);
 	ck_assert_double_eq(f->statistic, want.statistic);
 	ck_assert_double_eq(f->p_value, want.p_value);
 	oed_drift_free(d2);
