@@ -1,4 +1,7 @@
 /* drift.c: the oed-drift engine (see drift.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* qsort_r */
+#endif
 #include "config.h"
 #include "drift.h"
 #include "exit.h"
@@ -1787,14 +1790,13 @@ catdict_cmp(const struct catdict *c, uint32_t a, uint32_t b)
 	return d ? d : (la > lb) - (la < lb);
 }
 
-static const struct catdict *sort_dict;	/* for name_cmp: qsort has no context */
-
+/* qsort_r's comparison: ids of the dictionary passed as ctx, in byte order of their names */
 static int
-name_cmp(const void *p, const void *q)
+name_cmp(const void *p, const void *q, void *ctx)
 {
 	uint32_t a = *(const uint32_t *)p, b = *(const uint32_t *)q;
 
-	return catdict_cmp(sort_dict, a, b);
+	return catdict_cmp(ctx, a, b);
 }
 
 /*
@@ -1821,8 +1823,7 @@ count_tables(struct feature *f, double **rc, double **cc)
 		if (order != NULL) {
 			f->ref_order = order;
 			memcpy(order, r->seen, nr * sizeof(*order));
-			sort_dict = &f->dict;
-			qsort(order, nr, sizeof(*order), name_cmp);
+			qsort_r(order, nr, sizeof(*order), name_cmp, &f->dict);
 			f->ref_ordered = true;
 		}
 	}
@@ -1835,8 +1836,7 @@ count_tables(struct feature *f, double **rc, double **cc)
 	for (size_t q = 0; q < c->nseen; q++)
 		if (count_of(r, c->seen[q]) == 0)
 			fresh[nnew++] = c->seen[q];
-	sort_dict = &f->dict;
-	qsort(fresh, nnew, sizeof(*fresh), name_cmp);
+	qsort_r(fresh, nnew, sizeof(*fresh), name_cmp, &f->dict);
 	while (i < nr || j < nnew) {
 		uint32_t id;
 

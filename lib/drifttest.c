@@ -969,7 +969,7 @@ test_mannwhitney(const double *a, size_t n1, const double *b, size_t n2,
 		double s = sqrt((double)n1 * n2 / 12 * ((n + 1) - ks_val(&tie) / (n * (n - 1))));
 
 		if (s > 0)
-			p = 2 * oed_norm_sf((U - mu - 0.5) / s);
+			p = 2 * oed_normal_sf((U - mu - 0.5) / s);
 		else {
 			p = 1;	/* all values tied: scipy's z = -inf */
 			res->notes |= OED_DN_DEGENERATE;
@@ -1627,7 +1627,7 @@ test_z(const double r[2], const double c[2], size_t kept, struct oed_drift_resul
 	pp = (r[0] + c[0]) / (n1 + n2);
 	se = sqrt(pp * (1 - pp) * (1 / n1 + 1 / n2));
 	res->statistic = (p1 - p2) / se;
-	res->p_value = 2 * oed_norm_sf(fabs(res->statistic));
+	res->p_value = 2 * oed_normal_sf(fabs(res->statistic));
 	if (res->p_value > 1)
 		res->p_value = 1;
 }
