@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "diag.h"
-#include "drift.h"
-#include "drifttest.h"
+#include "drift/drift.h"
+#include "drift/drifttest.h"
 #include "exit.h"
 #include "jsonl.h"
 #include "jsonw.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the oed-drift engine (lib/drift.c): timestamps and
+ * Unit tests for the oed-drift engine (lib/drift/drift.c): timestamps and
  * windows, kinds, the automatic choice of test, --field specs, and whole
  * runs whose numbers are checked against scipy (tests/ref/drifttool_ref.h,
  * made by tests/ref/gen_drifttool_ref.py).  The tests themselves are
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "drift.h"
-#include "drifttest.h"
+#include "drift/drift.h"
+#include "drift/drifttest.h"
 #include "exit.h"
 #include "jsonl.h"
 #include "jsonw.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "diag.h"
-#include "drifttest.h"
+#include "drift/drifttest.h"
 #include "exit.h"
 #include "../ref/drift_ref.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "specfun.h"
+#include "drift/specfun.h"
 #include "../ref/drift_ref.h"
 
 /*

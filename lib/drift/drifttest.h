@@ -69,7 +69,7 @@ typedef double oed_drift_distance_fn(const double *p, const double *q, size_t k,
 #define OED_DTF_MEANS	0x4u	/* a vector test of the mean rows only: callers may pass one row each */
 
 /*
- * The drift tests are one table, in lib/drifttest.c: adding a test is its
+ * The drift tests are one table, in lib/drift/drifttest.c: adding a test is its
  * functions and one row.  The kinds of data a test applies to are the
  * functions it has; parsers, --help lists, "did you mean" and the man
  * page's check all read this table.
