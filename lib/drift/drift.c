@@ -19,6 +19,8 @@
 #include "progress.h"
 #include "utf8.h"
 #include "splitmix.h"
+#include "strdict.h"
+#include "words.h"
 
 /* ---- the tests (drifttest.h) ---- */
 
@@ -204,58 +206,6 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 	return 0;
 }
 
-/* ---- words ---- */
-
-/* ASCII whitespace, controls and punctuation end a word; bytes of UTF-8 sequences never do. */
-static bool
-separator(unsigned char c)
-{
-	/* ASCII whitespace, controls and punctuation: one load, not six comparisons */
-	static const unsigned char sep[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 00 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 10 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 20 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1,	/* 30 */
-	1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 40 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1,	/* 50 */
-	1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 60 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1,	/* 70 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 80 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 90 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* a0 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* b0 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* c0 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* d0 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* e0 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* f0 */
-	};
-
-	return sep[c];
-}
-
-long
-oed_drift_words(const char *s, size_t len, char *buf,
-		int (*fn)(void *ctx, const char *w, size_t n), void *ctx)
-{
-	long words = 0;
-	size_t i = 0, n;
-
-	while (i < len) {
-		while (i < len && separator((unsigned char)s[i]))
-			i++;
-		for (n = 0; i < len && !separator((unsigned char)s[i]); i++, n++) {
-			unsigned char c = (unsigned char)s[i];
-
-			buf[n] = (char)(c | ((unsigned)(c - 'A') < 26 ? 0x20 : 0));
-		}
-		if (n > 0) {
-			if (fn && fn(ctx, buf, n) == -1)
-				return -1;
-			words++;
-		}
-	}
-	return words;
-}
 /* ---- time and windows ---- */
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -414,106 +364,6 @@ oed_window_start(double t, int64_t width)
 		q--;
 	return q * width + origin;
 }
-/* ---- category dictionaries ---- */
-
-/*
- * Categories of one feature, shared by all its samples so that a
- * category has the same id in the reference and in every window.
- */
-struct catdict {
-	uint64_t *fp;		/* open addressing on fingerprints */
-	uint32_t *slot;		/* id + 1; 0 marks a free slot */
-	size_t cap;
-	char **names;		/* by id: copies, NUL-terminated, that may hold a NUL (\u0000) */
-	size_t *lens;		/* by id: the names' lengths */
-	size_t n, names_cap, max;
-};
-
-#define CAT_OTHER UINT32_MAX
-
-static void
-catdict_release(struct catdict *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->names[i]);
-	free(c->names);
-	free(c->lens);
-	free(c->fp);
-	free(c->slot);
-	memset(c, 0, sizeof(*c));
-}
-
-static int
-catdict_grow(struct catdict *c)
-{
-	size_t cap = c->cap ? c->cap * 2 : 64;
-	uint64_t *fp = calloc(cap, sizeof(*fp));
-	uint32_t *slot = calloc(cap, sizeof(*slot));
-
-	if (fp == NULL || slot == NULL) {
-		free(fp);
-		free(slot);
-		return -1;
-	}
-	for (size_t i = 0; i < c->cap; i++) {
-		size_t j;
-
-		if (c->slot[i] == 0)
-			continue;
-		for (j = c->fp[i] & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
-			;
-		fp[j] = c->fp[i];
-		slot[j] = c->slot[i];
-	}
-	free(c->fp);
-	free(c->slot);
-	c->fp = fp;
-	c->slot = slot;
-	c->cap = cap;
-	return 0;
-}
-
-/* The id of s[0..len): a new one while the bound allows, else CAT_OTHER; -1 out of memory. */
-static int64_t
-catdict_id(struct catdict *c, const char *s, size_t len)
-{
-	uint64_t h = oed_fingerprint(s, len);
-	size_t i;
-
-	if (c->cap) {
-		for (i = h & (c->cap - 1); c->slot[i]; i = (i + 1) & (c->cap - 1))
-			if (c->fp[i] == h)
-				return c->slot[i] - 1;
-	}
-	if (c->n >= c->max)
-		return CAT_OTHER;
-	if ((c->n + 1) * 2 > c->cap && catdict_grow(c) == -1)
-		return -1;
-	if (c->n == c->names_cap) {
-		size_t cap = c->names_cap ? c->names_cap * 2 : 16;
-		char **names = realloc(c->names, cap * sizeof(*names));
-		size_t *lens;
-
-		if (names == NULL)
-			return -1;
-		c->names = names;
-		if ((lens = realloc(c->lens, cap * sizeof(*lens))) == NULL)
-			return -1;
-		c->lens = lens;
-		c->names_cap = cap;
-	}
-	if ((c->names[c->n] = malloc(len + 1)) == NULL)
-		return -1;
-	memcpy(c->names[c->n], s, len);
-	c->names[c->n][len] = '\0';
-	c->lens[c->n] = len;
-	for (i = h & (c->cap - 1); c->slot[i]; i = (i + 1) & (c->cap - 1))
-		;
-	c->fp[i] = h;
-	c->slot[i] = (uint32_t)++c->n;
-	return (int64_t)c->n - 1;
-}
-
 /* ---- samples ---- */
 
 enum { REF, CUR };
@@ -546,7 +396,7 @@ struct feature {
 	struct field *field;
 	enum derived derived;
 	enum holds holds;
-	struct catdict dict;
+	struct oed_strdict dict;	/* categories, shared by the samples: one id in all */
 	struct sample s[2];
 	uint32_t *ref_order;	/* categorical: the reference's ids in byte order of names */
 	bool ref_ordered;	/* ref_order is up to date */
@@ -657,7 +507,7 @@ sample_push(struct sample *s, const double *v, size_t k)
 static int
 sample_count(struct sample *s, int64_t id, uint64_t k)
 {
-	if (id == CAT_OTHER) {
+	if (id == OED_STRDICT_OTHER) {
 		s->other += k;
 	} else {
 		if ((size_t)id >= s->ncnt) {
@@ -743,7 +593,7 @@ feature_free(struct feature *f)
 	if (f == NULL)
 		return;
 	free(f->name);
-	catdict_release(&f->dict);
+	oed_strdict_release(&f->dict);
 	sample_release(&f->s[REF]);
 	sample_release(&f->s[CUR]);
 	free(f->ref_order);
@@ -866,7 +716,7 @@ feature_new(struct field *fl, enum derived der, enum holds holds, uint64_t seed,
 	f->field = fl;
 	f->derived = der;
 	f->holds = holds;
-	f->dict.max = der == D_WORDS ? OED_DRIFT_MAX_WORDS : OED_DRIFT_MAX_CATEGORIES;
+	oed_strdict_init(&f->dict, der == D_WORDS ? OED_DRIFT_MAX_WORDS : OED_DRIFT_MAX_CATEGORIES);
 	/* each sample's reservoir has its own stream, fixed by the seed */
 	f->s[REF].rng = seed ^ (UINT64_C(0x5851f42d4c957f2d) * (2 * no + 1));
 	f->s[CUR].rng = seed ^ (UINT64_C(0x5851f42d4c957f2d) * (2 * no + 2));
@@ -916,7 +766,7 @@ static int
 word_add(void *ctx, const char *w, size_t n)
 {
 	struct word_ctx *wc = ctx;
-	int64_t id = catdict_id(&wc->f->dict, w, n);
+	int64_t id = oed_strdict_id(&wc->f->dict, w, n);
 
 	if (id == -1)
 		return -1;
@@ -958,7 +808,7 @@ add_text(struct oed_drift *d, struct field *fl, int side, const char *s, size_t 
 				d->wordbuf = buf;
 				d->wordcap = len;
 			}
-			if (oed_drift_words(s, len, d->wordbuf, word_add, &wc) == -1)
+			if (oed_words(s, len, d->wordbuf, word_add, &wc) == -1)
 				return -1;
 			break;
 		}
@@ -972,7 +822,7 @@ add_text(struct oed_drift *d, struct field *fl, int side, const char *s, size_t 
 static int
 add_category(struct feature *f, int side, const char *s, size_t len)
 {
-	int64_t id = catdict_id(&f->dict, s, len);
+	int64_t id = oed_strdict_id(&f->dict, s, len);
 
 	return id == -1 ? -1 : sample_count(&f->s[side], id, 1);
 }
@@ -1780,23 +1630,13 @@ test_threshold(const struct oed_drift *d, const char *name)
 	return t ? t->threshold : NAN;
 }
 
-/* Byte order of two categories' names, a prefix first (strcmp's order, NULs included). */
-static int
-catdict_cmp(const struct catdict *c, uint32_t a, uint32_t b)
-{
-	size_t la = c->lens[a], lb = c->lens[b];
-	int d = memcmp(c->names[a], c->names[b], la < lb ? la : lb);
-
-	return d ? d : (la > lb) - (la < lb);
-}
-
 /* qsort_r's comparison: ids of the dictionary passed as ctx, in byte order of their names */
 static int
 name_cmp(const void *p, const void *q, void *ctx)
 {
 	uint32_t a = *(const uint32_t *)p, b = *(const uint32_t *)q;
 
-	return catdict_cmp(ctx, a, b);
+	return oed_strdict_cmp(ctx, a, b);
 }
 
 /*
@@ -1840,7 +1680,7 @@ count_tables(struct feature *f, double **rc, double **cc)
 	while (i < nr || j < nnew) {
 		uint32_t id;
 
-		if (j == nnew || (i < nr && catdict_cmp(&f->dict, f->ref_order[i], fresh[j]) < 0))
+		if (j == nnew || (i < nr && oed_strdict_cmp(&f->dict, f->ref_order[i], fresh[j]) < 0))
 			id = f->ref_order[i++];
 		else
 			id = fresh[j++];
@@ -2241,10 +2081,13 @@ baseline_json(struct oed_drift *d, struct feature *f, size_t seq)
 		put(j, "n", json_integer((json_int_t)s->total), &bad);
 		if ((a = json_array()) == NULL)
 			bad = true;
-		for (size_t i = 0; a && i < f->dict.n; i++)
-			if (i < s->ncnt && s->cnt[i])
-				push(a, json_pack("[s%I]", f->dict.names[i], f->dict.lens[i],
-						  (json_int_t)s->cnt[i]), &bad);
+		for (size_t i = 0; a && i < oed_strdict_size(&f->dict); i++)
+			if (i < s->ncnt && s->cnt[i]) {
+				size_t len;
+				const char *name = oed_strdict_name(&f->dict, (uint32_t)i, &len);
+
+				push(a, json_pack("[s%I]", name, len, (json_int_t)s->cnt[i]), &bad);
+			}
 		put(j, "categories", a, &bad);
 		put(j, "other", json_integer((json_int_t)s->other), &bad);
 		break;
@@ -2427,7 +2270,7 @@ load_category(struct feature *f, const char *name, size_t len, json_t *v, struct
 	if (json_integer_value(v) > (json_int_t)1 << 53 ||
 	    f->s[REF].total + (uint64_t)json_integer_value(v) > UINT64_C(1) << 53)
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': the counts are too large", f->name);
-	if ((id = catdict_id(&f->dict, name, len)) == -1 ||
+	if ((id = oed_strdict_id(&f->dict, name, len)) == -1 ||
 	    sample_count(&f->s[REF], id, (uint64_t)json_integer_value(v)) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	return 0;
@@ -2460,7 +2303,7 @@ load_categorical(struct feature *f, json_t *j, struct oed_err *err)
 	if (other < 0 || other > (json_int_t)1 << 53 ||
 	    f->s[REF].total + (uint64_t)other > UINT64_C(1) << 53)
 		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': the counts are too large", f->name);
-	if (other > 0 && sample_count(&f->s[REF], CAT_OTHER, (uint64_t)other) == -1)
+	if (other > 0 && sample_count(&f->s[REF], OED_STRDICT_OTHER, (uint64_t)other) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	return 0;
 }

@@ -10,12 +10,12 @@
  * categorical, an array of numbers a vector, and strings categorical or
  * text.  A field gives one feature, the unit a test runs on, except text,
  * which gives F:length_chars (numeric), F:length_tokens (numeric, with a
- * tokenizer) and F:words (categorical over word unigrams).
+ * tokenizer) and F:words (categorical over word unigrams, words.h).
  *
  * What is kept.  Numeric values as doubles in a growable array (8 bytes
  * each, sorted once per comparison); categories in one dictionary per
  * feature (fingerprint -> id, the text kept once) with one count array per
- * sample; vectors as a deterministic reservoir of OED_DRIFT_MAX_ROWS rows
+ * sample (strdict.h); vectors as a deterministic reservoir of OED_DRIFT_MAX_ROWS rows
  * plus the column sums of every row.  Dictionaries are bounded
  * (OED_DRIFT_MAX_CATEGORIES, OED_DRIFT_MAX_WORDS): values past the bound
  * are counted together in one "other" category.
@@ -121,17 +121,6 @@ int oed_time_of(const struct oed_value *v, double *t, const char **why);
 int oed_window_parse(const char *arg, int64_t *seconds, struct oed_err *err);
 /* The start of the window of width seconds holding t (aligned on the epoch; weeks on a Monday). */
 int64_t oed_window_start(double t, int64_t width);
-
-/* ---- words of a text field ---- */
-
-/*
- * Call fn for each word of s[0..len): a word is a longest run of bytes that
- * are neither ASCII whitespace nor ASCII punctuation; ASCII letters are
- * lowered.  buf must hold len bytes.  Returns the number of words, or -1
- * when fn returned -1.
- */
-long oed_drift_words(const char *s, size_t len, char *buf,
-		     int (*fn)(void *ctx, const char *w, size_t n), void *ctx);
 
 /* ---- the engine ---- */
 

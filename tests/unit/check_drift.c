@@ -178,39 +178,7 @@ START_TEST(window_starts)
 }
 END_TEST
 
-/* ---- words, kinds, tests ---- */
-
-struct words {
-	char text[16][32];
-	int n;
-};
-
-static int
-collect(void *ctx, const char *w, size_t n)
-{
-	struct words *ws = ctx;
-
-	ck_assert_uint_lt(n, 32);
-	memcpy(ws->text[ws->n], w, n);
-	ws->text[ws->n++][n] = '\0';
-	return 0;
-}
-
-START_TEST(words_split)
-{
-	const char *s = "  Hello, WORLD! it's café\t数据 -- x_y (42)\n";
-	static const char *const want[] = { "hello", "world", "it", "s", "café", "数据", "x", "y", "42" };
-	struct words ws = { .n = 0 };
-	char buf[64];
-
-	ck_assert_int_eq(oed_drift_words(s, strlen(s), buf, collect, &ws), (long)NCASES(want));
-	for (size_t i = 0; i < NCASES(want); i++)
-		ck_assert_str_eq(ws.text[i], want[i]);
-	ck_assert_int_eq(oed_drift_words("", 0, buf, NULL, NULL), 0);
-	ck_assert_int_eq(oed_drift_words(" ,.;", 4, buf, NULL, NULL), 0);
-	ck_assert_int_eq(oed_drift_words("a b", 3, buf, NULL, NULL), 2);
-}
-END_TEST
+/* ---- kinds, tests ---- */
 
 START_TEST(infer_text_or_labels)
 {
@@ -1089,7 +1057,6 @@ main(void)
 	tcase_add_test(core, time_of_values);
 	tcase_add_test(core, window_widths);
 	tcase_add_test(core, window_starts);
-	tcase_add_test(core, words_split);
 	tcase_add_test(core, infer_text_or_labels);
 	tcase_add_test(core, auto_choice_table);
 	tcase_add_test(core, field_specs);
