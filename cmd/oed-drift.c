@@ -15,6 +15,7 @@
 #include "jsonw.h"
 #include "opt.h"
 #include "store.h"
+#include "time.h"
 #include "tokenizer.h"
 
 enum {
@@ -38,7 +39,7 @@ static const struct oed_option options[] = {
 	  "dataset drift when this share of features drifted, and one at\nleast (0 to 1, default 0.5)", OPT_SHARE },
 	{ "time", 0, OED_ARG_REQUIRED, "FIELD", "the timestamp field (RFC 3339 or epoch seconds)", OPT_TIME },
 	{ "window", 'w', OED_ARG_REQUIRED, "DURATION",
-	  "compare tumbling windows of this width (30s, 15m, 1h, 1d, 1w)", OPT_WINDOW },
+	  "compare tumbling windows of this width (500ms, 30s, 15m, 1h, 1d, 1w)", OPT_WINDOW },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "also test the token lengths of text fields (encoding or model)", OPT_TOKENS },
 	{ "bins", 0, OED_ARG_REQUIRED, "N",
@@ -156,7 +157,7 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		a->o.time = arg;
 		return 0;
 	case OPT_WINDOW:
-		return oed_window_parse(arg, &a->o.window, err);
+		return oed_duration_parse("--window", arg, &a->o.window, err);
 	case OPT_TOKENS:
 		if (oed_tokens_arg_check(arg, err) == -1)
 			return -1;

@@ -20,6 +20,7 @@
 #include "utf8.h"
 #include "splitmix.h"
 #include "strdict.h"
+#include "time.h"
 #include "words.h"
 
 /* ---- the tests (drifttest.h) ---- */
@@ -206,164 +207,13 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 	return 0;
 }
 
-/* ---- time and windows ---- */
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+/* A window bound (milliseconds since the epoch) as RFC 3339. */
+static void
+window_text(int64_t ms, char out[OED_RFC3339_SIZE])
 {
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
+	oed_time_to_rfc3339((double)ms / 1000, out);
 }
 
-static bool
-digits(const char *s, size_t n, int *out)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-int
-oed_time_parse_rfc3339(const char *s, size_t len, double *t)
-{
-	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	int64_t whole;
-	double frac = 0;
-	size_t i = 19;
-
-	if (len < 20 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
-	    h > 23 || mi > 59 || sec > 60)
-		return -1;
-	if (s[i] == '.') {
-		char buf[24] = "0.";
-		size_t k = 2;
-
-		if (++i == len || s[i] < '0' || s[i] > '9')
-			return -1;
-		/* strtod rounds the fraction correctly; past 20 digits nothing changes */
-		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-			if (k < sizeof(buf) - 1)
-				buf[k++] = s[i];
-		buf[k] = '\0';
-		frac = strtod(buf, NULL);
-	}
-	if (i == len)
-		return -1;
-	if (s[i] == 'Z' || s[i] == 'z') {
-		i++;
-	} else if (s[i] == '+' || s[i] == '-') {
-		sign = s[i] == '-' ? -1 : 1;
-		if (len - i != 6 || s[i + 3] != ':' || !digits(s + i + 1, 2, &oh) ||
-		    !digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
-			return -1;
-		i += 6;
-	} else {
-		return -1;
-	}
-	if (i != len)
-		return -1;
-	/* a leap second is 23:59:60 UTC; it counts as the first second of the next day */
-	if (sec == 60 && ((h * 60 + mi - sign * (oh * 60 + om)) % 1440 + 1440) % 1440 != 1439)
-		return -1;
-	whole = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
-		sign * (oh * 3600 + om * 60);
-	*t = (double)whole + frac;
-	/* 59.9999999999 s must stay in its second, and so in its window, not round up to the next */
-	if (floor(*t) > (double)whole)
-		*t = nextafter((double)whole + 1, -INFINITY);
-	return 0;
-}
-
-void
-oed_time_format(int64_t t, char out[32])
-{
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-	int64_t secs = t - days * 86400, z = days + 719468, era, y;
-	unsigned doe, yoe, doy, mp, d, m, us;
-	char buf[80];
-
-	/* the inverse of days_from_civil */
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	us = (unsigned)secs;
-	snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
-		 us / 3600 % 24, us / 60 % 60, us % 60);
-	memcpy(out, buf, 32);
-	out[31] = '\0';
-}
-
-int
-oed_window_parse(const char *arg, int64_t *seconds, struct oed_err *err)
-{
-	char *end;
-	unsigned long long n;
-	int64_t unit;
-
-	errno = 0;
-	n = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
-	if (n == 0 || errno != 0 || end[0] == '\0' || end[1] != '\0')
-		goto bad;
-	switch (end[0]) {
-	case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	case 'w': unit = 7 * 86400; break;
-	default: goto bad;
-	}
-	/* past a million years a window means nothing */
-	if (n > (unsigned long long)(INT64_C(31557600000000) / unit))
-		goto bad;
-	*seconds = (int64_t)n * unit;
-	return 0;
-bad:
-	return oed_err_set(err, OED_EX_USAGE,
-			   "--window: '%s' is not a duration such as 15m, 1h, 1d or 1w", arg);
-}
-
-int64_t
-oed_window_start(double t, int64_t width)
-{
-	/*
-	 * Whole seconds first: windows are whole seconds, and integers divide
-	 * exactly.  Weeks start on Monday (ISO 8601), 1970-01-05, not on the
-	 * epoch's Thursday.
-	 */
-	int64_t origin = width % 604800 == 0 ? 4 * 86400 : 0;
-	int64_t s = (int64_t)floor(t) - origin, q = s / width;
-
-	if (s % width < 0)
-		q--;
-	return q * width + origin;
-}
 /* ---- samples ---- */
 
 enum { REF, CUR };
@@ -1303,7 +1153,7 @@ int
 oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer *w,
 		   struct oed_err *err)
 {
-	char whybuf[384], a[32], b[32];
+	char whybuf[384], a[OED_RFC3339_SIZE], b[OED_RFC3339_SIZE];
 	const char *why;
 	int tidx = -1, rc;
 	uint64_t windows = 0;
@@ -1327,15 +1177,15 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 			const struct oed_value *tv = oed_reader_value(r, tidx);
 			double t;
 
-			if (oed_time_of(tv, &t, &why) == -1) {
+			if (oed_drift_time_of(tv, &t, &why) == -1) {
 				if (oed_reader_bad(r, err, "field '%s': %s", d->o.time, why) == -1)
 					return -1;
 				continue;
 			}
-			ws = oed_window_start(t, d->o.window);
+			ws = oed_time_window_start(t, d->o.window);
 			if (d->in_window && ws < d->ws) {
-				oed_time_format(ws, a);
-				oed_time_format(d->ws, b);
+				window_text(ws, a);
+				window_text(d->ws, b);
 				if (oed_reader_bad(r, err, "out of time order: its window %s is before "
 						   "the window at hand, %s", a, b) == -1)
 					return -1;
@@ -1360,8 +1210,8 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 				if (close_sample(d, w, err) == -1)
 					return -1;
 				if (gap > 0) {
-					oed_time_format(d->ws + d->o.window, a);
-					oed_time_format(ws, b);
+					window_text(d->ws + d->o.window, a);
+					window_text(ws, b);
 					oed_note("no records from %s to %s: %lld empty window%s skipped",
 						 a, b, (long long)gap, gap == 1 ? "" : "s");
 				}
@@ -1482,11 +1332,11 @@ write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s
 	oed_w_str(w, "gate", gate);
 	oed_w_bool(w, "dataset_drift", summary_drift(d, s));
 	if (s->windowed) {
-		char a[32];
+		char a[OED_RFC3339_SIZE];
 
-		oed_time_format(s->window_start, a);
+		window_text(s->window_start, a);
 		oed_w_str(w, "window_start", a);
-		oed_time_format(s->window_end, a);
+		window_text(s->window_end, a);
 		oed_w_str(w, "window_end", a);
 	}
 	oed_w_end(w);
@@ -1532,11 +1382,11 @@ oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *re
 	if (res->new_categories >= 0)
 		oed_w_int(w, "new_categories", res->new_categories);
 	if (res->windowed) {
-		char a[32];
+		char a[OED_RFC3339_SIZE];
 
-		oed_time_format(res->window_start, a);
+		window_text(res->window_start, a);
 		oed_w_str(w, "window_start", a);
-		oed_time_format(res->window_end, a);
+		window_text(res->window_end, a);
 		oed_w_str(w, "window_end", a);
 	}
 	oed_w_str(w, "reason", res->reason);
@@ -2004,13 +1854,13 @@ metric(struct oed_store *s, int64_t run, const char *test, const char *what, con
 static void
 group_name(char *out, size_t size, const char *name, bool windowed, int64_t start)
 {
-	char a[32];
+	char a[OED_RFC3339_SIZE];
 
 	if (!windowed) {
 		snprintf(out, size, "%s", name);
 		return;
 	}
-	oed_time_format(start, a);
+	window_text(start, a);
 	snprintf(out, size, "%s@%s", name, a);
 }
 
@@ -2619,25 +2469,23 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 	return 0;
 }
 int
-oed_time_of(const struct oed_value *v, double *t, const char **why)
+oed_drift_time_of(const struct oed_value *v, double *t, const char **why)
 {
-	/* years 1 to 9999: what RFC 3339 can write back */
-	static const double lo = -62135596800.0, hi = 253402300800.0;
-
 	switch (v->type) {
 	case OED_V_MISSING:
 	case OED_V_NULL:
 		*why = "no timestamp";
 		return -1;
 	case OED_V_NUMBER:
-		if (!(v->num >= lo && v->num < hi)) {
+		/* years 1 to 9999: what RFC 3339 can write back */
+		if (!(v->num >= OED_TIME_MIN && v->num < OED_TIME_END)) {
 			*why = "epoch seconds out of the years 1 to 9999";
 			return -1;
 		}
 		*t = v->num;
 		return 0;
 	case OED_V_STRING:
-		if (oed_time_parse_rfc3339(v->str, v->len, t) == -1 || !(*t >= lo && *t < hi)) {
+		if (oed_time_parse(v->str, v->len, t) == -1 || !(*t >= OED_TIME_MIN && *t < OED_TIME_END)) {
 			*why = "not an RFC 3339 date-time such as 2026-11-22T10:00:00Z";
 			return -1;
 		}
@@ -2675,7 +2523,8 @@ oed_drift_run_params(const struct oed_drift *d)
 		json_object_set_new(j, "gate", json_string("any"));
 	if (d->o.time) {
 		json_object_set_new(j, "time", json_string(d->o.time));
-		json_object_set_new(j, "window_seconds", json_integer(d->o.window));
+		json_object_set_new(j, "window_seconds", d->o.window % 1000 == 0 ?
+				    json_integer(d->o.window / 1000) : json_real((double)d->o.window / 1000));
 	}
 	if (d->o.tok_name)
 		json_object_set_new(j, "tokens", json_string(d->o.tok_name));

@@ -21,7 +21,8 @@
  * are counted together in one "other" category.
  *
  * Windows.  With a time field and a width, current records are split into
- * tumbling windows aligned on the Unix epoch (UTC).  Records must come in
+ * tumbling windows aligned on the Unix epoch (UTC, time.h; weeks start on
+ * a Monday).  Records must come in
  * window order: within a window any order is fine, a record of a window
  * before the one at hand is a bad record.  Windows with no record are skipped with
  * a note on stderr (oed_note).  Without a reference, the first window is
@@ -106,21 +107,13 @@ enum oed_fkind oed_drift_infer_strings(const char *const *s, const size_t *len, 
 const char *oed_drift_auto_test(enum oed_fkind kind, uint64_t n_ref, size_t ncat,
 				char *reason, size_t size);
 
-/* ---- time and windows ---- */
+/* ---- time ---- */
 
 /*
- * An RFC 3339 date-time (T, t or a space between date and time, optional
- * fraction, Z or an offset) as seconds since the epoch.  0 or -1.
+ * A record's time: an RFC 3339 string (time.h) or a number of epoch
+ * seconds, in the years 1 to 9999; 0, or -1 with why.
  */
-int oed_time_parse_rfc3339(const char *s, size_t len, double *t);
-/* Seconds as "2026-11-22T10:00:00Z". */
-void oed_time_format(int64_t t, char out[32]);
-/* A record's time: an RFC 3339 string or a number of epoch seconds; 0 or -1 with why. */
-int oed_time_of(const struct oed_value *v, double *t, const char **why);
-/* "15m", "1h", "1d", "2w", "30s" as seconds; 0 or -1 with err set (usage). */
-int oed_window_parse(const char *arg, int64_t *seconds, struct oed_err *err);
-/* The start of the window of width seconds holding t (aligned on the epoch; weeks on a Monday). */
-int64_t oed_window_start(double t, int64_t width);
+int oed_drift_time_of(const struct oed_value *v, double *t, const char **why);
 
 /* ---- the engine ---- */
 
@@ -136,7 +129,7 @@ struct oed_drift_opts {
 	const char *base;		/* --base as given ("2", "e", "10"), NULL: 2 */
 	double log_base;		/* kl and js logarithms: its value, with base */
 	const char *time;		/* --time field; NULL: no windows */
-	int64_t window;			/* seconds, with time */
+	int64_t window;			/* milliseconds (time.h durations), with time */
 	struct oed_tokenizer *tok;	/* borrowed; NULL: no token lengths */
 	const char *tok_name;		/* encoding name, for baselines */
 	long long baseline;		/* --baseline RUN, for the run's parameters; 0: none */
@@ -163,7 +156,7 @@ struct oed_drift_finding {
 	bool missing_rate;		/* the finding is F:missing, the test of how often F is missing */
 	char note[96];			/* why the test did not decide ("n_ref 3 < minimum 30 for psi"), or "" */
 	bool windowed;
-	int64_t window_start, window_end;
+	int64_t window_start, window_end;	/* milliseconds since the epoch */
 	char reason[192];
 };
 
