@@ -11,6 +11,7 @@ void
 oed_strdict_init(struct oed_strdict *d, size_t max)
 {
 	memset(d, 0, sizeof(*d));
+	oed_map_init(&d->ids);
 	d->max = max;
 }
 
@@ -21,79 +22,52 @@ oed_strdict_release(struct oed_strdict *d)
 		free(d->names[i]);
 	free(d->names);
 	free(d->lens);
-	free(d->fp);
-	free(d->slot);
+	oed_map_release(&d->ids);
 	memset(d, 0, sizeof(*d));
+	oed_map_init(&d->ids);
 }
 
+/* Room for one more name; 0 or -1. */
 static int
-grow(struct oed_strdict *d)
+reserve(struct oed_strdict *d)
 {
-	size_t cap = d->cap ? d->cap * 2 : 64;
-	uint64_t *fp = calloc(cap, sizeof(*fp));
-	uint32_t *slot = calloc(cap, sizeof(*slot));
+	size_t cap = d->names_cap ? d->names_cap * 2 : 16;
+	char **names;
+	size_t *lens;
 
-	if (fp == NULL || slot == NULL) {
-		free(fp);
-		free(slot);
+	if (d->n < d->names_cap)
+		return 0;
+	if ((names = realloc(d->names, cap * sizeof(*names))) == NULL)
 		return -1;
-	}
-	for (size_t i = 0; i < d->cap; i++) {
-		size_t j;
-
-		if (d->slot[i] == 0)
-			continue;
-		for (j = d->fp[i] & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
-			;
-		fp[j] = d->fp[i];
-		slot[j] = d->slot[i];
-	}
-	free(d->fp);
-	free(d->slot);
-	d->fp = fp;
-	d->slot = slot;
-	d->cap = cap;
+	d->names = names;
+	if ((lens = realloc(d->lens, cap * sizeof(*lens))) == NULL)
+		return -1;
+	d->lens = lens;
+	d->names_cap = cap;
 	return 0;
 }
 
 int64_t
 oed_strdict_id(struct oed_strdict *d, const char *s, size_t len)
 {
-	uint64_t h = oed_fingerprint(s, len);
-	size_t i;
+	uint64_t h = oed_fingerprint(s, len), *id = oed_map_get(&d->ids, h);
+	char *copy;
 
-	if (d->cap) {
-		for (i = h & (d->cap - 1); d->slot[i]; i = (i + 1) & (d->cap - 1))
-			if (d->fp[i] == h)
-				return d->slot[i] - 1;
-	}
+	if (id != NULL)
+		return (int64_t)*id;
 	if (d->n >= d->max)
 		return OED_STRDICT_OTHER;
-	if ((d->n + 1) * 2 > d->cap && grow(d) == -1)
+	if (reserve(d) == -1 || (copy = malloc(len + 1)) == NULL)
 		return -1;
-	if (d->n == d->names_cap) {
-		size_t cap = d->names_cap ? d->names_cap * 2 : 16;
-		char **names = realloc(d->names, cap * sizeof(*names));
-		size_t *lens;
-
-		if (names == NULL)
-			return -1;
-		d->names = names;
-		if ((lens = realloc(d->lens, cap * sizeof(*lens))) == NULL)
-			return -1;
-		d->lens = lens;
-		d->names_cap = cap;
+	if (oed_map_set(&d->ids, h, d->n) == -1) {
+		free(copy);
+		return -1;
 	}
-	if ((d->names[d->n] = malloc(len + 1)) == NULL)
-		return -1;
-	memcpy(d->names[d->n], s, len);
-	d->names[d->n][len] = '\0';
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	d->names[d->n] = copy;
 	d->lens[d->n] = len;
-	for (i = h & (d->cap - 1); d->slot[i]; i = (i + 1) & (d->cap - 1))
-		;
-	d->fp[i] = h;
-	d->slot[i] = (uint32_t)++d->n;
-	return (int64_t)d->n - 1;
+	return (int64_t)d->n++;
 }
 
 size_t

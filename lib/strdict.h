@@ -5,7 +5,7 @@
  * Each distinct string gets the next id (0, 1, 2 ... in the order first
  * seen) and a copy of its bytes, kept until the dictionary is released;
  * a string may hold NUL bytes, so lengths go with it.  Strings are found
- * by their 64-bit fingerprint (oed_fingerprint(), xxh3): two strings with
+ * by their 64-bit fingerprint (oed_fingerprint(), xxh3) in a map.h map: two strings with
  * the same fingerprint are taken as one, a chance of about n^2 / 2^65.
  * The dictionary is bounded: once it holds max strings, every new one
  * gets OED_STRDICT_OTHER, so that callers count them together.
@@ -18,12 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "map.h"
+
 #define OED_STRDICT_OTHER UINT32_MAX	/* the id of every string past the bound */
 
 struct oed_strdict {
-	uint64_t *fp;		/* open addressing on fingerprints */
-	uint32_t *slot;		/* id + 1; 0 marks a free slot */
-	size_t cap;
+	struct oed_map ids;	/* fingerprint -> id */
 	char **names;		/* by id: NUL-terminated copies */
 	size_t *lens;		/* by id: their lengths */
 	size_t n, names_cap, max;
