@@ -3,7 +3,7 @@
 #define _GNU_SOURCE 1	/* qsort_r */
 #endif
 #include "config.h"
-#include "drift.h"
+#include "internal.h"
 #include "exit.h"
 
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include "counts.h"
 #include "drifttest.h"
 #include "field.h"
-#include "sortpack.h"
 #include "progress.h"
 #include "utf8.h"
 #include "splitmix.h"
@@ -26,8 +25,8 @@
 /* ---- the tests (drifttest.h) ---- */
 
 /* Whether test name applies to a field or feature of kind (text: to one of its features). */
-static bool
-test_fits(const char *name, enum oed_fkind kind)
+bool
+oed_drift_test_fits(const char *name, enum oed_fkind kind)
 {
 	const struct oed_drift_test *t = oed_drift_test_find(name);
 	unsigned k;
@@ -208,107 +207,15 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 }
 
 /* A window bound (milliseconds since the epoch) as RFC 3339. */
-static void
-window_text(int64_t ms, char out[OED_RFC3339_SIZE])
+void
+oed_drift_window_text(int64_t ms, char out[OED_RFC3339_SIZE])
 {
 	oed_time_to_rfc3339((double)ms / 1000, out);
 }
 
 /* ---- samples ---- */
 
-enum { REF, CUR };
-enum holds { H_NUM, H_CAT, H_VEC };
-enum derived { D_NONE, D_CHARS, D_TOKENS, D_WORDS };
-static const char *const derived_names[] = { "", "length_chars", "length_tokens", "words" };
-
-/* What one feature keeps of one sample (the reference, or the current window). */
-struct sample {
-	double *x;		/* numeric values, or vector rows (n rows of dim) */
-	size_t n, cap;
-	bool sorted;
-	uint64_t *cnt;		/* categorical: counts by category id */
-	size_t ncnt;
-	/*
-	 * The ids whose count is not zero, in the order first counted: a
-	 * window costs its own categories and the reference's, not every
-	 * category the dictionary ever saw.
-	 */
-	uint32_t *seen;
-	size_t nseen, capseen;
-	uint64_t other;		/* categories past the dictionary's bound */
-	uint64_t total;		/* categorical: values; vector: rows seen */
-	double *colsum;		/* vector: sums over every row seen */
-	uint64_t rng;		/* vector: the reservoir's generator */
-};
-
-struct feature {
-	char *name;
-	struct field *field;
-	enum derived derived;
-	enum holds holds;
-	struct oed_strdict dict;	/* categories, shared by the samples: one id in all */
-	struct sample s[2];
-	uint32_t *ref_order;	/* categorical: the reference's ids in byte order of names */
-	bool ref_ordered;	/* ref_order is up to date */
-	size_t dim;		/* vectors */
-	uint64_t base_n;	/* from a baseline: values the reference had */
-	bool loaded;		/* from a baseline: its reference was read */
-};
-
-struct field {
-	struct oed_drift_spec spec;
-	size_t no;			/* its place among the fields */
-	enum oed_fkind kind;
-	int ridx;			/* index in the reader being read */
-	struct feature *feat[3];
-	size_t nfeat;
-	uint64_t missing[2];		/* records without a value (absent or null) */
-	uint64_t records[2];		/* records read into each sample */
-	bool ever;			/* some record of either input holds the field (null included) */
-	char *missing_name;		/* "F:missing", the feature of the missing-rate test */
-	char **probe;			/* strings read before the kind was decided */
-	size_t *plen, nprobe;
-	bool from_baseline;
-};
-
-/* A value of a field in the record at hand, checked before any is kept. */
-struct staged {
-	enum { ST_MISSING, ST_NUM, ST_STR, ST_VEC } type;
-	double num;
-	const char *str;
-	size_t len;
-	json_t *arr;
-};
-
-struct summary {
-	size_t features, drifted;
-	bool windowed;
-	int64_t window_start, window_end;
-	size_t first, end;	/* its findings: res[first..end) */
-};
-
-struct oed_drift {
-	struct oed_drift_opts o;
-	struct field **fields;		/* each on its own: features point to their field */
-	size_t nfields;
-	struct staged *staged;
-	char *wordbuf;
-	size_t wordcap;
-	char **keys;			/* fields seen in the first records, for messages */
-	size_t nkeys;
-	bool have_ref;			/* a reference was read or loaded */
-	bool from_baseline;		/* ... from the run store */
-	/* windows */
-	bool in_window;
-	int64_t ws;
-	uint64_t window_no;
-	/* results */
-	struct oed_drift_finding *res;
-	size_t nres, capres;
-	struct summary *sums;
-	size_t nsums, capsums;
-	bool found;
-};
+const char *const oed_drift_derived_names[] = { "", "length_chars", "length_tokens", "words" };
 
 static void
 sample_release(struct sample *s)
@@ -334,8 +241,8 @@ sample_reset(struct sample *s, size_t dim)
 		memset(s->colsum, 0, dim * sizeof(*s->colsum));
 }
 
-static int
-sample_push(struct sample *s, const double *v, size_t k)
+int
+oed_drift_sample_push(struct sample *s, const double *v, size_t k)
 {
 	if ((s->n + 1) * k > s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -354,8 +261,8 @@ sample_push(struct sample *s, const double *v, size_t k)
 	return 0;
 }
 
-static int
-sample_count(struct sample *s, int64_t id, uint64_t k)
+int
+oed_drift_sample_count(struct sample *s, int64_t id, uint64_t k)
 {
 	if (id == OED_STRDICT_OTHER) {
 		s->other += k;
@@ -406,7 +313,7 @@ sample_row(struct sample *s, const double *row, size_t dim)
 	for (size_t k = 0; k < dim; k++)
 		s->colsum[k] += row[k];
 	if (i < OED_DRIFT_MAX_ROWS)
-		return sample_push(s, row, dim);
+		return oed_drift_sample_push(s, row, dim);
 	j = oed_splitmix64(&s->rng) % (i + 1);
 	if (j < OED_DRIFT_MAX_ROWS)
 		memcpy(s->x + j * dim, row, dim * sizeof(*row));
@@ -414,8 +321,8 @@ sample_row(struct sample *s, const double *row, size_t dim)
 }
 
 /* Sort a numeric sample once (drifttest's radix sort); 0 or -1 (err set). */
-static int
-sample_sort(struct sample *s, struct oed_err *err)
+int
+oed_drift_sample_sort(struct sample *s, struct oed_err *err)
 {
 	if (!s->sorted && oed_drift_sort(s->x, s->n, err) == -1)
 		return -1;
@@ -492,8 +399,8 @@ oed_drift_nfields(const struct oed_drift *d)
 	return d->nfields;
 }
 
-static struct field *
-find_field(struct oed_drift *d, const char *path)
+struct field *
+oed_drift_find_field(struct oed_drift *d, const char *path)
 {
 	for (size_t i = 0; i < d->nfields; i++)
 		if (oed_path_same(d->fields[i]->spec.path, path))
@@ -501,7 +408,6 @@ find_field(struct oed_drift *d, const char *path)
 	return NULL;
 }
 
-static int field_decide(struct oed_drift *d, struct field *fl, enum oed_fkind kind);
 
 int
 oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, struct oed_err *err)
@@ -509,14 +415,14 @@ oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, stru
 	struct field **fields, *fl;
 	struct staged *staged;
 
-	if ((fl = find_field(d, spec->path)) != NULL) {
+	if ((fl = oed_drift_find_field(d, spec->path)) != NULL) {
 		if (strcmp(fl->spec.path, spec->path) == 0)
 			return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is named twice", spec->path);
 		return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is '%s' again", spec->path,
 				   fl->spec.path);
 	}
 	if (spec->test && spec->kind != OED_FK_AUTO &&
-	    !test_fits(spec->test, spec->kind))
+	    !oed_drift_test_fits(spec->test, spec->kind))
 		return oed_err_set(err, OED_EX_USAGE, "--field: test '%s' does not apply to %s fields",
 				   spec->test, oed_fkind_name(spec->kind));
 	fields = realloc(d->fields, (d->nfields + 1) * sizeof(*fields));
@@ -544,7 +450,7 @@ oed_drift_add_field(struct oed_drift *d, const struct oed_drift_spec *spec, stru
 	}
 	d->fields[d->nfields++] = fl;
 	/* a forced kind needs no values to decide it */
-	if (spec->kind != OED_FK_AUTO && field_decide(d, fl, spec->kind) == -1)
+	if (spec->kind != OED_FK_AUTO && oed_drift_field_decide(d, fl, spec->kind) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	return 0;
 }
@@ -562,7 +468,7 @@ feature_new(struct field *fl, enum derived der, enum holds holds, uint64_t seed,
 	if (der == D_NONE)
 		snprintf(f->name, len, "%s", fl->spec.path);
 	else
-		snprintf(f->name, len, "%s:%s", fl->spec.path, derived_names[der]);
+		snprintf(f->name, len, "%s:%s", fl->spec.path, oed_drift_derived_names[der]);
 	f->field = fl;
 	f->derived = der;
 	f->holds = holds;
@@ -574,8 +480,8 @@ feature_new(struct field *fl, enum derived der, enum holds holds, uint64_t seed,
 }
 
 /* The kind is known: make the field's features. */
-static int
-field_decide(struct oed_drift *d, struct field *fl, enum oed_fkind kind)
+int
+oed_drift_field_decide(struct oed_drift *d, struct field *fl, enum oed_fkind kind)
 {
 	size_t no = fl->no * 3;
 
@@ -620,7 +526,7 @@ word_add(void *ctx, const char *w, size_t n)
 
 	if (id == -1)
 		return -1;
-	return sample_count(&wc->f->s[wc->side], id, 1);
+	return oed_drift_sample_count(&wc->f->s[wc->side], id, 1);
 }
 
 /* Keep a text value in the sample being read; -1 on out of memory. */
@@ -634,7 +540,7 @@ add_text(struct oed_drift *d, struct field *fl, int side, const char *s, size_t 
 		switch (f->derived) {
 		case D_CHARS:
 			v = (double)oed_utf8_count(s, len);
-			if (sample_push(&f->s[side], &v, 1) == -1)
+			if (oed_drift_sample_push(&f->s[side], &v, 1) == -1)
 				return -1;
 			break;
 		case D_TOKENS: {
@@ -643,7 +549,7 @@ add_text(struct oed_drift *d, struct field *fl, int side, const char *s, size_t 
 			if (nt == (size_t)-1)
 				return -1;
 			v = (double)nt;
-			if (sample_push(&f->s[side], &v, 1) == -1)
+			if (oed_drift_sample_push(&f->s[side], &v, 1) == -1)
 				return -1;
 			break;
 		}
@@ -674,7 +580,7 @@ add_category(struct feature *f, int side, const char *s, size_t len)
 {
 	int64_t id = oed_strdict_id(&f->dict, s, len);
 
-	return id == -1 ? -1 : sample_count(&f->s[side], id, 1);
+	return id == -1 ? -1 : oed_drift_sample_count(&f->s[side], id, 1);
 }
 
 /* A category's text for a number or a boolean, as the record would print it. */
@@ -699,8 +605,8 @@ category_text(const struct staged *st, const struct oed_value *v, char buf[32], 
 }
 
 /* The elements of a vector, checked; dim 0 takes the array's length.  0 or -1 with why. */
-static int
-vector_check(json_t *arr, size_t *dim, const char **why)
+int
+oed_drift_vector_check(json_t *arr, size_t *dim, const char **why)
 {
 	size_t n = json_array_size(arr);
 
@@ -774,7 +680,7 @@ probe_settle(struct oed_drift *d, struct field *fl, int side, enum oed_fkind kin
 		return 0;
 	if (kind == OED_FK_AUTO)
 		kind = oed_drift_infer_strings((const char *const *)fl->probe, fl->plen, fl->nprobe);
-	if (field_decide(d, fl, kind) == -1)
+	if (oed_drift_field_decide(d, fl, kind) == -1)
 		return -1;
 	for (size_t i = 0; i < fl->nprobe && rc == 0; i++)
 		rc = fl->kind == OED_FK_TEXT ? add_text(d, fl, side, fl->probe[i], fl->plen[i])
@@ -854,7 +760,7 @@ stage(struct field *fl, struct oed_reader *r, struct staged *st,
 			goto wrong;
 		st->arr = oed_reader_json(r, fl->ridx);
 		dim = fl->nfeat ? fl->feat[0]->dim : 0;
-		if (vector_check(st->arr, &dim, why) == -1) {
+		if (oed_drift_vector_check(st->arr, &dim, why) == -1) {
 			snprintf(whybuf, whysize, "field '%s': %s", fl->spec.path, *why);
 			*why = whybuf;
 			return -1;
@@ -896,13 +802,13 @@ commit(struct oed_drift *d, struct field *fl, struct oed_reader *r, const struct
 			if (probe_settle(d, fl, side, OED_FK_CATEGORICAL) == -1)
 				return -1;
 		} else if (v->type == OED_V_NUMBER) {
-			return field_decide(d, fl, OED_FK_NUMERIC) == -1 ? -1 :
-			       sample_push(&fl->feat[0]->s[side], &st->num, 1);
+			return oed_drift_field_decide(d, fl, OED_FK_NUMERIC) == -1 ? -1 :
+			       oed_drift_sample_push(&fl->feat[0]->s[side], &st->num, 1);
 		} else if (v->type == OED_V_TRUE || v->type == OED_V_FALSE) {
-			if (field_decide(d, fl, OED_FK_CATEGORICAL) == -1)
+			if (oed_drift_field_decide(d, fl, OED_FK_CATEGORICAL) == -1)
 				return -1;
 		} else if (v->type == OED_V_ARRAY) {
-			return field_decide(d, fl, OED_FK_VECTOR) == -1 ? -1 : add_vector(fl, side, st->arr);
+			return oed_drift_field_decide(d, fl, OED_FK_VECTOR) == -1 ? -1 : add_vector(fl, side, st->arr);
 		} else {
 			if (probe_add(fl, st->str, st->len) == -1)
 				return -1;
@@ -911,7 +817,7 @@ commit(struct oed_drift *d, struct field *fl, struct oed_reader *r, const struct
 	}
 	switch (fl->kind) {
 	case OED_FK_NUMERIC:
-		return sample_push(&fl->feat[0]->s[side], &st->num, 1);
+		return oed_drift_sample_push(&fl->feat[0]->s[side], &st->num, 1);
 	case OED_FK_CATEGORICAL:
 		len = category_text(st, oed_reader_value(r, fl->ridx), buf, &s);
 		return add_category(fl->feat[0], side, s, len);
@@ -949,8 +855,8 @@ keep_record(struct oed_drift *d, struct oed_reader *r, int side)
 #define KEYS_RECORDS 100	/* records of each input whose fields are listed */
 #define KEYS_MAX 64		/* names kept */
 
-static void
-key_add(struct oed_drift *d, const char *name)
+void
+oed_drift_key_add(struct oed_drift *d, const char *name)
 {
 	char **keys;
 
@@ -974,7 +880,7 @@ keys_of(struct oed_drift *d, struct oed_reader *r)
 	const char *k, *k2;
 
 	json_object_foreach(root, k, v) {
-		key_add(d, k);
+		oed_drift_key_add(d, k);
 		if (json_is_object(v)) {
 			json_object_foreach(v, k2, w) {
 				char *name = malloc(strlen(k) + strlen(k2) + 2);
@@ -982,7 +888,7 @@ keys_of(struct oed_drift *d, struct oed_reader *r)
 				if (name == NULL)
 					continue;
 				sprintf(name, "%s.%s", k, k2);
-				key_add(d, name);
+				oed_drift_key_add(d, name);
 				free(name);
 			}
 		}
@@ -1184,8 +1090,8 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 			}
 			ws = oed_time_window_start(t, d->o.window);
 			if (d->in_window && ws < d->ws) {
-				window_text(ws, a);
-				window_text(d->ws, b);
+				oed_drift_window_text(ws, a);
+				oed_drift_window_text(d->ws, b);
 				if (oed_reader_bad(r, err, "out of time order: its window %s is before "
 						   "the window at hand, %s", a, b) == -1)
 					return -1;
@@ -1210,8 +1116,8 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 				if (close_sample(d, w, err) == -1)
 					return -1;
 				if (gap > 0) {
-					window_text(d->ws + d->o.window, a);
-					window_text(ws, b);
+					oed_drift_window_text(d->ws + d->o.window, a);
+					oed_drift_window_text(ws, b);
 					oed_note("no records from %s to %s: %lld empty window%s skipped",
 						 a, b, (long long)gap, gap == 1 ? "" : "s");
 				}
@@ -1286,19 +1192,19 @@ push_summary(struct oed_drift *d, const struct summary *s)
 }
 
 /* share and the dataset-drift rule, the same for output and store */
-static double
-summary_share(const struct summary *s)
+double
+oed_drift_summary_share(const struct summary *s)
 {
 	return s->features ? (double)s->drifted / (double)s->features : 0;
 }
 
-static bool
-summary_drift(const struct oed_drift *d, const struct summary *s)
+bool
+oed_drift_summary_drift(const struct oed_drift *d, const struct summary *s)
 {
-	return s->drifted > 0 && (d->o.gate_any || summary_share(s) >= d->o.share);
+	return s->drifted > 0 && (d->o.gate_any || oed_drift_summary_share(s) >= d->o.share);
 }
 
-/* The rule of summary_drift() in words, for the summary record: "any" or "share >= 0.5". */
+/* The rule of oed_drift_summary_drift() in words, for the summary record: "any" or "share >= 0.5". */
 static void
 gate_text(const struct oed_drift *d, char out[48])
 {
@@ -1327,16 +1233,16 @@ write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s
 		if (d->res[i].ran && d->res[i].drift)
 			oed_w_str(w, NULL, d->res[i].feature);
 	oed_w_arr_end(w);
-	oed_w_num(w, "share", summary_share(s));
+	oed_w_num(w, "share", oed_drift_summary_share(s));
 	gate_text(d, gate);
 	oed_w_str(w, "gate", gate);
-	oed_w_bool(w, "dataset_drift", summary_drift(d, s));
+	oed_w_bool(w, "dataset_drift", oed_drift_summary_drift(d, s));
 	if (s->windowed) {
 		char a[OED_RFC3339_SIZE];
 
-		window_text(s->window_start, a);
+		oed_drift_window_text(s->window_start, a);
 		oed_w_str(w, "window_start", a);
-		window_text(s->window_end, a);
+		oed_drift_window_text(s->window_end, a);
 		oed_w_str(w, "window_end", a);
 	}
 	oed_w_end(w);
@@ -1384,9 +1290,9 @@ oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *re
 	if (res->windowed) {
 		char a[OED_RFC3339_SIZE];
 
-		window_text(res->window_start, a);
+		oed_drift_window_text(res->window_start, a);
 		oed_w_str(w, "window_start", a);
-		window_text(res->window_end, a);
+		oed_drift_window_text(res->window_end, a);
 		oed_w_str(w, "window_end", a);
 	}
 	oed_w_str(w, "reason", res->reason);
@@ -1403,8 +1309,8 @@ oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *re
 }
 
 /* Values of the sample as the tests count them. */
-static uint64_t
-sample_size(const struct feature *f, int side)
+uint64_t
+oed_drift_sample_size(const struct feature *f, int side)
 {
 	return f->holds == H_NUM ? f->s[side].n : f->s[side].total;
 }
@@ -1445,18 +1351,18 @@ choose_test(struct oed_drift *d, const struct feature *f, uint64_t n_ref, size_t
 	const char *t = f->field->spec.test;
 
 	if (t) {
-		if (test_fits(t, k)) {
+		if (oed_drift_test_fits(t, k)) {
 			snprintf(reason, size, "--field %s", f->field->spec.path);
 			return t;
 		}
 		/* a text field's test need fit only some of its features, but one at least */
-		if (f->derived == D_NONE || !test_fits(t, f->field->kind)) {
+		if (f->derived == D_NONE || !oed_drift_test_fits(t, f->field->kind)) {
 			oed_err_set(err, OED_EX_USAGE, "field '%s' is %s: test '%s' does not apply",
 				    f->field->spec.path, oed_fkind_name(f->field->kind), t);
 			return NULL;
 		}
 	}
-	if (d->o.test && test_fits(d->o.test, k)) {
+	if (d->o.test && oed_drift_test_fits(d->o.test, k)) {
 		snprintf(reason, size, "--test");
 		return d->o.test;
 	}
@@ -1578,7 +1484,7 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 	oed_err_clear(&e);
 	switch (f->holds) {
 	case H_NUM:
-		if ((rc = sample_sort(sr, &e)) == 0 && (rc = sample_sort(sc, &e)) == 0) {
+		if ((rc = oed_drift_sample_sort(sr, &e)) == 0 && (rc = oed_drift_sample_sort(sc, &e)) == 0) {
 			p.sorted = true;
 			rc = oed_drift_numeric(t, sr->x, sr->n, sc->x, sc->n, &p, &r, &e);
 		}
@@ -1768,8 +1674,8 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 			memset(&res, 0, sizeof(res));
 			res.feature = f->name;
 			res.feature_kind = oed_fkind_name(fl->kind);
-			res.n_ref = sample_size(f, REF);
-			res.n_cur = sample_size(f, CUR);
+			res.n_ref = oed_drift_sample_size(f, REF);
+			res.n_cur = oed_drift_sample_size(f, CUR);
 			if (f->holds == H_NUM && f->base_n > res.n_ref) {
 				res.n_ref_recorded = f->base_n;
 				res.notes |= OED_DN_SUMMARISED;
@@ -1819,7 +1725,7 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 	sum.end = d->nres;
 	if (push_summary(d, &sum) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	d->found |= summary_drift(d, &sum);
+	d->found |= oed_drift_summary_drift(d, &sum);
 	write_summary(d, w, &sum);
 	return 0;
 }
@@ -1835,638 +1741,6 @@ oed_drift_findings(const struct oed_drift *d, size_t *n)
 {
 	*n = d->nres;
 	return d->res;
-}
-/* ---- the run store ---- */
-
-static int
-metric(struct oed_store *s, int64_t run, const char *test, const char *what, const char *grp,
-       double v, struct oed_err *err)
-{
-	char name[96];
-
-	if (test)
-		snprintf(name, sizeof(name), "%s/%s", test, what);
-	else
-		snprintf(name, sizeof(name), "%s", what);
-	return oed_metric_add(s, run, name, grp, v, NAN, NAN, err);
-}
-
-static void
-group_name(char *out, size_t size, const char *name, bool windowed, int64_t start)
-{
-	char a[OED_RFC3339_SIZE];
-
-	if (!windowed) {
-		snprintf(out, size, "%s", name);
-		return;
-	}
-	window_text(start, a);
-	snprintf(out, size, "%s@%s", name, a);
-}
-
-/* What a later --baseline needs of a feature's reference, as JSON (caller decrefs). */
-/* Set key of obj to v (stolen), or note a failure: jansson answers NULL or -1 when out of memory. */
-static void
-put(json_t *obj, const char *key, json_t *v, bool *bad)
-{
-	if (v == NULL || json_object_set_new(obj, key, v) == -1)
-		*bad = true;
-}
-
-static void
-push(json_t *arr, json_t *v, bool *bad)
-{
-	if (v == NULL || json_array_append_new(arr, v) == -1)
-		*bad = true;
-}
-
-/* What --baseline needs of f's reference, as JSON (caller decrefs); NULL when out of memory. */
-static json_t *
-baseline_json(struct oed_drift *d, struct feature *f, size_t seq)
-{
-	struct sample *s = &f->s[REF];
-	json_t *j = json_object(), *a;
-	bool bad = j == NULL;
-
-	if (bad)
-		return NULL;
-	/* version 2 packs numeric values (sortpack.h); version 1 listed them */
-	put(j, "version", json_integer(2), &bad);
-	put(j, "seq", json_integer((json_int_t)seq), &bad);
-	put(j, "field", json_string(f->field->spec.path), &bad);
-	if (f->derived != D_NONE)
-		put(j, "derived", json_string(derived_names[f->derived]), &bad);
-	if (f->derived == D_TOKENS)
-		put(j, "encoding", json_string(d->o.tok_name), &bad);
-	put(j, "missing", json_integer((json_int_t)f->field->missing[REF]), &bad);
-	switch (f->holds) {
-	case H_NUM: {
-		size_t bound = d->o.baseline_values ? d->o.baseline_values : OED_DRIFT_BASELINE_VALUES;
-		size_t keep = s->n > bound ? bound : s->n;
-		double *kept = s->x;
-		char *packed = NULL;
-
-		if (sample_sort(s, &(struct oed_err){ 0 }) == -1) {
-			json_decref(j);
-			return NULL;
-		}
-		put(j, "n", json_integer((json_int_t)s->n), &bad);
-		/* above the bound, evenly spaced order statistics stand for the sample */
-		put(j, "exact", json_boolean(keep == s->n), &bad);
-		put(j, "kept", json_integer((json_int_t)keep), &bad);
-		if (keep < s->n && (kept = malloc(keep * sizeof(*kept))) != NULL)
-			for (size_t i = 0; i < keep; i++)
-				kept[i] = s->x[(size_t)(((double)i + 0.5) * (double)s->n / (double)keep)];
-		/* an empty reference packs to "" */
-		if (keep == 0 || kept != NULL)
-			packed = oed_sortpack_encode(kept, keep);
-		if (kept != s->x)
-			free(kept);
-		put(j, "packed", packed ? json_string(packed) : NULL, &bad);
-		free(packed);
-		break;
-	}
-	case H_CAT:
-		/* [name, count] pairs, not an object: a name may hold a NUL, which keys cannot */
-		put(j, "n", json_integer((json_int_t)s->total), &bad);
-		if ((a = json_array()) == NULL)
-			bad = true;
-		for (size_t i = 0; a && i < oed_strdict_size(&f->dict); i++)
-			if (i < s->ncnt && s->cnt[i]) {
-				size_t len;
-				const char *name = oed_strdict_name(&f->dict, (uint32_t)i, &len);
-
-				push(a, json_pack("[s%I]", name, len, (json_int_t)s->cnt[i]), &bad);
-			}
-		put(j, "categories", a, &bad);
-		put(j, "other", json_integer((json_int_t)s->other), &bad);
-		break;
-	case H_VEC:
-		put(j, "n", json_integer((json_int_t)s->total), &bad);
-		put(j, "dim", json_integer((json_int_t)f->dim), &bad);
-		if ((a = json_array()) == NULL)
-			bad = true;
-		/* a sum past the largest double is null: the mean tests then say it overflowed */
-		for (size_t k = 0; a && s->colsum && k < f->dim; k++)
-			push(a, isfinite(s->colsum[k]) ? json_real(s->colsum[k]) : json_null(), &bad);
-		put(j, "sum", a, &bad);
-		if ((a = json_array()) == NULL)
-			bad = true;
-		for (size_t i = 0; a && i < s->n; i++) {
-			json_t *row = json_array();
-
-			for (size_t k = 0; row && k < f->dim; k++)
-				push(row, json_real(s->x[i * f->dim + k]), &bad);
-			push(a, row, &bad);
-		}
-		put(j, "rows", a, &bad);
-		break;
-	}
-	if (bad) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
-static int
-store_baselines(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
-{
-	sqlite3_stmt *st = oed_store_prepare(s,
-		"INSERT INTO drift_baselines (run_id, feature, kind, summary) VALUES (?, ?, ?, ?)", err);
-	size_t seq = 0;
-	int rc = 0;
-
-	if (st == NULL)
-		return -1;
-	for (size_t i = 0; i < d->nfields && rc == 0; i++) {
-		struct field *fl = d->fields[i];
-		bool ref_empty = true, typed;
-		size_t rows;
-
-		for (size_t j = 0; j < fl->nfeat; j++)
-			ref_empty &= sample_size(fl->feat[j], REF) == 0;
-		/*
-		 * A reference that never held the field did not tell its kind
-		 * (the current records did, or nothing did): one row says so,
-		 * kind auto, unless --field forced the kind.
-		 */
-		typed = fl->nfeat > 0 && !(ref_empty && fl->spec.kind == OED_FK_AUTO);
-
-		rows = typed ? fl->nfeat : 1;
-		for (size_t j = 0; j < rows && rc == 0; j++) {
-			json_t *js = typed ? baseline_json(d, fl->feat[j], seq++) :
-				     json_pack("{s:i, s:I, s:s, s:I, s:i}", "version", 2, "seq", (json_int_t)seq++,
-					       "field", fl->spec.path, "missing", (json_int_t)fl->missing[REF],
-					       "n", 0);
-			char *text = js ? json_dumps(js, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-
-			json_decref(js);
-			if (text == NULL) {
-				rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
-				break;
-			}
-			sqlite3_bind_int64(st, 1, run);
-			sqlite3_bind_text(st, 2, typed ? fl->feat[j]->name : fl->spec.path, -1,
-					  SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 3, typed ? oed_fkind_name(fl->kind) : "auto", -1,
-					  SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, text, -1, free);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = oed_store_fail(s, err, "saving a baseline");
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-oed_drift_store(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
-{
-	char grp[512];
-	size_t k = 0;
-
-	for (size_t i = 0; i < d->nres; i++) {
-		const struct oed_drift_finding *r = &d->res[i];
-
-		if (r->test == NULL || isnan(r->statistic))
-			continue;
-		group_name(grp, sizeof(grp), r->feature, r->windowed, r->window_start);
-		if (metric(s, run, r->test, "statistic", grp, r->statistic, err) == -1 ||
-		    (!isnan(r->p_value) && metric(s, run, r->test, "p_value", grp, r->p_value, err) == -1) ||
-		    metric(s, run, r->test, "drift", grp, r->drift, err) == -1 ||
-		    metric(s, run, NULL, "n_ref", grp, (double)r->n_ref, err) == -1 ||
-		    metric(s, run, NULL, "n_cur", grp, (double)r->n_cur, err) == -1)
-			return -1;
-	}
-	for (; k < d->nsums; k++) {
-		const struct summary *sm = &d->sums[k];
-
-		group_name(grp, sizeof(grp), "drift.summary", sm->windowed, sm->window_start);
-		if (metric(s, run, NULL, "features", grp, (double)sm->features, err) == -1 ||
-		    metric(s, run, NULL, "drifted", grp, (double)sm->drifted, err) == -1 ||
-		    metric(s, run, NULL, "share", grp, summary_share(sm), err) == -1 ||
-		    metric(s, run, NULL, "dataset_drift", grp, summary_drift(d, sm), err) == -1)
-			return -1;
-	}
-	/* a reference read from records is kept; one loaded from a baseline already is */
-	if (d->have_ref && !d->from_baseline)
-		return store_baselines(d, s, run, err);
-	return 0;
-}
-/* ---- --baseline RUN ---- */
-
-/* A count a baseline row gives: key of j is an integer of at least min, into *out. */
-static bool
-stored_count(const json_t *j, const char *key, uint64_t min, uint64_t *out)
-{
-	const json_t *v = json_object_get(j, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < min)
-		return false;
-	*out = (uint64_t)json_integer_value(v);
-	return true;
-}
-
-static int
-load_numeric(struct feature *f, json_t *j, struct oed_err *err)
-{
-	json_t *vals = json_object_get(j, "values"), *packed = json_object_get(j, "packed"), *v;
-	json_int_t kept = json_integer_value(json_object_get(j, "kept"));
-	struct sample *s = &f->s[REF];
-	size_t i;
-
-	if (json_is_string(packed)) {
-		if (kept < 0 || (size_t)kept > json_string_length(packed))	/* a value takes a byte at least */
-			return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
-		if ((s->x = malloc(((size_t)kept ? (size_t)kept : 1) * sizeof(*s->x))) == NULL)
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		s->cap = kept ? (size_t)kept : 1;
-		if (oed_sortpack_decode(json_string_value(packed), json_string_length(packed), s->x,
-					(size_t)kept) == -1)
-			return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
-		s->n = (size_t)kept;
-		s->sorted = true;
-	} else if (json_is_array(vals)) {
-		json_array_foreach(vals, i, v) {
-			double x = json_number_value(v);
-
-			if (!json_is_number(v) || !isfinite(x))
-				return oed_err_set(err, OED_EX_DATA, "baseline of '%s' holds a value that is not "
-						   "a number", f->name);
-			if (sample_push(s, &x, 1) == -1)
-				return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		}
-	} else {
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no values", f->name);
-	}
-	if (!stored_count(j, "n", s->n, &f->base_n))
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
-	return 0;
-}
-
-/* One category of a baseline and its count into the reference. */
-static int
-load_category(struct feature *f, const char *name, size_t len, json_t *v, struct oed_err *err)
-{
-	int64_t id;
-
-	if (name == NULL || !json_is_integer(v) || json_integer_value(v) <= 0)
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': a count is not a positive integer",
-				   f->name);
-	/* counts past 2^53 would not even add exactly as the tests' doubles */
-	if (json_integer_value(v) > (json_int_t)1 << 53 ||
-	    f->s[REF].total + (uint64_t)json_integer_value(v) > UINT64_C(1) << 53)
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': the counts are too large", f->name);
-	if ((id = oed_strdict_id(&f->dict, name, len)) == -1 ||
-	    sample_count(&f->s[REF], id, (uint64_t)json_integer_value(v)) == -1)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	return 0;
-}
-
-static int
-load_categorical(struct feature *f, json_t *j, struct oed_err *err)
-{
-	json_t *cats = json_object_get(j, "categories"), *v;
-	const char *key;
-	json_int_t other = json_integer_value(json_object_get(j, "other"));
-	size_t i;
-
-	if (json_is_array(cats)) {
-		json_array_foreach(cats, i, v) {
-			json_t *name = json_array_get(v, 0);
-
-			if (load_category(f, json_string_value(name), json_string_length(name),
-					  json_array_get(v, 1), err) == -1)
-				return -1;
-		}
-	} else if (json_is_object(cats)) {
-		/* version 1: an object of counts */
-		json_object_foreach(cats, key, v)
-			if (load_category(f, key, strlen(key), v, err) == -1)
-				return -1;
-	} else {
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' has no categories", f->name);
-	}
-	if (other < 0 || other > (json_int_t)1 << 53 ||
-	    f->s[REF].total + (uint64_t)other > UINT64_C(1) << 53)
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s': the counts are too large", f->name);
-	if (other > 0 && sample_count(&f->s[REF], OED_STRDICT_OTHER, (uint64_t)other) == -1)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	return 0;
-}
-
-static int
-load_vector(struct feature *f, json_t *j, struct oed_err *err)
-{
-	json_t *rows = json_object_get(j, "rows"), *sum = json_object_get(j, "sum"), *row;
-	struct sample *s = &f->s[REF];
-	size_t dim = (size_t)json_integer_value(json_object_get(j, "dim")), i;
-	double *r;
-
-	if (json_is_array(rows) && json_array_size(rows) == 0 &&
-	    json_integer_value(json_object_get(j, "n")) == 0)
-		return 0;	/* no row in the reference: the current rows give the length */
-	if (!json_is_array(rows) || !json_is_array(sum) || dim == 0 || json_array_size(sum) != dim)
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not a vector summary", f->name);
-	f->dim = dim;
-	if ((r = malloc(dim * sizeof(*r))) == NULL)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	json_array_foreach(rows, i, row) {
-		const char *why;
-		size_t rd = dim;
-
-		if (vector_check(row, &rd, &why) == -1) {
-			free(r);
-			return oed_err_set(err, OED_EX_DATA, "baseline of '%s': %s", f->name, why);
-		}
-		for (size_t k = 0; k < dim; k++)
-			r[k] = json_number_value(json_array_get(row, k));
-		if (sample_push(s, r, dim) == -1) {
-			free(r);
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		}
-	}
-	free(r);
-	if ((s->colsum = calloc(dim, sizeof(*s->colsum))) == NULL)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	for (size_t k = 0; k < dim; k++) {
-		json_t *v = json_array_get(sum, k);
-
-		if (!json_is_number(v) && !json_is_null(v))
-			return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not a vector summary",
-					   f->name);
-		/* null: a sum past the largest double */
-		s->colsum[k] = json_is_null(v) ? INFINITY : json_number_value(v);
-	}
-	if (!stored_count(j, "n", s->n, &s->total))
-		return oed_err_set(err, OED_EX_DATA, "baseline of '%s' is not readable", f->name);
-	return 0;
-}
-/*
- * The feature a recorded baseline row is for: *out, or NULL when this run
- * does not test it (a field not asked for, token lengths not asked for).
- * Without --field every recorded field is made.  0 or -1 (err set).
- */
-static int
-baseline_feature(struct oed_drift *d, const char *path, const char *derived, enum oed_fkind kind,
-		 const json_t *recorded, int64_t run, struct feature **out, struct oed_err *err)
-{
-	struct field *fl = find_field(d, path);
-	enum derived der = D_NONE;
-
-	*out = NULL;
-	if (fl == NULL) {
-		struct oed_drift_spec spec = { (char *)path, kind, NULL };
-		bool named = false;
-		size_t i;
-		json_t *e;
-
-		if (recorded == NULL)
-			return 0;	/* --field named the fields, not this one */
-		/* the field as the run tested it: its own test, if it named one */
-		json_array_foreach(recorded, i, e) {
-			const char *field = json_string_value(json_object_get(e, "field"));
-
-			if (field && strcmp(field, path) == 0) {
-				named = true;
-				spec.test = (char *)json_string_value(json_object_get(e, "test"));
-			}
-		}
-		/* a run tested against another's baseline may have tested fewer fields */
-		if (!named && json_array_size(recorded) > 0)
-			return 0;
-		if (spec.test && !test_fits(spec.test, kind))
-			spec.test = NULL;
-
-		if (oed_drift_add_field(d, &spec, err) == -1)
-			return -1;
-		fl = d->fields[d->nfields - 1];
-	}
-	if (kind == OED_FK_AUTO) {
-		/* never seen in the reference: the current values will say what it is */
-		fl->from_baseline = true;
-		return 0;
-	}
-	if (fl->spec.kind != OED_FK_AUTO && fl->spec.kind != kind)
-		return oed_err_set(err, OED_EX_USAGE, "--baseline: field '%s' is %s in run %lld, not %s",
-				   path, oed_fkind_name(kind), (long long)run, oed_fkind_name(fl->spec.kind));
-	if (fl->spec.test && !test_fits(fl->spec.test, kind))
-		return oed_err_set(err, OED_EX_USAGE, "--field: test '%s' does not apply to %s field '%s'",
-				   fl->spec.test, oed_fkind_name(kind), path);
-	if (fl->nfeat == 0 && field_decide(d, fl, kind) == -1)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	fl->from_baseline = true;
-	for (int k = D_CHARS; derived && k <= D_WORDS; k++)
-		if (strcmp(derived, derived_names[k]) == 0)
-			der = (enum derived)k;
-	for (size_t i = 0; i < fl->nfeat; i++)
-		if (fl->feat[i]->derived == der)
-			*out = fl->feat[i];
-	return 0;
-}
-
-/* Run's row: an oed-drift run, and its parameters (caller decrefs; NULL if none).  0 or -1. */
-static int
-baseline_run(struct oed_store *s, int64_t run, json_t **params, struct oed_err *err)
-{
-	sqlite3_stmt *st = oed_store_prepare(s, "SELECT tool, params FROM runs WHERE id = ?", err);
-	const char *text;
-	int rc = 0, step;
-
-	*params = NULL;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, run);
-	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (step != SQLITE_DONE)
-			return oed_store_fail(s, err, "reading the runs");
-		return oed_err_set(err, OED_EX_USAGE, "--baseline: no run %lld in the store '%s'",
-				   (long long)run, oed_store_path(s));
-	}
-	if (strcmp((const char *)sqlite3_column_text(st, 0), "oed-drift") != 0) {
-		rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld is an %s run, not oed-drift",
-				 (long long)run, (const char *)sqlite3_column_text(st, 0));
-	} else if ((text = (const char *)sqlite3_column_text(st, 1)) != NULL) {
-		*params = json_loads(text, 0, NULL);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/*
- * The run that holds the reference of run: itself, or, for a run that
- * was itself tested against a baseline (--record --baseline B), the run
- * that holds B's.  0 when none does; -1 (err set).
- */
-static int64_t
-baseline_holder(struct oed_store *s, int64_t run, json_t *params, struct oed_err *err)
-{
-	sqlite3_stmt *st = oed_store_prepare(s, "SELECT count(*) FROM drift_baselines WHERE run_id = ?",
-					     err);
-	int64_t holder = run, rows = 0;
-	json_t *own = NULL;
-
-	if (st == NULL)
-		return -1;
-	for (;;) {
-		json_int_t base = json_integer_value(json_object_get(params, "baseline"));
-
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, holder);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			holder = oed_store_fail(s, err, "reading the baselines");
-			break;
-		}
-		if ((rows = sqlite3_column_int64(st, 0)) > 0)
-			break;
-		/* runs only refer back, so this ends */
-		if (base <= 0 || base >= holder) {
-			holder = 0;
-			break;
-		}
-		holder = base;
-		json_decref(own);
-		if (baseline_run(s, holder, &own, err) == -1) {
-			holder = -1;
-			break;
-		}
-		params = own;
-	}
-	json_decref(own);
-	sqlite3_finalize(st);
-	return holder;
-}
-
-int
-oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, struct oed_err *err)
-{
-	sqlite3_stmt *st;
-	json_t *params, *recorded = NULL;
-	int64_t holder;
-	int rc = 0, step;
-	size_t rows = 0;
-
-	if (baseline_run(s, run, &params, err) == -1)
-		return -1;
-	if (d->nfields == 0) {
-		/* no --field: every field of the run, each with the test it named */
-		recorded = json_object_get(params, "fields");
-		if (!json_is_array(recorded))
-			recorded = json_array();	/* an empty list: nothing named */
-		else
-			json_incref(recorded);
-	}
-	holder = baseline_holder(s, run, params, err);
-	json_decref(params);
-	if (holder <= 0) {
-		json_decref(recorded);
-		if (holder == 0)
-			return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld recorded no baseline",
-					   (long long)run);
-		return -1;
-	}
-	st = oed_store_prepare(s, "SELECT kind, summary FROM drift_baselines WHERE run_id = ? ORDER BY rowid", err);
-	if (st == NULL) {
-		json_decref(recorded);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, holder);
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *kname = (const char *)sqlite3_column_text(st, 0);
-		const char *text = (const char *)sqlite3_column_text(st, 1);
-		json_t *j = json_loads(text, JSON_ALLOW_NUL, NULL);
-		const char *path = json_string_value(json_object_get(j, "field"));
-		const char *der = json_string_value(json_object_get(j, "derived"));
-		const char *enc = json_string_value(json_object_get(j, "encoding"));
-		enum oed_fkind kind;
-		struct feature *f;
-		struct field *wanted;
-		uint64_t missing;
-
-		rows++;
-		if (j == NULL || path == NULL || kname == NULL ||
-		    oed_fkind_parse(kname, strlen(kname), &kind) == -1 ||
-		    (kind == OED_FK_AUTO && json_integer_value(json_object_get(j, "n")) != 0)) {
-			json_decref(j);
-			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld: a baseline is not readable",
-					 (long long)run);
-			break;
-		}
-		if (baseline_feature(d, path, der, kind, recorded, run, &f, err) == -1) {
-			json_decref(j);
-			rc = -1;
-			break;
-		}
-		wanted = find_field(d, path);
-		if (!stored_count(j, "missing", 0, &missing)) {
-			json_decref(j);
-			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld: a baseline is not readable",
-					 (long long)run);
-			break;
-		}
-		key_add(d, path);
-		if (f == NULL && kind == OED_FK_AUTO && wanted != NULL) {
-			wanted->missing[REF] = missing;
-			wanted->records[REF] = missing;
-		}
-		if (f == NULL) {
-			/* a feature the run tested cannot silently drop out of the verdict */
-			if (der && strcmp(der, "length_tokens") == 0 && d->o.tok == NULL && wanted != NULL) {
-				rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld tested the token "
-						 "lengths of '%s': give -T %s", (long long)run, path,
-						 enc ? enc : "ENCODING");
-				json_decref(j);
-				break;
-			}
-			json_decref(j);
-			continue;
-		}
-		if (f->loaded) {
-			rc = oed_err_set(err, OED_EX_DATA, "--baseline: run %lld holds the baseline of '%s' "
-					 "twice", (long long)run, f->name);
-		} else if (f->derived == D_TOKENS && (enc == NULL || strcmp(enc, d->o.tok_name) != 0)) {
-			rc = oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld counted the tokens of '%s' "
-					 "with %s, not %s", (long long)run, path, enc ? enc : "?", d->o.tok_name);
-		} else {
-			f->field->missing[REF] = missing;
-			rc = f->holds == H_NUM ? load_numeric(f, j, err) :
-			     f->holds == H_CAT ? load_categorical(f, j, err) : load_vector(f, j, err);
-			f->loaded = true;
-			/* the field's first feature has one value per record that holds it */
-			if (rc == 0 && f == f->field->feat[0]) {
-				f->field->records[REF] = missing + (f->holds == H_NUM ? f->base_n : f->s[REF].total);
-				f->field->ever |= f->field->records[REF] > missing;
-			}
-		}
-		json_decref(j);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = oed_store_fail(s, err, "reading the baselines");
-	sqlite3_finalize(st);
-	json_decref(recorded);
-	if (rc == -1)
-		return -1;
-	if (rows == 0)
-		return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld recorded no baseline",
-				   (long long)run);
-	for (size_t i = 0; i < d->nfields; i++) {
-		struct field *fl = d->fields[i];
-
-		if (!fl->from_baseline)
-			return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld has no field '%s'",
-					   (long long)run, fl->spec.path);
-		for (size_t k = 0; k < fl->nfeat; k++)
-			if (!fl->feat[k]->loaded)
-				return oed_err_set(err, OED_EX_USAGE, "--baseline: run %lld has no %s "
-						   "(recorded without --tokens)", (long long)run, fl->feat[k]->name);
-	}
-	d->have_ref = true;
-	d->from_baseline = true;
-	return 0;
 }
 int
 oed_drift_time_of(const struct oed_value *v, double *t, const char **why)
@@ -2494,52 +1768,4 @@ oed_drift_time_of(const struct oed_value *v, double *t, const char **why)
 		*why = "a timestamp is an RFC 3339 string or a number of epoch seconds";
 		return -1;
 	}
-}
-
-char *
-oed_drift_run_params(const struct oed_drift *d)
-{
-	json_t *j = json_object(), *fields = json_array();
-	char *s;
-
-	if (j == NULL || fields == NULL) {
-		json_decref(j);
-		json_decref(fields);
-		return NULL;
-	}
-	for (size_t i = 0; i < d->nfields; i++) {
-		const struct field *fl = d->fields[i];
-
-		json_array_append_new(fields, json_pack("{s:s, s:s, s:s?}", "field", fl->spec.path,
-							"kind", oed_fkind_name(fl->kind), "test", fl->spec.test));
-	}
-	json_object_set_new(j, "fields", fields);
-	if (d->o.test)
-		json_object_set_new(j, "test", json_string(d->o.test));
-	if (!isnan(d->o.threshold))
-		json_object_set_new(j, "threshold", json_real(d->o.threshold));
-	json_object_set_new(j, "share", json_real(d->o.share));
-	if (d->o.gate_any)
-		json_object_set_new(j, "gate", json_string("any"));
-	if (d->o.time) {
-		json_object_set_new(j, "time", json_string(d->o.time));
-		json_object_set_new(j, "window_seconds", d->o.window % 1000 == 0 ?
-				    json_integer(d->o.window / 1000) : json_real((double)d->o.window / 1000));
-	}
-	if (d->o.tok_name)
-		json_object_set_new(j, "tokens", json_string(d->o.tok_name));
-	if (d->o.permutations)
-		json_object_set_new(j, "permutations", json_integer((json_int_t)d->o.permutations));
-	json_object_set_new(j, "seed", json_integer((json_int_t)d->o.seed));
-	if (d->o.bins)
-		json_object_set_new(j, "bins", json_integer(d->o.bins));
-	if (d->o.epsilon > 0)
-		json_object_set_new(j, "epsilon", json_real(d->o.epsilon));
-	if (d->o.base)
-		json_object_set_new(j, "base", json_string(d->o.base));
-	if (d->o.baseline)
-		json_object_set_new(j, "baseline", json_integer(d->o.baseline));
-	s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	json_decref(j);
-	return s;
 }

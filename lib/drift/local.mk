@@ -4,7 +4,7 @@
 # the packing of a baseline's sorted values.  tests/ref/gen_drift_ref.py
 # and gen_drifttool_ref.py make the scipy references of the unit tests.
 lib_libcore_la_SOURCES += \
-	lib/drift/drift.c lib/drift/drift.h \
+	lib/drift/drift.c lib/drift/drift.h lib/drift/internal.h lib/drift/baseline.c \
 	lib/drift/drifttest.c lib/drift/drifttest.h \
 	lib/drift/specfun.c lib/drift/specfun.h \
 	lib/drift/sortpack.c lib/drift/sortpack.h
