@@ -371,3 +371,50 @@ for i, (spec, hyps, refs, want) in enumerate(corpora):
     nref = len(refs[0]) if isinstance(refs[0], tuple) else 1
     print("\t{ %s, %d, %d, corpus_h%d, corpus_r%d, %.17g }," % (cstr(spec), len(hyps), nref, i, i, want))
 print("};")
+
+# ---- json_schema: the subset, against python3-jsonschema (Draft 7) ----
+person = {"type": "object", "required": ["name", "age"],
+          "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 5},
+                         "age": {"type": "integer", "minimum": 0, "maximum": 150},
+                         "tags": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]+$"}},
+                         "kind": {"enum": ["a", 1, None, [1, 2], {"x": 1}]}}}
+schemas = [
+    person,
+    {"type": ["string", "null"]},
+    {"type": "number", "minimum": -1.5, "maximum": 2.5},
+    {"type": "integer"},
+    {"enum": [1, "1", True]},
+    {"enum": [False, 0.0]},
+    {"type": "string", "pattern": "\\d{3}", "minLength": 2},
+    {"items": {"type": "object", "required": ["id"]}},
+    {"properties": {"a": False, "b": True}},
+    {"type": "string", "maxLength": 3, "title": "short", "description": "annotations pass"},
+    True,
+    False,
+]
+instances = ['{"name":"Ann","age":30}', '{"name":"Ann"}', '{"name":"","age":3}',
+             '{"name":"Annabel","age":3}', '{"name":"Ann","age":-1}', '{"name":"Ann","age":151}',
+             '{"name":"Ann","age":30.0}', '{"name":"Ann","age":30.5}', '{"name":"Ann","age":true}',
+             '{"name":"Ann","age":1,"tags":["ab","cd"]}', '{"name":"Ann","age":1,"tags":["ab","Cd"]}',
+             '{"name":"Ann","age":1,"tags":[]}', '{"name":"Ann","age":1,"kind":null}',
+             '{"name":"Ann","age":1,"kind":[1,2]}', '{"name":"Ann","age":1,"kind":[2,1]}',
+             '{"name":"Ann","age":1,"kind":{"x":1.0}}', '{"name":"Ann","age":1,"kind":1.0}',
+             '{"name":"Ann","age":1,"kind":true}', '{"name":"\\u00c5s\\u00e5","age":1}',
+             '{"name":"\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00","age":1}',
+             '"text"', 'null', '1', '1.0', '-1.5', '2.5000001', 'true', 'false', '0', '"1"',
+             '"ab"', '"a123"', '"12"', '"\\u0661\\u0662\\u0663"', '[{"id":1},{"id":2}]', '[{"id":1},{}]',
+             '[]', '{}', '{"a":1}', '{"b":1}', '"abc"', '"abcd"', '"\\u00e9\\u00e9\\u00e9"',
+             '{"name":"Ann","age":1e2}', '[1,2', 'not json', '', ' {"name":"Ann","age":30} ']
+print("struct schema_case { const char *schema, *instance; int valid; };")
+print("static const struct schema_case schema_cases[] = {")
+for sc in schemas:
+    v = jsonschema.Draft7Validator(sc)
+    for inst in instances:
+        try:
+            val = json.loads(inst)
+        except ValueError:
+            ok = 0
+        else:
+            ok = int(v.is_valid(val))
+        print('\t{ %s, %s, %d },' % (cstr(json.dumps(sc, separators=(",", ":"))), cstr(inst), ok))
+print("};")

@@ -192,6 +192,130 @@ START_TEST(huge_outputs)
 }
 END_TEST
 
+/* json_schema against python3-jsonschema, case by case. */
+START_TEST(json_schema_reference)
+{
+	size_t n = sizeof(schema_cases) / sizeof(schema_cases[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct schema_case *c = &schema_cases[i];
+		const char *keys[] = { "schema" };
+		const char *vals[] = { c->schema };
+		struct oed_scorer_spec *spec;
+		struct oed_score_input in;
+		struct oed_score_result res;
+		struct oed_err err;
+
+		spec = oed_scorer_spec_from_pairs("json_schema", 1, keys, vals, &err);
+		ck_assert_msg(spec != NULL, "%s: %s", c->schema, err.msg);
+		oed_score_input_init(&in, c->instance, strlen(c->instance));
+		ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+		ck_assert_msg(res.pass == c->valid, "schema %s, instance %s: %d, jsonschema says %d (%s)",
+		    c->schema, c->instance, res.pass, c->valid, res.reason ? res.reason : "");
+		ck_assert_msg(c->valid || res.reason != NULL, "no reason for %s", c->instance);
+		oed_score_result_release(&res);
+		oed_scorer_spec_free(spec);
+	}
+}
+END_TEST
+
+START_TEST(json_schema_reasons_and_errors)
+{
+	struct oed_scorer_spec *spec;
+	struct oed_score_input in;
+	struct oed_score_result res;
+	struct oed_err err;
+	static const char *const bad[][2] = {
+		{ "json_schema", "scorer 'json_schema' needs one of schema= and schema_file=" },
+		{ "json_schema:schema={\"type\":\"text\"}",
+		  "scorer 'json_schema': schema: type must be a type name or a list of them" },
+		{ "json_schema:schema={\"properties\":{\"a\":{\"format\":\"email\"}}}",
+		  "scorer 'json_schema': schema at /properties/a: keyword 'format' is not in the "
+		  "supported subset (type, properties, required, enum, items, minimum, maximum, "
+		  "minLength, maxLength, pattern)" },
+		{ "json_schema:schema={\"items\":[{}]}",
+		  "scorer 'json_schema': schema: items as a list of schemas is not in the subset" },
+		{ "json_schema:schema={\"pattern\":\"(\"}",
+		  "scorer 'json_schema': pattern at /pattern: invalid regex '(' at offset 1: "
+		  "missing closing parenthesis" },
+		{ "json_schema:schema={",
+		  "scorer 'json_schema': the schema is not JSON: string or '}' expected near end of "
+		  "file at line 1, column 1" },
+		{ "json_schema:schema_file=/nonexistent/s.json",
+		  "scorer 'json_schema': unable to open /nonexistent/s.json: No such file or directory" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(oed_scorer_spec_parse(bad[i][0], &spec, &err), -1);
+		ck_assert_str_eq(err.msg, bad[i][1]);
+	}
+	ck_assert_int_eq(oed_scorer_spec_parse("json_schema:schema={\"type\":\"object\","
+	    "\"properties\":{\"a\":{\"items\":{\"maximum\":3}}}}", &spec, &err), 0);
+	oed_score_input_init(&in, "{\"a\":[1,5]}", 11);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_int_eq(res.pass, 0);
+	ck_assert_str_eq(res.reason, "/a/1: 5 is above the maximum");
+	oed_score_result_release(&res);
+	oed_score_input_init(&in, "{\"a\":", 5);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_str_eq(res.reason, "not JSON: unexpected token near end of file at column 5");
+	oed_score_result_release(&res);
+	oed_scorer_spec_free(spec);
+}
+END_TEST
+
+START_TEST(length_units)
+{
+	/* "naïve 東京 ok": 11 code points, 3 words, 16 bytes. */
+	static const char t[] = "na\xc3\xafve \xe6\x9d\xb1\xe4\xba\xac ok";
+	ck_assert_double_eq(score1("length", t, ""), 11);
+	ck_assert_double_eq(score1("length:unit=words", t, ""), 3);
+	ck_assert_double_eq(score1("length:unit=bytes", t, ""), 16);
+	ck_assert_double_eq(score1("length:unit=words", "  \t\n", ""), 0);
+	ck_assert_double_eq(score1("length", "", ""), 0);
+	/* tiktoken cl100k_base: "hello world" is [15339, 1917]. */
+	ck_assert_double_eq(score1("length:unit=tokens", "hello world", ""), 2);
+	ck_assert_double_eq(score1("length:unit=tokens,encoding=gpt-4o", "hello world", ""), 2);
+
+	struct oed_scorer_spec *spec;
+	struct oed_score_input in;
+	struct oed_score_result res;
+	struct oed_err err;
+
+	ck_assert_int_eq(oed_scorer_spec_parse("length:max=3", &spec, &err), 0);
+	oed_score_input_init(&in, "abcd", 4);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_int_eq(res.pass, 0);
+	ck_assert_str_eq(res.reason, "4 chars, more than 3");
+	oed_score_result_release(&res);
+	oed_score_input_init(&in, "abc", 3);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_int_eq(res.pass, 1);
+	oed_scorer_spec_free(spec);
+	ck_assert_int_eq(oed_scorer_spec_parse("length:min=2,unit=words", &spec, &err), 0);
+	oed_score_input_init(&in, "one", 3);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_str_eq(res.reason, "1 words, fewer than 2");
+	oed_score_result_release(&res);
+	oed_scorer_spec_free(spec);
+	/* No bounds: a number and no verdict. */
+	ck_assert_int_eq(oed_scorer_spec_parse("length", &spec, &err), 0);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_int_eq(res.pass, -1);
+	oed_scorer_spec_free(spec);
+
+	ck_assert_int_eq(oed_scorer_spec_parse("length:min=5,max=2", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'length': min is above max");
+	ck_assert_int_eq(oed_scorer_spec_parse("length:unit=tokens,encoding=gpt-9", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'length': 'gpt-9' is not an encoding or a known model");
+	ck_assert_int_eq(oed_scorer_spec_parse("length:threshold=3", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'length' gives a number: bound it with its own parameters, "
+	    "not threshold=");
+	ck_assert_int_eq(oed_scorer_spec_parse("not_length", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'length' gives a number, which not_ cannot negate");
+}
+END_TEST
+
 /* Several references, by hand: each n-gram clipped at its best reference. */
 START_TEST(bleu_several_references)
 {
@@ -243,6 +367,9 @@ metrics_suite(void)
 	tcase_add_test(core, sacrebleu_vectors);
 	tcase_add_test(core, documented_differences);
 	tcase_add_test(core, bleu_several_references);
+	tcase_add_test(core, json_schema_reference);
+	tcase_add_test(limits, json_schema_reasons_and_errors);
+	tcase_add_test(core, length_units);
 	tcase_add_test(limits, metric_edges);
 	tcase_add_test(limits, huge_outputs);
 	tcase_add_test(limits, corpus_needs_corpus_scorer);
