@@ -114,6 +114,9 @@ const char *oed_score_agg_name(enum oed_score_agg agg);
  */
 char *oed_scorer_help_text(void);
 
+/* The version of the refusal phrase list a refusal spec uses (for run records), else NULL. */
+const char *oed_score_refusal_version(const struct oed_scorer_spec *spec);
+
 /* One parameter's value after parsing (defaults filled in). */
 struct oed_param_value {
 	bool set;		/* given or defaulted */
