@@ -2,7 +2,8 @@
 # oed-monitor and `oed-bench --score`; one file per group of scorers.
 lib_libcore_la_SOURCES += lib/score/score.h lib/score/internal.h \
 	lib/score/registry.c lib/score/match.c lib/score/text_metrics.c \
-	lib/score/stream.c lib/score/structure.c lib/score/ops.c
+	lib/score/stream.c lib/score/structure.c lib/score/ops.c \
+	lib/score/samples.c
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_score
 tests_unit_check_score_SOURCES = tests/unit/check_score.c
@@ -34,4 +35,11 @@ tests_unit_check_score_ops_SOURCES = tests/unit/check_score_ops.c
 tests_unit_check_score_ops_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_score_ops_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_score_ops
+endif
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_score_samples
+tests_unit_check_score_samples_SOURCES = tests/unit/check_score_samples.c
+tests_unit_check_score_samples_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_score_samples_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_score_samples
 endif

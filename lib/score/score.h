@@ -246,6 +246,21 @@ int oed_score_corpus_add(struct oed_score_corpus *c, const struct oed_score_inpu
 double oed_score_corpus_value(const struct oed_score_corpus *c);
 
 /*
+ * Token waste over a run (oed-scorers(7)): waste_ratio = sum of
+ * waste_tokens / sum of output tokens; token_efficiency = items that
+ * passed per 1,000 output tokens.  A plain struct.
+ */
+struct oed_waste {
+	double waste, tokens;
+	uint64_t passed, n;
+};
+void oed_waste_init(struct oed_waste *w);
+/* One output: its waste_tokens, its tokens, and its case verdict (1 pass). */
+void oed_waste_add(struct oed_waste *w, double waste_tokens, double output_tokens, int pass);
+double oed_waste_ratio(const struct oed_waste *w);	/* NAN without tokens */
+double oed_token_efficiency(const struct oed_waste *w);	/* NAN without tokens */
+
+/*
  * oed-bench --score: read JSON Lines, score each record's output and copy
  * the record with "scores":{KEY: value, ...} and "pass": true|false
  * spliced in before its closing brace, every other byte kept as read.
