@@ -1,6 +1,7 @@
 /* oed-report: reports from oed records and store runs as Markdown, HTML, JSON, CSV, JUnit or Prometheus text. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "jsonw.h"
 #include "opt.h"
 #include "report/report.h"
+#include "report/compare.h"
 #include "report/runs.h"
 #include "store.h"
 
@@ -23,6 +25,13 @@ enum {
 	OPT_TITLE,
 	OPT_ITEMS,
 	OPT_MAX_CHARS,
+	OPT_COMPARE,
+	OPT_MAX_DROP,
+	OPT_SEED,
+	OPT_BOOTSTRAP,
+	OPT_PERMUTATIONS,
+	OPT_BY,
+	OPT_TREND,
 };
 
 static const struct oed_option options[] = {
@@ -39,6 +48,18 @@ static const struct oed_option options[] = {
 	  "per-item rows an HTML table shows at most, sampled evenly (default 500)", OPT_ITEMS },
 	{ "max-chars", 0, OED_ARG_REQUIRED, "N",
 	  "Markdown stays under N bytes, cut with a note (default 65000)", OPT_MAX_CHARS },
+	{ "compare", 0, OED_ARG_NONE, NULL,
+	  "compare the two operands A B (runs or files) item by item", OPT_COMPARE },
+	{ "max-drop", 0, OED_ARG_REQUIRED, "SCORER=X",
+	  "exit 4 when SCORER drops significantly by more than X (repeatable)", OPT_MAX_DROP },
+	{ "by", 0, OED_ARG_REQUIRED, "FIELD",
+	  "split the comparison by FIELD into mix and rate effects", OPT_BY },
+	{ "trend", 0, OED_ARG_REQUIRED, "SCORER",
+	  "Theil-Sen slope and Mann-Kendall test of SCORER over the runs", OPT_TREND },
+	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of the bootstrap and permutations (default 0)", OPT_SEED },
+	{ "bootstrap", 0, OED_ARG_REQUIRED, "N", "bootstrap resamples (default 2000)", OPT_BOOTSTRAP },
+	{ "permutations", 0, OED_ARG_REQUIRED, "N",
+	  "random sign patterns when more than 20 pairs differ (default 10000)", OPT_PERMUTATIONS },
 	OED_STORE_OPTION,
 	OED_INPUT_OPTIONS,
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -62,6 +83,10 @@ struct report_args {
 	bool list;
 	const char *since_arg, *tool, *task, *model, *title;
 	unsigned long items, max_chars;
+	bool compare;
+	struct oed_cmp_opts cmp;
+	struct oed_drop drops[32];
+	const char *trend;
 };
 
 static int
@@ -98,6 +123,43 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return oed_parse_ulong("--items", arg, 1, 100000000, &a->items, err);
 	case OPT_MAX_CHARS:
 		return oed_parse_ulong("--max-chars", arg, 1000, 100000000, &a->max_chars, err);
+	case OPT_COMPARE:
+		a->compare = true;
+		return 0;
+	case OPT_MAX_DROP: {
+		const char *eq = strrchr(arg, '=');
+		struct oed_drop *d = &a->drops[a->cmp.ndrops];
+
+		if (eq == NULL || eq == arg)
+			return oed_err_set(err, OED_EX_USAGE, "--max-drop: '%s' is not SCORER=X", arg);
+		if (a->cmp.ndrops == sizeof(a->drops) / sizeof(a->drops[0]))
+			return oed_err_set(err, OED_EX_USAGE, "--max-drop: more than 32 scorers");
+		if (oed_parse_double("--max-drop", eq + 1, 0, 1e300, &d->max, err) == -1)
+			return -1;
+		d->scorer = strndup(arg, (size_t)(eq - arg));
+		if (d->scorer == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		a->cmp.ndrops++;
+		return 0;
+	}
+	case OPT_SEED: {
+		unsigned long v;
+
+		if (oed_parse_ulong("--seed", arg, 0, ULONG_MAX, &v, err) == -1)
+			return -1;
+		a->cmp.seed = v;
+		return 0;
+	}
+	case OPT_BOOTSTRAP:
+		return oed_parse_ulong("--bootstrap", arg, 100, 10000000, &a->cmp.bootstrap, err);
+	case OPT_PERMUTATIONS:
+		return oed_parse_ulong("--permutations", arg, 100, 100000000, &a->cmp.permutations, err);
+	case OPT_BY:
+		a->cmp.by = arg;
+		return 0;
+	case OPT_TREND:
+		a->trend = arg;
+		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);
 }
@@ -141,6 +203,64 @@ list_runs(struct oed_store *s, const struct oed_rep_sel *sel, struct oed_err *er
 	return rc;
 }
 
+/* One side of --compare: a run from the store or a file of records. */
+static int
+load_side(struct oed_report *rep, struct oed_store *s, const struct report_args *a, char *op,
+	  struct oed_err *err)
+{
+	if (oed_rep_is_runref(op)) {
+		struct oed_rep_sel sel = { .refs = &op, .nrefs = 1 };
+		int64_t *ids;
+		size_t n;
+		int rc;
+
+		if (oed_rep_select(s, &sel, &ids, &n, err) == -1)
+			return -1;
+		rc = oed_rep_load_run(rep, s, ids[0], err);
+		free(ids);
+		return rc;
+	}
+	if (oed_rep_read(rep, 1, &op, a->io.max_line, (struct oed_policy *)&a->io.policy, err) == -1)
+		return -1;
+	if (json_array_size(rep->recs) == 0)
+		return oed_err_set(err, OED_EX_DATA, "no records in the input: '%s' is empty", op);
+	return 0;
+}
+
+static int
+compare(struct report_args *a, struct oed_store *s, char **ops, struct oed_err *err)
+{
+	struct oed_report ra, rb, out;
+	bool gate = false;
+	int status = OED_EX_OK;
+
+	oed_rep_init(&ra);
+	oed_rep_init(&rb);
+	oed_rep_init(&out);
+	out.title = a->title;
+	out.md_limit = a->max_chars ? a->max_chars : out.md_limit;
+	if (load_side(&ra, s, a, ops[0], err) == -1 || load_side(&rb, s, a, ops[1], err) == -1 ||
+	    oed_rep_compare(&ra, &rb, &a->cmp, &out, &gate, err) == -1 ||
+	    a->format->render(&out, stdout, err) == -1) {
+		status = oed_fail(err);
+	} else if (gate) {
+		size_t i;
+		json_t *r;
+
+		json_array_foreach(out.recs, i, r)
+			if (json_is_true(json_object_get(r, "gate")))
+				oed_error("gate: %s dropped by %g (p = %.3g after Holm's correction),"
+					  " more than --max-drop %g", oed_rep_str(r, "scorer"),
+					  -oed_rep_num(r, "diff"), oed_rep_num(r, "p_holm"),
+					  oed_rep_num(r, "max_drop"));
+		status = OED_EX_GATE;
+	}
+	oed_rep_release(&ra);
+	oed_rep_release(&rb);
+	oed_rep_release(&out);
+	return status;
+}
+
 static int
 run(struct report_args *a, int nops, char **ops)
 {
@@ -158,6 +278,7 @@ run(struct report_args *a, int nops, char **ops)
 	if (a->max_chars)
 		rep.md_limit = a->max_chars;
 	rep.title = a->title;
+	a->cmp.drops = a->drops;
 	if (a->since_arg) {
 		if (oed_rep_since(a->since_arg, time(NULL), since, &err) == -1) {
 			oed_rep_release(&rep);
@@ -180,6 +301,15 @@ run(struct report_args *a, int nops, char **ops)
 		else
 			files[nfiles++] = ops[i];
 	}
+	if (a->compare && nops != 2) {
+		status = oed_usage_error("--compare takes two operands, A and B (runs or files); %d given",
+					 nops);
+		goto out;
+	}
+	if (!a->compare && (a->cmp.ndrops || a->cmp.by)) {
+		status = oed_usage_error("%s needs --compare", a->cmp.by ? "--by" : "--max-drop");
+		goto out;
+	}
 	if (oed_input_open_output(&a->io, &err) == -1)
 		goto fail;
 	if (sel.nrefs || wants_store(a)) {
@@ -190,6 +320,10 @@ run(struct report_args *a, int nops, char **ops)
 	if (a->list) {
 		if (list_runs(s, &sel, &err) == -1)
 			goto fail;
+		goto out;
+	}
+	if (a->compare) {
+		status = compare(a, s, ops, &err);
 		goto out;
 	}
 	if (s) {
@@ -217,6 +351,19 @@ run(struct report_args *a, int nops, char **ops)
 		status = OED_EX_DATA;
 		goto out;
 	}
+	if (a->trend) {
+		struct oed_report tr;
+
+		oed_rep_init(&tr);
+		tr.title = a->title;
+		if (oed_rep_trend(&rep, a->trend, &tr, &err) == -1 ||
+		    a->format->render(&tr, stdout, &err) == -1) {
+			oed_rep_release(&tr);
+			goto fail;
+		}
+		oed_rep_release(&tr);
+		goto out;
+	}
 	if (a->format->render(&rep, stdout, &err) == -1)
 		goto fail;
 	goto out;
@@ -233,7 +380,8 @@ out:
 int
 main(int argc, char *argv[])
 {
-	struct report_args a = { .format = &oed_rep_formats[0] };
+	struct report_args a = { .format = &oed_rep_formats[0],
+				 .cmp = { .bootstrap = 2000, .permutations = 10000 } };
 	int first, status;
 
 	oed_diag_init(argv[0]);
@@ -244,5 +392,7 @@ main(int argc, char *argv[])
 	else
 		status = run(&a, argc - first, argv + first);
 	oed_input_opts_release(&a.io);
+	for (size_t i = 0; i < a.cmp.ndrops; i++)
+		free((char *)a.drops[i].scorer);
 	return oed_close_stdout(status);
 }

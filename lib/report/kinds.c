@@ -28,6 +28,7 @@ static const char *const k_scorer[] = { "scorer", NULL };
 static const char *const k_run[] = { "run", NULL };
 static const char *const k_metric[] = { "run", "name", "grp", NULL };
 static const char *const k_trend[] = { "scorer", NULL };
+static const char *const k_by[] = { "scorer", "segment", NULL };
 
 static const struct oed_rep_col c_entropy[] = {
 	{ "n", "n" }, { "inputs", "inputs" }, { "estimator", "estimator" },
@@ -100,9 +101,20 @@ static const struct oed_rep_col c_compare[] = {
 	{ "p_holm", "p (Holm)" }, { "mde", "MDE" }, { NULL, NULL }
 };
 static const struct oed_rep_col c_trend[] = {
-	{ "scorer", "scorer" }, { "n", "runs" }, { "slope", "slope per day" },
+	{ "scorer", "scorer" }, { "n", "runs" }, { "per", "per" }, { "slope", "slope" },
 	{ "lo", "95% lo" }, { "hi", "95% hi" }, { "tau", "Kendall tau" },
 	{ "p_value", "p (Mann-Kendall)" }, { NULL, NULL }
+};
+static const struct oed_rep_col c_align[] = {
+	{ "aligned", "aligned items" }, { "items_a", "items in A" }, { "items_b", "items in B" },
+	{ "only_a", "only in A" }, { "only_a_items", "first of them" }, { "only_b", "only in B" },
+	{ "only_b_items", "first of them" }, { "errored_a", "errored in A" },
+	{ "errored_b", "errored in B" }, { NULL, NULL }
+};
+static const struct oed_rep_col c_by[] = {
+	{ "scorer", "scorer" }, { "segment", "segment" }, { "n_a", "n A" }, { "n_b", "n B" },
+	{ "mean_a", "mean A" }, { "mean_b", "mean B" }, { "mix", "mix effect" },
+	{ "rate", "rate effect" }, { NULL, NULL }
 };
 static const struct oed_rep_col c_run[] = {
 	{ "run", "run" }, { "tool", "tool" }, { "status", "status" }, { "started", "started" },
@@ -115,6 +127,8 @@ static const struct oed_rep_col c_metric[] = {
 
 const struct oed_rep_kind oed_rep_kinds[] = {
 	{ "report.compare", "Comparison", k_scorer, c_compare, false },
+	{ "report.alignment", "Items compared", k_none, c_align, false },
+	{ "report.by", "Change by segment: mix and rate effects", k_by, c_by, false },
 	{ "report.trend", "Trend", k_trend, c_trend, false },
 	{ "bench.summary", "Bench scores", k_model, c_bsum, false },
 	{ "monitor.alert", "Monitor alerts", k_alert, c_alert, false },
@@ -437,6 +451,37 @@ oed_rep_verdict(const struct oed_report *rep, struct oed_sb *b)
 	if (cmps) {
 		sep(b, start);
 		oed_sb_printf(b, "%zu of %zu scorers changed significantly (Holm, 5%%)", cmp_sig, cmps);
+		json_array_foreach(rep->recs, i, rec) {
+			const char *kind = oed_rep_kindof(rec);
+
+			if (kind == NULL || strcmp(kind, "report.compare") != 0)
+				continue;
+			oed_sb_printf(b, "; %s B - A ", oed_rep_str(rec, "scorer") ? oed_rep_str(rec, "scorer") : "?");
+			oed_rep_fmt(b, oed_rep_num(rec, "diff"));
+			oed_sb_puts(b, " [");
+			oed_rep_fmt(b, oed_rep_num(rec, "lo"));
+			oed_sb_puts(b, ", ");
+			oed_rep_fmt(b, oed_rep_num(rec, "hi"));
+			oed_sb_puts(b, "], p (Holm) ");
+			oed_rep_fmt(b, oed_rep_num(rec, "p_holm"));
+			if (json_is_true(json_object_get(rec, "gate")))
+				oed_sb_puts(b, ", over --max-drop");
+		}
+	}
+	json_array_foreach(rep->recs, i, rec) {
+		const char *kind = oed_rep_kindof(rec);
+
+		if (kind == NULL || strcmp(kind, "report.trend") != 0)
+			continue;
+		sep(b, start);
+		oed_sb_printf(b, "%s trend ", oed_rep_str(rec, "scorer") ? oed_rep_str(rec, "scorer") : "?");
+		oed_rep_fmt(b, oed_rep_num(rec, "slope"));
+		oed_sb_printf(b, " per %s [", oed_rep_str(rec, "per") ? oed_rep_str(rec, "per") : "run");
+		oed_rep_fmt(b, oed_rep_num(rec, "lo"));
+		oed_sb_puts(b, ", ");
+		oed_rep_fmt(b, oed_rep_num(rec, "hi"));
+		oed_sb_puts(b, "], Mann-Kendall p ");
+		oed_rep_fmt(b, oed_rep_num(rec, "p_value"));
 	}
 	if (alerts) {
 		sep(b, start);
