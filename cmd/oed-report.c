@@ -11,6 +11,7 @@
 #include "jsonw.h"
 #include "opt.h"
 #include "report/report.h"
+#include "report/audit.h"
 #include "report/compare.h"
 #include "report/runs.h"
 #include "store.h"
@@ -32,6 +33,9 @@ enum {
 	OPT_PERMUTATIONS,
 	OPT_BY,
 	OPT_TREND,
+	OPT_VERIFY,
+	OPT_EVIDENCE,
+	OPT_PRUNE,
 };
 
 static const struct oed_option options[] = {
@@ -60,6 +64,12 @@ static const struct oed_option options[] = {
 	{ "bootstrap", 0, OED_ARG_REQUIRED, "N", "bootstrap resamples (default 2000)", OPT_BOOTSTRAP },
 	{ "permutations", 0, OED_ARG_REQUIRED, "N",
 	  "random sign patterns when more than 20 pairs differ (default 10000)", OPT_PERMUTATIONS },
+	{ "verify", 0, OED_ARG_OPTIONAL, "FILE",
+	  "check the store's audit chain, or an --evidence FILE; exit 4 at the first bad run", OPT_VERIFY },
+	{ "evidence", 0, OED_ARG_NONE, NULL,
+	  "write the runs named (default all) with their hashes, for --verify FILE", OPT_EVIDENCE },
+	{ "prune", 0, OED_ARG_REQUIRED, "WHEN",
+	  "delete the runs started before WHEN, keeping the chain's boundary hash", OPT_PRUNE },
 	OED_STORE_OPTION,
 	OED_INPUT_OPTIONS,
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -87,6 +97,8 @@ struct report_args {
 	struct oed_cmp_opts cmp;
 	struct oed_drop drops[32];
 	const char *trend;
+	bool verify, evidence;
+	const char *verify_file, *prune;
 };
 
 static int
@@ -159,6 +171,16 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_TREND:
 		a->trend = arg;
+		return 0;
+	case OPT_VERIFY:
+		a->verify = true;
+		a->verify_file = arg;
+		return 0;
+	case OPT_EVIDENCE:
+		a->evidence = true;
+		return 0;
+	case OPT_PRUNE:
+		a->prune = arg;
 		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);
@@ -261,6 +283,69 @@ compare(struct report_args *a, struct oed_store *s, char **ops, struct oed_err *
 	return status;
 }
 
+/* --verify, --evidence, --prune: the audit chain. */
+static int
+audit(struct report_args *a, int nops, char **ops)
+{
+	struct oed_store *s = NULL;
+	struct oed_err err = { 0 };
+	struct oed_writer w;
+	char cutoff[32];
+	size_t n = 0;
+	int status = OED_EX_OK;
+
+	if (a->prune && oed_rep_since(a->prune, time(NULL), cutoff, &err) == -1)
+		return oed_usage_error("%s", strstr(err.msg, ": ") ? strstr(err.msg, ": ") + 2 : err.msg);
+	if (oed_input_open_output(&a->io, &err) == -1)
+		return oed_fail(&err);
+	if (a->verify && a->verify_file) {
+		if (oed_audit_verify_file(a->verify_file, &n, &err) == -1)
+			return oed_fail(&err);
+	} else {
+		s = a->prune ? oed_store_open(a->io.store, &err) : oed_store_open_readonly(a->io.store, &err);
+		if (s == NULL)
+			return oed_fail(&err);
+		if (a->prune) {
+			if (oed_audit_prune(s, cutoff, &n, &err) == -1)
+				status = oed_fail(&err);
+		} else if (a->verify) {
+			if (oed_audit_verify(s, &n, &err) == -1)
+				status = oed_fail(&err);
+		} else {
+			struct oed_rep_sel sel = { .refs = ops, .nrefs = nops, .tool = a->tool,
+						   .task = a->task, .model = a->model };
+			int64_t *ids = NULL;
+			size_t nids;
+
+			if (a->since_arg && oed_rep_since(a->since_arg, time(NULL), cutoff, &err) == 0)
+				sel.since = cutoff;
+			if (oed_rep_select(s, &sel, &ids, &nids, &err) == -1 ||
+			    oed_audit_evidence(s, ids, nids, stdout, &err) == -1)
+				status = oed_fail(&err);
+			free(ids);
+			oed_store_close(s);
+			return status;
+		}
+		oed_store_close(s);
+	}
+	if (status != OED_EX_OK)
+		return status;
+	oed_writer_init(&w, stdout);
+	oed_w_begin(&w);
+	oed_w_str(&w, "kind", a->prune ? "report.prune" : "report.verify");
+	if (a->prune) {
+		oed_w_str(&w, "before", cutoff);
+		oed_w_uint(&w, "deleted", n);
+	} else {
+		oed_w_str(&w, "source", a->verify_file ? a->verify_file : "store");
+		oed_w_uint(&w, "runs", n);
+		oed_w_bool(&w, "ok", true);
+	}
+	oed_w_end(&w);
+	oed_writer_release(&w);
+	return status;
+}
+
 static int
 run(struct report_args *a, int nops, char **ops)
 {
@@ -272,6 +357,17 @@ run(struct report_args *a, int nops, char **ops)
 	int nfiles = 0, status = OED_EX_OK;
 	bool any_runs = false;
 
+	if (a->verify || a->evidence || a->prune) {
+		if ((a->verify && a->evidence) || (a->verify && a->prune) || (a->evidence && a->prune))
+			return oed_usage_error("--verify, --evidence and --prune go alone");
+		if (nops && !a->evidence)
+			return oed_usage_error("%s takes no operand", a->verify ? "--verify" : "--prune");
+		for (int i = 0; i < nops; i++)
+			if (!oed_rep_is_runref(ops[i]))
+				return oed_usage_error("--evidence: '%s' is not a run (an id, last or last:TOOL)",
+						       ops[i]);
+		return audit(a, nops, ops);
+	}
 	oed_rep_init(&rep);
 	if (a->items)
 		rep.html_items = a->items;

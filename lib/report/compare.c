@@ -15,6 +15,7 @@ struct item {
 	char *key;
 	const json_t *rec;	/* borrowed from its report: the first record of the key */
 	json_t *scores;		/* owned */
+	size_t seq;		/* the record's place in its report */
 };
 
 struct items {
@@ -42,7 +43,7 @@ by_key(const void *a, const void *b)
 	/* equal keys keep their order, so a later record wins when merged */
 	if (c)
 		return c;
-	return x->rec < y->rec ? -1 : x->rec > y->rec;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* One record's key and scores, or 0 when it scores nothing; -1 when it errored. */
@@ -120,6 +121,7 @@ items_of(const struct oed_report *rep, struct items *it, struct oed_err *err)
 			it->v[it->n].key = key.s ? key.s : strdup("");
 			it->v[it->n].rec = rec;
 			it->v[it->n].scores = scores;
+			it->v[it->n].seq = i;
 			it->n++;
 		} else {
 			oed_sb_release(&key);

@@ -113,3 +113,22 @@ for x, y in trends:
     print("\t{ %d, %s, %s, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g },"
           % (len(x), arr(x), arr(y), ts[0], ts[1], ts[2], ts[3], kt.correlation, kt.pvalue))
 print("};")
+
+# ---- the audit chain's SHA-256: prev hex || canonical JSON (sorted keys, compact) ----
+import hashlib
+import json
+chain = [
+    ("", {"id": 1, "chain_seq": 1, "tool": "oed-drift", "argv": "[\"oed-drift\"]", "params": None,
+          "status": "ok", "metrics": [{"name": "ks/statistic", "grp": "x", "value": 0.25, "lo": None, "hi": None}],
+          "baselines": []}),
+    ("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+     {"id": 2, "chain_seq": 2, "tool": "oed-entropy", "argv": "[]", "params": "{\"a\":1}",
+      "status": "failed", "metrics": [], "baselines": [], "note": "caf\u00e9 \"q\""}),
+]
+print("struct chain_case { const char *prev, *run, *hash; };")
+print("static const struct chain_case chain_cases[] = {")
+for prev, obj in chain:
+    canon = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    h = hashlib.sha256((prev + canon).encode()).hexdigest()
+    print("\t{ %s, %s, \"%s\" }," % (json.dumps(prev), json.dumps(canon, ensure_ascii=False), h))
+print("};")

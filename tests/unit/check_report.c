@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report/audit.h"
 #include "report/stats.h"
 #include "../ref/report_ref.h"
 
@@ -176,6 +177,21 @@ START_TEST(markdown_stays_under_limit)
 }
 END_TEST
 
+START_TEST(chain_hash_matches_hashlib)
+{
+	for (size_t i = 0; i < N(chain_cases); i++) {
+		json_t *run = json_loads(chain_cases[i].run, 0, NULL);
+		struct oed_err err;
+		char hex[65];
+
+		ck_assert_ptr_nonnull(run);
+		ck_assert_int_eq(oed_audit_hash(chain_cases[i].prev, run, hex, &err), 0);
+		ck_assert_str_eq(hex, chain_cases[i].hash);
+		json_decref(run);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -195,6 +211,7 @@ main(void)
 	tcase_add_test(tc, trend_needs_three_points);
 	tcase_add_test(tc, kinds_and_cells);
 	tcase_add_test(tc, markdown_stays_under_limit);
+	tcase_add_test(tc, chain_hash_matches_hashlib);
 	suite_add_tcase(su, tc);
 	tcase_set_timeout(tc, 60);
 	sr = srunner_create(su);
