@@ -14,6 +14,7 @@
 #include "report/audit.h"
 #include "report/compare.h"
 #include "report/runs.h"
+#include "report/trust.h"
 #include "store.h"
 
 enum {
@@ -36,6 +37,8 @@ enum {
 	OPT_VERIFY,
 	OPT_EVIDENCE,
 	OPT_PRUNE,
+	OPT_TRUST,
+	OPT_WEIGHT,
 };
 
 static const struct oed_option options[] = {
@@ -60,6 +63,10 @@ static const struct oed_option options[] = {
 	  "split the comparison by FIELD into mix and rate effects", OPT_BY },
 	{ "trend", 0, OED_ARG_REQUIRED, "SCORER",
 	  "Theil-Sen slope and Mann-Kendall test of SCORER over the runs", OPT_TREND },
+	{ "trust", 0, OED_ARG_OPTIONAL, "MODEL",
+	  "the trust score from the records' entropy, bench, drift and red-team results", OPT_TRUST },
+	{ "weight", 0, OED_ARG_REQUIRED, "NAME=W",
+	  "weight of a trust component (consistency, quality, reliability, stability,\nrobustness); 0 leaves it out (repeatable)", OPT_WEIGHT },
 	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of the bootstrap and permutations (default 0)", OPT_SEED },
 	{ "bootstrap", 0, OED_ARG_REQUIRED, "N", "bootstrap resamples (default 2000)", OPT_BOOTSTRAP },
 	{ "permutations", 0, OED_ARG_REQUIRED, "N",
@@ -99,6 +106,8 @@ struct report_args {
 	const char *trend;
 	bool verify, evidence;
 	const char *verify_file, *prune;
+	bool trust;
+	struct oed_trust_opts tr;
 };
 
 static int
@@ -182,6 +191,12 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	case OPT_PRUNE:
 		a->prune = arg;
 		return 0;
+	case OPT_TRUST:
+		a->trust = true;
+		a->tr.model = arg;
+		return 0;
+	case OPT_WEIGHT:
+		return oed_trust_weight(&a->tr, arg, err);
 	}
 	return oed_input_opt(&a->io, id, arg, err);
 }
@@ -402,6 +417,10 @@ run(struct report_args *a, int nops, char **ops)
 					 nops);
 		goto out;
 	}
+	if ((a->trend != NULL) + a->trust + a->compare > 1) {
+		status = oed_usage_error("--compare, --trend and --trust go alone");
+		goto out;
+	}
 	if (!a->compare && (a->cmp.ndrops || a->cmp.by)) {
 		status = oed_usage_error("%s needs --compare", a->cmp.by ? "--by" : "--max-drop");
 		goto out;
@@ -447,12 +466,13 @@ run(struct report_args *a, int nops, char **ops)
 		status = OED_EX_DATA;
 		goto out;
 	}
-	if (a->trend) {
+	if (a->trend || a->trust) {
 		struct oed_report tr;
 
 		oed_rep_init(&tr);
 		tr.title = a->title;
-		if (oed_rep_trend(&rep, a->trend, &tr, &err) == -1 ||
+		if ((a->trend ? oed_rep_trend(&rep, a->trend, &tr, &err) :
+				oed_rep_trust(&rep, &a->tr, &tr, &err)) == -1 ||
 		    a->format->render(&tr, stdout, &err) == -1) {
 			oed_rep_release(&tr);
 			goto fail;
@@ -482,6 +502,7 @@ main(int argc, char *argv[])
 
 	oed_diag_init(argv[0]);
 	oed_input_opts_init(&a.io);
+	oed_trust_opts_init(&a.tr);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
 		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;

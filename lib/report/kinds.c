@@ -29,6 +29,7 @@ static const char *const k_run[] = { "run", NULL };
 static const char *const k_metric[] = { "run", "name", "grp", NULL };
 static const char *const k_trend[] = { "scorer", NULL };
 static const char *const k_by[] = { "scorer", "segment", NULL };
+static const char *const k_comp[] = { "component", NULL };
 
 static const struct oed_rep_col c_entropy[] = {
 	{ "n", "n" }, { "inputs", "inputs" }, { "estimator", "estimator" },
@@ -116,6 +117,15 @@ static const struct oed_rep_col c_by[] = {
 	{ "mean_a", "mean A" }, { "mean_b", "mean B" }, { "mix", "mix effect" },
 	{ "rate", "rate effect" }, { NULL, NULL }
 };
+static const struct oed_rep_col c_trust[] = {
+	{ "model", "model" }, { "score", "trust score (0-100)" }, { "weight", "weight counted" },
+	{ "missing", "missing components" }, { NULL, NULL }
+};
+static const struct oed_rep_col c_tcomp[] = {
+	{ "component", "component" }, { "status", "status" }, { "value", "value (0-1)" },
+	{ "weight", "weight" }, { "share", "share of the score" }, { "source", "source" },
+	{ "detail", "from" }, { NULL, NULL }
+};
 static const struct oed_rep_col c_run[] = {
 	{ "run", "run" }, { "tool", "tool" }, { "status", "status" }, { "started", "started" },
 	{ "finished", "finished" }, { "metrics", "metrics" }, { "hash", "hash" }, { NULL, NULL }
@@ -127,6 +137,8 @@ static const struct oed_rep_col c_metric[] = {
 
 const struct oed_rep_kind oed_rep_kinds[] = {
 	{ "report.compare", "Comparison", k_scorer, c_compare, false },
+	{ "report.trust", "Trust score", k_none, c_trust, false },
+	{ "report.trust.component", "Trust score components", k_comp, c_tcomp, false },
 	{ "report.alignment", "Items compared", k_none, c_align, false },
 	{ "report.by", "Change by segment: mix and rate effects", k_by, c_by, false },
 	{ "report.trend", "Trend", k_trend, c_trend, false },
@@ -446,6 +458,23 @@ oed_rep_verdict(const struct oed_report *rep, struct oed_sb *b)
 			ent = rec;
 		} else if (strcmp(kind, "run") == 0) {
 			runs++;
+		}
+	}
+	json_array_foreach(rep->recs, i, rec) {
+		const char *kind = oed_rep_kindof(rec);
+
+		if (kind == NULL || strcmp(kind, "report.trust") != 0)
+			continue;
+		sep(b, start);
+		oed_sb_puts(b, "trust score ");
+		if (isfinite(oed_rep_num(rec, "score")))
+			oed_rep_fmt(b, round(oed_rep_num(rec, "score") * 10) / 10);
+		else
+			oed_sb_puts(b, "unknown (no component)");
+		if (json_array_size(json_object_get(rec, "missing"))) {
+			oed_sb_puts(b, " (missing: ");
+			oed_rep_cell(b, json_object_get(rec, "missing"));
+			oed_sb_puts(b, ")");
 		}
 	}
 	if (cmps) {
