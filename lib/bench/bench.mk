@@ -3,7 +3,10 @@ lib_libcore_la_SOURCES += lib/bench/sbuf.h \
 	lib/bench/template.c lib/bench/template.h \
 	lib/bench/extractor.c lib/bench/extractor.h \
 	lib/bench/stats.c lib/bench/stats.h \
-	lib/bench/task.c lib/bench/task.h
+	lib/bench/task.c lib/bench/task.h \
+	lib/bench/prices.c lib/bench/prices.h \
+	lib/bench/runner.c lib/bench/runner.h
+dist_pkgdata_DATA += data/prices.json
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_bench
 tests_unit_check_bench_SOURCES = tests/unit/check_bench.c tests/ref/bench_ref.h

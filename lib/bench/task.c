@@ -368,44 +368,23 @@ load_extract(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_t
 	return 0;
 }
 
+/* One key/value pair more for a scorer (a list value gives one pair per item). */
 static int
-scorer_param(const struct oed_cfg *c, const struct oed_cfg_node *v, char **out,
-	     struct oed_err *err)
+push_pair(struct oed_task_scorer *s, const char *key, const char *value, struct oed_err *err)
 {
-	struct sbuf b = { 0 };
-	size_t i;
+	char **k = realloc(s->keys, (s->nparams + 1) * sizeof(*k)), **v;
 
-	if (v->type == OED_CFG_SCALAR) {
-		*out = strdup(v->str);
-		return *out ? 0 : nomem(err);
-	}
-	if (v->type != OED_CFG_SEQ)
-		return oed_cfg_error(c, v, err, "a scorer parameter is a value or a list of values");
-	/* a list travels as JSON text: ["a","b"] */
-	sbuf_addc(&b, '[');
-	for (i = 0; i < v->n; i++) {
-		json_t *s;
-		char *txt;
-
-		if (v->items[i]->type != OED_CFG_SCALAR) {
-			sbuf_release(&b);
-			return oed_cfg_error(c, v->items[i], err, "a scorer parameter list holds plain values");
-		}
-		s = json_stringn(v->items[i]->str, v->items[i]->len);
-		txt = s ? json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-		json_decref(s);
-		if (txt == NULL) {
-			sbuf_release(&b);
-			return nomem(err);
-		}
-		if (i)
-			sbuf_addc(&b, ',');
-		sbuf_adds(&b, txt);
-		free(txt);
-	}
-	sbuf_addc(&b, ']');
-	*out = sbuf_take(&b, NULL);
-	return *out ? 0 : nomem(err);
+	if (k == NULL)
+		return nomem(err);
+	s->keys = k;
+	v = realloc(s->values, (s->nparams + 1) * sizeof(*v));
+	if (v == NULL)
+		return nomem(err);
+	s->values = v;
+	k[s->nparams] = strdup(key);
+	v[s->nparams] = strdup(value);
+	s->nparams++;
+	return k[s->nparams - 1] && v[s->nparams - 1] ? 0 : nomem(err);
 }
 
 static int
@@ -428,16 +407,25 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 		return 0;
 	if (oed_cfg_expect(c, params, OED_CFG_MAP, "a scorer's parameters", err) == -1)
 		return -1;
-	s->keys = calloc(params->n, sizeof(char *));
-	s->values = calloc(params->n, sizeof(char *));
-	if (s->keys == NULL || s->values == NULL)
-		return nomem(err);
 	for (i = 0; i < params->n; i++) {
-		s->nparams++;
-		if ((s->keys[i] = strdup(params->keys[i]->str)) == NULL)
-			return nomem(err);
-		if (scorer_param(c, params->items[i], &s->values[i], err) == -1)
-			return -1;
+		const struct oed_cfg_node *v = params->items[i];
+		const char *key = params->keys[i]->str;
+		size_t j;
+
+		if (v->type == OED_CFG_SCALAR) {
+			if (push_pair(s, key, v->str, err) == -1)
+				return -1;
+			continue;
+		}
+		if (v->type != OED_CFG_SEQ)
+			return oed_cfg_error(c, v, err, "a scorer parameter is a value or a list of values");
+		for (j = 0; j < v->n; j++) {
+			if (v->items[j]->type != OED_CFG_SCALAR)
+				return oed_cfg_error(c, v->items[j], err,
+						     "a scorer parameter list holds plain values");
+			if (push_pair(s, key, v->items[j]->str, err) == -1)
+				return -1;
+		}
 	}
 	return 0;
 }

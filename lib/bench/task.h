@@ -37,7 +37,7 @@ struct oed_task_message {
 struct oed_task_scorer {
 	char *name;
 	size_t nparams;
-	char **keys, **values;		/* a list value is its JSON text */
+	char **keys, **values;		/* a list value repeats its key, one pair per item */
 	long line;
 	int col;
 };
