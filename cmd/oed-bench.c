@@ -401,7 +401,8 @@ static void
 verbose_log(const char *line, void *ctx)
 {
 	(void)ctx;
-	oed_note("%s", line);
+	/* asked for with -v: shown even under -q */
+	fprintf(stderr, "%s: %s\n", oed_progname(), line);
 }
 
 static const char *

@@ -15,3 +15,6 @@ tests_unit_check_bench_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_bench
 endif
 EXTRA_DIST += tests/ref/gen_bench_ref.py
+# oed-bench against a fake model server (python3's standard library).
+TESTS += tests/bench-net.sh
+EXTRA_DIST += tests/bench-net.sh tests/servers

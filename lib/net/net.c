@@ -649,9 +649,8 @@ ended(struct oed_net *n, struct xfer *x, CURLcode code, oed_net_done done, void 
 		}
 	}
 	if (r.failed && retry && x->attempts <= n->o.max_retries) {
-		wait = backoff(n, x->attempts);
-		if (x->hint_ms >= 0 && x->hint_ms > wait)
-			wait = x->hint_ms;
+		/* the server knows best when it says; else back off with jitter */
+		wait = x->hint_ms >= 0 ? x->hint_ms : backoff(n, x->attempts);
 		x->not_before = t + wait;
 		n->stats.retries++;
 		oed_net_redact(n, r.error, strlen(r.error));
