@@ -195,9 +195,13 @@ oed_cfg_parse(const char *text, size_t len, const char *name, const char *dir,
 				tag = ev.data.mapping_start.tag;
 			}
 			if (anchor != NULL || !tag_ok(tag)) {
-				oed_err_at(err, OED_EX_USAGE, c->path, (long)ev.start_mark.line + 1,
-					   (int)ev.start_mark.column + 1, "YAML %s are not supported",
-					   anchor ? "anchors" : "tags");
+				if (anchor)
+					oed_err_at(err, OED_EX_USAGE, c->path, (long)ev.start_mark.line + 1,
+						   (int)ev.start_mark.column + 1, "YAML anchors are not supported");
+				else
+					oed_err_at(err, OED_EX_USAGE, c->path, (long)ev.start_mark.line + 1,
+						   (int)ev.start_mark.column + 1, "YAML tag '%.60s' is not supported",
+						   (const char *)tag);
 				yaml_event_delete(&ev);
 				goto out;
 			}
