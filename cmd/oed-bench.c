@@ -11,6 +11,7 @@
 
 #include "bench/prices.h"
 #include "bench/runner.h"
+#include "bench/summarize.h"
 #include "bench/task.h"
 #include "diag.h"
 #include "exit.h"
@@ -53,6 +54,8 @@ static const struct oed_option options[] = {
 	{ "fail-under", 0, OED_ARG_REQUIRED, "SCORER=VALUE", "exit 4 when a model's mean SCORER is under VALUE", OPT_FAIL_UNDER },
 	{ "max-errors", 0, OED_ARG_REQUIRED, "N", "errors left after retries that still exit 0 (default 0)", OPT_MAX_ERRORS },
 	{ "prices", 0, OED_ARG_REQUIRED, "FILE", "price table instead of the one shipped", OPT_PRICES },
+	{ "summarize", 0, OED_ARG_NONE, NULL,
+	  "read bench.item records (FILE... or stdin) and write one bench.summary per model", OPT_SUMMARIZE },
 	{ "score", 0, OED_ARG_REQUIRED, "SPEC",
 	  "score the records of FILE... (or stdin) with SPEC, like contains:refund;\nno task, no model", OPT_SCORE },
 	{ "target", 0, OED_ARG_REQUIRED, "FIELD", "with --score: the reference field (default target)", OPT_TARGET },
@@ -64,7 +67,7 @@ static const struct oed_option options[] = {
 };
 
 static const struct oed_tool tool = {
-	"oed-bench", "[OPTIONS] TASK.yaml | --score SPEC [FILE...]",
+	"oed-bench", "[OPTIONS] TASK.yaml | --score SPEC [FILE...] | --summarize [FILE...]",
 	"Run models over a benchmark task written in YAML, cache every answer in the run store,\n"
 	"and write one bench.item record per answer and one bench.summary per model.",
 	options,
@@ -72,6 +75,7 @@ static const struct oed_tool tool = {
 	"  oed-bench -m openai:gpt-4o-mini gsm.yaml --fail-under exact_match=0.8\n"
 	"  oed-bench -m replay:outputs.jsonl task.yaml | oed-entropy\n"
 	"  oed-bench --shard 2/4 -m anthropic:claude-3-5-haiku-latest task.yaml > part2.jsonl\n"
+	"  oed-bench --summarize part*.jsonl\n"
 	"  oed-ingest answers.json | oed-bench --score contains:refund\n"
 };
 
@@ -603,13 +607,28 @@ main(int argc, char *argv[])
 	}
 	oed_diag_quiet(a.io.quiet);
 	if (a.nscores) {
-		if (a.nmodels) {
-			status = oed_usage_error("--score scores records already answered: no -m with it");
+		if (a.nmodels || a.summarize) {
+			status = oed_usage_error("--score scores records already answered: no -m or --summarize with it");
 			goto out;
 		}
 		status = score_mode(&a, argc - first, argv + first);
 	} else if (a.target || a.samples_by) {
 		status = oed_usage_error("--target and --samples-by go with --score");
+	} else if (a.summarize) {
+		struct oed_writer w;
+		struct oed_err err;
+
+		if (a.nmodels) {
+			status = oed_usage_error("--summarize reads bench.item records: no -m with it");
+		} else if (oed_input_open_output(&a.io, &err) == -1) {
+			status = oed_fail(&err);
+		} else {
+			oed_writer_init(&w, stdout);
+			status = oed_bench_summarize(argc - first, argv + first, &a.io, &w, &err) == -1 ?
+				 oed_fail(&err) : OED_EX_OK;
+			oed_writer_release(&w);
+			oed_policy_summary(&a.io.policy);
+		}
 	} else if (argc - first != 1) {
 		status = oed_usage_error(argc == first ? "no task: give TASK.yaml" :
 					 "one task at a time (got %d)", argc - first);
