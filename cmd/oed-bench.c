@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/builtin.h"
 #include "bench/prices.h"
 #include "bench/runner.h"
 #include "bench/summarize.h"
@@ -54,6 +55,7 @@ static const struct oed_option options[] = {
 	{ "fail-under", 0, OED_ARG_REQUIRED, "SCORER=VALUE", "exit 4 when a model's mean SCORER is under VALUE", OPT_FAIL_UNDER },
 	{ "max-errors", 0, OED_ARG_REQUIRED, "N", "errors left after retries that still exit 0 (default 0)", OPT_MAX_ERRORS },
 	{ "prices", 0, OED_ARG_REQUIRED, "FILE", "price table instead of the one shipped", OPT_PRICES },
+	{ "list-tasks", 0, OED_ARG_NONE, NULL, "the built-in tasks, one bench.task record each", OPT_LIST_TASKS },
 	{ "summarize", 0, OED_ARG_NONE, NULL,
 	  "read bench.item records (FILE... or stdin) and write one bench.summary per model", OPT_SUMMARIZE },
 	{ "score", 0, OED_ARG_REQUIRED, "SPEC",
@@ -464,7 +466,18 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	int status = OED_EX_OK;
 
 	oed_writer_init(&w, stdout);
-	if (oed_task_load(task_path, &task, &err) == -1) {
+	memset(&task, 0, sizeof(task));
+	if (access(task_path, F_OK) != 0 && oed_builtin_find(task_path) != NULL) {
+		if (oed_builtin_load(oed_builtin_find(task_path), &task, &err) == -1) {
+			status = oed_fail(&err);
+			goto out;
+		}
+		if (a->data == NULL) {
+			status = oed_usage_error("%s: give the dataset with --data FILE (%s)", task_path,
+						 oed_builtin_find(task_path)->data);
+			goto out;
+		}
+	} else if (oed_task_load(task_path, &task, &err) == -1) {
 		status = err.status == OED_EX_USAGE || err.status == OED_EX_DATA ? OED_EX_USAGE : err.status;
 		oed_report(&err);
 		goto out;
@@ -588,6 +601,27 @@ out:
 	return status;
 }
 
+static int
+list_tasks(void)
+{
+	struct oed_writer w;
+	size_t i, n;
+	const struct oed_builtin *b = oed_builtin_table(&n);
+	int rc = 0;
+
+	oed_writer_init(&w, stdout);
+	for (i = 0; i < n && rc == 0; i++) {
+		oed_w_begin(&w);
+		oed_w_str(&w, "kind", "bench.task");
+		oed_w_str(&w, "name", b[i].name);
+		oed_w_str(&w, "data", b[i].data);
+		oed_w_str(&w, "summary", b[i].summary);
+		rc = oed_w_end(&w);
+	}
+	oed_writer_release(&w);
+	return rc == 0 ? OED_EX_OK : OED_EX_FAIL;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -614,6 +648,8 @@ main(int argc, char *argv[])
 		status = score_mode(&a, argc - first, argv + first);
 	} else if (a.target || a.samples_by) {
 		status = oed_usage_error("--target and --samples-by go with --score");
+	} else if (a.list_tasks) {
+		status = list_tasks();
 	} else if (a.summarize) {
 		struct oed_writer w;
 		struct oed_err err;
@@ -630,7 +666,7 @@ main(int argc, char *argv[])
 			oed_policy_summary(&a.io.policy);
 		}
 	} else if (argc - first != 1) {
-		status = oed_usage_error(argc == first ? "no task: give TASK.yaml" :
+		status = oed_usage_error(argc == first ? "no task: give TASK.yaml or a built-in name (--list-tasks)" :
 					 "one task at a time (got %d)", argc - first);
 	} else {
 		status = bench_mode(&a, argc, argv, argv[first]);

@@ -6,7 +6,8 @@ lib_libcore_la_SOURCES += lib/bench/sbuf.h \
 	lib/bench/task.c lib/bench/task.h \
 	lib/bench/prices.c lib/bench/prices.h \
 	lib/bench/runner.c lib/bench/runner.h \
-	lib/bench/summarize.c lib/bench/summarize.h
+	lib/bench/summarize.c lib/bench/summarize.h \
+	lib/bench/builtin.c lib/bench/builtin.h
 dist_pkgdata_DATA += data/prices.json
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_bench

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "bench/prices.h"
@@ -73,15 +74,55 @@ csv_row(struct oed_csv *csv, void *ctx, struct oed_err *err)
 	return 0;
 }
 
+/* A copy of a header-less CSV with header put first, in a temporary file. */
 static int
-source_open(struct source *s, const char *path, bool csv, FILE *fp, struct oed_err *err)
+with_header(const char *path, const char *header, char *tmp, size_t size, struct oed_err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	FILE *in = fopen(path, "rb"), *out;
+	char buf[65536];
+	size_t n;
+	int fd;
+
+	if (in == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", path, strerror(errno));
+	snprintf(tmp, size, "%s/oed-bench-XXXXXX", dir && dir[0] ? dir : "/tmp");
+	fd = mkstemp(tmp);
+	if (fd == -1 || (out = fdopen(fd, "wb")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		fclose(in);
+		return oed_err_set(err, OED_EX_FAIL, "cannot make a temporary file: %s", strerror(errno));
+	}
+	fprintf(out, "%s\n", header);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	if (fclose(out) != 0) {
+		unlink(tmp);
+		return oed_err_set(err, OED_EX_FAIL, "cannot write a temporary file: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static int
+source_open(struct source *s, const char *path, bool csv, FILE *fp, const char *header,
+	    struct oed_err *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->name = path;
 	if (csv) {
 		struct csv_load l = { .rows = json_array() };
-		struct oed_csv *c = oed_csv_open(path, ',', OED_DEFAULT_MAX_LINE, NULL, err);
+		char tmp[4096];
+		struct oed_csv *c;
 
+		if (header && with_header(path, header, tmp, sizeof(tmp), err) == -1) {
+			json_decref(l.rows);
+			return -1;
+		}
+		c = oed_csv_open(header ? tmp : path, ',', OED_DEFAULT_MAX_LINE, NULL, err);
+		if (header)
+			unlink(tmp);	/* open already: the name is not needed */
 		if (c == NULL) {
 			json_decref(l.rows);
 			return -1;
@@ -178,6 +219,25 @@ source_next(struct source *s, json_t **rec, long *line, struct oed_err *err)
 		s->index++;
 		return 1;
 	}
+}
+
+/* The next record, rewritten by the task's prepare hook when it has one. */
+static int
+next_record(const struct oed_task *t, struct source *s, json_t **rec, long *line,
+	    struct oed_err *err)
+{
+	int rc = source_next(s, rec, line, err);
+
+	if (rc != 1 || t->prepare == NULL)
+		return rc;
+	*rec = t->prepare(*rec, s->name, err);
+	if (*rec == NULL) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return oed_err_at(err, err->status, s->name, *line, 0, "%s", msg);
+	}
+	return 1;
 }
 
 /* --- rendering ------------------------------------------------------------ */
@@ -345,11 +405,11 @@ load_shots(struct render *r, struct oed_err *err)
 	if (all == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	if (source_open(&s, t->shots_path, pl > 4 && strcmp(t->shots_path + pl - 4, ".csv") == 0,
-			NULL, err) == -1) {
+			NULL, t->csv_header, err) == -1) {
 		json_decref(all);
 		return -1;
 	}
-	while ((rc = source_next(&s, &rec, &line, err)) == 1)
+	while ((rc = next_record(t, &s, &rec, &line, err)) == 1)
 		json_array_append_new(all, rec);
 	source_close(&s);
 	if (rc == -1) {
@@ -986,7 +1046,7 @@ first_pass(struct runner *R, struct source *s, unsigned long long *total, bool e
 	size_t mi;
 	unsigned k;
 
-	while ((rc = source_next(s, &rec, &line, err)) == 1) {
+	while ((rc = next_record(R->t, s, &rec, &line, err)) == 1) {
 		unsigned long long at = idx++;
 
 		if (!in_shard(c, at)) {
@@ -1323,7 +1383,7 @@ run_models(struct runner *R, struct source *s, unsigned long long total, bool *i
 				eof = true;
 				break;
 			}
-			rc = source_next(s, &rec, &line, err);
+			rc = next_record(R->t, s, &rec, &line, err);
 			if (rc == -1)
 				return -1;
 			if (rc == 0) {
@@ -1443,7 +1503,7 @@ oed_bench_run(const struct oed_bench_cfg *c, struct oed_bench_outcome *out, stru
 	}
 	if (t->shots && load_shots(&R.r, err) == -1)
 		goto out;
-	if (source_open(&s, data, csv, tmp, err) == -1)
+	if (source_open(&s, data, csv, tmp, t->csv_header, err) == -1)
 		goto out;
 	R.m = calloc(R.nm, sizeof(*R.m));
 	out->m = calloc(R.nm, sizeof(*out->m));

@@ -195,8 +195,7 @@ load_dataset(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_t
 		if (dup_string(c, v, "'dataset.store'", &t->data_store, err) == -1)
 			return -1;
 	}
-	if (t->data_path == NULL && t->data_store == NULL)
-		return oed_cfg_error(c, n, err, "'dataset' needs a path or a store");
+	/* neither: the data comes from --data (built-in tasks name only the id) */
 	if ((v = oed_cfg_get(n, "id")) != NULL &&
 	    dup_string(c, v, "'dataset.id'", &t->id_field, err) == -1)
 		return -1;
@@ -861,6 +860,17 @@ file_digest(const char *path, char out[33], struct oed_err *err)
 	return 0;
 }
 
+static int
+load_cfg(struct oed_cfg *c, struct oed_task *t, struct oed_err *err)
+{
+	if (c->root == NULL || c->root->type != OED_CFG_MAP)
+		return oed_cfg_error(c, c->root, err, "a task file is a mapping of keys, like 'task: NAME'");
+	if (oed_cfg_get(c->root, "doc_to_text") || oed_cfg_get(c->root, "output_type") ||
+	    oed_cfg_get(c->root, "dataset_path"))
+		return load_lm_eval(c, t, err);
+	return load_oed(c, t, err);
+}
+
 int
 oed_task_load(const char *path, struct oed_task *t, struct oed_err *err)
 {
@@ -873,18 +883,31 @@ oed_task_load(const char *path, struct oed_task *t, struct oed_err *err)
 	c = oed_cfg_load(path, err);
 	if (c == NULL)
 		return -1;
-	if (c->root == NULL || c->root->type != OED_CFG_MAP) {
-		rc = oed_cfg_error(c, c->root, err, "a task file is a mapping of keys, like 'task: NAME'");
-		goto out;
-	}
-	if (oed_cfg_get(c->root, "doc_to_text") || oed_cfg_get(c->root, "output_type") ||
-	    oed_cfg_get(c->root, "dataset_path"))
-		rc = load_lm_eval(c, t, err);
-	else
-		rc = load_oed(c, t, err);
+	rc = load_cfg(c, t, err);
 	if (rc == 0)
 		rc = file_digest(path, t->digest, err);
-out:
+	oed_cfg_free(c);
+	return rc;
+}
+
+int
+oed_task_load_text(const char *name, const char *text, const char *dir, struct oed_task *t,
+		   struct oed_err *err)
+{
+	struct oed_cfg *c;
+	XXH128_hash_t h;
+	int rc;
+
+	oed_task_init(t);
+	if ((t->path = strdup(name)) == NULL || (t->extract = oed_extractor_new()) == NULL)
+		return nomem(err);
+	c = oed_cfg_parse(text, strlen(text), name, dir, err);
+	if (c == NULL)
+		return -1;
+	rc = load_cfg(c, t, err);
+	h = XXH3_128bits(text, strlen(text));
+	snprintf(t->digest, sizeof(t->digest), "%016llx%016llx", (unsigned long long)h.high64,
+		 (unsigned long long)h.low64);
 	oed_cfg_free(c);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #define OED_BENCH_TASK_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -76,10 +77,17 @@ struct oed_task {
 	struct oed_task_scorer *scorers;
 	size_t nscorers;
 	char digest[33];		/* XXH3-128 of the task file's bytes */
+	/* built-in tasks (builtin.h): the header of a CSV that has none, and a
+	 * rewrite of each dataset record into the fields the templates name */
+	const char *csv_header;
+	json_t *(*prepare)(json_t *rec, const char *source, struct oed_err *err);
 };
 
 /* 0 or -1 with err (OED_EX_USAGE with FILE:LINE:COL for a bad task). */
 int oed_task_load(const char *path, struct oed_task *t, struct oed_err *err);
+/* The same from text; name is used in messages and dir for relative paths. */
+int oed_task_load_text(const char *name, const char *text, const char *dir, struct oed_task *t,
+		       struct oed_err *err);
 void oed_task_release(struct oed_task *t);
 /* Fill a task with the defaults every loader starts from. */
 void oed_task_init(struct oed_task *t);
