@@ -332,7 +332,10 @@ out:
 static const char *
 test_value(size_t i)
 {
-	return i < OED_DT_COUNT ? oed_drift_info((enum oed_drift_test)i)->name : NULL;
+	size_t n;
+	const struct oed_drift_test *t = oed_drift_tests(&n);
+
+	return i < n ? t[i].name : NULL;
 }
 
 static const struct oed_opt_values values[] = {
