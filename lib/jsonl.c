@@ -81,7 +81,7 @@ oed_reader_new(int nfiles, char *const *files, size_t max_line,
 	}
 	r->files = nfiles > 0 ? files : dash;
 	r->nfiles = nfiles > 0 ? nfiles : 1;
-	r->max_line = max_line ? max_line : ((size_t)64 << 20);
+	r->max_line = max_line ? max_line : OED_DEFAULT_MAX_LINE;
 	r->policy = policy;
 	r->fast = true;
 	r->eof = true;		/* no file open yet */

@@ -67,6 +67,9 @@ const char *oed_vtype_name(enum oed_vtype type);
 
 struct oed_reader;
 
+/* The longest line read when the caller gives no limit (--max-line). */
+#define OED_DEFAULT_MAX_LINE ((size_t)64 << 20)
+
 /*
  * files: names in order, "-" for standard input; nfiles == 0 reads stdin.
  * policy is borrowed and must outlive the reader.
