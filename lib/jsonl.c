@@ -69,7 +69,7 @@ struct oed_reader {
 	int lost_col;		/* the first of them */
 	locale_t cloc;
 
-	uint64_t records, bytes;
+	uint64_t records;
 	bool digest_on;
 	XXH3_state_t *digest;
 };
@@ -363,7 +363,6 @@ fill(struct oed_reader *r, struct oed_err *err)
 	}
 	if (r->digest_on && r->digest && n)
 		XXH3_64bits_update(r->digest, r->chunk, n);
-	r->bytes += n;
 	r->cpos = 0;
 	return 0;
 }
@@ -718,6 +717,9 @@ oed_reader_next(struct oed_reader *r, struct oed_err *err)
 {
 	if (r->scan == NULL && r->fast && r->npaths)
 		r->scan = oed_jscan_new(r->paths, r->npaths);
+	/* a digest asked for but not had would be recorded as 0000... */
+	if (r->digest_on && r->digest == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (;;) {
 		struct oed_err bad;
 		bool refused;
@@ -852,12 +854,6 @@ uint64_t
 oed_reader_records(const struct oed_reader *r)
 {
 	return r->records;
-}
-
-uint64_t
-oed_reader_bytes(const struct oed_reader *r)
-{
-	return r->bytes;
 }
 
 void

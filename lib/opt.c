@@ -93,8 +93,8 @@ help_rows(const struct oed_option *o, FILE *fp)
 	}
 }
 
-void
-oed_opt_help(const struct oed_tool *tool, FILE *fp)
+static void
+opt_help(const struct oed_tool *tool, FILE *fp)
 {
 	fprintf(fp, "Usage: %s %s\n%s\n\nOptions:\n", tool->name, tool->synopsis,
 		tool->summary);
@@ -357,7 +357,7 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 		}
 		switch (o->id) {
 		case OPT_HELP:
-			oed_opt_help(tool, stdout);
+			opt_help(tool, stdout);
 			status = 0;
 			goto out;
 		case OPT_VERSION:

@@ -130,8 +130,6 @@ int oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 /* The exit status for a return of oed_opt_parse <= 0. */
 int oed_opt_exit(int parsed);
 
-void oed_opt_help(const struct oed_tool *tool, FILE *fp);
-
 /* Argument converters: 0 or -1 with a usage message in err. */
 int oed_parse_ulong(const char *opt, const char *arg, unsigned long min,
 		    unsigned long max, unsigned long *out, struct oed_err *err);

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+#include <xxhash.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -730,6 +732,47 @@ START_TEST(reader_compressed_input)
 }
 END_TEST
 
+/*
+ * XXH3_createState, failing when asked: the reader's digest state is its
+ * one allocation a test can make fail without failing everything else.
+ */
+static bool fail_xxh3_state;
+
+XXH3_state_t *
+XXH3_createState(void)
+{
+	static XXH3_state_t *(*real)(void);
+
+	if (fail_xxh3_state)
+		return NULL;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "XXH3_createState");
+	return real();
+}
+
+START_TEST(reader_digest_out_of_memory)
+{
+	char *files[1];
+	struct oed_policy pol;
+	struct oed_err err;
+	struct oed_reader *r;
+
+	files[0] = (char *)write_tmp("d.jsonl", "{\"id\":\"a\"}\n", 11);
+	oed_policy_init(&pol);
+	r = oed_reader_new(1, files, 0, &pol, &err);
+	ck_assert_ptr_nonnull(r);
+	fail_xxh3_state = true;
+	oed_reader_digest(r, true);
+	fail_xxh3_state = false;
+	/* no digest of 0000000000000000 recorded as if it were the input's */
+	ck_assert_int_eq(oed_reader_next(r, &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_FAIL);
+	ck_assert_str_eq(err.msg, "out of memory");
+	oed_reader_free(r);
+	oed_policy_release(&pol);
+}
+END_TEST
+
 START_TEST(reader_refuses_a_json_array)
 {
 	static const char *const arrays[] = {
@@ -920,6 +963,7 @@ core_suite(void)
 	tcase_add_test(tc, parse_numbers);
 	tcase_add_test(tc, reader_compressed_input);
 	tcase_add_test(tc, reader_refuses_a_json_array);
+	tcase_add_test(tc, reader_digest_out_of_memory);
 	tcase_add_test(tc, reject_copy_is_byte_for_byte);
 	tcase_add_test(tc, reject_file_full);
 	tcase_add_test(tc, quote_control_bytes);
