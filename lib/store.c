@@ -3,6 +3,7 @@
 #include "exit.h"
 #include "jsonw.h"
 #include "opt.h"
+#include "report/audit.h"
 
 #include <errno.h>
 #include <math.h>
@@ -86,7 +87,15 @@ static const char *const migrations[] = {
 	"  summary TEXT NOT NULL,"
 	"  PRIMARY KEY (run_id, feature)"
 	");",
-	/* 2: a run may have a name (--record --name), unique, to find it by */
+	/* audit chain: each finished run's place and hash (lib/report/audit.h) */
+	"ALTER TABLE runs ADD COLUMN chain_seq INTEGER;"
+	"ALTER TABLE runs ADD COLUMN hash TEXT;"
+	"CREATE UNIQUE INDEX runs_chain ON runs(chain_seq);"
+	"CREATE TABLE audit ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
+	/* a run may have a name (--record --name), unique, to find it by */
 	"ALTER TABLE runs ADD COLUMN name TEXT;"
 	"CREATE UNIQUE INDEX runs_name ON runs(name);",
 };
@@ -341,6 +350,9 @@ oed_store_open(const char *path, struct oed_err *err)
 	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", err) == -1)
 		goto fail;
 	if (migrate(s, err) == -1)
+		goto fail;
+	/* chain the runs an older oed or an interrupted seal left out */
+	if (oed_audit_seal(s, err) == -1)
 		goto fail;
 	return s;
 fail:
@@ -648,6 +660,9 @@ oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = oed_store_fail(s, err, "cannot finish the run");
 	sqlite3_finalize(st);
+	/* a finished run joins the audit chain at once */
+	if (rc == 0)
+		rc = oed_audit_seal(s, err);
 	return rc;
 }
 
