@@ -95,6 +95,21 @@ static const char *const migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL"
 	");",
+	/* oed-bench: the response cache and the items of each run */
+	"CREATE TABLE bench_responses ("
+	"  digest TEXT NOT NULL,"	/* XXH3-128 of the canonical request */
+	"  sample INTEGER NOT NULL,"
+	"  response TEXT NOT NULL,"	/* JSON: output, model, usage, latency */
+	"  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+	"  created TEXT NOT NULL,"
+	"  PRIMARY KEY (digest, sample)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE bench_items ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  record TEXT NOT NULL,"	/* the bench.item line */
+	"  PRIMARY KEY (run_id, seq)"
+	") WITHOUT ROWID;",
 	/* a run may have a name (--record --name), unique, to find it by */
 	"ALTER TABLE runs ADD COLUMN name TEXT;"
 	"CREATE UNIQUE INDEX runs_name ON runs(name);",
