@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "exit.h"
+#include "opt.h"
 
 #define MAX_DEPTH 64
 
@@ -354,6 +355,7 @@ oed_cfg_get(const struct oed_cfg_node *map, const char *key)
 			return map->items[i];
 	return NULL;
 }
+
 
 int
 oed_cfg_check_keys(const struct oed_cfg *c, const struct oed_cfg_node *map,

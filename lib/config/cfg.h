@@ -24,7 +24,6 @@
 #include <stddef.h>
 
 #include "diag.h"
-#include "opt.h"
 
 enum oed_cfg_type { OED_CFG_SCALAR, OED_CFG_SEQ, OED_CFG_MAP };
 
@@ -87,6 +86,5 @@ bool oed_cfg_is_null(const struct oed_cfg_node *n);
 /* A path from the config, resolved against its folder (malloc'd; NULL: no memory). */
 char *oed_cfg_resolve(const struct oed_cfg *c, const char *rel);
 
-/* oed_did_you_mean, for unknown keys: opt.h. */
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "config/cfg.h"
 #include "exit.h"
+#include "opt.h"
 #include "provider_impl.h"
 
 void

@@ -31,11 +31,15 @@ oed_rep_since(const char *arg, time_t now, char out[32], struct oed_err *err)
 {
 	double t;
 	char buf[OED_RFC3339_SIZE];
+	size_t n;
 
 	if (oed_time_since("--since", arg, (double)now, &t, err) == -1)
 		return -1;
-	oed_time_to_rfc3339(floor(t), buf);
-	snprintf(out, 32, "%s", buf);
+	n = oed_time_to_rfc3339(floor(t), buf);
+	if (n > 31)	/* only past year 9999, where no run was started */
+		n = 31;
+	memcpy(out, buf, n);
+	out[n] = '\0';
 	return 0;
 }
 
