@@ -63,6 +63,38 @@ count(const struct oed_option *o)
 	return n;
 }
 
+static const struct oed_opt_values *values;
+
+void
+oed_opt_values(const struct oed_opt_values *list)
+{
+	values = list;
+}
+
+static const char *
+on_error_value(size_t i)
+{
+	static const char *const v[] = { "fail", "skip", "reject=" };
+
+	return i < sizeof(v) / sizeof(v[0]) ? v[i] : NULL;
+}
+
+/* "--NAME=VALUE" for each value of each option that has a list. */
+static void
+list_values(const struct oed_option *o)
+{
+	for (; o && o->name; o++) {
+		const char *(*value)(size_t) = o->id == OED_OPT_ON_ERROR ? on_error_value : NULL;
+		const char *v;
+
+		for (const struct oed_opt_values *l = values; l && l->value; l++)
+			if (l->id == o->id)
+				value = l->value;
+		for (size_t i = 0; value && (v = value(i)) != NULL; i++)
+			printf("--%s=%s\n", o->name, v);
+	}
+}
+
 static void
 help_rows(const struct oed_option *o, FILE *fp)
 {
@@ -335,6 +367,7 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 			goto out;
 		case OPT_LIST:
 			list_options(tool);
+			list_values(tool->options);
 			status = 0;
 			goto out;
 		}

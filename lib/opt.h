@@ -36,6 +36,20 @@ struct oed_tool {
 	const char *epilog;	/* examples and the like, may be NULL */
 };
 
+/*
+ * The values an option's argument takes, for --list-options and so for
+ * the shell completions, from the tables the parser uses: value(i) is the
+ * i-th, NULL after the last.  A tool hands its list (ended by a NULL
+ * value) to oed_opt_values before oed_opt_parse; --list-options then
+ * prints "--NAME=VALUE" lines after the options.  --on-error's values
+ * come without it.
+ */
+struct oed_opt_values {
+	int id;				/* the option's id */
+	const char *(*value)(size_t i);
+};
+void oed_opt_values(const struct oed_opt_values *list);
+
 /* Ids from here on are the shared options. */
 #define OED_OPT_COMMON 10000
 enum {

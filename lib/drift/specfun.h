@@ -33,8 +33,8 @@ double oed_beta_incc(double a, double b, double x);
 void oed_beta_inc2(double a, double b, double x, double y, double *i, double *ic);
 
 /* Standard normal CDF and survival function (erfc-based, fine in the tails). */
-double oed_norm_cdf(double x);
-double oed_norm_sf(double x);
+double oed_normal_cdf(double x);
+double oed_normal_sf(double x);
 
 /* Chi-square survival function with k > 0 degrees of freedom. */
 double oed_chi2_sf(double x, double k);

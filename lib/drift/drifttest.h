@@ -40,54 +40,88 @@
 
 #include "diag.h"
 
-enum oed_drift_test {
-	OED_DT_KS,
-	OED_DT_WASSERSTEIN,
-	OED_DT_WASSERSTEIN_NORMED,
-	OED_DT_CVM,
-	OED_DT_ANDERSON,
-	OED_DT_MANNWHITNEY,
-	OED_DT_ENERGY,
-	OED_DT_EPPS_SINGLETON,
-	OED_DT_PSI,
-	OED_DT_KL,
-	OED_DT_JS,
-	OED_DT_TTEST,
-	OED_DT_CHI2,
-	OED_DT_G_TEST,
-	OED_DT_Z,
-	OED_DT_TVD,
-	OED_DT_HELLINGER,
-	OED_DT_FISHER,
-	OED_DT_MEAN_COSINE,
-	OED_DT_MEAN_EUCLIDEAN,
-	OED_DT_MMD,
-	OED_DT_COUNT
+struct oed_drift_params;
+struct oed_drift_result;
+struct oed_drift_test;
+
+/*
+ * The functions of a row, one per shape of data it takes.  They get the
+ * data already checked by the entry points below (oed_drift_numeric() and
+ * the others: not empty, finite, numbers sorted) and fill res; the entry
+ * point then makes the decision.  0, or -1 with err set.
+ */
+typedef int oed_drift_numeric_fn(const struct oed_drift_test *t, const double *ref, size_t nref,
+				 const double *cur, size_t ncur, const struct oed_drift_params *p,
+				 struct oed_drift_result *res, struct oed_err *err);
+typedef int oed_drift_categorical_fn(const struct oed_drift_test *t, const double *rc,
+				     const double *cc, size_t k, const struct oed_drift_params *p,
+				     struct oed_drift_result *res, struct oed_err *err);
+typedef int oed_drift_vector_fn(const struct oed_drift_test *t, const double *ref, size_t nref,
+				const double *cur, size_t ncur, size_t dim,
+				const struct oed_drift_params *p, struct oed_drift_result *res,
+				struct oed_err *err);
+/* A distance between two proportion vectors of k cells (psi kl js tvd hellinger). */
+typedef double oed_drift_distance_fn(const double *p, const double *q, size_t k, double log_base);
+
+/* Flags of a row. */
+#define OED_DTF_P	0x1u	/* drift means p < threshold; else statistic >= threshold */
+#define OED_DTF_FLOOR	0x2u	/* zero proportions are raised to epsilon first (psi, kl) */
+#define OED_DTF_MEANS	0x4u	/* a vector test of the mean rows only: callers may pass one row each */
+
+/*
+ * The drift tests are one table, in lib/drift/drifttest.c: adding a test is its
+ * functions and one row.  The kinds of data a test applies to are the
+ * functions it has; parsers, --help lists, "did you mean" and the man
+ * page's check all read this table.
+ */
+struct oed_drift_test {
+	const char *name;	/* "ks", ... as on the command line */
+	unsigned flags;		/* OED_DTF_* */
+	double threshold;	/* the default */
+	const char *statistic;	/* what .statistic holds, e.g. "D", "psi" */
+	/*
+	 * The fewest values (rows) per sample for a result to count: a
+	 * distance compared with a fixed threshold swings on a few values, so
+	 * the distances ask for OED_DRIFT_MIN_DISTANCE; tests with a p-value
+	 * account for the sample size themselves (0: only what they need to run).
+	 */
+	unsigned min_n;
+	const char *help;	/* one line for lists */
+	oed_drift_numeric_fn *numeric;		/* NULL: not a test for numbers */
+	oed_drift_categorical_fn *categorical;	/* NULL: not for categories */
+	oed_drift_vector_fn *vector;		/* NULL: not for embeddings */
+	oed_drift_distance_fn *distance;	/* the binned distances: on proportions */
 };
 
-/* The data shapes a test accepts (a bit set in struct oed_drift_info.kinds). */
+#define OED_DRIFT_MIN_DISTANCE 30
+
+/* The data shapes a test accepts (oed_drift_kinds()). */
 #define OED_DK_NUMERIC		1u
 #define OED_DK_CATEGORICAL	2u
 #define OED_DK_VECTOR		4u
 
-struct oed_drift_info {
-	const char *name;	/* "ks", ... as on the command line */
-	unsigned kinds;		/* OED_DK_* */
-	bool has_p;		/* drift means p < threshold; else statistic >= threshold */
-	double threshold;	/* the default */
-	const char *statistic;	/* what .statistic holds, e.g. "D", "psi" */
-};
+/* The table: *n rows, in the order of the man page. */
+const struct oed_drift_test *oed_drift_tests(size_t *n);
+/* The row named name, or NULL. */
+const struct oed_drift_test *oed_drift_test_find(const char *name);
+/* OED_DK_* bits: the shapes t has a function for. */
+unsigned oed_drift_kinds(const struct oed_drift_test *t);
+/* Whether t decides on a p-value. */
+bool oed_drift_has_p(const struct oed_drift_test *t);
+/*
+ * err (OED_EX_USAGE) for a name that is no test: "WHAT: 'NAME' is not a
+ * test (did you mean 'ks'?); tests: ks, wasserstein, ...".  Returns -1.
+ */
+int oed_drift_test_unknown(const char *what, const char *name, struct oed_err *err);
+/* The name of names[0..n) nearest name by edits, if near enough to suggest; NULL otherwise. */
+const char *oed_drift_closest(const char *name, const char *const *names, size_t n);
 
-/* The row for t; NULL if t is out of range. */
-const struct oed_drift_info *oed_drift_info(enum oed_drift_test t);
-/* Find a test by name; 0, or -1 if no test has that name. */
-int oed_drift_lookup(const char *name, enum oed_drift_test *t);
 
 struct oed_drift_params {
-	double threshold;	/* NAN: the test's default (oed_drift_info) */
+	double threshold;	/* NAN: the test's default (its row) */
 	bool sorted;		/* numeric samples are already ascending */
 	unsigned bins;		/* psi/kl/js/tvd/hellinger on numbers: quantile bins (10) */
-	double epsilon;		/* floor for zero proportions in psi/kl/js (1e-4) */
+	double epsilon;		/* floor for zero proportions in psi and kl (1e-4); js needs none */
 	double log_base;	/* kl and js: 2 (bits) or e or 10 */
 	unsigned long permutations;	/* mmd: permutations for the p-value (200) */
 	uint64_t seed;		/* mmd: subsample and permutation seed (0) */
@@ -134,7 +168,7 @@ int oed_drift_sort(double *x, size_t n, struct oed_err *err);
  * of the reference.  Sorts ref and cur in place unless params->sorted.
  * params may be NULL for the defaults.
  */
-int oed_drift_numeric(enum oed_drift_test t, double *ref, size_t nref, double *cur,
+int oed_drift_numeric(const struct oed_drift_test *t, double *ref, size_t nref, double *cur,
 		      size_t ncur, const struct oed_drift_params *params,
 		      struct oed_drift_result *res, struct oed_err *err);
 
@@ -143,13 +177,13 @@ int oed_drift_numeric(enum oed_drift_test t, double *ref, size_t nref, double *c
  * counts (non-negative; fisher needs integers).  A category with zero
  * counts in both samples is dropped before any test.
  */
-int oed_drift_categorical(enum oed_drift_test t, const double *ref_counts,
+int oed_drift_categorical(const struct oed_drift_test *t, const double *ref_counts,
 			  const double *cur_counts, size_t ncat,
 			  const struct oed_drift_params *params,
 			  struct oed_drift_result *res, struct oed_err *err);
 
 /* Vector tests: mean_cosine mean_euclidean mmd on row-major embeddings. */
-int oed_drift_vector(enum oed_drift_test t, const double *ref, size_t nref,
+int oed_drift_vector(const struct oed_drift_test *t, const double *ref, size_t nref,
 		     const double *cur, size_t ncur, size_t dim,
 		     const struct oed_drift_params *params,
 		     struct oed_drift_result *res, struct oed_err *err);

@@ -23,86 +23,33 @@
 #include "specfun.h"
 #include "splitmix.h"
 
-/* ---- the registry ---- */
+/* ---- notes ---- */
 
-#define NUM	OED_DK_NUMERIC
-#define CAT	OED_DK_CATEGORICAL
-#define VEC	OED_DK_VECTOR
-
-static const struct oed_drift_info tests[OED_DT_COUNT] = {
-	[OED_DT_KS] = { "ks", NUM, true, 0.05, "D" },
-	[OED_DT_WASSERSTEIN] = { "wasserstein", NUM, false, 0.1, "distance" },
-	[OED_DT_WASSERSTEIN_NORMED] = { "wasserstein_normed", NUM, false, 0.1, "distance" },
-	[OED_DT_CVM] = { "cvm", NUM, true, 0.05, "T" },
-	[OED_DT_ANDERSON] = { "anderson", NUM, true, 0.05, "A2" },
-	[OED_DT_MANNWHITNEY] = { "mannwhitney", NUM, true, 0.05, "U" },
-	[OED_DT_ENERGY] = { "energy", NUM, false, 0.1, "distance" },
-	[OED_DT_EPPS_SINGLETON] = { "epps_singleton", NUM, true, 0.05, "W" },
-	[OED_DT_PSI] = { "psi", NUM | CAT, false, 0.1, "psi" },
-	[OED_DT_KL] = { "kl", NUM | CAT, false, 0.1, "divergence" },
-	[OED_DT_JS] = { "js", NUM | CAT, false, 0.1, "distance" },
-	[OED_DT_TTEST] = { "ttest", NUM, true, 0.05, "t" },
-	[OED_DT_CHI2] = { "chi2", CAT, true, 0.05, "chi2" },
-	[OED_DT_G_TEST] = { "g_test", CAT, true, 0.05, "G" },
-	[OED_DT_Z] = { "z", CAT, true, 0.05, "z" },
-	[OED_DT_TVD] = { "tvd", NUM | CAT, false, 0.1, "distance" },
-	[OED_DT_HELLINGER] = { "hellinger", NUM | CAT, false, 0.1, "distance" },
-	[OED_DT_FISHER] = { "fisher", CAT, true, 0.05, "odds_ratio" },
-	[OED_DT_MEAN_COSINE] = { "mean_cosine", VEC, false, 0.2, "distance" },
-	[OED_DT_MEAN_EUCLIDEAN] = { "mean_euclidean", VEC, false, 0.2, "distance" },
-	[OED_DT_MMD] = { "mmd", VEC, true, 0.05, "mmd2" },
+static const struct {
+	unsigned bit;
+	const char *text;
+} note_texts[] = {
+	{ OED_DN_SMALL_EXPECTED, "an expected count is below 5; the chi-square approximation may be poor" },
+	{ OED_DN_P_CAPPED, "p-value capped at 0.25: the true value is larger" },
+	{ OED_DN_P_FLOORED, "p-value floored at 0.001: the true value is smaller" },
+	{ OED_DN_SUBSAMPLED, "a sample was subsampled to keep the kernel matrix bounded" },
+	{ OED_DN_RANK_DEFICIENT, "the estimated covariance matrix is not of full rank" },
+	{ OED_DN_DEGENERATE, "the samples have no variation to test" },
+	{ OED_DN_DROPPED, "categories empty in both samples were dropped" },
+	{ OED_DN_INFINITE, "the statistic is infinite or past the largest double (written as null): "
+	  "constant samples with different means (ttest), a zero cell (fisher), or a distance too large" },
+	{ OED_DN_SUMMARISED, "the baseline kept evenly spaced order statistics of the reference: the test "
+	  "ran on n_ref of its n_ref_recorded values" },
+	{ OED_DN_ZERO_MEAN, "a mean vector is zero and has no direction: the cosine distance is taken "
+	  "as 1 (0 when both are zero)" },
 };
-
-const struct oed_drift_info *
-oed_drift_info(enum oed_drift_test t)
-{
-	if ((unsigned)t >= OED_DT_COUNT)
-		return NULL;
-	return &tests[t];
-}
-
-int
-oed_drift_lookup(const char *name, enum oed_drift_test *t)
-{
-	int i;
-
-	for (i = 0; i < OED_DT_COUNT; i++)
-		if (strcmp(tests[i].name, name) == 0) {
-			*t = (enum oed_drift_test)i;
-			return 0;
-		}
-	return -1;
-}
 
 const char *
 oed_drift_note_text(unsigned note)
 {
-	switch (note) {
-	case OED_DN_SMALL_EXPECTED:
-		return "an expected count is below 5; the chi-square approximation may be poor";
-	case OED_DN_P_CAPPED:
-		return "p-value capped at 0.25: the true value is larger";
-	case OED_DN_P_FLOORED:
-		return "p-value floored at 0.001: the true value is smaller";
-	case OED_DN_SUBSAMPLED:
-		return "a sample was subsampled to keep the kernel matrix bounded";
-	case OED_DN_RANK_DEFICIENT:
-		return "the estimated covariance matrix is not of full rank";
-	case OED_DN_DEGENERATE:
-		return "the samples have no variation to test";
-	case OED_DN_DROPPED:
-		return "categories empty in both samples were dropped";
-	case OED_DN_ZERO_MEAN:
-		return "a mean vector is zero and has no direction: the cosine distance is taken "
-		       "as 1 (0 when both are zero)";
-	case OED_DN_SUMMARISED:
-		return "the baseline kept evenly spaced order statistics of the reference: the test "
-		       "ran on n_ref of its n_ref_recorded values";
-	case OED_DN_INFINITE:
-		return "the statistic is infinite or past the largest double (written as null): "
-		       "constant samples with different means (ttest), a zero cell (fisher), or a "
-		       "distance too large";
-	}
+	for (size_t i = 0; i < sizeof(note_texts) / sizeof(note_texts[0]); i++)
+		if (note_texts[i].bit == note)
+			return note_texts[i].text;
 	return "";
 }
 
@@ -135,18 +82,18 @@ res_init(struct oed_drift_result *res)
  * double is past any threshold) and carries its note.
  */
 static int
-res_finish(enum oed_drift_test t, const struct oed_drift_params *p, struct oed_drift_result *res,
-	   struct oed_err *err)
+res_finish(const struct oed_drift_test *t, const struct oed_drift_params *p,
+	   struct oed_drift_result *res, struct oed_err *err)
 {
-	if (isnan(res->statistic) || (tests[t].has_p && isnan(res->p_value)))
+	if (isnan(res->statistic) || (oed_drift_has_p(t) && isnan(res->p_value)))
 		return oed_err_set(err, OED_EX_DATA, "the values are too large for the arithmetic of %s "
-				   "(it overflows)", tests[t].name);
+				   "(it overflows)", t->name);
 	if (isinf(res->statistic))
 		res->notes |= OED_DN_INFINITE;
-	res->has_p = tests[t].has_p;
+	res->has_p = oed_drift_has_p(t);
 	if (!res->has_p)
 		res->p_value = NAN;
-	res->threshold = isnan(p->threshold) ? tests[t].threshold : p->threshold;
+	res->threshold = isnan(p->threshold) ? t->threshold : p->threshold;
 	if (res->has_p)
 		res->drift = res->p_value < res->threshold;
 	else
@@ -1022,7 +969,7 @@ test_mannwhitney(const double *a, size_t n1, const double *b, size_t n2,
 		double s = sqrt((double)n1 * n2 / 12 * ((n + 1) - ks_val(&tie) / (n * (n - 1))));
 
 		if (s > 0)
-			p = 2 * oed_norm_sf((U - mu - 0.5) / s);
+			p = 2 * oed_normal_sf((U - mu - 0.5) / s);
 		else {
 			p = 1;	/* all values tied: scipy's z = -inf */
 			res->notes |= OED_DN_DEGENERATE;
@@ -1293,13 +1240,97 @@ rel_entr(double x, double y)
 	return x == 0 ? 0 : x * log(x / y);
 }
 
-/* psi kl js tvd hellinger on count vectors; k >= 1 categories with counts in each sample */
-static int
-distance_test(enum oed_drift_test t, const double *rc, const double *cc, size_t k,
-	      const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+/* The sums of p and q: kl and js divide by them, as scipy's entropy() and jensenshannon() do. */
+static void
+sums(const double *p, const double *q, size_t k, double *tp, double *tq)
 {
-	double *r, *c, eps = par->epsilon, lb = log(par->log_base), stat;
 	struct ksum s = { 0, 0 }, s2 = { 0, 0 };
+
+	for (size_t i = 0; i < k; i++) {
+		ks_add(&s, p[i]);
+		ks_add(&s2, q[i]);
+	}
+	*tp = ks_val(&s);
+	*tq = ks_val(&s2);
+}
+
+static double
+d_psi(const double *p, const double *q, size_t k, double log_base)
+{
+	struct ksum s = { 0, 0 };
+
+	(void)log_base;		/* psi always takes natural logarithms */
+	for (size_t i = 0; i < k; i++)
+		ks_add(&s, (p[i] - q[i]) * log(p[i] / q[i]));
+	return ks_val(&s);
+}
+
+static double
+d_kl(const double *p, const double *q, size_t k, double log_base)
+{
+	struct ksum s = { 0, 0 };
+	double tp, tq;
+
+	sums(p, q, k, &tp, &tq);
+	for (size_t i = 0; i < k; i++)
+		ks_add(&s, rel_entr(p[i] / tp, q[i] / tq));
+	return ks_val(&s) / log(log_base);
+}
+
+static double
+d_js(const double *p, const double *q, size_t k, double log_base)
+{
+	struct ksum s = { 0, 0 };
+	double tp, tq;
+
+	sums(p, q, k, &tp, &tq);
+	for (size_t i = 0; i < k; i++) {
+		double pi = p[i] / tp, qi = q[i] / tq, m = (pi + qi) / 2;
+
+		ks_add(&s, rel_entr(pi, m));
+		ks_add(&s, rel_entr(qi, m));
+	}
+	return sqrt(fmax(ks_val(&s) / log(log_base), 0) / 2);
+}
+
+static double
+d_tvd(const double *p, const double *q, size_t k, double log_base)
+{
+	struct ksum s = { 0, 0 };
+
+	(void)log_base;
+	for (size_t i = 0; i < k; i++)
+		ks_add(&s, fabs(p[i] - q[i]));
+	return ks_val(&s) / 2;
+}
+
+static double
+d_hellinger(const double *p, const double *q, size_t k, double log_base)
+{
+	struct ksum s = { 0, 0 };
+
+	(void)log_base;
+	for (size_t i = 0; i < k; i++) {
+		double d = sqrt(p[i]) - sqrt(q[i]);
+
+		ks_add(&s, d * d);
+	}
+	return sqrt(ks_val(&s) / 2);
+}
+
+/*
+ * psi kl js tvd hellinger on count vectors; k >= 1 categories with counts
+ * in each sample.  psi and kl are infinite on an empty cell, so they take
+ * the epsilon floor (OED_DTF_FLOOR); js is finite there (0 ln 0 = 0, and m
+ * > 0 wherever p or q is), and a floor would only bias it: disjoint
+ * samples are exactly 1 bit apart.  kl and js renormalise (sums()), psi
+ * does not.
+ */
+static int
+cat_distance(const struct oed_drift_test *t, const double *rc, const double *cc, size_t k,
+	     const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+{
+	double *r, *c, eps = par->epsilon;
 	size_t nk, i;
 
 	r = malloc(2 * k * sizeof(*r));
@@ -1307,66 +1338,17 @@ distance_test(enum oed_drift_test t, const double *rc, const double *cc, size_t 
 		return nomem(err);
 	c = r + k;
 	nk = proportions(rc, cc, k, r, c, &res->notes);
-	if (t == OED_DT_PSI || t == OED_DT_KL || t == OED_DT_JS)
+	if (t->flags & OED_DTF_FLOOR)
 		for (i = 0; i < nk; i++) {
 			if (r[i] == 0)
 				r[i] = eps;
 			if (c[i] == 0)
 				c[i] = eps;
 		}
-	switch (t) {
-	case OED_DT_PSI:
-		for (i = 0; i < nk; i++)
-			ks_add(&s, (r[i] - c[i]) * log(r[i] / c[i]));
-		stat = ks_val(&s);
-		break;
-	case OED_DT_KL:
-	case OED_DT_JS: {
-		double tr, tc;
-
-		/* as scipy: entropy() and jensenshannon() renormalise their inputs */
-		for (i = 0; i < nk; i++) {
-			ks_add(&s, r[i]);
-			ks_add(&s2, c[i]);
-		}
-		tr = ks_val(&s);
-		tc = ks_val(&s2);
-		s.s = s.c = 0;
-		for (i = 0; i < nk; i++) {
-			double p = r[i] / tr, q = c[i] / tc;
-
-			if (t == OED_DT_KL) {
-				ks_add(&s, rel_entr(p, q));
-			} else {
-				double m = (p + q) / 2;
-
-				ks_add(&s, rel_entr(p, m));
-				ks_add(&s, rel_entr(q, m));
-			}
-		}
-		stat = ks_val(&s) / lb;
-		if (t == OED_DT_JS)
-			stat = sqrt(fmax(stat, 0) / 2);
-		break;
-	}
-	case OED_DT_TVD:
-		for (i = 0; i < nk; i++)
-			ks_add(&s, fabs(r[i] - c[i]));
-		stat = ks_val(&s) / 2;
-		break;
-	default:	/* OED_DT_HELLINGER */
-		for (i = 0; i < nk; i++) {
-			double d = sqrt(r[i]) - sqrt(c[i]);
-
-			ks_add(&s, d * d);
-		}
-		stat = sqrt(ks_val(&s) / 2);
-		break;
-	}
+	res->statistic = t->distance(r, c, nk, par->log_base);
 	free(r);
-	res->statistic = fmax(stat, 0);
-	res->method = t == OED_DT_PSI || t == OED_DT_KL || t == OED_DT_JS ? "epsilon floor" :
-	    "distance";
+	res->statistic = fmax(res->statistic, 0);
+	res->method = t->flags & OED_DTF_FLOOR ? "epsilon floor" : "distance";
 	return 0;
 }
 
@@ -1395,8 +1377,8 @@ oed_drift_bin(const double *ref, size_t nref, const double *cur, size_t ncur, un
 }
 
 static int
-binned_test(enum oed_drift_test t, const double *a, size_t n1, const double *b, size_t n2,
-	    const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+num_binned(const struct oed_drift_test *t, const double *a, size_t n1, const double *b, size_t n2,
+	   const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
 {
 	unsigned nb = par->bins;
 	double *buf;
@@ -1408,15 +1390,85 @@ binned_test(enum oed_drift_test t, const double *a, size_t n1, const double *b, 
 	if (buf == NULL)
 		return nomem(err);
 	oed_drift_bin(a, n1, b, n2, nb, buf, buf + nb, buf + 2 * nb);
-	rc = distance_test(t, buf + nb, buf + 2 * nb, nb, par, res, err);
+	rc = cat_distance(t, buf + nb, buf + 2 * nb, nb, par, res, err);
 	free(buf);
 	/* quantile bins of the reference are empty in both samples only at ties */
 	res->notes &= ~OED_DN_DROPPED;
 	if (rc == 0)
-		res->method = t == OED_DT_TVD || t == OED_DT_HELLINGER ? "quantile bins" :
-		    "quantile bins, epsilon floor";
+		res->method = t->flags & OED_DTF_FLOOR ? "quantile bins, epsilon floor" : "quantile bins";
 	return rc;
 }
+
+/* ---- the numeric tests as rows ---- */
+
+static int
+num_ks(const struct oed_drift_test *t, const double *a, size_t n1, const double *b, size_t n2,
+       const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+{
+	(void)t;
+	(void)par;
+	return test_ks(a, n1, b, n2, res) == -1 ? nomem(err) : 0;
+}
+
+static int
+num_wasserstein(const struct oed_drift_test *t, const double *a, size_t n1, const double *b,
+		size_t n2, const struct oed_drift_params *par, struct oed_drift_result *res,
+		struct oed_err *err)
+{
+	(void)t;
+	(void)par;
+	(void)err;
+	res->statistic = cdf_distance(a, n1, b, n2, 1);
+	res->method = "distance";
+	return 0;
+}
+
+static int
+num_wasserstein_normed(const struct oed_drift_test *t, const double *a, size_t n1, const double *b,
+		       size_t n2, const struct oed_drift_params *par, struct oed_drift_result *res,
+		       struct oed_err *err)
+{
+	double m, v;
+
+	(void)t;
+	(void)par;
+	/* Evidently's normalisation: numpy.std (ddof 0), at least 0.001 */
+	mean_var(a, n1, 0, a[0], &m, &v);
+	if (!isfinite(v))
+		return oed_err_set(err, OED_EX_DATA, "the values are too large to take their "
+				   "standard deviation");
+	res->statistic = cdf_distance(a, n1, b, n2, 1) / fmax(sqrt(v), 0.001);
+	res->method = "distance";
+	return 0;
+}
+
+static int
+num_energy(const struct oed_drift_test *t, const double *a, size_t n1, const double *b, size_t n2,
+	   const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+{
+	(void)t;
+	(void)par;
+	(void)err;
+	res->statistic = M_SQRT2 * cdf_distance(a, n1, b, n2, 2);
+	res->method = "distance";
+	return 0;
+}
+
+/* A row function for a test of signature test_X(a, n1, b, n2, res, err). */
+#define NUMERIC_ROW(fn, test) \
+static int \
+fn(const struct oed_drift_test *t, const double *a, size_t n1, const double *b, size_t n2, \
+   const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err) \
+{ \
+	(void)t; \
+	(void)par; \
+	return test(a, n1, b, n2, res, err); \
+}
+NUMERIC_ROW(num_cvm, test_cvm)
+NUMERIC_ROW(num_anderson, test_anderson)
+NUMERIC_ROW(num_mannwhitney, test_mannwhitney)
+NUMERIC_ROW(num_epps_singleton, test_epps_singleton)
+NUMERIC_ROW(num_ttest, test_ttest)
 
 /* ---- numeric entry point ---- */
 
@@ -1444,18 +1496,17 @@ is_sorted_finite(const double *x, size_t n)
 }
 
 int
-oed_drift_numeric(enum oed_drift_test t, double *ref, size_t nref, double *cur, size_t ncur,
+oed_drift_numeric(const struct oed_drift_test *t, double *ref, size_t nref, double *cur, size_t ncur,
 		  const struct oed_drift_params *params, struct oed_drift_result *res,
 		  struct oed_err *err)
 {
 	const struct oed_drift_params *par = params != NULL ? params : &default_params;
-	int rc = 0;
 
 	res_init(res);
-	if ((unsigned)t >= OED_DT_COUNT)
+	if (t == NULL)
 		return oed_err_set(err, OED_EX_USAGE, "unknown drift test");
-	if (!(tests[t].kinds & OED_DK_NUMERIC))
-		return oed_err_set(err, OED_EX_USAGE, "%s is not a test for numbers", tests[t].name);
+	if (t->numeric == NULL)
+		return oed_err_set(err, OED_EX_USAGE, "%s is not a test for numbers", t->name);
 	if (check_params(par, err) == -1)
 		return -1;
 	if (nref == 0 || ncur == 0)
@@ -1469,51 +1520,7 @@ oed_drift_numeric(enum oed_drift_test t, double *ref, size_t nref, double *cur, 
 	} else if (oed_drift_sort(ref, nref, err) == -1 || oed_drift_sort(cur, ncur, err) == -1) {
 		return -1;
 	}
-	switch (t) {
-	case OED_DT_KS:
-		if (test_ks(ref, nref, cur, ncur, res) == -1)
-			return nomem(err);
-		break;
-	case OED_DT_WASSERSTEIN:
-		res->statistic = cdf_distance(ref, nref, cur, ncur, 1);
-		res->method = "distance";
-		break;
-	case OED_DT_WASSERSTEIN_NORMED: {
-		double m, v;
-
-		/* Evidently's normalisation: numpy.std (ddof 0), at least 0.001 */
-		mean_var(ref, nref, 0, ref[0], &m, &v);
-		if (!isfinite(v))
-			return oed_err_set(err, OED_EX_DATA, "the values are too large to take their "
-					   "standard deviation");
-		res->statistic = cdf_distance(ref, nref, cur, ncur, 1) / fmax(sqrt(v), 0.001);
-		res->method = "distance";
-		break;
-	}
-	case OED_DT_ENERGY:
-		res->statistic = M_SQRT2 * cdf_distance(ref, nref, cur, ncur, 2);
-		res->method = "distance";
-		break;
-	case OED_DT_CVM:
-		rc = test_cvm(ref, nref, cur, ncur, res, err);
-		break;
-	case OED_DT_ANDERSON:
-		rc = test_anderson(ref, nref, cur, ncur, res, err);
-		break;
-	case OED_DT_MANNWHITNEY:
-		rc = test_mannwhitney(ref, nref, cur, ncur, res, err);
-		break;
-	case OED_DT_EPPS_SINGLETON:
-		rc = test_epps_singleton(ref, nref, cur, ncur, res, err);
-		break;
-	case OED_DT_TTEST:
-		rc = test_ttest(ref, nref, cur, ncur, res, err);
-		break;
-	default:		/* psi kl js tvd hellinger */
-		rc = binned_test(t, ref, nref, cur, ncur, par, res, err);
-		break;
-	}
-	if (rc == -1)
+	if (t->numeric(t, ref, nref, cur, ncur, par, res, err) == -1)
 		return -1;
 	return res_finish(t, par, res, err);
 }
@@ -1620,7 +1627,7 @@ test_z(const double r[2], const double c[2], size_t kept, struct oed_drift_resul
 	pp = (r[0] + c[0]) / (n1 + n2);
 	se = sqrt(pp * (1 - pp) * (1 / n1 + 1 / n2));
 	res->statistic = (p1 - p2) / se;
-	res->p_value = 2 * oed_norm_sf(fabs(res->statistic));
+	res->p_value = 2 * oed_normal_sf(fabs(res->statistic));
 	if (res->p_value > 1)
 		res->p_value = 1;
 }
@@ -1696,55 +1703,89 @@ test_fisher(const double r[2], const double c[2], size_t kept, struct oed_drift_
 		res->p_value = 1;
 }
 
+static int
+cat_chi2(const struct oed_drift_test *t, const double *rc, const double *cc, size_t k,
+	 const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+{
+	(void)t;
+	(void)par;
+	(void)err;
+	contingency(false, rc, cc, k, res);
+	return 0;
+}
+
+static int
+cat_g_test(const struct oed_drift_test *t, const double *rc, const double *cc, size_t k,
+	   const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+{
+	(void)t;
+	(void)par;
+	(void)err;
+	contingency(true, rc, cc, k, res);
+	return 0;
+}
+
+static int
+cat_z(const struct oed_drift_test *t, const double *rc, const double *cc, size_t k,
+      const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+{
+	double r[2], c[2];
+	size_t kept;
+
+	(void)par;
+	if (!two_categories(rc, cc, k, r, c, &kept, &res->notes))
+		return oed_err_set(err, OED_EX_DATA,
+		    "%s needs a binary feature: more than 2 categories have counts", t->name);
+	test_z(r, c, kept, res);
+	return 0;
+}
+
+static int
+cat_fisher(const struct oed_drift_test *t, const double *rc, const double *cc, size_t k,
+	   const struct oed_drift_params *par, struct oed_drift_result *res, struct oed_err *err)
+{
+	double r[2], c[2];
+	size_t kept;
+
+	(void)par;
+	for (size_t i = 0; i < k; i++)
+		if (rc[i] != floor(rc[i]) || cc[i] != floor(cc[i]) || rc[i] > 9e15 || cc[i] > 9e15)
+			return oed_err_set(err, OED_EX_DATA, "fisher needs whole-number counts");
+	if (!two_categories(rc, cc, k, r, c, &kept, &res->notes))
+		return oed_err_set(err, OED_EX_DATA,
+		    "%s needs a binary feature: more than 2 categories have counts", t->name);
+	test_fisher(r, c, kept, res);
+	return 0;
+}
+
 int
-oed_drift_categorical(enum oed_drift_test t, const double *ref_counts, const double *cur_counts,
-		      size_t ncat, const struct oed_drift_params *params,
+oed_drift_categorical(const struct oed_drift_test *t, const double *ref_counts,
+		      const double *cur_counts, size_t ncat, const struct oed_drift_params *params,
 		      struct oed_drift_result *res, struct oed_err *err)
 {
 	const struct oed_drift_params *par = params != NULL ? params : &default_params;
-	double tr = 0, tc = 0, r[2], c[2];
-	size_t i, kept;
+	double tr = 0, tc = 0;
+	size_t i;
 
 	res_init(res);
-	if ((unsigned)t >= OED_DT_COUNT)
+	if (t == NULL)
 		return oed_err_set(err, OED_EX_USAGE, "unknown drift test");
-	if (!(tests[t].kinds & OED_DK_CATEGORICAL))
-		return oed_err_set(err, OED_EX_USAGE, "%s is not a test for categories", tests[t].name);
+	if (t->categorical == NULL)
+		return oed_err_set(err, OED_EX_USAGE, "%s is not a test for categories", t->name);
 	if (check_params(par, err) == -1)
 		return -1;
 	for (i = 0; i < ncat; i++) {
 		if (!(ref_counts[i] >= 0 && isfinite(ref_counts[i])) ||
 		    !(cur_counts[i] >= 0 && isfinite(cur_counts[i])))
 			return oed_err_set(err, OED_EX_DATA, "a category count is negative or not finite");
-		if (t == OED_DT_FISHER && (ref_counts[i] != floor(ref_counts[i]) ||
-		    cur_counts[i] != floor(cur_counts[i]) || ref_counts[i] > 9e15 || cur_counts[i] > 9e15))
-			return oed_err_set(err, OED_EX_DATA, "fisher needs whole-number counts");
 		tr += ref_counts[i];
 		tc += cur_counts[i];
 	}
 	if (tr == 0 || tc == 0)
 		return oed_err_set(err, OED_EX_DATA, "%s sample is empty",
 		    tr == 0 ? "the reference" : "the current");
-	switch (t) {
-	case OED_DT_CHI2:
-	case OED_DT_G_TEST:
-		contingency(t == OED_DT_G_TEST, ref_counts, cur_counts, ncat, res);
-		break;
-	case OED_DT_Z:
-	case OED_DT_FISHER:
-		if (!two_categories(ref_counts, cur_counts, ncat, r, c, &kept, &res->notes))
-			return oed_err_set(err, OED_EX_DATA,
-			    "%s needs a binary feature: more than 2 categories have counts", tests[t].name);
-		if (t == OED_DT_Z)
-			test_z(r, c, kept, res);
-		else
-			test_fisher(r, c, kept, res);
-		break;
-	default:
-		if (distance_test(t, ref_counts, cur_counts, ncat, par, res, err) == -1)
-			return -1;
-		break;
-	}
+	if (t->categorical(t, ref_counts, cur_counts, ncat, par, res, err) == -1)
+		return -1;
 	return res_finish(t, par, res, err);
 }
 
@@ -1999,45 +2040,30 @@ out:
 	return rc;
 }
 
-int
-oed_drift_vector(enum oed_drift_test t, const double *ref, size_t nref, const double *cur,
-		 size_t ncur, size_t dim, const struct oed_drift_params *params,
-		 struct oed_drift_result *res, struct oed_err *err)
+static int
+vec_mmd(const struct oed_drift_test *t, const double *ref, size_t nref, const double *cur,
+	size_t ncur, size_t dim, const struct oed_drift_params *par, struct oed_drift_result *res,
+	struct oed_err *err)
 {
-	const struct oed_drift_params *par = params != NULL ? params : &default_params;
+	(void)t;
+	return test_mmd(ref, nref, cur, ncur, dim, par, res, err);
+}
+
+/* mean_cosine and mean_euclidean: a distance between the mean rows */
+static int
+mean_distance(bool euclidean, const double *ref, size_t nref, const double *cur, size_t ncur,
+	      size_t dim, struct oed_drift_result *res, struct oed_err *err)
+{
 	double *ma, *mb;
 	size_t i;
 
-	res_init(res);
-	if ((unsigned)t >= OED_DT_COUNT)
-		return oed_err_set(err, OED_EX_USAGE, "unknown drift test");
-	if (!(tests[t].kinds & OED_DK_VECTOR))
-		return oed_err_set(err, OED_EX_USAGE, "%s is not a test for embeddings", tests[t].name);
-	if (check_params(par, err) == -1)
-		return -1;
-	if (nref == 0 || ncur == 0)
-		return oed_err_set(err, OED_EX_DATA, "%s sample is empty",
-		    nref == 0 ? "the reference" : "the current");
-	if (dim == 0)
-		return oed_err_set(err, OED_EX_DATA, "embeddings have no dimensions");
-	for (i = 0; i < nref * dim; i++)
-		if (!isfinite(ref[i]))
-			return oed_err_set(err, OED_EX_DATA, "an embedding holds a non-finite value");
-	for (i = 0; i < ncur * dim; i++)
-		if (!isfinite(cur[i]))
-			return oed_err_set(err, OED_EX_DATA, "an embedding holds a non-finite value");
-	if (t == OED_DT_MMD) {
-		if (test_mmd(ref, nref, cur, ncur, dim, par, res, err) == -1)
-			return -1;
-		return res_finish(t, par, res, err);
-	}
 	ma = malloc(2 * dim * sizeof(*ma));
 	if (ma == NULL)
 		return nomem(err);
 	mb = ma + dim;
 	mean_vector(ref, nref, dim, ma);
 	mean_vector(cur, ncur, dim, mb);
-	if (t == OED_DT_MEAN_EUCLIDEAN) {
+	if (euclidean) {
 		res->statistic = sqrt(sqdist(ma, mb, dim));
 	} else {
 		double ab = 0, aa = 0, bb = 0;
@@ -2058,5 +2084,209 @@ oed_drift_vector(enum oed_drift_test t, const double *ref, size_t nref, const do
 	}
 	res->method = "distance";
 	free(ma);
+	return 0;
+}
+
+static int
+vec_mean_cosine(const struct oed_drift_test *t, const double *ref, size_t nref, const double *cur,
+		size_t ncur, size_t dim, const struct oed_drift_params *par,
+		struct oed_drift_result *res, struct oed_err *err)
+{
+	(void)t;
+	(void)par;
+	return mean_distance(false, ref, nref, cur, ncur, dim, res, err);
+}
+
+static int
+vec_mean_euclidean(const struct oed_drift_test *t, const double *ref, size_t nref,
+		   const double *cur, size_t ncur, size_t dim, const struct oed_drift_params *par,
+		   struct oed_drift_result *res, struct oed_err *err)
+{
+	(void)t;
+	(void)par;
+	return mean_distance(true, ref, nref, cur, ncur, dim, res, err);
+}
+
+int
+oed_drift_vector(const struct oed_drift_test *t, const double *ref, size_t nref, const double *cur,
+		 size_t ncur, size_t dim, const struct oed_drift_params *params,
+		 struct oed_drift_result *res, struct oed_err *err)
+{
+	const struct oed_drift_params *par = params != NULL ? params : &default_params;
+	size_t i;
+
+	res_init(res);
+	if (t == NULL)
+		return oed_err_set(err, OED_EX_USAGE, "unknown drift test");
+	if (t->vector == NULL)
+		return oed_err_set(err, OED_EX_USAGE, "%s is not a test for embeddings", t->name);
+	if (check_params(par, err) == -1)
+		return -1;
+	if (nref == 0 || ncur == 0)
+		return oed_err_set(err, OED_EX_DATA, "%s sample is empty",
+		    nref == 0 ? "the reference" : "the current");
+	if (dim == 0)
+		return oed_err_set(err, OED_EX_DATA, "embeddings have no dimensions");
+	for (i = 0; i < nref * dim; i++)
+		if (!isfinite(ref[i]))
+			return oed_err_set(err, OED_EX_DATA, "an embedding holds a non-finite value");
+	for (i = 0; i < ncur * dim; i++)
+		if (!isfinite(cur[i]))
+			return oed_err_set(err, OED_EX_DATA, "an embedding holds a non-finite value");
+	if (t->vector(t, ref, nref, cur, ncur, dim, par, res, err) == -1)
+		return -1;
 	return res_finish(t, par, res, err);
+}
+
+/* ---- names ---- */
+
+/* Optimal string alignment distance (a swap of neighbours counts one edit); more than cap: cap + 1. */
+static size_t
+edits(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), w = lb + 1, *m, best;
+
+	if ((la > lb ? la - lb : lb - la) > cap || la > 256 || lb > 256 ||
+	    (m = malloc((la + 1) * w * sizeof(*m))) == NULL)
+		return cap + 1;
+	for (size_t i = 0; i <= la; i++)
+		for (size_t j = 0; j <= lb; j++) {
+			size_t v;
+
+			if (i == 0 || j == 0) {
+				m[i * w + j] = i + j;
+				continue;
+			}
+			v = m[(i - 1) * w + j - 1] + (a[i - 1] != b[j - 1]);
+			if (m[(i - 1) * w + j] + 1 < v)
+				v = m[(i - 1) * w + j] + 1;
+			if (m[i * w + j - 1] + 1 < v)
+				v = m[i * w + j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    m[(i - 2) * w + j - 2] + 1 < v)
+				v = m[(i - 2) * w + j - 2] + 1;
+			m[i * w + j] = v;
+		}
+	best = m[la * w + lb];
+	free(m);
+	return best > cap ? cap + 1 : best;
+}
+
+const char *
+oed_drift_closest(const char *name, const char *const *names, size_t n)
+{
+	size_t cap = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2, best = cap + 1;
+	const char *near = NULL;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t e = edits(name, names[k], cap);
+
+		if (e < best) {
+			best = e;
+			near = names[k];
+		}
+	}
+	return near;
+}
+
+/* ---- the table ---- */
+
+#define P	OED_DTF_P
+#define FLOOR	OED_DTF_FLOOR
+#define MEANS	OED_DTF_MEANS
+#define MIN	OED_DRIFT_MIN_DISTANCE
+
+static const struct oed_drift_test tests[] = {
+	{ "ks", P, 0.05, "D", 0, "Kolmogorov-Smirnov (scipy ks_2samp)",
+	  num_ks, NULL, NULL, NULL },
+	{ "wasserstein", 0, 0.1, "distance", MIN, "earth mover's distance, in the data's units",
+	  num_wasserstein, NULL, NULL, NULL },
+	{ "wasserstein_normed", 0, 0.1, "distance", MIN, "Wasserstein over the reference's sd",
+	  num_wasserstein_normed, NULL, NULL, NULL },
+	{ "cvm", P, 0.05, "T", 0, "Cramer-von Mises (scipy cramervonmises_2samp)",
+	  num_cvm, NULL, NULL, NULL },
+	{ "anderson", P, 0.05, "A2", 0, "Anderson-Darling k-sample (scipy anderson_ksamp)",
+	  num_anderson, NULL, NULL, NULL },
+	{ "mannwhitney", P, 0.05, "U", 0, "Mann-Whitney U (scipy mannwhitneyu)",
+	  num_mannwhitney, NULL, NULL, NULL },
+	{ "energy", 0, 0.1, "distance", MIN, "energy distance (scipy energy_distance)",
+	  num_energy, NULL, NULL, NULL },
+	{ "epps_singleton", P, 0.05, "W", 0, "Epps-Singleton (scipy epps_singleton_2samp)",
+	  num_epps_singleton, NULL, NULL, NULL },
+	{ "psi", FLOOR, 0.1, "psi", MIN, "population stability index",
+	  num_binned, cat_distance, NULL, d_psi },
+	{ "kl", FLOOR, 0.1, "divergence", MIN, "Kullback-Leibler divergence of ref from cur",
+	  num_binned, cat_distance, NULL, d_kl },
+	{ "js", 0, 0.1, "distance", MIN, "Jensen-Shannon distance (scipy jensenshannon)",
+	  num_binned, cat_distance, NULL, d_js },
+	{ "ttest", P, 0.05, "t", 0, "Welch's t test (scipy ttest_ind)",
+	  num_ttest, NULL, NULL, NULL },
+	{ "chi2", P, 0.05, "chi2", 0, "Pearson's chi-square (scipy chi2_contingency)",
+	  NULL, cat_chi2, NULL, NULL },
+	{ "g_test", P, 0.05, "G", 0, "G-test, log-likelihood ratio",
+	  NULL, cat_g_test, NULL, NULL },
+	{ "z", P, 0.05, "z", 0, "two-proportion z test, two categories",
+	  NULL, cat_z, NULL, NULL },
+	{ "tvd", 0, 0.1, "distance", MIN, "total variation distance",
+	  num_binned, cat_distance, NULL, d_tvd },
+	{ "hellinger", 0, 0.1, "distance", MIN, "Hellinger distance",
+	  num_binned, cat_distance, NULL, d_hellinger },
+	{ "fisher", P, 0.05, "odds_ratio", 0, "Fisher's exact test, two categories",
+	  NULL, cat_fisher, NULL, NULL },
+	{ "mean_cosine", MEANS, 0.2, "distance", MIN, "cosine distance of the mean embeddings",
+	  NULL, NULL, vec_mean_cosine, NULL },
+	{ "mean_euclidean", MEANS, 0.2, "distance", MIN, "Euclidean distance of the mean embeddings",
+	  NULL, NULL, vec_mean_euclidean, NULL },
+	{ "mmd", P, 0.05, "mmd2", 0, "maximum mean discrepancy, permutation p-value",
+	  NULL, NULL, vec_mmd, NULL },
+};
+
+const struct oed_drift_test *
+oed_drift_tests(size_t *n)
+{
+	*n = sizeof(tests) / sizeof(tests[0]);
+	return tests;
+}
+
+const struct oed_drift_test *
+oed_drift_test_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (strcmp(tests[i].name, name) == 0)
+			return &tests[i];
+	return NULL;
+}
+
+unsigned
+oed_drift_kinds(const struct oed_drift_test *t)
+{
+	return (t->numeric ? OED_DK_NUMERIC : 0) | (t->categorical ? OED_DK_CATEGORICAL : 0) |
+	       (t->vector ? OED_DK_VECTOR : 0);
+}
+
+bool
+oed_drift_has_p(const struct oed_drift_test *t)
+{
+	return t->flags & OED_DTF_P;
+}
+
+int
+oed_drift_test_unknown(const char *what, const char *name, struct oed_err *err)
+{
+	const char *names[sizeof(tests) / sizeof(tests[0])], *near;
+	size_t n = sizeof(tests) / sizeof(tests[0]), len;
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = tests[i].name;
+	near = oed_drift_closest(name, names, n);
+	if (near)
+		oed_err_set(err, OED_EX_USAGE, "%s: '%s' is not a test (did you mean '%s'?); tests:",
+			    what, name, near);
+	else
+		oed_err_set(err, OED_EX_USAGE, "%s: '%s' is not a test; tests:", what, name);
+	len = strlen(err->msg);
+	for (size_t i = 0; i < n && len < sizeof(err->msg); i++)
+		len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, "%s %s", i ? "," : "",
+					names[i]);
+	return -1;
 }

@@ -312,13 +312,13 @@ oed_beta_incc(double a, double b, double x)
 /* ---- normal, chi-square, Student t ---- */
 
 double
-oed_norm_cdf(double x)
+oed_normal_cdf(double x)
 {
 	return 0.5 * erfc(-x / M_SQRT2);
 }
 
 double
-oed_norm_sf(double x)
+oed_normal_sf(double x)
 {
 	return 0.5 * erfc(x / M_SQRT2);
 }
@@ -345,7 +345,7 @@ oed_t_sf(double t, double df)
 	if (isinf(t))
 		return t > 0 ? 0 : 1;
 	if (isinf(df))
-		return oed_norm_sf(t);
+		return oed_normal_sf(t);
 	/* P(|T| > |t|) = I_x(df/2, 1/2) with x = df / (df + t^2) */
 	t2 = t * t;
 	if (isinf(t2)) {

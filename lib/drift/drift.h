@@ -10,18 +10,19 @@
  * categorical, an array of numbers a vector, and strings categorical or
  * text.  A field gives one feature, the unit a test runs on, except text,
  * which gives F:length_chars (numeric), F:length_tokens (numeric, with a
- * tokenizer) and F:words (categorical over word unigrams).
+ * tokenizer) and F:words (categorical over word unigrams, words.h).
  *
  * What is kept.  Numeric values as doubles in a growable array (8 bytes
  * each, sorted once per comparison); categories in one dictionary per
  * feature (fingerprint -> id, the text kept once) with one count array per
- * sample; vectors as a deterministic reservoir of OED_DRIFT_MAX_ROWS rows
+ * sample (strdict.h); vectors as a deterministic reservoir of OED_DRIFT_MAX_ROWS rows
  * plus the column sums of every row.  Dictionaries are bounded
  * (OED_DRIFT_MAX_CATEGORIES, OED_DRIFT_MAX_WORDS): values past the bound
  * are counted together in one "other" category.
  *
  * Windows.  With a time field and a width, current records are split into
- * tumbling windows aligned on the Unix epoch (UTC).  Records must come in
+ * tumbling windows aligned on the Unix epoch (UTC, time.h; weeks start on
+ * a Monday).  Records must come in
  * window order: within a window any order is fine, a record of a window
  * before the one at hand is a bad record.  Windows with no record are skipped with
  * a note on stderr (oed_note).  Without a reference, the first window is
@@ -106,32 +107,13 @@ enum oed_fkind oed_drift_infer_strings(const char *const *s, const size_t *len, 
 const char *oed_drift_auto_test(enum oed_fkind kind, uint64_t n_ref, size_t ncat,
 				char *reason, size_t size);
 
-/* ---- time and windows ---- */
+/* ---- time ---- */
 
 /*
- * An RFC 3339 date-time (T, t or a space between date and time, optional
- * fraction, Z or an offset) as seconds since the epoch.  0 or -1.
+ * A record's time: an RFC 3339 string (time.h) or a number of epoch
+ * seconds, in the years 1 to 9999; 0, or -1 with why.
  */
-int oed_time_parse_rfc3339(const char *s, size_t len, double *t);
-/* Seconds as "2026-11-22T10:00:00Z". */
-void oed_time_format(int64_t t, char out[32]);
-/* A record's time: an RFC 3339 string or a number of epoch seconds; 0 or -1 with why. */
-int oed_time_of(const struct oed_value *v, double *t, const char **why);
-/* "15m", "1h", "1d", "2w", "30s" as seconds; 0 or -1 with err set (usage). */
-int oed_window_parse(const char *arg, int64_t *seconds, struct oed_err *err);
-/* The start of the window of width seconds holding t (aligned on the epoch; weeks on a Monday). */
-int64_t oed_window_start(double t, int64_t width);
-
-/* ---- words of a text field ---- */
-
-/*
- * Call fn for each word of s[0..len): a word is a longest run of bytes that
- * are neither ASCII whitespace nor ASCII punctuation; ASCII letters are
- * lowered.  buf must hold len bytes.  Returns the number of words, or -1
- * when fn returned -1.
- */
-long oed_drift_words(const char *s, size_t len, char *buf,
-		     int (*fn)(void *ctx, const char *w, size_t n), void *ctx);
+int oed_drift_time_of(const struct oed_value *v, double *t, const char **why);
 
 /* ---- the engine ---- */
 
@@ -143,14 +125,15 @@ struct oed_drift_opts {
 	uint64_t seed;
 	size_t baseline_values;		/* --record: numeric values kept; 0: OED_DRIFT_BASELINE_VALUES */
 	unsigned bins;			/* binned tests on numbers; 0: drifttest's default (10) */
-	double epsilon;			/* psi/kl/js floor of zero shares; 0: default (1e-4) */
+	double epsilon;			/* psi and kl floor of zero shares; 0: default (1e-4) */
 	const char *base;		/* --base as given ("2", "e", "10"), NULL: 2 */
 	double log_base;		/* kl and js logarithms: its value, with base */
 	const char *time;		/* --time field; NULL: no windows */
-	int64_t window;			/* seconds, with time */
+	int64_t window;			/* milliseconds (time.h durations), with time */
 	struct oed_tokenizer *tok;	/* borrowed; NULL: no token lengths */
 	const char *tok_name;		/* encoding name, for baselines */
 	long long baseline;		/* --baseline RUN, for the run's parameters; 0: none */
+	bool gate_any;			/* dataset drift when any feature drifted, whatever the share */
 	bool quiet;			/* no progress on stderr */
 };
 
@@ -170,8 +153,10 @@ struct oed_drift_finding {
 	uint64_t n_ref_recorded;	/* from a baseline that summarised more values than n_ref; else 0 */
 	uint64_t missing_ref, missing_cur;
 	long long new_categories;	/* categorical: in cur, not in ref; -1 otherwise */
+	bool missing_rate;		/* the finding is F:missing, the test of how often F is missing */
+	char note[96];			/* why the test did not decide ("n_ref 3 < minimum 30 for psi"), or "" */
 	bool windowed;
-	int64_t window_start, window_end;
+	int64_t window_start, window_end;	/* milliseconds since the epoch */
 	char reason[192];
 };
 
