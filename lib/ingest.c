@@ -3,6 +3,8 @@
 #include "csvin.h"
 #include "exit.h"
 #include "jsonl.h"
+#include "time.h"
+#include "map.h"
 #include "provider/openai_response.h"
 #include "utf8.h"
 
@@ -12,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <xxhash.h>
 
 /* The normalised fields, in output order; --map targets must be one of these. */
@@ -213,76 +214,6 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 }
 
 void
-oed_epoch_to_rfc3339(double secs, char out[40])
-{
-	/* round to the millisecond first, so .9996 s carries into the second */
-	long long ms = (long long)floor(secs * 1000 + 0.5);
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (long long)t * 1000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&t, &tm);
-	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac > 0)
-		snprintf(out + n, 40 - n, ".%03dZ", frac);
-	else
-		snprintf(out + n, 40 - n, "Z");
-}
-
-/* n digits at s as a number, -1 when they are not all digits. */
-static int
-digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-bool
-oed_rfc3339_valid(const char *s, size_t n)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, se;
-	size_t i = 19;
-
-	if (n < 20)
-		return false;
-	y = digits(s, 4);
-	mo = digits(s + 5, 2);
-	d = digits(s + 8, 2);
-	h = digits(s + 11, 2);
-	mi = digits(s + 14, 2);
-	se = digits(s + 17, 2);
-	if (y < 0 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    s[13] != ':' || s[16] != ':' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
-	    h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
-		return false;
-	if (s[i] == '.') {
-		size_t start = ++i;
-
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == start)
-			return false;
-	}
-	if (i + 1 == n && (s[i] == 'Z' || s[i] == 'z'))
-		return true;
-	if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-		h = digits(s + i + 1, 2);
-		mi = digits(s + i + 4, 2);
-		return h >= 0 && h <= 23 && mi >= 0 && mi <= 59;
-	}
-	return false;
-}
-
-void
 oed_record_write(struct oed_writer *w, const struct oed_record *r)
 {
 	oed_w_begin(w);
@@ -308,67 +239,34 @@ oed_record_write(struct oed_writer *w, const struct oed_record *r)
 
 /* ---------------------------------------------------------------------------
  * Sample numbering: several outputs of one input share its id and count
- * from 0.  A small open-addressing table of 64-bit (dataset, id) keys.
+ * from 0, in a map of 64-bit (dataset, id) keys to the next number.
  */
 struct counter {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, n;
+	struct oed_map next;
 };
 
-/* 64-bit key of (dataset, id); never 0, which marks an empty slot. */
+/* 64-bit key of (dataset, id): the id's hash seeded with the dataset's. */
 static uint64_t
 pair_key(const char *dataset, const char *id)
 {
-	return XXH3_64bits_withSeed(id, strlen(id), XXH3_64bits(dataset, strlen(dataset))) | 1;
+	return XXH3_64bits_withSeed(id, strlen(id), XXH3_64bits(dataset, strlen(dataset)));
 }
 
 static int
 counter_next(struct counter *c, const char *dataset, const char *id, long long *out)
 {
-	uint64_t key;
-	size_t i;
+	uint64_t *v = oed_map_put(&c->next, pair_key(dataset, id), NULL);
 
-	if (c->n * 2 >= c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		uint64_t *k = calloc(cap, sizeof(*k));
-		uint32_t *v = calloc(cap, sizeof(*v));
-
-		if (k == NULL || v == NULL) {
-			free(k);
-			free(v);
-			return -1;
-		}
-		for (size_t j = 0; j < c->cap; j++) {
-			if (c->keys[j] == 0)
-				continue;
-			for (i = c->keys[j] & (cap - 1); k[i]; i = (i + 1) & (cap - 1))
-				;
-			k[i] = c->keys[j];
-			v[i] = c->vals[j];
-		}
-		free(c->keys);
-		free(c->vals);
-		c->keys = k;
-		c->vals = v;
-		c->cap = cap;
-	}
-	key = pair_key(dataset, id);
-	for (i = key & (c->cap - 1); c->keys[i] && c->keys[i] != key; i = (i + 1) & (c->cap - 1))
-		;
-	if (c->keys[i] == 0) {
-		c->keys[i] = key;
-		c->n++;
-	}
-	*out = c->vals[i]++;
+	if (v == NULL)
+		return -1;
+	*out = (long long)(*v)++;
 	return 0;
 }
 
 static void
 counter_release(struct counter *c)
 {
-	free(c->keys);
-	free(c->vals);
+	oed_map_release(&c->next);
 }
 
 /* ---------------------------------------------------------------------------
@@ -605,7 +503,7 @@ struct line_state {
 	int idx[NFIELDS];
 	struct counter samples;
 	char idbuf[400];	/* an integer id as text */
-	char tsbuf[40];
+	char tsbuf[OED_RFC3339_SIZE];
 	oed_record_sink sink;
 	void *ctx;
 	struct oed_ingest_stats *stats;
@@ -796,12 +694,12 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 	if (s->idx[F_TS] >= 0) {
 		v = oed_reader_value(s->r, s->idx[F_TS]);
 		if (v->type == OED_V_STRING) {
-			if (!oed_rfc3339_valid(v->str, v->len))
+			if (!oed_time_valid(v->str, v->len))
 				return oed_reader_bad(s->r, err, "field '%s' is not an RFC 3339 time: '%.40s'",
 						      field_spec(s->o, F_TS), v->str) == -1 ? -1 : 0;
 			rec.ts = v->str;
 		} else if (v->type == OED_V_NUMBER) {
-			oed_epoch_to_rfc3339(v->num, s->tsbuf);
+			oed_time_to_rfc3339(v->num, s->tsbuf);
 			rec.ts = s->tsbuf;
 		} else if (v->type != OED_V_MISSING && v->type != OED_V_NULL) {
 			return oed_reader_bad(s->r, err, "field '%s' is %s, not a time",
@@ -888,7 +786,7 @@ openai_completion(struct line_state *s, const json_t *body, const char *input_id
 			rec.has_tokens_in = true;
 		}
 		if (resp[i].created >= 0) {
-			oed_epoch_to_rfc3339((double)resp[i].created, s->tsbuf);
+			oed_time_to_rfc3339((double)resp[i].created, s->tsbuf);
 			rec.ts = s->tsbuf;
 		}
 		rec.output = resp[i].text;
@@ -1020,7 +918,7 @@ struct csv_state {
 	int col[NFIELDS];
 	struct counter samples;
 	bool mapped;
-	char tsbuf[40];
+	char tsbuf[OED_RFC3339_SIZE];
 	oed_record_sink sink;
 	void *ctx;
 	struct oed_ingest_stats *stats;
@@ -1150,12 +1048,12 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 		double secs;
 
 		errno = 0;
-		if (oed_rfc3339_valid(val[F_TS], len[F_TS])) {
+		if (oed_time_valid(val[F_TS], len[F_TS])) {
 			rec.ts = val[F_TS];
 		} else if ((secs = strtod(val[F_TS], &end)) >= 0 && *end == '\0' && errno == 0 &&
 			   isfinite(secs) && end != val[F_TS]) {
 			/* epoch seconds, as spreadsheets of API logs often hold */
-			oed_epoch_to_rfc3339(secs, s->tsbuf);
+			oed_time_to_rfc3339(secs, s->tsbuf);
 			rec.ts = s->tsbuf;
 		} else {
 			return csv_bad(c, s->o, err, "column '%s': '%.40s' is not an RFC 3339 time"
@@ -1517,10 +1415,8 @@ value_copy(const char *v, size_t len)
 
 struct ingest_map {
 	const struct oed_ingest_opts *o;
-	/* inputs, keyed by (dataset, id) */
-	uint64_t *keys;
-	uint32_t *slot;
-	size_t cap;
+	/* inputs, keyed by (dataset, id): the map gives the row */
+	struct oed_map index;
 	struct inrow { char *dataset; char *id; char *text; bool used; } *rows;
 	size_t nrows, rowcap;
 	char **datasets_with_inputs;
@@ -1568,66 +1464,49 @@ entry_bad(const struct ingest_map *im, const struct mapfile *m, const struct ent
 static long
 input_find(const struct ingest_map *im, const char *dataset, const char *id)
 {
-	uint64_t k;
+	const uint64_t *row = oed_map_get(&im->index, pair_key(dataset, id));
+	const struct inrow *r;
 
-	if (im->cap == 0)
+	if (row == NULL)
 		return -1;
-	k = pair_key(dataset, id);
-	for (size_t i = k & (im->cap - 1); im->keys[i]; i = (i + 1) & (im->cap - 1)) {
-		const struct inrow *r = &im->rows[im->slot[i]];
-
-		if (im->keys[i] == k && strcmp(r->id, id) == 0 && strcmp(r->dataset, dataset) == 0)
-			return im->slot[i];
-	}
-	return -1;
+	r = &im->rows[*row];
+	/* a 64-bit hash names the pair; the strings decide */
+	return strcmp(r->id, id) == 0 && strcmp(r->dataset, dataset) == 0 ? (long)*row : -1;
 }
 
 static int
 input_add(struct ingest_map *im, const char *dataset, const char *id, const char *text,
 	  struct oed_err *err)
 {
-	uint64_t k;
-	size_t i;
+	struct inrow *r;
+	uint64_t *row;
+	bool added;
 
-	if ((im->nrows + 1) * 2 > im->cap) {
-		size_t cap = im->cap ? im->cap * 2 : 1024;
-		uint64_t *keys = calloc(cap, sizeof(*keys));
-		uint32_t *slot = calloc(cap, sizeof(*slot));
-
-		if (keys == NULL || slot == NULL) {
-			free(keys);
-			free(slot);
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		}
-		for (size_t j = 0; j < im->cap; j++) {
-			if (im->keys[j] == 0)
-				continue;
-			for (i = im->keys[j] & (cap - 1); keys[i]; i = (i + 1) & (cap - 1))
-				;
-			keys[i] = im->keys[j];
-			slot[i] = im->slot[j];
-		}
-		free(im->keys);
-		free(im->slot);
-		im->keys = keys;
-		im->slot = slot;
-		im->cap = cap;
-	}
 	if (im->nrows == im->rowcap) {
 		size_t cap = im->rowcap ? im->rowcap * 2 : 256;
-		struct inrow *r = realloc(im->rows, cap * sizeof(*r));
 
+		r = realloc(im->rows, cap * sizeof(*r));
 		if (r == NULL)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 		im->rows = r;
 		im->rowcap = cap;
 	}
-	im->rows[im->nrows] = (struct inrow){ strdup(dataset), strdup(id), strdup(text), false };
-	k = pair_key(dataset, id);
-	for (i = k & (im->cap - 1); im->keys[i]; i = (i + 1) & (im->cap - 1))
-		;
-	im->keys[i] = k;
-	im->slot[i] = (uint32_t)im->nrows++;
+	row = oed_map_put(&im->index, pair_key(dataset, id), &added);
+	if (row == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (!added)
+		return oed_err_set(err, OED_EX_FAIL, "input ids '%s' and '%s' have the same 64-bit hash;"
+				   " please report it", id, im->rows[*row].id);
+	r = &im->rows[im->nrows];
+	*r = (struct inrow){ strdup(dataset), strdup(id), strdup(text), false };
+	if (r->dataset == NULL || r->id == NULL || r->text == NULL) {
+		free(r->dataset);
+		free(r->id);
+		free(r->text);
+		oed_map_del(&im->index, pair_key(dataset, id), NULL);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	*row = im->nrows++;
 	return 0;
 }
 
@@ -1882,8 +1761,7 @@ ingest_map(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	free(im.datasets_with_inputs);
 	counter_release(&im.seen);
 	free(im.rows);
-	free(im.keys);
-	free(im.slot);
+	oed_map_release(&im.index);
 	return rc;
 }
 

@@ -124,9 +124,5 @@ int oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 /* Write rec as one normalised JSON line (keys in oed(7)'s order). */
 void oed_record_write(struct oed_writer *w, const struct oed_record *rec);
 
-/* "2026-11-22T10:00:00Z" from epoch seconds ("...00.250Z" with a fraction, to the millisecond). */
-void oed_epoch_to_rfc3339(double secs, char out[40]);
-/* Whether s (n bytes) is an RFC 3339 date-time: 2024-11-22T10:00:00[.frac](Z|+01:00). */
-bool oed_rfc3339_valid(const char *s, size_t n);
 
 #endif
