@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
+#include "ingest/dataset.h"
 #include "diag.h"
 #include "exit.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
 #include "jsonw.h"
 #include "opt.h"
 #include "store.h"

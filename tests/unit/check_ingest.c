@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csvin.h"
+#include "ingest/csvin.h"
 #include "diag.h"
 #include "exit.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
 #include "jsonw.h"
 #include "reject.h"
 #include "time.h"

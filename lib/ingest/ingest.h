@@ -28,6 +28,7 @@
 #include "diag.h"
 #include "field.h"
 #include "jsonw.h"
+#include "record.h"
 #include "reject.h"
 #include "tokenizer.h"
 
@@ -38,25 +39,6 @@ enum oed_ingest_format {
 	OED_FMT_CSV,
 	OED_FMT_OPENAI,
 };
-
-/* The normalised record; strings are borrowed for the sink call only. */
-struct oed_record {
-	const char *dataset;
-	const char *input_id;
-	const char *input;		/* NULL when absent */
-	const char *output;
-	size_t output_len;
-	long long sample;
-	const char *model;		/* NULL when absent */
-	const char *ts;			/* RFC 3339, NULL when absent */
-	double latency_ms;
-	bool has_latency;
-	long long tokens_in, tokens_out;
-	bool has_tokens_in, has_tokens_out;
-	json_t *meta;			/* borrowed object, NULL when absent */
-};
-
-typedef int (*oed_record_sink)(const struct oed_record *rec, void *ctx, struct oed_err *err);
 
 /* One --map TARGET=SOURCE. */
 struct oed_field_map {
@@ -120,9 +102,6 @@ int oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *
 int oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	       oed_record_sink sink, void *ctx, struct oed_ingest_stats *stats,
 	       struct oed_err *err);
-
-/* Write rec as one normalised JSON line (keys in oed(7)'s order). */
-void oed_record_write(struct oed_writer *w, const struct oed_record *rec);
 
 
 #endif

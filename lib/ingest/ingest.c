@@ -213,30 +213,6 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 	return 0;
 }
 
-void
-oed_record_write(struct oed_writer *w, const struct oed_record *r)
-{
-	oed_w_begin(w);
-	oed_w_str(w, "dataset", r->dataset);
-	oed_w_str(w, "input_id", r->input_id);
-	if (r->input)
-		oed_w_str(w, "input", r->input);
-	oed_w_strn(w, "output", r->output, r->output_len);
-	oed_w_int(w, "sample", r->sample);
-	if (r->model)
-		oed_w_str(w, "model", r->model);
-	if (r->ts)
-		oed_w_str(w, "ts", r->ts);
-	if (r->has_latency)
-		oed_w_num(w, "latency_ms", r->latency_ms);
-	if (r->has_tokens_in)
-		oed_w_int(w, "tokens_in", r->tokens_in);
-	if (r->has_tokens_out)
-		oed_w_int(w, "tokens_out", r->tokens_out);
-	if (r->meta)
-		oed_w_json(w, "meta", r->meta);
-}
-
 /* ---------------------------------------------------------------------------
  * Sample numbering: several outputs of one input share its id and count
  * from 0, in a map of 64-bit (dataset, id) keys to the next number.
