@@ -93,6 +93,7 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' || *arg == '\r')
 			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", arg);
 		a->in.delimiter = *arg;
+		a->in.delimiter_given = true;
 		return 0;
 	case OPT_TOKENS:
 		if (oed_tokens_arg_check(arg, err) == -1)

@@ -192,6 +192,10 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 		*out = OED_FMT_MAP;
 		return 0;
 	}
+	if (o->delimiter_given) {
+		*out = OED_FMT_CSV;
+		return 0;
+	}
 	for (int i = 0; i < nfiles; i++) {
 		enum oed_ingest_format g;
 
@@ -953,12 +957,17 @@ bad:
 		       v, integer ? "a whole number" : "a number") == -1 ? -1 : 1;
 }
 
-/* --meta-rest: the columns that feed no field, as strings.  New reference or NULL. */
+/*
+ * --meta-rest: the columns that feed no field, as strings, after what the
+ * meta column holds (meta may be NULL).  New reference or NULL.
+ */
 static json_t *
-csv_meta_rest(struct oed_csv *c, struct csv_state *s)
+csv_meta_rest(struct oed_csv *c, struct csv_state *s, json_t *meta_col)
 {
 	json_t *meta = json_object();
 
+	if (meta && meta_col && json_object_update(meta, meta_col) == -1)
+		goto fail;
 	for (size_t i = 0; meta && i < oed_csv_columns(c); i++) {
 		const char *v;
 		size_t len;
@@ -991,6 +1000,7 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 	struct oed_record rec = { 0 };
 	const char *val[NFIELDS] = { 0 };
 	size_t len[NFIELDS] = { 0 };
+	json_t *meta_col = NULL;
 	bool has_sample = false;
 	int rc;
 
@@ -1044,17 +1054,33 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 		return rc < 0 ? -1 : 0;
 	if (!has_sample && counter_next(&s->samples, rec.dataset, rec.input_id, &rec.sample) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	if (s->o->meta_rest) {
-		json_t *meta = csv_meta_rest(c, s);
+	/* -m meta=COLUMN: the cell holds a JSON object, as text */
+	if (val[F_META] && len[F_META]) {
+		json_error_t jerr;
 
-		if (meta == NULL)
+		meta_col = json_loadb(val[F_META], len[F_META], 0, &jerr);
+		if (!json_is_object(meta_col)) {
+			json_decref(meta_col);
+			return csv_bad(c, s->o, err, "column '%s' is not a JSON object%s%s",
+				       oed_quote(oed_csv_header(c, (size_t)s->col[F_META])),
+				       meta_col ? "" : ": ", meta_col ? "" : jerr.text) == -1 ? -1 : 0;
+		}
+	}
+	rec.meta = meta_col;
+	if (s->o->meta_rest) {
+		json_t *meta = csv_meta_rest(c, s, meta_col);
+
+		if (meta == NULL) {
+			json_decref(meta_col);
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		}
 		rec.meta = json_object_size(meta) ? meta : NULL;
 		rc = s->sink(&rec, s->ctx, err);
 		json_decref(meta);
 	} else {
 		rc = s->sink(&rec, s->ctx, err);
 	}
+	json_decref(meta_col);
 	if (rc == -1)
 		return -1;
 	s->stats->written++;
@@ -1074,13 +1100,21 @@ csv_map_columns(struct oed_csv *c, struct csv_state *s, struct oed_err *err)
 			return oed_err_at(err, OED_EX_DATA, oed_csv_source(c), 1, 0,
 					  "column '%s' appears %d times in the header", name,
 					  oed_csv_column_count(c, name));
-		if (s->col[f] < 0 && (src || f == F_OUTPUT || f == F_INPUT_ID))
+		if (s->col[f] < 0 && (src || f == F_OUTPUT || f == F_INPUT_ID)) {
+			char cols[300] = "";
+			size_t n = 0;
+
+			for (size_t i = 0; i < oed_csv_columns(c) && n < sizeof(cols) - 40; i++)
+				n += (size_t)snprintf(cols + n, sizeof(cols) - n, "%s'%s'", i ? ", " : "",
+						      oed_quote(oed_csv_header(c, i)));
+			if (n >= sizeof(cols) - 40)
+				snprintf(cols + n, sizeof(cols) - n, ", ...");
 			return oed_err_at(err, OED_EX_DATA, oed_csv_source(c), 1, 0,
-					  "no column '%s' in the header%s", name,
+					  "no column '%s' in the header%s; columns: %s", oed_quote(name),
 					  src ? "" : f == F_OUTPUT ? " (give --map output=COLUMN)" :
-					  " (give --map input_id=COLUMN)");
+					  " (give --map input_id=COLUMN)", cols);
+		}
 	}
-	s->col[F_META] = -1;	/* a CSV cell holds no object */
 	return 0;
 }
 
@@ -1796,6 +1830,9 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	stats->format = f;
 	if (f != OED_FMT_MAP && o->ninputs > 0)
 		return oed_err_set(err, OED_EX_USAGE, "--inputs goes with --format map");
+	if (o->delimiter_given && f != OED_FMT_CSV)
+		return oed_err_set(err, OED_EX_USAGE, "--delimiter goes with --format csv, not %s",
+				   format_names[f]);
 	if (o->meta_rest && f != OED_FMT_JSONL && f != OED_FMT_CSV)
 		return oed_err_set(err, OED_EX_USAGE, "--meta-rest goes with --format jsonl or csv");
 	if (o->nmaps > 0 && f != OED_FMT_JSONL && f != OED_FMT_CSV)

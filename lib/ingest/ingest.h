@@ -59,6 +59,7 @@ struct oed_ingest_opts {
 	struct oed_field_map *maps;	/* --map */
 	size_t nmaps;
 	char delimiter;			/* CSV */
+	bool delimiter_given;		/* --delimiter: the input is CSV */
 	bool meta_rest;			/* unmapped source fields go into meta */
 	size_t max_line;
 	struct oed_policy *policy;
