@@ -210,7 +210,7 @@ static void
 summary(const struct oed_ingest_stats *st, const struct oed_policy *p)
 {
 	const char *unit = oed_ingest_unit(st->format);
-	char where[300] = "";
+	char where[300] = "", failed[64] = "";
 
 	if (st->inputs_without_outputs)
 		oed_warn("%llu input%s had no outputs",
@@ -218,9 +218,12 @@ summary(const struct oed_ingest_stats *st, const struct oed_policy *p)
 			 st->inputs_without_outputs == 1 ? "" : "s");
 	if (p->bad && p->mode == OED_ON_ERROR_REJECT)
 		snprintf(where, sizeof(where), " (written to '%s')", p->reject_path);
-	oed_note("%llu %.*s read, %llu record%s written, %lu bad%s",
+	if (st->failed)
+		snprintf(failed, sizeof(failed), ", %llu failed request%s",
+			 (unsigned long long)st->failed, st->failed == 1 ? "" : "s");
+	oed_note("%llu %.*s read, %llu record%s written, %lu bad%s%s",
 		 (unsigned long long)st->read, (int)strlen(unit) - (st->read == 1), unit,
-		 (unsigned long long)st->written, st->written == 1 ? "" : "s", p->bad, where);
+		 (unsigned long long)st->written, st->written == 1 ? "" : "s", p->bad, where, failed);
 }
 
 static int

@@ -58,6 +58,8 @@ oed_ingest_opts_release(struct oed_ingest_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
+static bool is_responses(const json_t *body);
+
 static const char *const format_names[] = { "auto", "map", "jsonl", "csv", "openai" };
 
 int
@@ -168,7 +170,7 @@ sniff_jsonl(const char *path)
 			break;
 	}
 	if (n > 0 && (j = json_loads(start, 0, NULL)) != NULL) {
-		if (json_object_get(j, "choices") ||
+		if (json_object_get(j, "choices") || is_responses(j) ||
 		    (json_object_get(j, "custom_id") && json_object_get(j, "response")))
 			f = OED_FMT_OPENAI;
 		json_decref(j);
@@ -715,45 +717,91 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 }
 
 /*
- * One OpenAI chat completion (body), one record per choice.  All choices
- * are parsed first, so a bad one rejects the whole line, not half of it.
+ * A reply that is only tool calls: the output is the calls as a compact
+ * JSON array of {"name", "arguments"}, the arguments parsed (keys sorted)
+ * when they are JSON, so that the same call gives the same output; the
+ * call ids are left out, as they differ on every reply.  Malloc'd, or NULL.
  */
-static int
-openai_completion(struct line_state *s, const json_t *body, const char *input_id, struct oed_err *err)
+static char *
+tool_calls_text(const struct oed_llm_response *r)
 {
-	struct oed_llm_response first, *resp;
+	json_t *calls = json_array();
+	char *text;
+
+	for (size_t i = 0; calls && i < r->n_tool_calls; i++) {
+		const struct oed_llm_tool_call *tc = &r->tool_calls[i];
+		json_t *args = tc->arguments ? json_loads(tc->arguments, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)
+					     : json_null();
+
+		if (args == NULL)
+			args = json_string(tc->arguments);
+		if (json_array_append_new(calls, json_pack("{s:s?,s:o}", "name", tc->name,
+							   "arguments", args ? args : json_null())) == -1) {
+			json_decref(calls);
+			return NULL;
+		}
+	}
+	text = calls ? json_dumps(calls, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+	json_decref(calls);
+	return text;
+}
+
+/* A request that got no answer: counted and reported, not bad data. */
+static int
+request_failed(struct line_state *s, const struct oed_llm_response *r, const char *id)
+{
+	char status[32] = "";
+
+	if (r->http_status && r->http_status != 200)
+		snprintf(status, sizeof(status), "HTTP %d: ", r->http_status);
+	oed_warn("%s:%ld: request '%s' failed: %s%s%s%s", oed_quote(oed_reader_source(s->r)),
+		 oed_reader_lineno(s->r), oed_quote(id), status,
+		 r->error_code ? oed_quote(r->error_code) : "", r->error_code && r->error_message ? ": " : "",
+		 r->error_message ? oed_quote(r->error_message) : "");
+	s->stats->failed++;
+	return 0;
+}
+
+/* One parsed response: its record, or one per choice of a chat completion. */
+static int
+response_records(struct line_state *s, const json_t *body, struct oed_llm_response *first,
+		 const char *input_id, bool chat, struct oed_err *err)
+{
+	struct oed_llm_response *resp;
 	struct oed_err perr = { 0 };
-	size_t n, i;
+	char **calls;
+	size_t n = first->n_choices ? first->n_choices : 1, i;
 	int rc = 0;
 
-	if (oed_openai_parse_chat(body, &first, &perr) == -1)
-		return perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
-						  : oed_err_set(err, perr.status, "%s", perr.msg);
-	if (oed_llm_response_failed(&first)) {
-		rc = oed_reader_bad(s->r, err, "the response is an error: %s",
-				    first.error_message ? first.error_message :
-				    first.error_type ? first.error_type : first.error_code);
-		oed_llm_response_release(&first);
-		return rc;
-	}
-	n = first.n_choices;
 	resp = calloc(n, sizeof(*resp));
-	if (resp == NULL) {
-		oed_llm_response_release(&first);
+	calls = calloc(n, sizeof(*calls));
+	if (resp == NULL || calls == NULL) {
+		free(resp);
+		free(calls);
+		oed_llm_response_release(first);
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
-	resp[0] = first;
-	for (i = 1; i < n; i++)
+	resp[0] = *first;
+	/* every choice first, so a bad one rejects the whole line, not half of it */
+	for (i = 1; i < n && chat; i++)
 		if (oed_openai_parse_chat_choice(body, i, &resp[i], &perr) == -1) {
 			rc = perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
 							: oed_err_set(err, perr.status, "%s", perr.msg);
 			goto out;
 		}
-	for (i = 0; i < n; i++)
-		if (resp[i].text == NULL) {
-			rc = oed_reader_bad(s->r, err, "choices.%zu.message.content is null, not a string", i);
+	for (i = 0; i < n; i++) {
+		if (resp[i].text)
+			continue;
+		if (resp[i].n_tool_calls == 0) {
+			rc = chat ? oed_reader_bad(s->r, err, "choices.%zu.message.content is null, not a string", i)
+				  : oed_reader_bad(s->r, err, "the response has no output text or tool calls");
 			goto out;
 		}
+		if ((calls[i] = tool_calls_text(&resp[i])) == NULL) {
+			rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+			goto out;
+		}
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		struct oed_record rec = { 0 };
 		json_t *meta = NULL;
@@ -769,8 +817,8 @@ openai_completion(struct line_state *s, const json_t *body, const char *input_id
 			oed_time_to_rfc3339((double)resp[i].created, s->tsbuf);
 			rec.ts = s->tsbuf;
 		}
-		rec.output = resp[i].text;
-		rec.output_len = resp[i].text_len;
+		rec.output = resp[i].text ? resp[i].text : calls[i];
+		rec.output_len = resp[i].text ? resp[i].text_len : strlen(calls[i]);
 		rec.sample = resp[i].choice_index >= 0 ? resp[i].choice_index : (long long)i;
 		/* completion tokens are for all choices together: only exact with one */
 		if (n == 1 && resp[i].completion_tokens >= 0) {
@@ -794,58 +842,76 @@ openai_completion(struct line_state *s, const json_t *body, const char *input_id
 			s->stats->written++;
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		oed_llm_response_release(&resp[i]);
+		free(calls[i]);
+	}
 	free(resp);
+	free(calls);
 	return rc;
+}
+
+/* The body's shape: a Responses API object, else a chat completion. */
+static bool
+is_responses(const json_t *body)
+{
+	const char *object = json_string_value(json_object_get(body, "object"));
+
+	return object ? strcmp(object, "response") == 0 :
+		json_is_array(json_object_get(body, "output")) && !json_object_get(body, "choices");
 }
 
 static int
 openai_line(struct line_state *s, struct oed_err *err)
 {
-	json_t *root = oed_reader_root(s->r), *resp, *e, *body;
-	const char *custom_id;
+	json_t *root = oed_reader_root(s->r), *body;
+	struct oed_llm_response r;
+	struct oed_err perr = { 0 };
+	const char *id;
+	bool chat;
+	int rc;
 
 	if (root == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "internal error: no parsed record");
-	resp = json_object_get(root, "response");
-	custom_id = json_string_value(json_object_get(root, "custom_id"));
 	if (json_object_get(root, "custom_id")) {
 		/* a Batch API output line */
-		if (custom_id == NULL)
-			return oed_reader_bad(s->r, err, "'custom_id' is not a string");
-		e = json_object_get(root, "error");
-		if (e && !json_is_null(e)) {
-			const char *msg = json_string_value(json_object_get(e, "message"));
-
-			return oed_reader_bad(s->r, err, "batch request '%s' failed: %s", custom_id,
-					      msg ? msg : "error without a message");
+		if (oed_openai_parse_batch_line(root, &r, &perr) == -1)
+			return perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
+							  : oed_err_set(err, perr.status, "%s", perr.msg);
+		if (oed_llm_response_failed(&r)) {
+			rc = request_failed(s, &r, r.custom_id);
+			oed_llm_response_release(&r);
+			return rc;
 		}
-		if (!json_is_object(resp))
-			return oed_reader_bad(s->r, err, "batch request '%s' has no response", custom_id);
-		if (json_integer_value(json_object_get(resp, "status_code")) != 200) {
-			/* the API's own words, when the body has them */
-			const char *msg = json_string_value(json_object_get(json_object_get(
-				json_object_get(resp, "body"), "error"), "message"));
-
-			return oed_reader_bad(s->r, err, "batch request '%s' returned HTTP status %lld%s%s",
-					      custom_id,
-					      (long long)json_integer_value(json_object_get(resp, "status_code")),
-					      msg ? ": " : "", msg ? msg : "");
-		}
-		body = json_object_get(resp, "body");
-		if (!json_is_object(body))
-			return oed_reader_bad(s->r, err, "batch request '%s' has no response body", custom_id);
-		return openai_completion(s, body, custom_id, err);
-	}
-	if (json_object_get(root, "choices")) {
-		const char *id = json_string_value(json_object_get(root, "id"));
-
+		oed_llm_response_release(&r);
+		body = json_object_get(json_object_get(root, "response"), "body");
+		id = json_string_value(json_object_get(root, "custom_id"));
+	} else if (json_object_get(root, "choices") || is_responses(root)) {
+		body = root;
+		id = json_string_value(json_object_get(root, "id"));
 		if (id == NULL)
 			return oed_reader_bad(s->r, err, "the response has no string 'id'");
-		return openai_completion(s, root, id, err);
+	} else if (json_is_object(json_object_get(root, "error"))) {
+		/* an error body where a response was expected */
+		oed_openai_parse_chat(root, &r, &perr);
+		rc = request_failed(s, &r, r.response_id ? r.response_id : "(no id)");
+		oed_llm_response_release(&r);
+		return rc;
+	} else {
+		return oed_reader_bad(s->r, err, "not an OpenAI chat completion, Responses API object"
+				      " or Batch API output line");
 	}
-	return oed_reader_bad(s->r, err, "not an OpenAI chat completion or Batch API output line");
+	chat = !is_responses(body);
+	rc = chat ? oed_openai_parse_chat(body, &r, &perr) : oed_openai_parse_responses(body, &r, &perr);
+	if (rc == -1)
+		return perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
+						  : oed_err_set(err, perr.status, "%s", perr.msg);
+	if (oed_llm_response_failed(&r)) {
+		rc = request_failed(s, &r, id);
+		oed_llm_response_release(&r);
+		return rc;
+	}
+	return response_records(s, body, &r, id, chat, err);
 }
 
 static int
@@ -1856,6 +1922,9 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 		rc = ingest_lines(o, false, nfiles, files, sink, ctx, stats, err);
 		break;
 	}
+	if (rc == 0 && stats->written == 0 && stats->failed > 0)
+		return oed_err_set(err, OED_EX_DATA, "no records: nothing but failed requests (%llu)",
+				   (unsigned long long)stats->failed);
 	if (rc == 0 && stats->written == 0 && o->policy->bad > 0)
 		return oed_err_set(err, OED_EX_DATA, "no records: nothing but bad %s (%lu)",
 				   oed_ingest_unit(f), o->policy->bad);

@@ -79,6 +79,7 @@ struct oed_ingest_stats {
 	uint64_t read;
 	uint64_t written;		/* records handed to the sink */
 	uint64_t inputs_without_outputs;	/* map: inputs that got no output */
+	uint64_t failed;		/* openai: requests that got an error, not an answer */
 };
 
 void oed_ingest_opts_init(struct oed_ingest_opts *o);

@@ -420,12 +420,16 @@ START_TEST(openai_chat_and_batch)
 	ck_assert_str_eq(text,
 		"{\"dataset\":\"gen\",\"input_id\":\"item-1\",\"output\":\"Yes\",\"sample\":0,\"model\":\"m\","
 		"\"ts\":\"2024-11-22T10:00:01Z\",\"tokens_in\":3,\"tokens_out\":1}\n");
-	ck_assert_uint_eq(bad, 3);
+	/* the two failed requests are counted apart, the empty choice is bad */
+	ck_assert_uint_eq(bad, 1);
+	ck_assert_uint_eq(st.failed, 2);
 	ck_assert_uint_eq(st.read, 4);
 	free(text);
+	/* failed requests do not stop the run; the bad line does */
 	ck_assert_int_eq(ingest(&o, 1, &batch, OED_ON_ERROR_FAIL, &st, &text, NULL, &err), -1);
-	ck_assert_int_eq(err.line, 2);
-	ck_assert_str_eq(err.msg, "batch request 'item-2' failed: boom");
+	ck_assert_int_eq(err.line, 4);
+	ck_assert_str_eq(err.msg, "choices.0.message.content is null, not a string");
+	ck_assert_uint_eq(st.failed, 2);
 	free(text);
 
 	/* OpenAI lines need a dataset name */
