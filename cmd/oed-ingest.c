@@ -18,7 +18,7 @@
 
 enum {
 	OPT_FORMAT = 1, OPT_INPUTS, OPT_DATASET, OPT_MAP, OPT_META_REST, OPT_DELIMITER,
-	OPT_TOKENS, OPT_RECOUNT, OPT_SAVE, OPT_LIST, OPT_LOAD,
+	OPT_TOKENS, OPT_RECOUNT, OPT_SAVE, OPT_LIST, OPT_LOAD, OPT_BATCH_INPUT,
 };
 
 static const struct oed_option options[] = {
@@ -33,6 +33,8 @@ static const struct oed_option options[] = {
 	  "put the source fields or columns that feed no field into meta", OPT_META_REST },
 	{ "delimiter", 0, OED_ARG_REQUIRED, "CHAR", "CSV field separator (default ',', 'tab' for TSV)",
 	  OPT_DELIMITER },
+	{ "batch-input", 0, OED_ARG_REQUIRED, "FILE",
+	  "OpenAI Batch input file: each record's input is the prompt its custom_id sent", OPT_BATCH_INPUT },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "fill tokens_in/tokens_out when absent, counted as tiktoken does\n"
 	  "(cl100k_base, o200k_base, p50k_base, r50k_base, or a model: gpt-4o)", OPT_TOKENS },
@@ -113,6 +115,9 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_LOAD:
 		a->load = arg;
+		return 0;
+	case OPT_BATCH_INPUT:
+		a->in.batch_input = arg;
 		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);

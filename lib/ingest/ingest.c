@@ -2,6 +2,7 @@
 #include "ingest.h"
 #include "csvin.h"
 #include "exit.h"
+#include "buf.h"
 #include "jsonl.h"
 #include "time.h"
 #include "map.h"
@@ -479,12 +480,20 @@ integer_text(const char *line, size_t len, const struct oed_path *path, char *ou
 /* ---------------------------------------------------------------------------
  * JSON Lines with --map, and OpenAI responses: both read through the reader.
  */
+/* --batch-input: see batch_inputs_load. */
+struct batch_inputs {
+	struct oed_map index;		/* hash of custom_id -> row */
+	struct { char *id, *text; } *rows;
+	size_t n, cap;
+};
+
 struct line_state {
 	const struct oed_ingest_opts *o;
 	struct oed_reader *r;
 	int idx[NFIELDS];
 	struct counter samples;
 	char idbuf[400];	/* an integer id as text */
+	struct batch_inputs batch;	/* --batch-input */
 	char tsbuf[OED_RFC3339_SIZE];
 	oed_record_sink sink;
 	void *ctx;
@@ -717,6 +726,156 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 }
 
 /*
+ * --batch-input: the OpenAI Batch input file, custom_id -> the prompt it
+ * sent, so that records keep their input.  The prompt is the last user
+ * message of a chat request (its text parts joined), the input of a
+ * Responses request (its last user message when it is a list), or the
+ * prompt of a completions request.
+ */
+/* The text of a message's content: a string, or the text of its parts. */
+static char *
+content_text(const json_t *content)
+{
+	struct oed_buf b = OED_BUF_INIT;
+	const json_t *part;
+	size_t i;
+
+	if (json_is_string(content))
+		return strdup(json_string_value(content));
+	if (!json_is_array(content))
+		return NULL;
+	json_array_foreach(content, i, part) {
+		const json_t *t = json_is_string(part) ? part : json_object_get(part, "text");
+
+		if (json_is_string(t) && oed_buf_add(&b, json_string_value(t), json_string_length(t)) == -1) {
+			oed_buf_release(&b);
+			return NULL;
+		}
+	}
+	return b.data ? oed_buf_steal(&b, NULL) : NULL;
+}
+
+/* The last user message's text of a list of messages. */
+static char *
+last_user_text(const json_t *messages)
+{
+	for (size_t i = json_array_size(messages); i-- > 0;) {
+		const json_t *m = json_array_get(messages, i);
+		const char *role = json_string_value(json_object_get(m, "role"));
+
+		if (role && strcmp(role, "user") == 0)
+			return content_text(json_object_get(m, "content"));
+	}
+	return NULL;
+}
+
+static char *
+request_prompt(const json_t *body)
+{
+	const json_t *v;
+
+	if ((v = json_object_get(body, "messages")) != NULL)
+		return last_user_text(v);
+	if ((v = json_object_get(body, "input")) != NULL)
+		return json_is_array(v) ? last_user_text(v) : content_text(v);
+	if ((v = json_object_get(body, "prompt")) != NULL)
+		return content_text(v);
+	return NULL;
+}
+
+static void
+batch_inputs_release(struct batch_inputs *bi)
+{
+	for (size_t i = 0; i < bi->n; i++) {
+		free(bi->rows[i].id);
+		free(bi->rows[i].text);
+	}
+	free(bi->rows);
+	oed_map_release(&bi->index);
+	memset(bi, 0, sizeof(*bi));
+}
+
+static bool
+batch_input_find_id(const struct batch_inputs *bi, const char *id)
+{
+	const uint64_t *row = oed_map_get(&bi->index, XXH3_64bits(id, strlen(id)));
+
+	return row && strcmp(bi->rows[*row].id, id) == 0;
+}
+
+static const char *
+batch_input_find(const struct batch_inputs *bi, const char *id)
+{
+	const uint64_t *row = oed_map_get(&bi->index, XXH3_64bits(id, strlen(id)));
+
+	return row && strcmp(bi->rows[*row].id, id) == 0 ? bi->rows[*row].text : NULL;
+}
+
+/* Read the whole Batch input file; a line that is not a request is an error at its line. */
+static int
+batch_inputs_load(struct batch_inputs *bi, const char *path, struct oed_err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int rc = 0;
+
+	if (fp == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(path), strerror(errno));
+	while (rc == 0 && (len = getline(&line, &cap, fp)) > 0) {
+		json_error_t jerr;
+		const char *id;
+		json_t *j;
+		uint64_t *row;
+		bool added;
+
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL, &jerr);
+		id = json_string_value(json_object_get(j, "custom_id"));
+		if (j == NULL || id == NULL) {
+			rc = oed_err_at(err, OED_EX_DATA, path, lineno, 0, "%s%s",
+					j ? "not a Batch request line: no string 'custom_id'" : "invalid JSON: ",
+					j ? "" : jerr.text);
+			json_decref(j);
+			break;
+		}
+		if (bi->n == bi->cap) {
+			size_t c = bi->cap ? 2 * bi->cap : 256;
+			void *p = realloc(bi->rows, c * sizeof(*bi->rows));
+
+			if (p == NULL) {
+				json_decref(j);
+				rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+				break;
+			}
+			bi->rows = p;
+			bi->cap = c;
+		}
+		row = oed_map_put(&bi->index, XXH3_64bits(id, strlen(id)), &added);
+		if (row == NULL) {
+			rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+		} else if (!added) {
+			rc = oed_err_at(err, OED_EX_DATA, path, lineno, 0, "custom_id '%s' appears twice",
+					oed_quote(id));
+		} else {
+			bi->rows[bi->n].id = strdup(id);
+			bi->rows[bi->n].text = request_prompt(json_object_get(j, "body"));
+			*row = bi->n++;
+		}
+		json_decref(j);
+	}
+	if (rc == 0 && ferror(fp))
+		rc = oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(path), strerror(errno));
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/*
  * A reply that is only tool calls: the output is the calls as a compact
  * JSON array of {"name", "arguments"}, the arguments parsed (keys sorted)
  * when they are JSON, so that the same call gives the same output; the
@@ -771,6 +930,7 @@ response_records(struct line_state *s, const json_t *body, struct oed_llm_respon
 	struct oed_err perr = { 0 };
 	char **calls;
 	size_t n = first->n_choices ? first->n_choices : 1, i;
+	const char *input = NULL;
 	int rc = 0;
 
 	resp = calloc(n, sizeof(*resp));
@@ -782,6 +942,14 @@ response_records(struct line_state *s, const json_t *body, struct oed_llm_respon
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
 	resp[0] = *first;
+	if (s->o->batch_input) {
+		input = batch_input_find(&s->batch, input_id);
+		if (input == NULL && !batch_input_find_id(&s->batch, input_id)) {
+			rc = oed_reader_bad(s->r, err, "custom_id '%s' is not in the batch input '%s'",
+					    oed_quote(input_id), oed_quote(s->o->batch_input));
+			goto out;
+		}
+	}
 	/* every choice first, so a bad one rejects the whole line, not half of it */
 	for (i = 1; i < n && chat; i++)
 		if (oed_openai_parse_chat_choice(body, i, &resp[i], &perr) == -1) {
@@ -808,6 +976,7 @@ response_records(struct line_state *s, const json_t *body, struct oed_llm_respon
 
 		rec.dataset = s->o->dataset;
 		rec.input_id = input_id;
+		rec.input = input;
 		rec.model = resp[i].model;
 		if (resp[i].prompt_tokens >= 0) {
 			rec.tokens_in = resp[i].prompt_tokens;
@@ -923,9 +1092,15 @@ ingest_lines(const struct oed_ingest_opts *o, bool openai, int nfiles, char *con
 
 	if (openai && o->dataset == NULL)
 		return oed_err_set(err, OED_EX_USAGE, "--format openai needs --dataset NAME");
-	s.r = oed_reader_new(nfiles, files, o->max_line, o->policy, err);
-	if (s.r == NULL)
+	if (openai && o->batch_input && batch_inputs_load(&s.batch, o->batch_input, err) == -1) {
+		batch_inputs_release(&s.batch);
 		return -1;
+	}
+	s.r = oed_reader_new(nfiles, files, o->max_line, o->policy, err);
+	if (s.r == NULL) {
+		batch_inputs_release(&s.batch);
+		return -1;
+	}
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct oed_path *src = map_source(o, f);
 
@@ -952,6 +1127,7 @@ ingest_lines(const struct oed_ingest_opts *o, bool openai, int nfiles, char *con
 		}
 	}
 	counter_release(&s.samples);
+	batch_inputs_release(&s.batch);
 	oed_reader_free(s.r);
 	return rc;
 }
@@ -1896,6 +2072,9 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	stats->format = f;
 	if (f != OED_FMT_MAP && o->ninputs > 0)
 		return oed_err_set(err, OED_EX_USAGE, "--inputs goes with --format map");
+	if (o->batch_input && f != OED_FMT_OPENAI)
+		return oed_err_set(err, OED_EX_USAGE, "--batch-input goes with --format openai, not %s",
+				   format_names[f]);
 	if (o->delimiter_given && f != OED_FMT_CSV)
 		return oed_err_set(err, OED_EX_USAGE, "--delimiter goes with --format csv, not %s",
 				   format_names[f]);

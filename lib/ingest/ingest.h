@@ -60,6 +60,7 @@ struct oed_ingest_opts {
 	size_t nmaps;
 	char delimiter;			/* CSV */
 	bool delimiter_given;		/* --delimiter: the input is CSV */
+	const char *batch_input;	/* openai: Batch input file joined by custom_id */
 	bool meta_rest;			/* unmapped source fields go into meta */
 	size_t max_line;
 	struct oed_policy *policy;
