@@ -19,6 +19,7 @@
 enum {
 	OPT_FORMAT = 1, OPT_INPUTS, OPT_DATASET, OPT_MAP, OPT_META_REST, OPT_DELIMITER,
 	OPT_TOKENS, OPT_RECOUNT, OPT_SAVE, OPT_LIST, OPT_LOAD, OPT_BATCH_INPUT,
+	OPT_TS_FORMAT, OPT_TS_ZONE,
 };
 
 static const struct oed_option options[] = {
@@ -33,6 +34,12 @@ static const struct oed_option options[] = {
 	  "put the source fields or columns that feed no field into meta", OPT_META_REST },
 	{ "delimiter", 0, OED_ARG_REQUIRED, "CHAR", "CSV field separator (default ',', 'tab' for TSV)",
 	  OPT_DELIMITER },
+	{ "ts-format", 0, OED_ARG_REQUIRED, "FORMAT",
+	  "times that are not RFC 3339: epoch, epoch-ms, or a pattern ('%Y-%m-%d %H:%M:%S')",
+	  OPT_TS_FORMAT },
+	{ "ts-zone", 0, OED_ARG_REQUIRED, "ZONE",
+	  "zone of --ts-format pattern times: UTC (default), +hh:mm or a name (Europe/Paris)",
+	  OPT_TS_ZONE },
 	{ "batch-input", 0, OED_ARG_REQUIRED, "FILE",
 	  "OpenAI Batch input file: each record's input is the prompt its custom_id sent", OPT_BATCH_INPUT },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
@@ -118,6 +125,12 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_BATCH_INPUT:
 		a->in.batch_input = arg;
+		return 0;
+	case OPT_TS_FORMAT:
+		a->in.ts_format = arg;
+		return 0;
+	case OPT_TS_ZONE:
+		a->in.ts_zone = arg;
 		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 /* The normalised fields, in output order; --map targets must be one of these. */
@@ -250,6 +252,161 @@ static void
 counter_release(struct counter *c)
 {
 	oed_map_release(&c->next);
+}
+
+/* ---------------------------------------------------------------------------
+ * Times: RFC 3339 as written, else what --ts-format says (epoch seconds,
+ * epoch milliseconds, or a strptime pattern read in --ts-zone).
+ */
+enum ts_kind { TS_DEFAULT, TS_EPOCH_S, TS_EPOCH_MS, TS_PATTERN };
+
+struct ts_rules {
+	enum ts_kind kind;
+	const char *pattern;
+	bool named_zone;	/* an IANA zone, in TZ for the run */
+	long offset;		/* seconds east of UTC, for a fixed zone */
+};
+
+static int
+ts_rules_parse(const struct oed_ingest_opts *o, struct ts_rules *t, struct oed_err *err)
+{
+	const char *z = o->ts_zone;
+
+	memset(t, 0, sizeof(*t));
+	if (o->ts_format == NULL || strcmp(o->ts_format, "rfc3339") == 0)
+		t->kind = TS_DEFAULT;
+	else if (strcmp(o->ts_format, "epoch") == 0 || strcmp(o->ts_format, "epoch-s") == 0)
+		t->kind = TS_EPOCH_S;
+	else if (strcmp(o->ts_format, "epoch-ms") == 0)
+		t->kind = TS_EPOCH_MS;
+	else if (strchr(o->ts_format, '%'))
+		t->kind = TS_PATTERN, t->pattern = o->ts_format;
+	else
+		return oed_err_set(err, OED_EX_USAGE, "--ts-format: '%s' is not rfc3339, epoch, epoch-ms"
+				   " or a pattern such as '%%Y-%%m-%%d %%H:%%M:%%S'", oed_quote(o->ts_format));
+	if (z == NULL || strcmp(z, "UTC") == 0 || strcmp(z, "Z") == 0)
+		return 0;
+	if (t->kind != TS_PATTERN)
+		return oed_err_set(err, OED_EX_USAGE, "--ts-zone goes with a --ts-format pattern");
+	if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 && z[3] == ':' &&
+	    strspn(z + 1, "0123456789") == 2 && strspn(z + 4, "0123456789") == 2 &&
+	    atoi(z + 1) <= 23 && atoi(z + 4) <= 59) {
+		t->offset = (z[0] == '-' ? -1 : 1) * (atoi(z + 1) * 3600L + atoi(z + 4) * 60L);
+		return 0;
+	}
+	{
+		/* an IANA name: its file must be there, or glibc would quietly use UTC */
+		const char *dir = getenv("TZDIR");
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", z);
+		if (z[0] == '/' || strstr(z, "..") || access(path, R_OK) != 0)
+			return oed_err_set(err, OED_EX_USAGE, "--ts-zone: '%s' is not UTC, +hh:mm or a"
+					   " time zone name such as Europe/Paris", oed_quote(z));
+		t->named_zone = true;
+	}
+	return 0;
+}
+
+/* A number of epoch units as RFC 3339 into out; -1 when out of range. */
+static int
+ts_number(const struct ts_rules *t, double v, char out[OED_RFC3339_SIZE])
+{
+	double secs = t->kind == TS_EPOCH_MS ? v / 1000 : v;
+
+	if (!isfinite(secs) || secs < OED_TIME_MIN || secs >= OED_TIME_END)
+		return -1;
+	oed_time_to_rfc3339(secs, out);
+	return 0;
+}
+
+/* s read with the pattern (and a fraction of a second after it), in the zone. */
+static int
+ts_pattern(const struct ts_rules *t, const char *s, size_t len, char out[OED_RFC3339_SIZE])
+{
+	struct tm tm, norm;
+	char buf[128], *end;
+	double frac = 0, secs;
+	time_t u;
+
+	if (len >= sizeof(buf) || memchr(s, '\0', len))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_mday = 1;
+	end = strptime(buf, t->pattern, &tm);
+	if (end == NULL)
+		return -1;
+	if (end[0] == '.' && end[1] >= '0' && end[1] <= '9') {
+		frac = strtod(end, &end);
+	}
+	if (*end != '\0')
+		return -1;
+	norm = tm;
+	if (strstr(t->pattern, "%z")) {
+		long off = tm.tm_gmtoff;
+
+		u = timegm(&norm) - off;
+	} else if (t->named_zone) {
+		norm.tm_isdst = -1;
+		u = mktime(&norm);
+	} else {
+		u = timegm(&norm) - t->offset;
+	}
+	/* strptime takes the 31st of February; the calendar does not */
+	if (u == (time_t)-1 && errno == EOVERFLOW)
+		return -1;
+	if (norm.tm_mday != tm.tm_mday || norm.tm_mon != tm.tm_mon || norm.tm_year != tm.tm_year)
+		return -1;
+	secs = (double)u + frac;
+	return ts_number(&(struct ts_rules){ .kind = TS_EPOCH_S }, secs, out);
+}
+
+/*
+ * A time given as text: RFC 3339 is kept as written (*keep), anything else
+ * converted into out as --ts-format says.  numeric: a number written as
+ * text counts as one (CSV cells always; JSON strings with an epoch format).
+ * 0, or -1 when it is no time.
+ */
+static int
+ts_text(const struct ts_rules *t, const char *s, size_t len, bool numeric, char out[OED_RFC3339_SIZE],
+	bool *keep)
+{
+	*keep = false;
+	if (oed_time_valid(s, len)) {
+		*keep = true;
+		return 0;
+	}
+	if (t->kind == TS_PATTERN)
+		return ts_pattern(t, s, len, out);
+	if (numeric || t->kind != TS_DEFAULT) {
+		char buf[64], *end;
+		double v;
+
+		if (len == 0 || len >= sizeof(buf))
+			return -1;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		errno = 0;
+		v = strtod(buf, &end);
+		if (*end != '\0' || errno || v < 0 || !strchr("0123456789", buf[0]))
+			return -1;
+		return ts_number(t, v, out);
+	}
+	return -1;
+}
+
+/* What --ts-format accepts, for messages. */
+static const char *
+ts_expected(const struct ts_rules *t)
+{
+	switch (t->kind) {
+	case TS_EPOCH_S: return "an RFC 3339 time or epoch seconds";
+	case TS_EPOCH_MS: return "an RFC 3339 time or epoch milliseconds";
+	case TS_PATTERN: return "an RFC 3339 time or a time in --ts-format";
+	default: return "an RFC 3339 time";
+	}
 }
 
 /* ---------------------------------------------------------------------------
@@ -493,6 +650,7 @@ struct line_state {
 	int idx[NFIELDS];
 	struct counter samples;
 	char idbuf[400];	/* an integer id as text */
+	const struct ts_rules *ts;
 	struct batch_inputs batch;	/* --batch-input */
 	char tsbuf[OED_RFC3339_SIZE];
 	oed_record_sink sink;
@@ -685,12 +843,17 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 	if (s->idx[F_TS] >= 0) {
 		v = oed_reader_value(s->r, s->idx[F_TS]);
 		if (v->type == OED_V_STRING) {
-			if (!oed_time_valid(v->str, v->len))
-				return oed_reader_bad(s->r, err, "field '%s' is not an RFC 3339 time: '%.40s'",
-						      field_spec(s->o, F_TS), v->str) == -1 ? -1 : 0;
-			rec.ts = v->str;
+			bool keep;
+
+			if (ts_text(s->ts, v->str, v->len, false, s->tsbuf, &keep) == -1)
+				return oed_reader_bad(s->r, err, "field '%s' is not %s: '%s'",
+						      oed_quote(field_spec(s->o, F_TS)), ts_expected(s->ts),
+						      oed_quoten(v->str, v->len > 40 ? 40 : v->len)) == -1 ? -1 : 0;
+			rec.ts = keep ? v->str : s->tsbuf;
 		} else if (v->type == OED_V_NUMBER) {
-			oed_time_to_rfc3339(v->num, s->tsbuf);
+			if (ts_number(s->ts, v->num, s->tsbuf) == -1)
+				return oed_reader_bad(s->r, err, "field '%s' is a number out of the range of times",
+						      oed_quote(field_spec(s->o, F_TS))) == -1 ? -1 : 0;
 			rec.ts = s->tsbuf;
 		} else if (v->type != OED_V_MISSING && v->type != OED_V_NULL) {
 			return oed_reader_bad(s->r, err, "field '%s' is %s, not a time",
@@ -1084,10 +1247,11 @@ openai_line(struct line_state *s, struct oed_err *err)
 }
 
 static int
-ingest_lines(const struct oed_ingest_opts *o, bool openai, int nfiles, char *const *files,
+ingest_lines(const struct oed_ingest_opts *o, const struct ts_rules *ts, bool openai, int nfiles,
+	     char *const *files,
 	     oed_record_sink sink, void *ctx, struct oed_ingest_stats *stats, struct oed_err *err)
 {
-	struct line_state s = { .o = o, .sink = sink, .ctx = ctx, .stats = stats };
+	struct line_state s = { .o = o, .ts = ts, .sink = sink, .ctx = ctx, .stats = stats };
 	int rc;
 
 	if (openai && o->dataset == NULL)
@@ -1137,6 +1301,7 @@ ingest_lines(const struct oed_ingest_opts *o, bool openai, int nfiles, char *con
  */
 struct csv_state {
 	const struct oed_ingest_opts *o;
+	const struct ts_rules *ts;
 	int col[NFIELDS];
 	struct counter samples;
 	bool mapped;
@@ -1272,22 +1437,16 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 	rec.output_len = len[F_OUTPUT];
 	rec.model = val[F_MODEL] && len[F_MODEL] ? val[F_MODEL] : NULL;
 	if (val[F_TS] && len[F_TS]) {
-		char *end;
-		double secs;
+		bool keep;
 
-		errno = 0;
-		if (oed_time_valid(val[F_TS], len[F_TS])) {
-			rec.ts = val[F_TS];
-		} else if ((secs = strtod(val[F_TS], &end)) >= 0 && *end == '\0' && errno == 0 &&
-			   isfinite(secs) && end != val[F_TS]) {
-			/* epoch seconds, as spreadsheets of API logs often hold */
-			oed_time_to_rfc3339(secs, s->tsbuf);
-			rec.ts = s->tsbuf;
-		} else {
-			return csv_bad(c, s->o, err, "column '%s': '%.40s' is not an RFC 3339 time"
-				       " or epoch seconds", oed_csv_header(c, (size_t)s->col[F_TS]),
-				       val[F_TS]) == -1 ? -1 : 0;
-		}
+		/* epoch seconds too, as spreadsheets of API logs often hold */
+		if (ts_text(s->ts, val[F_TS], len[F_TS], true, s->tsbuf, &keep) == -1)
+			return csv_bad(c, s->o, err, "column '%s': '%s' is not %s",
+				       oed_quote(oed_csv_header(c, (size_t)s->col[F_TS])),
+				       oed_quoten(val[F_TS], len[F_TS] > 40 ? 40 : len[F_TS]),
+				       s->ts->kind == TS_DEFAULT ? "an RFC 3339 time or epoch seconds" :
+				       ts_expected(s->ts)) == -1 ? -1 : 0;
+		rec.ts = keep ? val[F_TS] : s->tsbuf;
 	}
 	if ((rc = csv_number(c, s, F_SAMPLE, true, NULL, &rec.sample, &has_sample, err)) != 0 ||
 	    (rc = csv_number(c, s, F_LATENCY_MS, false, &rec.latency_ms, NULL, &rec.has_latency, err)) != 0 ||
@@ -1374,10 +1533,10 @@ csv_first_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 }
 
 static int
-ingest_csv(const struct oed_ingest_opts *o, int nfiles, char *const *files,
+ingest_csv(const struct oed_ingest_opts *o, const struct ts_rules *ts, int nfiles, char *const *files,
 	   oed_record_sink sink, void *ctx, struct oed_ingest_stats *stats, struct oed_err *err)
 {
-	struct csv_state s = { .o = o, .sink = sink, .ctx = ctx, .stats = stats };
+	struct csv_state s = { .o = o, .ts = ts, .sink = sink, .ctx = ctx, .stats = stats };
 	char *dash[] = { "-" };
 	int rc = 0;
 
@@ -2058,6 +2217,8 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 
 	struct oed_ingest_opts copy;
 	struct oed_policy fail;
+	struct ts_rules ts;
+	char *old_tz = NULL;
 
 	memset(stats, 0, sizeof(*stats));
 	if (o->policy == NULL) {
@@ -2083,23 +2244,45 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	if (o->nmaps > 0 && f != OED_FMT_JSONL && f != OED_FMT_CSV)
 		return oed_err_set(err, OED_EX_USAGE, "--map goes with --format jsonl or csv, not %s",
 				   format_names[f]);
+	if (ts_rules_parse(o, &ts, err) == -1)
+		return -1;
+	if ((o->ts_format || o->ts_zone) && f != OED_FMT_JSONL && f != OED_FMT_CSV)
+		return oed_err_set(err, OED_EX_USAGE, "--ts-format and --ts-zone go with --format jsonl or"
+				   " csv, not %s", format_names[f]);
 	if (o->tokenizer) {
 		sink = count_tokens;
 		ctx = &tokens;
+	}
+	/* a named zone: local time is that zone's for the run, and only for it */
+	if (ts.named_zone) {
+		const char *tz = getenv("TZ");
+
+		if (tz && (old_tz = strdup(tz)) == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		setenv("TZ", o->ts_zone, 1);
+		tzset();
 	}
 	switch (f) {
 	case OED_FMT_MAP:
 		rc = ingest_map(o, nfiles, files, sink, ctx, stats, err);
 		break;
 	case OED_FMT_CSV:
-		rc = ingest_csv(o, nfiles, files, sink, ctx, stats, err);
+		rc = ingest_csv(o, &ts, nfiles, files, sink, ctx, stats, err);
 		break;
 	case OED_FMT_OPENAI:
-		rc = ingest_lines(o, true, nfiles, files, sink, ctx, stats, err);
+		rc = ingest_lines(o, &ts, true, nfiles, files, sink, ctx, stats, err);
 		break;
 	default:
-		rc = ingest_lines(o, false, nfiles, files, sink, ctx, stats, err);
+		rc = ingest_lines(o, &ts, false, nfiles, files, sink, ctx, stats, err);
 		break;
+	}
+	if (ts.named_zone) {
+		if (old_tz)
+			setenv("TZ", old_tz, 1);
+		else
+			unsetenv("TZ");
+		tzset();
+		free(old_tz);
 	}
 	if (rc == 0 && stats->written == 0 && stats->failed > 0)
 		return oed_err_set(err, OED_EX_DATA, "no records: nothing but failed requests (%llu)",

@@ -61,6 +61,9 @@ struct oed_ingest_opts {
 	char delimiter;			/* CSV */
 	bool delimiter_given;		/* --delimiter: the input is CSV */
 	const char *batch_input;	/* openai: Batch input file joined by custom_id */
+	/* ts: rfc3339 (NULL), epoch, epoch-ms or a strptime pattern; the
+	 * pattern's zone: UTC (NULL), +hh:mm or an IANA name */
+	const char *ts_format, *ts_zone;
 	bool meta_rest;			/* unmapped source fields go into meta */
 	size_t max_line;
 	struct oed_policy *policy;
