@@ -460,6 +460,11 @@ oed_sc_length_release(struct oed_scorer_spec *spec)
 	spec->state = NULL;
 }
 
+/* ASCII White_Space. */
+static const unsigned char ascii_ws[128] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
 /* Words: maximal runs of code points that are not White_Space. */
 static size_t
 count_words(const char *s, size_t len)
@@ -469,10 +474,16 @@ count_words(const char *s, size_t len)
 	bool in = false;
 
 	while (p < end) {
-		uint32_t cp;
-		size_t k = oed_utf8_decode(p, end, &cp);
-		bool sp = k > 0 && oed_uni_white_space(cp);
-		p += k ? k : 1;
+		bool sp;
+		if (*p < 0x80) {
+			sp = ascii_ws[*p];
+			p++;
+		} else {
+			uint32_t cp;
+			size_t k = oed_utf8_decode(p, end, &cp);
+			sp = k > 0 && oed_uni_white_space(cp);
+			p += k ? k : 1;
+		}
 		if (!sp && !in)
 			n++;
 		in = !sp;
