@@ -473,19 +473,23 @@ count_words(const char *s, size_t len)
 	size_t n = 0;
 	bool in = false;
 
-	while (p < end) {
-		bool sp;
-		if (*p < 0x80) {
-			sp = ascii_ws[*p];
-			p++;
-		} else {
-			uint32_t cp;
-			size_t k = oed_utf8_decode(p, end, &cp);
-			sp = k > 0 && oed_uni_white_space(cp);
-			p += k ? k : 1;
+	for (;;) {
+		while (p < end && *p < 0x80) {
+			bool sp = ascii_ws[*p++];
+			n += !sp && !in;
+			in = !sp;
 		}
-		if (!sp && !in)
-			n++;
+		if (p >= end)
+			break;
+		uint32_t cp;
+		size_t k = oed_utf8_decode(p, end, &cp);
+		/* White_Space above ASCII: U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028,
+		 * U+2029, U+202F, U+205F, U+3000. */
+		bool sp = k > 0 && (cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+		    (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+		    cp == 0x205F || cp == 0x3000);
+		p += k ? k : 1;
+		n += !sp && !in;
 		in = !sp;
 	}
 	return n;

@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -741,6 +740,15 @@ f1_count(struct f1_table *t, const char *s, size_t len, int side)
 	return 0;
 }
 
+/* Per ASCII byte: what f1_scan does with it (KEEP: controls and DEL). */
+enum { F1_KEEP = 0, F1_PLAIN = 1, F1_DROP = 2, F1_SPACE = 3 };
+static const unsigned char f1_class[128] = {
+	['0' ... '9'] = F1_PLAIN, ['a' ... 'z'] = F1_PLAIN, ['A' ... 'Z'] = F1_PLAIN,
+	['!' ... '/'] = F1_DROP, [':' ... '@'] = F1_DROP, ['[' ... '`'] = F1_DROP,
+	['{' ... '~'] = F1_DROP,
+	['\t' ... '\r'] = F1_SPACE, [0x1C ... 0x1F] = F1_SPACE, [' '] = F1_SPACE,
+};
+
 /* One token of normalize_answer, before articles go: count what is left. */
 static int
 f1_token(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len, bool plain,
@@ -765,7 +773,8 @@ f1_token(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_
 		for (size_t m = n; m >= 1 && !maybe; m = m == 2 ? 1 : 0) {
 			unsigned char b = i > 0 ? (unsigned char)s[i - 1] : ' ';
 			unsigned char e = i + m < len ? (unsigned char)s[i + m] : ' ';
-			maybe = !isalnum(b) && !isalnum(e);
+			maybe = !(b < 0x80 && f1_class[b] == F1_PLAIN) &&
+			    !(e < 0x80 && f1_class[e] == F1_PLAIN);
 			if (m == 3)
 				break;
 		}
@@ -786,15 +795,6 @@ f1_token(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_
 	}
 	return 0;
 }
-
-/* Per ASCII byte: what f1_scan does with it (KEEP: controls and DEL). */
-enum { F1_KEEP = 0, F1_PLAIN = 1, F1_DROP = 2, F1_SPACE = 3 };
-static const unsigned char f1_class[128] = {
-	['0' ... '9'] = F1_PLAIN, ['a' ... 'z'] = F1_PLAIN, ['A' ... 'Z'] = F1_PLAIN,
-	['!' ... '/'] = F1_DROP, [':' ... '@'] = F1_DROP, ['[' ... '`'] = F1_DROP,
-	['{' ... '~'] = F1_DROP,
-	['\t' ... '\r'] = F1_SPACE, [0x1C ... 0x1F] = F1_SPACE, [' '] = F1_SPACE,
-};
 
 static int
 f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len, int side,
