@@ -33,3 +33,13 @@ tests_unit_check_map_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_map_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_map
 endif
+# strings to ids, and the word splitter: the category counts and words of
+# oed-drift's text features, for any tool that counts by category
+lib_libcore_la_SOURCES += lib/strdict.c lib/strdict.h lib/words.c lib/words.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_strdict
+tests_unit_check_strdict_SOURCES = tests/unit/check_strdict.c
+tests_unit_check_strdict_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_strdict_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_strdict
+endif
