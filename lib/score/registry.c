@@ -11,6 +11,7 @@
 
 #include "exit.h"
 #include "internal.h"
+#include "opt.h"
 
 #define ROW(name, summary, needs, kind, agg, prep, rel) \
 	{ #name, summary, oed_sc_##name##_params, needs, kind, agg, prep, \
@@ -98,23 +99,11 @@ oed_scorer_find(const char *name)
 const char *
 oed_scorer_suggest(const char *name)
 {
-	const char *best = NULL;
-	size_t bestd = (size_t)-1, len = strlen(name), cap = 0;
-	uint32_t *scratch = NULL;
+	const char *names[NTABLE];
 
-	for (size_t i = 0; i < NTABLE; i++) {
-		size_t d = oed_sc_edit_distance(name, len, table[i].name,
-		    strlen(table[i].name), &scratch, &cap);
-		if (d < bestd) {
-			bestd = d;
-			best = table[i].name;
-		}
-	}
-	free(scratch);
-	/* Close enough to be a slip: a third of the name, at least 2. */
-	if (best != NULL && bestd <= (len / 3 > 2 ? len / 3 : 2))
-		return best;
-	return NULL;
+	for (size_t i = 0; i < NTABLE; i++)
+		names[i] = table[i].name;
+	return oed_did_you_mean(name, names, NTABLE);
 }
 
 const char *

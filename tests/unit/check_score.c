@@ -151,6 +151,8 @@ START_TEST(spec_errors)
 	    "unknown scorer 'exact_mach', did you mean 'exact_match'?");
 	ck_assert_str_eq(parse_error("not_icontain:x"),
 	    "unknown scorer 'not_icontain', did you mean 'not_icontains'?");
+	ck_assert_str_eq(parse_error("conatins:x"),
+	    "unknown scorer 'conatins', did you mean 'contains'?");
 	ck_assert_str_eq(parse_error("frobnicate"),
 	    "unknown scorer 'frobnicate' (see oed-scorers(7))");
 	ck_assert_str_eq(parse_error(""), "a scorer needs a name");
