@@ -253,7 +253,7 @@ load_side(struct oed_report *rep, struct oed_store *s, const struct report_args 
 
 		if (oed_rep_select(s, &sel, &ids, &n, err) == -1)
 			return -1;
-		rc = oed_rep_load_run(rep, s, ids[0], err);
+		rc = oed_rep_load_run(rep, s, ids[0], true, err);
 		free(ids);
 		return rc;
 	}
@@ -445,10 +445,24 @@ run(struct report_args *a, int nops, char **ops)
 		int64_t *ids;
 		size_t n;
 
+		int64_t total;
+		bool metrics = true;
+
 		if (oed_rep_select(s, &sel, &ids, &n, &err) == -1)
 			goto fail;
+		/* a month of runs may hold millions of figures: list the runs alone then */
+		total = n > 1 ? oed_rep_metric_count(s, ids, n, &err) : 0;
+		if (total == -1) {
+			free(ids);
+			goto fail;
+		}
+		if (total > OED_REP_MAX_METRICS) {
+			metrics = false;
+			oed_warn("the %zu runs hold %lld metrics, more than %d: only the runs are reported;"
+				 " name fewer runs to see their metrics", n, (long long)total, OED_REP_MAX_METRICS);
+		}
 		for (size_t i = 0; i < n; i++)
-			if (oed_rep_load_run(&rep, s, ids[i], &err) == -1) {
+			if (oed_rep_load_run(&rep, s, ids[i], metrics, &err) == -1) {
 				free(ids);
 				goto fail;
 			}

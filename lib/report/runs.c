@@ -229,7 +229,8 @@ oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err
 }
 
 int
-oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_err *err)
+oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool metrics,
+		 struct oed_err *err)
 {
 	json_t *run = oed_rep_run_json(s, id, true, err), *tool;
 	sqlite3_stmt *st;
@@ -237,6 +238,8 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, struct
 
 	if (run == NULL)
 		return -1;
+	if (!metrics)
+		return oed_rep_add(rep, run, err);
 	tool = json_incref(json_object_get(run, "tool"));
 	if (oed_rep_add(rep, run, err) == -1) {
 		json_decref(tool);
@@ -271,4 +274,26 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, struct
 		return -1;
 	}
 	return 0;
+}
+
+int64_t
+oed_rep_metric_count(struct oed_store *s, const int64_t *ids, size_t n, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT count(*) FROM metrics WHERE run_id = ?", err);
+	int64_t total = 0;
+
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			oed_store_fail(s, err, "cannot count the metrics");
+			return -1;
+		}
+		total += sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return total;
 }
