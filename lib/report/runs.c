@@ -228,12 +228,121 @@ oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err
 	return run;
 }
 
+/* Set a dot path ("length_chars.mean") in obj to v (stolen). */
+static void
+set_path(json_t *obj, const char *path, json_t *v)
+{
+	const char *dot = strchr(path, '.');
+
+	if (dot == NULL) {
+		json_object_set_new(obj, path, v);
+		return;
+	}
+	char key[128];
+	json_t *sub;
+
+	snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+	sub = json_object_get(obj, key);
+	if (!json_is_object(sub)) {
+		sub = json_object();
+		json_object_set_new(obj, key, sub);
+	}
+	set_path(sub, dot + 1, v);
+}
+
+/* The record of rows that holds group g, made on first use. */
+static json_t *
+group_rec(json_t *recs, const char *kind, int64_t id, const char *key, const char *g)
+{
+	size_t i;
+	json_t *r;
+	const char *at = strchr(g, '@');
+	size_t glen = strlen(g);
+
+	json_array_foreach(recs, i, r)
+		if (strcmp(json_string_value(json_object_get(r, "_grp")), g) == 0)
+			return r;
+	r = json_object();
+	json_object_set_new(r, "kind", json_string(kind));
+	json_object_set_new(r, "run", json_integer(id));
+	json_object_set_new(r, "_grp", json_string(g));
+	if (key) {
+		/* drift groups are "feature" or "feature@window start" */
+		if (at && strcmp(kind, "drift") == 0)
+			glen = (size_t)(at - g);
+		json_object_set_new(r, key, json_stringn(g, glen));
+	}
+	if (at && (strcmp(kind, "drift") == 0 || strcmp(kind, "drift.summary") == 0))
+		json_object_set_new(r, "window_start", json_string(at + 1));
+	json_array_append_new(recs, r);
+	return r;
+}
+
+/*
+ * The records an oed-entropy, oed-mi or oed-drift run printed, rebuilt
+ * from its metrics, so a stored run reads (and compares) like its output;
+ * NULL for other tools.  New reference.
+ */
+static json_t *
+derive(const char *tool, int64_t id, json_t *rows)
+{
+	bool drift = strcmp(tool, "oed-drift") == 0;
+	bool info = strcmp(tool, "oed-entropy") == 0 || strcmp(tool, "oed-mi") == 0;
+	json_t *recs, *row, *r;
+	size_t i;
+
+	if (!drift && !info)
+		return NULL;
+	recs = json_array();
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+		const char *g = json_string_value(json_object_get(row, "grp"));
+		json_t *v = json_object_get(row, "value");
+		const char *slash = strchr(name, '/');
+
+		if (info) {
+			if (g == NULL || strcmp(g, "null") == 0)
+				r = group_rec(recs, tool + 4, id, NULL, "");
+			else
+				r = group_rec(recs, "entropy.group", id, "x", g);
+			set_path(r, name, json_incref(v));
+			if (json_is_real(json_object_get(row, "lo"))) {
+				char k[160];
+
+				snprintf(k, sizeof(k), "%s_lo", name);
+				set_path(r, k, json_incref(json_object_get(row, "lo")));
+				snprintf(k, sizeof(k), "%s_hi", name);
+				set_path(r, k, json_incref(json_object_get(row, "hi")));
+			}
+			continue;
+		}
+		if (g && strncmp(g, "drift.summary", 13) == 0 && (g[13] == '\0' || g[13] == '@')) {
+			r = group_rec(recs, "drift.summary", id, NULL, g);
+			set_path(r, name, strcmp(name, "dataset_drift") == 0 ?
+				 json_boolean(json_number_value(v) != 0) : json_incref(v));
+			continue;
+		}
+		r = group_rec(recs, "drift", id, "feature", g ? g : "");
+		if (slash) {
+			json_object_set_new(r, "test", json_stringn(name, (size_t)(slash - name)));
+			set_path(r, slash + 1, strcmp(slash + 1, "drift") == 0 ?
+				 json_boolean(json_number_value(v) != 0) : json_incref(v));
+		} else {
+			set_path(r, name, json_incref(v));
+		}
+	}
+	json_array_foreach(recs, i, r)
+		json_object_del(r, "_grp");
+	return recs;
+}
+
 int
 oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool metrics,
 		 struct oed_err *err)
 {
-	json_t *run = oed_rep_run_json(s, id, true, err), *tool;
+	json_t *run = oed_rep_run_json(s, id, true, err), *tool, *rows, *derived, *r;
 	sqlite3_stmt *st;
+	size_t i;
 	int rc;
 
 	if (run == NULL)
@@ -251,6 +360,7 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool m
 		json_decref(tool);
 		return -1;
 	}
+	rows = json_array();
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *m = json_object();
@@ -263,17 +373,23 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool m
 		json_object_set_new(m, "value", col_real(st, 2));
 		json_object_set_new(m, "lo", col_real(st, 3));
 		json_object_set_new(m, "hi", col_real(st, 4));
-		if (oed_rep_add(rep, m, err) == -1)
-			break;
+		json_array_append_new(rows, m);
 	}
 	sqlite3_finalize(st);
-	json_decref(tool);
 	if (rc != SQLITE_DONE) {
-		if (rc != SQLITE_ROW)
-			oed_store_fail(s, err, "cannot read the metrics");
-		return -1;
+		json_decref(rows);
+		json_decref(tool);
+		return oed_store_fail(s, err, "cannot read the metrics");
 	}
-	return 0;
+	derived = derive(json_string_value(tool), id, rows);
+	json_decref(tool);
+	rc = 0;
+	json_array_foreach(derived ? derived : rows, i, r)
+		if ((rc = oed_rep_add(rep, json_incref(r), err)) == -1)
+			break;
+	json_decref(derived);
+	json_decref(rows);
+	return rc;
 }
 
 int64_t
