@@ -174,7 +174,7 @@ static void
 hchart(struct oed_sb *b, const char *title, const char *xlabel, const struct hrow *r, size_t n,
        bool bars, double ref, const char *ref_label, const char *flag_label, const char *plain_label)
 {
-	int w = 680, left = 200, right = 40, top = 40, rowh = 22;
+	int w = 720, left = 200, right = 160, top = 40, rowh = 22;
 	int h = top + (int)n * rowh + 60;
 	double lo = bars ? 0 : INFINITY, hi = bars ? 0 : -INFINITY;
 	struct axis a;
@@ -225,7 +225,7 @@ hchart(struct oed_sb *b, const char *title, const char *xlabel, const struct hro
 			else
 				oed_sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"/>", x, y, c);
 		}
-		oed_sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">", fmin(x, w - right - 30) + 8, y - 6);
+		oed_sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">", x + 8, y - 6);
 		num(b, r[i].v);
 		if (r[i].flag && flag_label) {
 			oed_sb_puts(b, " (");
