@@ -19,6 +19,11 @@
  * oed_audit_seal runs inside the store's current transaction when there
  * is one (oed_run_finish's), else in its own; oed_store_open seals what
  * an older oed or an interrupted run left unsealed.
+ *
+ * NEEDSWORK: a run is sealed once.  A tool that finishes the same run row
+ * again (a resumed run) changes what its hash covers and --verify names
+ * it; such a tool should record the resumed run as a new run, or the
+ * chain should move to an append-only table of seals.
  */
 #ifndef OED_REPORT_AUDIT_H
 #define OED_REPORT_AUDIT_H

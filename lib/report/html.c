@@ -412,15 +412,21 @@ chart_lengths(struct oed_sb *b, const struct oed_report *rep)
 	json_array_foreach(rep->recs, i, rec) {
 		const char *out = oed_rep_str(rec, "output");
 
-		if (is_kind(rec, "tokens")) {
+		/* tokens: a tokens record's count, an output's tokens_out or tokens.completion */
+		double ntok = is_kind(rec, "tokens") ? oed_rep_num(rec, "tokens") :
+			      isfinite(oed_rep_num(rec, "tokens_out")) ? oed_rep_num(rec, "tokens_out") :
+			      oed_rep_num(rec, "tokens.completion");
+
+		if (isfinite(ntok)) {
 			double *p = realloc(tk, (t + 1) * sizeof(*p));
 
 			if (p == NULL)
 				break;
 			tk = p;
-			tk[t++] = oed_rep_num(rec, "tokens");
-			continue;
+			tk[t++] = ntok;
 		}
+		if (is_kind(rec, "tokens"))
+			continue;
 		if (out == NULL || !(is_kind(rec, "bench.item") || is_kind(rec, "record") ||
 				     is_kind(rec, "monitor.item")))
 			continue;
@@ -442,7 +448,7 @@ chart_lengths(struct oed_sb *b, const struct oed_report *rep)
 	if (m > 1)
 		histogram(b, "Length of outputs", "length (characters)", v, m);
 	if (t > 1)
-		histogram(b, "Length in tokens", "tokens", tk, t);
+		histogram(b, "Length in tokens", "tokens per output", tk, t);
 	free(v);
 	free(tk);
 }
@@ -818,6 +824,7 @@ oed_rep_html(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 	size_t i, unknown;
 	json_t *rec;
 	int rc = 0;
+	bool lengths = false;
 
 	oed_sb_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"
@@ -859,9 +866,12 @@ oed_rep_html(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 			chart_trend(&b, rep);
 		else if (strcmp(k->kind, "report.by") == 0)
 			chart_by(&b, rep);
-		else if (strcmp(k->kind, "bench.item") == 0 || strcmp(k->kind, "record") == 0 ||
-			 strcmp(k->kind, "tokens") == 0)
+		else if ((strcmp(k->kind, "bench.item") == 0 || strcmp(k->kind, "record") == 0 ||
+			  strcmp(k->kind, "tokens") == 0 || strcmp(k->kind, "monitor.item") == 0) && !lengths) {
+			/* over every kind that holds outputs: once, in the first of their sections */
 			chart_lengths(&b, rep);
+			lengths = true;
+		}
 		table(&b, rep, k, n);
 		oed_sb_puts(&b, "</section>\n");
 	}
