@@ -13,41 +13,6 @@
 #include "normalize.h"
 
 void
-oed_buf_init(struct oed_buf *b)
-{
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
-void
-oed_buf_release(struct oed_buf *b)
-{
-	free(b->data);
-	oed_buf_init(b);
-}
-
-int
-oed_buf_reserve(struct oed_buf *b, size_t need)
-{
-	size_t cap;
-	char *p;
-
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap < 256 ? 256 : b->cap;
-	while (cap < need) {
-		if (cap > SIZE_MAX / 2)
-			return -1;
-		cap *= 2;
-	}
-	if ((p = realloc(b->data, cap)) == NULL)
-		return -1;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-void
 oed_norm_scratch_init(struct oed_norm_scratch *sc)
 {
 	oed_buf_init(&sc->buf[0]);
@@ -69,6 +34,12 @@ static const char *const step_names[] = {
 	[OED_NORM_NUMBER] = "number",
 };
 #define NSTEP_NAMES (sizeof(step_names) / sizeof(step_names[0]))
+
+const char *
+oed_norm_step_name(size_t i)
+{
+	return i + 1 < NSTEP_NAMES ? step_names[i + 1] : NULL;	/* the steps start at 1 */
+}
 
 int
 oed_norm_parse(const char *spec, struct oed_norm *out, struct oed_err *err)

@@ -21,18 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "diag.h"
 
-/* A growable byte buffer.  data is NULL until the first reserve. */
-struct oed_buf {
-	char *data;
-	size_t len, cap;
-};
-
-void oed_buf_init(struct oed_buf *b);
-void oed_buf_release(struct oed_buf *b);
-/* Make room for at least need bytes; 0, or -1 when out of memory. */
-int oed_buf_reserve(struct oed_buf *b, size_t need);
 
 enum oed_norm_step {
 	OED_NORM_TRIM = 1,	/* strip leading and trailing White_Space */
@@ -63,6 +54,8 @@ void oed_norm_scratch_release(struct oed_norm_scratch *sc);
  * (OED_EX_USAGE) naming the bad step.
  */
 int oed_norm_parse(const char *spec, struct oed_norm *out, struct oed_err *err);
+/* The i-th step name ("trim" ...), NULL after the last. */
+const char *oed_norm_step_name(size_t i);
 /* "trim,space,case" again, for run records; size 128 always suffices. */
 void oed_norm_format(const struct oed_norm *n, char *out, size_t size);
 

@@ -16,6 +16,9 @@
  *   dataset_records   version, seq, record (normalised JSON line)
  *   drift_baselines   run, feature, kind, summary (JSON: what a later
  *                     --baseline needs instead of the raw reference)
+ *   bench_responses   oed-bench's cache: (request digest, sample) -> the
+ *                     response as JSON; only successful responses
+ *   bench_items       run, seq, the bench.item record as written
  *
  * Writes that belong together go in one oed_store_begin/commit pair, so a
  * killed process leaves the store as it was before the pair.
@@ -27,6 +30,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "time.h"	/* oed_now_rfc3339: the runs' times */
 
 struct oed_store;
 
@@ -88,8 +92,5 @@ int oed_metric_add(struct oed_store *s, int64_t run_id, const char *name,
 sqlite3_stmt *oed_store_prepare(struct oed_store *s, const char *sql, struct oed_err *err);
 /* err from the last failure on s's connection, status OED_EX_FAIL; returns -1. */
 int oed_store_fail(struct oed_store *s, struct oed_err *err, const char *what);
-
-/* "2026-11-22T10:00:00Z" for now (UTC). */
-void oed_now_rfc3339(char out[32]);
 
 #endif

@@ -4,7 +4,7 @@
 #include "config.h"
 #include "report/compare.h"
 #include "report/stats.h"
-#include "drift.h"
+#include "time.h"
 #include "exit.h"
 
 #include <math.h>
@@ -519,7 +519,7 @@ time_of(const json_t *rec)
 		const char *s = oed_rep_str(rec, f[i]);
 		double t;
 
-		if (s && oed_time_parse_rfc3339(s, strlen(s), &t) == 0)
+		if (s && oed_time_parse(s, strlen(s), &t) == 0)
 			return t;
 	}
 	return NAN;

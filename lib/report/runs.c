@@ -4,7 +4,7 @@
  */
 #include "config.h"
 #include "report/runs.h"
-#include "drift.h"
+#include "time.h"
 #include "exit.h"
 
 #include <ctype.h>
@@ -30,19 +30,17 @@ int
 oed_rep_since(const char *arg, time_t now, char out[32], struct oed_err *err)
 {
 	double t;
-	int64_t secs;
-	struct oed_err e = { 0 };
+	char buf[OED_RFC3339_SIZE];
+	size_t n;
 
-	if (oed_time_parse_rfc3339(arg, strlen(arg), &t) == 0) {
-		oed_time_format((int64_t)floor(t), out);
-		return 0;
-	}
-	if (oed_window_parse(arg, &secs, &e) == 0) {
-		oed_time_format((int64_t)now - secs, out);
-		return 0;
-	}
-	return oed_err_set(err, OED_EX_USAGE,
-			   "--since: '%s' is neither a duration (7d, 12h, 30m) nor an RFC 3339 time", arg);
+	if (oed_time_since("--since", arg, (double)now, &t, err) == -1)
+		return -1;
+	n = oed_time_to_rfc3339(floor(t), buf);
+	if (n > 31)	/* only past year 9999, where no run was started */
+		n = 31;
+	memcpy(out, buf, n);
+	out[n] = '\0';
+	return 0;
 }
 
 /* The WHERE clause the filters add; binds in the order of sel's fields. */

@@ -5,7 +5,7 @@
 #include "config.h"
 #include "report/stats.h"
 #include "bootstrap.h"
-#include "specfun.h"
+#include "drift/specfun.h"
 
 #include <math.h>
 #include <stdlib.h>
