@@ -10,7 +10,8 @@
  * before it in the chain ("" for the first, or the boundary hash kept by
  * a prune).  The canonical JSON is the run's row (id, chain_seq, tool,
  * argv and params as their stored text, input digest, version, times,
- * status) with its metrics and drift baselines: jansson's dump with keys
+ * status) with its metrics, drift baselines and oed-bench items (their
+ * stored lines, where the store has the table): jansson's dump with keys
  * sorted, compact, UTF-8 (a control character as \uXXXX, upper-case hex),
  * reals with 17 significant digits and a decimal point, so any
  * change to a run, to one of its results, to its place, or a run deleted

@@ -334,6 +334,59 @@ derive(const char *tool, int64_t id, json_t *rows)
 	return recs;
 }
 
+/* An oed-bench run's summary, from its metrics (one per scorer, with its interval). */
+static json_t *
+derive_bench(int64_t id, const json_t *params, json_t *rows)
+{
+	json_t *recs = json_array(), *sum = json_object(), *metrics = json_object(), *row;
+	static const char *const keep[] = { "task", "model", NULL };
+	size_t i;
+
+	json_object_set_new(sum, "kind", json_string("bench.summary"));
+	json_object_set_new(sum, "run", json_integer(id));
+	for (int k = 0; keep[k]; k++)
+		if (json_is_string(json_object_get(params, keep[k])))
+			json_object_set(sum, keep[k], json_object_get(params, keep[k]));
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+
+		json_object_set_new(metrics, name, json_pack("{s:O, s:O, s:O}", "mean", json_object_get(row, "value"),
+							     "lo", json_object_get(row, "lo"),
+							     "hi", json_object_get(row, "hi")));
+	}
+	json_object_set_new(sum, "metrics", metrics);
+	json_array_append_new(recs, sum);
+	return recs;
+}
+
+/* The bench.item records an oed-bench run kept in the store, in their order. */
+static int
+load_items(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* a store from before oed-bench has no such table: nothing to load */
+	if (sqlite3_prepare_v2(oed_store_db(s), "SELECT record FROM bench_items WHERE run_id = ? ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *rec = json_loads((const char *)sqlite3_column_text(st, 0), JSON_ALLOW_NUL, NULL);
+
+		if (rec && oed_rep_add(rep, rec, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return oed_store_fail(s, err, "cannot read the run's items");
+	return 0;
+}
+
 int
 oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool metrics,
 		 struct oed_err *err)
@@ -380,6 +433,8 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool m
 		return oed_store_fail(s, err, "cannot read the metrics");
 	}
 	derived = derive(json_string_value(tool), id, rows);
+	if (derived == NULL && strcmp(json_string_value(tool), "oed-bench") == 0)
+		derived = derive_bench(id, json_object_get(run, "params"), rows);
 	json_decref(tool);
 	rc = 0;
 	json_array_foreach(derived ? derived : rows, i, r)
@@ -387,6 +442,8 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool m
 			break;
 	json_decref(derived);
 	json_decref(rows);
+	if (rc == 0)
+		rc = load_items(rep, s, id, err);
 	return rc;
 }
 
