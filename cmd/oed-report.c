@@ -305,12 +305,14 @@ audit(struct report_args *a, int nops, char **ops)
 	struct oed_store *s = NULL;
 	struct oed_err err = { 0 };
 	struct oed_writer w;
-	char cutoff[32];
+	char cutoff[32], since[32];
 	size_t n = 0;
 	int status = OED_EX_OK;
 
+	if (a->since_arg && oed_rep_since(a->since_arg, time(NULL), since, &err) == -1)
+		return oed_usage_error("%s", err.msg);
 	if (a->prune && oed_rep_since(a->prune, time(NULL), cutoff, &err) == -1)
-		return oed_usage_error("%s", strstr(err.msg, ": ") ? strstr(err.msg, ": ") + 2 : err.msg);
+		return oed_usage_error("--prune%s", strncmp(err.msg, "--since", 7) == 0 ? err.msg + 7 : err.msg);
 	if (oed_input_open_output(&a->io, &err) == -1)
 		return oed_fail(&err);
 	if (a->verify && a->verify_file) {
@@ -332,8 +334,8 @@ audit(struct report_args *a, int nops, char **ops)
 			int64_t *ids = NULL;
 			size_t nids;
 
-			if (a->since_arg && oed_rep_since(a->since_arg, time(NULL), cutoff, &err) == 0)
-				sel.since = cutoff;
+			if (a->since_arg)
+				sel.since = since;
 			if (oed_rep_select(s, &sel, &ids, &nids, &err) == -1 ||
 			    oed_audit_evidence(s, ids, nids, stdout, &err) == -1)
 				status = oed_fail(&err);
@@ -375,8 +377,10 @@ run(struct report_args *a, int nops, char **ops)
 	if (a->verify || a->evidence || a->prune) {
 		if ((a->verify && a->evidence) || (a->verify && a->prune) || (a->evidence && a->prune))
 			return oed_usage_error("--verify, --evidence and --prune go alone");
-		if (nops && !a->evidence)
-			return oed_usage_error("%s takes no operand", a->verify ? "--verify" : "--prune");
+		if (nops && a->verify)
+			return oed_usage_error("--verify takes no operand: check a file with --verify=%s", ops[0]);
+		if (nops && a->prune)
+			return oed_usage_error("--prune takes no operand");
 		for (int i = 0; i < nops; i++)
 			if (!oed_rep_is_runref(ops[i]))
 				return oed_usage_error("--evidence: '%s' is not a run (an id, last or last:TOOL)",
