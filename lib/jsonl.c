@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #define CHUNK (256u * 1024u)
@@ -188,14 +189,22 @@ open_next(struct oed_reader *r, struct oed_err *err)
 	return 1;
 }
 
+/*
+ * read(2), not fread: on a pipe it returns what has come, so a tool that
+ * answers per record or per window (oed-drift --window) answers while its
+ * producer is still writing, instead of waiting for a full chunk.
+ */
 static int
 fill(struct oed_reader *r, struct oed_err *err)
 {
-	size_t n = fread(r->chunk, 1, CHUNK, r->fp);
+	ssize_t got = read(fileno(r->fp), r->chunk, CHUNK);
+	size_t n;
 
-	if (n < CHUNK && ferror(r->fp))
+	/* EINTR too, as fread gave it: a signal must stop a tool waiting for input */
+	if (got == -1)
 		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", r->source,
 				   strerror(errno));
+	n = (size_t)got;
 	if (n == 0)
 		r->eof = true;
 	if (r->digest_on && r->digest && n)
