@@ -340,6 +340,22 @@ out:
 	return status;
 }
 
+/* Option values for the shell completions (--list-options). */
+static const char *
+test_value(size_t i)
+{
+	size_t n;
+	const struct oed_drift_test *t = oed_drift_tests(&n);
+
+	return i < n ? t[i].name : NULL;
+}
+
+static const struct oed_opt_values values[] = {
+	{ OPT_TEST, test_value },
+	{ OPT_TOKENS, oed_encoding_choice },
+	{ 0, NULL }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -350,6 +366,7 @@ main(int argc, char *argv[])
 	a.o.share = 0.5;
 	a.o.threshold = NAN;
 	oed_input_opts_init(&a.io);
+	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
 		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;

@@ -34,6 +34,7 @@ struct oed_reader {
 	size_t curlen;
 	const char *raw;	/* the same with its BOM and CR, for a verbatim reject copy */
 	size_t rawlen;
+	bool raw_nl;		/* and a newline after it: not the last line of a file without one */
 	long lineno;
 
 	size_t max_line;
@@ -178,7 +179,7 @@ open_next(struct oed_reader *r, struct oed_err *err)
 	} else {
 		r->fp = fopen(name, "rb");
 		if (r->fp == NULL)
-			return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", name,
+			return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(name),
 					   strerror(errno));
 		snprintf(r->source, sizeof(r->source), "%s", name);
 	}
@@ -202,7 +203,7 @@ fill(struct oed_reader *r, struct oed_err *err)
 
 	/* EINTR too, as fread gave it: a signal must stop a tool waiting for input */
 	if (got == -1)
-		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", r->source,
+		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(r->source),
 				   strerror(errno));
 	n = (size_t)got;
 	if (n == 0)
@@ -235,7 +236,7 @@ read_line(struct oed_reader *r, struct oed_err *err)
 {
 	for (;;) {
 		size_t len = 0;
-		bool spanned = false, too_long = false, got = false;
+		bool spanned = false, too_long = false, got = false, ended = false;
 
 		if (r->fp == NULL || (r->eof && r->cpos >= r->clen)) {
 			int rc = open_next(r, err);
@@ -289,22 +290,19 @@ read_line(struct oed_reader *r, struct oed_err *err)
 				spanned = true;
 			}
 			r->cpos += nl ? take + 1 : take;
-			if (nl)
+			if (nl) {
+				ended = true;
 				break;
+			}
 		}
 		if (!got)
 			continue;	/* this file is done; on to the next */
 		r->lineno++;
 		if (too_long) {
 			r->at_file_start = false;	/* a BOM is only at the very start */
-			/* a last line with no newline still ends with one in the copy */
-			if (r->eof && r->cpos >= r->clen &&
-			    oed_policy_more(r->policy, "\n", 1, err) == -1) {
-				oed_report(err);
-				return -1;
-			}
 			continue;
 		}
+		r->raw_nl = ended;
 		if (spanned)
 			r->cur = r->line.data;
 		r->curlen = len;
@@ -557,8 +555,8 @@ check_range(struct oed_reader *r, struct oed_err *bad, bool *refused)
 			continue;
 		*refused = true;
 		oed_err_at(bad, OED_EX_DATA, r->source, r->lineno, 0,
-			   "field '%s': number out of range", r->paths[i].spec);
-		return oed_policy_bad(r->policy, bad, r->raw, r->rawlen);
+			   "field '%s': number out of range", oed_quote(r->paths[i].spec));
+		return oed_policy_bad_line(r->policy, bad, r->raw, r->rawlen, r->raw_nl);
 	}
 	return 0;
 }
@@ -598,7 +596,7 @@ oed_reader_next(struct oed_reader *r, struct oed_err *err)
 				*err = bad;
 				return -1;
 			}
-			if (oed_policy_bad(r->policy, &bad, r->raw, r->rawlen) == -1) {
+			if (oed_policy_bad_line(r->policy, &bad, r->raw, r->rawlen, r->raw_nl) == -1) {
 				*err = bad;
 				return -1;
 			}
@@ -623,7 +621,7 @@ oed_reader_next(struct oed_reader *r, struct oed_err *err)
 			} else {
 				oed_err_at(&bad, OED_EX_DATA, r->source, r->lineno, r->lost_col,
 					   "number out of range");
-				if (oed_policy_bad(r->policy, &bad, r->raw, r->rawlen) == -1) {
+				if (oed_policy_bad_line(r->policy, &bad, r->raw, r->rawlen, r->raw_nl) == -1) {
 					*err = bad;
 					return -1;
 				}
@@ -676,7 +674,7 @@ oed_reader_bad(struct oed_reader *r, struct oed_err *err, const char *fmt, ...)
 	va_end(ap);
 	oed_err_at(err, OED_EX_DATA, r->source, r->lineno, 0, "%s", msg);
 	r->records--;
-	return oed_policy_bad(r->policy, err, r->raw, r->rawlen);
+	return oed_policy_bad_line(r->policy, err, r->raw, r->rawlen, r->raw_nl);
 }
 
 const char *

@@ -36,6 +36,20 @@ struct oed_tool {
 	const char *epilog;	/* examples and the like, may be NULL */
 };
 
+/*
+ * The values an option's argument takes, for --list-options and so for
+ * the shell completions, from the tables the parser uses: value(i) is the
+ * i-th, NULL after the last.  A tool hands its list (ended by a NULL
+ * value) to oed_opt_values before oed_opt_parse; --list-options then
+ * prints "--NAME=VALUE" lines after the options.  --on-error's values
+ * come without it.
+ */
+struct oed_opt_values {
+	int id;				/* the option's id */
+	const char *(*value)(size_t i);
+};
+void oed_opt_values(const struct oed_opt_values *list);
+
 /* Ids from here on are the shared options. */
 #define OED_OPT_COMMON 10000
 enum {
@@ -78,9 +92,19 @@ int oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed
  * Open the outputs before any input is read: stdout on io->output when
  * set, and the reject file of --on-error=reject=FILE (created or
  * truncated, so a bad path fails at once and a clean run leaves it
- * empty).  0 or -1 (err set).
+ * empty).  First oed_input_check_files.  0 or -1 (err set).
  */
 int oed_input_open_output(struct oed_input_opts *io, struct oed_err *err);
+/*
+ * Refuse (OED_EX_USAGE) when --output, the reject file and any input are
+ * one file: compared by device and inode, so links and other spellings
+ * are caught, or by folder and name for outputs not created yet.  The
+ * inputs are what the last oed_opt_parse saw: the operands (standard
+ * input when there are none) and the arguments of options whose metavar
+ * ends in FILE (a tool's own input options: -R FILE, --inputs [NAME=]FILE),
+ * --output excepted.  0 or -1 (err set).
+ */
+int oed_input_check_files(const struct oed_input_opts *io, struct oed_err *err);
 
 /* Returns 0 or -1 with err set (status OED_EX_USAGE). */
 typedef int (*oed_opt_handler)(int id, const char *arg, void *ctx, struct oed_err *err);
@@ -103,5 +127,22 @@ int oed_parse_double(const char *opt, const char *arg, double min, double max,
 int oed_parse_size(const char *opt, const char *arg, size_t *out, struct oed_err *err);
 /* --base: "2", "e" or "10"; the base as a number in *base unless NULL. */
 int oed_parse_log_base(const char *arg, double *base, struct oed_err *err);
+
+/*
+ * The choice nearest to word when word looks like a typo of it, else
+ * NULL.  Nearness is the Damerau-Levenshtein distance (optimal string
+ * alignment, ASCII case ignored): at most 1 for words of up to 4 bytes,
+ * 2 up to 8, 3 beyond.  The first of equally near choices wins; NULL
+ * entries in choices are skipped.
+ */
+const char *oed_did_you_mean(const char *word, const char *const *choices, size_t n);
+/*
+ * For every "unknown X" of a family table (estimators, tests, encodings,
+ * steps): err gets "unknown WHAT 'WORD'; did you mean 'NEAR'? choices: A,
+ * B, C" (no did-you-mean part when nothing is near), status OED_EX_USAGE.
+ * Returns -1.
+ */
+int oed_err_unknown(struct oed_err *err, const char *what, const char *word,
+		    const char *const *choices, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "store.h"
 #include "exit.h"
+#include "report/audit.h"
 
 #include <errno.h>
 #include <math.h>
@@ -84,6 +85,29 @@ static const char *const migrations[] = {
 	"  summary TEXT NOT NULL,"
 	"  PRIMARY KEY (run_id, feature)"
 	");",
+	/* audit chain: each finished run's place and hash (lib/report/audit.h) */
+	"ALTER TABLE runs ADD COLUMN chain_seq INTEGER;"
+	"ALTER TABLE runs ADD COLUMN hash TEXT;"
+	"CREATE UNIQUE INDEX runs_chain ON runs(chain_seq);"
+	"CREATE TABLE audit ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
+	/* oed-bench: the response cache and the items of each run */
+	"CREATE TABLE bench_responses ("
+	"  digest TEXT NOT NULL,"	/* XXH3-128 of the canonical request */
+	"  sample INTEGER NOT NULL,"
+	"  response TEXT NOT NULL,"	/* JSON: output, model, usage, latency */
+	"  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+	"  created TEXT NOT NULL,"
+	"  PRIMARY KEY (digest, sample)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE bench_items ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  record TEXT NOT NULL,"	/* the bench.item line */
+	"  PRIMARY KEY (run_id, seq)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -91,7 +115,7 @@ static const char *const migrations[] = {
 int
 oed_store_fail(struct oed_store *s, struct oed_err *err, const char *what)
 {
-	return oed_err_set(err, OED_EX_FAIL, "store '%s': %s: %s", s->path, what,
+	return oed_err_set(err, OED_EX_FAIL, "store '%s': %s: %s", oed_quote(s->path), what,
 			   sqlite3_errmsg(s->db));
 }
 
@@ -113,7 +137,7 @@ exec(struct oed_store *s, const char *sql, struct oed_err *err)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		oed_err_set(err, OED_EX_FAIL, "store '%s': %s", s->path,
+		oed_err_set(err, OED_EX_FAIL, "store '%s': %s", oed_quote(s->path),
 			    msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return -1;
@@ -154,7 +178,7 @@ make_parents(const char *path, struct oed_err *err)
 			continue;
 		*p = '\0';
 		if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
-			oed_err_set(err, OED_EX_FAIL, "cannot create folder '%s': %s", dir,
+			oed_err_set(err, OED_EX_FAIL, "cannot create folder '%s': %s", oed_quote(dir),
 				    strerror(errno));
 			free(dir);
 			return -1;
@@ -180,7 +204,7 @@ migrate(struct oed_store *s, struct oed_err *err)
 	if (version > NMIGRATIONS)
 		return oed_err_set(err, OED_EX_FAIL,
 				   "store '%s' has schema version %d, newer than this oed (%d): upgrade oed",
-				   s->path, version, NMIGRATIONS);
+				   oed_quote(s->path), version, NMIGRATIONS);
 	while (version < NMIGRATIONS) {
 		char pragma[64];
 
@@ -247,7 +271,7 @@ oed_store_open(const char *path, struct oed_err *err)
 	if (make_parents(s->path, err) == -1)
 		goto fail;
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", s->path,
+		oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", oed_quote(s->path),
 			    s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
@@ -255,6 +279,9 @@ oed_store_open(const char *path, struct oed_err *err)
 	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", err) == -1)
 		goto fail;
 	if (migrate(s, err) == -1)
+		goto fail;
+	/* chain the runs an older oed or an interrupted seal left out */
+	if (oed_audit_seal(s, err) == -1)
 		goto fail;
 	return s;
 fail:
@@ -300,7 +327,7 @@ connect_readonly(struct oed_store *s, int immutable, struct oed_err *err)
 			     SQLITE_OPEN_READONLY | (uri ? SQLITE_OPEN_URI : 0), NULL);
 	free(uri);
 	if (rc != SQLITE_OK)
-		return oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", s->path,
+		return oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", oed_quote(s->path),
 				   s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	/* a reader can still meet SQLITE_BUSY while a writer recovers the WAL */
 	sqlite3_busy_timeout(s->db, 10000);
@@ -360,7 +387,7 @@ immutable_is_safe(const struct oed_store *s, const struct stat *sb, struct oed_e
 		return oed_err_set(err, OED_EX_FAIL,
 				   "store '%s': cannot read it from a folder you cannot write while its"
 				   " '-wal' file may hold changes: let a command that writes to the store"
-				   " finish, or make the folder writable", s->path);
+				   " finish, or make the folder writable", oed_quote(s->path));
 	if (statvfs(s->path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
 		return 0;
 	if ((sb->st_mode & 0222) == 0)
@@ -368,7 +395,7 @@ immutable_is_safe(const struct oed_store *s, const struct stat *sb, struct oed_e
 	return oed_err_set(err, OED_EX_FAIL,
 			   "store '%s': cannot read it from a folder you cannot write while the store"
 			   " itself is writable: make the folder writable, or the store read-only for"
-			   " everyone (chmod a-w)", s->path);
+			   " everyone (chmod a-w)", oed_quote(s->path));
 }
 
 struct oed_store *
@@ -385,9 +412,9 @@ oed_store_open_readonly(const char *path, struct oed_err *err)
 	if (stat(s->path, &sb) == -1) {
 		if (errno == ENOENT)
 			oed_err_set(err, OED_EX_FAIL, "no store at '%s': nothing has been recorded there yet",
-				    s->path);
+				    oed_quote(s->path));
 		else
-			oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", s->path,
+			oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", oed_quote(s->path),
 				    strerror(errno));
 		goto fail;
 	}
@@ -418,7 +445,7 @@ oed_store_open_readonly(const char *path, struct oed_err *err)
 	if (version > NMIGRATIONS) {
 		oed_err_set(err, OED_EX_FAIL,
 			    "store '%s' has schema version %d, newer than this oed (%d): upgrade oed",
-			    s->path, version, NMIGRATIONS);
+			    oed_quote(s->path), version, NMIGRATIONS);
 		goto fail;
 	}
 	/* migrating is a write: leave it to the next command that writes */
@@ -426,7 +453,7 @@ oed_store_open_readonly(const char *path, struct oed_err *err)
 		oed_err_set(err, OED_EX_FAIL,
 			    "store '%s' has schema version %d, older than this oed (%d): run a command"
 			    " that writes to the store (such as oed-drift --record) once to upgrade it",
-			    s->path, version, NMIGRATIONS);
+			    oed_quote(s->path), version, NMIGRATIONS);
 		goto fail;
 	}
 	return s;
@@ -463,7 +490,7 @@ oed_store_begin(struct oed_store *s, struct oed_err *err)
 {
 	/* SQLite would say "attempt to write a readonly database" at the first write */
 	if (s->readonly)
-		return oed_err_set(err, OED_EX_FAIL, "store '%s' is open read-only", s->path);
+		return oed_err_set(err, OED_EX_FAIL, "store '%s' is open read-only", oed_quote(s->path));
 	return exec(s, "BEGIN IMMEDIATE", err);
 }
 
@@ -541,6 +568,9 @@ oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = oed_store_fail(s, err, "cannot finish the run");
 	sqlite3_finalize(st);
+	/* a finished run joins the audit chain at once */
+	if (rc == 0)
+		rc = oed_audit_seal(s, err);
 	return rc;
 }
 

@@ -16,6 +16,9 @@
  *   dataset_records   version, seq, record (normalised JSON line)
  *   drift_baselines   run, feature, kind, summary (JSON: what a later
  *                     --baseline needs instead of the raw reference)
+ *   bench_responses   oed-bench's cache: (request digest, sample) -> the
+ *                     response as JSON; only successful responses
+ *   bench_items       run, seq, the bench.item record as written
  *
  * Writes that belong together go in one oed_store_begin/commit pair, so a
  * killed process leaves the store as it was before the pair.
