@@ -15,6 +15,7 @@
 #include "counts.h"
 #include "drifttest.h"
 #include "field.h"
+#include "opt.h"
 #include "progress.h"
 #include "utf8.h"
 #include "splitmix.h"
@@ -186,7 +187,7 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 				names[n++] = kind_names[i];
 			for (size_t i = 0; i < ntests && n < 64; i++)
 				names[n++] = tests[i].name;
-			if ((near = oed_drift_closest(c1 + 1, names, n)) != NULL)
+			if ((near = oed_did_you_mean(c1 + 1, names, n)) != NULL)
 				return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is not a kind (numeric, "
 						   "categorical, text, vector, auto) or a test (did you "
 						   "mean '%s'?)", c1 + 1, near);
@@ -1043,7 +1044,7 @@ check_fields_held(struct oed_drift *d, struct oed_err *err)
 
 		if (d->fields[i]->ever)
 			continue;
-		near = oed_drift_closest(name, (const char *const *)d->keys, d->nkeys);
+		near = oed_did_you_mean(name, (const char *const *)d->keys, d->nkeys);
 		if (near)
 			oed_err_set(err, OED_EX_USAGE, "no record has field '%s' (did you mean '%s'?); "
 				    "fields seen:", name, near);
