@@ -1171,7 +1171,8 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 	size_t i, k;
 
 	oed_provider_counts(m->p, &pc);
-	qsort(m->lat, m->nlat, sizeof(double), dcmp);
+	if (m->nlat > 1)
+		qsort(m->lat, m->nlat, sizeof(double), dcmp);
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "bench.summary");
 	oed_w_str(w, "task", R->t->name);
