@@ -212,7 +212,21 @@ expect "anthropic: exit 0" "0 " "$? $(cat "$t/err")"
 expect "anthropic: answers" "1" "$(field "$t/out" bench.summary metrics.exact_match.mean)"
 expect "anthropic: finish reason" "end_turn" "$(field "$t/out" bench.item finish_reason)"
 
-# 13. the planted key is nowhere: records, messages, verbose logs, the store
+# 13. no usage in the answer: counted with oed's tokenizer, marked estimated
+task nousage '[[nousage]][[answer:ok fine]] u'
+OED_VOCAB_DIR="$top_srcdir/data" $BENCH -m openai:m "$t/nousage.yaml" >"$t/out" 2>"$t/err"
+expect "usage: estimated" "true 2" "$(field "$t/out" bench.item tokens_estimated) $(field "$t/out" bench.item tokens_out)"
+expect "usage: summary says so" "true" "$(field "$t/out" bench.summary tokens_estimated)"
+
+# 14. --rpm: 6 requests at 120 a minute (2 a second, a burst of 2) take 2 s
+task rpm '[[answer:ok]] r1' '[[answer:ok]] r2' '[[answer:ok]] r3' '[[answer:ok]] r4' '[[answer:ok]] r5' '[[answer:ok]] r6'
+s0=$(date +%s%N)
+$BENCH --rpm 120 -m openai:m "$t/rpm.yaml" >"$t/out" 2>"$t/err"
+s1=$(date +%s%N)
+ms=$(((s1 - s0) / 1000000))
+[ $ms -ge 1900 ] && [ $ms -lt 6000 ] && ok "rpm: budget kept ($ms ms)" || bad "rpm: took $ms ms"
+
+# 15. the planted key is nowhere: records, messages, verbose logs, the store
 task keys '[[answer:ok]] k' '[[error:401]] l'
 $BENCH -v -m openai:m "$t/keys.yaml" >"$t/out" 2>"$t/err"
 expect "keys: 401 stops the run" "1" "$?"

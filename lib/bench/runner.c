@@ -22,6 +22,7 @@
 #include "opt.h"
 #include "progress.h"
 #include "splitmix.h"
+#include "tokenizer.h"
 
 /* --- the dataset, read as JSON objects ----------------------------------- */
 
@@ -514,7 +515,7 @@ struct model_acc {
 	unsigned long long items, errors, invalid, cache_hits;
 	double hsum, hn;		/* sum k_c H_c and sum k_c over inputs */
 	long long tin, tout, tcached, treason;
-	bool tokens_estimated, tokens_any;
+	bool tokens_estimated, tokens_any, tokens_est;
 	double cost;
 	bool cost_known;
 	double *lat;
@@ -558,6 +559,7 @@ struct runner {
 	char fatal_msg[512];
 	struct oed_err *err;
 	int failed;			/* a callback hit an error it could not return */
+	struct oed_tokenizer *tok;	/* counts tokens a server did not report */
 	char **answers;			/* scratch for majority votes */
 	size_t *anslen;
 };
@@ -648,6 +650,8 @@ cache_store(struct runner *R, struct job *j, struct oed_err *err)
 #undef I
 	if (!isnan(j->latency_ms))
 		json_object_set_new(o, "latency_ms", json_real(j->latency_ms));
+	if (j->estimated)
+		json_object_set_new(o, "tokens_estimated", json_true());
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (text == NULL)
@@ -665,6 +669,43 @@ cache_store(struct runner *R, struct job *j, struct oed_err *err)
 	if (rc != SQLITE_DONE)
 		return oed_store_fail(R->c->store, err, "cannot write the cache");
 	return 0;
+}
+
+/*
+ * A server that gave no usage (some local ones): count with oed's
+ * tokenizer (o200k_base) and mark the counts estimated.  Only for the
+ * HTTP providers; a command or a recording says what it knows.
+ */
+static void
+estimate_tokens(struct runner *R, struct job *j)
+{
+	enum oed_provider_kind k = oed_provider_kind(R->m[j->model].p);
+	json_t *m;
+	size_t i, n;
+
+	if (R->tok == NULL || (k != OED_PROV_OPENAI && k != OED_PROV_ANTHROPIC))
+		return;
+	if (j->tout < 0) {
+		n = oed_tokenizer_count(R->tok, j->output, j->output_len, false);
+		if (n != (size_t)-1) {
+			j->tout = (long long)n;
+			j->estimated = true;
+		}
+	}
+	if (j->tin < 0) {
+		long long sum = 0;
+
+		json_array_foreach(j->it->messages, i, m) {
+			json_t *c = json_object_get(m, "content");
+
+			n = oed_tokenizer_count(R->tok, json_string_value(c), json_string_length(c), false);
+			if (n == (size_t)-1)
+				return;
+			sum += (long long)n;
+		}
+		j->tin = sum;
+		j->estimated = true;
+	}
 }
 
 static void
@@ -697,6 +738,7 @@ on_response(struct oed_prov_resp *resp, void *ctx)
 	j->tout = resp->tokens_out;
 	j->tcached = resp->tokens_cached;
 	j->treason = resp->tokens_reasoning;
+	estimate_tokens(R, j);
 	if (oed_provider_caches(R->m[j->model].p) && cache_store(R, j, R->err) == -1)
 		R->failed = 1;
 }
@@ -772,6 +814,8 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 			oed_w_int(w, "tokens_cached", j->tcached);
 		if (j->treason >= 0)
 			oed_w_int(w, "tokens_reasoning", j->treason);
+		if (j->estimated)
+			oed_w_bool(w, "tokens_estimated", true);
 		if (!isnan(j->latency_ms))
 			oed_w_num(w, "latency_ms", round(j->latency_ms * 1000) / 1000);
 		if (!isnan(cost))
@@ -931,6 +975,8 @@ finish_input(struct runner *R, struct item *it)
 			}
 			if (j->tin >= 0 || j->tout >= 0)
 				m->tokens_any = true;
+			if (j->estimated)
+				m->tokens_est = true;
 			if (j->tin >= 0)
 				m->tin += j->tin;
 			else
@@ -1240,6 +1286,8 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 		oed_w_int(w, "tokens_reasoning", m->treason);
 	if (m->tokens_any && m->tokens_estimated)
 		oed_w_bool(w, "tokens_incomplete", true);
+	if (m->tokens_est)
+		oed_w_bool(w, "tokens_estimated", true);
 	if (m->cost_known)
 		oed_w_num(w, "cost_usd", round(m->cost * 1e9) / 1e9);
 	if (m->nlat) {
@@ -1576,6 +1624,17 @@ oed_bench_run(const struct oed_bench_cfg *c, struct oed_bench_outcome *out, stru
 	}
 	if (prepare(&R, err) == -1)
 		goto out;
+	for (mi = 0; mi < R.nm; mi++) {
+		enum oed_provider_kind k = oed_provider_kind(R.m[mi].p);
+
+		if (k == OED_PROV_OPENAI || k == OED_PROV_ANTHROPIC) {
+			struct oed_err e2;
+
+			/* without the vocabulary, counts stay unknown: not a reason to stop */
+			R.tok = oed_tokenizer_open("o200k_base", NULL, &e2);
+			break;
+		}
+	}
 	rc = run_models(&R, &s, total, &interrupted, err);
 	for (mi = 0; mi < R.nm; mi++) {
 		const char *status = rc == -1 ? "failed" : interrupted ? "interrupted" :
@@ -1628,6 +1687,7 @@ out:
 	}
 	free(R.answers);
 	free(R.anslen);
+	oed_tokenizer_free(R.tok);
 	render_release(&R.r);
 	source_close(&s);
 	if (tmp)
