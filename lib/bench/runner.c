@@ -1217,7 +1217,8 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 	size_t i, k;
 
 	oed_provider_counts(m->p, &pc);
-	qsort(m->lat, m->nlat, sizeof(double), dcmp);
+	if (m->nlat)
+		qsort(m->lat, m->nlat, sizeof(double), dcmp);
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "bench.summary");
 	oed_w_str(w, "task", R->t->name);
@@ -1315,8 +1316,10 @@ admit(struct runner *R, json_t *rec, unsigned long long at, long line, struct so
 	size_t mi;
 	unsigned k;
 
-	if (render_item(&R->r, rec, at, it, err) == -1)
+	if (render_item(&R->r, rec, at, it, err) == -1) {
+		item_release(it);
 		return item_error(s, line, rec, at, &R->r, err);
+	}
 	it->line = line;
 	it->left = R->nm * R->samples;
 	R->count++;
