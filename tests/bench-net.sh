@@ -161,7 +161,14 @@ while [ $i -lt 30 ]; do i=$((i + 1)); set -- "$@" "[[slow:0.2]][[answer:ok]] k$i
 task kill "$@"
 OED_STORE="$t/kill.db" $BENCH -c 2 --max-concurrency 2 -m openai:m "$t/kill.yaml" >"$t/part" 2>/dev/null &
 bpid=$!
-sleep 1.5
+# kill it once a few answers are in the store (however loaded the machine is)
+i=0
+while [ $i -lt 200 ]; do
+	n=$(sqlite3 "$t/kill.db" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
+	[ "${n:-0}" -ge 4 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
 kill -9 $bpid
 wait $bpid 2>/dev/null
 stored=$(sqlite3 "$t/kill.db" "SELECT count(*) FROM bench_responses")
@@ -184,16 +191,22 @@ set --
 i=0
 while [ $i -lt 20 ]; do i=$((i + 1)); set -- "$@" "[[slow:0.3]][[answer:ok]] t$i"; done
 task term "$@"
-$BENCH -c 1 -m openai:m "$t/term.yaml" >"$t/out" 2>"$t/err" &
+OED_STORE="$t/term.db" $BENCH -c 1 -m openai:m "$t/term.yaml" >"$t/out" 2>"$t/err" &
 bpid=$!
-sleep 1
+i=0
+while [ $i -lt 200 ]; do
+	n=$(sqlite3 "$t/term.db" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
+	[ "${n:-0}" -ge 2 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
 kill -TERM $bpid
 wait $bpid
 expect "sigterm: exit 143" "143" "$?"
 expect "sigterm: message" "oed-bench: interrupted: run the same command again to resume" "$(cat "$t/err")"
 expect "sigterm: summary status" "interrupted" "$(field "$t/out" bench.summary status)"
 expect "sigterm: run status in the store" "interrupted" \
-	"$(sqlite3 "$OED_STORE" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")"
+	"$(sqlite3 "$t/term.db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")"
 
 # 11. several models, several samples (one request per sample, never n > 1)
 task multi '[[answer:ok]] m'

@@ -20,7 +20,6 @@
 #include "exit.h"
 #include "field.h"
 #include "opt.h"
-#include "progress.h"
 #include "splitmix.h"
 #include "tokenizer.h"
 
@@ -553,7 +552,6 @@ struct runner {
 	size_t window, head, count;
 	struct render r;
 	sqlite3_stmt *cache_get, *cache_put, *item_put;
-	struct oed_progress progress;
 	unsigned long long done_inputs;
 	bool fatal;
 	char fatal_msg[512];
@@ -1404,6 +1402,23 @@ unqueue_all(struct runner *R)
 		R->m[mi].qhead = R->m[mi].qtail = NULL;
 }
 
+static void
+report_progress(struct runner *R, unsigned long long total, double elapsed, bool final)
+{
+	unsigned long long errors = 0;
+	unsigned conc = 0;
+	size_t mi;
+
+	for (mi = 0; mi < R->nm; mi++) {
+		struct oed_prov_counts pc;
+
+		oed_provider_counts(R->m[mi].p, &pc);
+		errors += R->m[mi].errors;
+		conc += pc.concurrency;
+	}
+	R->c->progress(R->c->progress_ctx, R->done_inputs, total, errors, conc, elapsed, final);
+}
+
 static int
 run_models(struct runner *R, struct source *s, unsigned long long total, bool *interrupted,
 	   struct oed_err *err)
@@ -1416,7 +1431,8 @@ run_models(struct runner *R, struct source *s, unsigned long long total, bool *i
 	size_t mi, i;
 	int rc;
 
-	oed_progress_init(&R->progress, c->quiet, "items", total);
+	double t0 = now_s(), last = 0;
+
 	for (;;) {
 		bool busy = false;
 
@@ -1476,7 +1492,10 @@ run_models(struct runner *R, struct source *s, unsigned long long total, bool *i
 			R->head = (R->head + 1) % R->window;
 			R->count--;
 			R->done_inputs++;
-			oed_progress_tick(&R->progress, R->done_inputs);
+		}
+		if (c->progress && now_s() - last >= 0.25) {
+			last = now_s();
+			report_progress(R, total, last - t0, false);
 		}
 		if (eof && R->count == 0)
 			break;
@@ -1490,7 +1509,8 @@ run_models(struct runner *R, struct source *s, unsigned long long total, bool *i
 				return oed_err_set(err, OED_EX_FAIL, "internal error: a request was lost");
 		}
 	}
-	oed_progress_done(&R->progress, R->done_inputs);
+	if (c->progress)
+		report_progress(R, total, now_s() - t0, true);
 	if (*interrupted || R->fatal) {
 		for (mi = 0; mi < R->nm; mi++)
 			oed_provider_abandon(R->m[mi].p);
