@@ -292,6 +292,19 @@ run(struct ingest_args *a, int nfiles, char **files)
 	return status;
 }
 
+/* Option values for the shell completions (--list-options). */
+static const char *
+format_value(size_t i)
+{
+	return i <= OED_FMT_OPENAI ? oed_ingest_format_name((enum oed_ingest_format)i) : NULL;
+}
+
+static const struct oed_opt_values values[] = {
+	{ OPT_FORMAT, format_value },
+	{ OPT_TOKENS, oed_encoding_choice },
+	{ 0, NULL }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -301,6 +314,7 @@ main(int argc, char *argv[])
 	oed_diag_init(argv[0]);
 	oed_input_opts_init(&a.io);
 	oed_ingest_opts_init(&a.in);
+	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
 		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;

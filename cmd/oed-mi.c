@@ -8,6 +8,8 @@
 #include "diag.h"
 #include "exit.h"
 #include "infoengine.h"
+#include "estimators.h"
+#include "normalize.h"
 #include "opt.h"
 
 enum {
@@ -52,7 +54,7 @@ static const struct oed_option options[] = {
 	  "write mergeable counts instead of results (for sharded runs)", OPT_EMIT_STATE },
 	{ "merge", 0, OED_ARG_NONE, NULL,
 	  "read states written by --emit-state and give the results of all of them", OPT_MERGE },
-	{ "record", 'r', OED_ARG_NONE, NULL, "store the run and its results in the run store", OPT_RECORD },
+	OED_RECORD_OPTIONS(OPT_RECORD, "store the run and its results in the run store"),
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -182,6 +184,19 @@ run(struct oed_engine_job *j)
 	return status;
 }
 
+/* Option values for the shell completions (--list-options). */
+static const char *
+estimator_value(size_t i)
+{
+	return i < OED_EST_COUNT ? oed_estimator_name((enum oed_estimator)i) : NULL;
+}
+
+static const struct oed_opt_values values[] = {
+	{ OPT_ESTIMATOR, estimator_value },
+	{ OPT_NORMALIZE, oed_norm_step_name },
+	{ 0, NULL }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -198,9 +213,10 @@ main(int argc, char *argv[])
 	oed_diag_init(argv[0]);
 	oed_input_opts_init(&io);
 	j.opts.seed = 1;
+	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &j);
 	if (first <= 0) {
-		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+		status = oed_opt_exit(first);
 	} else {
 		oed_diag_quiet(io.quiet);
 		j.nfiles = argc - first;

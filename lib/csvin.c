@@ -38,10 +38,12 @@ struct oed_csv {
 	long line;		/* physical lines begun */
 	long row_line;		/* line the row being read starts on, 0 before it starts */
 	bool at_bol;		/* the next byte begins a line */
-	bool skipping;		/* dropping the rest of a bad row after a fault */
-	bool skip_quotes;	/* ... up to a newline outside quotes, not just any */
-	bool in_quotes;		/* quote parity of the row being dropped */
+	bool skipping;		/* dropping the rest of a bad line after a fault */
 	uint64_t bad;
+
+	/* bytes to read again before the file's: the lines after a bad row's first */
+	char *pend;
+	size_t plen, ppos, pcap;
 
 	char in[65536];
 	size_t ipos, ilen;
@@ -77,6 +79,9 @@ on_field(void *field, size_t n, void *data)
 
 	if (c->stop)
 		return;
+	/* a row after a bare CR begins inside the segment that ended the one before */
+	if (c->row_line == 0)
+		c->row_line = c->line;
 	if (c->nfields == c->fcap) {
 		size_t cap = c->fcap ? c->fcap * 2 : 16;
 		size_t *o = realloc(c->off, cap * sizeof(*o)), *l;
@@ -203,6 +208,7 @@ oed_csv_close(struct oed_csv *c)
 	free(c->off);
 	free(c->len);
 	free(c->raw);
+	free(c->pend);
 	free(c);
 }
 
@@ -213,6 +219,16 @@ next_segment(struct oed_csv *c, const char **seg, size_t *n, bool *eol, struct o
 	const char *p, *nl;
 	size_t avail;
 
+	if (c->ppos < c->plen) {
+		p = c->pend + c->ppos;
+		avail = c->plen - c->ppos;
+		nl = memchr(p, '\n', avail);
+		*n = nl ? (size_t)(nl - p) + 1 : avail;
+		*eol = nl != NULL;
+		*seg = p;
+		c->ppos += *n;
+		return 1;
+	}
 	if (c->ipos == c->ilen) {
 		c->ipos = 0;
 		c->ilen = fread(c->in, 1, sizeof(c->in), c->fp);
@@ -254,31 +270,55 @@ only_blank(const struct oed_csv *c)
 	return true;
 }
 
-/* Flip the quote parity for every quote in s: inside a quoted field or not. */
-static bool
-quote_parity(bool in, const char *s, size_t n)
+/*
+ * Read a + b again, before what is left of the pushed-back bytes and of the
+ * file.  a and b may point into pend itself, so the new bytes are built
+ * apart and swapped in.
+ */
+static int
+push_back(struct oed_csv *c, const char *a, size_t alen, const char *b, size_t blen,
+	  struct oed_err *err)
 {
-	for (const char *q = s; (q = memchr(q, '"', n - (size_t)(q - s))) != NULL; q++)
-		in = !in;
-	return in;
+	size_t rest = c->plen - c->ppos, n = alen + blen + rest;
+	char *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (alen)
+		memcpy(p, a, alen);
+	if (blen)
+		memcpy(p + alen, b, blen);
+	if (rest)
+		memcpy(p + alen + blen, c->pend + c->ppos, rest);
+	free(c->pend);
+	c->pend = p;
+	c->plen = c->pcap = n;
+	c->ppos = 0;
+	return 0;
 }
 
 /*
- * A row that cannot be split into fields.  The header must split, so there
- * it stops the read; a data row goes through the policy with the bytes held
- * so far, then the rest of the row is dropped (and copied under reject) and
- * the parser starts afresh.  A row that is only too long is well formed so
- * far, so quote parity finds where it really ends (by_quotes); after a
- * stray quote nothing can be trusted and the next line starts afresh.
+ * A row that cannot be split into fields: a stray quote, a row longer than
+ * max_line, a quoted field still open at the end of the file.  The header
+ * must split, so there it stops the read.  A data row goes through the
+ * policy as one bad row at the line where it started; when it had spread
+ * over several lines (an open quote swallows the lines after it), only its
+ * first line is the bad row, and reading resumes on the line after it, so
+ * no later row is lost to a quote that never closes.  A fault on the row's
+ * first line drops the rest of that line.  tail: bytes of the current
+ * segment not yet in raw (the too-long case); eol: the segment ended a line.
  */
 static int
-row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, bool by_quotes,
-	  struct oed_err *err, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol,
+	  struct oed_err *err, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 static int
-row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, bool by_quotes,
+row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol,
 	  struct oed_err *err, const char *fmt, ...)
 {
+	const char *nl = c->rlen ? memchr(c->raw, '\n', c->rlen) : NULL;
+	size_t first = nl ? (size_t)(nl - c->raw) + 1 : c->rlen;
+	bool spread = nl != NULL && first < c->rlen + tlen;
 	char msg[400];
 	va_list ap;
 
@@ -291,14 +331,24 @@ row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol, bool by_qu
 	c->bad++;
 	if (oed_policy_bad(c->policy, err, NULL, 0) == -1)
 		return -1;
-	if (oed_policy_more(c->policy, c->raw, c->rlen, err) == -1 ||
-	    (tlen && oed_policy_more(c->policy, tail, tlen, err) == -1)) {
-		oed_report(err);
-		return -1;
+	if (spread) {
+		if (oed_policy_more(c->policy, c->raw, first, err) == -1) {
+			oed_report(err);
+			return -1;
+		}
+		if (push_back(c, c->raw + first, c->rlen - first, tail, tlen, err) == -1)
+			return -1;
+		c->line = c->row_line;
+		c->at_bol = true;
+		c->skipping = false;
+	} else {
+		if (oed_policy_more(c->policy, c->raw, c->rlen, err) == -1 ||
+		    (tlen && oed_policy_more(c->policy, tail, tlen, err) == -1)) {
+			oed_report(err);
+			return -1;
+		}
+		c->skipping = !eol;
 	}
-	c->skip_quotes = by_quotes;
-	c->in_quotes = by_quotes && quote_parity(quote_parity(false, c->raw, c->rlen), tail, tlen);
-	c->skipping = !eol || c->in_quotes;
 	csv_free(&c->parser);
 	parser_init(c);
 	row_reset(c);
@@ -328,6 +378,7 @@ oed_csv_each(struct oed_csv *c, oed_csv_row row, void *ctx, struct oed_err *err)
 	c->row_cb = row;
 	c->row_ctx = ctx;
 	c->err = err;
+again:
 	while ((rc = next_segment(c, &seg, &n, &eol, err)) == 1) {
 		size_t from = 0;
 
@@ -344,15 +395,13 @@ oed_csv_each(struct oed_csv *c, oed_csv_row row, void *ctx, struct oed_err *err)
 				oed_report(err);
 				return -1;
 			}
-			if (c->skip_quotes)
-				c->in_quotes = quote_parity(c->in_quotes, seg, n);
-			c->skipping = !eol || c->in_quotes;
+			c->skipping = !eol;
 			continue;
 		}
 		if (c->row_line == 0)
 			c->row_line = c->line;
 		if (c->rlen + n > c->max_line) {
-			if (row_fault(c, seg, n, eol, true, err,
+			if (row_fault(c, seg, n, eol, err,
 				      "row longer than %zu bytes (see --max-line)", c->max_line) == -1)
 				return -1;
 			continue;
@@ -364,7 +413,7 @@ oed_csv_each(struct oed_csv *c, oed_csv_row row, void *ctx, struct oed_err *err)
 		if (csv_parse(&c->parser, seg + from, n - from, on_field, on_row, c) != n - from) {
 			if (c->stop)
 				return -1;
-			if (row_fault(c, NULL, 0, eol, false, err, "malformed CSV: %s",
+			if (row_fault(c, NULL, 0, eol, err, "malformed CSV: %s",
 				      parse_error(&c->parser)) == -1)
 				return -1;
 			continue;
@@ -381,11 +430,17 @@ oed_csv_each(struct oed_csv *c, oed_csv_row row, void *ctx, struct oed_err *err)
 	if (csv_fini(&c->parser, on_field, on_row, c) != 0) {
 		if (c->stop)
 			return -1;
-		if (row_fault(c, NULL, 0, c->rlen > 0 && c->raw[c->rlen - 1] == '\n', false, err,
-			      "malformed CSV: %s", csv_error(&c->parser) == CSV_EPARSE ?
-			      "a quoted field is not closed" : parse_error(&c->parser)) == -1 ||
-		    end_copy(c, err) == -1)
+		if (row_fault(c, NULL, 0, true, err, "malformed CSV: %s",
+			      csv_error(&c->parser) == CSV_EPARSE ?
+			      "a quoted field is not closed" : parse_error(&c->parser)) == -1)
 			return -1;
+		/* the lines after the open quote's are read again */
+		if (c->ppos < c->plen)
+			goto again;
+		if (c->rlen == 0 && !c->at_bol && oed_policy_more(c->policy, "\n", 1, err) == -1) {
+			oed_report(err);
+			return -1;
+		}
 	}
 	return c->stop ? -1 : 0;
 }

@@ -9,12 +9,15 @@
  * blank lines are skipped; spaces around a field belong to it (RFC 4180).
  *
  * Rows that cannot be split into fields (a stray quote, a row longer than
- * max_line) go through the --on-error policy given to oed_csv_open: the
- * row's bytes up to the end of the line where the fault was found are
- * reported and, under reject=FILE, copied; reading starts afresh on the
- * next line.  With a NULL policy such a row stops the read.  Rows that
- * split fine but hold wrong values are the caller's to judge (see
- * oed_csv_raw for the bytes to copy).
+ * max_line, a quoted field still open at the end of the file) go through
+ * the --on-error policy given to oed_csv_open as one bad row at the line
+ * where the row started.  A row that had spread over several lines is
+ * taken to be a quote that never closed: its first line is the bad row
+ * (reported, and copied under reject=FILE) and reading resumes on the line
+ * after it, so the rows a stray quote swallowed are read again and kept.
+ * A fault on a row's first line drops the rest of that line.  With a NULL
+ * policy such a row stops the read.  Rows that split fine but hold wrong
+ * values are the caller's to judge (see oed_csv_raw for the bytes to copy).
  *
  * Field and header strings are owned by the oed_csv and valid until the
  * row callback returns (header strings until oed_csv_close).

@@ -372,6 +372,231 @@ counter_release(struct counter *c)
 }
 
 /* ---------------------------------------------------------------------------
+ * A light scanner of JSON text: past strings, values and lists without
+ * building them, counting lines.  The map format's structure is read with
+ * it, and the text of numbers too big to read as one.
+ */
+/* The structural scan: position, line, and where the line began (for columns). */
+struct scan {
+	const char *path;	/* for messages */
+	struct mapfile *m;	/* map files: where entries go */
+	const char *s;
+	size_t n, i, bol;
+	long line;
+	struct oed_err *err;
+};
+
+static int
+scan_fail(struct scan *sc, const char *what)
+{
+	char near[16];
+
+	if (sc->i >= sc->n)
+		snprintf(near, sizeof(near), "end of file");
+	else if ((unsigned char)sc->s[sc->i] < 0x20 || (unsigned char)sc->s[sc->i] >= 0x7f)
+		snprintf(near, sizeof(near), "byte 0x%02x", (unsigned char)sc->s[sc->i]);
+	else
+		snprintf(near, sizeof(near), "'%c'", sc->s[sc->i]);
+	return oed_err_at(sc->err, OED_EX_DATA, sc->path, sc->line, (int)(sc->i - sc->bol) + 1,
+			  "invalid JSON: %s near %s", what, near);
+}
+
+static void
+scan_ws(struct scan *sc)
+{
+	for (; sc->i < sc->n; sc->i++) {
+		char c = sc->s[sc->i];
+
+		if (c == '\n') {
+			sc->line++;
+			sc->bol = sc->i + 1;
+		} else if (c != ' ' && c != '\t' && c != '\r') {
+			break;
+		}
+	}
+}
+
+/* At '"': past the closing quote.  Its content is judged when decoded. */
+static int
+scan_string(struct scan *sc)
+{
+	for (sc->i++; sc->i < sc->n; sc->i++) {
+		char c = sc->s[sc->i];
+
+		if (c == '"') {
+			sc->i++;
+			return 0;
+		}
+		if (c == '\\' && sc->i + 1 < sc->n && sc->s[sc->i + 1] != '\n') {
+			sc->i++;
+		} else if (c == '\n') {
+			sc->line++;
+			sc->bol = sc->i + 1;
+		}
+	}
+	return scan_fail(sc, "a string is not closed");
+}
+
+/*
+ * Past one value of any kind.  Arrays and objects are matched by counting
+ * brackets, not by recursion, so no depth is too deep to get past; what
+ * they hold is judged when the value is decoded.
+ */
+static int
+scan_value(struct scan *sc)
+{
+	long depth = 0;
+	char c;
+
+	if (sc->i >= sc->n)
+		return scan_fail(sc, "a value expected");
+	c = sc->s[sc->i];
+	if (c == '"')
+		return scan_string(sc);
+	if (c == '{' || c == '[') {
+		while (sc->i < sc->n) {
+			c = sc->s[sc->i];
+			if (c == '"') {
+				if (scan_string(sc) == -1)
+					return -1;
+				continue;
+			}
+			if (c == '{' || c == '[') {
+				depth++;
+			} else if (c == '}' || c == ']') {
+				if (--depth == 0) {
+					sc->i++;
+					return 0;
+				}
+			} else if (c == '\n') {
+				sc->line++;
+				sc->bol = sc->i + 1;
+			}
+			sc->i++;
+		}
+		return scan_fail(sc, "an array or object is not closed");
+	}
+	if (strchr(",:]}", c))
+		return scan_fail(sc, "a value expected");
+	while (sc->i < sc->n && !strchr(",:]} \t\r\n\"{[", sc->s[sc->i]))
+		sc->i++;
+	return 0;
+}
+
+/* At '[': past the list, its elements checked for separators only. */
+static int
+scan_list(struct scan *sc)
+{
+	sc->i++;
+	scan_ws(sc);
+	if (sc->i < sc->n && sc->s[sc->i] == ']') {
+		sc->i++;
+		return 0;
+	}
+	for (;;) {
+		if (scan_value(sc) == -1)
+			return -1;
+		scan_ws(sc);
+		if (sc->i < sc->n && sc->s[sc->i] == ',') {
+			sc->i++;
+			scan_ws(sc);
+			continue;
+		}
+		if (sc->i < sc->n && sc->s[sc->i] == ']') {
+			sc->i++;
+			return 0;
+		}
+		return scan_fail(sc, "',' or ']' expected");
+	}
+}
+
+/*
+ * The text of the value at path in a JSON line, when it is an integer
+ * written in plain digits (one too big for a long long, which the reader
+ * can only give as a double); 0 and the digits in out, or -1.  The line is
+ * valid JSON (the reader said so), so the scan need not validate it.
+ * Duplicate keys: the last one wins, as in the reader.
+ */
+static int
+integer_text(const char *line, size_t len, const struct oed_path *path, char *out, size_t outsize)
+{
+	struct scan sc = { .path = "", .s = line, .n = len, .line = 1 };
+	struct oed_err ignored;
+
+	sc.err = &ignored;
+	for (size_t d = 0; d < path->nseg; d++) {
+		const struct oed_path_seg *seg = &path->seg[d];
+		size_t found = (size_t)-1;
+
+		scan_ws(&sc);
+		if (sc.i >= sc.n)
+			return -1;
+		if (sc.s[sc.i] == '{') {
+			sc.i++;
+			for (;;) {
+				size_t k;
+				json_t *key;
+				bool match;
+
+				scan_ws(&sc);
+				if (sc.i >= sc.n || sc.s[sc.i] != '"')
+					break;
+				k = sc.i;
+				if (scan_string(&sc) == -1)
+					return -1;
+				key = json_loadb(sc.s + k, sc.i - k, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+				match = key && json_string_length(key) == seg->len &&
+					memcmp(json_string_value(key), seg->key, seg->len) == 0;
+				json_decref(key);
+				scan_ws(&sc);
+				sc.i++;		/* ':' */
+				scan_ws(&sc);
+				if (match)
+					found = sc.i;
+				if (scan_value(&sc) == -1)
+					return -1;
+				scan_ws(&sc);
+				if (sc.i < sc.n && sc.s[sc.i] == ',')
+					sc.i++;
+			}
+		} else if (sc.s[sc.i] == '[' && seg->index >= 0) {
+			sc.i++;
+			for (long j = 0;; j++) {
+				scan_ws(&sc);
+				if (sc.i >= sc.n || sc.s[sc.i] == ']')
+					break;
+				if (j == seg->index) {
+					found = sc.i;
+					break;
+				}
+				if (scan_value(&sc) == -1)
+					return -1;
+				scan_ws(&sc);
+				if (sc.i < sc.n && sc.s[sc.i] == ',')
+					sc.i++;
+			}
+		}
+		if (found == (size_t)-1)
+			return -1;
+		sc.i = found;
+	}
+	scan_ws(&sc);
+	{
+		size_t start = sc.i, end = start + (start < sc.n && sc.s[start] == '-');
+		size_t digits = end;
+
+		while (end < sc.n && sc.s[end] >= '0' && sc.s[end] <= '9')
+			end++;
+		if (end == digits || end - start + 1 > outsize ||
+		    (end < sc.n && strchr(".eE", sc.s[end])))
+			return -1;
+		memcpy(out, sc.s + start, end - start);
+		out[end - start] = '\0';
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
  * JSON Lines with --map, and OpenAI responses: both read through the reader.
  */
 struct line_state {
@@ -379,7 +604,7 @@ struct line_state {
 	struct oed_reader *r;
 	int idx[NFIELDS];
 	struct counter samples;
-	char idbuf[32];
+	char idbuf[400];	/* an integer id as text */
 	char tsbuf[40];
 	oed_record_sink sink;
 	void *ctx;
@@ -485,6 +710,26 @@ get_string(struct line_state *s, int field, bool integer_ok, bool required,
 		snprintf(s->idbuf, sizeof(s->idbuf), "%lld", v->i);
 		*out = s->idbuf;
 		return 0;
+	}
+	/* an integer past a long long: kept as its digits, not as a rounded double */
+	if (integer_ok && v->type == OED_V_NUMBER && !(fabs(v->num) < 9.2e18)) {
+		const struct oed_path *src = map_source(s->o, field);
+		struct oed_path plain = { .spec = (char *)field_names[field] };
+		struct oed_path_seg seg = { .key = (char *)field_names[field],
+					    .len = strlen(field_names[field]), .index = -1 };
+		const char *line;
+		size_t len;
+
+		if (src == NULL) {
+			plain.seg = &seg;
+			plain.nseg = 1;
+			src = &plain;
+		}
+		line = oed_reader_line(s->r, &len);
+		if (line && integer_text(line, len, src, s->idbuf, sizeof(s->idbuf)) == 0) {
+			*out = s->idbuf;
+			return 0;
+		}
 	}
 	if (v->type == OED_V_MISSING || (v->type == OED_V_NULL && !required))
 		goto missing;
@@ -1007,20 +1252,28 @@ ingest_csv(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 }
 
 /* ---------------------------------------------------------------------------
- * The map format: single JSON objects, parsed whole.  jansson validates
- * the file and gives the position of a syntax error; a light scan of the
- * already valid text then lists the keys of the first two levels with their
- * lines and value spans, so that every message names a line, duplicates
- * keep the first occurrence under --on-error=skip, and a rejected entry can
- * be copied out on its own.
+ * The map format: single JSON objects, read whole.  A scan checks the
+ * structure the format has — an object of ids, or of datasets holding
+ * objects of ids, whose values are lists (or, for --inputs, strings) — and
+ * notes every key with its line and the span of its value; an error in
+ * that structure refuses the file at its line and column.  Values are
+ * judged one by one, each decoded on its own, so a bad one (a number past
+ * a double, a lone surrogate, nesting deeper than any parser goes) drops
+ * that value, through --on-error, and the rest of the file is kept.
+ * Every message names a line; duplicates keep the first occurrence under
+ * --on-error=skip; a rejected entry can be copied out on its own.
  */
 struct entry {
 	int depth;		/* 1 or 2 */
 	int parent;		/* index of the depth-1 entry holding a depth-2 one */
-	char *key;
-	long line;
-	const char *value;
+	char *key;		/* decoded, NUL-terminated; NULL when keyerr says why not */
+	char *keyerr;		/* why the key cannot be an id */
+	const char *keytok;	/* the key as written, quotes included */
+	size_t keytoklen;
+	long line;		/* of the key */
+	const char *value;	/* the value as written */
 	size_t vlen;
+	long vline;		/* where the value starts */
 };
 
 struct mapfile {
@@ -1070,192 +1323,196 @@ read_whole(const char *path, char **text, size_t *len, struct oed_err *err)
 	return 0;
 }
 
-/* Skip a string starting at s[i] == '"'; returns the index after it. */
-static size_t
-skip_string(const char *s, size_t i, size_t n)
-{
-	for (i++; i < n && s[i] != '"'; i++)
-		if (s[i] == '\\')
-			i++;
-	return i + 1;
-}
-
 static int
-add_entry(struct mapfile *m, int depth, int parent, const char *keytok, size_t keylen,
-	  long line, struct oed_err *err)
+add_entry(struct scan *sc, int depth, int parent, size_t keystart, long line)
 {
-	json_t *k = json_loadb(keytok, keylen, JSON_DECODE_ANY, NULL);
+	struct mapfile *m = sc->m;
+	size_t keylen = sc->i - keystart;
+	json_error_t jerr;
+	struct entry *e;
+	json_t *k;
 
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
-		struct entry *e = realloc(m->e, cap * sizeof(*e));
 
-		if (e == NULL) {
-			json_decref(k);
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		}
+		e = realloc(m->e, cap * sizeof(*e));
+		if (e == NULL)
+			return oed_err_set(sc->err, OED_EX_FAIL, "out of memory");
 		m->e = e;
 		m->cap = cap;
 	}
-	m->e[m->n] = (struct entry){ depth, parent, strdup(k ? json_string_value(k) : ""), line, NULL, 0 };
+	e = &m->e[m->n++];
+	memset(e, 0, sizeof(*e));
+	e->depth = depth;
+	e->parent = parent;
+	e->keytok = sc->s + keystart;
+	e->keytoklen = keylen;
+	e->line = line;
+	k = json_loadb(e->keytok, keylen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (k == NULL) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "key %.*s: invalid JSON: %s",
+			 keylen > 40 ? 40 : (int)keylen, e->keytok, jerr.text);
+		e->keyerr = strdup(msg);
+	} else if (memchr(json_string_value(k), '\0', json_string_length(k))) {
+		e->keyerr = strdup("an id holds \\u0000, which only outputs may");
+	} else {
+		e->key = strdup(json_string_value(k));
+	}
 	json_decref(k);
-	m->n++;
+	if (e->key == NULL && e->keyerr == NULL)
+		return oed_err_set(sc->err, OED_EX_FAIL, "out of memory");
 	return 0;
 }
 
-/* The text is valid JSON (checked by jansson), so the scan need not validate. */
+/* At '{': the entries of an object of ids (depth 2) or of ids and datasets (depth 1). */
 static int
-scan_entries(struct mapfile *m, struct oed_err *err)
+scan_object(struct scan *sc, int depth, int parent)
 {
-	const char *s = m->text;
-	size_t n = m->len, i = 0, keystart = 0, keylen = 0;
-	long line = 1;
-	int depth = 0, parent = -1;
-	long open_entry[3] = { -1, -1, -1 };	/* entry whose value is being read, per depth */
-	bool expect_key = false;
-
-	for (; i < n; i++) {
-		char c = s[i];
-
-		switch (c) {
-		case '\n':
-			line++;
-			break;
-		case '"': {
-			size_t end = skip_string(s, i, n);
-
-			for (size_t j = i; j < end; j++)
-				if (s[j] == '\n')
-					line++;
-			if (expect_key && depth <= 2) {
-				keystart = i;
-				keylen = end - i;
-			} else if (depth >= 1 && depth <= 2 && open_entry[depth] >= 0 &&
-				   m->e[open_entry[depth]].value == NULL) {
-				/* a string value of an entry */
-				m->e[open_entry[depth]].value = s + i;
-				m->e[open_entry[depth]].vlen = end - i;
-			}
-			i = end - 1;
-			break;
-		}
-		case ':':
-			if (depth == 1 || depth == 2) {
-				if (add_entry(m, depth, depth == 2 ? parent : -1, s + keystart, keylen, line,
-					      err) == -1)
-					return -1;
-				open_entry[depth] = (long)m->n - 1;
-				if (depth == 1)
-					parent = (int)m->n - 1;
-			}
-			expect_key = false;
-			break;
-		case '{':
-		case '[':
-			if (depth >= 1 && depth <= 2 && open_entry[depth] >= 0 &&
-			    m->e[open_entry[depth]].value == NULL)
-				m->e[open_entry[depth]].value = s + i;
-			depth++;
-			if (c == '{')
-				expect_key = true;
-			if (depth <= 2)
-				open_entry[depth] = -1;
-			break;
-		case '}':
-		case ']':
-			depth--;
-			if (depth >= 1 && depth <= 2 && open_entry[depth] >= 0) {
-				struct entry *e = &m->e[open_entry[depth]];
-
-				if (e->vlen == 0 && e->value)
-					e->vlen = (size_t)(s + i + 1 - e->value);
-			}
-			break;
-		case ',':
-			if (depth >= 1 && depth <= 2 && open_entry[depth] >= 0) {
-				struct entry *e = &m->e[open_entry[depth]];
-
-				/* scalars other than strings end at the comma */
-				if (e->value && e->vlen == 0)
-					e->vlen = (size_t)(s + i - e->value);
-			}
-			/* in an object a key follows; in an array the flag is harmless */
-			if (depth >= 1 && depth <= 2)
-				expect_key = true;
-			break;
-		default:
-			if (c != ' ' && c != '\t' && c != '\r' && depth >= 1 && depth <= 2 &&
-			    open_entry[depth] >= 0 && m->e[open_entry[depth]].value == NULL && !expect_key) {
-				m->e[open_entry[depth]].value = s + i;
-			}
-			break;
-		}
+	sc->i++;
+	scan_ws(sc);
+	if (sc->i < sc->n && sc->s[sc->i] == '}') {
+		sc->i++;
+		return 0;
 	}
-	/* a scalar that ends at the closing brace */
-	for (size_t k = 0; k < m->n; k++)
-		if (m->e[k].value && m->e[k].vlen == 0) {
-			const char *v = m->e[k].value;
-			size_t len = 0;
+	for (;;) {
+		size_t keystart = sc->i, vstart;
+		long line = sc->line;
+		size_t idx;
 
-			while (v + len < s + n && !strchr(",}] \t\r\n", v[len]))
-				len++;
-			m->e[k].vlen = len;
+		if (sc->i >= sc->n || sc->s[sc->i] != '"')
+			return scan_fail(sc, "a string (an id) expected");
+		if (scan_string(sc) == -1)
+			return -1;
+		if (add_entry(sc, depth, parent, keystart, line) == -1)
+			return -1;
+		idx = sc->m->n - 1;
+		scan_ws(sc);
+		if (sc->i >= sc->n || sc->s[sc->i] != ':')
+			return scan_fail(sc, "':' expected");
+		sc->i++;
+		scan_ws(sc);
+		vstart = sc->i;
+		sc->m->e[idx].vline = sc->line;
+		if (sc->i < sc->n && sc->s[sc->i] == '{' && depth == 1) {
+			if (scan_object(sc, 2, (int)idx) == -1)
+				return -1;
+		} else if (sc->i < sc->n && sc->s[sc->i] == '[') {
+			if (scan_list(sc) == -1)
+				return -1;
+		} else if (scan_value(sc) == -1) {
+			return -1;
 		}
-	return 0;
+		sc->m->e[idx].value = sc->s + vstart;
+		sc->m->e[idx].vlen = sc->i - vstart;
+		scan_ws(sc);
+		if (sc->i < sc->n && sc->s[sc->i] == ',') {
+			sc->i++;
+			scan_ws(sc);
+			continue;
+		}
+		if (sc->i < sc->n && sc->s[sc->i] == '}') {
+			sc->i++;
+			return 0;
+		}
+		return scan_fail(sc, "',' or '}' expected");
+	}
 }
 
 static void
 mapfile_release(struct mapfile *m)
 {
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		free(m->e[i].key);
+		free(m->e[i].keyerr);
+	}
 	free(m->e);
 	free(m->text);
 	memset(m, 0, sizeof(*m));
 }
 
-/* Load, validate as one JSON object, list the entries. */
+/* Load and scan; -1 when the file cannot be read or its structure is broken. */
 static int
 mapfile_load(struct mapfile *m, const char *path, struct oed_err *err)
 {
-	json_error_t jerr;
-	json_t *root;
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	struct scan sc = { .m = m, .line = 1, .err = err };
+
 
 	memset(m, 0, sizeof(*m));
 	m->path = (char *)name;
+	sc.path = name;
 	if (read_whole(path, &m->text, &m->len, err) == -1)
 		return -1;
-	/* editors on Windows start JSON files with a BOM, which jansson refuses */
-	if (m->len >= 3 && memcmp(m->text, "\xEF\xBB\xBF", 3) == 0) {
-		memmove(m->text, m->text + 3, m->len - 3 + 1);
-		m->len -= 3;
+	sc.s = m->text;
+	sc.n = m->len;
+	/* editors on Windows start JSON files with a BOM */
+	if (m->len >= 3 && memcmp(m->text, "\xEF\xBB\xBF", 3) == 0)
+		sc.i = sc.bol = 3;
+	scan_ws(&sc);
+	if (sc.i < sc.n && sc.s[sc.i] != '{') {
+		oed_err_at(err, OED_EX_DATA, name, sc.line, 0, "not a JSON object of the form {\"id\": ...}");
+		goto fail;
 	}
-	root = json_loadb(m->text, m->len, 0, &jerr);
-	if (root == NULL) {
-		oed_err_at(err, OED_EX_DATA, name, jerr.line > 0 ? jerr.line : 0,
-			   jerr.column > 0 ? jerr.column : 0, "invalid JSON: %s", jerr.text);
-		mapfile_release(m);
-		return -1;
+	if (sc.i >= sc.n) {
+		scan_fail(&sc, "'{' expected");
+		goto fail;
 	}
-	if (!json_is_object(root)) {
-		json_decref(root);
-		oed_err_at(err, OED_EX_DATA, name, 1, 0, "not a JSON object of the form {\"id\": ...}");
-		mapfile_release(m);
-		return -1;
-	}
-	json_decref(root);
-	if (scan_entries(m, err) == -1) {
-		mapfile_release(m);
-		return -1;
+	if (scan_object(&sc, 1, -1) == -1)
+		goto fail;
+	scan_ws(&sc);
+	if (sc.i < sc.n) {
+		scan_fail(&sc, "end of file expected");
+		goto fail;
 	}
 	return 0;
+fail:
+	mapfile_release(m);
+	return -1;
 }
 
+/*
+ * One value, decoded on its own: a new reference, or NULL with why in
+ * *why ("invalid JSON: ..."); a number beyond a double is a number all
+ * the same (what it is matters, not its size), so it comes back as null
+ * with *kind set.  kind: what the value is, for messages.
+ */
 static json_t *
-entry_value(const struct entry *e)
+value_decode(const char *v, size_t len, const char **kind, char *why, size_t whysize)
 {
-	return e->value ? json_loadb(e->value, e->vlen, JSON_DECODE_ANY, NULL) : NULL;
+	json_error_t jerr;
+	json_t *j;
+
+	*why = '\0';
+	switch (len ? v[0] : 0) {
+	case '"': *kind = "a string"; break;
+	case '[': *kind = "a list"; break;
+	case '{': *kind = "an object"; break;
+	case 't': case 'f': *kind = "a boolean"; break;
+	case 'n': *kind = "null"; break;
+	default: *kind = "a number"; break;
+	}
+	j = json_loadb(v, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (j == NULL && json_error_code(&jerr) != json_error_numeric_overflow && v[0] != '[' &&
+	    v[0] != '{')
+		snprintf(why, whysize, "invalid JSON: %s", jerr.text);
+	return j;
+}
+
+/* The value as JSON text to copy under reject: compact when it decodes, else as written. */
+static char *
+value_copy(const char *v, size_t len)
+{
+	json_t *j = json_loadb(v, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+	json_decref(j);
+	if (s == NULL && (s = malloc(len + 1)) != NULL) {
+		memcpy(s, v, len);
+		s[len] = '\0';
+	}
+	return s;
 }
 
 struct ingest_map {
@@ -1282,19 +1539,28 @@ entry_bad(const struct ingest_map *im, const struct mapfile *m, const struct ent
 {
 	va_list ap;
 	char msg[400];
-	json_t *obj = json_object(), *v = entry_value(e);
-	char *copy;
+	json_t *k = e->key ? json_string(e->key) : NULL;
+	char *key = k ? json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *val = e->value ? value_copy(e->value, e->vlen) : NULL;
+	char *copy = NULL;
+	size_t len = 0;
 	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	oed_err_at(err, OED_EX_DATA, m->path, e->line, 0, "%s", msg);
-	json_object_set_new(obj, e->key, v ? v : json_null());
-	copy = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY);
-	rc = oed_policy_bad(im->o->policy, err, copy ? copy : "", copy ? strlen(copy) : 0);
+	json_decref(k);
+	if (key == NULL && (key = malloc(e->keytoklen + 1)) != NULL) {
+		memcpy(key, e->keytok, e->keytoklen);
+		key[e->keytoklen] = '\0';
+	}
+	if (key && val && (copy = malloc(strlen(key) + strlen(val) + 4)) != NULL)
+		len = (size_t)sprintf(copy, "{%s:%s}", key, val);
+	rc = oed_policy_bad(im->o->policy, err, copy ? copy : "", len);
+	free(key);
+	free(val);
 	free(copy);
-	json_decref(obj);
 	return rc;
 }
 
@@ -1374,21 +1640,6 @@ has_inputs(const struct ingest_map *im, const char *dataset)
 	return false;
 }
 
-static const char *
-json_kind(const json_t *v)
-{
-	switch (v ? json_typeof(v) : JSON_NULL) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "a list";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
 static int
 load_inputs(struct ingest_map *im, const struct oed_inputs_file *f, struct oed_err *err)
 {
@@ -1411,24 +1662,56 @@ load_inputs(struct ingest_map *im, const struct oed_inputs_file *f, struct oed_e
 	d[im->ndatasets++] = strdup(dataset);
 	for (size_t i = 0; i < m.n && rc == 0; i++) {
 		const struct entry *e = &m.e[i];
+		const char *kind;
+		char why[300];
 		json_t *v;
-		long prev;
 
 		if (e->depth != 1)
 			continue;
-		prev = input_find(im, dataset, e->key);
-		if (prev >= 0) {
+		if (e->key == NULL) {
+			rc = entry_bad(im, &m, e, err, "%s", e->keyerr);
+			continue;
+		}
+		if (input_find(im, dataset, e->key) >= 0) {
 			rc = entry_bad(im, &m, e, err, "duplicate input id '%s'", e->key);
 			continue;
 		}
-		v = entry_value(e);
-		if (!json_is_string(v))
-			rc = entry_bad(im, &m, e, err, "input '%s' is %s, not a string", e->key, json_kind(v));
+		v = value_decode(e->value, e->vlen, &kind, why, sizeof(why));
+		if (why[0])
+			rc = entry_bad(im, &m, e, err, "input '%s': %s", e->key, why);
+		else if (!json_is_string(v))
+			rc = entry_bad(im, &m, e, err, "input '%s' is %s, not a string", e->key, kind);
+		else if (memchr(json_string_value(v), '\0', json_string_length(v)))
+			rc = entry_bad(im, &m, e, err, "input '%s' holds \\u0000, which only outputs may",
+				       e->key);
 		else
 			rc = input_add(im, dataset, e->key, json_string_value(v), err);
 		json_decref(v);
 	}
 	mapfile_release(&m);
+	return rc;
+}
+
+/* One output of a list that cannot be kept: reported at its line, copied alone. */
+static int
+output_bad(const struct ingest_map *im, const struct mapfile *m, long line, const char *v,
+	   size_t len, struct oed_err *err, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static int
+output_bad(const struct ingest_map *im, const struct mapfile *m, long line, const char *v,
+	   size_t len, struct oed_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[400];
+	char *copy = value_copy(v, len);
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	oed_err_at(err, OED_EX_DATA, m->path, line, 0, "%s", msg);
+	rc = oed_policy_bad(im->o->policy, err, copy ? copy : "", copy ? strlen(copy) : 0);
+	free(copy);
 	return rc;
 }
 
@@ -1438,69 +1721,85 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 	     const char *dataset, const char *id, oed_record_sink sink, void *ctx,
 	     struct oed_ingest_stats *stats, struct oed_err *err)
 {
-	json_t *list = entry_value(e), *out;
 	struct oed_record rec = { 0 };
+	struct scan sc = { .path = m->path, .s = e->value, .n = e->vlen, .line = e->vline, .err = err };
 	long row = -1;
 	size_t i;
 	int rc = 0;
 
 	/* an entry rejected whole counts as one item read */
-	if (!json_is_array(list)) {
+	if (e->vlen == 0 || e->value[0] != '[') {
+		const char *kind;
+		char why[300];
+		json_t *v = value_decode(e->value, e->vlen, &kind, why, sizeof(why));
+
+		json_decref(v);
 		stats->read++;
-		rc = entry_bad(im, m, e, err, "outputs of '%s' are %s, not a list of strings", id,
-			       json_kind(list));
-		json_decref(list);
-		return rc;
+		if (why[0])
+			return entry_bad(im, m, e, err, "outputs of '%s': %s", id, why);
+		return entry_bad(im, m, e, err, "outputs of '%s' are %s, not a list of strings", id, kind);
 	}
 	if (im->ndatasets > 0) {
 		if (!has_inputs(im, dataset)) {
 			stats->read++;
-			rc = entry_bad(im, m, e, err, "dataset '%s' has no --inputs", dataset);
-			json_decref(list);
-			return rc;
+			return entry_bad(im, m, e, err, "dataset '%s' has no --inputs", dataset);
 		}
 		row = input_find(im, dataset, id);
 		if (row < 0) {
 			stats->read++;
-			rc = entry_bad(im, m, e, err, "input id '%s' is not in the input dataset '%s'",
-				       id, dataset);
-			json_decref(list);
-			return rc;
+			return entry_bad(im, m, e, err, "input id '%s' is not in the input dataset '%s'",
+					 id, dataset);
 		}
 		if (im->rows[row].used) {
 			stats->read++;
-			rc = entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
-			json_decref(list);
-			return rc;
+			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
 		}
 		im->rows[row].used = true;
 	} else {
 		long long seen;
 
 		/* no inputs to check against: still, one id must not have two lists */
-		if (counter_next(&im->seen, dataset, id, &seen) == -1) {
-			json_decref(list);
+		if (counter_next(&im->seen, dataset, id, &seen) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		}
 		if (seen > 0) {
 			stats->read++;
-			rc = entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
-			json_decref(list);
-			return rc;
+			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
 		}
 	}
 	rec.dataset = dataset;
 	rec.input_id = id;
 	rec.input = row >= 0 ? im->rows[row].text : NULL;
-	json_array_foreach(list, i, out) {
+	/* the list's structure was checked by the scan: walk its elements */
+	sc.i = 1;
+	for (i = 0;; i++) {
+		const char *v, *kind;
+		size_t vlen;
+		long line;
+		char why[300];
+		json_t *out;
+
+		scan_ws(&sc);
+		if (sc.i >= sc.n || sc.s[sc.i] == ']')
+			break;
+		v = sc.s + sc.i;
+		line = sc.line;
+		if (scan_value(&sc) == -1)
+			return -1;
+		vlen = (size_t)(sc.s + sc.i - v);
+		scan_ws(&sc);
+		if (sc.i < sc.n && sc.s[sc.i] == ',')
+			sc.i++;
 		stats->read++;
+		out = value_decode(v, vlen, &kind, why, sizeof(why));
 		if (!json_is_string(out)) {
 			/* only this output is bad: its siblings keep their sample numbers */
-			oed_err_at(err, OED_EX_DATA, m->path, e->line, 0,
-				   "output %zu of input '%s' is %s, not a string", i, id, json_kind(out));
-			char *copy = json_dumps(out, JSON_COMPACT | JSON_ENCODE_ANY);
-			rc = oed_policy_bad(im->o->policy, err, copy ? copy : "", copy ? strlen(copy) : 0);
-			free(copy);
+			json_decref(out);
+			if (why[0])
+				rc = output_bad(im, m, line, v, vlen, err, "output %zu of input '%s': %s",
+						i, id, why);
+			else
+				rc = output_bad(im, m, line, v, vlen, err,
+						"output %zu of input '%s' is %s, not a string", i, id, kind);
 			if (rc == -1)
 				break;
 			continue;
@@ -1508,11 +1807,12 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 		rec.output = json_string_value(out);
 		rec.output_len = json_string_length(out);
 		rec.sample = (long long)i;
-		if ((rc = sink(&rec, ctx, err)) == -1)
+		rc = sink(&rec, ctx, err);
+		json_decref(out);
+		if (rc == -1)
 			break;
 		stats->written++;
 	}
-	json_decref(list);
 	return rc;
 }
 
@@ -1542,6 +1842,13 @@ ingest_map(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 			char dsbuf[256];
 			const char *dataset = o->dataset, *id = e->key, *slash;
 
+			if (e->depth == 2 && m.e[e->parent].key == NULL)
+				continue;	/* in a dataset whose name was refused */
+			if (e->key == NULL) {
+				stats->read++;
+				rc = entry_bad(&im, &m, e, err, "%s", e->keyerr);
+				continue;
+			}
 			if (e->depth == 2) {
 				dataset = m.e[e->parent].key;
 			} else if (e->value && e->value[0] == '{') {

@@ -35,6 +35,12 @@ static const char *const step_names[] = {
 };
 #define NSTEP_NAMES (sizeof(step_names) / sizeof(step_names[0]))
 
+const char *
+oed_norm_step_name(size_t i)
+{
+	return i + 1 < NSTEP_NAMES ? step_names[i + 1] : NULL;	/* the steps start at 1 */
+}
+
 int
 oed_norm_parse(const char *spec, struct oed_norm *out, struct oed_err *err)
 {

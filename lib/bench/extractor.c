@@ -12,6 +12,7 @@
 
 #include "config/cfg.h"
 #include "exit.h"
+#include "opt.h"
 #include "sbuf.h"
 
 enum kind { K_REGEX, K_REPLACE, K_STRIP, K_LOWER, K_UPPER, K_TAKE_FIRST, K_MAJORITY };

@@ -12,6 +12,7 @@
 
 #include "config/cfg.h"
 #include "exit.h"
+#include "opt.h"
 #include "sbuf.h"
 
 void

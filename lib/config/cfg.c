@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "exit.h"
+#include "opt.h"
 
 #define MAX_DEPTH 64
 
@@ -355,51 +356,6 @@ oed_cfg_get(const struct oed_cfg_node *map, const char *key)
 	return NULL;
 }
 
-/* Optimal string alignment distance: a swap of neighbours counts one edit. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, d[65][65], best;
-
-	if (la > 64 || lb > 64)
-		return (size_t)-1;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	}
-	return d[la][lb];
-}
-
-const char *
-oed_did_you_mean(const char *word, const char *const *candidates, size_t n)
-{
-	size_t i, d, best = (size_t)-1, limit = strlen(word) / 3;
-	const char *pick = NULL;
-
-	if (limit < 1)
-		limit = 1;
-	for (i = 0; i < n; i++) {
-		d = edit_distance(word, candidates[i]);
-		if (d < best) {
-			best = d;
-			pick = candidates[i];
-		}
-	}
-	return best <= limit ? pick : NULL;
-}
 
 int
 oed_cfg_check_keys(const struct oed_cfg *c, const struct oed_cfg_node *map,

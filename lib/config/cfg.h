@@ -86,11 +86,5 @@ bool oed_cfg_is_null(const struct oed_cfg_node *n);
 /* A path from the config, resolved against its folder (malloc'd; NULL: no memory). */
 char *oed_cfg_resolve(const struct oed_cfg *c, const char *rel);
 
-/*
- * The candidate closest to word by edit distance, when close enough to be
- * a likely typo (at most a third of the word's length, at least 1), else
- * NULL.  Shared with the command lines that take names from a table.
- */
-const char *oed_did_you_mean(const char *word, const char *const *candidates, size_t n);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "config/cfg.h"
 #include "exit.h"
+#include "opt.h"
 #include "provider_impl.h"
 
 void
@@ -510,7 +511,7 @@ oed_provider_poll(struct oed_provider *p, int timeout_ms, oed_prov_done done, vo
 		done(&r, ctx);
 		oed_prov_resp_release(&r);
 	}
-	if (n) {
+	if (n > 0) {
 		memmove(p->ready, p->ready + n, (p->nready - n) * sizeof(*p->ready));
 		p->nready -= n;
 	}

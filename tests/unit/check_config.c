@@ -8,6 +8,7 @@
 
 #include "config/cfg.h"
 #include "exit.h"
+#include "opt.h"
 
 static struct oed_cfg *
 parse(const char *text, struct oed_err *err)

@@ -514,6 +514,28 @@ START_TEST(stream_bad_records)
 }
 END_TEST
 
+START_TEST(stream_references)
+{
+	const char *specs[] = { "bleu:smooth=none", "exact_match" };
+	struct oed_err err;
+	int status;
+	const char *out;
+
+	/* A list target: BLEU clips against each; the others take the first. */
+	out = stream("{\"output\":\"a b c d\",\"target\":[\"a b x x\",\"x x c d\"]}\n"
+	    "{\"output\":\"a b c d\",\"target\":[\"a b c d\"]}\n",
+	    specs, 2, NULL, "fail", &status, &err);
+	ck_assert_int_eq(status, 0);
+	ck_assert_str_eq(out, "{\"output\":\"a b c d\",\"target\":[\"a b x x\",\"x x c d\"],"
+	    "\"scores\":{\"bleu\":0,\"exact_match\":0},\"pass\":false}\n"
+	    "{\"output\":\"a b c d\",\"target\":[\"a b c d\"],"
+	    "\"scores\":{\"bleu\":1,\"exact_match\":1},\"pass\":true}\n");
+	out = stream("{\"output\":\"a\",\"target\":[1]}\n", specs, 2, NULL, "fail", &status, &err);
+	ck_assert_int_eq(status, OED_EX_DATA);
+	ck_assert_str_eq(err.msg, "field 'target' is a list, but not a non-empty list of strings");
+}
+END_TEST
+
 START_TEST(stream_groups)
 {
 	const char *specs[] = { "contains:x" };
@@ -560,6 +582,7 @@ score_suite(void)
 	tcase_add_test(core, stream_splices);
 	tcase_add_test(limits, stream_bad_records);
 	tcase_add_test(core, stream_groups);
+	tcase_add_test(core, stream_references);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	return s;
