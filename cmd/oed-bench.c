@@ -411,6 +411,24 @@ verbose_log(const char *line, void *ctx)
 	fprintf(stderr, "%s: %s\n", oed_progname(), line);
 }
 
+/* done/total, rate, ETA, errors and concurrency, redrawn on one terminal line */
+static void
+show_progress(void *ctx, unsigned long long done, unsigned long long total,
+	      unsigned long long errors, unsigned concurrency, double elapsed, bool final)
+{
+	double rate = elapsed > 0 ? (double)done / elapsed : 0;
+	char eta[32] = "?";
+
+	(void)ctx;
+	if (rate > 0 && total >= done)
+		snprintf(eta, sizeof(eta), "%.0fs", (double)(total - done) / rate);
+	fprintf(stderr, "\r%s: %llu/%llu items, %.1f/s, ETA %s, %llu errors, concurrency %u\033[K",
+		oed_progname(), done, total, rate, eta, errors, concurrency);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
 static const char *
 default_prices(char *buf, size_t size)
 {
@@ -560,6 +578,8 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	cfg.scoring.ctx = &sc;
 	cfg.prices = prices;
 	cfg.stop = &stop_signal;
+	if (!a->io.quiet && isatty(STDERR_FILENO))
+		cfg.progress = show_progress;
 	catch_signals();
 	if (oed_bench_run(&cfg, &out, &err) == -1) {
 		status = err.status == OED_EX_USAGE ? oed_usage_error("%s", err.msg) : oed_fail(&err);

@@ -161,7 +161,14 @@ while [ $i -lt 30 ]; do i=$((i + 1)); set -- "$@" "[[slow:0.2]][[answer:ok]] k$i
 task kill "$@"
 OED_STORE="$t/kill.db" $BENCH -c 2 --max-concurrency 2 -m openai:m "$t/kill.yaml" >"$t/part" 2>/dev/null &
 bpid=$!
-sleep 1.5
+# kill it once a few answers are in the store (however loaded the machine is)
+i=0
+while [ $i -lt 200 ]; do
+	n=$(sqlite3 "$t/kill.db" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
+	[ "${n:-0}" -ge 4 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
 kill -9 $bpid
 wait $bpid 2>/dev/null
 stored=$(sqlite3 "$t/kill.db" "SELECT count(*) FROM bench_responses")
@@ -184,16 +191,22 @@ set --
 i=0
 while [ $i -lt 20 ]; do i=$((i + 1)); set -- "$@" "[[slow:0.3]][[answer:ok]] t$i"; done
 task term "$@"
-$BENCH -c 1 -m openai:m "$t/term.yaml" >"$t/out" 2>"$t/err" &
+OED_STORE="$t/term.db" $BENCH -c 1 -m openai:m "$t/term.yaml" >"$t/out" 2>"$t/err" &
 bpid=$!
-sleep 1
+i=0
+while [ $i -lt 200 ]; do
+	n=$(sqlite3 "$t/term.db" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
+	[ "${n:-0}" -ge 2 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
 kill -TERM $bpid
 wait $bpid
 expect "sigterm: exit 143" "143" "$?"
 expect "sigterm: message" "oed-bench: interrupted: run the same command again to resume" "$(cat "$t/err")"
 expect "sigterm: summary status" "interrupted" "$(field "$t/out" bench.summary status)"
 expect "sigterm: run status in the store" "interrupted" \
-	"$(sqlite3 "$OED_STORE" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")"
+	"$(sqlite3 "$t/term.db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")"
 
 # 11. several models, several samples (one request per sample, never n > 1)
 task multi '[[answer:ok]] m'
@@ -212,7 +225,21 @@ expect "anthropic: exit 0" "0 " "$? $(cat "$t/err")"
 expect "anthropic: answers" "1" "$(field "$t/out" bench.summary metrics.exact_match.mean)"
 expect "anthropic: finish reason" "end_turn" "$(field "$t/out" bench.item finish_reason)"
 
-# 13. the planted key is nowhere: records, messages, verbose logs, the store
+# 13. no usage in the answer: counted with oed's tokenizer, marked estimated
+task nousage '[[nousage]][[answer:ok fine]] u'
+OED_VOCAB_DIR="$top_srcdir/data" $BENCH -m openai:m "$t/nousage.yaml" >"$t/out" 2>"$t/err"
+expect "usage: estimated" "true 2" "$(field "$t/out" bench.item tokens_estimated) $(field "$t/out" bench.item tokens_out)"
+expect "usage: summary says so" "true" "$(field "$t/out" bench.summary tokens_estimated)"
+
+# 14. --rpm: 6 requests at 120 a minute (2 a second, a burst of 2) take 2 s
+task rpm '[[answer:ok]] r1' '[[answer:ok]] r2' '[[answer:ok]] r3' '[[answer:ok]] r4' '[[answer:ok]] r5' '[[answer:ok]] r6'
+s0=$(date +%s%N)
+$BENCH --rpm 120 -m openai:m "$t/rpm.yaml" >"$t/out" 2>"$t/err"
+s1=$(date +%s%N)
+ms=$(((s1 - s0) / 1000000))
+[ $ms -ge 1900 ] && [ $ms -lt 6000 ] && ok "rpm: budget kept ($ms ms)" || bad "rpm: took $ms ms"
+
+# 15. the planted key is nowhere: records, messages, verbose logs, the store
 task keys '[[answer:ok]] k' '[[error:401]] l'
 $BENCH -v -m openai:m "$t/keys.yaml" >"$t/out" 2>"$t/err"
 expect "keys: 401 stops the run" "1" "$?"

@@ -14,14 +14,14 @@
 #include "bench/runner.h"
 #include "bench/sbuf.h"
 #include "bench/stats.h"
-#include "ingest/csvin.h"
-#include "ingest/dataset.h"
+#include "csvin.h"
+#include "dataset.h"
 #include "estimators.h"
 #include "exit.h"
 #include "field.h"
 #include "opt.h"
-#include "progress.h"
 #include "splitmix.h"
+#include "tokenizer.h"
 
 /* --- the dataset, read as JSON objects ----------------------------------- */
 
@@ -514,7 +514,7 @@ struct model_acc {
 	unsigned long long items, errors, invalid, cache_hits;
 	double hsum, hn;		/* sum k_c H_c and sum k_c over inputs */
 	long long tin, tout, tcached, treason;
-	bool tokens_estimated, tokens_any;
+	bool tokens_estimated, tokens_any, tokens_est;
 	double cost;
 	bool cost_known;
 	double *lat;
@@ -552,12 +552,12 @@ struct runner {
 	size_t window, head, count;
 	struct render r;
 	sqlite3_stmt *cache_get, *cache_put, *item_put;
-	struct oed_progress progress;
 	unsigned long long done_inputs;
 	bool fatal;
 	char fatal_msg[512];
 	struct oed_err *err;
 	int failed;			/* a callback hit an error it could not return */
+	struct oed_tokenizer *tok;	/* counts tokens a server did not report */
 	char **answers;			/* scratch for majority votes */
 	size_t *anslen;
 };
@@ -648,6 +648,8 @@ cache_store(struct runner *R, struct job *j, struct oed_err *err)
 #undef I
 	if (!isnan(j->latency_ms))
 		json_object_set_new(o, "latency_ms", json_real(j->latency_ms));
+	if (j->estimated)
+		json_object_set_new(o, "tokens_estimated", json_true());
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (text == NULL)
@@ -665,6 +667,43 @@ cache_store(struct runner *R, struct job *j, struct oed_err *err)
 	if (rc != SQLITE_DONE)
 		return oed_store_fail(R->c->store, err, "cannot write the cache");
 	return 0;
+}
+
+/*
+ * A server that gave no usage (some local ones): count with oed's
+ * tokenizer (o200k_base) and mark the counts estimated.  Only for the
+ * HTTP providers; a command or a recording says what it knows.
+ */
+static void
+estimate_tokens(struct runner *R, struct job *j)
+{
+	enum oed_provider_kind k = oed_provider_kind(R->m[j->model].p);
+	json_t *m;
+	size_t i, n;
+
+	if (R->tok == NULL || (k != OED_PROV_OPENAI && k != OED_PROV_ANTHROPIC))
+		return;
+	if (j->tout < 0) {
+		n = oed_tokenizer_count(R->tok, j->output, j->output_len, false);
+		if (n != (size_t)-1) {
+			j->tout = (long long)n;
+			j->estimated = true;
+		}
+	}
+	if (j->tin < 0) {
+		long long sum = 0;
+
+		json_array_foreach(j->it->messages, i, m) {
+			json_t *c = json_object_get(m, "content");
+
+			n = oed_tokenizer_count(R->tok, json_string_value(c), json_string_length(c), false);
+			if (n == (size_t)-1)
+				return;
+			sum += (long long)n;
+		}
+		j->tin = sum;
+		j->estimated = true;
+	}
 }
 
 static void
@@ -697,6 +736,7 @@ on_response(struct oed_prov_resp *resp, void *ctx)
 	j->tout = resp->tokens_out;
 	j->tcached = resp->tokens_cached;
 	j->treason = resp->tokens_reasoning;
+	estimate_tokens(R, j);
 	if (oed_provider_caches(R->m[j->model].p) && cache_store(R, j, R->err) == -1)
 		R->failed = 1;
 }
@@ -772,6 +812,8 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 			oed_w_int(w, "tokens_cached", j->tcached);
 		if (j->treason >= 0)
 			oed_w_int(w, "tokens_reasoning", j->treason);
+		if (j->estimated)
+			oed_w_bool(w, "tokens_estimated", true);
 		if (!isnan(j->latency_ms))
 			oed_w_num(w, "latency_ms", round(j->latency_ms * 1000) / 1000);
 		if (!isnan(cost))
@@ -931,6 +973,8 @@ finish_input(struct runner *R, struct item *it)
 			}
 			if (j->tin >= 0 || j->tout >= 0)
 				m->tokens_any = true;
+			if (j->estimated)
+				m->tokens_est = true;
 			if (j->tin >= 0)
 				m->tin += j->tin;
 			else
@@ -1171,7 +1215,7 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 	size_t i, k;
 
 	oed_provider_counts(m->p, &pc);
-	if (m->nlat > 1)
+	if (m->nlat)
 		qsort(m->lat, m->nlat, sizeof(double), dcmp);
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "bench.summary");
@@ -1241,6 +1285,8 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 		oed_w_int(w, "tokens_reasoning", m->treason);
 	if (m->tokens_any && m->tokens_estimated)
 		oed_w_bool(w, "tokens_incomplete", true);
+	if (m->tokens_est)
+		oed_w_bool(w, "tokens_estimated", true);
 	if (m->cost_known)
 		oed_w_num(w, "cost_usd", round(m->cost * 1e9) / 1e9);
 	if (m->nlat) {
@@ -1268,8 +1314,10 @@ admit(struct runner *R, json_t *rec, unsigned long long at, long line, struct so
 	size_t mi;
 	unsigned k;
 
-	if (render_item(&R->r, rec, at, it, err) == -1)
+	if (render_item(&R->r, rec, at, it, err) == -1) {
+		item_release(it);
 		return item_error(s, line, rec, at, &R->r, err);
+	}
 	it->line = line;
 	it->left = R->nm * R->samples;
 	R->count++;
@@ -1354,6 +1402,23 @@ unqueue_all(struct runner *R)
 		R->m[mi].qhead = R->m[mi].qtail = NULL;
 }
 
+static void
+report_progress(struct runner *R, unsigned long long total, double elapsed, bool final)
+{
+	unsigned long long errors = 0;
+	unsigned conc = 0;
+	size_t mi;
+
+	for (mi = 0; mi < R->nm; mi++) {
+		struct oed_prov_counts pc;
+
+		oed_provider_counts(R->m[mi].p, &pc);
+		errors += R->m[mi].errors;
+		conc += pc.concurrency;
+	}
+	R->c->progress(R->c->progress_ctx, R->done_inputs, total, errors, conc, elapsed, final);
+}
+
 static int
 run_models(struct runner *R, struct source *s, unsigned long long total, bool *interrupted,
 	   struct oed_err *err)
@@ -1366,7 +1431,8 @@ run_models(struct runner *R, struct source *s, unsigned long long total, bool *i
 	size_t mi, i;
 	int rc;
 
-	oed_progress_init(&R->progress, c->quiet, "items", total);
+	double t0 = now_s(), last = 0;
+
 	for (;;) {
 		bool busy = false;
 
@@ -1426,7 +1492,10 @@ run_models(struct runner *R, struct source *s, unsigned long long total, bool *i
 			R->head = (R->head + 1) % R->window;
 			R->count--;
 			R->done_inputs++;
-			oed_progress_tick(&R->progress, R->done_inputs);
+		}
+		if (c->progress && now_s() - last >= 0.25) {
+			last = now_s();
+			report_progress(R, total, last - t0, false);
 		}
 		if (eof && R->count == 0)
 			break;
@@ -1440,7 +1509,8 @@ run_models(struct runner *R, struct source *s, unsigned long long total, bool *i
 				return oed_err_set(err, OED_EX_FAIL, "internal error: a request was lost");
 		}
 	}
-	oed_progress_done(&R->progress, R->done_inputs);
+	if (c->progress)
+		report_progress(R, total, now_s() - t0, true);
 	if (*interrupted || R->fatal) {
 		for (mi = 0; mi < R->nm; mi++)
 			oed_provider_abandon(R->m[mi].p);
@@ -1577,6 +1647,17 @@ oed_bench_run(const struct oed_bench_cfg *c, struct oed_bench_outcome *out, stru
 	}
 	if (prepare(&R, err) == -1)
 		goto out;
+	for (mi = 0; mi < R.nm; mi++) {
+		enum oed_provider_kind k = oed_provider_kind(R.m[mi].p);
+
+		if (k == OED_PROV_OPENAI || k == OED_PROV_ANTHROPIC) {
+			struct oed_err e2;
+
+			/* without the vocabulary, counts stay unknown: not a reason to stop */
+			R.tok = oed_tokenizer_open("o200k_base", NULL, &e2);
+			break;
+		}
+	}
 	rc = run_models(&R, &s, total, &interrupted, err);
 	for (mi = 0; mi < R.nm; mi++) {
 		const char *status = rc == -1 ? "failed" : interrupted ? "interrupted" :
@@ -1629,6 +1710,7 @@ out:
 	}
 	free(R.answers);
 	free(R.anslen);
+	oed_tokenizer_free(R.tok);
 	render_release(&R.r);
 	source_close(&s);
 	if (tmp)

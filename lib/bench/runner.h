@@ -72,6 +72,15 @@ struct oed_bench_cfg {
 	const struct oed_prices *prices;	/* may be NULL */
 	volatile sig_atomic_t *stop;	/* set by a signal: stop sending */
 	size_t window;			/* inputs held at once (default 256) */
+	/*
+	 * Progress, called a few times a second and once at the end (final
+	 * true): inputs done of total, errors so far, requests in flight
+	 * and the current concurrency summed over models, seconds since
+	 * the start.  NULL: none.
+	 */
+	void (*progress)(void *ctx, unsigned long long done, unsigned long long total,
+			 unsigned long long errors, unsigned concurrency, double elapsed, bool final);
+	void *progress_ctx;
 };
 
 struct oed_bench_model_outcome {
