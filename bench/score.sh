@@ -1,26 +1,24 @@
 #!/bin/sh
-# The scorer benchmark (issue 12): oed's scorers over a JSON Lines stream
+# The scorer benchmark (issue 12): oed-bench --score over a JSON Lines stream
 # (exact_match, contains, regex, f1, length), every record written back
 # with its scores, side by side with the jansson floor (parsing the same
 # records and nothing more) and a Python loop doing the same scoring.
 #   sh bench/score.sh BUILD_DIR [RECORDS] [ROUNDS]
 # The reference text is the corpus's `input` field.  Needs GNU time,
 # cc, pkg-config and /usr/bin/python3.  Outputs go to /dev/null.
-set -eu
+set -euf
 build=$(cd "${1:?build folder}" && pwd)
 records=${2:-1000000}
 rounds=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
 out=${TMPDIR:-/tmp}/oed-bench-score
 mkdir -p "$out"
 corpus=$out/corpus-$records.jsonl
 [ -s "$corpus" ] || /usr/bin/python3 "$here/gen_corpus.py" "$records" > "$corpus"
-libs="jansson sqlite3 libcurl yaml-0.1 libpcre2-8 libxxhash"
 cc -O2 "$here/jansson_floor.c" $(pkg-config --cflags --libs jansson libxxhash) -o "$out/jansson_floor"
-cc -O2 -I "$top/lib" -I "$build" "$here/score_bench.c" "$build/lib/.libs/libcore.a" \
-	$(pkg-config --cflags --libs $libs) -lcsv -lm -o "$out/score_bench"
-specs="exact_match contains:the regex:\b(?:answer|result)\b f1 length:max=200,unit=words"
+specs="exact_match contains:the regex:\\b(?:answer|result)\\b f1 length:max=200,unit=words"
+scoreargs=
+for s in $specs; do scoreargs="$scoreargs --score $s"; done
 echo "corpus: $records records, $(du -m "$corpus" | cut -f1) MB, $rounds rounds, $(nproc) CPUs"
 echo "scorers: $specs (target: input)"
 cat "$corpus" > /dev/null
@@ -36,13 +34,13 @@ measure() {
 for r in $(seq "$rounds"); do
 	measure cat cat "$corpus"
 	# shellcheck disable=SC2086
-	measure oed-score "$out/score_bench" --target input $specs -- "$corpus"
+	measure oed-score "$build/oed-bench" -q --target input $scoreargs "$corpus"
 	measure jansson-floor "$out/jansson_floor" "$corpus"
 	measure python3-loop /usr/bin/python3 "$here/score_python.py" input "$corpus"
 done
 # The two agree on the scores of the first records.
 # shellcheck disable=SC2086
-"$out/score_bench" --target input $specs -- "$corpus" | head -n 1000 |
+"$build/oed-bench" -q --target input $scoreargs "$corpus" | head -n 1000 |
 	/usr/bin/python3 -c '
 import json, subprocess, sys
 mine = [json.loads(l)["scores"] for l in sys.stdin]

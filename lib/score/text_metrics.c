@@ -237,15 +237,18 @@ intern_release(struct intern *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Sorting n-gram start positions by the n symbols they start. */
-static const uint32_t *sort_seq;
-static size_t sort_n;
+/* Sorting n-gram start positions by the n symbols they start (qsort_r). */
+struct ngram_sort {
+	const uint32_t *seq;
+	size_t n;
+};
 
 static int
-cmp_ngram(const void *a, const void *b)
+cmp_ngram(const void *a, const void *b, void *ctx)
 {
-	const uint32_t *x = sort_seq + *(const size_t *)a, *y = sort_seq + *(const size_t *)b;
-	for (size_t i = 0; i < sort_n; i++)
+	const struct ngram_sort *c = ctx;
+	const uint32_t *x = c->seq + *(const size_t *)a, *y = c->seq + *(const size_t *)b;
+	for (size_t i = 0; i < c->n; i++)
 		if (x[i] != y[i])
 			return x[i] < y[i] ? -1 : 1;
 	return 0;
@@ -298,11 +301,9 @@ ngram_match(struct ngram_scratch *sc, const uint32_t *h, size_t nh, const uint32
 		sc->ih[i] = i;
 	for (size_t i = 0; i < b; i++)
 		sc->ir[i] = i;
-	sort_n = n;
-	sort_seq = h;
-	qsort(sc->ih, a, sizeof(size_t), cmp_ngram);
-	sort_seq = r;
-	qsort(sc->ir, b, sizeof(size_t), cmp_ngram);
+	struct ngram_sort hs = { h, n }, rs = { r, n };
+	qsort_r(sc->ih, a, sizeof(size_t), cmp_ngram, &hs);
+	qsort_r(sc->ir, b, sizeof(size_t), cmp_ngram, &rs);
 	/* Merge the two sorted runs, counting equal groups on each side. */
 	for (size_t i = 0, j = 0; i < a && j < b;) {
 		const uint32_t *x = h + sc->ih[i], *y = r + sc->ir[j];
@@ -367,9 +368,8 @@ ngram_match_refs(struct ngram_scratch *sc, const uint32_t *h, size_t nh,
 	}
 	for (size_t i = 0; i < a; i++)
 		sc->ih[i] = i;
-	sort_n = n;
-	sort_seq = h;
-	qsort(sc->ih, a, sizeof(size_t), cmp_ngram);
+	struct ngram_sort hs = { h, n };
+	qsort_r(sc->ih, a, sizeof(size_t), cmp_ngram, &hs);
 	/* Groups: ih[] compacted to one representative each, with counts. */
 	for (size_t i = 0; i < a;) {
 		size_t j = i;
@@ -388,8 +388,8 @@ ngram_match_refs(struct ngram_scratch *sc, const uint32_t *h, size_t nh,
 			continue;
 		for (size_t i = 0; i < b; i++)
 			sc->ir[i] = i;
-		sort_seq = r;
-		qsort(sc->ir, b, sizeof(size_t), cmp_ngram);
+		struct ngram_sort rs = { r, n };
+		qsort_r(sc->ir, b, sizeof(size_t), cmp_ngram, &rs);
 		for (size_t g = 0, j = 0; g < ng && j < b;) {
 			const uint32_t *x = h + sc->ih[g];
 			int c = cmp_seq(r + sc->ir[j], x, n);
