@@ -23,10 +23,11 @@ tests_unit_check_counts_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_counts
 endif
 EXTRA_DIST += tests/ref/gen_engine_ref.py tests/ref/engine_ref.h \
-	tests/ref/engine_records.jsonl tests/ref/engine_traces.jsonl
+	tests/ref/engine_records.jsonl tests/ref/engine_traces.jsonl \
+	tests/ref/gen_weighted_ref.py tests/ref/weighted_ref.h tests/ref/weighted_channel.jsonl
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_engine
-tests_unit_check_engine_SOURCES = tests/unit/check_engine.c tests/ref/engine_ref.h
+tests_unit_check_engine_SOURCES = tests/unit/check_engine.c tests/ref/engine_ref.h tests/ref/weighted_ref.h
 tests_unit_check_engine_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_engine_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_engine

@@ -1420,6 +1420,7 @@ struct prep {
 	struct est est;
 	enum oed_average avg;
 	double log_base;
+	bool whole;		/* every count is whole: E[I] and AMI are defined */
 
 	struct view v;		/* the counts */
 	size_t *zunit;		/* the x group of each zxy row */
@@ -1662,6 +1663,7 @@ prep_init(struct prep *p, struct oed_engine *e, struct oed_err *err)
 	struct yref *yr;
 
 	p->e = e;
+	p->whole = !e->xy.fractional && !e->zxy.fractional;
 	if (oed_tab_sorted(&e->xy, &v->rows, &v->nrows, err) == -1 ||
 	    oed_tab_sorted(&e->zxy, &v->zrows, &v->nzrows, err) == -1)
 		return -1;
@@ -1743,7 +1745,7 @@ table_mi(struct prep *p, const struct oed_row *rows, const double *w, size_t n, 
 		if (w[i] > 0)
 			p->cells[k++] = (struct oed_cell){ rows[i].k[kx], rows[i].k[kx + 1], w[i] };
 	if (mo || p->est.id == OED_EST_PLUGIN) {
-		if (oed_mi_compute(p->cells, k, &m, err) == -1)
+		if (oed_mi_compute(p->cells, k, p->whole, &m, err) == -1)
 			return -1;
 		if (mo)
 			*mo = m;
@@ -1915,8 +1917,9 @@ compute(struct prep *p, const struct view *v, double *q, struct oed_err *err)
 		q[Q_HYX] = p->est.id == OED_EST_PLUGIN ? fmax(hy - mi, 0) : hy - mi;
 		q[Q_VI] = p->est.id == OED_EST_PLUGIN ? fmax(hx + hy - 2 * mi, 0) : hx + hy - 2 * mi;
 		q[Q_NMI] = m.nmi[p->avg];
-		q[Q_EMI] = m.emi;
-		q[Q_AMI] = m.ami[p->avg];
+		/* E[I] counts records: fractional weights leave it undefined */
+		q[Q_EMI] = p->whole ? m.emi : NAN;
+		q[Q_AMI] = p->whole ? m.ami[p->avg] : NAN;
 		if (e->has_z)
 			return cond_mi(p, v, &q[Q_CMI], err);
 		return 0;
@@ -2295,10 +2298,6 @@ oed_engine_check_opts(const struct oed_engine *e, const struct oed_engine_opts *
 		return oed_err_set(err, OED_EX_USAGE,
 				   "--estimator %s needs whole counts, and the weights in '%s' are fractional",
 				   oed_estimator_name(id), e->p.w ? e->p.w : "?");
-	if (fractional && e->p.kind == OED_ENGINE_MI)
-		return oed_err_set(err, OED_EX_USAGE,
-				   "oed-mi needs whole counts (for the expected MI and AMI), and the weights in '%s' are fractional",
-				   e->p.w ? e->p.w : "?");
 	if (fractional && o->ci > 0 && (e->emp || e->p.x == NULL))
 		return oed_err_set(err, OED_EX_USAGE,
 				   "--ci resamples records here, which needs whole counts, and the weights in '%s' are fractional",
@@ -2515,8 +2514,10 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		Q("h_x_given_y", Q_HXY_COND);
 		Q("h_y_given_x", Q_HYX);
 		R("nmi", Q_NMI);
-		Q("emi", Q_EMI);
-		R("ami", Q_AMI);
+		if (p.whole) {
+			Q("emi", Q_EMI);
+			R("ami", Q_AMI);
+		}
 		Q("vi", Q_VI);
 		if (e->has_z) {
 			put_uint(res, r, "classes_z", p.v.nslices);
@@ -2535,6 +2536,13 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 			if (rows[i].k[e->emp ? 2 : 1] == e->nomatch_key)
 				nm += oed_count_value(&rows[i].n);
 		put_num(res, r, "no_match", nm);
+	}
+	if (e->p.kind == OED_ENGINE_MI && !e->emp && !p.whole) {
+		char note[300];
+
+		snprintf(note, sizeof(note), "emi and ami are not given: they need whole counts, "
+			 "and the weights in '%s' are fractional", e->p.w ? e->p.w : "?");
+		put_str(res, r, "note", note);
 	}
 	if (e->p.kind == OED_ENGINE_ENTROPY) {
 		put_lengths(res, r, "length_chars", NULL, &e->chars, err, &rc);

@@ -24,6 +24,7 @@
 #include "reject.h"
 #include "store.h"
 #include "../ref/engine_ref.h"
+#include "../ref/weighted_ref.h"
 
 #define REL 1e-9
 
@@ -519,6 +520,79 @@ START_TEST(capacity_closed_forms)
 }
 END_TEST
 
+/*
+ * A channel given as transition probabilities (fractional weights):
+ * empowerment, capacity and every MI quantity that is defined, against
+ * numpy's Blahut-Arimoto and plug-in values (tests/ref/gen_weighted_ref.py);
+ * E[I] and AMI, which count records, are left out with a note.
+ */
+START_TEST(fractional_channel)
+{
+	char path[600];
+	struct oed_engine_params p = { .kind = OED_ENGINE_MI, .action = "action", .state = "state",
+				       .next = "next", .w = "w", .names = true };
+	struct oed_engine_opts o = nats();
+	struct oed_err err;
+	struct oed_engine *e;
+	char *text, *line;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/tests/ref/weighted_channel.jsonl", getenv("top_srcdir"));
+	o.capacity = true;
+	o.tolerance = 1e-13;
+	o.max_iter = 1000000;
+	o.per_group = true;
+	e = count(&p, 1, (char *[]){ path }, &err);
+	ck_assert_ptr_nonnull(e);
+	text = results_text(e, &o, &err);
+	ck_assert_msg(text != NULL, "%s", err.msg);
+	j = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_close(num(j, "n"), WREF_TOTAL, 1e-12, "n");
+	assert_close(num(j, "empowerment"), wref_mean[0], 1e-10, "empowerment");
+	assert_close(num(j, "capacity"), wref_mean[1], 1e-9, "mean capacity");
+	json_decref(j);
+	line = text;
+	for (int s = 0; s < WREF_STATES; s++) {
+		line = strchr(line, '\n') + 1;
+		j = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+		ck_assert_str_eq(json_string_value(json_object_get(j, "state")), wref_state[s]);
+		assert_close(num(j, "empowerment"), wref_emp[s], 1e-10, wref_state[s]);
+		assert_close(num(j, "capacity"), wref_cap[s], 1e-9, wref_state[s]);
+		json_decref(j);
+	}
+	free(text);
+	oed_engine_free(e);
+
+	p = (struct oed_engine_params){ .kind = OED_ENGINE_MI, .x = "action", .y = "next", .w = "w" };
+	o = nats();
+	j = summary(&p, &o, path);
+	assert_close(num(j, "h_x"), wref_mi[0], 1e-12, "h_x");
+	assert_close(num(j, "h_y"), wref_mi[1], 1e-12, "h_y");
+	assert_close(num(j, "mi"), wref_mi[2], 1e-10, "mi");
+	assert_close(num(j, "h_x_given_y"), wref_mi[3], 1e-10, "h_x_given_y");
+	assert_close(num(j, "h_y_given_x"), wref_mi[4], 1e-10, "h_y_given_x");
+	assert_close(num(j, "vi"), wref_mi[5], 1e-10, "vi");
+	assert_close(num(j, "nmi"), wref_mi[6], 1e-10, "nmi");
+	ck_assert_ptr_null(json_object_get(j, "ami"));
+	ck_assert_ptr_null(json_object_get(j, "emi"));
+	ck_assert_str_eq(json_string_value(json_object_get(j, "note")),
+			 "emi and ami are not given: they need whole counts, and the weights in 'w' are fractional");
+	json_decref(j);
+
+	p.kind = OED_ENGINE_ENTROPY;
+	j = summary(&p, &o, path);
+	assert_close(num(j, "h_x"), wref_entropy[0], 1e-12, "entropy h_x");
+	assert_close(num(j, "h_y"), wref_entropy[1], 1e-12, "entropy h_y");
+	assert_close(num(j, "h_y_given_x"), wref_entropy[2], 1e-12, "entropy h_y_given_x");
+	json_decref(j);
+	o.estimator = "laplace";
+	j = summary(&p, &o, path);
+	assert_close(num(j, "h_y"), wref_entropy[3], 1e-12, "laplace h_y");
+	assert_close(num(j, "h_y_given_x"), wref_entropy[4], 1e-12, "laplace h_y_given_x");
+	json_decref(j);
+}
+END_TEST
+
 /* ---- bootstrap, store ---- */
 
 START_TEST(bootstrap_intervals)
@@ -705,6 +779,7 @@ engine_suite(void)
 	tcase_add_test(core, mi_against_sklearn);
 	tcase_add_test(core, cmi_extract_empowerment);
 	tcase_add_test(core, capacity_closed_forms);
+	tcase_add_test(core, fractional_channel);
 	tcase_add_test(core, merge_equals_single);
 	tcase_add_test(core, bootstrap_intervals);
 	tcase_add_test(core, record_in_store);

@@ -45,7 +45,7 @@ START_TEST(against_sklearn)
 						       oed_fingerprint(ys, (size_t)yl), 1), 0);
 		}
 		cells = oed_cells_sorted(&t, &n);
-		ck_assert_int_eq(oed_mi_compute(cells, n, &r, &err), 0);
+		ck_assert_int_eq(oed_mi_compute(cells, n, true, &r, &err), 0);
 		close_to(r.mi, k->mi, 1e-12, "mi", k->name);
 		for (int m = 0; m < 4; m++) {
 			close_to(r.nmi[m], k->nmi[m], 1e-12, oed_average_name((enum oed_average)m), k->name);
@@ -80,8 +80,11 @@ START_TEST(whole_counts_only)
 	struct oed_mi r;
 	struct oed_err err;
 
-	ck_assert_int_eq(oed_mi_compute(c, 2, &r, &err), -1);
+	ck_assert_int_eq(oed_mi_compute(c, 2, true, &r, &err), -1);
 	ck_assert_str_eq(err.msg, "adjusted mutual information needs whole counts");
+	/* without E[I] fractions are fine: 1.5 and 1 on the diagonal, I = H(X) */
+	ck_assert_int_eq(oed_mi_compute(c, 2, false, &r, &err), 0);
+	close_to(r.mi, -(0.6 * log(0.6) + 0.4 * log(0.4)), 1e-15, "fractional mi", "diagonal");
 }
 END_TEST
 
