@@ -57,6 +57,7 @@ struct oed_engine {
 	struct oed_tab xy, zxy;
 	struct oed_lenhist chars, tokens;
 	struct oed_names names;
+	uint64_t records;		/* records counted (weight 0 included) */
 };
 
 /* ---- the estimators (estimators.h, mi.h) ---- */
@@ -460,6 +461,7 @@ oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 		return c < 0 ? -1 : 0;
 	if (e->iw >= 0 && (c = weight_of(e, r, &w, err)) != 0)
 		return c < 0 ? -1 : 0;
+	e->records++;
 	if (oed_count_is_zero(&w))
 		return 0;
 
@@ -1148,7 +1150,7 @@ oed_engine_merge(struct oed_reader *r, enum oed_engine_kind kind,
 		goto fail;
 	}
 	if (e == NULL) {
-		oed_err_set(err, OED_EX_DATA, "--merge: no state in the input");
+		oed_err_set(err, OED_EX_DATA, "no records in the input: no state to merge");
 		goto fail;
 	}
 	json_decref(first);
@@ -2654,6 +2656,14 @@ oed_engine_run(struct oed_engine_job *job, struct oed_err *err)
 			goto out;
 		if (oed_policy_close(&job->io->policy, err) == -1)
 			goto out;
+		/* empty input is not success: zeros would read as a perfectly consistent model */
+		if (e->records == 0) {
+			if (job->io->policy.bad > 0)
+				oed_err_set(err, OED_EX_DATA, "no records in the input: nothing but bad records");
+			else
+				oed_err_set(err, OED_EX_DATA, "no records in the input");
+			goto out;
+		}
 	}
 	oed_reader_digest_hex(r, digest);
 	if (job->emit_state) {
