@@ -7,7 +7,7 @@
 
 #include "diag.h"
 #include "exit.h"
-#include "infoengine.h"
+#include "info/engine.h"
 #include "opt.h"
 
 enum {

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootstrap.h"
-#include "counts.h"
-#include "lenstats.h"
+#include "info/bootstrap.h"
+#include "info/counts.h"
+#include "info/lenstats.h"
 #include "../ref/counts_ref.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "exit.h"
-#include "infoengine.h"
+#include "info/engine.h"
 #include "jsonl.h"
 #include "jsonw.h"
 #include "reject.h"

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "estimators.h"
-#include "mi.h"
+#include "info/estimators.h"
+#include "info/mi.h"
 #include "../ref/info_ref.h"
 
 static void

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "counts.h"
-#include "capacity.h"
-#include "mi.h"
+#include "info/counts.h"
+#include "info/capacity.h"
+#include "info/mi.h"
 #include "../ref/mi_ref.h"
 #include "../ref/info_ref.h"
 

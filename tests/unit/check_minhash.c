@@ -17,7 +17,7 @@
 
 #include "diag.h"
 #include "exit.h"
-#include "minhash.h"
+#include "equiv/minhash.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

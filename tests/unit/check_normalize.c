@@ -19,8 +19,8 @@
 
 #include "diag.h"
 #include "exit.h"
-#include "extract.h"
-#include "normalize.h"
+#include "equiv/extract.h"
+#include "equiv/normalize.h"
 #include "../ref/normalize_ref.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,5 +1,5 @@
 /*
- * infoengine.h: the streaming information engine behind oed-entropy and
+ * engine.h: the streaming information engine behind oed-entropy and
  * oed-mi.
  *
  * One pass over records counts classes into exact tables (counts.h):

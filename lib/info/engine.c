@@ -1,5 +1,5 @@
 #include "config.h"
-#include "infoengine.h"
+#include "engine.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,11 +11,11 @@
 #include "counts.h"
 #include "estimators.h"
 #include "exit.h"
-#include "extract.h"
+#include "equiv/extract.h"
 #include "lenstats.h"
 #include "mi.h"
-#include "minhash.h"
-#include "normalize.h"
+#include "equiv/minhash.h"
+#include "equiv/normalize.h"
 #include "store.h"
 #include "tokenizer.h"
 #include "utf8.h"
