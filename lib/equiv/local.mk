@@ -5,15 +5,17 @@ lib_libcore_la_SOURCES += \
 	lib/equiv/normalize.c lib/equiv/normalize.h lib/equiv/casefold.c \
 	lib/equiv/normalize_table.h \
 	lib/equiv/extract.c lib/equiv/extract.h \
-	lib/equiv/minhash.c lib/equiv/minhash.h
+	lib/equiv/minhash.c lib/equiv/minhash.h \
+	lib/equiv/choice.c lib/equiv/choice.h
 EXTRA_DIST += tests/ref/gen_casefold.py tests/ref/normalize_ref.h
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_normalize tests/unit/check_minhash
 TESTS += tests/unit/check_normalize tests/unit/check_minhash
-tests_unit_check_normalize_SOURCES = tests/unit/check_normalize.c tests/ref/normalize_ref.h
+tests_unit_check_normalize_SOURCES = tests/unit/check_normalize.c tests/ref/normalize_ref.h \
+	tests/unit/man_lists.h
 tests_unit_check_normalize_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_normalize_LDADD = $(UNIT_LIBS)
-tests_unit_check_minhash_SOURCES = tests/unit/check_minhash.c
+tests_unit_check_minhash_SOURCES = tests/unit/check_minhash.c tests/unit/man_lists.h
 tests_unit_check_minhash_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_minhash_LDADD = $(UNIT_LIBS)
 endif

@@ -15,7 +15,8 @@ lib_libcore_la_SOURCES += \
 	lib/info/mi.c lib/info/mi.h \
 	lib/info/capacity.c lib/info/capacity.h \
 	lib/info/bootstrap.c lib/info/bootstrap.h \
-	lib/info/engine.c lib/info/engine.h
+	lib/info/engine.c lib/info/engine.h lib/info/engine_priv.h \
+	lib/info/state.c lib/info/results.c lib/info/run.c
 EXTRA_DIST += tests/ref/gen_info_ref.py tests/ref/info_ref.h \
 	tests/ref/gen_mi_ref.py tests/ref/mi_ref.h \
 	tests/ref/gen_counts_ref.py tests/ref/counts_ref.h \
@@ -30,7 +31,8 @@ TESTS += tests/unit/check_counts tests/unit/check_estimators tests/unit/check_mi
 tests_unit_check_counts_SOURCES = tests/unit/check_counts.c tests/ref/counts_ref.h
 tests_unit_check_counts_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_counts_LDADD = $(UNIT_LIBS)
-tests_unit_check_estimators_SOURCES = tests/unit/check_estimators.c tests/ref/info_ref.h
+tests_unit_check_estimators_SOURCES = tests/unit/check_estimators.c tests/ref/info_ref.h \
+	tests/unit/man_lists.h
 tests_unit_check_estimators_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_estimators_LDADD = $(UNIT_LIBS)
 tests_unit_check_mi_SOURCES = tests/unit/check_mi.c tests/ref/mi_ref.h

@@ -19,6 +19,8 @@
 
 #include "exit.h"
 #include "info/engine.h"
+#include "info/results.h"
+#include "info/state.h"
 #include "jsonl.h"
 #include "jsonw.h"
 #include "reject.h"

@@ -22,6 +22,7 @@
 #include "equiv/extract.h"
 #include "equiv/normalize.h"
 #include "../ref/normalize_ref.h"
+#include "man_lists.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -239,10 +240,13 @@ START_TEST(parse_errors)
 	ck_assert_int_eq(oed_norm_parse("trim,lower", &n, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
 	ck_assert_str_eq(err.msg,
-	    "--normalize: unknown step 'lower' (expected trim, space, case, punct or number)");
+	    "--normalize: unknown step 'lower' (one of trim, space, case, punct or number)");
+	ck_assert_int_eq(oed_norm_parse("trim,spaces", &n, &err), -1);
+	ck_assert_str_eq(err.msg, "--normalize: unknown step 'spaces', did you mean 'space'?"
+	    " (one of trim, space, case, punct or number)");
 	ck_assert_int_eq(oed_norm_parse("trim,,case", &n, &err), -1);
 	ck_assert_str_eq(err.msg,
-	    "--normalize: empty step in 'trim,,case' (expected trim, space, case, punct or number)");
+	    "--normalize: empty step (one of trim, space, case, punct or number)");
 	ck_assert_int_eq(oed_norm_parse("", &n, &err), -1);
 	ck_assert_int_eq(oed_norm_parse("case,", &n, &err), -1);
 	ck_assert_int_eq(oed_norm_parse("Case", &n, &err), -1);
@@ -508,6 +512,24 @@ START_TEST(no_allocation_after_warmup)
 }
 END_TEST
 
+/* Every step of the table is documented: oed-entropy(1) and oed-equivalence.txt. */
+START_TEST(table_in_man_pages)
+{
+	char *page = man_text("man/oed-entropy.1"), *txt = man_text("man/oed-equivalence.txt");
+
+	ck_assert_msg(page && txt, "man pages not found: is top_srcdir set?");
+	for (size_t i = 0; i < OED_NORM_NSTEPS; i++) {
+		ck_assert_msg(man_has(page, "Cm ", oed_norm_steps[i].name, " \n"),
+			      "'%s' is not in oed-entropy(1)", oed_norm_steps[i].name);
+		ck_assert_msg(man_has(txt, "\n    ", oed_norm_steps[i].name, " "),
+			      "'%s' has no entry in oed-equivalence.txt", oed_norm_steps[i].name);
+		ck_assert_ptr_nonnull(oed_norm_steps[i].help);
+	}
+	free(page);
+	free(txt);
+}
+END_TEST
+
 /* Throughput on prose, mostly ASCII, in CPU time (printed, not asserted). */
 START_TEST(throughput)
 {
@@ -569,6 +591,7 @@ normalize_suite(void)
 	tcase_add_test(tc, number_equalities);
 	tcase_add_test(tc, chains_and_examples);
 	tcase_add_test(tc, parse_errors);
+	tcase_add_test(tc, table_in_man_pages);
 	tcase_add_test(tc, key_is_fingerprint);
 	tcase_add_test(tc, extract_classes);
 	tcase_add_test(tc, extract_errors);

@@ -1,0 +1,68 @@
+/*
+ * engine_priv.h: what engine.c (counting), state.c (states) and results.c
+ * (quantities and records) share, and nothing outside lib/info sees: the
+ * engine's insides and the map of MinHash signatures behind --cluster.
+ */
+#ifndef OED_INFO_ENGINE_PRIV_H
+#define OED_INFO_ENGINE_PRIV_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "counts.h"
+#include "engine.h"
+#include "lenstats.h"
+#include "equiv/extract.h"
+#include "equiv/minhash.h"
+#include "equiv/normalize.h"
+#include "tokenizer.h"
+
+/* The MinHash signature of each distinct (x, class) pair, for --cluster. */
+struct oed_sigmap {
+	uint64_t *kx, *ky;	/* open addressing on (kx, ky); idx == SIZE_MAX marks a free slot */
+	size_t *idx;
+	size_t cap, used;
+	uint64_t *sig;		/* used * perm values */
+	size_t sigcap;
+	unsigned perm;
+};
+
+struct oed_sigmap *oed_sigmap_new(unsigned perm);
+void oed_sigmap_free(struct oed_sigmap *m);
+/* The signature of (x, y), or NULL. */
+const uint64_t *oed_sigmap_get(const struct oed_sigmap *m, uint64_t x, uint64_t y);
+/* Keep sig for (x, y) unless one is kept; 0 or -1 (out of memory). */
+int oed_sigmap_put(struct oed_sigmap *m, uint64_t x, uint64_t y, const uint64_t *sig);
+
+struct oed_engine {
+	struct oed_engine_params p;
+	char *own[16];			/* copies of p's strings */
+	bool emp;			/* empowerment: z = state, x = action, y = next */
+	bool has_z;			/* the zxy table is kept */
+	const char *xf, *yf, *zf;	/* the fields in the x, y and z roles */
+	int ix, iy, iz, iw, icf;	/* reader field indices, -1 when not read */
+	uint64_t missing_key, nomatch_key;
+
+	bool has_norm;
+	struct oed_norm norm;
+	struct oed_norm_scratch nsc;
+	struct oed_extract *ex;
+	bool has_mh;
+	struct oed_minhash mh;
+	char cluster_spec[160];
+	struct oed_sigmap *sigs;
+	uint64_t *sigbuf;
+	struct oed_tokenizer *tok;
+	const char *encoding;
+
+	struct oed_tab xy, zxy;
+	struct oed_lenhist chars, tokens;
+	struct oed_names names;
+	uint64_t records;		/* records counted (weight 0 included) */
+};
+
+/* The parameters a state is made with, in a fixed order; NULL on out of memory. */
+json_t *oed_engine_params_json(const struct oed_engine_params *p);
+
+#endif
