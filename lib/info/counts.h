@@ -7,12 +7,7 @@
  * fingerprint with probability about k^2 / 2^65 for k distinct strings
  * (for a million distinct outputs, about 3e-8), which oed accepts.
  *
- * Two families live here:
- *
- *  - struct oed_cells: (x, y) pairs with double counts, the first table
- *    the tools used; kept for the code that still calls it.
- *
- *  - struct oed_tab: rows of one to three keys with exact counts.  A count
+ * struct oed_tab: rows of one to three keys with exact counts.  A count
  *    is a 64.64 fixed-point number (struct oed_count), so sums of weights
  *    are exact and do not depend on the order they were added in: a table
  *    built in one pass and one merged from shards hold the same bits.
@@ -38,25 +33,11 @@
 
 uint64_t oed_fingerprint(const char *s, size_t len);
 
-/* ---- double-count (x, y) cells ---- */
-
+/* One (x, y) cell of a two-way table with its count, as mi.h takes them. */
 struct oed_cell {
 	uint64_t x, y;
 	double n;
 };
-
-struct oed_cells {
-	struct oed_cell *slot;	/* open addressing; n == 0 marks a free slot */
-	size_t cap, used;
-	double total;
-};
-
-void oed_cells_init(struct oed_cells *t);
-void oed_cells_release(struct oed_cells *t);
-/* Add weight w (> 0) to cell (x, y); 0 or -1 on out of memory. */
-int oed_cells_add(struct oed_cells *t, uint64_t x, uint64_t y, double w);
-/* The non-empty cells, sorted by (x, y); caller frees.  NULL when empty. */
-struct oed_cell *oed_cells_sorted(const struct oed_cells *t, size_t *n);
 
 /* ---- exact counts ---- */
 

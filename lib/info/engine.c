@@ -133,6 +133,11 @@ oed_sigmap_put(struct oed_sigmap *m, uint64_t x, uint64_t y, const uint64_t *sig
 
 /* ---- parameters ---- */
 
+/*
+ * A copy of s the engine keeps (NULL stays NULL).  A copy that cannot be
+ * made, for want of memory or of room in own[], sets own_failed, which
+ * oed_engine_new checks once after every copy.
+ */
 static char *
 own(struct oed_engine *e, const char *s)
 {
@@ -140,9 +145,13 @@ own(struct oed_engine *e, const char *s)
 
 	if (s == NULL)
 		return NULL;
-	for (i = 0; i < sizeof(e->own) / sizeof(e->own[0]) && e->own[i]; i++)
+	for (i = 0; i < OED_ENGINE_OWN && e->own[i]; i++)
 		;
-	return e->own[i] = strdup(s);
+	if (i == OED_ENGINE_OWN || (e->own[i] = strdup(s)) == NULL) {
+		e->own_failed = true;
+		return NULL;
+	}
+	return e->own[i];
 }
 
 const struct oed_engine_params *
@@ -242,10 +251,7 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 	e->p.cluster = own(e, p->cluster ? e->cluster_spec : NULL);
 	e->p.cluster_field = own(e, p->cluster_field);
 	e->p.tokens = own(e, e->encoding);
-	if ((p->y && !e->p.y) || (p->x && !e->p.x) || (p->z && !e->p.z) || (p->w && !e->p.w) ||
-	    (p->action && !e->p.action) || (p->state && !e->p.state) || (p->next && !e->p.next) ||
-	    (p->normalize && !e->p.normalize) || (p->cluster_field && !e->p.cluster_field) ||
-	    (p->tokens && !e->p.tokens)) {
+	if (e->own_failed) {
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
 		goto fail;
 	}
@@ -271,7 +277,7 @@ oed_engine_free(struct oed_engine *e)
 {
 	if (e == NULL)
 		return;
-	for (size_t i = 0; i < sizeof(e->own) / sizeof(e->own[0]); i++)
+	for (size_t i = 0; i < OED_ENGINE_OWN; i++)
 		free(e->own[i]);
 	oed_tab_release(&e->xy);
 	oed_tab_release(&e->zxy);

@@ -35,9 +35,13 @@ const uint64_t *oed_sigmap_get(const struct oed_sigmap *m, uint64_t x, uint64_t 
 /* Keep sig for (x, y) unless one is kept; 0 or -1 (out of memory). */
 int oed_sigmap_put(struct oed_sigmap *m, uint64_t x, uint64_t y, const uint64_t *sig);
 
+/* Strings of struct oed_engine_params the engine copies: 12 today. */
+#define OED_ENGINE_OWN 16
+
 struct oed_engine {
 	struct oed_engine_params p;
-	char *own[16];			/* copies of p's strings */
+	char *own[OED_ENGINE_OWN];	/* copies of p's strings */
+	bool own_failed;		/* a copy could not be made */
 	bool emp;			/* empowerment: z = state, x = action, y = next */
 	bool has_z;			/* the zxy table is kept */
 	const char *xf, *yf, *zf;	/* the fields in the x, y and z roles */

@@ -30,6 +30,30 @@
 
 #define REL 1e-9
 
+/*
+ * strdup that fails on demand: the n-th call from when strdup_fail is set
+ * to n returns NULL (-1: never).  The test binary's definition is the one
+ * lib/ calls, so the engine's copies of its parameters can be made to fail.
+ */
+static int strdup_fail = -1;
+
+char *
+strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (strdup_fail == 0) {
+		strdup_fail = -1;
+		return NULL;
+	}
+	if (strdup_fail > 0)
+		strdup_fail--;
+	if ((p = malloc(n)) != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
 static char tmpdir[] = "/tmp/oed-engine-XXXXXX";
 static char records[512], traces[512];
 
@@ -595,6 +619,43 @@ START_TEST(fractional_channel)
 }
 END_TEST
 
+/*
+ * Every copy of a parameter the engine keeps is checked: a failed copy
+ * of --extract or --cluster once went unnoticed and left the engine
+ * counting as though the option was not given.
+ */
+START_TEST(parameter_copies_checked)
+{
+	struct oed_engine_params p = {
+		.kind = OED_ENGINE_ENTROPY, .x = "input_id", .y = "output", .w = "w",
+		.normalize = "trim", .extract = "(\\d+)", .cluster = "jaccard:0.5",
+		.tokens = "cl100k_base",
+	};
+	struct oed_err err;
+	int failed = 0;
+
+	for (int k = 0; k < 40; k++) {
+		struct oed_engine *e;
+
+		strdup_fail = k;
+		e = oed_engine_new(&p, &err);
+		strdup_fail = -1;
+		if (e == NULL) {
+			ck_assert_str_eq(err.msg, "out of memory");
+			failed++;
+			continue;
+		}
+		/* an engine that was made holds every parameter it was given */
+		ck_assert_ptr_nonnull(oed_engine_params(e)->extract);
+		ck_assert_ptr_nonnull(oed_engine_params(e)->cluster);
+		ck_assert_ptr_nonnull(oed_engine_params(e)->normalize);
+		ck_assert_ptr_nonnull(oed_engine_params(e)->tokens);
+		oed_engine_free(e);
+	}
+	ck_assert_int_eq(failed, 7);	/* x, y, w, normalize, extract, cluster, tokens */
+}
+END_TEST
+
 /* ---- bootstrap, store ---- */
 
 START_TEST(bootstrap_intervals)
@@ -788,6 +849,7 @@ engine_suite(void)
 	tcase_add_test(limits, merge_refuses);
 	tcase_add_test(limits, edge_cases);
 	tcase_add_test(limits, refusals);
+	tcase_add_test(limits, parameter_copies_checked);
 	tcase_set_timeout(core, 120);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);

@@ -530,55 +530,6 @@ START_TEST(table_in_man_pages)
 }
 END_TEST
 
-/* Throughput on prose, mostly ASCII, in CPU time (printed, not asserted). */
-START_TEST(throughput)
-{
-	/* trim alone is left out: it reads only the ends, whatever the length */
-	static const char *const specs[] = { "space", "case", "punct", "number",
-		"trim,space,case", "trim,space,case,punct", "trim,space,case,punct,number" };
-	static const char *const words[] = { "The", "answer", "is", "42", "because", "of",
-		"1,000", "reasons;", "however,", "Paris", "(France)", "costs", "$3.50.", "\n",
-		"model", "output", "—", "Größe", "naïve", "über", "3.14159", "and", "THE", "end." };
-	struct oed_norm n;
-	struct oed_norm_scratch sc;
-	struct oed_err err;
-	char *text;
-	size_t total = 0, len, i, k, rlen, reps = 1000, round;
-	uint64_t seed = 7;
-	struct timespec t0, t1;
-	double secs, best;
-
-	text = malloc(2100);
-	len = 0;
-	while (len < 2000) {
-		const char *w = words[rng_next(&seed) % NELEM(words)];
-
-		memcpy(text + len, w, strlen(w));
-		len += strlen(w);
-		text[len++] = ' ';
-	}
-	oed_norm_scratch_init(&sc);
-	for (k = 0; k < NELEM(specs); k++) {
-		ck_assert_int_eq(oed_norm_parse(specs[k], &n, &err), 0);
-		/* the best of five rounds: the machine may be busy */
-		best = HUGE_VAL;
-		for (round = 0; round < 5; round++) {
-			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
-			for (i = 0; i < reps; i++)
-				total += oed_norm_apply(&n, text, len, &sc, &rlen) ? rlen : 0;
-			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
-			secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-			best = secs < best ? secs : best;
-		}
-		printf("normalize %-30s %7.0f MB/s on %zu-byte texts\n", specs[k],
-		    (double)len * (double)reps / best / 1e6, len);
-	}
-	ck_assert_uint_gt(total, 0);
-	oed_norm_scratch_release(&sc);
-	free(text);
-}
-END_TEST
-
 static Suite *
 normalize_suite(void)
 {
@@ -603,7 +554,6 @@ normalize_suite(void)
 	tcase_add_test(tc, long_inputs);
 	tcase_add_test(tc, no_allocation_after_warmup);
 	tcase_add_test(tc, extract_reuse);
-	tcase_add_test(tc, throughput);
 	suite_add_tcase(s, tc);
 	return s;
 }
