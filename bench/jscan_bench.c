@@ -2,7 +2,7 @@
  * Read a JSON Lines file through the oed reader, asking for input_id and
  * output, once with the fast scanner and once with jansson only; print
  * MB/s for each.  Build from a configured tree:
- *   cc -O2 -Ilib -I. bench/jscan_bench.c lib/.libs/libcore.a $(pkg-config --libs jansson libxxhash) -o jscan_bench
+ *   cc -O2 -iquote lib -I. bench/jscan_bench.c lib/.libs/libcore.a $(pkg-config --libs jansson libxxhash) -o jscan_bench
  */
 #include "config.h"
 

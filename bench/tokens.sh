@@ -13,7 +13,7 @@ mkdir -p "$out"
 /usr/bin/python3 "$here/gen_corpus.py" "$records" > "$out/corpus.jsonl"
 /usr/bin/python3 -c 'import json,sys
 for l in sys.stdin: print(json.loads(l)["output"].replace("\n", " "))' < "$out/corpus.jsonl" > "$out/texts.txt"
-cc -O2 -I"$here/../lib" -I"$build" "$here/tokens_bench.c" "$build/lib/.libs/libcore.a" \
+cc -O2 -iquote "$here/../lib" -I"$build" "$here/tokens_bench.c" "$build/lib/.libs/libcore.a" \
 	$(pkg-config --libs jansson libxxhash libpcre2-8) -lm -o "$out/tokens_bench"
 printf 'impl\tencoding\ttokens\tseconds\ttokens/s\tMB/s\n'
 OED_VOCAB_DIR=${OED_VOCAB_DIR:-$here/../data} "$out/tokens_bench" "$out/texts.txt" cl100k_base o200k_base

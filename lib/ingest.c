@@ -3,6 +3,7 @@
 #include "csvin.h"
 #include "exit.h"
 #include "jsonl.h"
+#include "provider/openai_response.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -590,70 +591,90 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 	return 0;
 }
 
-/* One OpenAI chat completion (body), one record per choice. */
+/*
+ * One OpenAI chat completion (body), one record per choice.  All choices
+ * are parsed first, so a bad one rejects the whole line, not half of it.
+ */
 static int
-openai_completion(struct line_state *s, json_t *body, const char *input_id, struct oed_err *err)
+openai_completion(struct line_state *s, const json_t *body, const char *input_id, struct oed_err *err)
 {
-	json_t *choices = json_object_get(body, "choices"), *usage, *choice;
-	struct oed_record rec = { 0 };
-	json_t *created = json_object_get(body, "created");
-	json_t *meta = NULL;
-	size_t i;
+	struct oed_llm_response first, *resp;
+	struct oed_err perr = { 0 };
+	size_t n, i;
 	int rc = 0;
 
-	if (!json_is_array(choices))
-		return oed_reader_bad(s->r, err, "no 'choices' array in the response");
-	if (json_array_size(choices) == 0)
-		return oed_reader_bad(s->r, err, "the response has no choices");
-	/* all choices first, so a bad one rejects the whole line, not half of it */
-	json_array_foreach(choices, i, choice) {
-		json_t *content = json_object_get(json_object_get(choice, "message"), "content");
+	if (oed_openai_parse_chat(body, &first, &perr) == -1)
+		return perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
+						  : oed_err_set(err, perr.status, "%s", perr.msg);
+	if (oed_llm_response_failed(&first)) {
+		rc = oed_reader_bad(s->r, err, "the response is an error: %s",
+				    first.error_message ? first.error_message :
+				    first.error_type ? first.error_type : first.error_code);
+		oed_llm_response_release(&first);
+		return rc;
+	}
+	n = first.n_choices;
+	resp = calloc(n, sizeof(*resp));
+	if (resp == NULL) {
+		oed_llm_response_release(&first);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	resp[0] = first;
+	for (i = 1; i < n; i++)
+		if (oed_openai_parse_chat_choice(body, i, &resp[i], &perr) == -1) {
+			rc = perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
+							: oed_err_set(err, perr.status, "%s", perr.msg);
+			goto out;
+		}
+	for (i = 0; i < n; i++)
+		if (resp[i].text == NULL) {
+			rc = oed_reader_bad(s->r, err, "choices.%zu.message.content is null, not a string", i);
+			goto out;
+		}
+	for (i = 0; i < n && rc == 0; i++) {
+		struct oed_record rec = { 0 };
+		json_t *meta = NULL;
 
-		if (!json_is_string(content))
-			return oed_reader_bad(s->r, err, "choices.%zu.message.content is %s, not a string",
-					      i, content == NULL ? "missing" :
-					      json_is_null(content) ? "null" : "not text");
-	}
-	rec.dataset = s->o->dataset;
-	rec.input_id = input_id;
-	rec.model = json_string_value(json_object_get(body, "model"));
-	usage = json_object_get(body, "usage");
-	if (json_is_integer(json_object_get(usage, "prompt_tokens"))) {
-		rec.tokens_in = json_integer_value(json_object_get(usage, "prompt_tokens"));
-		rec.has_tokens_in = true;
-	}
-	if (json_is_integer(created)) {
-		oed_epoch_to_rfc3339((double)json_integer_value(created), s->tsbuf);
-		rec.ts = s->tsbuf;
-	}
-	json_array_foreach(choices, i, choice) {
-		json_t *content = json_object_get(json_object_get(choice, "message"), "content");
-		json_t *finish = json_object_get(choice, "finish_reason");
-		json_t *index = json_object_get(choice, "index");
-
-		rec.output = json_string_value(content);
-		rec.output_len = json_string_length(content);
-		rec.sample = json_is_integer(index) ? json_integer_value(index) : (long long)i;
+		rec.dataset = s->o->dataset;
+		rec.input_id = input_id;
+		rec.model = resp[i].model;
+		if (resp[i].prompt_tokens >= 0) {
+			rec.tokens_in = resp[i].prompt_tokens;
+			rec.has_tokens_in = true;
+		}
+		if (resp[i].created >= 0) {
+			oed_epoch_to_rfc3339((double)resp[i].created, s->tsbuf);
+			rec.ts = s->tsbuf;
+		}
+		rec.output = resp[i].text;
+		rec.output_len = resp[i].text_len;
+		rec.sample = resp[i].choice_index >= 0 ? resp[i].choice_index : (long long)i;
 		/* completion tokens are for all choices together: only exact with one */
-		rec.has_tokens_out = false;
-		if (json_array_size(choices) == 1 &&
-		    json_is_integer(json_object_get(usage, "completion_tokens"))) {
-			rec.tokens_out = json_integer_value(json_object_get(usage, "completion_tokens"));
+		if (n == 1 && resp[i].completion_tokens >= 0) {
+			rec.tokens_out = resp[i].completion_tokens;
 			rec.has_tokens_out = true;
 		}
-		meta = NULL;
-		if (json_is_string(finish)) {
+		if (resp[i].finish_reason) {
 			meta = json_object();
-			json_object_set(meta, "finish_reason", finish);
+			if (meta == NULL ||
+			    json_object_set_new(meta, "finish_reason",
+						json_string(resp[i].finish_reason)) == -1) {
+				json_decref(meta);
+				rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+				break;
+			}
 		}
 		rec.meta = meta;
 		rc = s->sink(&rec, s->ctx, err);
 		json_decref(meta);
-		if (rc == -1)
-			return -1;
-		s->stats->written++;
+		if (rc == 0)
+			s->stats->written++;
 	}
-	return 0;
+out:
+	for (i = 0; i < n; i++)
+		oed_llm_response_release(&resp[i]);
+	free(resp);
+	return rc;
 }
 
 static int

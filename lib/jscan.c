@@ -32,6 +32,8 @@
 #endif
 #include "config.h"
 #include "jscan.h"
+#include "buf.h"
+#include "map.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -62,24 +64,25 @@ struct node {
 	struct node **ikids;
 	size_t nikids;
 	/*
-	 * With many kids, a key is looked up in an open-addressed table of
-	 * kid numbers + 1 (0: empty), so that a record of K keys costs O(K),
-	 * not O(K x fields).
+	 * With many kids, a key is looked up by its hash in a map to the
+	 * kid's number, so that a record of K keys costs O(K), not O(K x
+	 * fields).  Two kids whose keys share a 64-bit hash leave the node
+	 * to the linear scan (hashed false).
 	 */
-	uint32_t *slot;
-	size_t mask;
+	struct oed_map byhash;
+	bool hashed;
 };
 
 enum { LINEAR_KIDS = 8 };	/* up to this many, a scan beats hashing the key */
 
-static size_t
+static inline uint64_t
 key_hash(const char *key, size_t len)
 {
 	uint64_t h = UINT64_C(1469598103934665603);	/* FNV-1a */
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)key[i]) * UINT64_C(1099511628211);
-	return (size_t)(h ^ h >> 32);
+	return h;
 }
 
 struct oed_jscan {
@@ -88,8 +91,7 @@ struct oed_jscan {
 	int *order;		/* leaf paths, each subtree a contiguous range */
 	int *alias;		/* per path: the path that owns its node (itself mostly) */
 	size_t *soff;		/* per path: offset of its string in scratch */
-	char *scratch;		/* decoded strings, NUL-terminated */
-	size_t slen, scap;
+	struct oed_buf scratch;	/* decoded strings, NUL-terminated */
 	locale_t cloc;
 	const unsigned char *p, *end;
 	struct oed_value *vals;
@@ -165,7 +167,7 @@ free_node(struct node *n)
 	}
 	free(n->kids);
 	free(n->ikids);
-	free(n->slot);
+	oed_map_release(&n->byhash);
 }
 
 /*
@@ -183,19 +185,18 @@ order_leaves(struct oed_jscan *s, struct node *n, int *k)
 			return -1;
 	n->end = *k;
 	if (n->nkids > LINEAR_KIDS) {
-		size_t cap = 16;
-
-		while (cap < 2 * n->nkids)
-			cap *= 2;
-		if ((n->slot = calloc(cap, sizeof(*n->slot))) == NULL)
+		if (oed_map_reserve(&n->byhash, n->nkids) == -1)
 			return -1;
-		n->mask = cap - 1;
-		for (size_t i = 0; i < n->nkids; i++) {
-			size_t h = key_hash(n->kids[i]->key, n->kids[i]->keylen) & n->mask;
+		n->hashed = true;
+		for (size_t i = 0; i < n->nkids && n->hashed; i++) {
+			bool added;
+			uint64_t *v = oed_map_put(&n->byhash,
+						  key_hash(n->kids[i]->key, n->kids[i]->keylen), &added);
 
-			while (n->slot[h])
-				h = (h + 1) & n->mask;
-			n->slot[h] = (uint32_t)i + 1;
+			if (v == NULL)
+				return -1;
+			*v = i;
+			n->hashed = added;
 		}
 	}
 	return 0;
@@ -251,7 +252,7 @@ oed_jscan_free(struct oed_jscan *s)
 	free(s->order);
 	free(s->alias);
 	free(s->soff);
-	free(s->scratch);
+	oed_buf_release(&s->scratch);
 	free(s);
 }
 
@@ -270,10 +271,10 @@ skip_ws(struct oed_jscan *s)
 static inline int
 put(struct oed_jscan *s, const void *bytes, size_t n)
 {
-	if (n > s->scap - s->slen)
+	if (n > s->scratch.cap - s->scratch.len)
 		return -1;
-	memcpy(s->scratch + s->slen, bytes, n);
-	s->slen += n;
+	memcpy(s->scratch.data + s->scratch.len, bytes, n);
+	s->scratch.len += n;
 	return 0;
 }
 
@@ -441,7 +442,7 @@ escape(struct oed_jscan *s, char buf[4], size_t *n)
 static int
 scan_string(struct oed_jscan *s, bool keep, size_t *off, size_t *len)
 {
-	size_t start = s->slen;
+	size_t start = s->scratch.len;
 	int escaped = 0;
 
 	for (;;) {
@@ -497,7 +498,7 @@ scan_string(struct oed_jscan *s, bool keep, size_t *off, size_t *len)
 		if (put(s, "", 1) == -1)
 			return -1;
 		*off = start;
-		*len = s->slen - start - 1;
+		*len = s->scratch.len - start - 1;
 	}
 	return escaped;
 }
@@ -518,10 +519,10 @@ static int
 read_double(struct oed_jscan *s, const unsigned char *start, size_t n, double *d, bool *over)
 {
 	char local[64], *buf = local, *endp;
-	size_t mark = s->slen;
+	size_t mark = s->scratch.len;
 
 	if (n >= sizeof(local)) {
-		buf = s->scratch + s->slen;
+		buf = s->scratch.data + s->scratch.len;
 		if (put(s, start, n) == -1 || put(s, "", 1) == -1)
 			return -1;
 	} else {
@@ -530,7 +531,7 @@ read_double(struct oed_jscan *s, const unsigned char *start, size_t n, double *d
 	}
 	errno = 0;
 	*d = strtod_l(buf, &endp, s->cloc);
-	s->slen = mark;
+	s->scratch.len = mark;
 	*over = errno == ERANGE && (*d == HUGE_VAL || *d == -HUGE_VAL);
 	return 0;
 }
@@ -675,14 +676,14 @@ static int scan_value(struct oed_jscan *s, const struct node *n, int depth);
 static const struct node *
 find_key(const struct node *n, const char *key, size_t len)
 {
-	if (n->slot) {
-		for (size_t h = key_hash(key, len) & n->mask; n->slot[h]; h = (h + 1) & n->mask) {
-			const struct node *c = n->kids[n->slot[h] - 1];
+	if (n->hashed) {
+		const uint64_t *k = oed_map_get(&n->byhash, key_hash(key, len));
+		const struct node *c;
 
-			if (c->keylen == len && memcmp(c->key, key, len) == 0)
-				return c;
-		}
-		return NULL;
+		if (k == NULL)
+			return NULL;
+		c = n->kids[*k];
+		return c->keylen == len && memcmp(c->key, key, len) == 0 ? c : NULL;
 	}
 	for (size_t i = 0; i < n->nkids; i++)
 		if (n->kids[i]->keylen == len && memcmp(n->kids[i]->key, key, len) == 0)
@@ -717,13 +718,13 @@ scan_object(struct oed_jscan *s, const struct node *n, int depth)
 			if (esc) {
 				/* compare the decoded key, then give the scratch back */
 				const unsigned char *after = s->p;
-				size_t off, klen, mark = s->slen;
+				size_t off, klen, mark = s->scratch.len;
 
 				s->p = kstart;
 				if (scan_string(s, true, &off, &klen) == -1)
 					return -1;
-				c = find_key(n, s->scratch + off, klen);
-				s->slen = mark;
+				c = find_key(n, s->scratch.data + off, klen);
+				s->scratch.len = mark;
 				s->p = after;
 			} else {
 				c = find_key(n, (const char *)kstart, (size_t)(s->p - 1 - kstart));
@@ -882,25 +883,14 @@ oed_jscan_line(struct oed_jscan *s, const char *line, size_t len, struct oed_val
 	s->p = (const unsigned char *)line;
 	s->end = s->p + len;
 	s->vals = vals;
-	s->slen = 0;
+	s->scratch.len = 0;
 	s->inside = 0;
 	s->overflows = 0;
 	s->nuls = 0;
 	for (size_t i = 0; i < s->npaths; i++)
 		memset(&vals[i], 0, sizeof(vals[i]));
-	if (need > s->scap) {
-		size_t cap = s->scap ? s->scap : 4096;
-		char *q;
-
-		while (cap < need)
-			cap *= 2;
-		/* the old contents are dead: no need for realloc's copy */
-		if ((q = malloc(cap)) == NULL)
-			return 0;
-		free(s->scratch);
-		s->scratch = q;
-		s->scap = cap;
-	}
+	if (oed_buf_reserve(&s->scratch, need) == -1)
+		return 0;
 	skip_ws(s);
 	if (s->p >= s->end || *s->p != '{')
 		return 0;
@@ -913,7 +903,7 @@ oed_jscan_line(struct oed_jscan *s, const char *line, size_t len, struct oed_val
 		if ((size_t)s->alias[i] != i)
 			vals[i] = vals[s->alias[i]];
 		else if (vals[i].type == OED_V_STRING)
-			vals[i].str = s->scratch + s->soff[i];
+			vals[i].str = s->scratch.data + s->soff[i];
 	}
 	return 1;
 }

@@ -5,6 +5,7 @@
 #include "jsonl.h"
 #include "exit.h"
 #include "jscan.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -27,8 +28,7 @@ struct oed_reader {
 	size_t cpos, clen;
 	bool eof;
 
-	char *line;		/* assembled line when it spans reads */
-	size_t lcap;
+	struct oed_buf line;	/* assembled line when it spans reads */
 	const char *cur;	/* the current line, without BOM and CR/LF */
 	size_t curlen;
 	const char *raw;	/* the same with its BOM and CR, for a verbatim reject copy */
@@ -45,8 +45,7 @@ struct oed_reader {
 	struct oed_jscan *scan;
 	bool fast;
 	json_t *root;		/* jansson parse of the current line, lazily */
-	char *fix;		/* the line with numbers jansson cannot take rewritten */
-	size_t fixcap;
+	struct oed_buf fix;	/* the line with numbers jansson cannot take rewritten */
 	size_t *grew;		/* where fix grew by ".0", for error columns */
 	size_t ngrew, grewcap;
 	unsigned long lost;	/* numbers beyond a double, null in the tree */
@@ -101,14 +100,14 @@ oed_reader_free(struct oed_reader *r)
 	oed_jscan_free(r->scan);
 	if (r->cloc != (locale_t)0)
 		freelocale(r->cloc);
-	free(r->fix);
+	oed_buf_release(&r->fix);
 	free(r->grew);
 	if (r->digest)
 		XXH3_freeState(r->digest);
 	free(r->paths);
 	free(r->vals);
 	free(r->trees);
-	free(r->line);
+	oed_buf_release(&r->line);
 	free(r->chunk);
 	free(r);
 }
@@ -210,20 +209,10 @@ fill(struct oed_reader *r, struct oed_err *err)
 static int
 append(struct oed_reader *r, size_t *len, const char *src, size_t n, struct oed_err *err)
 {
-	if (*len + n + 1 > r->lcap) {
-		size_t cap = r->lcap ? r->lcap : 4096;
-		char *p;
-
-		while (cap < *len + n + 1)
-			cap *= 2;
-		p = realloc(r->line, cap);
-		if (p == NULL)
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		r->line = p;
-		r->lcap = cap;
-	}
-	memcpy(r->line + *len, src, n);
-	*len += n;
+	r->line.len = *len;	/* 0 for the first piece of a line */
+	if (oed_buf_add(&r->line, src, n) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	*len = r->line.len;
 	return 0;
 }
 
@@ -277,7 +266,7 @@ read_line(struct oed_reader *r, struct oed_err *err)
 					return -1;
 				}
 				/* what is held first, so the reject copy is whole */
-				if ((spanned && oed_policy_more(r->policy, r->line, len, err) == -1) ||
+				if ((spanned && oed_policy_more(r->policy, r->line.data, len, err) == -1) ||
 				    oed_policy_more(r->policy, start, nl ? take + 1 : take, err) == -1) {
 					oed_report(err);
 					return -1;
@@ -308,7 +297,7 @@ read_line(struct oed_reader *r, struct oed_err *err)
 			continue;
 		}
 		if (spanned)
-			r->cur = r->line;
+			r->cur = r->line.data;
 		r->curlen = len;
 		r->raw = r->cur;
 		r->rawlen = len;
@@ -375,22 +364,9 @@ value_from_json(struct oed_value *v, json_t *j)
 }
 
 static int
-fix_put(struct oed_reader *r, size_t *n, const char *bytes, size_t len)
+fix_put(struct oed_reader *r, const char *bytes, size_t len)
 {
-	if (*n + len + 1 > r->fixcap) {
-		size_t cap = r->fixcap ? r->fixcap : 4096;
-		char *p;
-
-		while (cap < *n + len + 1)
-			cap *= 2;
-		if ((p = realloc(r->fix, cap)) == NULL)
-			return -1;
-		r->fix = p;
-		r->fixcap = cap;
-	}
-	memcpy(r->fix + *n, bytes, len);
-	*n += len;
-	return 0;
+	return oed_buf_add(&r->fix, bytes, len);
 }
 
 /* The length of the number token at p, RFC 8259 grammar, or 0. */
@@ -437,14 +413,16 @@ number_token(const char *p, const char *end, bool *real)
  * as they are.  -1 on out of memory.
  */
 static int
-fix_numbers(struct oed_reader *r, size_t *fixlen)
+fix_numbers(struct oed_reader *r)
 {
 	const char *p = r->cur, *end = r->cur + r->curlen;
-	size_t n = 0;
 
 	r->ngrew = 0;
 	r->lost = 0;
 	r->lost_col = 0;
+	oed_buf_reset(&r->fix);
+	if (oed_buf_grow(&r->fix, r->curlen) == -1)
+		return -1;
 	if (r->cloc == (locale_t)0 &&
 	    (r->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0)) == (locale_t)0)
 		return -1;
@@ -480,16 +458,16 @@ fix_numbers(struct oed_reader *r, size_t *fixlen)
 			if (over) {
 				if (r->lost++ == 0)
 					r->lost_col = (int)(p - r->cur) + 1;
-				if (fix_put(r, &n, "null", 4) == -1)
+				if (fix_put(r, "null", 4) == -1)
 					return -1;
 				for (size_t i = 4; i < len; i++)
-					if (fix_put(r, &n, " ", 1) == -1)
+					if (fix_put(r, " ", 1) == -1)
 						return -1;
 				p = q;
 				continue;
 			}
 			if (big && !real) {
-				if (fix_put(r, &n, p, len) == -1)
+				if (fix_put(r, p, len) == -1)
 					return -1;
 				if (r->ngrew == r->grewcap) {
 					size_t cap = r->grewcap ? 2 * r->grewcap : 16;
@@ -500,8 +478,8 @@ fix_numbers(struct oed_reader *r, size_t *fixlen)
 					r->grew = g;
 					r->grewcap = cap;
 				}
-				r->grew[r->ngrew++] = n;
-				if (fix_put(r, &n, ".0", 2) == -1)
+				r->grew[r->ngrew++] = r->fix.len;
+				if (fix_put(r, ".0", 2) == -1)
 					return -1;
 				p = q;
 				continue;
@@ -509,11 +487,10 @@ fix_numbers(struct oed_reader *r, size_t *fixlen)
 		} else {
 			q++;
 		}
-		if (fix_put(r, &n, p, (size_t)(q - p)) == -1)
+		if (fix_put(r, p, (size_t)(q - p)) == -1)
 			return -1;
 		p = q;
 	}
-	*fixlen = n;
 	return 0;
 }
 
@@ -532,11 +509,9 @@ parse_tree(struct oed_reader *r, struct oed_err *bad)
 	r->ngrew = 0;
 	r->root = json_loadb(r->cur, r->curlen, JSON_ALLOW_NUL, &jerr);
 	if (r->root == NULL && json_error_code(&jerr) == json_error_numeric_overflow) {
-		size_t fixlen;
-
-		if (fix_numbers(r, &fixlen) == -1)
+		if (fix_numbers(r) == -1)
 			return oed_err_set(bad, OED_EX_FAIL, "out of memory");
-		r->root = json_loadb(r->fix, fixlen, JSON_ALLOW_NUL, &jerr);
+		r->root = json_loadb(r->fix.data, r->fix.len, JSON_ALLOW_NUL, &jerr);
 	}
 	if (r->root == NULL) {
 		/* the column in the line as written, not in its rewritten copy */

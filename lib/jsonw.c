@@ -17,40 +17,14 @@ oed_writer_init(struct oed_writer *w, FILE *fp)
 void
 oed_writer_release(struct oed_writer *w)
 {
-	free(w->buf);
-	w->buf = NULL;
-	w->len = w->cap = 0;
-}
-
-static int
-grow(char **buf, size_t *len, size_t *cap, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t c = *cap ? *cap : 1024;
-		char *p;
-
-		while (c < *len + n + 1)
-			c *= 2;
-		p = realloc(*buf, c);
-		if (p == NULL)
-			return -1;
-		*buf = p;
-		*cap = c;
-	}
-	return 0;
+	oed_buf_release(&w->buf);
 }
 
 static void
 put(struct oed_writer *w, const char *s, size_t n)
 {
-	if (w->failed)
-		return;
-	if (grow(&w->buf, &w->len, &w->cap, n) == -1) {
+	if (!w->failed && oed_buf_add(&w->buf, s, n) == -1)
 		w->failed = true;
-		return;
-	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
 }
 
 static void
@@ -60,14 +34,15 @@ putc_(struct oed_writer *w, char c)
 }
 
 int
-oed_json_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+oed_json_quote(struct oed_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	char *o;
 
 	/* worst case every byte becomes \u00XX */
-	if (grow(buf, len, cap, n * 6 + 2) == -1)
+	if (n > ((size_t)-1 - 2) / 6 || oed_buf_grow(b, n * 6 + 2) == -1)
 		return -1;
-	char *o = *buf + *len;
+	o = b->data + b->len;
 	*o++ = '"';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -91,14 +66,15 @@ oed_json_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 		}
 	}
 	*o++ = '"';
-	*len = (size_t)(o - *buf);
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
 	return 0;
 }
 
 static void
 quote(struct oed_writer *w, const char *s, size_t n)
 {
-	if (!w->failed && oed_json_quote(&w->buf, &w->len, &w->cap, s, n) == -1)
+	if (!w->failed && oed_json_quote(&w->buf, s, n) == -1)
 		w->failed = true;
 }
 
@@ -128,7 +104,7 @@ open_(struct oed_writer *w, char c)
 void
 oed_w_begin(struct oed_writer *w)
 {
-	w->len = 0;
+	oed_buf_reset(&w->buf);
 	w->depth = 0;
 	w->first = 0;
 	open_(w, '{');
@@ -139,8 +115,8 @@ oed_w_close(struct oed_writer *w, const char **line, size_t *len)
 {
 	w->depth--;
 	put(w, "}\n", 2);
-	*line = w->failed ? "" : w->buf;
-	*len = w->failed ? 0 : w->len;
+	*line = w->failed ? "" : w->buf.data;
+	*len = w->failed ? 0 : w->buf.len;
 }
 
 int
@@ -158,11 +134,11 @@ oed_w_emit(struct oed_writer *w)
 {
 	if (w->failed)
 		return -1;
-	if (fwrite(w->buf, 1, w->len, w->fp) != w->len) {
+	if (fwrite(w->buf.data, 1, w->buf.len, w->fp) != w->buf.len) {
 		w->failed = true;
 		return -1;
 	}
-	w->len = 0;
+	oed_buf_reset(&w->buf);
 	return 0;
 }
 

@@ -20,10 +20,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "buf.h"
+
 struct oed_writer {
 	FILE *fp;
-	char *buf;
-	size_t len, cap;
+	struct oed_buf buf;	/* the record being built */
 	int depth;
 	unsigned long long first;	/* bit per depth: nothing written yet */
 	bool failed;
@@ -58,7 +59,7 @@ void oed_w_raw(struct oed_writer *w, const char *key, const char *json, size_t n
 
 /* Shortest decimal that reads back to v (finite v); returns its length. */
 int oed_fmt_double(char out[32], double v);
-/* Append s as a JSON string literal (quotes included) to a growing buffer. */
-int oed_json_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
+/* Append s[0..n) as a JSON string literal (quotes included) to b; 0 or -1 (out of memory). */
+int oed_json_quote(struct oed_buf *b, const char *s, size_t n);
 
 #endif

@@ -480,16 +480,6 @@ oed_store_rollback(struct oed_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-void
-oed_now_rfc3339(char out[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int
 oed_run_begin(struct oed_store *s, const char *tool, int argc, char *const *argv,
 	      const char *params_json, int64_t *run_id, struct oed_err *err)

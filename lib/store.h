@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "time.h"	/* oed_now_rfc3339: the runs' times */
 
 struct oed_store;
 
@@ -88,8 +89,5 @@ int oed_metric_add(struct oed_store *s, int64_t run_id, const char *name,
 sqlite3_stmt *oed_store_prepare(struct oed_store *s, const char *sql, struct oed_err *err);
 /* err from the last failure on s's connection, status OED_EX_FAIL; returns -1. */
 int oed_store_fail(struct oed_store *s, struct oed_err *err, const char *what);
-
-/* "2026-11-22T10:00:00Z" for now (UTC). */
-void oed_now_rfc3339(char out[32]);
 
 #endif

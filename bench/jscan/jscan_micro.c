@@ -6,7 +6,7 @@
  *
  * Build from a configured build tree (BUILD) and run on a corpus made by
  * bench/gen_corpus.py:
- *   cc -O2 -I$SRC/lib -I$BUILD $SRC/bench/jscan/jscan_micro.c \
+ *   cc -O2 -iquote $SRC/lib -I$BUILD $SRC/bench/jscan/jscan_micro.c \
  *       $BUILD/lib/.libs/libcore.a $(pkg-config --libs jansson libxxhash) \
  *       -lm -o jscan_micro
  *   ./jscan_micro corpus.jsonl [FIELD...]     (default: input_id output)

@@ -14,41 +14,6 @@
 #include "choice.h"
 
 void
-oed_buf_init(struct oed_buf *b)
-{
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
-void
-oed_buf_release(struct oed_buf *b)
-{
-	free(b->data);
-	oed_buf_init(b);
-}
-
-int
-oed_buf_reserve(struct oed_buf *b, size_t need)
-{
-	size_t cap;
-	char *p;
-
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap < 256 ? 256 : b->cap;
-	while (cap < need) {
-		if (cap > SIZE_MAX / 2)
-			return -1;
-		cap *= 2;
-	}
-	if ((p = realloc(b->data, cap)) == NULL)
-		return -1;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-void
 oed_norm_scratch_init(struct oed_norm_scratch *sc)
 {
 	oed_buf_init(&sc->buf[0]);

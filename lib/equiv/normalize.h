@@ -21,18 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "diag.h"
-
-/* A growable byte buffer.  data is NULL until the first reserve. */
-struct oed_buf {
-	char *data;
-	size_t len, cap;
-};
-
-void oed_buf_init(struct oed_buf *b);
-void oed_buf_release(struct oed_buf *b);
-/* Make room for at least need bytes; 0, or -1 when out of memory. */
-int oed_buf_reserve(struct oed_buf *b, size_t need);
 
 enum oed_norm_step {
 	OED_NORM_TRIM,		/* strip leading and trailing White_Space */

@@ -5,7 +5,7 @@
  * disagreement aborts.  Built and run by hand, not by make check; from the
  * source tree, with BUILD a configured build directory (for config.h):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -I$BUILD \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote lib -I$BUILD \
  *       -Itests/unit tests/fuzz/fuzz_jscan.c lib/jscan.c lib/field.c \
  *       lib/jsonl.c lib/diag.c lib/reject.c \
  *       $(pkg-config --cflags --libs jansson libxxhash) -lm -o fuzz_jscan

@@ -1,0 +1,9 @@
+# provider: request building and response parsing for LLM APIs.
+lib_libcore_la_SOURCES += lib/provider/openai_response.c lib/provider/openai_response.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_openai_response
+tests_unit_check_openai_response_SOURCES = tests/unit/check_openai_response.c
+tests_unit_check_openai_response_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_openai_response_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_openai_response
+endif

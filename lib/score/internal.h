@@ -1,0 +1,112 @@
+/*
+ * internal.h: what the scorer files share with the registry (not for
+ * tools).  Each group file (match.c, text_metrics.c, structure.c, ops.c,
+ * samples.c) defines its scorers' parameter rows and functions; the
+ * registry (registry.c) holds the one table that names them.
+ */
+#ifndef OED_SCORE_INTERNAL_H
+#define OED_SCORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "normalize.h"
+#include "score.h"
+
+#define OED_SC_PARAMS_END { NULL, 0, NULL, NULL, NULL }
+
+/* Scorer function signatures, for the table. */
+#define OED_SC_DECLARE(name) \
+	extern const struct oed_scorer_param oed_sc_##name##_params[]; \
+	int oed_sc_##name(struct oed_scorer_spec *spec, const struct oed_score_input *in, \
+			  struct oed_score_result *res, struct oed_err *err)
+
+/* The value of parameter i of the spec. */
+static inline const struct oed_param_value *
+oed_sc_pv(const struct oed_scorer_spec *spec, size_t i)
+{
+	return &spec->pv[i];
+}
+
+/* Every scorer, by group file. */
+OED_SC_DECLARE(exact_match);
+OED_SC_DECLARE(equals);
+OED_SC_DECLARE(contains);
+OED_SC_DECLARE(icontains);
+OED_SC_DECLARE(contains_any);
+OED_SC_DECLARE(contains_all);
+OED_SC_DECLARE(starts_with);
+OED_SC_DECLARE(ends_with);
+OED_SC_DECLARE(regex);
+OED_SC_DECLARE(numeric);
+OED_SC_DECLARE(choice);
+OED_SC_DECLARE(is_json);
+int oed_sc_match_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_match_release(struct oed_scorer_spec *spec);
+int oed_sc_plain_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+
+
+/* Set the result to a pass/fail verdict. */
+static inline void
+oed_sc_verdict(struct oed_score_result *res, bool ok)
+{
+	res->value = ok ? 1.0 : 0.0;
+	res->pass = ok ? 1 : 0;
+}
+
+/* res->reason = printf(fmt, ...); out of memory leaves it NULL. */
+void oed_sc_reason(struct oed_score_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The text a matching scorer compares against: value= when given (its
+ * parameter index vi, or (size_t)-1 when it has none), else the target.
+ * 0 with *s, *len set, or -1 with err set (OED_EX_DATA) when neither.
+ */
+int oed_sc_reference(const struct oed_scorer_spec *spec, size_t vi,
+		     const struct oed_score_input *in, const char **s, size_t *len,
+		     struct oed_err *err);
+
+/*
+ * Scratch space a spec keeps between calls (one per spec, so one thread).
+ * Scorers with their own state put this first in it.
+ */
+struct oed_sc_scratch {
+	struct oed_buf a, b, c;
+};
+void oed_sc_scratch_release(struct oed_sc_scratch *sc);
+/* Full case folding of s into b; returns b->data (NULL: out of memory). */
+const char *oed_sc_fold(struct oed_buf *b, const char *s, size_t len, size_t *outlen);
+
+/* PCRE2 wrapped for scorers: compile once, match with one match block. */
+struct oed_sc_regex;
+/*
+ * what names the place in messages ("scorer 'regex': pattern").  NULL
+ * with err set (OED_EX_USAGE) naming the offset of a bad pattern.
+ */
+struct oed_sc_regex *oed_sc_regex_new(const char *pattern, bool ignore_case,
+				      bool multiline, const char *what,
+				      struct oed_err *err);
+void oed_sc_regex_free(struct oed_sc_regex *re);
+/*
+ * Search s[start..len): 1 with the match's bounds in *mstart, *mend, 0
+ * when none, -1 with err set (OED_EX_DATA) when PCRE2 gave up.  opts:
+ * OED_SC_NOTEMPTY_ATSTART refuses an empty match at start.
+ */
+#define OED_SC_NOTEMPTY_ATSTART 0x1u
+int oed_sc_regex_search(struct oed_sc_regex *re, const char *s, size_t len,
+			size_t start, unsigned opts, size_t *mstart, size_t *mend,
+			struct oed_err *err);
+
+/* Edit distance in code points (bytes where the text is not UTF-8). */
+size_t oed_sc_levenshtein(const char *a, size_t alen, const char *b, size_t blen,
+			  uint32_t **scratch, size_t *cap);
+
+/*
+ * The last number written in s (sign, digits with optional thousands
+ * commas, a fraction, an exponent): 1 with *v, 0 when there is none.
+ */
+int oed_sc_last_number(const char *s, size_t len, double *v);
+
+#endif
