@@ -149,6 +149,13 @@ tab_grow(struct oed_tab *t)
 int
 oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w, struct oed_err *err)
 {
+	return oed_tab_add_get(t, k, w, NULL, err);
+}
+
+int
+oed_tab_add_get(struct oed_tab *t, const uint64_t *k, const struct oed_count *w,
+		struct oed_count *now, struct oed_err *err)
+{
 	size_t st = STRIDE(t), nk = t->nkeys, i;
 	struct oed_count c;
 	uint64_t *r;
@@ -174,6 +181,8 @@ oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w, str
 	r[nk + 1] = c.frac;
 	if (w->frac)
 		t->fractional = true;
+	if (now)
+		*now = c;
 	return 0;
 }
 

@@ -97,6 +97,9 @@ void oed_tab_release(struct oed_tab *t);
  */
 int oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w,
 		struct oed_err *err);
+/* The same, with the row's count after the addition in *now (unless w is zero). */
+int oed_tab_add_get(struct oed_tab *t, const uint64_t *k, const struct oed_count *w,
+		    struct oed_count *now, struct oed_err *err);
 /* Slot i (0 <= i < cap) into *row: 1 when it holds a row, else 0. */
 int oed_tab_get(const struct oed_tab *t, size_t i, struct oed_row *row);
 /* Add every row of src (same nkeys) to t. */

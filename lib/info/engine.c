@@ -171,7 +171,10 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 		return NULL;
 	}
 	e->p = *p;
-	e->ix = e->iy = e->iz = e->iw = e->icf = -1;
+	e->ix = e->iy = e->iz = e->iw = e->icf = e->iin = -1;
+	oed_names_init(&e->inputs);
+	oed_names_init(&e->modes);
+	oed_map_init(&e->best);
 	oed_tab_init(&e->xy, 2);
 	oed_tab_init(&e->zxy, 3);
 	oed_lenhist_init(&e->chars);
@@ -284,6 +287,10 @@ oed_engine_free(struct oed_engine *e)
 	oed_lenhist_release(&e->chars);
 	oed_lenhist_release(&e->tokens);
 	oed_names_release(&e->names);
+	oed_names_release(&e->inputs);
+	oed_names_release(&e->modes);
+	oed_map_release(&e->best);
+	free(e->bests);
 	oed_norm_scratch_release(&e->nsc);
 	oed_extract_free(e->ex);
 	oed_sigmap_free(e->sigs);
@@ -311,7 +318,9 @@ oed_engine_bind(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 	    (e->iy = oed_reader_want(r, e->yf, err)) < 0 ||
 	    (e->zf && (e->iz = oed_reader_want(r, e->zf, err)) < 0) ||
 	    (e->p.w && (e->iw = oed_reader_want(r, e->p.w, err)) < 0) ||
-	    (e->p.cluster_field && (e->icf = oed_reader_want(r, e->p.cluster_field, err)) < 0)) {
+	    (e->p.cluster_field && (e->icf = oed_reader_want(r, e->p.cluster_field, err)) < 0) ||
+	    (e->p.names && !e->emp && e->xf && e->p.kind == OED_ENGINE_ENTROPY &&
+	     (e->iin = oed_reader_want(r, "input", err)) < 0)) {
 		err->status = OED_EX_USAGE;
 		return -1;
 	}
@@ -379,12 +388,60 @@ weight_of(struct oed_engine *e, struct oed_reader *r, struct oed_count *w, struc
 			      e->p.w, v->type > OED_V_NULL ? " is not a number" : "") == -1 ? -1 : 1;
 }
 
+/*
+ * For entropy.group: keep the input's text (its first) and follow its
+ * running mode, given that class y of input x now counts now.  0 or -1
+ * (out of memory).
+ */
+static int
+note_group(struct oed_engine *e, struct oed_reader *r, uint64_t x, uint64_t y,
+	   const struct oed_count *now, const char *text, size_t len)
+{
+	const struct oed_value *in = oed_reader_value(r, e->iin);
+	uint64_t *slot;
+	struct oed_best *b;
+	bool added;
+	int c;
+
+	if (in->type == OED_V_STRING && oed_names_put(&e->inputs, x, in->str, in->len) == -1)
+		return -1;
+	if ((slot = oed_map_put(&e->best, x, &added)) == NULL)
+		return -1;
+	if (added) {
+		if (e->nbests == e->capbests) {
+			size_t cap = e->capbests ? 2 * e->capbests : 256;
+			struct oed_best *p = realloc(e->bests, cap * sizeof(*p));
+
+			if (p == NULL) {
+				oed_map_del(&e->best, x, NULL);
+				return -1;
+			}
+			e->bests = p;
+			e->capbests = cap;
+		}
+		*slot = e->nbests;
+		e->bests[e->nbests++] = (struct oed_best){ y, { 0, 0 } };
+	}
+	b = &e->bests[*slot];
+	c = oed_count_cmp(now, &b->n);
+	if (c > 0 || (c == 0 && y <= b->y)) {
+		b->y = y;
+		b->n = *now;
+		/* the text the class was counted from (missing and no match have none) */
+		if (y != e->missing_key && y != e->nomatch_key &&
+		    oed_names_put(&e->modes, oed_pair_key(x, y), text, len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 {
 	const struct oed_value *yv = oed_reader_value(r, e->iy);
-	const char *xs = NULL, *ys, *zs = NULL, *cs = NULL;
-	size_t xl = 0, yl, zl = 0, cl = 0;
+	const char *xs = NULL, *ys, *zs = NULL, *cs = NULL, *ms;
+	size_t xl = 0, yl, zl = 0, cl = 0, ml;
+	struct oed_count now;
 	char xt[32], yt[32], zt[32], ct[32];
 	struct oed_count w = OED_COUNT_ONE;
 	uint64_t k[3];
@@ -410,6 +467,8 @@ oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 		return 0;
 
 	/* the output's class: the cluster field, else the extracted part, normalised */
+	ms = ys;
+	ml = yl;
 	if (cs) {
 		k[2] = oed_fingerprint(cs, cl);
 	} else if (ys == MISSING_TEXT) {
@@ -426,7 +485,7 @@ oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 		}
 		if (cls == NULL) {
 			k[2] = e->nomatch_key;
-		} else if (e->has_mh) {
+		} else if ((ms = cls, ml = clen, e->has_mh)) {
 			/* the signature is of the class's text, so normalise it first */
 			if (e->has_norm && (cls = oed_norm_apply(&e->norm, cls, clen, &e->nsc, &clen)) == NULL)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
@@ -459,8 +518,10 @@ oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 				return -1;
 		}
 	}
-	if (!e->emp && oed_tab_add(&e->xy, k + 1, &w, err) == -1)
+	if (!e->emp && oed_tab_add_get(&e->xy, k + 1, &w, &now, err) == -1)
 		return -1;
+	if (e->iin >= 0 && xs && note_group(e, r, k[1], k[2], &now, cs ? cs : ms, cs ? cl : ml) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	if (e->has_z && oed_tab_add(&e->zxy, k, &w, err) == -1)
 		return -1;
 	if (e->p.names) {

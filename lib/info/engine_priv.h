@@ -13,6 +13,7 @@
 #include "counts.h"
 #include "engine.h"
 #include "lenstats.h"
+#include "map.h"
 #include "equiv/extract.h"
 #include "equiv/minhash.h"
 #include "equiv/normalize.h"
@@ -64,7 +65,33 @@ struct oed_engine {
 	struct oed_lenhist chars, tokens;
 	struct oed_names names;
 	uint64_t records;		/* records counted (weight 0 included) */
+
+	/*
+	 * With names, for entropy.group: the text of each input's "input"
+	 * field (inputs, by x), and each input's running mode, the class
+	 * with the largest count so far (ties: the smallest key), whose
+	 * output text is kept in modes by oed_pair_key(x, class).  Counts
+	 * only grow, so the running mode at the end is the mode, and its
+	 * text is there whatever the order of records.
+	 */
+	int iin;			/* reader index of "input", -1 when not read */
+	struct oed_names inputs, modes;
+	struct oed_map best;		/* x -> index into bests */
+	struct oed_best {
+		uint64_t y;
+		struct oed_count n;
+	} *bests;
+	size_t nbests, capbests;
 };
+
+/* The key of an (input, class) pair in modes. */
+static inline uint64_t
+oed_pair_key(uint64_t x, uint64_t y)
+{
+	uint64_t k[2] = { x, y };
+
+	return oed_fingerprint((const char *)k, sizeof(k));
+}
 
 /* The parameters a state is made with, in a fixed order; NULL on out of memory. */
 json_t *oed_engine_params_json(const struct oed_engine_params *p);

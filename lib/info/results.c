@@ -56,9 +56,28 @@ struct rec {
 	size_t n, cap;
 };
 
+/*
+ * An entropy.group record.  There may be one per input, millions, so a
+ * group is a few numbers and pointers into the text the results took
+ * over from the engine, not a record of items.
+ */
+struct group {
+	uint64_t x;
+	double n, h, mode_n;
+	size_t distinct;
+	const char *name;	/* NULL: the missing class, or a state without names */
+	const char *input;	/* the "input" field, or NULL */
+	const char *mode;	/* text of the most common class, or NULL */
+	bool missing;		/* the missing class of --missing=class */
+};
+
 struct oed_results {
 	struct rec *rec;
 	size_t n, cap;
+	struct group *groups;	/* written after the records */
+	size_t ngroups;
+	double log_base;
+	struct oed_names names, inputs, modes;	/* the text groups point to */
 	char *params;		/* JSON of the run's parameters, for the store */
 	bool oom;
 };
@@ -75,6 +94,10 @@ oed_results_free(struct oed_results *res)
 		free(res->rec[i].grp);
 	}
 	free(res->rec);
+	free(res->groups);
+	oed_names_release(&res->names);
+	oed_names_release(&res->inputs);
+	oed_names_release(&res->modes);
 	free(res->params);
 	free(res);
 }
@@ -225,6 +248,32 @@ oed_results_write(const struct oed_results *res, struct oed_writer *w)
 		if (oed_w_end(w) == -1)
 			return -1;
 	}
+	for (size_t i = 0; i < res->ngroups; i++) {
+		const struct group *g = &res->groups[i];
+		char hex[17];
+
+		oed_w_begin(w);
+		oed_w_str(w, "kind", "entropy.group");
+		if (g->name) {
+			oed_w_str(w, "x", g->name);
+		} else if (g->missing) {
+			oed_w_null(w, "x");
+		} else {
+			/* a state merged without its names: the fingerprint is all there is */
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)g->x);
+			oed_w_str(w, "x_key", hex);
+		}
+		if (g->input)
+			oed_w_str(w, "input", g->input);
+		oed_w_num(w, "n", g->n);
+		oed_w_uint(w, "distinct", g->distinct);
+		oed_w_num(w, "h", g->h);
+		if (g->mode)
+			oed_w_str(w, "mode", g->mode);
+		oed_w_num(w, "mode_share", g->n > 0 ? g->mode_n / g->n : 0);
+		if (oed_w_end(w) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -252,6 +301,24 @@ results_fill(struct oed_store *st, int64_t run, void *ctx, struct oed_err *err)
 					   err) == -1)
 				return -1;
 		}
+	}
+	for (size_t i = 0; i < res->ngroups; i++) {
+		const struct group *g = &res->groups[i];
+		const char *grp = g->name;
+		char hex[17];
+
+		if (g->missing) {
+			grp = "null";
+		} else if (grp == NULL) {
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)g->x);
+			grp = hex;
+		}
+		if (oed_metric_add(st, run, "n", grp, g->n, NAN, NAN, err) == -1 ||
+		    oed_metric_add(st, run, "distinct", grp, (double)g->distinct, NAN, NAN, err) == -1 ||
+		    oed_metric_add(st, run, "h", grp, g->h, NAN, NAN, err) == -1 ||
+		    oed_metric_add(st, run, "mode_share", grp, g->n > 0 ? g->mode_n / g->n : 0, NAN, NAN,
+				   err) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -936,12 +1003,6 @@ boot_stat(void *ctx, const uint64_t *mult, double *out, struct oed_err *err)
 
 /* ---- per-input records ---- */
 
-struct group {
-	uint64_t x;
-	double n, h;
-	size_t distinct;
-	const char *name;
-};
 
 static int
 group_by_h(const void *a, const void *b)
@@ -974,25 +1035,41 @@ static int
 put_groups(struct oed_results *res, struct prep *p, const struct oed_engine_opts *o,
 	   struct oed_err *err)
 {
+	struct oed_engine *e = (struct oed_engine *)p->e;
 	struct group *g = malloc((p->v.ngroups + 1) * sizeof(*g));
 	size_t limit = p->v.ngroups;
 
 	if (g == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	/* the results keep the text the groups point to */
+	res->names = e->names;
+	res->inputs = e->inputs;
+	res->modes = e->modes;
+	oed_names_init(&e->names);
+	oed_names_init(&e->inputs);
+	oed_names_init(&e->modes);
 	for (size_t i = 0; i < p->v.ngroups; i++) {
-		size_t a = p->v.gstart[i], b = p->v.gstart[i + 1];
+		size_t a = p->v.gstart[i], b = p->v.gstart[i + 1], best = a;
 
 		g[i].x = p->v.rows[a].k[0];
 		g[i].n = 0;
-		for (size_t j = a; j < b; j++)
+		for (size_t j = a; j < b; j++) {
 			g[i].n += p->v.w[j];
+			/* rows are in class order: the first of the largest is the smallest key */
+			if (p->v.w[j] > p->v.w[best])
+				best = j;
+		}
 		g[i].distinct = b - a;
+		g[i].mode_n = p->v.w[best];
 		if (est_entropy(&p->est, p->v.w + a, b - a, p->est.k, &g[i].h, err) == -1) {
 			free(g);
 			return -1;
 		}
 		g[i].h /= p->log_base;
-		g[i].name = g[i].x == p->e->missing_key ? NULL : oed_names_get(&p->e->names, g[i].x);
+		g[i].name = g[i].x == e->missing_key ? NULL : oed_names_get(&res->names, g[i].x);
+		g[i].input = oed_names_get(&res->inputs, g[i].x);
+		g[i].mode = oed_names_get(&res->modes, oed_pair_key(g[i].x, p->v.rows[best].k[1]));
+		g[i].missing = g[i].x == e->missing_key;
 	}
 	if (o->top) {
 		qsort(g, p->v.ngroups, sizeof(*g), group_by_h);
@@ -1001,30 +1078,8 @@ put_groups(struct oed_results *res, struct prep *p, const struct oed_engine_opts
 	} else {
 		qsort(g, p->v.ngroups, sizeof(*g), group_by_name);
 	}
-	for (size_t i = 0; i < limit; i++) {
-		struct rec *r = rec_new(res, "entropy.group");
-		char hex[17];
-
-		if (r == NULL)
-			break;
-		put_str(res, r, "kind", "entropy.group");
-		if (g[i].name) {
-			put_str(res, r, "x", g[i].name);
-			r->grp = strdup(g[i].name);
-		} else if (g[i].x == p->e->missing_key) {
-			item_new(res, r, "x", IT_NULL);
-			r->grp_null = true;
-		} else {
-			/* a state merged without its names: the fingerprint is all there is */
-			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)g[i].x);
-			put_str(res, r, "x_key", hex);
-			r->grp = strdup(hex);
-		}
-		put_num(res, r, "n", g[i].n);
-		put_uint(res, r, "distinct", g[i].distinct);
-		put_num(res, r, "h", g[i].h);
-	}
-	free(g);
+	res->groups = g;
+	res->ngroups = limit;
 	return 0;
 }
 
@@ -1235,6 +1290,30 @@ run_params(const struct oed_engine *e, const struct oed_engine_opts *o, const ch
 	return s;
 }
 
+/*
+ * Keep basic intervals in the range of their quantity: entropies and VI
+ * (and, for the plug-in, MI, CMI, empowerment and capacity) are never
+ * negative, NMI is in [0, 1], AMI at most 1.
+ */
+static void
+clip_bounds(double *lo, double *hi, bool plugin)
+{
+	for (int i = 0; i < Q_COUNT; i++) {
+		bool nonneg = i == Q_HX || i == Q_HY || i == Q_HYX || i == Q_HXY_COND || i == Q_VI ||
+			      i == Q_NMI || i == Q_EMI || (plugin && (i == Q_MI || i == Q_CMI ||
+								      i == Q_EMP || i == Q_CAP));
+
+		if (nonneg && lo[i] < 0)
+			lo[i] = 0;
+		if (nonneg && hi[i] < 0)
+			hi[i] = 0;
+		if ((i == Q_NMI || i == Q_AMI) && hi[i] > 1)
+			hi[i] = 1;
+		if (i == Q_NMI && lo[i] > 1)
+			lo[i] = 1;
+	}
+}
+
 struct oed_results *
 oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct oed_err *err)
 {
@@ -1247,6 +1326,7 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	struct oed_empowerment *states = NULL;
 	size_t nstates = 0;
 	double lb;
+	char ci_note[256] = "";
 	int rc = 0;
 
 	if (res == NULL) {
@@ -1279,7 +1359,9 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	for (int i = 0; i < Q_COUNT; i++)
 		lo[i] = hi[i] = NAN;
 	if (ci) {
-		struct oed_boot b = { OED_BOOT_CLUSTERS, p.v.ngroups, NULL, o->bootstrap, o->ci, o->seed };
+		struct oed_boot b = { .scheme = OED_BOOT_CLUSTERS, .nunits = p.v.ngroups,
+				      .replicates = o->bootstrap, .level = o->ci, .seed = o->seed,
+				      .estimate = q };
 		uint64_t *counts = NULL;
 
 		if (e->emp || e->p.x == NULL) {
@@ -1300,6 +1382,7 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		free(counts);
 		if (rc == -1)
 			goto fail;
+		clip_bounds(lo, hi, p.est.id == OED_EST_PLUGIN);
 	}
 
 	/* the summary record, keys in a stable order */
@@ -1343,9 +1426,13 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 		r->it[r->n - 1].metric = false;
 		put_uint(res, r, "seed", o->seed);
 		r->it[r->n - 1].metric = false;
+		put_str(res, r, "ci_method", "basic");
 	}
-#define Q(key, i) put_q(res, r, key, q[i] / lb, ci, lo[i] / lb, hi[i] / lb)
-#define R(key, i) put_q(res, r, key, q[i], ci, lo[i], hi[i])
+#define Q(key, i) (put_q(res, r, key, q[i] / lb, ci, lo[i] / lb, hi[i] / lb), no_interval(ci_note, key, i))
+#define R(key, i) (put_q(res, r, key, q[i], ci, lo[i], hi[i]), no_interval(ci_note, key, i))
+#define no_interval(buf, key, i) \
+	((void)(ci && isfinite(q[i]) && isnan(lo[i]) && \
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", buf[0] ? ", " : "", key)))
 	if (e->emp) {
 		size_t na = 0;
 
@@ -1402,6 +1489,14 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	}
 #undef Q
 #undef R
+#undef no_interval
+	if (ci_note[0]) {
+		char note[sizeof(ci_note) + 96];
+
+		snprintf(note, sizeof(note), "no interval for %s: the bootstrap's bias exceeds its spread",
+			 ci_note);
+		put_str(res, r, "ci_note", note);
+	}
 	if (e->p.extract) {
 		/* the outputs REGEX did not match, a class of their own */
 		const struct oed_row *rows = e->emp ? p.v.zrows : p.v.rows;

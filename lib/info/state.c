@@ -163,8 +163,10 @@ name_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The texts of m as lines of kind ("oed.state.names"), each [key, text], in key order. */
 static int
-write_names(struct oed_writer *w, const struct oed_names *m, unsigned *lines, struct oed_err *err)
+write_names(struct oed_writer *w, const char *kind, const struct oed_names *m, unsigned *lines,
+	    struct oed_err *err)
 {
 	uint64_t *keys;
 	size_t n = 0;
@@ -180,7 +182,7 @@ write_names(struct oed_writer *w, const struct oed_names *m, unsigned *lines, st
 	qsort(keys, n, sizeof(*keys), name_cmp);
 	for (size_t i = 0; i < n && rc == 0; i += STATE_CHUNK) {
 		oed_w_begin(w);
-		oed_w_str(w, "kind", "oed.state.names");
+		oed_w_str(w, "kind", kind);
 		oed_w_arr_begin(w, "names");
 		for (size_t j = i; j < n && j < i + STATE_CHUNK; j++) {
 			oed_w_arr_begin(w, NULL);
@@ -280,7 +282,9 @@ oed_engine_write_state(struct oed_engine *e, struct oed_writer *w, struct oed_er
 	    (e->has_z && write_rows(w, "zxy", &e->zxy, &lines, err) == -1) ||
 	    write_hist(w, "chars", &e->chars, &lines, err) == -1 ||
 	    (e->p.tokens && write_hist(w, "tokens", &e->tokens, &lines, err) == -1) ||
-	    write_names(w, &e->names, &lines, err) == -1 ||
+	    write_names(w, "oed.state.names", &e->names, &lines, err) == -1 ||
+	    write_names(w, "oed.state.inputs", &e->inputs, &lines, err) == -1 ||
+	    write_names(w, "oed.state.modes", &e->modes, &lines, err) == -1 ||
 	    (e->has_mh && write_sigs(w, e->sigs, &lines, err) == -1))
 		return -1;
 	/* the count of lines lets --merge tell a whole state from a cut one */
@@ -387,7 +391,10 @@ merge_line(struct oed_engine *e, struct oed_reader *r, json_t *rec, const char *
 		}
 		return 0;
 	}
-	if (strcmp(kind, "oed.state.names") == 0) {
+	if (strcmp(kind, "oed.state.names") == 0 || strcmp(kind, "oed.state.inputs") == 0 ||
+	    strcmp(kind, "oed.state.modes") == 0) {
+		struct oed_names *m = kind[10] == 'n' ? &e->names : kind[10] == 'i' ? &e->inputs : &e->modes;
+
 		if (!json_is_array(arr = json_object_get(rec, "names")))
 			return state_bad(r, err, "state names are not an array");
 		json_array_foreach(arr, i, item) {
@@ -397,7 +404,7 @@ merge_line(struct oed_engine *e, struct oed_reader *r, json_t *rec, const char *
 			if (json_array_size(item) != 2 || parse_hex(json_array_get(item, 0), &k) == -1 ||
 			    !json_is_string(text))
 				return state_bad(r, err, "a state name is not [key, text]");
-			if (oed_names_put(&e->names, k, json_string_value(text), json_string_length(text)) == -1)
+			if (oed_names_put(m, k, json_string_value(text), json_string_length(text)) == -1)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
 		}
 		return 0;
