@@ -29,7 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "diag.h"
+#include "map.h"
 
 uint64_t oed_fingerprint(const char *s, size_t len);
 
@@ -110,15 +112,27 @@ int oed_tab_merge(struct oed_tab *t, const struct oed_tab *src, struct oed_err *
  */
 int oed_tab_sorted(const struct oed_tab *t, struct oed_row **rows, size_t *n,
 		   struct oed_err *err);
+/*
+ * The same, taking the table's memory: the rows are sorted where the hash
+ * slots were, so the peak is the table alone, not the table and a copy.
+ * The table is left empty (released).  0, or -1 with err set.
+ */
+int oed_tab_take_sorted(struct oed_tab *t, struct oed_row **rows, size_t *n, struct oed_err *err);
+/* Sort in place, like qsort but never allocating (introsort; not stable). */
+void oed_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Order of rows by their keys, for qsort (all OED_TAB_MAXKEYS keys). */
 int oed_row_cmp(const void *a, const void *b);
 
 /* ---- fingerprint -> text ---- */
 
+/*
+ * Texts by key, packed one after another in one arena: a key costs a map
+ * slot and its text, not an allocation.  A pointer from oed_names_get is
+ * valid until the next put.
+ */
 struct oed_names {
-	uint64_t *keys;
-	char **text;		/* NUL-terminated copies; NULL marks a free slot */
-	size_t cap, used;
+	struct oed_map map;	/* key -> offset of the text in the arena */
+	struct oed_buf text;	/* NUL-terminated texts */
 };
 
 void oed_names_init(struct oed_names *m);
@@ -127,5 +141,9 @@ void oed_names_release(struct oed_names *m);
 int oed_names_put(struct oed_names *m, uint64_t key, const char *s, size_t len);
 /* The text kept for key, or NULL. */
 const char *oed_names_get(const struct oed_names *m, uint64_t key);
+/* The number of keys. */
+size_t oed_names_size(const struct oed_names *m);
+/* Walk the keys in no order: *it = 0 first; false at the end. */
+bool oed_names_next(const struct oed_names *m, size_t *it, uint64_t *key);
 
 #endif

@@ -29,8 +29,10 @@ oed_sigmap_new(unsigned perm)
 {
 	struct oed_sigmap *m = calloc(1, sizeof(*m));
 
-	if (m)
+	if (m) {
+		oed_map_init(&m->at);
 		m->perm = perm;
+	}
 	return m;
 }
 
@@ -39,93 +41,77 @@ oed_sigmap_free(struct oed_sigmap *m)
 {
 	if (m == NULL)
 		return;
+	oed_map_release(&m->at);
 	free(m->kx);
 	free(m->ky);
-	free(m->idx);
 	free(m->sig);
 	free(m);
 }
 
-static inline size_t
-sig_slot(uint64_t x, uint64_t y, size_t cap)
+/* The first map key to try for (x, y); the next is key + SIG_STEP. */
+#define SIG_STEP 0x9E3779B97F4A7C15ULL
+static inline uint64_t
+sig_key(uint64_t x, uint64_t y)
 {
-	uint64_t h = x ^ (y * 0x9E3779B97F4A7C15ULL);
+	uint64_t h = x ^ (y * 0xC2B2AE3D27D4EB4FULL);
 
-	return (size_t)(h ^ (h >> 31)) & (cap - 1);
+	return h ^ (h >> 29);
+}
+
+/* The entry of (x, y), or SIZE_MAX; *free_key receives the first key no pair holds. */
+static size_t
+sig_find(const struct oed_sigmap *m, uint64_t x, uint64_t y, uint64_t *free_key)
+{
+	uint64_t key = sig_key(x, y);
+	const uint64_t *v;
+
+	/* two pairs share a key about once in 2^64: then the second takes the next */
+	while ((v = oed_map_get(&m->at, key)) != NULL) {
+		if (m->kx[*v] == x && m->ky[*v] == y)
+			return (size_t)*v;
+		key += SIG_STEP;
+	}
+	if (free_key)
+		*free_key = key;
+	return SIZE_MAX;
 }
 
 /* The signature of (x, y), or NULL. */
 const uint64_t *
 oed_sigmap_get(const struct oed_sigmap *m, uint64_t x, uint64_t y)
 {
-	if (m->cap == 0)
-		return NULL;
-	for (size_t i = sig_slot(x, y, m->cap); m->idx[i] != SIZE_MAX; i = (i + 1) & (m->cap - 1))
-		if (m->kx[i] == x && m->ky[i] == y)
-			return m->sig + m->idx[i] * m->perm;
-	return NULL;
-}
+	size_t i = sig_find(m, x, y, NULL);
 
-static int
-sigmap_grow(struct oed_sigmap *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 256;
-	uint64_t *kx = malloc(cap * sizeof(*kx)), *ky = malloc(cap * sizeof(*ky));
-	size_t *idx = malloc(cap * sizeof(*idx));
-
-	if (kx == NULL || ky == NULL || idx == NULL) {
-		free(kx);
-		free(ky);
-		free(idx);
-		return -1;
-	}
-	for (size_t i = 0; i < cap; i++)
-		idx[i] = SIZE_MAX;
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (m->idx[i] == SIZE_MAX)
-			continue;
-		for (j = sig_slot(m->kx[i], m->ky[i], cap); idx[j] != SIZE_MAX; j = (j + 1) & (cap - 1))
-			;
-		kx[j] = m->kx[i];
-		ky[j] = m->ky[i];
-		idx[j] = m->idx[i];
-	}
-	free(m->kx);
-	free(m->ky);
-	free(m->idx);
-	m->kx = kx;
-	m->ky = ky;
-	m->idx = idx;
-	m->cap = cap;
-	return 0;
+	return i == SIZE_MAX ? NULL : m->sig + i * m->perm;
 }
 
 /* Keep sig for (x, y) unless one is kept; 0 or -1 (out of memory). */
 int
 oed_sigmap_put(struct oed_sigmap *m, uint64_t x, uint64_t y, const uint64_t *sig)
 {
-	size_t i;
+	uint64_t key;
 
-	if (oed_sigmap_get(m, x, y))
+	if (sig_find(m, x, y, &key) != SIZE_MAX)
 		return 0;
-	if ((m->used + 1) * 2 > m->cap && sigmap_grow(m) == -1)
-		return -1;
-	if ((m->used + 1) * m->perm > m->sigcap) {
-		size_t cap = m->sigcap ? m->sigcap * 2 : 64 * (size_t)m->perm;
-		uint64_t *p = realloc(m->sig, cap * sizeof(*p));
+	if (m->used == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64;
+		uint64_t *kx = realloc(m->kx, cap * sizeof(*kx)), *ky, *sg;
 
-		if (p == NULL)
+		if (kx == NULL)
 			return -1;
-		m->sig = p;
-		m->sigcap = cap;
+		m->kx = kx;
+		if ((ky = realloc(m->ky, cap * sizeof(*ky))) == NULL)
+			return -1;
+		m->ky = ky;
+		if ((sg = realloc(m->sig, cap * m->perm * sizeof(*sg))) == NULL)
+			return -1;
+		m->sig = sg;
+		m->cap = cap;
 	}
-	for (i = sig_slot(x, y, m->cap); m->idx[i] != SIZE_MAX; i = (i + 1) & (m->cap - 1))
-		;
-	m->kx[i] = x;
-	m->ky[i] = y;
-	m->idx[i] = m->used;
+	if (oed_map_set(&m->at, key, m->used) == -1)
+		return -1;
+	m->kx[m->used] = x;
+	m->ky[m->used] = y;
 	memcpy(m->sig + m->used * m->perm, sig, m->perm * sizeof(*sig));
 	m->used++;
 	return 0;

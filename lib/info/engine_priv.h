@@ -21,11 +21,10 @@
 
 /* The MinHash signature of each distinct (x, class) pair, for --cluster. */
 struct oed_sigmap {
-	uint64_t *kx, *ky;	/* open addressing on (kx, ky); idx == SIZE_MAX marks a free slot */
-	size_t *idx;
-	size_t cap, used;
-	uint64_t *sig;		/* used * perm values */
-	size_t sigcap;
+	struct oed_map at;	/* pair key -> entry; a key taken by another pair moves on */
+	uint64_t *kx, *ky;	/* entry i is the pair (kx[i], ky[i]) ... */
+	uint64_t *sig;		/* ... with signature sig[i * perm .. (i + 1) * perm) */
+	size_t used, cap;	/* entries, and room for them */
 	unsigned perm;
 };
 

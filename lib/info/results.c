@@ -607,12 +607,15 @@ prep_init(struct prep *p, struct oed_engine *e, struct oed_err *err)
 
 	p->e = e;
 	p->whole = !e->xy.fractional && !e->zxy.fractional;
-	if (oed_tab_sorted(&e->xy, &v->rows, &v->nrows, err) == -1 ||
-	    oed_tab_sorted(&e->zxy, &v->zrows, &v->nzrows, err) == -1)
+	/* the sorted rows are all the results need: they take the tables' memory */
+	if (oed_tab_take_sorted(&e->xy, &v->rows, &v->nrows, err) == -1 ||
+	    oed_tab_take_sorted(&e->zxy, &v->zrows, &v->nzrows, err) == -1)
 		return -1;
-	/* the sorted rows are all the results need: the hash tables go */
-	oed_tab_release(&e->xy);
-	oed_tab_release(&e->zxy);
+	/* the running modes were for the text of each mode: the counts give the modes now */
+	oed_map_release(&e->best);
+	free(e->bests);
+	e->bests = NULL;
+	e->nbests = e->capbests = 0;
 	if (e->has_mh && cluster_rows(e, v, err) == -1)
 		return -1;
 	v->w = malloc((v->nrows + 1) * sizeof(double));
@@ -632,7 +635,7 @@ prep_init(struct prep *p, struct oed_engine *e, struct oed_err *err)
 		v->w[i] = oed_count_value(&v->rows[i].n);
 		yr[i] = (struct yref){ v->rows[i].k[1], i };
 	}
-	qsort(yr, v->nrows, sizeof(*yr), yref_cmp);
+	oed_sort(yr, v->nrows, sizeof(*yr), yref_cmp);
 	for (size_t i = 0; i < v->nrows; i++) {
 		if (i > 0 && yr[i].y != yr[i - 1].y)
 			v->ny++;

@@ -168,17 +168,16 @@ static int
 write_names(struct oed_writer *w, const char *kind, const struct oed_names *m, unsigned *lines,
 	    struct oed_err *err)
 {
-	uint64_t *keys;
-	size_t n = 0;
+	uint64_t *keys, key;
+	size_t n = 0, it = 0;
 	int rc = 0;
 
-	if (m->used == 0)
+	if (oed_names_size(m) == 0)
 		return 0;
-	if ((keys = malloc(m->used * sizeof(*keys))) == NULL)
+	if ((keys = malloc(oed_names_size(m) * sizeof(*keys))) == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->text[i])
-			keys[n++] = m->keys[i];
+	while (oed_names_next(m, &it, &key))
+		keys[n++] = key;
 	qsort(keys, n, sizeof(*keys), name_cmp);
 	for (size_t i = 0; i < n && rc == 0; i += STATE_CHUNK) {
 		oed_w_begin(w);
@@ -233,9 +232,8 @@ write_sigs(struct oed_writer *w, const struct oed_sigmap *m, unsigned *lines, st
 		free(hex);
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->idx[i] != SIZE_MAX)
-			refs[n++] = (struct sigref){ m->kx[i], m->ky[i], m->sig + m->idx[i] * m->perm };
+	for (size_t i = 0; i < m->used; i++)
+		refs[n++] = (struct sigref){ m->kx[i], m->ky[i], m->sig + i * m->perm };
 	qsort(refs, n, sizeof(*refs), sigref_cmp);
 	for (size_t i = 0; i < n && rc == 0; i += chunk) {
 		oed_w_begin(w);
