@@ -8,13 +8,14 @@
 #include <string.h>
 
 #include "diag.h"
-#include "drift.h"
-#include "drifttest.h"
+#include "drift/drift.h"
+#include "drift/drifttest.h"
 #include "exit.h"
 #include "jsonl.h"
 #include "jsonw.h"
 #include "opt.h"
 #include "store.h"
+#include "time.h"
 #include "tokenizer.h"
 
 enum {
@@ -28,8 +29,8 @@ static const struct oed_option options[] = {
 	{ "baseline", 0, OED_ARG_REQUIRED, "RUN",
 	  "the reference kept by an earlier 'oed-drift --record' run", OPT_BASELINE },
 	{ "field", 'f', OED_ARG_REQUIRED, "F[:KIND[:TEST]]",
-	  "a feature to test (repeat); KIND numeric, categorical, text, vector\n"
-	  "or auto (default)", OPT_FIELD },
+	  "a feature to test (repeat, or F1,F2); KIND numeric, categorical,\n"
+	  "text, vector or auto (default)", OPT_FIELD },
 	{ "test", 't', OED_ARG_REQUIRED, "NAME", "the test for every feature it applies to\n"
 	  "(default: chosen per feature, see oed-drift(1))", OPT_TEST },
 	{ "threshold", 0, OED_ARG_REQUIRED, "X",
@@ -38,21 +39,22 @@ static const struct oed_option options[] = {
 	  "dataset drift when this share of features drifted, and one at\nleast (0 to 1, default 0.5)", OPT_SHARE },
 	{ "time", 0, OED_ARG_REQUIRED, "FIELD", "the timestamp field (RFC 3339 or epoch seconds)", OPT_TIME },
 	{ "window", 'w', OED_ARG_REQUIRED, "DURATION",
-	  "compare tumbling windows of this width (30s, 15m, 1h, 1d, 1w)", OPT_WINDOW },
+	  "compare tumbling windows of this width (500ms, 30s, 15m, 1h, 1d, 1w)", OPT_WINDOW },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "also test the token lengths of text fields (encoding or model)", OPT_TOKENS },
 	{ "bins", 0, OED_ARG_REQUIRED, "N",
 	  "reference-quantile bins of psi, kl, js, tvd, hellinger on numbers\n(2 to 10000, default 10)", OPT_BINS },
-	{ "epsilon", 0, OED_ARG_REQUIRED, "X", "floor of zero shares in psi, kl, js (default 0.0001)",
+	{ "epsilon", 0, OED_ARG_REQUIRED, "X", "floor of zero shares in psi and kl (default 0.0001)",
 	  OPT_EPSILON },
 	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "logarithms of kl and js: 2 (bits, default), e or 10",
 	  OPT_BASE },
 	{ "permutations", 0, OED_ARG_REQUIRED, "N",
 	  "permutations of the mmd p-value (1 to 1000000, default 200)", OPT_PERMUTATIONS },
 	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of permutations and vector samples (default 0)", OPT_SEED },
-	{ "fail-on-drift", 0, OED_ARG_NONE, NULL, "exit with status 4 when dataset drift is found", OPT_FAIL },
-	{ "record", 'r', OED_ARG_NONE, NULL,
-	  "store the run, its results and the reference in the run store", OPT_RECORD },
+	{ "fail-on-drift", 0, OED_ARG_OPTIONAL, "GATE",
+	  "exit with status 4 when dataset drift is found; GATE share (the\n"
+	  "default: drifted features / features >= --share) or any", OPT_FAIL },
+	OED_RECORD_OPTIONS(OPT_RECORD, "store the run, its results and the reference in the run store"),
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -82,11 +84,46 @@ struct drift_args {
 	char **argv;
 };
 
+/*
+ * --field F1,F2,...: each piece is a field spec.  A JSON Pointer (/a,b)
+ * is one field, so a name that holds a comma can still be named.
+ */
+static int
+add_fields(struct drift_args *a, const char *arg, struct oed_err *err)
+{
+	const char *p = arg, *comma;
+
+	do {
+		struct oed_drift_spec *s = realloc(a->specs, (a->nspecs + 1) * sizeof(*s));
+		char *piece;
+		int rc;
+
+		if (s == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		a->specs = s;
+		comma = arg[0] == '/' ? NULL : strchr(p, ',');
+		if ((piece = strndup(p, comma ? (size_t)(comma - p) : strlen(p))) == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		if (piece[0] == '\0' && (comma || p != arg)) {
+			free(piece);
+			return oed_err_set(err, OED_EX_USAGE, "--field: '%s' has an empty field between "
+					   "commas", arg);
+		}
+		rc = oed_drift_spec_parse(&s[a->nspecs], piece, err);
+		free(piece);
+		if (rc == -1)
+			return -1;
+		a->nspecs++;
+		if (comma)
+			p = comma + 1;
+	} while (comma);
+	return 0;
+}
+
 static int
 handle(int id, const char *arg, void *ctx, struct oed_err *err)
 {
 	struct drift_args *a = ctx;
-	enum oed_drift_test t;
 	unsigned long n;
 
 	switch (id) {
@@ -104,20 +141,11 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 			return -1;
 		a->baseline = (long long)n;
 		return 0;
-	case OPT_FIELD: {
-		struct oed_drift_spec *s = realloc(a->specs, (a->nspecs + 1) * sizeof(*s));
-
-		if (s == NULL)
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		a->specs = s;
-		if (oed_drift_spec_parse(&s[a->nspecs], arg, err) == -1)
-			return -1;
-		a->nspecs++;
-		return 0;
-	}
+	case OPT_FIELD:
+		return add_fields(a, arg, err);
 	case OPT_TEST:
-		if (oed_drift_lookup(arg, &t) == -1)
-			return oed_err_set(err, OED_EX_USAGE, "--test: '%s' is not a test (see oed-drift(1))", arg);
+		if (oed_drift_test_find(arg) == NULL)
+			return oed_drift_test_unknown("--test", arg, err);
 		a->o.test = arg;
 		return 0;
 	case OPT_THRESHOLD:
@@ -128,7 +156,7 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		a->o.time = arg;
 		return 0;
 	case OPT_WINDOW:
-		return oed_window_parse(arg, &a->o.window, err);
+		return oed_duration_parse("--window", arg, &a->o.window, err);
 	case OPT_TOKENS:
 		if (oed_tokens_arg_check(arg, err) == -1)
 			return -1;
@@ -161,7 +189,11 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		a->o.seed = n;
 		return 0;
 	case OPT_FAIL:
+		if (arg != NULL && strcmp(arg, "any") != 0 && strcmp(arg, "share") != 0)
+			return oed_err_set(err, OED_EX_USAGE, "--fail-on-drift: '%s' is not a gate (any, share)",
+					   arg);
 		a->fail = true;
+		a->o.gate_any = arg != NULL && strcmp(arg, "any") == 0;
 		return 0;
 	case OPT_RECORD:
 		a->record = true;
@@ -206,7 +238,7 @@ record_run(struct drift_args *a, struct oed_drift *d, const char *digest, struct
 
 	if (params == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	rc = oed_run_record(a->io.store, "oed-drift", a->argc, a->argv, params, digest, fill_run, d,
+	rc = oed_run_record(&a->io, "oed-drift", a->argc, a->argv, params, digest, fill_run, d,
 			    err);
 	free(params);
 	return rc;
@@ -295,6 +327,22 @@ out:
 	return status;
 }
 
+/* Option values for the shell completions (--list-options). */
+static const char *
+test_value(size_t i)
+{
+	size_t n;
+	const struct oed_drift_test *t = oed_drift_tests(&n);
+
+	return i < n ? t[i].name : NULL;
+}
+
+static const struct oed_opt_values values[] = {
+	{ OPT_TEST, test_value },
+	{ OPT_TOKENS, oed_encoding_choice },
+	{ 0, NULL }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -305,9 +353,10 @@ main(int argc, char *argv[])
 	a.o.share = 0.5;
 	a.o.threshold = NAN;
 	oed_input_opts_init(&a.io);
+	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
-		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+		status = oed_opt_exit(first);
 	else
 		status = run(&a, argc - first, argv + first);
 	for (size_t i = 0; i < a.nspecs; i++)

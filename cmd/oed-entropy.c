@@ -10,6 +10,7 @@
 #include "info/run.h"
 #include "jsonw.h"
 #include "opt.h"
+#include "tokenizer.h"
 
 enum { OPT_X = 1, OPT_Y, OPT_PER_GROUP, OPT_TOP, OPT_CLASSES, OPT_TOKENS };
 
@@ -62,6 +63,12 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	return oed_input_opt(j->io, id, arg, err);
 }
 
+/* Values for the shell completions beside the engine's (--list-options). */
+static const struct oed_opt_values values[] = {
+	{ OPT_TOKENS, oed_encoding_choice },
+	{ 0, NULL }
+};
+
 static int
 run(struct oed_engine_job *j)
 {
@@ -105,9 +112,10 @@ main(int argc, char *argv[])
 	oed_engine_job_init(&j, "oed-entropy", OED_ENGINE_ENTROPY, &io, argc, argv);
 	/* the lists in --help come from the family tables */
 	tool.epilog = epilog = oed_engine_help_lists(examples);
+	oed_opt_values(oed_engine_opt_values(values));
 	first = oed_opt_parse(&tool, argc, argv, handle, &j);
 	if (first <= 0) {
-		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+		status = oed_opt_exit(first);
 	} else {
 		oed_diag_quiet(io.quiet);
 		j.nfiles = argc - first;

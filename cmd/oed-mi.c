@@ -126,9 +126,10 @@ main(int argc, char *argv[])
 	oed_engine_job_init(&j, "oed-mi", OED_ENGINE_MI, &io, argc, argv);
 	/* the lists in --help come from the family tables */
 	tool.epilog = epilog = oed_engine_help_lists(examples);
+	oed_opt_values(oed_engine_opt_values(NULL));
 	first = oed_opt_parse(&tool, argc, argv, handle, &j);
 	if (first <= 0) {
-		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+		status = oed_opt_exit(first);
 	} else {
 		oed_diag_quiet(io.quiet);
 		j.nfiles = argc - first;

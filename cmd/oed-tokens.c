@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "exit.h"
@@ -22,6 +23,8 @@ static const struct oed_option options[] = {
 	  "encode special tokens such as <|endoftext|> as their ids", OPT_SPECIAL },
 	{ "vocab", 0, OED_ARG_REQUIRED, "FILE", "the .tiktoken vocabulary to use", OPT_VOCAB },
 	{ "lines", 'l', OED_ARG_NONE, NULL, "count each line of the text on its own", OPT_LINES },
+	{ "max-line", 0, OED_ARG_REQUIRED, "BYTES",
+	  "with --lines, the longest line accepted (default 64M; suffixes K, M, G)", OED_OPT_MAX_LINE },
 	{ "output", 'o', OED_ARG_REQUIRED, "FILE", "write records to FILE", OED_OPT_OUTPUT },
 	{ "quiet", 'q', OED_ARG_NONE, NULL, "no warnings on stderr", OED_OPT_QUIET },
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -49,9 +52,8 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 
 	switch (id) {
 	case OPT_ENCODING:
-		if (oed_encoding_for(arg) == NULL)
-			return oed_err_set(err, OED_EX_USAGE,
-					   "--encoding: '%s' is not an encoding or a known model", arg);
+		if (oed_encoding_check("--encoding", arg, err) == -1)
+			return -1;
 		a->encoding = arg;
 		return 0;
 	case OPT_IDS:
@@ -70,29 +72,223 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	return oed_input_opt(&a->io, id, arg, err);
 }
 
+/*
+ * The ids of one text, kept in memory up to SPILL of them and in a
+ * temporary file beyond, so --ids on a large file holds little.
+ */
+#define SPILL ((size_t)1 << 20)
+struct idsink {
+	uint32_t *ids;
+	size_t n, cap;
+	FILE *spill;		/* NULL until needed */
+	size_t spilled;
+};
+
+/* An unnamed temporary file in $TMPDIR, else /tmp. */
+static FILE *
+spill_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	FILE *fp;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/oed-tokens.XXXXXX", dir && *dir ? dir : "/tmp");
+	if ((fd = mkstemp(path)) == -1)
+		return NULL;
+	unlink(path);
+	if ((fp = fdopen(fd, "w+b")) == NULL)
+		close(fd);
+	return fp;
+}
+
+/* Move the ids in memory to the temporary file when there are many. */
+static int
+sink_drain(struct idsink *k, bool force)
+{
+	if (k->n < SPILL && !(force && k->spill))
+		return 0;
+	if (k->spill == NULL && (k->spill = spill_file()) == NULL) {
+		oed_error("cannot create a temporary file for the ids: %s", strerror(errno));
+		return -1;
+	}
+	if (fwrite(k->ids, sizeof(*k->ids), k->n, k->spill) != k->n) {
+		oed_error("cannot write a temporary file for the ids: %s", strerror(errno));
+		return -1;
+	}
+	k->spilled += k->n;
+	k->n = 0;
+	return 0;
+}
+
+/*
+ * One record for a text: its count, bytes and, with --ids, its ids.  Ids
+ * spilled to the temporary file are copied after the record's other keys,
+ * so the record is written in parts.  0, or -1 on a write or read error.
+ */
 static int
 emit(struct tokens_args *a, struct oed_tokenizer *t, struct oed_writer *w, const char *source,
-     long line, const char *text, size_t len, uint32_t **ids, size_t *cap)
+     long line, size_t tokens, size_t bytes, struct idsink *k)
 {
-	size_t n = 0;
+	const char *rec;
+	size_t len;
+	char num[16];
 
-	if (oed_tokenizer_encode(t, text, len, a->special, ids, &n, cap) == -1)
-		return -1;
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "tokens");
 	oed_w_str(w, "encoding", oed_tokenizer_encoding(t));
 	oed_w_str(w, "source", source);
 	if (line)
 		oed_w_int(w, "line", line);
-	oed_w_uint(w, "tokens", n);
-	oed_w_uint(w, "bytes", len);
-	if (a->ids) {
+	oed_w_uint(w, "tokens", tokens);
+	oed_w_uint(w, "bytes", bytes);
+	if (a->ids && k->spill == NULL) {
 		oed_w_arr_begin(w, "ids");
-		for (size_t i = 0; i < n; i++)
-			oed_w_uint(w, NULL, (*ids)[i]);
+		for (size_t i = 0; i < k->n; i++)
+			oed_w_uint(w, NULL, k->ids[i]);
 		oed_w_arr_end(w);
 	}
-	return oed_w_end(w) == -1 ? -2 : 0;
+	if (!a->ids || k->spill == NULL)
+		return oed_w_end(w);
+	if (sink_drain(k, true) == -1)
+		return -1;
+	rewind(k->spill);
+	oed_w_close(w, &rec, &len);
+	fwrite(rec, 1, len - 2, stdout);	/* without "}\n" */
+	fputs(",\"ids\":[", stdout);
+	for (size_t i = 0; i < k->spilled; i++) {
+		uint32_t id;
+
+		if (fread(&id, sizeof(id), 1, k->spill) != 1) {
+			oed_error("cannot read back a temporary file for the ids");
+			return -1;
+		}
+		len = (size_t)snprintf(num, sizeof(num), i ? ",%u" : "%u", id);
+		fwrite(num, 1, len, stdout);
+	}
+	fputs("]}\n", stdout);
+	fclose(k->spill);
+	k->spill = NULL;
+	k->spilled = 0;
+	return ferror(stdout) ? -1 : 0;
+}
+
+/* Read size and tokenizing chunk; OED_TOKENS_CHUNK sets it for tests. */
+static size_t
+chunk_size(void)
+{
+	const char *e = getenv("OED_TOKENS_CHUNK");
+	unsigned long v;
+	char *end;
+
+	if (e && *e && (v = strtoul(e, &end, 10)) > 0 && *end == '\0')
+		return v;
+	return OED_TOKSTREAM_CHUNK;
+}
+
+/*
+ * The whole text of fp, read and tokenized in chunks: what a chunk's end
+ * may still change is carried to the next.  0, -1 out of memory (errno
+ * set), -2 read error, -3 an error already reported.
+ */
+static int
+count_whole(struct tokens_args *a, struct oed_tokenizer *t, struct oed_writer *w,
+	    const char *source, FILE *fp, char *chunk, size_t chunksize, struct idsink *k)
+{
+	struct oed_tokstream *s = oed_tokstream_new(t, a->special, chunksize);
+	uint32_t **ids = a->ids ? &k->ids : NULL;
+	size_t bytes = 0, got;
+	int rc = 0;
+
+	if (s == NULL)
+		return -1;
+	while (rc == 0 && (got = fread(chunk, 1, chunksize, fp)) > 0) {
+		bytes += got;
+		rc = oed_tokstream_write(s, chunk, got, ids, &k->n, &k->cap);
+		if (rc == 0 && sink_drain(k, false) == -1)
+			rc = -3;
+	}
+	if (rc == 0 && ferror(fp))
+		rc = -2;
+	if (rc == 0)
+		rc = oed_tokstream_finish(s, ids, &k->n, &k->cap);
+	if (rc == 0 && emit(a, t, w, source, 0, oed_tokstream_tokens(s), bytes, k) == -1)
+		rc = -3;
+	oed_tokstream_free(s);
+	return rc;
+}
+
+/*
+ * Each line of fp on its own, lines of at most max_line bytes (newline
+ * excluded).  Return codes as count_whole, and -4 for a line too long
+ * (reported here).
+ */
+static int
+count_lines(struct tokens_args *a, struct oed_tokenizer *t, struct oed_writer *w,
+	    const char *source, FILE *fp, char *chunk, size_t chunksize, struct idsink *k)
+{
+	char *line = NULL;
+	size_t len = 0, cap = 0, got, max = a->io.max_line;
+	long lineno = 0;
+	int rc = 0;
+	bool eof = false;
+
+	while (rc == 0 && !eof) {
+		size_t i = 0;
+
+		got = fread(chunk, 1, chunksize, fp);
+		if (got == 0) {
+			if (ferror(fp))
+				rc = -2;
+			eof = true;
+		}
+		while (rc == 0 && (i < got || (eof && len > 0))) {
+			char *nl = i < got ? memchr(chunk + i, '\n', got - i) : NULL;
+			size_t take = nl ? (size_t)(nl - chunk) - i : got - i, tokens = 0;
+
+			if (len + take > max) {
+				struct oed_err err;
+
+				oed_err_at(&err, OED_EX_DATA, source, lineno + 1, 0,
+					   "line longer than %zu bytes (see --max-line)", max);
+				oed_fail(&err);
+				rc = -4;
+				break;
+			}
+			if (len + take > cap) {
+				char *p = realloc(line, len + take);
+
+				if (p == NULL) {
+					rc = -1;
+					break;
+				}
+				line = p;
+				cap = len + take;
+			}
+			if (take)
+				memcpy(line + len, chunk + i, take);
+			len += take;
+			i += take;
+			if (nl == NULL && !eof)
+				break;	/* the line goes on in the next chunk */
+			i += nl != NULL;
+			k->n = 0;
+			if (a->ids) {
+				if (oed_tokenizer_encode(t, line ? line : "", len, a->special, &k->ids, &k->n,
+							 &k->cap) == -1)
+					rc = -1;
+				tokens = k->n;
+			} else if ((tokens = oed_tokenizer_count(t, line ? line : "", len, a->special)) ==
+				   (size_t)-1) {
+				rc = -1;
+			}
+			if (rc == 0 && emit(a, t, w, source, ++lineno, tokens, len, k) == -1)
+				rc = -3;
+			len = 0;
+		}
+	}
+	free(line);
+	return rc;
 }
 
 static int
@@ -102,8 +298,9 @@ run(struct tokens_args *a, int nfiles, char **files)
 	struct oed_tokenizer *t;
 	struct oed_writer w;
 	struct oed_err err;
-	uint32_t *ids = NULL;
-	size_t cap = 0;
+	struct idsink k = { NULL, 0, 0, NULL, 0 };
+	size_t chunksize = chunk_size();
+	char *chunk;
 	int status = OED_EX_OK;
 
 	if (oed_input_open_output(&a->io, &err) == -1)
@@ -111,6 +308,11 @@ run(struct tokens_args *a, int nfiles, char **files)
 	t = oed_tokenizer_open(a->encoding, a->vocab, &err);
 	if (t == NULL)
 		return oed_fail(&err);
+	if ((chunk = malloc(chunksize)) == NULL) {
+		oed_error("out of memory");
+		oed_tokenizer_free(t);
+		return OED_EX_FAIL;
+	}
 	if (nfiles == 0) {
 		nfiles = 1;
 		files = dash;
@@ -120,62 +322,44 @@ run(struct tokens_args *a, int nfiles, char **files)
 		bool is_stdin = strcmp(files[f], "-") == 0;
 		const char *source = is_stdin ? "<stdin>" : files[f];
 		FILE *fp = is_stdin ? stdin : fopen(files[f], "rb");
-		char *buf = NULL;
-		size_t len = 0, bcap = 0;
-		long line = 0;
-		ssize_t got;
-		int rc = 0;
+		int rc;
 
 		if (fp == NULL) {
 			oed_error("cannot open '%s': %s", files[f], strerror(errno));
 			status = OED_EX_FAIL;
 			break;
 		}
-		if (a->lines) {
-			while (rc == 0 && (got = getline(&buf, &bcap, fp)) > 0) {
-				size_t n = (size_t)got;
-
-				if (buf[n - 1] == '\n')
-					n--;
-				rc = emit(a, t, &w, source, ++line, buf, n, &ids, &cap);
-			}
-		} else {
-			char chunk[65536];
-			size_t k;
-
-			/* the whole text at once: a piece may span any boundary */
-			while ((k = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-				char *p = realloc(buf, len + k);
-
-				if (p == NULL) {
-					rc = -1;
-					break;
-				}
-				buf = p;
-				memcpy(buf + len, chunk, k);
-				len += k;
-			}
-			if (rc == 0 && !ferror(fp))
-				rc = emit(a, t, &w, source, 0, buf ? buf : "", len, &ids, &cap);
-		}
-		if (ferror(fp)) {
+		k.n = 0;
+		rc = a->lines ? count_lines(a, t, &w, source, fp, chunk, chunksize, &k)
+			      : count_whole(a, t, &w, source, fp, chunk, chunksize, &k);
+		if (rc == -2) {
 			oed_error("cannot read '%s': %s", source, strerror(errno));
 			status = OED_EX_FAIL;
 		} else if (rc == -1) {
-			oed_error("out of memory");
+			oed_error("%s", errno == EOVERFLOW ? "a piece of text of 4 GiB or more" : "out of memory");
 			status = OED_EX_FAIL;
-		} else if (rc == -2) {
-			status = OED_EX_FAIL;	/* oed_close_stdout reports the write error */
+		} else if (rc == -3) {
+			status = OED_EX_FAIL;	/* reported, or oed_close_stdout reports the write error */
+		} else if (rc == -4) {
+			status = OED_EX_DATA;
 		}
-		free(buf);
 		if (!is_stdin)
 			fclose(fp);
 	}
-	free(ids);
+	if (k.spill)
+		fclose(k.spill);
+	free(k.ids);
+	free(chunk);
 	oed_writer_release(&w);
 	oed_tokenizer_free(t);
 	return status;
 }
+
+/* Option values for the shell completions (--list-options). */
+static const struct oed_opt_values values[] = {
+	{ OPT_ENCODING, oed_encoding_choice },
+	{ 0, NULL }
+};
 
 int
 main(int argc, char *argv[])
@@ -185,6 +369,7 @@ main(int argc, char *argv[])
 
 	oed_diag_init(argv[0]);
 	oed_input_opts_init(&a.io);
+	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
 		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;

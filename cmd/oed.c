@@ -16,6 +16,7 @@ static const char *const commands[][2] = {
 	{ "entropy", "input and response entropy, consistency per input, lengths" },
 	{ "mi", "mutual information, NMI, AMI, conditional MI, empowerment" },
 	{ "drift", "statistical drift tests between reference and current data" },
+	{ "tokens", "count tokens of text exactly as OpenAI's tiktoken does" },
 	{ "bench", "run a model over a benchmark task and score it" },
 	{ "monitor", "scheduled, dedup-aware online monitoring" },
 	{ "report", "reports from the run store" },

@@ -67,7 +67,8 @@ oed_path_parse(struct oed_path *path, const char *spec, struct oed_err *err)
 					buf[len++] = '/';
 				else {
 					oed_err_set(err, OED_EX_USAGE,
-						    "field '%s': '~' must be followed by 0 or 1 in a JSON Pointer", spec);
+						    "field '%s': '~' must be followed by 0 or 1 in a JSON Pointer",
+						    oed_quote(spec));
 					goto out;
 				}
 				c++;
@@ -79,7 +80,8 @@ oed_path_parse(struct oed_path *path, const char *spec, struct oed_err *err)
 		for (const char *c = spec;; c++) {
 			if (*c == '.' || *c == '\0') {
 				if (len == 0) {
-					oed_err_set(err, OED_EX_USAGE, "field '%s' has an empty segment", spec);
+					oed_err_set(err, OED_EX_USAGE, "field '%s' has an empty segment",
+						    oed_quote(spec));
 					goto out;
 				}
 				if (push(path, buf, len, err) == -1)
@@ -153,10 +155,4 @@ oed_path_same(const char *a, const char *b)
 	oed_path_release(&pa);
 	oed_path_release(&pb);
 	return same;
-}
-
-bool
-oed_path_is_simple(const struct oed_path *path)
-{
-	return path->nseg == 1;
 }

@@ -2,6 +2,7 @@
 #include "jsonw.h"
 #include "diag.h"
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -135,7 +136,10 @@ oed_w_emit(struct oed_writer *w)
 	if (w->failed)
 		return -1;
 	if (fwrite(w->buf.data, 1, w->buf.len, w->fp) != w->buf.len) {
+		/* sticky: nothing more is written, and the first reason is kept */
 		w->failed = true;
+		if (w->fp == stdout)
+			oed_stdout_failed(errno);
 		return -1;
 	}
 	oed_buf_reset(&w->buf);
@@ -216,7 +220,7 @@ warn_nonfinite(struct oed_writer *w, const char *key)
 			return;
 	if (w->nwarned < 8)
 		snprintf(w->warned[w->nwarned++], sizeof(w->warned[0]), "%s", k);
-	oed_warn("non-finite value for '%s' written as null", k);
+	oed_warn("non-finite value for '%s' written as null", oed_quote(k));
 }
 
 void

@@ -36,7 +36,7 @@ oed_policy_parse(struct oed_policy *p, const char *arg, struct oed_err *err)
 		p->mode = OED_ON_ERROR_REJECT;
 	} else {
 		return oed_err_set(err, OED_EX_USAGE,
-				   "--on-error: '%s' is not fail, skip or reject=FILE", arg);
+				   "--on-error: '%s' is not fail, skip or reject=FILE", oed_quote(arg));
 	}
 	return 0;
 }
@@ -49,8 +49,17 @@ oed_policy_open(struct oed_policy *p, struct oed_err *err)
 	p->reject = fopen(p->reject_path, "w");
 	if (p->reject == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "cannot open reject file '%s': %s",
-				   p->reject_path, strerror(errno));
+				   oed_quote(p->reject_path), strerror(errno));
 	return 0;
+}
+
+/* The reject file failed before and that was reported: stop, quietly. */
+static int
+already_told(struct oed_policy *p, struct oed_err *err)
+{
+	oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s'", oed_quote(p->reject_path));
+	err->reported = true;
+	return -1;
 }
 
 static int
@@ -59,14 +68,33 @@ write_reject(struct oed_policy *p, const char *bytes, size_t len, struct oed_err
 	/* a caller that did not open it first still gets its rejects */
 	if (oed_policy_open(p, err) == -1)
 		return -1;
-	if (len && fwrite(bytes, 1, len, p->reject) != len)
+	if (p->failed)
+		return already_told(p, err);
+	if (len && fwrite(bytes, 1, len, p->reject) != len) {
+		p->failed = true;
 		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
-				   p->reject_path, strerror(errno));
+				   oed_quote(p->reject_path), strerror(errno));
+	}
+	return 0;
+}
+
+/* Push the copy of a bad record out now: the first failure is the one told. */
+static int
+flush_reject(struct oed_policy *p, struct oed_err *err)
+{
+	if (p->failed)
+		return already_told(p, err);
+	if (fflush(p->reject) != 0) {
+		p->failed = true;
+		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
+				   oed_quote(p->reject_path), strerror(errno));
+	}
 	return 0;
 }
 
 int
-oed_policy_bad(struct oed_policy *p, struct oed_err *err, const char *line, size_t len)
+oed_policy_bad_line(struct oed_policy *p, struct oed_err *err, const char *line, size_t len,
+		    bool newline)
 {
 	p->bad++;
 	err->status = OED_EX_DATA;
@@ -77,13 +105,20 @@ oed_policy_bad(struct oed_policy *p, struct oed_err *err, const char *line, size
 		struct oed_err werr;
 
 		if (write_reject(p, line, len, &werr) == -1 ||
-		    write_reject(p, "\n", 1, &werr) == -1) {
+		    (newline && write_reject(p, "\n", 1, &werr) == -1) ||
+		    flush_reject(p, &werr) == -1) {
 			*err = werr;
 			oed_report(err);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int
+oed_policy_bad(struct oed_policy *p, struct oed_err *err, const char *line, size_t len)
+{
+	return oed_policy_bad_line(p, err, line, len, true);
 }
 
 int
@@ -100,20 +135,26 @@ oed_policy_close(struct oed_policy *p, struct oed_err *err)
 	FILE *fp = p->reject;
 
 	p->reject = NULL;
-	if (fp && (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0))
+	if (fp && p->failed) {
+		fclose(fp);
+		return 0;
+	}
+	if (fp && (fflush(fp) != 0 || ferror(fp) || fclose(fp) != 0)) {
+		p->failed = true;
 		return oed_err_set(err, OED_EX_FAIL, "cannot write reject file '%s': %s",
-				   p->reject_path, strerror(errno));
+				   oed_quote(p->reject_path), strerror(errno));
+	}
 	return 0;
 }
 
 void
 oed_policy_summary(const struct oed_policy *p)
 {
-	if (p->bad == 0)
+	if (p->bad == 0 || p->failed)
 		return;
 	if (p->mode == OED_ON_ERROR_REJECT)
 		oed_note("%lu bad record%s written to '%s'", p->bad,
-			 p->bad == 1 ? "" : "s", p->reject_path);
+			 p->bad == 1 ? "" : "s", oed_quote(p->reject_path));
 	else if (p->mode == OED_ON_ERROR_SKIP)
 		oed_note("%lu bad record%s skipped", p->bad, p->bad == 1 ? "" : "s");
 }

@@ -24,6 +24,7 @@ struct oed_policy {
 	char *reject_path;	/* owned */
 	FILE *reject;		/* opened by oed_policy_open, else at the first bad record */
 	unsigned long bad;	/* bad records seen */
+	bool failed;		/* a write to the reject file failed (and was reported) */
 };
 
 void oed_policy_init(struct oed_policy *p);
@@ -42,17 +43,34 @@ int oed_policy_open(struct oed_policy *p, struct oed_err *err);
 /*
  * A bad record: report err (which names the place), copy the line and a
  * newline under reject.  line == NULL: the bytes follow through
- * oed_policy_more (a line too long to hold), newline included.  Returns 0 when the run goes on, -1 when it must stop; then
- * err->status says why (OED_EX_DATA, or OED_EX_FAIL if the reject file
- * cannot be written) and err has been reported.
+ * oed_policy_more (a line too long to hold), newline included.  Returns 0
+ * when the run goes on, -1 when it must stop; then err->status says why
+ * (OED_EX_DATA, or OED_EX_FAIL if the reject file cannot be written) and
+ * err has been reported.  Each bad record is flushed to the reject file at
+ * once, so a reject file that cannot be written stops the run at the
+ * first bad record, with the real reason.
  */
 int oed_policy_bad(struct oed_policy *p, struct oed_err *err,
 		   const char *line, size_t len);
+/*
+ * The same for a line read as bytes: the copy is line[0..len) and a
+ * newline only when newline is true (the input had one), so that the
+ * reject file holds the bad lines byte for byte, a last line without a
+ * newline included.
+ */
+int oed_policy_bad_line(struct oed_policy *p, struct oed_err *err,
+			const char *line, size_t len, bool newline);
 /* Copy more bytes of the current bad line (a line too long to hold). */
 int oed_policy_more(struct oed_policy *p, const char *bytes, size_t len, struct oed_err *err);
-/* Finish: flush and close the reject file; 0 or -1 with err set. */
+/*
+ * Finish: flush and close the reject file; 0 or -1 with err set.  After a
+ * write that failed (already reported), 0: the failure is not told twice.
+ */
 int oed_policy_close(struct oed_policy *p, struct oed_err *err);
-/* "N bad records skipped" / "... written to FILE" on stderr, if any. */
+/*
+ * "N bad records skipped" / "... written to FILE" on stderr, if any;
+ * nothing about a reject file that could not be written.
+ */
 void oed_policy_summary(const struct oed_policy *p);
 
 #endif

@@ -212,7 +212,7 @@ oed_duration_parse(const char *what, const char *arg, int64_t *ms, struct oed_er
 bad:
 	return oed_err_set(err, OED_EX_USAGE,
 			   "%s: '%s' is not a duration such as 500ms, 30s, 15m, 1h, 7d or 1w",
-			   what, arg);
+			   what, oed_quote(arg));
 }
 
 size_t
@@ -267,5 +267,5 @@ oed_time_since(const char *what, const char *arg, double now, double *t, struct 
 	}
 	return oed_err_set(err, OED_EX_USAGE,
 			   "%s: '%s' is neither an RFC 3339 date-time nor a duration"
-			   " such as 15m, 1h or 7d", what, arg);
+			   " such as 15m, 1h or 7d", what, oed_quote(arg));
 }

@@ -41,19 +41,54 @@ const char *oed_tokenizer_encoding(const struct oed_tokenizer *t);
 
 /* The encoding a model uses, or NULL (an encoding name maps to itself). */
 const char *oed_encoding_for(const char *name);
-/* Check a --tokens argument: 0, or -1 with a usage error naming it. */
+/*
+ * Check an encoding or model name given to option opt (NULL: none): 0, or
+ * -1 with a usage error that lists the encodings.
+ */
+int oed_encoding_check(const char *opt, const char *name, struct oed_err *err);
+/* The same for --tokens. */
 int oed_tokens_arg_check(const char *name, struct oed_err *err);
+/* The i-th name oed_encoding_for knows (encodings, then models), or NULL. */
+const char *oed_encoding_choice(size_t i);
 
 /*
  * Token ids of text[0..len) appended to *ids (grown as needed; *n is the
  * count).  allow_special: special tokens such as <|endoftext|> in the text
  * become their ids; otherwise they are encoded as ordinary text.
- * 0 or -1 on out of memory.
+ * 0 or -1 on out of memory (errno EOVERFLOW: one piece of 4 GiB or more).
  */
 int oed_tokenizer_encode(struct oed_tokenizer *t, const char *text, size_t len,
 			 bool allow_special, uint32_t **ids, size_t *n, size_t *cap);
 /* The number of tokens, without keeping them; (size_t)-1 on out of memory. */
 size_t oed_tokenizer_count(struct oed_tokenizer *t, const char *text, size_t len,
 			   bool allow_special);
+
+/*
+ * Tokens of a text that comes in parts of any size, identical to those of
+ * the whole text at once, in memory bounded by the parts' size and the
+ * longest piece the pattern makes (a piece is merged whole: a run of
+ * letters without a space, or of NUL bytes, is one piece however long).
+ * Text is held until the pattern's matches are settled: a match that
+ * reaches the end of what came, a UTF-8 sequence or a special token cut
+ * there, wait for more.  chunk: how much text to gather before
+ * tokenizing (0: OED_TOKSTREAM_CHUNK).  The stream uses its tokenizer's
+ * scratch, so one stream per tokenizer at a time.
+ */
+#define OED_TOKSTREAM_CHUNK ((size_t)1 << 20)
+struct oed_tokstream;
+struct oed_tokstream *oed_tokstream_new(struct oed_tokenizer *t, bool allow_special,
+					size_t chunk);
+void oed_tokstream_free(struct oed_tokstream *s);
+/*
+ * Add text; the ids of the tokens it settles are appended to *ids as by
+ * oed_tokenizer_encode (ids may be NULL to only count).  0 or -1 on out of
+ * memory (errno EOVERFLOW: one piece of 4 GiB or more).
+ */
+int oed_tokstream_write(struct oed_tokstream *s, const char *text, size_t len,
+			uint32_t **ids, size_t *n, size_t *cap);
+/* The text has ended: tokenize what is left.  0 or -1. */
+int oed_tokstream_finish(struct oed_tokstream *s, uint32_t **ids, size_t *n, size_t *cap);
+/* The tokens so far. */
+size_t oed_tokstream_tokens(const struct oed_tokstream *s);
 
 #endif

@@ -60,6 +60,7 @@ for tool in $tools; do
 	for word in $("$exe" --list-options); do
 		case $word in
 		--list-options) continue ;;
+		--*=?*) continue ;;	# a value of an option, for completions
 		--*) name=${word#--}; name=${name%=}
 		     grep -q "Fl Fl $name\\b" "$man" || missing="$missing $word" ;;
 		-?) grep -q "Fl ${word#-}\\b\\|Fl [a-zA-Z]*${word#-}" "$man" || missing="$missing $word" ;;
@@ -75,7 +76,54 @@ for tool in $tools; do
 	else
 		bad "$tool missing from completions"
 	fi
+
+	if "$top_builddir/oed" --help | grep -q "^  ${tool#oed-} "; then ok "$tool in oed --help"
+	else bad "$tool missing from oed --help"; fi
 done
+
+# The completions offer the values --list-options gives ("--NAME=VALUE"):
+# each option's whole list after "TOOL --NAME ", in bash always, in zsh
+# and fish when they are installed; and after a short alias ("oed tokens
+# -e ").
+comp_check() {	# shell, then a script that prints the candidates of "$@"
+	sh=$1 script=$2
+	shift 2
+	for tool in $tools; do
+		missing=
+		for opt in $("$top_builddir/$tool" --list-options | sed -n 's/^\(--[^=]*\)=..*/\1/p' | uniq); do
+			got=$(PATH="$top_builddir:$PATH" "$sh" -c "$script" comp "$top_srcdir" "$tool" "$opt" 2>/dev/null |
+				tr ' ' '\n')
+			for v in $("$top_builddir/$tool" --list-options | sed -n "s/^$opt=//p"); do
+				printf '%s\n' "$got" | grep -qxF -- "$v" || missing="$missing $opt=$v"
+			done
+		done
+		if [ -z "$missing" ]; then ok "$tool: $sh completes option values"
+		else bad "$tool: $sh does not complete$missing"; fi
+	done
+}
+comp_check bash '. "$1/completions/oed.bash"; COMP_WORDS=("$2" "$3" ""); COMP_CWORD=2
+	_oed_tool; echo "${COMPREPLY[*]}"'
+got=$(PATH="$top_builddir:$PATH" bash -c '. "$1/completions/oed.bash"; COMP_WORDS=(oed tokens -e "")
+	COMP_CWORD=3; _oed; echo "${COMPREPLY[*]}"' comp "$top_srcdir" 2>/dev/null)
+case " $got " in
+*" cl100k_base "*) ok "bash completes the values of a short option" ;;
+*) bad "bash does not complete 'oed tokens -e ': $got" ;;
+esac
+if command -v zsh >/dev/null 2>&1; then
+	# the completion function with compadd, compset and _files stubbed
+	comp_check zsh 'compadd() { while [[ $1 == -* && $1 != -- ]]; do [[ $1 == -S ]] && shift; shift; done
+		[[ $1 == -- ]] && shift; print -l -- "$@"; }
+		compset() { PREFIX=${PREFIX#*=}; }; _files() { print FILES; }
+		service=$2 words=("$2" "$3" "") CURRENT=3 PREFIX=
+		. "$1/completions/_oed"'
+else
+	echo "SKIP: zsh not installed, its completions not run"
+fi
+if command -v fish >/dev/null 2>&1; then
+	comp_check fish 'source $argv[2]/completions/oed.fish; complete -C "$argv[3] $argv[4] "'  # argv[1] is "comp"
+else
+	echo "SKIP: fish not installed, its completions not run"
+fi
 
 if [ $lint = yes ]; then
 	for man in "$top_srcdir"/man/*.[17]; do

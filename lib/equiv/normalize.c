@@ -68,6 +68,12 @@ const struct oed_norm_step_def oed_norm_steps[OED_NORM_NSTEPS] = {
 		"numbers in one canonical form (1.50, +1.5 and 1.5e0 are 1.5)" },
 };
 
+const char *
+oed_norm_step_name(size_t i)
+{
+	return i < OED_NORM_NSTEPS ? oed_norm_steps[i].name : NULL;
+}
+
 int
 oed_norm_parse(const char *spec, struct oed_norm *out, struct oed_err *err)
 {

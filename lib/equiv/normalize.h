@@ -68,6 +68,8 @@ void oed_norm_scratch_release(struct oed_norm_scratch *sc);
  * (OED_EX_USAGE) naming the bad step.
  */
 int oed_norm_parse(const char *spec, struct oed_norm *out, struct oed_err *err);
+/* The i-th step name ("trim" ...), NULL after the last. */
+const char *oed_norm_step_name(size_t i);
 /* "trim,space,case" again, for run records; size 128 always suffices. */
 void oed_norm_format(const struct oed_norm *n, char *out, size_t size);
 

@@ -220,11 +220,8 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 		e->has_norm = e->norm.nstep > 0;
 	}
 	if (p->tokens) {
-		if (oed_encoding_for(p->tokens) == NULL) {
-			oed_err_set(err, OED_EX_USAGE, "--tokens: '%s' is not an encoding or a known model",
-				    p->tokens);
+		if (oed_tokens_arg_check(p->tokens, err) == -1)
 			goto fail;
-		}
 		e->encoding = oed_encoding_for(p->tokens);
 	}
 	/* the copies the engine keeps; a state names the encoding, not the model */

@@ -111,6 +111,27 @@ oed_engine_opt(struct oed_engine_job *j, int id, const char *arg, struct oed_err
 	return oed_err_set(err, OED_EX_FAIL, "option %d is not an engine option", id);
 }
 
+static const char *
+estimator_value(size_t i)
+{
+	return i < OED_EST_COUNT ? oed_estimators[i].name : NULL;
+}
+
+const struct oed_opt_values *
+oed_engine_opt_values(const struct oed_opt_values *extra)
+{
+	static struct oed_opt_values list[8] = {
+		{ OED_ENGINE_OPT_ESTIMATOR, estimator_value },
+		{ OED_ENGINE_OPT_NORMALIZE, oed_norm_step_name },
+	};
+	size_t n = 2;
+
+	for (; extra && extra->value && n + 1 < sizeof(list) / sizeof(list[0]); extra++)
+		list[n++] = *extra;
+	list[n] = (struct oed_opt_values){ 0, NULL };
+	return list;
+}
+
 /* Append one family's rows ("  name  help") to b; false when out of memory. */
 static bool
 add_list(char **b, size_t *len, const char *title, const void *table, size_t n, size_t stride,
@@ -253,7 +274,7 @@ oed_engine_run(struct oed_engine_job *job, struct oed_writer *w, struct oed_err 
 			goto out;
 		}
 		if (job->record &&
-		    oed_results_record(res, job->io->store, job->tool, job->argc, job->argv, digest, err) == -1)
+		    oed_results_record(res, job->io, job->tool, job->argc, job->argv, digest, err) == -1)
 			goto out;
 	}
 	rc = 0;

@@ -67,8 +67,7 @@ enum {
 	  "write mergeable counts instead of results (for sharded runs)", OED_ENGINE_OPT_EMIT_STATE }, \
 	{ "merge", 0, OED_ARG_NONE, NULL, \
 	  "read states written by --emit-state and give the results of all of them", OED_ENGINE_OPT_MERGE }, \
-	{ "record", 'r', OED_ARG_NONE, NULL, \
-	  "store the run and its results in the run store", OED_ENGINE_OPT_RECORD }
+	OED_RECORD_OPTIONS(OED_ENGINE_OPT_RECORD, "store the run and its results in the run store")
 
 struct oed_input_opts;
 
@@ -93,6 +92,14 @@ void oed_engine_job_init(struct oed_engine_job *j, const char *tool, enum oed_en
 
 /* Handle a shared engine option; 0 done, -1 bad argument (err set, OED_EX_USAGE). */
 int oed_engine_opt(struct oed_engine_job *j, int id, const char *arg, struct oed_err *err);
+
+/*
+ * The values --list-options offers the shell completions for the engine's
+ * options with a family table (estimators, --normalize steps), with
+ * extra, the tool's own (ending { 0, NULL }), after them.  The list is
+ * static: one call per process.
+ */
+const struct oed_opt_values *oed_engine_opt_values(const struct oed_opt_values *extra);
 
 /*
  * The help epilog's lists: estimators, normalisation steps and --cluster

@@ -42,6 +42,49 @@ OED_SC_DECLARE(regex);
 OED_SC_DECLARE(numeric);
 OED_SC_DECLARE(choice);
 OED_SC_DECLARE(is_json);
+OED_SC_DECLARE(levenshtein);
+OED_SC_DECLARE(f1);
+OED_SC_DECLARE(bleu);
+OED_SC_DECLARE(chrf);
+OED_SC_DECLARE(rouge_l);
+OED_SC_DECLARE(json_schema);
+OED_SC_DECLARE(length);
+OED_SC_DECLARE(latency);
+OED_SC_DECLARE(cost);
+OED_SC_DECLARE(finish_reason);
+OED_SC_DECLARE(refusal);
+OED_SC_DECLARE(canary);
+OED_SC_DECLARE(pii);
+OED_SC_DECLARE(consistency);
+OED_SC_DECLARE(hallucination_risk);
+OED_SC_DECLARE(waste_tokens);
+OED_SC_DECLARE(code_exec);
+int oed_sc_code_exec_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_code_exec_release(struct oed_scorer_spec *spec);
+int oed_sc_samples_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_samples_release(struct oed_scorer_spec *spec);
+int oed_sc_refusal_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_refusal_release(struct oed_scorer_spec *spec);
+int oed_sc_canary_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_canary_release(struct oed_scorer_spec *spec);
+int oed_sc_pii_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_pii_release(struct oed_scorer_spec *spec);
+int oed_sc_json_schema_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_json_schema_release(struct oed_scorer_spec *spec);
+int oed_sc_length_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_length_release(struct oed_scorer_spec *spec);
+int oed_sc_tm_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+int oed_sc_chrf_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+void oed_sc_tm_release(struct oed_scorer_spec *spec);
+/* Sufficient statistics of BLEU and chrF, summed over a corpus. */
+int oed_sc_corpus_stats(const struct oed_scorer_spec *spec, const struct oed_score_input *in,
+			double *stats, size_t *n, struct oed_err *err);
+double oed_sc_corpus_value(const struct oed_scorer_spec *spec, const double *stats);
+/* SQuAD v1.1: the articles pattern, and normalize_answer into out. */
+struct oed_sc_regex *oed_sc_squad_articles(struct oed_err *err);
+struct oed_sc_regex;
+int oed_sc_squad_normalize(struct oed_sc_regex *articles, struct oed_buf *tmp,
+			   struct oed_buf *out, const char *s, size_t len, struct oed_err *err);
 int oed_sc_match_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
 void oed_sc_match_release(struct oed_scorer_spec *spec);
 int oed_sc_plain_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
@@ -99,8 +142,16 @@ int oed_sc_regex_search(struct oed_sc_regex *re, const char *s, size_t len,
 			size_t start, unsigned opts, size_t *mstart, size_t *mend,
 			struct oed_err *err);
 
+/*
+ * Replace every non-empty match of re in s[0..len) by the byte repl ('\0':
+ * remove it), scanning left to right as Python's re.sub does, into dst.
+ * 0 or -1 (err set).
+ */
+int oed_sc_regex_replace(struct oed_sc_regex *re, const char *s, size_t len, char repl,
+			 struct oed_buf *dst, struct oed_err *err);
+
 /* Edit distance in code points (bytes where the text is not UTF-8). */
-size_t oed_sc_levenshtein(const char *a, size_t alen, const char *b, size_t blen,
+size_t oed_sc_edit_distance(const char *a, size_t alen, const char *b, size_t blen,
 			  uint32_t **scratch, size_t *cap);
 
 /*

@@ -2,7 +2,8 @@
 # oed-monitor and `oed-bench --score`; one file per group of scorers.
 lib_libcore_la_SOURCES += lib/score/score.h lib/score/internal.h \
 	lib/score/registry.c lib/score/match.c lib/score/text_metrics.c \
-	lib/score/stream.c
+	lib/score/stream.c lib/score/structure.c lib/score/ops.c \
+	lib/score/samples.c lib/score/code_exec.c
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_score
 tests_unit_check_score_SOURCES = tests/unit/check_score.c
@@ -11,3 +12,41 @@ tests_unit_check_score_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_score
 endif
 dist_man_MANS += man/oed-scorers.7
+EXTRA_DIST += tests/ref/gen_score_ref.py tests/ref/score_ref.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_score_metrics
+tests_unit_check_score_metrics_SOURCES = tests/unit/check_score_metrics.c tests/ref/score_ref.h
+tests_unit_check_score_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_score_metrics_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_score_metrics
+endif
+# The refusal phrase list is data/refusal-phrases, built in as a C string.
+nodist_lib_libcore_la_SOURCES = lib/score/refusal_phrases.h
+BUILT_SOURCES += lib/score/refusal_phrases.h
+CLEANFILES += lib/score/refusal_phrases.h
+dist_pkgdata_DATA += data/refusal-phrases
+lib/score/refusal_phrases.h: $(srcdir)/data/refusal-phrases
+	$(AM_V_GEN)$(MKDIR_P) lib/score && \
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' \
+	    $(srcdir)/data/refusal-phrases > $@-t && mv $@-t $@
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_score_ops
+tests_unit_check_score_ops_SOURCES = tests/unit/check_score_ops.c
+tests_unit_check_score_ops_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_score_ops_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_score_ops
+endif
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_score_samples
+tests_unit_check_score_samples_SOURCES = tests/unit/check_score_samples.c
+tests_unit_check_score_samples_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_score_samples_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_score_samples
+endif
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_score_exec
+tests_unit_check_score_exec_SOURCES = tests/unit/check_score_exec.c
+tests_unit_check_score_exec_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_score_exec_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_score_exec
+endif

@@ -113,17 +113,14 @@ oed_sc_regex_search(struct oed_sc_regex *re, const char *s, size_t len, size_t s
 	return 1;
 }
 
-/*
- * Remove every match of re from s[0..len) into dst, scanning left to
- * right as Python's re.sub(pattern, "", s) does.  0 or -1 (err set).
- */
-static int
-regex_remove(struct oed_sc_regex *re, const char *s, size_t len, struct oed_buf *dst,
-	     struct oed_err *err)
+int
+oed_sc_regex_replace(struct oed_sc_regex *re, const char *s, size_t len, char repl,
+		     struct oed_buf *dst, struct oed_err *err)
 {
 	size_t pos = 0;
 	unsigned opts = 0;
 
+	/* A match is at least one byte unless empty, and empty ones are skipped. */
 	if (oed_buf_reserve(dst, len + 1) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	dst->len = 0;
@@ -141,6 +138,8 @@ regex_remove(struct oed_sc_regex *re, const char *s, size_t len, struct oed_buf 
 		}
 		memcpy(dst->data + dst->len, s + pos, ms - pos);
 		dst->len += ms - pos;
+		if (repl != '\0' && me > ms)
+			dst->data[dst->len++] = repl;
 		pos = me;
 		opts = me == ms ? OED_SC_NOTEMPTY_ATSTART : 0;
 	}
@@ -221,6 +220,8 @@ struct match_state {
 	struct oed_sc_regex *re;	/* regex */
 	struct oed_sc_regex **ignore;	/* exact_match regexes_to_ignore */
 	size_t nignore;
+	struct oed_sc_regex *articles;	/* exact_match normalize=squad */
+	struct oed_buf sq1, sq2;
 	char **folded;			/* contains_any/all with ignore_case */
 	size_t *foldlen;
 	size_t nfolded;
@@ -235,6 +236,9 @@ oed_sc_match_release(struct oed_scorer_spec *spec)
 		return;
 	oed_sc_scratch_release(&st->sc);
 	oed_sc_regex_free(st->re);
+	oed_sc_regex_free(st->articles);
+	oed_buf_release(&st->sq1);
+	oed_buf_release(&st->sq2);
 	for (size_t i = 0; i < st->nignore; i++)
 		oed_sc_regex_free(st->ignore[i]);
 	free(st->ignore);
@@ -255,9 +259,11 @@ const struct oed_scorer_param oed_sc_exact_match_params[] = {
 	{ "ignore_numbers", OED_PARAM_BOOL, "false", "remove ASCII digits from both sides", NULL },
 	{ "regexes_to_ignore", OED_PARAM_LIST, NULL,
 	  "remove every match of these patterns from both sides first", NULL },
+	{ "normalize", OED_PARAM_ENUM, "none",
+	  "squad: then SQuAD v1.1's normalize_answer on both sides", "none|squad" },
 	OED_SC_PARAMS_END
 };
-enum { EM_VALUE, EM_CASE, EM_PUNCT, EM_NUMBERS, EM_REGEXES };
+enum { EM_VALUE, EM_CASE, EM_PUNCT, EM_NUMBERS, EM_REGEXES, EM_NORMALIZE };
 
 #define VALUE_ONLY(name, help) \
 	const struct oed_scorer_param oed_sc_##name##_params[] = { \
@@ -350,6 +356,8 @@ oed_sc_match_prepare(struct oed_scorer_spec *spec, struct oed_err *err)
 				return -1;
 			st->nignore++;
 		}
+		if (spec->pv[EM_NORMALIZE].i == 1 && (st->articles = oed_sc_squad_articles(err)) == NULL)
+			return -1;
 		return 0;
 	}
 	if (sc->params == oed_sc_contains_any_params || sc->params == oed_sc_contains_all_params) {
@@ -391,7 +399,7 @@ em_transform(struct oed_scorer_spec *spec, struct match_state *st, const char *s
 
 	for (size_t i = 0; i < st->nignore; i++) {
 		struct oed_buf *dst = cur == b1 ? b2 : b1;
-		if (regex_remove(st->ignore[i], s, len, dst, err) == -1)
+		if (oed_sc_regex_replace(st->ignore[i], s, len, '\0', dst, err) == -1)
 			return NULL;
 		cur = dst;
 		s = dst->data;
@@ -420,6 +428,12 @@ em_transform(struct oed_scorer_spec *spec, struct match_state *st, const char *s
 		other->len = k;
 		s = other->data;
 		len = k;
+	}
+	if (st->articles != NULL) {
+		if (oed_sc_squad_normalize(st->articles, &st->sq1, &st->sq2, s, len, err) == -1)
+			return NULL;
+		s = st->sq2.data;
+		len = st->sq2.len;
 	}
 	*outlen = len;
 	return s;

@@ -11,6 +11,7 @@
 
 #include "exit.h"
 #include "internal.h"
+#include "opt.h"
 
 #define ROW(name, summary, needs, kind, agg, prep, rel) \
 	{ #name, summary, oed_sc_##name##_params, needs, kind, agg, prep, \
@@ -36,6 +37,45 @@ static const struct oed_scorer table[] = {
 	MATCH(choice, "the chosen letter or index is the target's",
 	    OED_NEEDS_TARGET | OED_NEEDS_CHOICES),
 	MATCH(is_json, "output is one JSON value", 0),
+	ROW(json_schema, "output is JSON that a schema (a documented subset) accepts", 0,
+	    OED_SCORE_PASS, OED_AGG_MEAN, oed_sc_json_schema_prepare, oed_sc_json_schema_release),
+	ROW(length, "length in characters, words, bytes or tokens, with bounds",
+	    OED_NEEDS_TOKENIZER, OED_SCORE_NUMBER, OED_AGG_MEAN, oed_sc_length_prepare,
+	    oed_sc_length_release),
+	ROW(latency, "the record's latency_ms, with a bound", OED_NEEDS_META, OED_SCORE_NUMBER,
+	    OED_AGG_MEAN, NULL, NULL),
+	ROW(cost, "the record's cost_usd, with a bound", OED_NEEDS_META, OED_SCORE_NUMBER,
+	    OED_AGG_SUM, NULL, NULL),
+	ROW(finish_reason, "the record's finish_reason; truncated answers fail", OED_NEEDS_META,
+	    OED_SCORE_LABEL, OED_AGG_COUNT, NULL, NULL),
+	ROW(refusal, "1 when the output refuses (a versioned, multilingual phrase list)", 0,
+	    OED_SCORE_PASS, OED_AGG_MEAN, oed_sc_refusal_prepare, oed_sc_refusal_release),
+	ROW(canary, "1 when a planted secret appears, plain or lightly disguised", 0,
+	    OED_SCORE_PASS, OED_AGG_MEAN, oed_sc_canary_prepare, oed_sc_canary_release),
+	ROW(pii, "1 when the output holds e-mail addresses, phones, cards, IBANs or IPs", 0,
+	    OED_SCORE_PASS, OED_AGG_MEAN, oed_sc_pii_prepare, oed_sc_pii_release),
+	ROW(consistency, "1 - H(Y|X=x) / log2 k over the k samples of the input",
+	    OED_NEEDS_SAMPLES, OED_SCORE_UNIT, OED_AGG_MEAN, oed_sc_samples_prepare,
+	    oed_sc_samples_release),
+	ROW(hallucination_risk, "semantic entropy H(Y|X=x) of the input's samples, in bits",
+	    OED_NEEDS_SAMPLES, OED_SCORE_NUMBER, OED_AGG_MEAN, oed_sc_samples_prepare,
+	    oed_sc_samples_release),
+	ROW(waste_tokens, "tokens beyond the shortest equivalent sample of the input",
+	    OED_NEEDS_SAMPLES | OED_NEEDS_TOKENIZER, OED_SCORE_NUMBER, OED_AGG_SUM,
+	    oed_sc_samples_prepare, oed_sc_samples_release),
+	ROW(code_exec, "the program in the output passes its tests, run in a bubblewrap sandbox",
+	    OED_NEEDS_TARGET, OED_SCORE_PASS, OED_AGG_MEAN, oed_sc_code_exec_prepare,
+	    oed_sc_code_exec_release),
+	ROW(levenshtein, "1 - edit distance / longer length, in code points",
+	    OED_NEEDS_TARGET, OED_SCORE_UNIT, OED_AGG_MEAN, oed_sc_tm_prepare, oed_sc_tm_release),
+	ROW(f1, "token F1 after SQuAD v1.1's normalisation", OED_NEEDS_TARGET,
+	    OED_SCORE_UNIT, OED_AGG_MEAN, oed_sc_tm_prepare, oed_sc_tm_release),
+	ROW(bleu, "sacreBLEU's BLEU (13a, exp smoothing); per output the sentence BLEU",
+	    OED_NEEDS_TARGET, OED_SCORE_UNIT, OED_AGG_CORPUS, oed_sc_tm_prepare, oed_sc_tm_release),
+	ROW(chrf, "sacreBLEU's chrF (character 6-grams, beta 2)", OED_NEEDS_TARGET,
+	    OED_SCORE_UNIT, OED_AGG_CORPUS, oed_sc_chrf_prepare, oed_sc_tm_release),
+	ROW(rouge_l, "ROUGE-L F-measure as Google's rouge-score, no stemming",
+	    OED_NEEDS_TARGET, OED_SCORE_UNIT, OED_AGG_MEAN, oed_sc_tm_prepare, oed_sc_tm_release),
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -59,23 +99,11 @@ oed_scorer_find(const char *name)
 const char *
 oed_scorer_suggest(const char *name)
 {
-	const char *best = NULL;
-	size_t bestd = (size_t)-1, len = strlen(name), cap = 0;
-	uint32_t *scratch = NULL;
+	const char *names[NTABLE];
 
-	for (size_t i = 0; i < NTABLE; i++) {
-		size_t d = oed_sc_levenshtein(name, len, table[i].name,
-		    strlen(table[i].name), &scratch, &cap);
-		if (d < bestd) {
-			bestd = d;
-			best = table[i].name;
-		}
-	}
-	free(scratch);
-	/* Close enough to be a slip: a third of the name, at least 2. */
-	if (best != NULL && bestd <= (len / 3 > 2 ? len / 3 : 2))
-		return best;
-	return NULL;
+	for (size_t i = 0; i < NTABLE; i++)
+		names[i] = table[i].name;
+	return oed_did_you_mean(name, names, NTABLE);
 }
 
 const char *
@@ -678,4 +706,43 @@ oed_score_weighted(struct oed_scorer_spec *const *specs, const struct oed_score_
 		s += specs[i]->weight * res[i].value;
 	}
 	return sw > 0 ? s / sw : NAN;
+}
+
+/* ---- Corpus scores ---- */
+
+int
+oed_score_corpus_init(struct oed_score_corpus *c, const struct oed_scorer_spec *spec,
+		      struct oed_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->spec = spec;
+	if (spec->scorer->agg != OED_AGG_CORPUS)
+		return oed_err_set(err, OED_EX_USAGE, "scorer '%s' has no corpus score",
+		    spec->scorer->name);
+	return 0;
+}
+
+int
+oed_score_corpus_add(struct oed_score_corpus *c, const struct oed_score_input *in,
+		     struct oed_err *err)
+{
+	double stats[OED_SCORE_STATS_MAX];
+	size_t n;
+
+	if (oed_sc_corpus_stats(c->spec, in, stats, &n, err) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		c->stats[i] += stats[i];
+	c->nstats = n;
+	c->n++;
+	return 0;
+}
+
+double
+oed_score_corpus_value(const struct oed_score_corpus *c)
+{
+	if (c->n == 0)
+		return NAN;
+	double v = oed_sc_corpus_value(c->spec, c->stats);
+	return c->spec->negate ? 1.0 - v : v;
 }

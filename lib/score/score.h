@@ -114,6 +114,9 @@ const char *oed_score_agg_name(enum oed_score_agg agg);
  */
 char *oed_scorer_help_text(void);
 
+/* The version of the refusal phrase list a refusal spec uses (for run records), else NULL. */
+const char *oed_score_refusal_version(const struct oed_scorer_spec *spec);
+
 /* One parameter's value after parsing (defaults filled in). */
 struct oed_param_value {
 	bool set;		/* given or defaulted */
@@ -156,17 +159,26 @@ struct oed_scorer_spec *oed_scorer_spec_from_pairs(const char *name, size_t n,
 						   struct oed_err *err);
 void oed_scorer_spec_free(struct oed_scorer_spec *spec);
 
-/* One of the other outputs of the same input (consistency, waste). */
+/* A text: one sample of an input (consistency, waste), or a reference. */
 struct oed_score_sample {
 	const char *text;
 	size_t len;
 };
+
+#define OED_SCORE_MAX_REFS 16
 
 struct oed_score_input {
 	const char *output;		/* need not be NUL-terminated */
 	size_t output_len;
 	const char *target;		/* NULL when there is none */
 	size_t target_len;
+	/*
+	 * Several references (BLEU clips against each, as sacreBLEU with
+	 * several reference streams); NULL: the target is the one reference.
+	 * At most OED_SCORE_MAX_REFS are used.
+	 */
+	const struct oed_score_sample *references;
+	size_t nreferences;
 	const char *const *choices;	/* multiple choice; NULL when none */
 	size_t nchoices;
 	double latency_ms;		/* NAN when unknown */
@@ -209,6 +221,44 @@ int oed_score(const struct oed_scorer_spec *spec, const struct oed_score_input *
  */
 double oed_score_weighted(struct oed_scorer_spec *const *specs,
 			  const struct oed_score_result *res, size_t n);
+
+/*
+ * Corpus scores, for the scorers whose aggregate is "corpus" (BLEU,
+ * chrF): the sufficient statistics of every output are summed and the
+ * score computed once from the sums, as sacreBLEU's corpus_bleu and
+ * corpus_chrf do.  A plain struct; nothing to release.
+ */
+#define OED_SCORE_STATS_MAX 64
+struct oed_score_corpus {
+	const struct oed_scorer_spec *spec;	/* borrowed */
+	double stats[OED_SCORE_STATS_MAX];
+	size_t nstats;
+	uint64_t n;				/* outputs added */
+};
+
+/* 0, or -1 with err set (OED_EX_USAGE) when the scorer has no corpus score. */
+int oed_score_corpus_init(struct oed_score_corpus *c, const struct oed_scorer_spec *spec,
+			  struct oed_err *err);
+/* Add one output (needs its target); 0 or -1 as oed_score(). */
+int oed_score_corpus_add(struct oed_score_corpus *c, const struct oed_score_input *in,
+			 struct oed_err *err);
+/* The corpus score in [0,1] (not_ applied); NAN when nothing was added. */
+double oed_score_corpus_value(const struct oed_score_corpus *c);
+
+/*
+ * Token waste over a run (oed-scorers(7)): waste_ratio = sum of
+ * waste_tokens / sum of output tokens; token_efficiency = items that
+ * passed per 1,000 output tokens.  A plain struct.
+ */
+struct oed_waste {
+	double waste, tokens;
+	uint64_t passed, n;
+};
+void oed_waste_init(struct oed_waste *w);
+/* One output: its waste_tokens, its tokens, and its case verdict (1 pass). */
+void oed_waste_add(struct oed_waste *w, double waste_tokens, double output_tokens, int pass);
+double oed_waste_ratio(const struct oed_waste *w);	/* NAN without tokens */
+double oed_token_efficiency(const struct oed_waste *w);	/* NAN without tokens */
 
 /*
  * oed-bench --score: read JSON Lines, score each record's output and copy

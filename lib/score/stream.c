@@ -33,6 +33,7 @@ struct pending {
 	long long tokens_out;
 	const char *finish;	/* NULL when absent */
 	json_t *choices;	/* NULL when absent; owned */
+	json_t *refs;		/* a target that is a list of texts; owned */
 	json_t *root;		/* the tree when it must be rebuilt; owned */
 	const char *source;
 	long lineno;
@@ -57,6 +58,7 @@ struct stream {
 	size_t capsamples;
 	const char **choices;
 	size_t capchoices;
+	struct oed_score_sample refs[OED_SCORE_MAX_REFS];
 	uint64_t written;
 	char num[32];		/* a numeric target as text */
 };
@@ -66,6 +68,7 @@ pending_release(struct pending *p)
 {
 	free(p->own);
 	json_decref(p->choices);
+	json_decref(p->refs);
 	json_decref(p->root);
 	memset(p, 0, sizeof(*p));
 }
@@ -182,6 +185,18 @@ flush(struct stream *st, struct oed_err *err)
 			in.samples = st->samples;
 			in.nsamples = st->npend;
 		}
+		if (p->refs != NULL) {
+			size_t n = json_array_size(p->refs);
+			in.nreferences = n < OED_SCORE_MAX_REFS ? n : OED_SCORE_MAX_REFS;
+			for (size_t j = 0; j < in.nreferences; j++) {
+				json_t *r = json_array_get(p->refs, j);
+				st->refs[j].text = json_string_value(r);
+				st->refs[j].len = json_string_length(r);
+			}
+			in.references = st->refs;
+			in.target = st->refs[0].text;
+			in.target_len = st->refs[0].len;
+		}
 		if (p->choices != NULL) {
 			size_t n = json_array_size(p->choices);
 			if (n > st->capchoices) {
@@ -293,10 +308,23 @@ take(struct stream *st, struct oed_err *err)
 	if (out->type != OED_V_STRING)
 		return oed_reader_bad(r, err, out->type == OED_V_MISSING ? "missing field '%s'" :
 		    "field '%s' is not a string", o->output_field != NULL ? o->output_field : "output") == -1 ? -1 : 0;
-	if (tgt->type != OED_V_MISSING && tgt->type != OED_V_NULL &&
-	    !target_text(tgt, num, &ts, &tl))
-		return oed_reader_bad(r, err, "field '%s' is not a string or a number",
+	json_t *refs = NULL;
+	if (tgt->type == OED_V_ARRAY) {
+		/* Several references: a non-empty list of texts. */
+		json_t *a = oed_reader_json(r, st->itgt), *e;
+		size_t k;
+		bool ok = json_array_size(a) > 0;
+		json_array_foreach(a, k, e)
+			ok = ok && json_is_string(e);
+		if (!ok)
+			return oed_reader_bad(r, err, "field '%s' is a list, but not a non-empty list "
+			    "of strings", o->target_field != NULL ? o->target_field : "target") == -1 ? -1 : 0;
+		refs = a;
+	} else if (tgt->type != OED_V_MISSING && tgt->type != OED_V_NULL &&
+	    !target_text(tgt, num, &ts, &tl)) {
+		return oed_reader_bad(r, err, "field '%s' is not a string, a number or a list of strings",
 		    o->target_field != NULL ? o->target_field : "target") == -1 ? -1 : 0;
+	}
 
 	/* Groups: a new key closes the previous input. */
 	if (st->igrp >= 0) {
@@ -390,6 +418,8 @@ take(struct stream *st, struct oed_err *err)
 			p->finish = memcpy(q, fin, finlen), q += finlen, *q++ = '\0';
 		p->source = memcpy(q, src, srclen + 1);
 	}
+	if (refs != NULL)
+		p->refs = json_incref(refs);
 	if (st->want_choices) {
 		json_t *c = oed_reader_json(r, st->ichoices);
 		if (json_is_array(c))

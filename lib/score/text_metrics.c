@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "exit.h"
 #include "internal.h"
 
@@ -34,7 +36,7 @@ decode(const char *s, size_t len, uint32_t *out)
 }
 
 size_t
-oed_sc_levenshtein(const char *a, size_t alen, const char *b, size_t blen,
+oed_sc_edit_distance(const char *a, size_t alen, const char *b, size_t blen,
 		   uint32_t **scratch, size_t *cap)
 {
 	size_t need = alen + blen + blen + 1;
@@ -77,4 +79,1343 @@ oed_sc_levenshtein(const char *a, size_t alen, const char *b, size_t blen,
 		}
 	}
 	return row[nb];
+}
+
+/* ---- Shared: Python's str.split(), token ids, n-gram matches ---- */
+
+/* ASCII bytes that Python's str.split() splits at. */
+static const unsigned char ascii_space[128] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+	[0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [' '] = 1,
+};
+
+static inline bool
+ascii_space_table(uint32_t c)
+{
+	return ascii_space[c];
+}
+
+/* Python's str.isspace(): Unicode White_Space and U+001C..U+001F. */
+static inline bool
+py_space(uint32_t cp)
+{
+	if (cp < 0x80)
+		return ascii_space_table(cp);
+	/* Unicode White_Space above ASCII, all of it. */
+	return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+	    cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+struct span {
+	const char *s;
+	size_t len;
+};
+
+struct spans {
+	struct span *v;
+	size_t n, cap;
+};
+
+static int
+spans_push(struct spans *sp, const char *s, size_t len)
+{
+	if (sp->n == sp->cap) {
+		size_t ncap = sp->cap ? sp->cap * 2 : 64;
+		struct span *v = realloc(sp->v, ncap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		sp->v = v;
+		sp->cap = ncap;
+	}
+	sp->v[sp->n].s = s;
+	sp->v[sp->n].len = len;
+	sp->n++;
+	return 0;
+}
+
+/* Split s at runs of white space, as Python's s.split(); spans appended. */
+static int
+py_split(const char *s, size_t len, struct spans *out)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len, *tok = NULL;
+
+	while (p < end) {
+		uint32_t cp;
+		size_t k;
+		bool sp;
+		if (*p < 0x80) {
+			sp = ascii_space[*p];
+			k = 1;
+		} else {
+			k = oed_utf8_decode(p, end, &cp);
+			sp = k > 0 && py_space(cp);
+			if (k == 0)
+				k = 1;
+		}
+		if (sp && tok != NULL) {
+			if (spans_push(out, (const char *)tok, (size_t)(p - tok)) == -1)
+				return -1;
+			tok = NULL;
+		} else if (!sp && tok == NULL) {
+			tok = p;
+		}
+		p += k;
+	}
+	if (tok != NULL && spans_push(out, (const char *)tok, (size_t)(end - tok)) == -1)
+		return -1;
+	return 0;
+}
+
+/* Token ids: equal texts get equal ids (within one table's life). */
+struct intern {
+	struct span *slot;
+	uint32_t *id;
+	size_t cap, n;
+};
+
+static void
+intern_clear(struct intern *t)
+{
+	if (t->slot != NULL)
+		memset(t->slot, 0, t->cap * sizeof(*t->slot));
+	t->n = 0;
+}
+
+static uint64_t
+hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static long
+intern_id(struct intern *t, const char *s, size_t len)
+{
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256;
+		struct span *ns = calloc(ncap, sizeof(*ns));
+		uint32_t *ni = calloc(ncap, sizeof(*ni));
+		if (ns == NULL || ni == NULL) {
+			free(ns);
+			free(ni);
+			return -1;
+		}
+		for (size_t i = 0; i < t->cap; i++) {
+			if (t->slot[i].s == NULL)
+				continue;
+			size_t j = hash_bytes(t->slot[i].s, t->slot[i].len) & (ncap - 1);
+			while (ns[j].s != NULL)
+				j = (j + 1) & (ncap - 1);
+			ns[j] = t->slot[i];
+			ni[j] = t->id[i];
+		}
+		free(t->slot);
+		free(t->id);
+		t->slot = ns;
+		t->id = ni;
+		t->cap = ncap;
+	}
+	size_t j = hash_bytes(s, len) & (t->cap - 1);
+	while (t->slot[j].s != NULL) {
+		if (t->slot[j].len == len && memcmp(t->slot[j].s, s, len) == 0)
+			return t->id[j];
+		j = (j + 1) & (t->cap - 1);
+	}
+	t->slot[j].s = s != NULL ? s : "";
+	t->slot[j].len = len;
+	t->id[j] = (uint32_t)t->n++;
+	return t->id[j];
+}
+
+static void
+intern_release(struct intern *t)
+{
+	free(t->slot);
+	free(t->id);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Sorting n-gram start positions by the n symbols they start. */
+static const uint32_t *sort_seq;
+static size_t sort_n;
+
+static int
+cmp_ngram(const void *a, const void *b)
+{
+	const uint32_t *x = sort_seq + *(const size_t *)a, *y = sort_seq + *(const size_t *)b;
+	for (size_t i = 0; i < sort_n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+static int
+cmp_seq(const uint32_t *x, const uint32_t *y, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/* Scratch for n-gram matching. */
+struct ngram_scratch {
+	size_t *ih, *ir;
+	size_t cap;
+	size_t *gcnt, *gmax;	/* per group of equal hypothesis n-grams */
+	size_t gcap;
+};
+
+/*
+ * The n-grams of h (nh symbols) and r: their totals and the clipped
+ * matches sum over n-grams of min(count in h, count in r).  0 or -1 (oom).
+ */
+static int
+ngram_match(struct ngram_scratch *sc, const uint32_t *h, size_t nh, const uint32_t *r,
+	    size_t nr, size_t n, size_t *th, size_t *tr, size_t *match)
+{
+	size_t a = nh >= n ? nh - n + 1 : 0, b = nr >= n ? nr - n + 1 : 0, m = 0;
+	size_t need = a > b ? a : b;
+
+	*th = a;
+	*tr = b;
+	*match = 0;
+	if (a == 0 || b == 0)
+		return 0;
+	if (need > sc->cap) {
+		size_t *x = realloc(sc->ih, need * sizeof(*x));
+		if (x == NULL)
+			return -1;
+		sc->ih = x;
+		if ((x = realloc(sc->ir, need * sizeof(*x))) == NULL)
+			return -1;
+		sc->ir = x;
+		sc->cap = need;
+	}
+	for (size_t i = 0; i < a; i++)
+		sc->ih[i] = i;
+	for (size_t i = 0; i < b; i++)
+		sc->ir[i] = i;
+	sort_n = n;
+	sort_seq = h;
+	qsort(sc->ih, a, sizeof(size_t), cmp_ngram);
+	sort_seq = r;
+	qsort(sc->ir, b, sizeof(size_t), cmp_ngram);
+	/* Merge the two sorted runs, counting equal groups on each side. */
+	for (size_t i = 0, j = 0; i < a && j < b;) {
+		const uint32_t *x = h + sc->ih[i], *y = r + sc->ir[j];
+		int c = cmp_seq(x, y, n);
+		if (c < 0) {
+			i++;
+		} else if (c > 0) {
+			j++;
+		} else {
+			size_t ci = 0, cj = 0;
+			while (i < a && cmp_seq(h + sc->ih[i], x, n) == 0)
+				i++, ci++;
+			while (j < b && cmp_seq(r + sc->ir[j], y, n) == 0)
+				j++, cj++;
+			m += ci < cj ? ci : cj;
+		}
+	}
+	*match = m;
+	return 0;
+}
+
+#define OOM(err) oed_err_set(err, OED_EX_FAIL, "out of memory")
+
+/*
+ * BLEU's clipped matches against several references: each hypothesis
+ * n-gram counts up to its largest count in any one reference.  refs[k]
+ * and nref[k] give each reference's symbols.  0 or -1 (oom).
+ */
+static int
+ngram_match_refs(struct ngram_scratch *sc, const uint32_t *h, size_t nh,
+		 const uint32_t *const *refs, const size_t *nref, size_t nrefs, size_t n,
+		 size_t *th, size_t *match)
+{
+	size_t a = nh >= n ? nh - n + 1 : 0, ng = 0, m = 0, need = a;
+
+	*th = a;
+	*match = 0;
+	if (a == 0)
+		return 0;
+	for (size_t k = 0; k < nrefs; k++)
+		if (nref[k] >= n && nref[k] - n + 1 > need)
+			need = nref[k] - n + 1;
+	if (need > sc->cap) {
+		size_t *x = realloc(sc->ih, need * sizeof(*x));
+		if (x == NULL)
+			return -1;
+		sc->ih = x;
+		if ((x = realloc(sc->ir, need * sizeof(*x))) == NULL)
+			return -1;
+		sc->ir = x;
+		sc->cap = need;
+	}
+	if (a > sc->gcap) {
+		size_t *x = realloc(sc->gcnt, a * sizeof(*x));
+		if (x == NULL)
+			return -1;
+		sc->gcnt = x;
+		if ((x = realloc(sc->gmax, a * sizeof(*x))) == NULL)
+			return -1;
+		sc->gmax = x;
+		sc->gcap = a;
+	}
+	for (size_t i = 0; i < a; i++)
+		sc->ih[i] = i;
+	sort_n = n;
+	sort_seq = h;
+	qsort(sc->ih, a, sizeof(size_t), cmp_ngram);
+	/* Groups: ih[] compacted to one representative each, with counts. */
+	for (size_t i = 0; i < a;) {
+		size_t j = i;
+		while (j < a && cmp_seq(h + sc->ih[j], h + sc->ih[i], n) == 0)
+			j++;
+		sc->ih[ng] = sc->ih[i];
+		sc->gcnt[ng] = j - i;
+		sc->gmax[ng] = 0;
+		ng++;
+		i = j;
+	}
+	for (size_t k = 0; k < nrefs; k++) {
+		size_t b = nref[k] >= n ? nref[k] - n + 1 : 0;
+		const uint32_t *r = refs[k];
+		if (b == 0)
+			continue;
+		for (size_t i = 0; i < b; i++)
+			sc->ir[i] = i;
+		sort_seq = r;
+		qsort(sc->ir, b, sizeof(size_t), cmp_ngram);
+		for (size_t g = 0, j = 0; g < ng && j < b;) {
+			const uint32_t *x = h + sc->ih[g];
+			int c = cmp_seq(r + sc->ir[j], x, n);
+			if (c < 0) {
+				j++;
+			} else if (c > 0) {
+				g++;
+			} else {
+				size_t cj = 0;
+				while (j < b && cmp_seq(r + sc->ir[j], x, n) == 0)
+					j++, cj++;
+				if (cj > sc->gmax[g])
+					sc->gmax[g] = cj;
+				g++;
+			}
+		}
+	}
+	for (size_t g = 0; g < ng; g++)
+		m += sc->gcnt[g] < sc->gmax[g] ? sc->gcnt[g] : sc->gmax[g];
+	*match = m;
+	return 0;
+}
+
+/* ---- State shared by the reference metrics ---- */
+
+/* f1's token counts (see f1_scan). */
+struct f1_table {
+	uint64_t *key;		/* 0: empty */
+	uint32_t *cnt;		/* two counts per slot: output, target */
+	size_t *used;		/* slots in use, to clear them */
+	size_t cap, n;
+	struct oed_buf tok, tmp;
+	struct spans sp;
+};
+
+static void
+f1_table_release(struct f1_table *t)
+{
+	free(t->key);
+	free(t->cnt);
+	free(t->used);
+	oed_buf_release(&t->tok);
+	oed_buf_release(&t->tmp);
+	free(t->sp.v);
+}
+
+struct tm_state {
+	struct oed_sc_scratch sc;
+	struct spans sh, sr;		/* token spans */
+	struct spans raw;		/* white-space tokens before articles go */
+	struct f1_table f1;
+	struct intern in;
+	uint32_t *ids;			/* token ids or code points: hyp then ref */
+	size_t capids;
+	struct ngram_scratch ng;
+	uint32_t *lev;			/* levenshtein scratch */
+	size_t levcap;
+	struct oed_sc_regex *articles;	/* f1: SQuAD's \\b(a|an|the)\\b */
+	struct oed_buf th, tr;		/* tokenized hyp and ref */
+};
+
+void
+oed_sc_tm_release(struct oed_scorer_spec *spec)
+{
+	struct tm_state *st = spec->state;
+
+	if (st == NULL)
+		return;
+	oed_sc_scratch_release(&st->sc);
+	free(st->sh.v);
+	free(st->sr.v);
+	free(st->raw.v);
+	f1_table_release(&st->f1);
+	intern_release(&st->in);
+	free(st->ids);
+	free(st->ng.ih);
+	free(st->ng.ir);
+	free(st->ng.gcnt);
+	free(st->ng.gmax);
+	free(st->lev);
+	oed_sc_regex_free(st->articles);
+	oed_buf_release(&st->th);
+	oed_buf_release(&st->tr);
+	free(st);
+	spec->state = NULL;
+}
+
+int
+oed_sc_tm_prepare(struct oed_scorer_spec *spec, struct oed_err *err)
+{
+	struct tm_state *st;
+
+	if ((spec->state = st = calloc(1, sizeof(struct tm_state))) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (spec->scorer->params == oed_sc_f1_params &&
+	    (st->articles = oed_sc_squad_articles(err)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+ids_reserve(struct tm_state *st, size_t n)
+{
+	if (n <= st->capids)
+		return 0;
+	uint32_t *p = realloc(st->ids, n * sizeof(*p));
+	if (p == NULL)
+		return -1;
+	st->ids = p;
+	st->capids = n;
+	return 0;
+}
+
+/* Intern the spans of hyp then ref into st->ids. */
+static int
+spans_to_ids(struct tm_state *st)
+{
+	if (ids_reserve(st, st->sh.n + st->sr.n + 1) == -1)
+		return -1;
+	intern_clear(&st->in);
+	for (size_t i = 0; i < st->sh.n; i++) {
+		long id = intern_id(&st->in, st->sh.v[i].s, st->sh.v[i].len);
+		if (id < 0)
+			return -1;
+		st->ids[i] = (uint32_t)id;
+	}
+	for (size_t i = 0; i < st->sr.n; i++) {
+		long id = intern_id(&st->in, st->sr.v[i].s, st->sr.v[i].len);
+		if (id < 0)
+			return -1;
+		st->ids[st->sh.n + i] = (uint32_t)id;
+	}
+	return 0;
+}
+
+/* ---- levenshtein ---- */
+
+const struct oed_scorer_param oed_sc_levenshtein_params[] = {
+	{ "value", OED_PARAM_STRING, NULL, "compare with this text instead of the target", NULL },
+	{ "ignore_case", OED_PARAM_BOOL, "false", "fold case on both sides first", NULL },
+	OED_SC_PARAMS_END
+};
+
+static size_t
+count_cps(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n = 0;
+
+	while (p < end) {
+		uint32_t cp;
+		size_t k = oed_utf8_decode(p, end, &cp);
+		p += k ? k : 1;
+		n++;
+	}
+	return n;
+}
+
+int
+oed_sc_levenshtein(struct oed_scorer_spec *spec, const struct oed_score_input *in,
+			 struct oed_score_result *res, struct oed_err *err)
+{
+	struct tm_state *st = spec->state;
+	const char *ref, *a = in->output;
+	size_t reflen, alen = in->output_len, d, la, lb;
+
+	if (oed_sc_reference(spec, 0, in, &ref, &reflen, err) == -1)
+		return -1;
+	if (spec->pv[1].b) {
+		if ((a = oed_sc_fold(&st->sc.a, a, alen, &alen)) == NULL ||
+		    (ref = oed_sc_fold(&st->sc.b, ref, reflen, &reflen)) == NULL)
+			return OOM(err);
+	}
+	la = count_cps(a, alen);
+	lb = count_cps(ref, reflen);
+	if (la == 0 && lb == 0) {
+		res->value = 1.0;
+		return 0;
+	}
+	if ((d = oed_sc_edit_distance(a, alen, ref, reflen, &st->lev, &st->levcap)) == (size_t)-1)
+		return OOM(err);
+	res->value = 1.0 - (double)d / (double)(la > lb ? la : lb);
+	return 0;
+}
+
+/* ---- f1: SQuAD v1.1 ---- */
+
+const struct oed_scorer_param oed_sc_f1_params[] = {
+	{ "value", OED_PARAM_STRING, NULL, "compare with this text instead of the target", NULL },
+	OED_SC_PARAMS_END
+};
+
+
+struct oed_sc_regex *
+oed_sc_squad_articles(struct oed_err *err)
+{
+	return oed_sc_regex_new("\\b(a|an|the)\\b", false, false, "SQuAD articles", err);
+}
+
+/* Python's string.punctuation, as a table. */
+static const unsigned char ascii_punct[128] = {
+	['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1,
+	['/'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1,
+	['@'] = 1, ['['] = 1, ['\\'] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1,
+	['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
+/*
+ * SQuAD v1.1's normalize_answer, as tokens: lower case, drop
+ * string.punctuation, replace \b(a|an|the)\b by a space, split at white
+ * space.  Spans point into fold (scratch kept by the caller).  A token of
+ * [0-9a-z] alone can hold an article only as the whole token; any other
+ * token goes through the regular expression, whose result is written
+ * back over the token (it is never longer) and split again.
+ */
+static int
+squad_tokens(struct oed_sc_regex *articles, struct oed_buf *fold, struct oed_buf *tmp,
+	     const char *s, size_t len, struct spans *raw, struct spans *out, struct oed_err *err)
+{
+	size_t flen, k = 0;
+
+	if (oed_sc_fold(fold, s, len, &flen) == NULL)
+		return OOM(err);
+	for (size_t i = 0; i < flen; i++) {
+		unsigned char c = (unsigned char)fold->data[i];
+		if (c < 0x80 && ascii_punct[c])
+			continue;
+		fold->data[k++] = (char)c;
+	}
+	raw->n = out->n = 0;
+	if (py_split(fold->data, k, raw) == -1)
+		return OOM(err);
+	for (size_t i = 0; i < raw->n; i++) {
+		struct span t = raw->v[i];
+		bool plain = true;
+		for (size_t j = 0; j < t.len && plain; j++) {
+			unsigned char c = (unsigned char)t.s[j];
+			plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		}
+		if (plain) {
+			if ((t.len == 1 && t.s[0] == 'a') || (t.len == 2 && memcmp(t.s, "an", 2) == 0) ||
+			    (t.len == 3 && memcmp(t.s, "the", 3) == 0))
+				continue;
+			if (spans_push(out, t.s, t.len) == -1)
+				return OOM(err);
+			continue;
+		}
+		if (oed_sc_regex_replace(articles, t.s, t.len, ' ', tmp, err) == -1)
+			return -1;
+		char *w = (char *)t.s;
+		memcpy(w, tmp->data, tmp->len);
+		memset(w + tmp->len, ' ', t.len - tmp->len);
+		if (py_split(w, t.len, out) == -1)
+			return OOM(err);
+	}
+	return 0;
+}
+
+/*
+ * SQuAD v1.1's normalize_answer into out: the tokens joined by single
+ * spaces.  tmp is scratch.  0 or -1 (err set).
+ */
+int
+oed_sc_squad_normalize(struct oed_sc_regex *articles, struct oed_buf *tmp, struct oed_buf *out,
+		       const char *s, size_t len, struct oed_err *err)
+{
+	struct spans raw = { NULL, 0, 0 }, toks = { NULL, 0, 0 };
+	struct oed_buf scratch = OED_BUF_INIT;
+	int rc = squad_tokens(articles, tmp, &scratch, s, len, &raw, &toks, err);
+
+	if (rc == 0 && oed_buf_reserve(out, len * OED_CASEFOLD_GROWTH + 1) == -1)
+		rc = OOM(err);
+	if (rc == 0) {
+		size_t k = 0;
+		for (size_t i = 0; i < toks.n; i++) {
+			if (i > 0)
+				out->data[k++] = ' ';
+			memcpy(out->data + k, toks.v[i].s, toks.v[i].len);
+			k += toks.v[i].len;
+		}
+		out->len = k;
+	}
+	free(raw.v);
+	free(toks.v);
+	oed_buf_release(&scratch);
+	return rc;
+}
+
+/*
+ * f1's hot path: one pass per text that folds case, drops ASCII
+ * punctuation, splits at white space and counts each token by its 64-bit
+ * fingerprint (XXH3) in a table kept for the whole output: the same
+ * normalize_answer as squad_tokens(), without the intermediate copies.
+ * Tokens other than [0-9a-z] runs go through the articles pattern.
+ */
+static void
+f1_table_clear(struct f1_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		t->key[t->used[i]] = 0;
+		t->cnt[2 * t->used[i]] = t->cnt[2 * t->used[i] + 1] = 0;
+	}
+	t->n = 0;
+}
+
+static int
+f1_count(struct f1_table *t, const char *s, size_t len, int side)
+{
+	uint64_t h = XXH3_64bits(s, len) | 1;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 1024;
+		uint64_t *k = calloc(ncap, sizeof(*k));
+		uint32_t *c = calloc(2 * ncap, sizeof(*c));
+		size_t *u = malloc(ncap / 2 * sizeof(*u));
+		if (k == NULL || c == NULL || u == NULL) {
+			free(k);
+			free(c);
+			free(u);
+			return -1;
+		}
+		for (size_t i = 0; i < t->n; i++) {
+			size_t o = t->used[i], j = t->key[o] & (ncap - 1);
+			while (k[j] != 0)
+				j = (j + 1) & (ncap - 1);
+			k[j] = t->key[o];
+			c[2 * j] = t->cnt[2 * o];
+			c[2 * j + 1] = t->cnt[2 * o + 1];
+			u[i] = j;
+		}
+		free(t->key);
+		free(t->cnt);
+		free(t->used);
+		t->key = k;
+		t->cnt = c;
+		t->used = u;
+		t->cap = ncap;
+	}
+	size_t j = h & (t->cap - 1);
+	while (t->key[j] != 0 && t->key[j] != h)
+		j = (j + 1) & (t->cap - 1);
+	if (t->key[j] == 0) {
+		t->key[j] = h;
+		t->used[t->n++] = j;
+	}
+	t->cnt[2 * j + side]++;
+	return 0;
+}
+
+/* Per ASCII byte: what f1_scan does with it (KEEP: controls and DEL). */
+enum { F1_KEEP = 0, F1_PLAIN = 1, F1_DROP = 2, F1_SPACE = 3 };
+static const unsigned char f1_class[128] = {
+	['0' ... '9'] = F1_PLAIN, ['a' ... 'z'] = F1_PLAIN, ['A' ... 'Z'] = F1_PLAIN,
+	['!' ... '/'] = F1_DROP, [':' ... '@'] = F1_DROP, ['[' ... '`'] = F1_DROP,
+	['{' ... '~'] = F1_DROP,
+	['\t' ... '\r'] = F1_SPACE, [0x1C ... 0x1F] = F1_SPACE, [' '] = F1_SPACE,
+};
+
+/* One token of normalize_answer, before articles go: count what is left. */
+static int
+f1_token(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len, bool plain,
+	 int side, size_t *ntok, struct oed_err *err)
+{
+	if (plain) {
+		if ((len == 1 && s[0] == 'a') || (len == 2 && s[0] == 'a' && s[1] == 'n') ||
+		    (len == 3 && s[0] == 't' && s[1] == 'h' && s[2] == 'e'))
+			return 0;
+		(*ntok)++;
+		return f1_count(t, s, len, side) == -1 ? OOM(err) : 0;
+	}
+	/*
+	 * An article needs a word boundary on both sides; next to an ASCII
+	 * letter or digit there is none.  Only a token where one might be
+	 * goes through the pattern.
+	 */
+	bool maybe = false;
+	for (size_t i = 0; i < len && !maybe; i++) {
+		size_t n = s[i] == 'a' ? (i + 1 < len && s[i + 1] == 'n' ? 2 : 1) :
+		    (s[i] == 't' && i + 2 < len && s[i + 1] == 'h' && s[i + 2] == 'e') ? 3 : 0;
+		for (size_t m = n; m >= 1 && !maybe; m = m == 2 ? 1 : 0) {
+			unsigned char b = i > 0 ? (unsigned char)s[i - 1] : ' ';
+			unsigned char e = i + m < len ? (unsigned char)s[i + m] : ' ';
+			maybe = !(b < 0x80 && f1_class[b] == F1_PLAIN) &&
+			    !(e < 0x80 && f1_class[e] == F1_PLAIN);
+			if (m == 3)
+				break;
+		}
+	}
+	if (!maybe) {
+		(*ntok)++;
+		return f1_count(t, s, len, side) == -1 ? OOM(err) : 0;
+	}
+	if (oed_sc_regex_replace(articles, s, len, ' ', &t->tmp, err) == -1)
+		return -1;
+	t->sp.n = 0;
+	if (py_split(t->tmp.data, t->tmp.len, &t->sp) == -1)
+		return OOM(err);
+	for (size_t i = 0; i < t->sp.n; i++) {
+		(*ntok)++;
+		if (f1_count(t, t->sp.v[i].s, t->sp.v[i].len, side) == -1)
+			return OOM(err);
+	}
+	return 0;
+}
+
+static int
+f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len, int side,
+	size_t *ntok, struct oed_err *err)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	char *out;
+	size_t k = 0;
+	bool plain = true;
+
+	*ntok = 0;
+	if (oed_buf_reserve(&t->tok, len * OED_CASEFOLD_GROWTH + 1) == -1)
+		return OOM(err);
+	out = t->tok.data;
+	for (;;) {
+		/* ASCII runs, the common case, in a tight loop. */
+		while (p < end && *p < 0x80) {
+			unsigned char c = *p++, cls = f1_class[c];
+			if (cls == F1_PLAIN) {
+				out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+			} else if (cls == F1_SPACE) {
+				if (k > 0 && f1_token(t, articles, out, k, plain, side, ntok, err) == -1)
+					return -1;
+				k = 0;
+				plain = true;
+			} else if (cls == F1_KEEP) {
+				out[k++] = (char)c;
+				plain = false;
+			}
+		}
+		if (p >= end)
+			break;
+		uint32_t cp;
+		size_t n = oed_utf8_decode(p, end, &cp);
+		if (n == 0) {
+			out[k++] = (char)*p++;
+			plain = false;
+			continue;
+		}
+		p += n;
+		if (py_space(cp)) {
+			if (k > 0 && f1_token(t, articles, out, k, plain, side, ntok, err) == -1)
+				return -1;
+			k = 0;
+			plain = true;
+			continue;
+		}
+		const unsigned char *f;
+		size_t fl = oed_uni_casefold(cp, &f);
+		if (fl == 0) {
+			memcpy(out + k, p - n, n);
+			k += n;
+		} else {
+			for (size_t i = 0; i < fl; i++)
+				if (f[i] >= 0x80 || !ascii_punct[f[i]])
+					out[k++] = (char)f[i];
+		}
+		plain = false;
+	}
+	if (k > 0 && f1_token(t, articles, out, k, plain, side, ntok, err) == -1)
+		return -1;
+	return 0;
+}
+
+int
+oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
+	  struct oed_score_result *res, struct oed_err *err)
+{
+	struct tm_state *st = spec->state;
+	struct f1_table *t = &st->f1;
+	const char *ref;
+	size_t reflen, nh, nr, common = 0;
+
+	if (oed_sc_reference(spec, 0, in, &ref, &reflen, err) == -1)
+		return -1;
+	f1_table_clear(t);
+	if (f1_scan(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1 ||
+	    f1_scan(t, st->articles, ref, reflen, 1, &nr, err) == -1)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		uint32_t a = t->cnt[2 * t->used[i]], b = t->cnt[2 * t->used[i] + 1];
+		common += a < b ? a : b;
+	}
+	/* SQuAD: 0 when nothing is shared (an empty side included). */
+	if (common == 0) {
+		res->value = 0.0;
+		return 0;
+	}
+	double p = (double)common / (double)nh, r = (double)common / (double)nr;
+	res->value = 2 * p * r / (p + r);
+	return 0;
+}
+
+/* ---- BLEU: sacreBLEU's corpus and sentence BLEU ---- */
+
+const struct oed_scorer_param oed_sc_bleu_params[] = {
+	{ "value", OED_PARAM_STRING, NULL, "compare with this text instead of the target", NULL },
+	{ "tokenize", OED_PARAM_ENUM, "13a", "sacreBLEU's tokenizer", "13a|none" },
+	{ "lowercase", OED_PARAM_BOOL, "false", "fold case first", NULL },
+	{ "smooth", OED_PARAM_ENUM, "exp", "smoothing of zero n-gram matches", "exp|none" },
+	OED_SC_PARAMS_END
+};
+enum { BLEU_VALUE, BLEU_TOK, BLEU_LOWER, BLEU_SMOOTH };
+
+/* Append s[0..n) to b. */
+static int
+put(struct oed_buf *b, const char *s, size_t n)
+{
+	if (oed_buf_reserve(b, b->len + n + 1) == -1)
+		return -1;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+/* Replace every pat by rep from src into dst. */
+static int
+replace_all(struct oed_buf *dst, const char *src, size_t len, const char *pat, const char *rep)
+{
+	size_t pl = strlen(pat), rl = strlen(rep), i = 0;
+
+	dst->len = 0;
+	if (oed_buf_reserve(dst, len + 1) == -1)
+		return -1;
+	while (i < len) {
+		const char *hit = pl <= len - i ? memmem(src + i, len - i, pat, pl) : NULL;
+		size_t upto = hit != NULL ? (size_t)(hit - src) : len;
+		if (put(dst, src + i, upto - i) == -1)
+			return -1;
+		if (hit == NULL)
+			break;
+		if (put(dst, rep, rl) == -1)
+			return -1;
+		i = upto + pl;
+	}
+	return 0;
+}
+
+static bool
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * sacreBLEU's tokenizer 13a (mteval-v13a.pl) from s into b (b2 scratch):
+ * drop "<skipped>" and "-\n", newlines become spaces, four entities are
+ * decoded, then punctuation is split off by the four regular expressions
+ * of TokenizerRegexp, applied one after the other.
+ */
+static int
+tok13a(struct oed_buf *b, struct oed_buf *b2, const char *s, size_t len)
+{
+	static const char *const steps[][2] = {
+		{ "<skipped>", "" }, { "-\n", "" }, { "\n", " " },
+		{ "&quot;", "\"" }, { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+	};
+	struct oed_buf *cur = b, *oth = b2;
+
+	if (replace_all(cur, s, len, steps[0][0], steps[0][1]) == -1)
+		return -1;
+	for (size_t k = 1; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		if (k >= 3 && memchr(cur->data, '&', cur->len) == NULL)
+			break;
+		if (replace_all(oth, cur->data, cur->len, steps[k][0], steps[k][1]) == -1)
+			return -1;
+		struct oed_buf *t = cur;
+		cur = oth;
+		oth = t;
+	}
+	/* f' {line} ' and rule 1: every character of the class gets spaces around. */
+	oth->len = 0;
+	if (put(oth, " ", 1) == -1)
+		return -1;
+	for (size_t i = 0; i < cur->len; i++) {
+		unsigned char c = (unsigned char)cur->data[i];
+		bool cls = (c >= '{' && c <= '~') || (c >= '[' && c <= '`') || (c >= ' ' && c <= '&') ||
+		    (c >= '(' && c <= '+') || (c >= ':' && c <= '@') || c == '/';
+		if (cls ? put(oth, " ", 1) == -1 || put(oth, (char *)&c, 1) == -1 || put(oth, " ", 1) == -1 :
+		    put(oth, (char *)&c, 1) == -1)
+			return -1;
+	}
+	if (put(oth, " ", 1) == -1)
+		return -1;
+	/* Rules 2 to 4, each a left-to-right substitution of two characters. */
+	for (int rule = 2; rule <= 4; rule++) {
+		struct oed_buf *src = oth, *dst = cur;
+		dst->len = 0;
+		for (size_t i = 0; i < src->len;) {
+			unsigned char c = (unsigned char)src->data[i];
+			unsigned char d = i + 1 < src->len ? (unsigned char)src->data[i + 1] : 0;
+			bool have = i + 1 < src->len;
+			bool hit = have && ((rule == 2 && !is_digit(c) && (d == '.' || d == ',')) ||
+			    (rule == 3 && (c == '.' || c == ',') && !is_digit(d)) ||
+			    (rule == 4 && is_digit(c) && d == '-'));
+			if (!hit) {
+				if (put(dst, (char *)&c, 1) == -1)
+					return -1;
+				i++;
+				continue;
+			}
+			/* Rules 2 and 4 give "\1 \2 ", rule 3 gives " \1 \2". */
+			const char sp = ' ';
+			if (rule == 3 && put(dst, &sp, 1) == -1)
+				return -1;
+			if (put(dst, (char *)&c, 1) == -1 || put(dst, &sp, 1) == -1 ||
+			    put(dst, (char *)&d, 1) == -1)
+				return -1;
+			if (rule != 3 && put(dst, &sp, 1) == -1)
+				return -1;
+			i += 2;
+		}
+		oth = dst;
+		cur = src;
+	}
+	/* The result is in oth; make it b. */
+	if (oth != b) {
+		struct oed_buf t = *b;
+		*b = *oth;
+		*oth = t;
+	}
+	return 0;
+}
+
+/* s without trailing white space (Python's rstrip()): the kept length. */
+static size_t
+py_rstrip(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t keep = 0;
+
+	while (p < end) {
+		uint32_t cp;
+		size_t k = oed_utf8_decode(p, end, &cp);
+		bool sp = k > 0 && py_space(cp);
+		p += k ? k : 1;
+		if (!sp)
+			keep = (size_t)(p - (const unsigned char *)s);
+	}
+	return keep;
+}
+
+/* Tokens of one side of BLEU into spans (text kept in b). */
+static int
+bleu_tokens(struct oed_scorer_spec *spec, struct tm_state *st, const char *s, size_t len,
+	    struct oed_buf *b, struct spans *out)
+{
+	if (spec->pv[BLEU_LOWER].b) {
+		if (oed_sc_fold(&st->sc.c, s, len, &len) == NULL)
+			return -1;
+		s = st->sc.c.data;
+	}
+	len = py_rstrip(s, len);
+	out->n = 0;
+	if (spec->pv[BLEU_TOK].i == 0) {
+		if (tok13a(b, &st->sc.b, s, len) == -1)
+			return -1;
+		return py_split(b->data, b->len, out);
+	}
+	b->len = 0;
+	if (put(b, s, len) == -1)
+		return -1;
+	return py_split(b->data, b->len, out);
+}
+
+/* stats: correct[4], total[4], sys_len, ref_len. */
+#define BLEU_NSTATS 10
+
+static int
+bleu_stats(struct oed_scorer_spec *spec, const struct oed_score_input *in, double *stats,
+	   struct oed_err *err)
+{
+	struct tm_state *st = spec->state;
+	struct oed_score_sample one;
+	const struct oed_score_sample *refs = in->references;
+	size_t nrefs = in->nreferences, ntok[OED_SCORE_MAX_REFS], all = 0;
+	const uint32_t *rp[OED_SCORE_MAX_REFS];
+	struct oed_buf *joined = &st->sc.a;
+
+	if (refs == NULL || nrefs == 0) {
+		if (oed_sc_reference(spec, BLEU_VALUE, in, &one.text, &one.len, err) == -1)
+			return -1;
+		refs = &one;
+		nrefs = 1;
+	}
+	if (nrefs > OED_SCORE_MAX_REFS)
+		nrefs = OED_SCORE_MAX_REFS;
+	if (bleu_tokens(spec, st, in->output, in->output_len, &st->th, &st->sh) == -1)
+		return OOM(err);
+	/* Every reference's tokens, joined by spaces into one buffer. */
+	joined->len = 0;
+	for (size_t k = 0; k < nrefs; k++) {
+		if (bleu_tokens(spec, st, refs[k].text, refs[k].len, &st->tr, &st->sr) == -1)
+			return OOM(err);
+		ntok[k] = st->sr.n;
+		for (size_t i = 0; i < st->sr.n; i++)
+			if (put(joined, st->sr.v[i].s, st->sr.v[i].len) == -1 || put(joined, " ", 1) == -1)
+				return OOM(err);
+	}
+	st->sr.n = 0;
+	if (py_split(joined->data, joined->len, &st->sr) == -1 || spans_to_ids(st) == -1)
+		return OOM(err);
+	for (size_t k = 0; k < nrefs; k++) {
+		rp[k] = st->ids + st->sh.n + all;
+		all += ntok[k];
+	}
+	for (size_t n = 1; n <= 4; n++) {
+		size_t th, m;
+		if (ngram_match_refs(&st->ng, st->ids, st->sh.n, rp, ntok, nrefs, n, &th, &m) == -1)
+			return OOM(err);
+		stats[n - 1] = (double)m;
+		stats[4 + n - 1] = (double)th;
+	}
+	/* sacreBLEU's closest reference length, the shorter on a tie. */
+	size_t hl = st->sh.n, best = ntok[0];
+	for (size_t k = 1; k < nrefs; k++) {
+		size_t d = ntok[k] > hl ? ntok[k] - hl : hl - ntok[k];
+		size_t bd = best > hl ? best - hl : hl - best;
+		if (d < bd || (d == bd && ntok[k] < best))
+			best = ntok[k];
+	}
+	stats[8] = (double)hl;
+	stats[9] = (double)best;
+	return 0;
+}
+
+/* sacreBLEU's BLEU.compute_bleu, as a fraction of 1 instead of 100. */
+static double
+bleu_from_stats(const struct oed_scorer_spec *spec, const double *stats, bool effective_order)
+{
+	double prec[4] = { 0, 0, 0, 0 }, smooth = 1.0, sys = stats[8], ref = stats[9], bp, sum = 0;
+	int eff = 4;
+	bool any = false;
+
+	bp = sys < ref ? (sys > 0 ? exp(1.0 - ref / sys) : 0.0) : 1.0;
+	for (int n = 0; n < 4; n++)
+		any |= stats[n] != 0;
+	if (!any)
+		return 0.0;
+	for (int n = 1; n <= 4; n++) {
+		double correct = stats[n - 1], total = stats[4 + n - 1];
+		if (total == 0)
+			break;
+		if (effective_order)
+			eff = n;
+		if (correct == 0) {
+			if (spec->pv[BLEU_SMOOTH].i == 0) {
+				smooth *= 2;
+				prec[n - 1] = 1.0 / (smooth * total);
+			}
+		} else {
+			prec[n - 1] = correct / total;
+		}
+	}
+	for (int n = 0; n < eff; n++)
+		sum += prec[n] == 0 ? -9999999999.0 : log(prec[n]);
+	/* On 0-1 rather than 0-100: a perfect match is exactly 1. */
+	return bp * exp(sum / eff);
+}
+
+int
+oed_sc_bleu(struct oed_scorer_spec *spec, const struct oed_score_input *in,
+	    struct oed_score_result *res, struct oed_err *err)
+{
+	double stats[BLEU_NSTATS];
+
+	if (bleu_stats(spec, in, stats, err) == -1)
+		return -1;
+	/* sacreBLEU's sentence_bleu: effective order on. */
+	res->value = bleu_from_stats(spec, stats, true);
+	return 0;
+}
+
+/* ---- chrF: sacreBLEU's CHRF (character n-grams only) ---- */
+
+const struct oed_scorer_param oed_sc_chrf_params[] = {
+	{ "value", OED_PARAM_STRING, NULL, "compare with this text instead of the target", NULL },
+	{ "char_order", OED_PARAM_INT, "6", "longest character n-gram (1 to 16)", NULL },
+	{ "beta", OED_PARAM_NUMBER, "2", "weight of recall over precision", NULL },
+	{ "whitespace", OED_PARAM_BOOL, "false", "keep white space in the n-grams", NULL },
+	{ "eps_smoothing", OED_PARAM_BOOL, "false",
+	  "average the F-scores of all orders (chrF++.py, NLTK) instead of sacreBLEU's default",
+	  NULL },
+	{ "lowercase", OED_PARAM_BOOL, "false", "fold case first", NULL },
+	OED_SC_PARAMS_END
+};
+enum { CHRF_VALUE, CHRF_ORDER, CHRF_BETA, CHRF_WS, CHRF_EPS, CHRF_LOWER };
+
+/* Code points of s (white space dropped unless kept) into ids + off. */
+static int
+chrf_chars(struct oed_scorer_spec *spec, struct tm_state *st, const char *s, size_t len,
+	   size_t off, size_t *n)
+{
+	const unsigned char *p, *end;
+	size_t k = 0;
+
+	if (spec->pv[CHRF_LOWER].b) {
+		if (oed_sc_fold(&st->sc.c, s, len, &len) == NULL)
+			return -1;
+		s = st->sc.c.data;
+	}
+	if (ids_reserve(st, off + len + 1) == -1)
+		return -1;
+	p = (const unsigned char *)s;
+	end = p + len;
+	while (p < end) {
+		uint32_t cp;
+		size_t l = oed_utf8_decode(p, end, &cp);
+		if (l == 0) {
+			cp = 0x110000u + *p;
+			l = 1;
+		} else if (!spec->pv[CHRF_WS].b && py_space(cp)) {
+			p += l;
+			continue;
+		}
+		st->ids[off + k++] = cp;
+		p += l;
+	}
+	*n = k;
+	return 0;
+}
+
+static int
+chrf_stats(struct oed_scorer_spec *spec, const struct oed_score_input *in, double *stats,
+	   struct oed_err *err)
+{
+	struct tm_state *st = spec->state;
+	const char *ref;
+	size_t reflen, nh, nr, order = (size_t)spec->pv[CHRF_ORDER].i;
+
+	if (oed_sc_reference(spec, CHRF_VALUE, in, &ref, &reflen, err) == -1)
+		return -1;
+	if (chrf_chars(spec, st, in->output, in->output_len, 0, &nh) == -1 ||
+	    chrf_chars(spec, st, ref, reflen, nh, &nr) == -1)
+		return OOM(err);
+	for (size_t n = 1; n <= order; n++) {
+		size_t th, tr, m;
+		if (ngram_match(&st->ng, st->ids, nh, st->ids + nh, nr, n, &th, &tr, &m) == -1)
+			return OOM(err);
+		stats[3 * (n - 1)] = (double)th;
+		stats[3 * (n - 1) + 1] = (double)tr;
+		stats[3 * (n - 1) + 2] = (double)m;
+	}
+	return 0;
+}
+
+/* sacreBLEU's CHRF._compute_f_score, as a fraction of 1. */
+static double
+chrf_from_stats(const struct oed_scorer_spec *spec, const double *stats)
+{
+	const double eps = 1e-16, factor = spec->pv[CHRF_BETA].d * spec->pv[CHRF_BETA].d;
+	size_t order = (size_t)spec->pv[CHRF_ORDER].i;
+	double score = 0, avg_p = 0, avg_r = 0;
+	int eff = 0;
+
+	for (size_t i = 0; i < order; i++) {
+		double nh = stats[3 * i], nr = stats[3 * i + 1], m = stats[3 * i + 2];
+		double p = nh > 0 ? m / nh : eps, r = nr > 0 ? m / nr : eps;
+		double denom = factor * p + r;
+		score += denom > 0 ? (1 + factor) * p * r / denom : eps;
+		if (nh > 0 && nr > 0) {
+			avg_p += p;
+			avg_r += r;
+			eff++;
+		}
+	}
+	if (spec->pv[CHRF_EPS].b)
+		return score / (double)order;
+	if (eff == 0)
+		return 0.0;
+	avg_p /= eff;
+	avg_r /= eff;
+	if (avg_p + avg_r == 0)
+		return 0.0;
+	return (1 + factor) * avg_p * avg_r / (factor * avg_p + avg_r);
+}
+
+int
+oed_sc_chrf(struct oed_scorer_spec *spec, const struct oed_score_input *in,
+	    struct oed_score_result *res, struct oed_err *err)
+{
+	double stats[3 * 16];
+
+	if (chrf_stats(spec, in, stats, err) == -1)
+		return -1;
+	res->value = chrf_from_stats(spec, stats);
+	return 0;
+}
+
+int
+oed_sc_chrf_prepare(struct oed_scorer_spec *spec, struct oed_err *err)
+{
+	if (spec->pv[CHRF_ORDER].i < 1 || spec->pv[CHRF_ORDER].i > 16)
+		return oed_err_set(err, OED_EX_USAGE, "scorer 'chrf': char_order must be 1 to 16");
+	if (spec->pv[CHRF_BETA].d <= 0)
+		return oed_err_set(err, OED_EX_USAGE, "scorer 'chrf': beta must be above 0");
+	return oed_sc_tm_prepare(spec, err);
+}
+
+/* ---- Corpus statistics (BLEU, chrF) ---- */
+
+int
+oed_sc_corpus_stats(const struct oed_scorer_spec *spec, const struct oed_score_input *in,
+		    double *stats, size_t *n, struct oed_err *err)
+{
+	struct oed_scorer_spec *s = (struct oed_scorer_spec *)spec;
+
+	if (spec->scorer->params == oed_sc_bleu_params) {
+		*n = BLEU_NSTATS;
+		return bleu_stats(s, in, stats, err);
+	}
+	*n = 3 * (size_t)spec->pv[CHRF_ORDER].i;
+	return chrf_stats(s, in, stats, err);
+}
+
+double
+oed_sc_corpus_value(const struct oed_scorer_spec *spec, const double *stats)
+{
+	if (spec->scorer->params == oed_sc_bleu_params)
+		return bleu_from_stats(spec, stats, false);
+	return chrf_from_stats(spec, stats);
+}
+
+/* ---- rouge_l: Google's rouge-score, rougeL F-measure, no stemming ---- */
+
+const struct oed_scorer_param oed_sc_rouge_l_params[] = {
+	{ "value", OED_PARAM_STRING, NULL, "compare with this text instead of the target", NULL },
+	OED_SC_PARAMS_END
+};
+
+/*
+ * rouge_score.tokenize: lower case, every run of characters other than
+ * [a-z0-9] is a separator.  Only ASCII survives, plus the two code points
+ * whose lower case is ASCII (U+0130 -> "i" + U+0307, U+212A -> "k").
+ * The lowered text goes to b; spans point into it.
+ */
+static int
+rouge_tokens(struct oed_buf *b, const char *s, size_t len, struct spans *out)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t start = 0;
+	bool in = false;
+
+	b->len = 0;
+	out->n = 0;
+	if (oed_buf_reserve(b, len + 1) == -1)
+		return -1;
+	while (p < end) {
+		uint32_t cp;
+		size_t k = oed_utf8_decode(p, end, &cp);
+		char c = 0;
+		if (k == 0)
+			k = 1;
+		else if (cp >= 'A' && cp <= 'Z')
+			c = (char)(cp - 'A' + 'a');
+		else if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
+			c = (char)cp;
+		else if (cp == 0x212A)
+			c = 'k';
+		p += k;
+		if (cp == 0x130 && k == 2) {
+			/* "i" then U+0307, a separator. */
+			if (!in)
+				start = b->len;
+			b->data[b->len++] = 'i';
+			in = true;
+			c = 0;
+		}
+		if (c != 0) {
+			if (!in) {
+				start = b->len;
+				in = true;
+			}
+			b->data[b->len++] = c;
+		} else if (in) {
+			if (spans_push(out, b->data + start, b->len - start) == -1)
+				return -1;
+			/* A separator byte keeps the spans apart. */
+			b->data[b->len++] = ' ';
+			in = false;
+		}
+	}
+	if (in && spans_push(out, b->data + start, b->len - start) == -1)
+		return -1;
+	/* Spans were taken while b->data could not move (reserved up front). */
+	return 0;
+}
+
+int
+oed_sc_rouge_l(struct oed_scorer_spec *spec, const struct oed_score_input *in,
+	       struct oed_score_result *res, struct oed_err *err)
+{
+	struct tm_state *st = spec->state;
+	const char *ref;
+	size_t reflen, nh, nr;
+
+	if (oed_sc_reference(spec, 0, in, &ref, &reflen, err) == -1)
+		return -1;
+	if (rouge_tokens(&st->th, in->output, in->output_len, &st->sh) == -1 ||
+	    rouge_tokens(&st->tr, ref, reflen, &st->sr) == -1 || spans_to_ids(st) == -1)
+		return OOM(err);
+	nh = st->sh.n;
+	nr = st->sr.n;
+	if (nh == 0 || nr == 0) {
+		res->value = 0.0;
+		return 0;
+	}
+	/* LCS length by one DP row over the reference. */
+	if (ids_reserve(st, nh + nr + nr + 1) == -1)
+		return OOM(err);
+	uint32_t *h = st->ids, *r = st->ids + nh, *row = r + nr;
+	memset(row, 0, (nr + 1) * sizeof(*row));
+	for (size_t i = 0; i < nh; i++) {
+		uint32_t diag = 0;
+		for (size_t j = 1; j <= nr; j++) {
+			uint32_t up = row[j];
+			row[j] = h[i] == r[j - 1] ? diag + 1 : (up > row[j - 1] ? up : row[j - 1]);
+			diag = up;
+		}
+	}
+	double lcs = row[nr], p = lcs / (double)nh, rc = lcs / (double)nr;
+	res->value = p + rc > 0 ? 2 * p * rc / (p + rc) : 0.0;
+	return 0;
 }

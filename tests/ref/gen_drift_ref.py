@@ -136,11 +136,12 @@ def distances(rc, cc, eps=1e-4, base=2.0):
     qf = np.where(q == 0, eps, q)
     out["psi"] = float(((pf - qf) * np.log(pf / qf)).sum())
     out["kl"] = float(st.entropy(pf, qf, base=base))
-    out["js"] = float(jensenshannon(pf, qf, base=base))
+    # js is finite on empty cells: no floor (disjoint samples are exactly 1 bit apart)
+    out["js"] = float(jensenshannon(p, q, base=base))
     # the definitions above, by hand, must agree with scipy's helpers
     pn, qn = pf / pf.sum(), qf / qf.sum()
-    m = (pn + qn) / 2
-    js_hand = math.sqrt((sc.rel_entr(pn, m).sum() + sc.rel_entr(qn, m).sum()) / 2 / math.log(base))
+    m = (p + q) / 2
+    js_hand = math.sqrt((sc.rel_entr(p, m).sum() + sc.rel_entr(q, m).sum()) / 2 / math.log(base))
     assert abs(js_hand - out["js"]) <= 1e-12 * max(1, out["js"])
     assert abs(sc.rel_entr(pn, qn).sum() / math.log(base) - out["kl"]) <= 1e-12 * max(1, out["kl"])
     return out
@@ -407,6 +408,7 @@ def main():
         ("fisher lopsided", [0, 10], [7, 3]),
         ("fisher big", [1200, 35], [1100, 70]),
         ("many categories", list(rng.integers(0, 40, 30)), list(rng.integers(0, 40, 30))),
+        ("disjoint", [10, 20, 0, 0], [0, 0, 15, 5]),
     ]
     cat_tests = ["psi", "kl", "js", "chi2", "g_test", "z", "tvd", "hellinger", "fisher"]
     w("struct cat_case { const char *name; size_t k; const double *r, *c; struct num_want want[%d]; };"

@@ -12,12 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csvin.h"
+#include "ingest/csvin.h"
 #include "diag.h"
 #include "exit.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
 #include "jsonw.h"
 #include "reject.h"
+#include "time.h"
 #include "tokenizer.h"
 
 #include "../ref/ingest_ref.h"
@@ -156,7 +157,7 @@ START_TEST(csv_bad_rows_reject)
 		"id,text\r\n"
 		"a,\"x\"y\r\n"		/* text after a closing quote */
 		"b,ok\r\n"
-		"c,\"two\r\nlines\"z\r\n"	/* the same, on the row's second line */
+		"c,\"two\r\nlines\"z\r\n"	/* the same, on the row's second line: two bad rows */
 		"d,fine\r\n"
 		"e,\"never closed\r\n";
 	static const char want_rej[] =
@@ -177,7 +178,7 @@ START_TEST(csv_bad_rows_reject)
 	ck_assert_int_eq(oed_policy_parse(&p, rej, &err), 0);
 	got = read_csv(path, ',', 1 << 20, &p, &rc, &err);
 	ck_assert_int_eq(rc, 0);
-	ck_assert_uint_eq(p.bad, 3);
+	ck_assert_uint_eq(p.bad, 4);
 	ck_assert_int_eq(oed_policy_close(&p, &err), 0);
 	want = json_loads("[[0,[\"id\",\"text\"]],[3,[\"b\",\"ok\"]],[6,[\"d\",\"fine\"]]]", 0, NULL);
 	ck_assert(json_equal(want, got));
@@ -204,9 +205,9 @@ END_TEST
 START_TEST(epoch_agrees_with_python)
 {
 	for (size_t k = 0; k < sizeof(time_refs) / sizeof(time_refs[0]); k++) {
-		char out[40];
+		char out[OED_RFC3339_SIZE];
 
-		oed_epoch_to_rfc3339(time_refs[k].secs, out);
+		oed_time_to_rfc3339(time_refs[k].secs, out);
 		ck_assert_msg(strcmp(out, time_refs[k].rfc3339) == 0, "%.4f: want %s got %s",
 			      time_refs[k].secs, time_refs[k].rfc3339, out);
 	}
@@ -217,7 +218,7 @@ START_TEST(rfc3339_check)
 {
 	static const char *const good[] = {
 		"2024-11-22T10:00:00Z", "2024-11-22t10:00:00z", "2024-11-22 10:00:00Z",
-		"2024-02-29T23:59:60.123456+05:30", "2000-02-29T00:00:00-00:00",
+		"2024-02-29T05:29:60.123456+05:30", "2016-12-31T23:59:60Z", "2000-02-29T00:00:00-00:00",
 		"1999-12-31T23:59:59.9Z",
 	};
 	static const char *const bad[] = {
@@ -225,13 +226,13 @@ START_TEST(rfc3339_check)
 		"1900-02-29T10:00:00Z", "2024-13-01T10:00:00Z", "2024-04-31T10:00:00Z",
 		"2024-11-22T24:00:00Z", "2024-11-22T10:60:00Z", "2024-11-22T10:00:00.Z",
 		"2024-11-22T10:00:00+0100", "2024-11-22T10:00:00+01:00 ", "2024-11-22T10:00:00ZZ",
-		"２024-11-22T10:00:00Z",
+		"２024-11-22T10:00:00Z", "2026-01-01T10:00:60Z",
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		ck_assert_msg(oed_rfc3339_valid(good[i], strlen(good[i])), "%s", good[i]);
+		ck_assert_msg(oed_time_valid(good[i], strlen(good[i])), "%s", good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(!oed_rfc3339_valid(bad[i], strlen(bad[i])), "%s", bad[i]);
+		ck_assert_msg(!oed_time_valid(bad[i], strlen(bad[i])), "%s", bad[i]);
 }
 END_TEST
 
@@ -419,12 +420,16 @@ START_TEST(openai_chat_and_batch)
 	ck_assert_str_eq(text,
 		"{\"dataset\":\"gen\",\"input_id\":\"item-1\",\"output\":\"Yes\",\"sample\":0,\"model\":\"m\","
 		"\"ts\":\"2024-11-22T10:00:01Z\",\"tokens_in\":3,\"tokens_out\":1}\n");
-	ck_assert_uint_eq(bad, 3);
+	/* the two failed requests are counted apart, the empty choice is bad */
+	ck_assert_uint_eq(bad, 1);
+	ck_assert_uint_eq(st.failed, 2);
 	ck_assert_uint_eq(st.read, 4);
 	free(text);
+	/* failed requests do not stop the run; the bad line does */
 	ck_assert_int_eq(ingest(&o, 1, &batch, OED_ON_ERROR_FAIL, &st, &text, NULL, &err), -1);
-	ck_assert_int_eq(err.line, 2);
-	ck_assert_str_eq(err.msg, "batch request 'item-2' failed: boom");
+	ck_assert_int_eq(err.line, 4);
+	ck_assert_str_eq(err.msg, "choices.0.message.content is null, not a string");
+	ck_assert_uint_eq(st.failed, 2);
 	free(text);
 
 	/* OpenAI lines need a dataset name */
@@ -512,7 +517,7 @@ START_TEST(csv_records)
 	ck_assert_int_eq(oed_ingest_add_map(&o, "input_id=qid", &err), 0);
 	ck_assert_int_eq(oed_ingest_add_map(&o, "output=nope", &err), 0);
 	ck_assert_int_eq(ingest(&o, 1, &rows, OED_ON_ERROR_SKIP, &st, &text, NULL, &err), -1);
-	ck_assert_str_eq(err.msg, "no column 'nope' in the header");
+	ck_assert_str_eq(err.msg, "no column 'nope' in the header; columns: 'qid', 'answer', 'tokens_out', 'latency_ms', 'ts', 'extra'");
 	free(text);
 	oed_ingest_opts_release(&o);
 }
@@ -640,7 +645,9 @@ START_TEST(csv_across_blocks)
 		p.mode = OED_ON_ERROR_SKIP;
 		got = read_csv(path, ',', 60000, &p, &rc, &err);
 		ck_assert_int_eq(rc, 0);
-		ck_assert_uint_eq(p.bad, 2);	/* the 70000-byte row, and the ~61000-byte one over two lines */
+		/* the 70000-byte row, the ~61000-byte line that opens a quote, and the
+		 * line that closes it, read again as a row of its own */
+		ck_assert_uint_eq(p.bad, 3);
 		ck_assert_uint_eq(json_array_size(got), 2);
 		ck_assert_int_eq(json_integer_value(json_array_get(json_array_get(got, 1), 0)), 5);
 		json_decref(got);
@@ -668,6 +675,98 @@ START_TEST(csv_across_blocks)
 		oed_policy_release(&p);
 	}
 	free(data);
+}
+END_TEST
+
+/*
+ * A quote that never closes is one bad row at its line; every row after it
+ * is read again and kept, whether the open field reaches the end of the
+ * file or the line limit first.
+ */
+START_TEST(csv_unclosed_quote_keeps_later_rows)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *data = malloc(cap);
+	const char *path;
+	static const size_t limits[] = { 1 << 20, 100, 70000 };
+
+	n += (size_t)sprintf(data, "id,out\nq1,a\nq2,\"open\n");
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)sprintf(data + n, "r%d,v%d\n", i, i);
+	path = write_tmp("open.csv", data, n);
+	for (size_t k = 0; k < sizeof(limits) / sizeof(limits[0]); k++) {
+		struct oed_policy p;
+		struct oed_err err;
+		json_t *got;
+		int rc;
+
+		oed_policy_init(&p);
+		p.mode = OED_ON_ERROR_SKIP;
+		got = read_csv(path, ',', limits[k], &p, &rc, &err);
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(p.bad, 1);
+		ck_assert_int_eq(err.line, 3);
+		ck_assert_uint_eq(json_array_size(got), 1 + 1 + 5000);
+		ck_assert_int_eq(json_integer_value(json_array_get(json_array_get(got, 2), 0)), 4);
+		ck_assert_str_eq(json_string_value(json_array_get(json_array_get(json_array_get(got, 5001), 1), 0)),
+				 "r4999");
+		ck_assert_int_eq(json_integer_value(json_array_get(json_array_get(got, 5001), 0)), 5003);
+		json_decref(got);
+		oed_policy_release(&p);
+
+		/* fail: stops at the open quote's line */
+		got = read_csv(path, ',', limits[k], NULL, &rc, &err);
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(err.status, OED_EX_DATA);
+		ck_assert_int_eq(err.line, 3);
+		ck_assert_uint_eq(json_array_size(got), 2);
+		json_decref(got);
+	}
+	/* the last line without a newline, under reject: the copy is the open line */
+	{
+		static const char tail[] = "id,out\nq1,a\nq2,\"open\nq3,b\nq4,c";
+		char spec[600];
+		struct oed_policy p;
+		struct oed_err err;
+		json_t *got;
+		char *bytes;
+		size_t len;
+		int rc;
+
+		path = write_tmp("open2.csv", tail, sizeof(tail) - 1);
+		snprintf(spec, sizeof(spec), "reject=%s/open.rej", tmpdir);
+		oed_policy_init(&p);
+		ck_assert_int_eq(oed_policy_parse(&p, spec, &err), 0);
+		got = read_csv(path, ',', 1 << 20, &p, &rc, &err);
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(json_array_size(got), 4);
+		ck_assert_int_eq(oed_policy_close(&p, &err), 0);
+		bytes = slurp(spec + 7, &len);
+		ck_assert_uint_eq(len, 9);
+		ck_assert_mem_eq(bytes, "q2,\"open\n", 9);
+		free(bytes);
+		json_decref(got);
+		oed_policy_release(&p);
+	}
+	free(data);
+}
+END_TEST
+
+/* A bare CR ends a row inside a line: the next row still knows its line. */
+START_TEST(csv_bare_cr_row_line)
+{
+	const char *path = write_str("cr.csv", "id,out\nq1,a\rq2,b\nq3,c\n");
+	json_t *got, *want;
+	struct oed_err err;
+	int rc;
+
+	got = read_csv(path, ',', 1 << 20, NULL, &rc, &err);
+	ck_assert_int_eq(rc, 0);
+	want = json_loads("[[0,[\"id\",\"out\"]],[2,[\"q1\",\"a\"]],[2,[\"q2\",\"b\"]],"
+			  "[3,[\"q3\",\"c\"]]]", 0, NULL);
+	ck_assert_msg(json_equal(want, got), "%s", json_dumps(got, 0));
+	json_decref(want);
+	json_decref(got);
 }
 END_TEST
 
@@ -782,6 +881,8 @@ ingest_suite(void)
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, csv_across_blocks);
+	tcase_add_test(tc, csv_unclosed_quote_keeps_later_rows);
+	tcase_add_test(tc, csv_bare_cr_row_line);
 	tcase_add_test(tc, many_ids_count_samples);
 	tcase_add_test(tc, empty_and_sink_failure);
 	suite_add_tcase(s, tc);

@@ -559,10 +559,10 @@ START_TEST(parse_spec)
 	ck_assert_int_eq(oed_minhash_parse("cosine:0.8", 0, &mh, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
 	ck_assert_str_eq(err.msg,
-	    "--cluster: unknown mode 'cosine' (one of jaccard)");
+	    "--cluster: unknown mode 'cosine'; choices: jaccard");
 	ck_assert_int_eq(oed_minhash_parse("jacard:0.8", 0, &mh, &err), -1);
 	ck_assert_str_eq(err.msg,
-	    "--cluster: unknown mode 'jacard', did you mean 'jaccard'? (one of jaccard)");
+	    "--cluster: unknown mode 'jacard'; did you mean 'jaccard'? choices: jaccard");
 	ck_assert_int_eq(oed_minhash_parse("jaccard", 0, &mh, &err), -1);
 	ck_assert_str_eq(err.msg, "--cluster: 'jaccard' has no threshold: MODE:T, like jaccard:0.8");
 	ck_assert_int_eq(oed_minhash_parse("jaccard:0", 0, &mh, &err), -1);

@@ -240,13 +240,13 @@ START_TEST(parse_errors)
 	ck_assert_int_eq(oed_norm_parse("trim,lower", &n, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
 	ck_assert_str_eq(err.msg,
-	    "--normalize: unknown step 'lower' (one of trim, space, case, punct or number)");
+	    "--normalize: unknown step 'lower'; choices: trim, space, case, punct, number");
 	ck_assert_int_eq(oed_norm_parse("trim,spaces", &n, &err), -1);
-	ck_assert_str_eq(err.msg, "--normalize: unknown step 'spaces', did you mean 'space'?"
-	    " (one of trim, space, case, punct or number)");
+	ck_assert_str_eq(err.msg, "--normalize: unknown step 'spaces'; did you mean 'space'?"
+	    " choices: trim, space, case, punct, number");
 	ck_assert_int_eq(oed_norm_parse("trim,,case", &n, &err), -1);
 	ck_assert_str_eq(err.msg,
-	    "--normalize: empty step (one of trim, space, case, punct or number)");
+	    "--normalize: empty step; choices: trim, space, case, punct, number");
 	ck_assert_int_eq(oed_norm_parse("", &n, &err), -1);
 	ck_assert_int_eq(oed_norm_parse("case,", &n, &err), -1);
 	ck_assert_int_eq(oed_norm_parse("Case", &n, &err), -1);

@@ -1,4 +1,4 @@
-/* Unit tests of lib/base64.c and lib/sortpack.c: round trips, sizes, bad text. */
+/* Unit tests of lib/base64.c and lib/drift/sortpack.c: round trips, sizes, bad text. */
 #include "config.h"
 #include <check.h>
 #include <float.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base64.h"
-#include "sortpack.h"
+#include "drift/sortpack.h"
 
 /* RFC 4648, section 10 */
 START_TEST(base64_rfc4648_vectors)

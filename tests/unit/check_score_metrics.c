@@ -1,0 +1,393 @@
+/*
+ * Unit tests for the reference-text scorers (levenshtein, f1, bleu, chrf,
+ * rouge_l, exact_match's SQuAD mode) against tests/ref/score_ref.h and
+ * against the test vectors sacreBLEU publishes.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "exit.h"
+#include "score/score.h"
+#include "../ref/score_ref.h"
+
+static double
+score_text(const char *spec_text, const char *out, size_t outlen, const char *tgt, size_t tgtlen)
+{
+	struct oed_scorer_spec *spec;
+	struct oed_score_input in;
+	struct oed_score_result res;
+	struct oed_err err;
+	double v;
+
+	if (oed_scorer_spec_parse(spec_text, &spec, &err) != 0)
+		ck_abort_msg("%s: %s", spec_text, err.msg);
+	oed_score_input_init(&in, out, outlen);
+	in.target = tgt;
+	in.target_len = tgtlen;
+	if (oed_score(spec, &in, &res, &err) != 0)
+		ck_abort_msg("%s: %s", spec_text, err.msg);
+	v = res.value;
+	oed_score_result_release(&res);
+	oed_scorer_spec_free(spec);
+	return v;
+}
+
+static double
+score1(const char *spec_text, const char *out, const char *tgt)
+{
+	return score_text(spec_text, out, strlen(out), tgt, strlen(tgt));
+}
+
+START_TEST(reference_values)
+{
+	size_t n = sizeof(text_cases) / sizeof(text_cases[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct text_case *c = &text_cases[i];
+		double got = score1(c->spec, c->out, c->tgt);
+		ck_assert_msg(fabs(got - c->want) <= 1e-12 * fmax(1.0, fabs(c->want)),
+		    "%s on '%s' vs '%s': %.17g, reference %.17g", c->spec, c->out, c->tgt, got, c->want);
+	}
+}
+END_TEST
+
+/* Corpus BLEU and chrF through the corpus accumulator. */
+START_TEST(corpus_reference_values)
+{
+	size_t n = sizeof(corpus_cases) / sizeof(corpus_cases[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct corpus_case *c = &corpus_cases[i];
+		struct oed_scorer_spec *spec;
+		struct oed_score_corpus acc;
+		struct oed_err err;
+
+		ck_assert_int_eq(oed_scorer_spec_parse(c->spec, &spec, &err), 0);
+		ck_assert_int_eq(oed_score_corpus_init(&acc, spec, &err), 0);
+		for (size_t k = 0; k < c->n; k++) {
+			struct oed_score_input in;
+			struct oed_score_sample refs[4];
+			oed_score_input_init(&in, c->hyp[k], strlen(c->hyp[k]));
+			for (size_t j = 0; j < c->nref; j++) {
+				refs[j].text = c->ref[k * c->nref + j];
+				refs[j].len = strlen(refs[j].text);
+			}
+			in.target = refs[0].text;
+			in.target_len = refs[0].len;
+			in.references = refs;
+			in.nreferences = c->nref;
+			ck_assert_int_eq(oed_score_corpus_add(&acc, &in, &err), 0);
+		}
+		double got = oed_score_corpus_value(&acc);
+		ck_assert_msg(fabs(got - c->want) <= 1e-12, "corpus case %zu (%s): %.17g, reference %.17g",
+		    i, c->spec, got, c->want);
+		oed_scorer_spec_free(spec);
+	}
+}
+END_TEST
+
+/*
+ * sacreBLEU's own test vectors (github.com/mjpost/sacrebleu, test/), in
+ * its 0-100 scale, with its tolerances.
+ */
+START_TEST(sacrebleu_vectors)
+{
+	static const char ref98[] = "produc\xc5\xa3ia de zah\xc4\x83r brut se exprim\xc4\x83 "
+	    "\xc3\xaen zah\xc4\x83r alb;";
+	static const char sys98[] = "Produc\xc8\x9bia de zah\xc4\x83r prim\xc4\x83 va fi "
+	    "exprimat\xc4\x83 \xc3\xaen ceea ce prive\xc8\x99te zah\xc4\x83rul alb;";
+
+	/* test_sentence_bleu.py */
+	ck_assert_double_eq_tol(100 * score1("bleu", sys98, ref98), 8.493, 1e-3);
+	ck_assert_double_eq_tol(100 * score1("bleu:tokenize=none", sys98, ref98), 7.347, 1e-3);
+	ck_assert_double_eq_tol(100 * score1("bleu:smooth=none", sys98, ref98), 0.0, 1e-3);
+	ck_assert_double_eq(score1("bleu", "this is a cat", "okay thanks"), 0.0);
+	/* test_chrf.py, sentence level (eps smoothing, beta 2) */
+	ck_assert_double_eq_tol(100 * score1("chrf:eps_smoothing=true",
+	    "Co n\xc3\xa1s nejv\xc3\xad""c tr\xc3\xa1p\xc3\xad, proto\xc5\xbe""e l\xc3\xa9ka\xc5\x99i si "
+	    "vyb\xc3\xadraj\xc3\xad, kdo bude \xc5\xbe\xc3\xadt a kdo zem\xc5\x99""e.",
+	    "Nejv\xc3\xad""ce smutn\xc3\xad jsme z toho, \xc5\xbe""e mus\xc3\xadme rozhodovat o tom, "
+	    "kdo bude \xc5\xbe\xc3\xadt a kdo zem\xc5\x99""e."), 39.14078509, 1e-4);
+	ck_assert_double_eq_tol(100 * score1("chrf:eps_smoothing=true",
+	    "Nebo prost\xc4\x9b nemaj\xc3\xad vybaven\xc3\xad, kter\xc3\xa9 by jim pomohlo, uvedli "
+	    "l\xc3\xa9ka\xc5\x99i.",
+	    "A n\xc4\x9bkdy nem\xc3\xa1me ani pot\xc5\x99""ebn\xc3\xbd materi\xc3\xa1l, abychom jim "
+	    "pomohli, popsali l\xc3\xa9ka\xc5\x99i."), 31.22557079, 1e-4);
+	ck_assert_double_eq_tol(100 * score1("chrf:eps_smoothing=true",
+	    "Lapali po dechu, jejich \xc5\xbeivoty skon\xc4\x8dily d\xc5\x99\xc3\xadv, ne\xc5\xbe "
+	    "skute\xc4\x8dn\xc4\x9b za\xc4\x8d""aly.",
+	    "Lapali po dechu a pak jejich \xc5\xbeivot skon\xc4\x8dil - d\xc5\x99\xc3\xadv, ne\xc5\xbe "
+	    "skute\xc4\x8dn\xc4\x9b mohl za\xc4\x8d\xc3\xadt, p\xc5\x99ipomn\xc4\x9bli."), 57.15704367, 1e-4);
+	/* test_chrf.py, beta 3 */
+	ck_assert_double_eq_tol(100 * score1("chrf:beta=3,eps_smoothing=true", "aa", "ab"), 8.3333, 1e-4);
+	ck_assert_double_eq_tol(100 * score1("chrf:beta=3,eps_smoothing=true", "a b c", "abc"), 50.0, 1e-4);
+	ck_assert_double_eq_tol(100 * score1("chrf:beta=3", "aa", "ab"), 25.0, 1e-4);
+	ck_assert_double_eq_tol(100 * score1("chrf:beta=3", "", "reference"), 0.0, 1e-4);
+	ck_assert_double_eq_tol(100 * score1("chrf:beta=3,whitespace=true",
+	    "Die Beziehung zwischen Obama und Netanjahu ist nicht gerade freundlich.",
+	    "Das Verh\xc3\xa4ltnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich."),
+	    67.3481606, 1e-4);
+	ck_assert_double_eq_tol(100 * score1("chrf:beta=3,eps_smoothing=true",
+	    " risk assessment must be made of those who are qualified and expertise in the sector - "
+	    "these are the scientists .",
+	    "risk assessment has to be undertaken by those who are qualified and expert in that area - "
+	    "that is the scientists ."), 63.361730, 1e-4);
+}
+END_TEST
+
+/* Known differences from the references, kept visible. */
+START_TEST(documented_differences)
+{
+	/*
+	 * Case folding is Unicode full folding (str.casefold), where SQuAD's
+	 * script lowers (str.lower): "straße" and "STRASSE" agree here only.
+	 */
+	ck_assert_double_eq(score1("f1", "stra\xc3\x9f""e", "STRASSE"), 1.0);
+	/* rouge-score keeps only [a-z0-9]: Greek has no tokens at all. */
+	ck_assert_double_eq(score1("rouge_l", "\xce\xb1\xce\xb2", "\xce\xb1\xce\xb2"), 0.0);
+}
+END_TEST
+
+START_TEST(metric_edges)
+{
+	/* Empty sides. */
+	ck_assert_double_eq(score1("levenshtein", "", ""), 1.0);
+	ck_assert_double_eq(score1("levenshtein", "", "abc"), 0.0);
+	ck_assert_double_eq(score1("f1", "", ""), 0.0);
+	ck_assert_double_eq(score1("rouge_l", "", "x"), 0.0);
+	ck_assert_double_eq(score1("bleu", "", "a b c d"), 0.0);
+	ck_assert_double_eq(score1("chrf", "", ""), 0.0);
+	/* Invalid UTF-8 counts byte by byte, never crashes. */
+	ck_assert_double_eq_tol(score1("levenshtein", "a\xff", "a\xfe"), 0.5, 1e-15);
+	ck_assert_double_eq_tol(score1("bleu", "\xff\xfe x y z", "\xff\xfe x y z"), 1.0, 1e-12);
+	/* NUL bytes inside the texts are text. */
+	ck_assert_double_eq(score_text("levenshtein", "a\0b", 3, "a\0c", 3), 1.0 - 1.0 / 3);
+	ck_assert_double_eq(score_text("chrf", "a\0b", 3, "a\0b", 3), 1.0);
+	/* Negation of a [0,1] scorer. */
+	ck_assert_double_eq_tol(score1("not_levenshtein", "ab", "ac"), 0.5, 1e-15);
+}
+END_TEST
+
+/* A megabyte of output: linear scorers stay fast, nothing overflows. */
+START_TEST(huge_outputs)
+{
+	size_t n = 1 << 20;
+	char *big = malloc(n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		big[i] = "abcd efgh "[i % 10];
+	big[n] = '\0';
+	ck_assert_double_eq_tol(score_text("bleu", big, n, big, n), 1.0, 1e-12);
+	ck_assert_double_eq_tol(score_text("chrf", big, n, big, n), 1.0, 1e-12);
+	ck_assert_double_eq(score_text("f1", big, n, "abcd", 4) > 0, 1);
+	ck_assert_double_eq(score_text("exact_match", big, n, big, n), 1.0);
+	ck_assert_double_eq(score_text("contains:efgh abcd", big, n, NULL, 0), 1.0);
+	free(big);
+}
+END_TEST
+
+/* json_schema against python3-jsonschema, case by case. */
+START_TEST(json_schema_reference)
+{
+	size_t n = sizeof(schema_cases) / sizeof(schema_cases[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct schema_case *c = &schema_cases[i];
+		const char *keys[] = { "schema" };
+		const char *vals[] = { c->schema };
+		struct oed_scorer_spec *spec;
+		struct oed_score_input in;
+		struct oed_score_result res;
+		struct oed_err err;
+
+		spec = oed_scorer_spec_from_pairs("json_schema", 1, keys, vals, &err);
+		ck_assert_msg(spec != NULL, "%s: %s", c->schema, err.msg);
+		oed_score_input_init(&in, c->instance, strlen(c->instance));
+		ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+		ck_assert_msg(res.pass == c->valid, "schema %s, instance %s: %d, jsonschema says %d (%s)",
+		    c->schema, c->instance, res.pass, c->valid, res.reason ? res.reason : "");
+		ck_assert_msg(c->valid || res.reason != NULL, "no reason for %s", c->instance);
+		oed_score_result_release(&res);
+		oed_scorer_spec_free(spec);
+	}
+}
+END_TEST
+
+START_TEST(json_schema_reasons_and_errors)
+{
+	struct oed_scorer_spec *spec;
+	struct oed_score_input in;
+	struct oed_score_result res;
+	struct oed_err err;
+	static const char *const bad[][2] = {
+		{ "json_schema", "scorer 'json_schema' needs one of schema= and schema_file=" },
+		{ "json_schema:schema={\"type\":\"text\"}",
+		  "scorer 'json_schema': schema: type must be a type name or a list of them" },
+		{ "json_schema:schema={\"properties\":{\"a\":{\"format\":\"email\"}}}",
+		  "scorer 'json_schema': schema at /properties/a: keyword 'format' is not in the "
+		  "supported subset (type, properties, required, enum, items, minimum, maximum, "
+		  "minLength, maxLength, pattern)" },
+		{ "json_schema:schema={\"items\":[{}]}",
+		  "scorer 'json_schema': schema: items as a list of schemas is not in the subset" },
+		{ "json_schema:schema={\"pattern\":\"(\"}",
+		  "scorer 'json_schema': pattern at /pattern: invalid regex '(' at offset 1: "
+		  "missing closing parenthesis" },
+		{ "json_schema:schema={",
+		  "scorer 'json_schema': the schema is not JSON: string or '}' expected near end of "
+		  "file at line 1, column 1" },
+		{ "json_schema:schema_file=/nonexistent/s.json",
+		  "scorer 'json_schema': unable to open /nonexistent/s.json: No such file or directory" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(oed_scorer_spec_parse(bad[i][0], &spec, &err), -1);
+		ck_assert_str_eq(err.msg, bad[i][1]);
+	}
+	ck_assert_int_eq(oed_scorer_spec_parse("json_schema:schema={\"type\":\"object\","
+	    "\"properties\":{\"a\":{\"items\":{\"maximum\":3}}}}", &spec, &err), 0);
+	oed_score_input_init(&in, "{\"a\":[1,5]}", 11);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_int_eq(res.pass, 0);
+	ck_assert_str_eq(res.reason, "/a/1: 5 is above the maximum");
+	oed_score_result_release(&res);
+	oed_score_input_init(&in, "{\"a\":", 5);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_str_eq(res.reason, "not JSON: unexpected token near end of file at column 5");
+	oed_score_result_release(&res);
+	oed_scorer_spec_free(spec);
+}
+END_TEST
+
+START_TEST(length_units)
+{
+	/* "naïve 東京 ok": 11 code points, 3 words, 16 bytes. */
+	static const char t[] = "na\xc3\xafve \xe6\x9d\xb1\xe4\xba\xac ok";
+	ck_assert_double_eq(score1("length", t, ""), 11);
+	ck_assert_double_eq(score1("length:unit=words", t, ""), 3);
+	ck_assert_double_eq(score1("length:unit=bytes", t, ""), 16);
+	ck_assert_double_eq(score1("length:unit=words", "  \t\n", ""), 0);
+	ck_assert_double_eq(score1("length", "", ""), 0);
+	/* tiktoken cl100k_base: "hello world" is [15339, 1917]. */
+	ck_assert_double_eq(score1("length:unit=tokens", "hello world", ""), 2);
+	ck_assert_double_eq(score1("length:unit=tokens,encoding=gpt-4o", "hello world", ""), 2);
+
+	struct oed_scorer_spec *spec;
+	struct oed_score_input in;
+	struct oed_score_result res;
+	struct oed_err err;
+
+	ck_assert_int_eq(oed_scorer_spec_parse("length:max=3", &spec, &err), 0);
+	oed_score_input_init(&in, "abcd", 4);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_int_eq(res.pass, 0);
+	ck_assert_str_eq(res.reason, "4 chars, more than 3");
+	oed_score_result_release(&res);
+	oed_score_input_init(&in, "abc", 3);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_int_eq(res.pass, 1);
+	oed_scorer_spec_free(spec);
+	ck_assert_int_eq(oed_scorer_spec_parse("length:min=2,unit=words", &spec, &err), 0);
+	oed_score_input_init(&in, "one", 3);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_str_eq(res.reason, "1 words, fewer than 2");
+	oed_score_result_release(&res);
+	oed_scorer_spec_free(spec);
+	/* No bounds: a number and no verdict. */
+	ck_assert_int_eq(oed_scorer_spec_parse("length", &spec, &err), 0);
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	ck_assert_int_eq(res.pass, -1);
+	oed_scorer_spec_free(spec);
+
+	ck_assert_int_eq(oed_scorer_spec_parse("length:min=5,max=2", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'length': min is above max");
+	ck_assert_int_eq(oed_scorer_spec_parse("length:unit=tokens,encoding=gpt-9", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'length': 'gpt-9' is not an encoding or a known model");
+	ck_assert_int_eq(oed_scorer_spec_parse("length:threshold=3", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'length' gives a number: bound it with its own parameters, "
+	    "not threshold=");
+	ck_assert_int_eq(oed_scorer_spec_parse("not_length", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'length' gives a number, which not_ cannot negate");
+}
+END_TEST
+
+/* Several references, by hand: each n-gram clipped at its best reference. */
+START_TEST(bleu_several_references)
+{
+	struct oed_scorer_spec *spec;
+	struct oed_score_input in;
+	struct oed_score_result res;
+	struct oed_score_sample refs[2] = { { "a b x x", 7 }, { "x x c d", 7 } };
+	struct oed_err err;
+
+	ck_assert_int_eq(oed_scorer_spec_parse("bleu", &spec, &err), 0);
+	oed_score_input_init(&in, "a b c d", 7);
+	in.references = refs;
+	in.nreferences = 2;
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	/* 1-grams 4/4, 2-grams 2/3, then 0/2 and 0/1 smoothed to 1/(2*2) and 1/(4*1). */
+	ck_assert_double_eq_tol(res.value, pow(1.0 * (2.0 / 3) * 0.25 * 0.25, 0.25), 1e-15);
+	in.nreferences = 1;
+	ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+	/* One reference: 2/4, 1/3, then smoothed as above. */
+	ck_assert_double_eq_tol(res.value, pow(0.5 * (1.0 / 3) * 0.25 * 0.25, 0.25), 1e-15);
+	oed_scorer_spec_free(spec);
+}
+END_TEST
+
+START_TEST(corpus_needs_corpus_scorer)
+{
+	struct oed_scorer_spec *spec;
+	struct oed_score_corpus acc;
+	struct oed_err err;
+
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &spec, &err), 0);
+	ck_assert_int_eq(oed_score_corpus_init(&acc, spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'f1' has no corpus score");
+	oed_scorer_spec_free(spec);
+	ck_assert_int_eq(oed_scorer_spec_parse("chrf:char_order=17", &spec, &err), -1);
+	ck_assert_str_eq(err.msg, "scorer 'chrf': char_order must be 1 to 16");
+}
+END_TEST
+
+static Suite *
+metrics_suite(void)
+{
+	Suite *s = suite_create("score_metrics");
+	TCase *core = tcase_create("core");
+	TCase *limits = tcase_create("limits");
+
+	tcase_add_test(core, reference_values);
+	tcase_add_test(core, corpus_reference_values);
+	tcase_add_test(core, sacrebleu_vectors);
+	tcase_add_test(core, documented_differences);
+	tcase_add_test(core, bleu_several_references);
+	tcase_add_test(core, json_schema_reference);
+	tcase_add_test(limits, json_schema_reasons_and_errors);
+	tcase_add_test(core, length_units);
+	tcase_add_test(limits, metric_edges);
+	tcase_add_test(limits, huge_outputs);
+	tcase_add_test(limits, corpus_needs_corpus_scorer);
+	tcase_set_timeout(limits, 60);
+	suite_add_tcase(s, core);
+	suite_add_tcase(s, limits);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(metrics_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
