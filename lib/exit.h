@@ -10,7 +10,7 @@
 #define OED_EX_USAGE	2	/* unknown option, bad argument, invalid config */
 #define OED_EX_DATA	3	/* bad input data stopped the run (--on-error=fail) */
 #define OED_EX_GATE	4	/* the run worked and a gate tripped */
-#define OED_EX_SIGINT	130	/* interrupted by SIGINT; the run can be resumed */
-#define OED_EX_SIGTERM	143	/* interrupted by SIGTERM; the run can be resumed */
+#define OED_EX_SIGINT	130	/* interrupted by SIGINT (oed-bench resumes when run again) */
+#define OED_EX_SIGTERM	143	/* interrupted by SIGTERM (likewise) */
 
 #endif

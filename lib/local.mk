@@ -64,3 +64,4 @@ tests_unit_check_strdict_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_strdict_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_strdict
 endif
+lib_libcore_la_SOURCES += lib/record.c lib/record.h

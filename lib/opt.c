@@ -570,8 +570,12 @@ oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed_err
 		io->store = arg;
 		return 0;
 	case OED_OPT_NAME:
-		if (*arg == '\0')
-			return oed_err_set(err, OED_EX_USAGE, "--name: the name is empty");
+		/* a run spec that is not a name would find another run than this */
+		if (*arg == '\0' || strspn(arg, "0123456789") == strlen(arg) ||
+		    strcmp(arg, "latest") == 0 || strncmp(arg, "latest:", 7) == 0)
+			return oed_err_set(err, OED_EX_USAGE,
+					   "--name: '%s' is not a name: give one that is not a number"
+					   " or 'latest'", oed_quote(arg));
 		io->name = arg;
 		return 0;
 	case OED_OPT_RUNS:
@@ -653,10 +657,42 @@ oed_input_check_files(const struct oed_input_opts *io, struct oed_err *err)
 	return 0;
 }
 
+/*
+ * --name: a name the store already has is refused now, before any input
+ * is read, rather than after the whole run.  A store that cannot be read
+ * here is left for the recording to report.
+ */
+static int
+check_name_free(const struct oed_input_opts *io, struct oed_err *err)
+{
+	char def[4096];
+	const char *path = io->store;
+	struct oed_store *s;
+	struct oed_err ignored;
+	struct stat sb;
+	int64_t id;
+	int rc = 0;
+
+	if (io->name == NULL)
+		return 0;
+	if (path == NULL) {
+		if (oed_store_default_path(def, sizeof(def), &ignored) == -1)
+			return 0;
+		path = def;
+	}
+	if (stat(path, &sb) == -1 || (s = oed_store_open_readonly(path, &ignored)) == NULL)
+		return 0;
+	if (oed_store_find_run(s, NULL, io->name, &id, &ignored) == 0)
+		rc = oed_err_set(err, OED_EX_USAGE, "--name: run %lld is already named '%s'",
+				 (long long)id, oed_quote(io->name));
+	oed_store_close(s);
+	return rc;
+}
+
 int
 oed_input_open_output(struct oed_input_opts *io, struct oed_err *err)
 {
-	if (oed_input_check_files(io, err) == -1)
+	if (oed_input_check_files(io, err) == -1 || check_name_free(io, err) == -1)
 		return -1;
 	if (oed_policy_open(&io->policy, err) == -1)
 		return -1;

@@ -177,14 +177,12 @@ reserve(struct samples_state *st, size_t n)
 	return 0;
 }
 
-/* For sorting sample indices by (no match, key bytes). */
-static const struct samples_state *cmp_st;
-
+/* For sorting sample indices by (no match, key bytes), with qsort_r. */
 static int
-cmp_key(const void *a, const void *b)
+cmp_key(const void *a, const void *b, void *ctx)
 {
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const struct samples_state *st = cmp_st;
+	const struct samples_state *st = ctx;
 
 	if (st->nomatch[i] != st->nomatch[j])
 		return st->nomatch[i] ? 1 : -1;
@@ -237,11 +235,10 @@ classify(struct samples_state *st, const struct oed_score_sample *t, size_t n, s
 	/* Exact classes first: equal keys. */
 	for (size_t i = 0; i < n; i++)
 		st->order[i] = i;
-	cmp_st = st;
-	qsort(st->order, n, sizeof(*st->order), cmp_key);
+	qsort_r(st->order, n, sizeof(*st->order), cmp_key, st);
 	uint32_t c = 0;
 	for (size_t r = 0; r < n; r++) {
-		if (r > 0 && cmp_key(&st->order[r - 1], &st->order[r]) != 0)
+		if (r > 0 && cmp_key(&st->order[r - 1], &st->order[r], st) != 0)
 			c++;
 		st->cls[st->order[r]] = c;
 	}

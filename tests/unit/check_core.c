@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio_ext.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <dlfcn.h>
@@ -852,6 +855,47 @@ END_TEST
 
 /* ---- messages: quoting, near misses ---- */
 
+/*
+ * A write to stdout failed (disk full), then other work (SQLite) left
+ * errno at something else: the message gives the first failure's reason.
+ */
+START_TEST(write_error_tells_the_first_reason)
+{
+	int fds[2], status;
+	char msg[256] = "";
+	ssize_t n;
+	pid_t pid;
+
+	if (access("/dev/full", W_OK) != 0)
+		return;
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		static char block[1 << 16];
+		int full = open("/dev/full", O_WRONLY);
+
+		dup2(full, STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		memset(block, 'x', sizeof(block));
+		if (fwrite(block, 1, sizeof(block), stdout) == sizeof(block))
+			_exit(90);
+		oed_stdout_failed(errno);
+		__fpurge(stdout);	/* nothing left to flush: only the error flag stays */
+		errno = EBADF;
+		_exit(oed_close_stdout(OED_EX_OK));
+	}
+	close(fds[1]);
+	n = read(fds[0], msg, sizeof(msg) - 1);
+	close(fds[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	waitpid(pid, &status, 0);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), OED_EX_FAIL);
+	ck_assert_str_eq(msg, "check_core: write error: No space left on device\n");
+}
+END_TEST
+
 START_TEST(quote_control_bytes)
 {
 	static const struct { const char *in; size_t n; const char *out; } cases[] = {
@@ -966,6 +1010,7 @@ core_suite(void)
 	tcase_add_test(tc, reader_digest_out_of_memory);
 	tcase_add_test(tc, reject_copy_is_byte_for_byte);
 	tcase_add_test(tc, reject_file_full);
+	tcase_add_test(tc, write_error_tells_the_first_reason);
 	tcase_add_test(tc, quote_control_bytes);
 	tcase_add_test(tc, messages_never_carry_control_bytes);
 	tcase_add_test(tc, did_you_mean);

@@ -220,6 +220,7 @@ opts(void)
 
 	o.threshold = NAN;
 	o.share = 0.5;
+	o.keep_findings = true;
 	return o;
 }
 

@@ -28,6 +28,7 @@
 #include "diag.h"
 #include "field.h"
 #include "jsonw.h"
+#include "record.h"
 #include "reject.h"
 #include "tokenizer.h"
 
@@ -38,25 +39,6 @@ enum oed_ingest_format {
 	OED_FMT_CSV,
 	OED_FMT_OPENAI,
 };
-
-/* The normalised record; strings are borrowed for the sink call only. */
-struct oed_record {
-	const char *dataset;
-	const char *input_id;
-	const char *input;		/* NULL when absent */
-	const char *output;
-	size_t output_len;
-	long long sample;
-	const char *model;		/* NULL when absent */
-	const char *ts;			/* RFC 3339, NULL when absent */
-	double latency_ms;
-	bool has_latency;
-	long long tokens_in, tokens_out;
-	bool has_tokens_in, has_tokens_out;
-	json_t *meta;			/* borrowed object, NULL when absent */
-};
-
-typedef int (*oed_record_sink)(const struct oed_record *rec, void *ctx, struct oed_err *err);
 
 /* One --map TARGET=SOURCE. */
 struct oed_field_map {
@@ -77,6 +59,11 @@ struct oed_ingest_opts {
 	struct oed_field_map *maps;	/* --map */
 	size_t nmaps;
 	char delimiter;			/* CSV */
+	bool delimiter_given;		/* --delimiter: the input is CSV */
+	const char *batch_input;	/* openai: Batch input file joined by custom_id */
+	/* ts: rfc3339 (NULL), epoch, epoch-ms or a strptime pattern; the
+	 * pattern's zone: UTC (NULL), +hh:mm or an IANA name */
+	const char *ts_format, *ts_zone;
 	bool meta_rest;			/* unmapped source fields go into meta */
 	size_t max_line;
 	struct oed_policy *policy;
@@ -96,6 +83,7 @@ struct oed_ingest_stats {
 	uint64_t read;
 	uint64_t written;		/* records handed to the sink */
 	uint64_t inputs_without_outputs;	/* map: inputs that got no output */
+	uint64_t failed;		/* openai: requests that got an error, not an answer */
 };
 
 void oed_ingest_opts_init(struct oed_ingest_opts *o);
@@ -121,12 +109,5 @@ int oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	       oed_record_sink sink, void *ctx, struct oed_ingest_stats *stats,
 	       struct oed_err *err);
 
-/* Write rec as one normalised JSON line (keys in oed(7)'s order). */
-void oed_record_write(struct oed_writer *w, const struct oed_record *rec);
-
-/* "2026-11-22T10:00:00Z" from epoch seconds ("...00.250Z" with a fraction, to the millisecond). */
-void oed_epoch_to_rfc3339(double secs, char out[40]);
-/* Whether s (n bytes) is an RFC 3339 date-time: 2024-11-22T10:00:00[.frac](Z|+01:00). */
-bool oed_rfc3339_valid(const char *s, size_t n);
 
 #endif

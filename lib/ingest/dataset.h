@@ -1,12 +1,18 @@
 /*
  * dataset.h: versioned datasets in the run store.
  *
- * A save streams normalised record lines into a new version inside one
- * transaction, together with the run row; at the end the content digest
- * (XXH3-128 over the exact bytes of the record lines, in order) decides:
- * a digest the dataset already has means nothing changed, and the
- * transaction is rolled back so no empty version is ever left behind.
- * A killed process leaves the store as it was.
+ * A save stages normalised record lines in a temporary table of its own
+ * connection, which locks nothing in the store, so input may arrive as
+ * slowly as it likes while other tools write.  At the end one short write
+ * transaction copies them into a new version with the run row; the
+ * content digest (XXH3-128 over the exact bytes of the record lines, in
+ * order) decides first: a digest the dataset already has, for a version
+ * whose stored records really give it, means nothing changed and only the
+ * run is recorded.  A killed process leaves the store as it was.
+ *
+ * Every read of a version (a load, the "unchanged" check) computes the
+ * digest of the records really stored and compares it, and the count, with
+ * the version's; a mismatch is an error naming the dataset and version.
  */
 #ifndef OED_DATASET_H
 #define OED_DATASET_H
@@ -44,7 +50,11 @@ int oed_dataset_list(struct oed_store *s, struct oed_writer *w, struct oed_err *
  */
 int oed_dataset_spec_parse(const char *spec, char *name, size_t size, long long *version,
 			   struct oed_err *err);
-/* Print the records of NAME or NAME@VERSION (latest when no version). */
+/*
+ * Print the records of NAME or NAME@VERSION (latest when no version),
+ * after checking them against the version's digest, in one read
+ * transaction.  A write to stdout that fails stops it (oed_stdout_failed).
+ */
 int oed_dataset_load(struct oed_store *s, const char *spec, FILE *out, struct oed_err *err);
 
 #endif

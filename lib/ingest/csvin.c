@@ -1,5 +1,6 @@
 #include "config.h"
 #include "csvin.h"
+#include "buf.h"
 #include "exit.h"
 
 #include <csv.h>
@@ -28,13 +29,11 @@ struct oed_csv {
 	size_t ncols;
 
 	/* the row being built: fields packed in one buffer */
-	char *buf;
-	size_t blen, bcap;
+	struct oed_buf buf;
 	size_t *off, *len;
 	size_t nfields, fcap;
 
-	char *raw;		/* bytes since the last row ended */
-	size_t rlen, rcap;
+	struct oed_buf raw;	/* bytes since the last row ended */
 	long line;		/* physical lines begun */
 	long row_line;		/* line the row being read starts on, 0 before it starts */
 	bool at_bol;		/* the next byte begins a line */
@@ -53,24 +52,6 @@ struct oed_csv {
 	struct oed_err *err;
 	int stop;		/* a callback asked to stop */
 };
-
-static int
-grow(char **p, size_t *cap, size_t need)
-{
-	if (need > *cap) {
-		size_t c = *cap ? *cap : 256;
-		char *q;
-
-		while (c < need)
-			c *= 2;
-		q = realloc(*p, c);
-		if (q == NULL)
-			return -1;
-		*p = q;
-		*cap = c;
-	}
-	return 0;
-}
 
 static void
 on_field(void *field, size_t n, void *data)
@@ -96,16 +77,13 @@ on_field(void *field, size_t n, void *data)
 		c->len = l;
 		c->fcap = cap;
 	}
-	if (grow(&c->buf, &c->bcap, c->blen + n + 1) == -1) {
+	c->off[c->nfields] = c->buf.len;
+	c->len[c->nfields] = n;
+	/* fields packed one after the other, each with its NUL */
+	if (oed_buf_add(&c->buf, field, n) == -1 || oed_buf_addc(&c->buf, '\0') == -1) {
 		c->stop = oed_err_set(c->err, OED_EX_FAIL, "out of memory");
 		return;
 	}
-	if (n)
-		memcpy(c->buf + c->blen, field, n);
-	c->buf[c->blen + n] = '\0';
-	c->off[c->nfields] = c->blen;
-	c->len[c->nfields] = n;
-	c->blen += n + 1;
 	c->nfields++;
 }
 
@@ -113,8 +91,8 @@ static void
 row_reset(struct oed_csv *c)
 {
 	c->nfields = 0;
-	c->blen = 0;
-	c->rlen = 0;
+	oed_buf_reset(&c->buf);
+	oed_buf_reset(&c->raw);
 	c->row_line = 0;
 }
 
@@ -134,7 +112,7 @@ on_row(int term, void *data)
 		}
 		c->ncols = c->nfields;
 		for (size_t i = 0; i < c->nfields; i++) {
-			c->header[i] = strdup(c->buf + c->off[i]);
+			c->header[i] = strdup(c->buf.data + c->off[i]);
 			if (c->header[i] == NULL) {
 				c->stop = oed_err_set(c->err, OED_EX_FAIL, "out of memory");
 				return;
@@ -204,10 +182,10 @@ oed_csv_close(struct oed_csv *c)
 	for (size_t i = 0; i < c->ncols; i++)
 		free(c->header[i]);
 	free(c->header);
-	free(c->buf);
+	oed_buf_release(&c->buf);
 	free(c->off);
 	free(c->len);
-	free(c->raw);
+	oed_buf_release(&c->raw);
 	free(c->pend);
 	free(c);
 }
@@ -264,8 +242,8 @@ only_blank(const struct oed_csv *c)
 {
 	if (c->nfields)
 		return false;
-	for (size_t i = 0; i < c->rlen; i++)
-		if (c->raw[i] != '\r' && c->raw[i] != '\n')
+	for (size_t i = 0; i < c->raw.len; i++)
+		if (c->raw.data[i] != '\r' && c->raw.data[i] != '\n')
 			return false;
 	return true;
 }
@@ -316,9 +294,9 @@ static int
 row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol,
 	  struct oed_err *err, const char *fmt, ...)
 {
-	const char *nl = c->rlen ? memchr(c->raw, '\n', c->rlen) : NULL;
-	size_t first = nl ? (size_t)(nl - c->raw) + 1 : c->rlen;
-	bool spread = nl != NULL && first < c->rlen + tlen;
+	const char *nl = c->raw.len ? memchr(c->raw.data, '\n', c->raw.len) : NULL;
+	size_t first = nl ? (size_t)(nl - c->raw.data) + 1 : c->raw.len;
+	bool spread = nl != NULL && first < c->raw.len + tlen;
 	char msg[400];
 	va_list ap;
 
@@ -332,17 +310,17 @@ row_fault(struct oed_csv *c, const char *tail, size_t tlen, bool eol,
 	if (oed_policy_bad(c->policy, err, NULL, 0) == -1)
 		return -1;
 	if (spread) {
-		if (oed_policy_more(c->policy, c->raw, first, err) == -1) {
+		if (oed_policy_more(c->policy, c->raw.data, first, err) == -1) {
 			oed_report(err);
 			return -1;
 		}
-		if (push_back(c, c->raw + first, c->rlen - first, tail, tlen, err) == -1)
+		if (push_back(c, c->raw.data + first, c->raw.len - first, tail, tlen, err) == -1)
 			return -1;
 		c->line = c->row_line;
 		c->at_bol = true;
 		c->skipping = false;
 	} else {
-		if (oed_policy_more(c->policy, c->raw, c->rlen, err) == -1 ||
+		if (oed_policy_more(c->policy, c->raw.data, c->raw.len, err) == -1 ||
 		    (tlen && oed_policy_more(c->policy, tail, tlen, err) == -1)) {
 			oed_report(err);
 			return -1;
@@ -400,16 +378,14 @@ again:
 		}
 		if (c->row_line == 0)
 			c->row_line = c->line;
-		if (c->rlen + n > c->max_line) {
+		if (c->raw.len + n > c->max_line) {
 			if (row_fault(c, seg, n, eol, err,
 				      "row longer than %zu bytes (see --max-line)", c->max_line) == -1)
 				return -1;
 			continue;
 		}
-		if (grow(&c->raw, &c->rcap, c->rlen + n) == -1)
+		if (oed_buf_add(&c->raw, seg, n) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		memcpy(c->raw + c->rlen, seg, n);
-		c->rlen += n;
 		if (csv_parse(&c->parser, seg + from, n - from, on_field, on_row, c) != n - from) {
 			if (c->stop)
 				return -1;
@@ -437,7 +413,7 @@ again:
 		/* the lines after the open quote's are read again */
 		if (c->ppos < c->plen)
 			goto again;
-		if (c->rlen == 0 && !c->at_bol && oed_policy_more(c->policy, "\n", 1, err) == -1) {
+		if (c->raw.len == 0 && !c->at_bol && oed_policy_more(c->policy, "\n", 1, err) == -1) {
 			oed_report(err);
 			return -1;
 		}
@@ -490,7 +466,7 @@ oed_csv_field(const struct oed_csv *c, size_t i, size_t *len)
 		return NULL;
 	}
 	*len = c->len[i];
-	return c->buf + c->off[i];
+	return c->buf.data + c->off[i];
 }
 
 const char *
@@ -508,8 +484,8 @@ oed_csv_row_line(const struct oed_csv *c)
 const char *
 oed_csv_raw(const struct oed_csv *c, size_t *len)
 {
-	*len = c->rlen;
-	return c->raw;
+	*len = c->raw.len;
+	return c->raw.data;
 }
 
 uint64_t

@@ -2,7 +2,10 @@
 #include "ingest.h"
 #include "csvin.h"
 #include "exit.h"
+#include "buf.h"
 #include "jsonl.h"
+#include "time.h"
+#include "map.h"
 #include "provider/openai_response.h"
 #include "utf8.h"
 
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 /* The normalised fields, in output order; --map targets must be one of these. */
@@ -56,6 +60,8 @@ oed_ingest_opts_release(struct oed_ingest_opts *o)
 	free(o->inputs);
 	memset(o, 0, sizeof(*o));
 }
+
+static bool is_responses(const json_t *body);
 
 static const char *const format_names[] = { "auto", "map", "jsonl", "csv", "openai" };
 
@@ -167,7 +173,7 @@ sniff_jsonl(const char *path)
 			break;
 	}
 	if (n > 0 && (j = json_loads(start, 0, NULL)) != NULL) {
-		if (json_object_get(j, "choices") ||
+		if (json_object_get(j, "choices") || is_responses(j) ||
 		    (json_object_get(j, "custom_id") && json_object_get(j, "response")))
 			f = OED_FMT_OPENAI;
 		json_decref(j);
@@ -191,6 +197,10 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 		*out = OED_FMT_MAP;
 		return 0;
 	}
+	if (o->delimiter_given) {
+		*out = OED_FMT_CSV;
+		return 0;
+	}
 	for (int i = 0; i < nfiles; i++) {
 		enum oed_ingest_format g;
 
@@ -212,163 +222,191 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 	return 0;
 }
 
-void
-oed_epoch_to_rfc3339(double secs, char out[40])
-{
-	/* round to the millisecond first, so .9996 s carries into the second */
-	long long ms = (long long)floor(secs * 1000 + 0.5);
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (long long)t * 1000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&t, &tm);
-	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac > 0)
-		snprintf(out + n, 40 - n, ".%03dZ", frac);
-	else
-		snprintf(out + n, 40 - n, "Z");
-}
-
-/* n digits at s as a number, -1 when they are not all digits. */
-static int
-digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-bool
-oed_rfc3339_valid(const char *s, size_t n)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, se;
-	size_t i = 19;
-
-	if (n < 20)
-		return false;
-	y = digits(s, 4);
-	mo = digits(s + 5, 2);
-	d = digits(s + 8, 2);
-	h = digits(s + 11, 2);
-	mi = digits(s + 14, 2);
-	se = digits(s + 17, 2);
-	if (y < 0 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    s[13] != ':' || s[16] != ':' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
-	    h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
-		return false;
-	if (s[i] == '.') {
-		size_t start = ++i;
-
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == start)
-			return false;
-	}
-	if (i + 1 == n && (s[i] == 'Z' || s[i] == 'z'))
-		return true;
-	if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-		h = digits(s + i + 1, 2);
-		mi = digits(s + i + 4, 2);
-		return h >= 0 && h <= 23 && mi >= 0 && mi <= 59;
-	}
-	return false;
-}
-
-void
-oed_record_write(struct oed_writer *w, const struct oed_record *r)
-{
-	oed_w_begin(w);
-	oed_w_str(w, "dataset", r->dataset);
-	oed_w_str(w, "input_id", r->input_id);
-	if (r->input)
-		oed_w_str(w, "input", r->input);
-	oed_w_strn(w, "output", r->output, r->output_len);
-	oed_w_int(w, "sample", r->sample);
-	if (r->model)
-		oed_w_str(w, "model", r->model);
-	if (r->ts)
-		oed_w_str(w, "ts", r->ts);
-	if (r->has_latency)
-		oed_w_num(w, "latency_ms", r->latency_ms);
-	if (r->has_tokens_in)
-		oed_w_int(w, "tokens_in", r->tokens_in);
-	if (r->has_tokens_out)
-		oed_w_int(w, "tokens_out", r->tokens_out);
-	if (r->meta)
-		oed_w_json(w, "meta", r->meta);
-}
-
 /* ---------------------------------------------------------------------------
  * Sample numbering: several outputs of one input share its id and count
- * from 0.  A small open-addressing table of 64-bit (dataset, id) keys.
+ * from 0, in a map of 64-bit (dataset, id) keys to the next number.
  */
 struct counter {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, n;
+	struct oed_map next;
 };
 
-/* 64-bit key of (dataset, id); never 0, which marks an empty slot. */
+/* 64-bit key of (dataset, id): the id's hash seeded with the dataset's. */
 static uint64_t
 pair_key(const char *dataset, const char *id)
 {
-	return XXH3_64bits_withSeed(id, strlen(id), XXH3_64bits(dataset, strlen(dataset))) | 1;
+	return XXH3_64bits_withSeed(id, strlen(id), XXH3_64bits(dataset, strlen(dataset)));
 }
 
 static int
 counter_next(struct counter *c, const char *dataset, const char *id, long long *out)
 {
-	uint64_t key;
-	size_t i;
+	uint64_t *v = oed_map_put(&c->next, pair_key(dataset, id), NULL);
 
-	if (c->n * 2 >= c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		uint64_t *k = calloc(cap, sizeof(*k));
-		uint32_t *v = calloc(cap, sizeof(*v));
-
-		if (k == NULL || v == NULL) {
-			free(k);
-			free(v);
-			return -1;
-		}
-		for (size_t j = 0; j < c->cap; j++) {
-			if (c->keys[j] == 0)
-				continue;
-			for (i = c->keys[j] & (cap - 1); k[i]; i = (i + 1) & (cap - 1))
-				;
-			k[i] = c->keys[j];
-			v[i] = c->vals[j];
-		}
-		free(c->keys);
-		free(c->vals);
-		c->keys = k;
-		c->vals = v;
-		c->cap = cap;
-	}
-	key = pair_key(dataset, id);
-	for (i = key & (c->cap - 1); c->keys[i] && c->keys[i] != key; i = (i + 1) & (c->cap - 1))
-		;
-	if (c->keys[i] == 0) {
-		c->keys[i] = key;
-		c->n++;
-	}
-	*out = c->vals[i]++;
+	if (v == NULL)
+		return -1;
+	*out = (long long)(*v)++;
 	return 0;
 }
 
 static void
 counter_release(struct counter *c)
 {
-	free(c->keys);
-	free(c->vals);
+	oed_map_release(&c->next);
+}
+
+/* ---------------------------------------------------------------------------
+ * Times: RFC 3339 as written, else what --ts-format says (epoch seconds,
+ * epoch milliseconds, or a strptime pattern read in --ts-zone).
+ */
+enum ts_kind { TS_DEFAULT, TS_EPOCH_S, TS_EPOCH_MS, TS_PATTERN };
+
+struct ts_rules {
+	enum ts_kind kind;
+	const char *pattern;
+	bool named_zone;	/* an IANA zone, in TZ for the run */
+	long offset;		/* seconds east of UTC, for a fixed zone */
+};
+
+static int
+ts_rules_parse(const struct oed_ingest_opts *o, struct ts_rules *t, struct oed_err *err)
+{
+	const char *z = o->ts_zone;
+
+	memset(t, 0, sizeof(*t));
+	if (o->ts_format == NULL || strcmp(o->ts_format, "rfc3339") == 0)
+		t->kind = TS_DEFAULT;
+	else if (strcmp(o->ts_format, "epoch") == 0 || strcmp(o->ts_format, "epoch-s") == 0)
+		t->kind = TS_EPOCH_S;
+	else if (strcmp(o->ts_format, "epoch-ms") == 0)
+		t->kind = TS_EPOCH_MS;
+	else if (strchr(o->ts_format, '%'))
+		t->kind = TS_PATTERN, t->pattern = o->ts_format;
+	else
+		return oed_err_set(err, OED_EX_USAGE, "--ts-format: '%s' is not rfc3339, epoch, epoch-ms"
+				   " or a pattern such as '%%Y-%%m-%%d %%H:%%M:%%S'", oed_quote(o->ts_format));
+	if (z == NULL || strcmp(z, "UTC") == 0 || strcmp(z, "Z") == 0)
+		return 0;
+	if (t->kind != TS_PATTERN)
+		return oed_err_set(err, OED_EX_USAGE, "--ts-zone goes with a --ts-format pattern");
+	if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 && z[3] == ':' &&
+	    strspn(z + 1, "0123456789") == 2 && strspn(z + 4, "0123456789") == 2 &&
+	    atoi(z + 1) <= 23 && atoi(z + 4) <= 59) {
+		t->offset = (z[0] == '-' ? -1 : 1) * (atoi(z + 1) * 3600L + atoi(z + 4) * 60L);
+		return 0;
+	}
+	{
+		/* an IANA name: its file must be there, or glibc would quietly use UTC */
+		const char *dir = getenv("TZDIR");
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", z);
+		if (z[0] == '/' || strstr(z, "..") || access(path, R_OK) != 0)
+			return oed_err_set(err, OED_EX_USAGE, "--ts-zone: '%s' is not UTC, +hh:mm or a"
+					   " time zone name such as Europe/Paris", oed_quote(z));
+		t->named_zone = true;
+	}
+	return 0;
+}
+
+/* A number of epoch units as RFC 3339 into out; -1 when out of range. */
+static int
+ts_number(const struct ts_rules *t, double v, char out[OED_RFC3339_SIZE])
+{
+	double secs = t->kind == TS_EPOCH_MS ? v / 1000 : v;
+
+	if (!isfinite(secs) || secs < OED_TIME_MIN || secs >= OED_TIME_END)
+		return -1;
+	oed_time_to_rfc3339(secs, out);
+	return 0;
+}
+
+/* s read with the pattern (and a fraction of a second after it), in the zone. */
+static int
+ts_pattern(const struct ts_rules *t, const char *s, size_t len, char out[OED_RFC3339_SIZE])
+{
+	struct tm tm, norm;
+	char buf[128], *end;
+	double frac = 0, secs;
+	time_t u;
+
+	if (len >= sizeof(buf) || memchr(s, '\0', len))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_mday = 1;
+	end = strptime(buf, t->pattern, &tm);
+	if (end == NULL)
+		return -1;
+	if (end[0] == '.' && end[1] >= '0' && end[1] <= '9') {
+		frac = strtod(end, &end);
+	}
+	if (*end != '\0')
+		return -1;
+	norm = tm;
+	if (strstr(t->pattern, "%z")) {
+		long off = tm.tm_gmtoff;
+
+		u = timegm(&norm) - off;
+	} else if (t->named_zone) {
+		norm.tm_isdst = -1;
+		u = mktime(&norm);
+	} else {
+		u = timegm(&norm) - t->offset;
+	}
+	/* strptime takes the 31st of February; the calendar does not */
+	if (u == (time_t)-1 && errno == EOVERFLOW)
+		return -1;
+	if (norm.tm_mday != tm.tm_mday || norm.tm_mon != tm.tm_mon || norm.tm_year != tm.tm_year)
+		return -1;
+	secs = (double)u + frac;
+	return ts_number(&(struct ts_rules){ .kind = TS_EPOCH_S }, secs, out);
+}
+
+/*
+ * A time given as text: RFC 3339 is kept as written (*keep), anything else
+ * converted into out as --ts-format says.  numeric: a number written as
+ * text counts as one (CSV cells always; JSON strings with an epoch format).
+ * 0, or -1 when it is no time.
+ */
+static int
+ts_text(const struct ts_rules *t, const char *s, size_t len, bool numeric, char out[OED_RFC3339_SIZE],
+	bool *keep)
+{
+	*keep = false;
+	if (oed_time_valid(s, len)) {
+		*keep = true;
+		return 0;
+	}
+	if (t->kind == TS_PATTERN)
+		return ts_pattern(t, s, len, out);
+	if (numeric || t->kind != TS_DEFAULT) {
+		char buf[64], *end;
+		double v;
+
+		if (len == 0 || len >= sizeof(buf))
+			return -1;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		errno = 0;
+		v = strtod(buf, &end);
+		if (*end != '\0' || errno || v < 0 || !strchr("0123456789", buf[0]))
+			return -1;
+		return ts_number(t, v, out);
+	}
+	return -1;
+}
+
+/* What --ts-format accepts, for messages. */
+static const char *
+ts_expected(const struct ts_rules *t)
+{
+	switch (t->kind) {
+	case TS_EPOCH_S: return "an RFC 3339 time or epoch seconds";
+	case TS_EPOCH_MS: return "an RFC 3339 time or epoch milliseconds";
+	case TS_PATTERN: return "an RFC 3339 time or a time in --ts-format";
+	default: return "an RFC 3339 time";
+	}
 }
 
 /* ---------------------------------------------------------------------------
@@ -599,13 +637,22 @@ integer_text(const char *line, size_t len, const struct oed_path *path, char *ou
 /* ---------------------------------------------------------------------------
  * JSON Lines with --map, and OpenAI responses: both read through the reader.
  */
+/* --batch-input: see batch_inputs_load. */
+struct batch_inputs {
+	struct oed_map index;		/* hash of custom_id -> row */
+	struct { char *id, *text; } *rows;
+	size_t n, cap;
+};
+
 struct line_state {
 	const struct oed_ingest_opts *o;
 	struct oed_reader *r;
 	int idx[NFIELDS];
 	struct counter samples;
 	char idbuf[400];	/* an integer id as text */
-	char tsbuf[40];
+	const struct ts_rules *ts;
+	struct batch_inputs batch;	/* --batch-input */
+	char tsbuf[OED_RFC3339_SIZE];
 	oed_record_sink sink;
 	void *ctx;
 	struct oed_ingest_stats *stats;
@@ -796,12 +843,17 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 	if (s->idx[F_TS] >= 0) {
 		v = oed_reader_value(s->r, s->idx[F_TS]);
 		if (v->type == OED_V_STRING) {
-			if (!oed_rfc3339_valid(v->str, v->len))
-				return oed_reader_bad(s->r, err, "field '%s' is not an RFC 3339 time: '%.40s'",
-						      field_spec(s->o, F_TS), v->str) == -1 ? -1 : 0;
-			rec.ts = v->str;
+			bool keep;
+
+			if (ts_text(s->ts, v->str, v->len, false, s->tsbuf, &keep) == -1)
+				return oed_reader_bad(s->r, err, "field '%s' is not %s: '%s'",
+						      oed_quote(field_spec(s->o, F_TS)), ts_expected(s->ts),
+						      oed_quoten(v->str, v->len > 40 ? 40 : v->len)) == -1 ? -1 : 0;
+			rec.ts = keep ? v->str : s->tsbuf;
 		} else if (v->type == OED_V_NUMBER) {
-			oed_epoch_to_rfc3339(v->num, s->tsbuf);
+			if (ts_number(s->ts, v->num, s->tsbuf) == -1)
+				return oed_reader_bad(s->r, err, "field '%s' is a number out of the range of times",
+						      oed_quote(field_spec(s->o, F_TS))) == -1 ? -1 : 0;
 			rec.ts = s->tsbuf;
 		} else if (v->type != OED_V_MISSING && v->type != OED_V_NULL) {
 			return oed_reader_bad(s->r, err, "field '%s' is %s, not a time",
@@ -837,62 +889,268 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 }
 
 /*
- * One OpenAI chat completion (body), one record per choice.  All choices
- * are parsed first, so a bad one rejects the whole line, not half of it.
+ * --batch-input: the OpenAI Batch input file, custom_id -> the prompt it
+ * sent, so that records keep their input.  The prompt is the last user
+ * message of a chat request (its text parts joined), the input of a
+ * Responses request (its last user message when it is a list), or the
+ * prompt of a completions request.
  */
-static int
-openai_completion(struct line_state *s, const json_t *body, const char *input_id, struct oed_err *err)
+/* The text of a message's content: a string, or the text of its parts. */
+static char *
+content_text(const json_t *content)
 {
-	struct oed_llm_response first, *resp;
-	struct oed_err perr = { 0 };
-	size_t n, i;
+	struct oed_buf b = OED_BUF_INIT;
+	const json_t *part;
+	size_t i;
+
+	if (json_is_string(content))
+		return strdup(json_string_value(content));
+	if (!json_is_array(content))
+		return NULL;
+	json_array_foreach(content, i, part) {
+		const json_t *t = json_is_string(part) ? part : json_object_get(part, "text");
+
+		if (json_is_string(t) && oed_buf_add(&b, json_string_value(t), json_string_length(t)) == -1) {
+			oed_buf_release(&b);
+			return NULL;
+		}
+	}
+	return b.data ? oed_buf_steal(&b, NULL) : NULL;
+}
+
+/* The last user message's text of a list of messages. */
+static char *
+last_user_text(const json_t *messages)
+{
+	for (size_t i = json_array_size(messages); i-- > 0;) {
+		const json_t *m = json_array_get(messages, i);
+		const char *role = json_string_value(json_object_get(m, "role"));
+
+		if (role && strcmp(role, "user") == 0)
+			return content_text(json_object_get(m, "content"));
+	}
+	return NULL;
+}
+
+static char *
+request_prompt(const json_t *body)
+{
+	const json_t *v;
+
+	if ((v = json_object_get(body, "messages")) != NULL)
+		return last_user_text(v);
+	if ((v = json_object_get(body, "input")) != NULL)
+		return json_is_array(v) ? last_user_text(v) : content_text(v);
+	if ((v = json_object_get(body, "prompt")) != NULL)
+		return content_text(v);
+	return NULL;
+}
+
+static void
+batch_inputs_release(struct batch_inputs *bi)
+{
+	for (size_t i = 0; i < bi->n; i++) {
+		free(bi->rows[i].id);
+		free(bi->rows[i].text);
+	}
+	free(bi->rows);
+	oed_map_release(&bi->index);
+	memset(bi, 0, sizeof(*bi));
+}
+
+static bool
+batch_input_find_id(const struct batch_inputs *bi, const char *id)
+{
+	const uint64_t *row = oed_map_get(&bi->index, XXH3_64bits(id, strlen(id)));
+
+	return row && strcmp(bi->rows[*row].id, id) == 0;
+}
+
+static const char *
+batch_input_find(const struct batch_inputs *bi, const char *id)
+{
+	const uint64_t *row = oed_map_get(&bi->index, XXH3_64bits(id, strlen(id)));
+
+	return row && strcmp(bi->rows[*row].id, id) == 0 ? bi->rows[*row].text : NULL;
+}
+
+/* Read the whole Batch input file; a line that is not a request is an error at its line. */
+static int
+batch_inputs_load(struct batch_inputs *bi, const char *path, struct oed_err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
 	int rc = 0;
 
-	if (oed_openai_parse_chat(body, &first, &perr) == -1)
-		return perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
-						  : oed_err_set(err, perr.status, "%s", perr.msg);
-	if (oed_llm_response_failed(&first)) {
-		rc = oed_reader_bad(s->r, err, "the response is an error: %s",
-				    first.error_message ? first.error_message :
-				    first.error_type ? first.error_type : first.error_code);
-		oed_llm_response_release(&first);
-		return rc;
+	if (fp == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(path), strerror(errno));
+	while (rc == 0 && (len = getline(&line, &cap, fp)) > 0) {
+		json_error_t jerr;
+		const char *id;
+		json_t *j;
+		uint64_t *row;
+		bool added;
+
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL, &jerr);
+		id = json_string_value(json_object_get(j, "custom_id"));
+		if (j == NULL || id == NULL) {
+			rc = oed_err_at(err, OED_EX_DATA, path, lineno, 0, "%s%s",
+					j ? "not a Batch request line: no string 'custom_id'" : "invalid JSON: ",
+					j ? "" : jerr.text);
+			json_decref(j);
+			break;
+		}
+		if (bi->n == bi->cap) {
+			size_t c = bi->cap ? 2 * bi->cap : 256;
+			void *p = realloc(bi->rows, c * sizeof(*bi->rows));
+
+			if (p == NULL) {
+				json_decref(j);
+				rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+				break;
+			}
+			bi->rows = p;
+			bi->cap = c;
+		}
+		row = oed_map_put(&bi->index, XXH3_64bits(id, strlen(id)), &added);
+		if (row == NULL) {
+			rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+		} else if (!added) {
+			rc = oed_err_at(err, OED_EX_DATA, path, lineno, 0, "custom_id '%s' appears twice",
+					oed_quote(id));
+		} else {
+			bi->rows[bi->n].id = strdup(id);
+			bi->rows[bi->n].text = request_prompt(json_object_get(j, "body"));
+			*row = bi->n++;
+		}
+		json_decref(j);
 	}
-	n = first.n_choices;
+	if (rc == 0 && ferror(fp))
+		rc = oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(path), strerror(errno));
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * A reply that is only tool calls: the output is the calls as a compact
+ * JSON array of {"name", "arguments"}, the arguments parsed (keys sorted)
+ * when they are JSON, so that the same call gives the same output; the
+ * call ids are left out, as they differ on every reply.  Malloc'd, or NULL.
+ */
+static char *
+tool_calls_text(const struct oed_llm_response *r)
+{
+	json_t *calls = json_array();
+	char *text;
+
+	for (size_t i = 0; calls && i < r->n_tool_calls; i++) {
+		const struct oed_llm_tool_call *tc = &r->tool_calls[i];
+		json_t *args = tc->arguments ? json_loads(tc->arguments, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)
+					     : json_null();
+
+		if (args == NULL)
+			args = json_string(tc->arguments);
+		if (json_array_append_new(calls, json_pack("{s:s?,s:o}", "name", tc->name,
+							   "arguments", args ? args : json_null())) == -1) {
+			json_decref(calls);
+			return NULL;
+		}
+	}
+	text = calls ? json_dumps(calls, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+	json_decref(calls);
+	return text;
+}
+
+/* A request that got no answer: counted and reported, not bad data. */
+static int
+request_failed(struct line_state *s, const struct oed_llm_response *r, const char *id)
+{
+	char status[32] = "";
+
+	if (r->http_status && r->http_status != 200)
+		snprintf(status, sizeof(status), "HTTP %d: ", r->http_status);
+	oed_warn("%s:%ld: request '%s' failed: %s%s%s%s", oed_quote(oed_reader_source(s->r)),
+		 oed_reader_lineno(s->r), oed_quote(id), status,
+		 r->error_code ? oed_quote(r->error_code) : "", r->error_code && r->error_message ? ": " : "",
+		 r->error_message ? oed_quote(r->error_message) : "");
+	s->stats->failed++;
+	return 0;
+}
+
+/* One parsed response: its record, or one per choice of a chat completion. */
+static int
+response_records(struct line_state *s, const json_t *body, struct oed_llm_response *first,
+		 const char *input_id, bool chat, struct oed_err *err)
+{
+	struct oed_llm_response *resp;
+	struct oed_err perr = { 0 };
+	char **calls;
+	size_t n = first->n_choices ? first->n_choices : 1, i;
+	const char *input = NULL;
+	int rc = 0;
+
 	resp = calloc(n, sizeof(*resp));
-	if (resp == NULL) {
-		oed_llm_response_release(&first);
+	calls = calloc(n, sizeof(*calls));
+	if (resp == NULL || calls == NULL) {
+		free(resp);
+		free(calls);
+		oed_llm_response_release(first);
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
-	resp[0] = first;
-	for (i = 1; i < n; i++)
+	resp[0] = *first;
+	if (s->o->batch_input) {
+		input = batch_input_find(&s->batch, input_id);
+		if (input == NULL && !batch_input_find_id(&s->batch, input_id)) {
+			rc = oed_reader_bad(s->r, err, "custom_id '%s' is not in the batch input '%s'",
+					    oed_quote(input_id), oed_quote(s->o->batch_input));
+			goto out;
+		}
+	}
+	/* every choice first, so a bad one rejects the whole line, not half of it */
+	for (i = 1; i < n && chat; i++)
 		if (oed_openai_parse_chat_choice(body, i, &resp[i], &perr) == -1) {
 			rc = perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
 							: oed_err_set(err, perr.status, "%s", perr.msg);
 			goto out;
 		}
-	for (i = 0; i < n; i++)
-		if (resp[i].text == NULL) {
-			rc = oed_reader_bad(s->r, err, "choices.%zu.message.content is null, not a string", i);
+	for (i = 0; i < n; i++) {
+		if (resp[i].text)
+			continue;
+		if (resp[i].n_tool_calls == 0) {
+			rc = chat ? oed_reader_bad(s->r, err, "choices.%zu.message.content is null, not a string", i)
+				  : oed_reader_bad(s->r, err, "the response has no output text or tool calls");
 			goto out;
 		}
+		if ((calls[i] = tool_calls_text(&resp[i])) == NULL) {
+			rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+			goto out;
+		}
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		struct oed_record rec = { 0 };
 		json_t *meta = NULL;
 
 		rec.dataset = s->o->dataset;
 		rec.input_id = input_id;
+		rec.input = input;
 		rec.model = resp[i].model;
 		if (resp[i].prompt_tokens >= 0) {
 			rec.tokens_in = resp[i].prompt_tokens;
 			rec.has_tokens_in = true;
 		}
 		if (resp[i].created >= 0) {
-			oed_epoch_to_rfc3339((double)resp[i].created, s->tsbuf);
+			oed_time_to_rfc3339((double)resp[i].created, s->tsbuf);
 			rec.ts = s->tsbuf;
 		}
-		rec.output = resp[i].text;
-		rec.output_len = resp[i].text_len;
+		rec.output = resp[i].text ? resp[i].text : calls[i];
+		rec.output_len = resp[i].text ? resp[i].text_len : strlen(calls[i]);
 		rec.sample = resp[i].choice_index >= 0 ? resp[i].choice_index : (long long)i;
 		/* completion tokens are for all choices together: only exact with one */
 		if (n == 1 && resp[i].completion_tokens >= 0) {
@@ -916,72 +1174,97 @@ openai_completion(struct line_state *s, const json_t *body, const char *input_id
 			s->stats->written++;
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		oed_llm_response_release(&resp[i]);
+		free(calls[i]);
+	}
 	free(resp);
+	free(calls);
 	return rc;
+}
+
+/* The body's shape: a Responses API object, else a chat completion. */
+static bool
+is_responses(const json_t *body)
+{
+	const char *object = json_string_value(json_object_get(body, "object"));
+
+	return object ? strcmp(object, "response") == 0 :
+		json_is_array(json_object_get(body, "output")) && !json_object_get(body, "choices");
 }
 
 static int
 openai_line(struct line_state *s, struct oed_err *err)
 {
-	json_t *root = oed_reader_root(s->r), *resp, *e, *body;
-	const char *custom_id;
+	json_t *root = oed_reader_root(s->r), *body;
+	struct oed_llm_response r;
+	struct oed_err perr = { 0 };
+	const char *id;
+	bool chat;
+	int rc;
 
 	if (root == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "internal error: no parsed record");
-	resp = json_object_get(root, "response");
-	custom_id = json_string_value(json_object_get(root, "custom_id"));
 	if (json_object_get(root, "custom_id")) {
 		/* a Batch API output line */
-		if (custom_id == NULL)
-			return oed_reader_bad(s->r, err, "'custom_id' is not a string");
-		e = json_object_get(root, "error");
-		if (e && !json_is_null(e)) {
-			const char *msg = json_string_value(json_object_get(e, "message"));
-
-			return oed_reader_bad(s->r, err, "batch request '%s' failed: %s", custom_id,
-					      msg ? msg : "error without a message");
+		if (oed_openai_parse_batch_line(root, &r, &perr) == -1)
+			return perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
+							  : oed_err_set(err, perr.status, "%s", perr.msg);
+		if (oed_llm_response_failed(&r)) {
+			rc = request_failed(s, &r, r.custom_id);
+			oed_llm_response_release(&r);
+			return rc;
 		}
-		if (!json_is_object(resp))
-			return oed_reader_bad(s->r, err, "batch request '%s' has no response", custom_id);
-		if (json_integer_value(json_object_get(resp, "status_code")) != 200) {
-			/* the API's own words, when the body has them */
-			const char *msg = json_string_value(json_object_get(json_object_get(
-				json_object_get(resp, "body"), "error"), "message"));
-
-			return oed_reader_bad(s->r, err, "batch request '%s' returned HTTP status %lld%s%s",
-					      custom_id,
-					      (long long)json_integer_value(json_object_get(resp, "status_code")),
-					      msg ? ": " : "", msg ? msg : "");
-		}
-		body = json_object_get(resp, "body");
-		if (!json_is_object(body))
-			return oed_reader_bad(s->r, err, "batch request '%s' has no response body", custom_id);
-		return openai_completion(s, body, custom_id, err);
-	}
-	if (json_object_get(root, "choices")) {
-		const char *id = json_string_value(json_object_get(root, "id"));
-
+		oed_llm_response_release(&r);
+		body = json_object_get(json_object_get(root, "response"), "body");
+		id = json_string_value(json_object_get(root, "custom_id"));
+	} else if (json_object_get(root, "choices") || is_responses(root)) {
+		body = root;
+		id = json_string_value(json_object_get(root, "id"));
 		if (id == NULL)
 			return oed_reader_bad(s->r, err, "the response has no string 'id'");
-		return openai_completion(s, root, id, err);
+	} else if (json_is_object(json_object_get(root, "error"))) {
+		/* an error body where a response was expected */
+		oed_openai_parse_chat(root, &r, &perr);
+		rc = request_failed(s, &r, r.response_id ? r.response_id : "(no id)");
+		oed_llm_response_release(&r);
+		return rc;
+	} else {
+		return oed_reader_bad(s->r, err, "not an OpenAI chat completion, Responses API object"
+				      " or Batch API output line");
 	}
-	return oed_reader_bad(s->r, err, "not an OpenAI chat completion or Batch API output line");
+	chat = !is_responses(body);
+	rc = chat ? oed_openai_parse_chat(body, &r, &perr) : oed_openai_parse_responses(body, &r, &perr);
+	if (rc == -1)
+		return perr.status == OED_EX_DATA ? oed_reader_bad(s->r, err, "%s", perr.msg)
+						  : oed_err_set(err, perr.status, "%s", perr.msg);
+	if (oed_llm_response_failed(&r)) {
+		rc = request_failed(s, &r, id);
+		oed_llm_response_release(&r);
+		return rc;
+	}
+	return response_records(s, body, &r, id, chat, err);
 }
 
 static int
-ingest_lines(const struct oed_ingest_opts *o, bool openai, int nfiles, char *const *files,
+ingest_lines(const struct oed_ingest_opts *o, const struct ts_rules *ts, bool openai, int nfiles,
+	     char *const *files,
 	     oed_record_sink sink, void *ctx, struct oed_ingest_stats *stats, struct oed_err *err)
 {
-	struct line_state s = { .o = o, .sink = sink, .ctx = ctx, .stats = stats };
+	struct line_state s = { .o = o, .ts = ts, .sink = sink, .ctx = ctx, .stats = stats };
 	int rc;
 
 	if (openai && o->dataset == NULL)
 		return oed_err_set(err, OED_EX_USAGE, "--format openai needs --dataset NAME");
-	s.r = oed_reader_new(nfiles, files, o->max_line, o->policy, err);
-	if (s.r == NULL)
+	if (openai && o->batch_input && batch_inputs_load(&s.batch, o->batch_input, err) == -1) {
+		batch_inputs_release(&s.batch);
 		return -1;
+	}
+	s.r = oed_reader_new(nfiles, files, o->max_line, o->policy, err);
+	if (s.r == NULL) {
+		batch_inputs_release(&s.batch);
+		return -1;
+	}
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct oed_path *src = map_source(o, f);
 
@@ -1008,6 +1291,7 @@ ingest_lines(const struct oed_ingest_opts *o, bool openai, int nfiles, char *con
 		}
 	}
 	counter_release(&s.samples);
+	batch_inputs_release(&s.batch);
 	oed_reader_free(s.r);
 	return rc;
 }
@@ -1017,10 +1301,11 @@ ingest_lines(const struct oed_ingest_opts *o, bool openai, int nfiles, char *con
  */
 struct csv_state {
 	const struct oed_ingest_opts *o;
+	const struct ts_rules *ts;
 	int col[NFIELDS];
 	struct counter samples;
 	bool mapped;
-	char tsbuf[40];
+	char tsbuf[OED_RFC3339_SIZE];
 	oed_record_sink sink;
 	void *ctx;
 	struct oed_ingest_stats *stats;
@@ -1079,12 +1364,17 @@ bad:
 		       v, integer ? "a whole number" : "a number") == -1 ? -1 : 1;
 }
 
-/* --meta-rest: the columns that feed no field, as strings.  New reference or NULL. */
+/*
+ * --meta-rest: the columns that feed no field, as strings, after what the
+ * meta column holds (meta may be NULL).  New reference or NULL.
+ */
 static json_t *
-csv_meta_rest(struct oed_csv *c, struct csv_state *s)
+csv_meta_rest(struct oed_csv *c, struct csv_state *s, json_t *meta_col)
 {
 	json_t *meta = json_object();
 
+	if (meta && meta_col && json_object_update(meta, meta_col) == -1)
+		goto fail;
 	for (size_t i = 0; meta && i < oed_csv_columns(c); i++) {
 		const char *v;
 		size_t len;
@@ -1117,6 +1407,7 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 	struct oed_record rec = { 0 };
 	const char *val[NFIELDS] = { 0 };
 	size_t len[NFIELDS] = { 0 };
+	json_t *meta_col = NULL;
 	bool has_sample = false;
 	int rc;
 
@@ -1146,22 +1437,16 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 	rec.output_len = len[F_OUTPUT];
 	rec.model = val[F_MODEL] && len[F_MODEL] ? val[F_MODEL] : NULL;
 	if (val[F_TS] && len[F_TS]) {
-		char *end;
-		double secs;
+		bool keep;
 
-		errno = 0;
-		if (oed_rfc3339_valid(val[F_TS], len[F_TS])) {
-			rec.ts = val[F_TS];
-		} else if ((secs = strtod(val[F_TS], &end)) >= 0 && *end == '\0' && errno == 0 &&
-			   isfinite(secs) && end != val[F_TS]) {
-			/* epoch seconds, as spreadsheets of API logs often hold */
-			oed_epoch_to_rfc3339(secs, s->tsbuf);
-			rec.ts = s->tsbuf;
-		} else {
-			return csv_bad(c, s->o, err, "column '%s': '%.40s' is not an RFC 3339 time"
-				       " or epoch seconds", oed_csv_header(c, (size_t)s->col[F_TS]),
-				       val[F_TS]) == -1 ? -1 : 0;
-		}
+		/* epoch seconds too, as spreadsheets of API logs often hold */
+		if (ts_text(s->ts, val[F_TS], len[F_TS], true, s->tsbuf, &keep) == -1)
+			return csv_bad(c, s->o, err, "column '%s': '%s' is not %s",
+				       oed_quote(oed_csv_header(c, (size_t)s->col[F_TS])),
+				       oed_quoten(val[F_TS], len[F_TS] > 40 ? 40 : len[F_TS]),
+				       s->ts->kind == TS_DEFAULT ? "an RFC 3339 time or epoch seconds" :
+				       ts_expected(s->ts)) == -1 ? -1 : 0;
+		rec.ts = keep ? val[F_TS] : s->tsbuf;
 	}
 	if ((rc = csv_number(c, s, F_SAMPLE, true, NULL, &rec.sample, &has_sample, err)) != 0 ||
 	    (rc = csv_number(c, s, F_LATENCY_MS, false, &rec.latency_ms, NULL, &rec.has_latency, err)) != 0 ||
@@ -1170,17 +1455,33 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 		return rc < 0 ? -1 : 0;
 	if (!has_sample && counter_next(&s->samples, rec.dataset, rec.input_id, &rec.sample) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	if (s->o->meta_rest) {
-		json_t *meta = csv_meta_rest(c, s);
+	/* -m meta=COLUMN: the cell holds a JSON object, as text */
+	if (val[F_META] && len[F_META]) {
+		json_error_t jerr;
 
-		if (meta == NULL)
+		meta_col = json_loadb(val[F_META], len[F_META], 0, &jerr);
+		if (!json_is_object(meta_col)) {
+			json_decref(meta_col);
+			return csv_bad(c, s->o, err, "column '%s' is not a JSON object%s%s",
+				       oed_quote(oed_csv_header(c, (size_t)s->col[F_META])),
+				       meta_col ? "" : ": ", meta_col ? "" : jerr.text) == -1 ? -1 : 0;
+		}
+	}
+	rec.meta = meta_col;
+	if (s->o->meta_rest) {
+		json_t *meta = csv_meta_rest(c, s, meta_col);
+
+		if (meta == NULL) {
+			json_decref(meta_col);
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		}
 		rec.meta = json_object_size(meta) ? meta : NULL;
 		rc = s->sink(&rec, s->ctx, err);
 		json_decref(meta);
 	} else {
 		rc = s->sink(&rec, s->ctx, err);
 	}
+	json_decref(meta_col);
 	if (rc == -1)
 		return -1;
 	s->stats->written++;
@@ -1200,13 +1501,21 @@ csv_map_columns(struct oed_csv *c, struct csv_state *s, struct oed_err *err)
 			return oed_err_at(err, OED_EX_DATA, oed_csv_source(c), 1, 0,
 					  "column '%s' appears %d times in the header", name,
 					  oed_csv_column_count(c, name));
-		if (s->col[f] < 0 && (src || f == F_OUTPUT || f == F_INPUT_ID))
+		if (s->col[f] < 0 && (src || f == F_OUTPUT || f == F_INPUT_ID)) {
+			char cols[300] = "";
+			size_t n = 0;
+
+			for (size_t i = 0; i < oed_csv_columns(c) && n < sizeof(cols) - 40; i++)
+				n += (size_t)snprintf(cols + n, sizeof(cols) - n, "%s'%s'", i ? ", " : "",
+						      oed_quote(oed_csv_header(c, i)));
+			if (n >= sizeof(cols) - 40)
+				snprintf(cols + n, sizeof(cols) - n, ", ...");
 			return oed_err_at(err, OED_EX_DATA, oed_csv_source(c), 1, 0,
-					  "no column '%s' in the header%s", name,
+					  "no column '%s' in the header%s; columns: %s", oed_quote(name),
 					  src ? "" : f == F_OUTPUT ? " (give --map output=COLUMN)" :
-					  " (give --map input_id=COLUMN)");
+					  " (give --map input_id=COLUMN)", cols);
+		}
 	}
-	s->col[F_META] = -1;	/* a CSV cell holds no object */
 	return 0;
 }
 
@@ -1224,10 +1533,10 @@ csv_first_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 }
 
 static int
-ingest_csv(const struct oed_ingest_opts *o, int nfiles, char *const *files,
+ingest_csv(const struct oed_ingest_opts *o, const struct ts_rules *ts, int nfiles, char *const *files,
 	   oed_record_sink sink, void *ctx, struct oed_ingest_stats *stats, struct oed_err *err)
 {
-	struct csv_state s = { .o = o, .sink = sink, .ctx = ctx, .stats = stats };
+	struct csv_state s = { .o = o, .ts = ts, .sink = sink, .ctx = ctx, .stats = stats };
 	char *dash[] = { "-" };
 	int rc = 0;
 
@@ -1517,10 +1826,8 @@ value_copy(const char *v, size_t len)
 
 struct ingest_map {
 	const struct oed_ingest_opts *o;
-	/* inputs, keyed by (dataset, id) */
-	uint64_t *keys;
-	uint32_t *slot;
-	size_t cap;
+	/* inputs, keyed by (dataset, id): the map gives the row */
+	struct oed_map index;
 	struct inrow { char *dataset; char *id; char *text; bool used; } *rows;
 	size_t nrows, rowcap;
 	char **datasets_with_inputs;
@@ -1568,66 +1875,49 @@ entry_bad(const struct ingest_map *im, const struct mapfile *m, const struct ent
 static long
 input_find(const struct ingest_map *im, const char *dataset, const char *id)
 {
-	uint64_t k;
+	const uint64_t *row = oed_map_get(&im->index, pair_key(dataset, id));
+	const struct inrow *r;
 
-	if (im->cap == 0)
+	if (row == NULL)
 		return -1;
-	k = pair_key(dataset, id);
-	for (size_t i = k & (im->cap - 1); im->keys[i]; i = (i + 1) & (im->cap - 1)) {
-		const struct inrow *r = &im->rows[im->slot[i]];
-
-		if (im->keys[i] == k && strcmp(r->id, id) == 0 && strcmp(r->dataset, dataset) == 0)
-			return im->slot[i];
-	}
-	return -1;
+	r = &im->rows[*row];
+	/* a 64-bit hash names the pair; the strings decide */
+	return strcmp(r->id, id) == 0 && strcmp(r->dataset, dataset) == 0 ? (long)*row : -1;
 }
 
 static int
 input_add(struct ingest_map *im, const char *dataset, const char *id, const char *text,
 	  struct oed_err *err)
 {
-	uint64_t k;
-	size_t i;
+	struct inrow *r;
+	uint64_t *row;
+	bool added;
 
-	if ((im->nrows + 1) * 2 > im->cap) {
-		size_t cap = im->cap ? im->cap * 2 : 1024;
-		uint64_t *keys = calloc(cap, sizeof(*keys));
-		uint32_t *slot = calloc(cap, sizeof(*slot));
-
-		if (keys == NULL || slot == NULL) {
-			free(keys);
-			free(slot);
-			return oed_err_set(err, OED_EX_FAIL, "out of memory");
-		}
-		for (size_t j = 0; j < im->cap; j++) {
-			if (im->keys[j] == 0)
-				continue;
-			for (i = im->keys[j] & (cap - 1); keys[i]; i = (i + 1) & (cap - 1))
-				;
-			keys[i] = im->keys[j];
-			slot[i] = im->slot[j];
-		}
-		free(im->keys);
-		free(im->slot);
-		im->keys = keys;
-		im->slot = slot;
-		im->cap = cap;
-	}
 	if (im->nrows == im->rowcap) {
 		size_t cap = im->rowcap ? im->rowcap * 2 : 256;
-		struct inrow *r = realloc(im->rows, cap * sizeof(*r));
 
+		r = realloc(im->rows, cap * sizeof(*r));
 		if (r == NULL)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 		im->rows = r;
 		im->rowcap = cap;
 	}
-	im->rows[im->nrows] = (struct inrow){ strdup(dataset), strdup(id), strdup(text), false };
-	k = pair_key(dataset, id);
-	for (i = k & (im->cap - 1); im->keys[i]; i = (i + 1) & (im->cap - 1))
-		;
-	im->keys[i] = k;
-	im->slot[i] = (uint32_t)im->nrows++;
+	row = oed_map_put(&im->index, pair_key(dataset, id), &added);
+	if (row == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (!added)
+		return oed_err_set(err, OED_EX_FAIL, "input ids '%s' and '%s' have the same 64-bit hash;"
+				   " please report it", id, im->rows[*row].id);
+	r = &im->rows[im->nrows];
+	*r = (struct inrow){ strdup(dataset), strdup(id), strdup(text), false };
+	if (r->dataset == NULL || r->id == NULL || r->text == NULL) {
+		free(r->dataset);
+		free(r->id);
+		free(r->text);
+		oed_map_del(&im->index, pair_key(dataset, id), NULL);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	*row = im->nrows++;
 	return 0;
 }
 
@@ -1882,8 +2172,7 @@ ingest_map(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	free(im.datasets_with_inputs);
 	counter_release(&im.seen);
 	free(im.rows);
-	free(im.keys);
-	free(im.slot);
+	oed_map_release(&im.index);
 	return rc;
 }
 
@@ -1928,6 +2217,8 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 
 	struct oed_ingest_opts copy;
 	struct oed_policy fail;
+	struct ts_rules ts;
+	char *old_tz = NULL;
 
 	memset(stats, 0, sizeof(*stats));
 	if (o->policy == NULL) {
@@ -1942,29 +2233,60 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	stats->format = f;
 	if (f != OED_FMT_MAP && o->ninputs > 0)
 		return oed_err_set(err, OED_EX_USAGE, "--inputs goes with --format map");
+	if (o->batch_input && f != OED_FMT_OPENAI)
+		return oed_err_set(err, OED_EX_USAGE, "--batch-input goes with --format openai, not %s",
+				   format_names[f]);
+	if (o->delimiter_given && f != OED_FMT_CSV)
+		return oed_err_set(err, OED_EX_USAGE, "--delimiter goes with --format csv, not %s",
+				   format_names[f]);
 	if (o->meta_rest && f != OED_FMT_JSONL && f != OED_FMT_CSV)
 		return oed_err_set(err, OED_EX_USAGE, "--meta-rest goes with --format jsonl or csv");
 	if (o->nmaps > 0 && f != OED_FMT_JSONL && f != OED_FMT_CSV)
 		return oed_err_set(err, OED_EX_USAGE, "--map goes with --format jsonl or csv, not %s",
 				   format_names[f]);
+	if (ts_rules_parse(o, &ts, err) == -1)
+		return -1;
+	if ((o->ts_format || o->ts_zone) && f != OED_FMT_JSONL && f != OED_FMT_CSV)
+		return oed_err_set(err, OED_EX_USAGE, "--ts-format and --ts-zone go with --format jsonl or"
+				   " csv, not %s", format_names[f]);
 	if (o->tokenizer) {
 		sink = count_tokens;
 		ctx = &tokens;
+	}
+	/* a named zone: local time is that zone's for the run, and only for it */
+	if (ts.named_zone) {
+		const char *tz = getenv("TZ");
+
+		if (tz && (old_tz = strdup(tz)) == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		setenv("TZ", o->ts_zone, 1);
+		tzset();
 	}
 	switch (f) {
 	case OED_FMT_MAP:
 		rc = ingest_map(o, nfiles, files, sink, ctx, stats, err);
 		break;
 	case OED_FMT_CSV:
-		rc = ingest_csv(o, nfiles, files, sink, ctx, stats, err);
+		rc = ingest_csv(o, &ts, nfiles, files, sink, ctx, stats, err);
 		break;
 	case OED_FMT_OPENAI:
-		rc = ingest_lines(o, true, nfiles, files, sink, ctx, stats, err);
+		rc = ingest_lines(o, &ts, true, nfiles, files, sink, ctx, stats, err);
 		break;
 	default:
-		rc = ingest_lines(o, false, nfiles, files, sink, ctx, stats, err);
+		rc = ingest_lines(o, &ts, false, nfiles, files, sink, ctx, stats, err);
 		break;
 	}
+	if (ts.named_zone) {
+		if (old_tz)
+			setenv("TZ", old_tz, 1);
+		else
+			unsetenv("TZ");
+		tzset();
+		free(old_tz);
+	}
+	if (rc == 0 && stats->written == 0 && stats->failed > 0)
+		return oed_err_set(err, OED_EX_DATA, "no records: nothing but failed requests (%llu)",
+				   (unsigned long long)stats->failed);
 	if (rc == 0 && stats->written == 0 && o->policy->bad > 0)
 		return oed_err_set(err, OED_EX_DATA, "no records: nothing but bad %s (%lu)",
 				   oed_ingest_unit(f), o->policy->bad);

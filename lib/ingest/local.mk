@@ -1,6 +1,9 @@
-# ingest: formats, CSV, dataset versions (lib/ingest.h, lib/csvin.h, lib/dataset.h).
-lib_libcore_la_SOURCES += lib/ingest.c lib/ingest.h lib/csvin.c lib/csvin.h \
-	lib/dataset.c lib/dataset.h
+# ingest: the formats oed-ingest reads (ingest.h), CSV (csvin.h), dataset
+# versions in the run store (dataset.h).
+lib_libcore_la_SOURCES += \
+	lib/ingest/ingest.c lib/ingest/ingest.h \
+	lib/ingest/csvin.c lib/ingest/csvin.h \
+	lib/ingest/dataset.c lib/ingest/dataset.h
 dist_man_MANS += man/oed-ingest.1
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_ingest
