@@ -208,7 +208,7 @@ write_bound(struct oed_writer *w, const char *key, const char *suffix, double v)
 }
 
 int
-oed_results_write(const struct oed_results *res, struct oed_writer *w)
+oed_results_write(const struct oed_results *res, int64_t run_id, struct oed_writer *w)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		const struct rec *r = &res->rec[i];
@@ -245,6 +245,8 @@ oed_results_write(const struct oed_results *res, struct oed_writer *w)
 				break;
 			}
 		}
+		if (i == 0 && run_id > 0)
+			oed_w_int(w, "run", run_id);
 		if (oed_w_end(w) == -1)
 			return -1;
 	}

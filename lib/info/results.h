@@ -22,7 +22,11 @@ struct oed_results;
  */
 struct oed_results *oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o,
 				       struct oed_err *err);
-int oed_results_write(const struct oed_results *res, struct oed_writer *w);
+/*
+ * The records; the first (the summary) ends with "run": run_id when the
+ * run was recorded (run_id > 0), so a pipeline can name what it stored.
+ */
+int oed_results_write(const struct oed_results *res, int64_t run_id, struct oed_writer *w);
 /*
  * Store the run and every figure in the run store, one transaction:
  * oed_run_record (store.h) with io's store and run name; io->run_id is set.

@@ -269,13 +269,14 @@ oed_engine_run(struct oed_engine_job *job, struct oed_writer *w, struct oed_err 
 	} else {
 		if ((res = oed_engine_results(e, &job->opts, err)) == NULL)
 			goto out;
-		if (oed_results_write(res, w) == -1) {
-			oed_err_set(err, OED_EX_FAIL, "cannot write the results");
-			goto out;
-		}
+		/* recorded first, so that the summary can name its run */
 		if (job->record &&
 		    oed_results_record(res, job->io, job->tool, job->argc, job->argv, digest, err) == -1)
 			goto out;
+		if (oed_results_write(res, job->record ? job->io->run_id : 0, w) == -1) {
+			oed_err_set(err, OED_EX_FAIL, "cannot write the results");
+			goto out;
+		}
 	}
 	rc = 0;
 out:

@@ -103,7 +103,7 @@ results_text(struct oed_engine *e, const struct oed_engine_opts *o, struct oed_e
 		return NULL;
 	fp = open_memstream(&buf, &len);
 	oed_writer_init(&w, fp);
-	ck_assert_int_eq(oed_results_write(res, &w), 0);
+	ck_assert_int_eq(oed_results_write(res, 0, &w), 0);
 	oed_writer_release(&w);
 	fclose(fp);
 	oed_results_free(res);
