@@ -70,7 +70,7 @@ oed_dataset_save_begin(struct oed_store *s, const char *name, int argc, char *co
 	d->argv = argv;
 	if (oed_store_begin(s, err) == -1)
 		goto fail_nt;
-	if (oed_run_begin(s, "oed-ingest", argc, argv, NULL, &d->run_id, err) == -1)
+	if (oed_run_begin(s, "oed-ingest", NULL, argc, argv, NULL, &d->run_id, err) == -1)
 		goto fail;
 	oed_now_rfc3339(now);
 	st = oed_store_prepare(s, "INSERT INTO datasets (name, created) VALUES (?, ?)"
@@ -192,7 +192,7 @@ oed_dataset_save_end(struct oed_dataset_save *d, long long *version, bool *uncha
 		save_free(d);
 		if (oed_store_begin(s, err) == -1)
 			return -1;
-		if (oed_run_begin(s, "oed-ingest", argc, argv, NULL, &run_id, err) == -1 ||
+		if (oed_run_begin(s, "oed-ingest", NULL, argc, argv, NULL, &run_id, err) == -1 ||
 		    oed_run_finish(s, run_id, "ok", digest, err) == -1 ||
 		    oed_store_commit(s, err) == -1) {
 			oed_store_rollback(s);
