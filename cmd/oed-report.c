@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "diag.h"
@@ -240,12 +241,44 @@ list_runs(struct oed_store *s, const struct oed_rep_sel *sel, struct oed_err *er
 	return rc;
 }
 
+/* Does the store (if there is one) hold a run named name? */
+static bool
+named_run(const struct report_args *a, const char *name)
+{
+	struct oed_err err = { 0 };
+	struct oed_store *s;
+	int64_t id;
+	bool found;
+
+	if (a->io.store == NULL && getenv("OED_STORE") == NULL) {
+		char path[4096];
+		struct stat sb;
+
+		if (oed_store_default_path(path, sizeof(path), &err) == -1 || stat(path, &sb) == -1)
+			return false;
+	} else {
+		struct stat sb;
+		const char *p = a->io.store ? a->io.store : getenv("OED_STORE");
+
+		if (stat(p, &sb) == -1)
+			return false;
+	}
+	s = oed_store_open_readonly(a->io.store, &err);
+	if (s == NULL)
+		return false;
+	found = oed_store_find_run(s, NULL, name, &id, &err) == 0;
+	oed_store_close(s);
+	return found;
+}
+
 /* One side of --compare: a run from the store or a file of records. */
 static int
 load_side(struct oed_report *rep, struct oed_store *s, const struct report_args *a, char *op,
 	  struct oed_err *err)
 {
-	if (oed_rep_is_runref(op)) {
+	struct stat sb;
+
+	if (oed_rep_is_runref(op) || (strcmp(op, "-") != 0 && stat(op, &sb) == -1 && named_run(a, op))) {
 		struct oed_rep_sel sel = { .refs = &op, .nrefs = 1 };
 		int64_t *ids;
 		size_t n;
@@ -411,7 +444,11 @@ run(struct report_args *a, int nops, char **ops)
 		goto fail;
 	}
 	for (int i = 0; i < nops; i++) {
-		if (oed_rep_is_runref(ops[i]))
+		struct stat sb;
+
+		/* a run, or a name given with --name when there is no such file */
+		if (oed_rep_is_runref(ops[i]) ||
+		    (strcmp(ops[i], "-") != 0 && stat(ops[i], &sb) == -1 && named_run(a, ops[i])))
 			sel.refs[sel.nrefs++] = ops[i];
 		else
 			files[nfiles++] = ops[i];

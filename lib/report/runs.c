@@ -16,7 +16,8 @@
 bool
 oed_rep_is_runref(const char *s)
 {
-	if (strcmp(s, "last") == 0 || strncmp(s, "last:", 5) == 0)
+	if (strcmp(s, "last") == 0 || strncmp(s, "last:", 5) == 0 || strcmp(s, "latest") == 0 ||
+	    strncmp(s, "latest:", 7) == 0)
 		return true;
 	if (*s == '\0')
 		return false;
@@ -89,7 +90,14 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 		const char *ref = sel->refs[i];
 		char sql[512];
 
-		if (strncmp(ref, "last", 4) == 0) {
+		if (strncmp(ref, "latest", 6) == 0 || (!oed_rep_is_runref(ref) && strcmp(ref, "-") != 0)) {
+			/* the store's own run specs: latest, latest:TOOL, a --name */
+			int64_t id;
+
+			if (oed_store_find_run(s, NULL, ref, &id, err) == -1)
+				goto fail;
+			rc = push_id(ids, n, id, err);
+		} else if (strncmp(ref, "last", 4) == 0) {
 			snprintf(sql, sizeof(sql), "SELECT max(id) FROM runs WHERE%s%s", filters,
 				 ref[4] == ':' ? " AND (tool = ?5 OR tool = 'oed-' || ?5)" : "");
 			st = oed_store_prepare(s, sql, err);

@@ -12,13 +12,17 @@
 #include "store.h"
 
 struct oed_rep_sel {
-	char **refs;		/* "12", "last", "last:oed-bench" (borrowed) */
+	char **refs;		/* "12", "last", "last:oed-bench", "latest", a run's name (borrowed) */
 	int nrefs;
 	const char *since;	/* RFC 3339 cut-off, from oed_rep_since */
 	const char *tool, *task, *model;
 };
 
-/* Does the operand name a run (digits, "last", "last:TOOL") rather than a file? */
+/*
+ * Does the operand name a run (digits, "last", "last:TOOL", "latest",
+ * "latest:TOOL") rather than a file?  The command also takes an operand
+ * that is no file as a run's --name.
+ */
 bool oed_rep_is_runref(const char *s);
 /* --since ARG (a duration back from now or an RFC 3339 time) as an RFC 3339 cut-off. */
 int oed_rep_since(const char *arg, time_t now, char out[32], struct oed_err *err);
