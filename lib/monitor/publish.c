@@ -1,0 +1,351 @@
+/* publish.c: the publishers table and the outbox (internal.h). */
+#include "config.h"
+
+#include "internal.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exit.h"
+#include "net/net.h"
+
+/* Slack's section text limit is 3000 characters; stay under it. */
+#define SLACK_TEXT_MAX 2900
+
+int
+oed_mon_outbox_add(struct oed_mon_ctx *cx, size_t sink, const char *payload, size_t len,
+		   struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int rc;
+
+	st = oed_store_prepare(cx->store, "INSERT INTO monitor_outbox (source_id, sink, payload, created)"
+			       " VALUES (?, ?, ?, ?)", err);
+	if (st == NULL)
+		return -1;
+	oed_now_rfc3339(now);
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)sink);
+	sqlite3_bind_text(st, 3, payload, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : oed_store_fail(cx->store, err, "cannot queue a publish");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+oed_mon_slack_escape(struct oed_buf *b, const char *s, size_t max)
+{
+	size_t start = b->len;
+
+	for (; *s; s++) {
+		const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : NULL;
+		size_t n = rep ? strlen(rep) : 1;
+
+		if (b->len - start + n > max) {
+			/* back to a UTF-8 boundary, then say it was cut */
+			while (b->len > start && ((unsigned char)b->data[b->len - 1] & 0xC0) == 0x80)
+				b->len--;
+			if (b->len > start && (unsigned char)b->data[b->len - 1] >= 0xC0)
+				b->len--;
+			b->data[b->len] = '\0';
+			return oed_buf_adds(b, "…");
+		}
+		if (rep ? oed_buf_adds(b, rep) : oed_buf_addc(b, *s))
+			return -1;
+	}
+	return 0;
+}
+
+int
+oed_mon_hmac_hex(const char *key, const char *body, size_t len, char out[65])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)body, len, mac, &n) == NULL)
+		return -1;
+	for (unsigned i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	out[64] = '\0';
+	return 0;
+}
+
+/* The Slack message of an alert record: blocks and a plain-text fallback. */
+static char *
+slack_body(const char *payload, size_t len)
+{
+	json_t *rec = json_loadb(payload, len, 0, NULL), *body;
+	struct oed_buf t = OED_BUF_INIT, plain = OED_BUF_INIT;
+	const char *state, *alert, *mon, *stat, *scorer, *op;
+	char *out = NULL, v[32] = "null", th[32] = "?";
+	json_t *value;
+
+	if (rec == NULL)
+		return NULL;
+	mon = json_string_value(json_object_get(rec, "monitor"));
+	alert = json_string_value(json_object_get(rec, "alert"));
+	state = json_string_value(json_object_get(rec, "transition"));
+	stat = json_string_value(json_object_get(rec, "stat"));
+	scorer = json_string_value(json_object_get(rec, "scorer"));
+	op = json_string_value(json_object_get(rec, "op"));
+	value = json_object_get(rec, "value");
+	if (json_is_number(value))
+		oed_fmt_double(v, json_number_value(value));
+	if (json_is_number(json_object_get(rec, "threshold")))
+		oed_fmt_double(th, json_number_value(json_object_get(rec, "threshold")));
+	oed_buf_printf(&plain, "[%s] %s %s: %s(%s) = %s %s %s (n=%lld)",
+		       mon ? mon : "?", alert ? alert : "?",
+		       state && strcmp(state, "resolved") == 0 ? "resolved" : "FIRING",
+		       stat ? stat : "?", scorer ? scorer : "?", v,
+		       state && strcmp(state, "resolved") == 0 ? "no longer" : op ? op : "?", th,
+		       (long long)json_integer_value(json_object_get(rec, "n")));
+	oed_buf_adds(&t, state && strcmp(state, "resolved") == 0 ? ":white_check_mark: " : ":rotating_light: ");
+	oed_mon_slack_escape(&t, plain.data ? plain.data : "", SLACK_TEXT_MAX);
+	body = json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}]}", "text", t.data ? t.data : "",
+			 "blocks", "type", "section", "text", "type", "mrkdwn", "text",
+			 t.data ? t.data : "");
+	if (body)
+		out = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	json_decref(rec);
+	oed_buf_release(&t);
+	oed_buf_release(&plain);
+	return out;
+}
+
+struct post {
+	bool done;
+	long status;
+	char *body;
+	char error[512];
+};
+
+static void
+post_done(const struct oed_net_result *r, void *ctx)
+{
+	struct post *p = ctx;
+
+	p->done = true;
+	p->status = r->status;
+	p->body = r->body ? strndup(r->body, r->len) : NULL;
+	snprintf(p->error, sizeof(p->error), "%s", r->failed ? r->error : "");
+}
+
+/* POST body to url; *p filled.  0, or -1 (err) when the transport could not run. */
+static int
+post(struct oed_net *net, const char *url, const char *const *headers, const char *body,
+     struct post *p, struct oed_err *err)
+{
+	struct oed_net_req rq = { "POST", url, headers, body, strlen(body), 0, NULL };
+
+	memset(p, 0, sizeof(*p));
+	if (oed_net_submit(net, &rq, err) == -1)
+		return -1;
+	while (!p->done)
+		if (oed_net_poll(net, 1000, post_done, p, err) == -1)
+			return -1;
+	return 0;
+}
+
+/* Deliver one payload; 1 delivered, 0 failed (why in why), -1 err. */
+static int
+deliver(struct oed_mon_ctx *cx, struct oed_net **net, const struct oed_mon_publish *pub,
+	const char *payload, size_t len, char *why, size_t whysz, struct oed_err *err)
+{
+	const char *url, *secret = NULL;
+	char *body = NULL, sig[65], sighdr[256];
+	const char *headers[3] = { "Content-Type: application/json", NULL, NULL };
+	struct post p;
+	int ok;
+
+	if (pub->type == OED_MON_PUB_JSONL) {
+		FILE *fp = fopen(pub->path, "a");
+
+		if (fp == NULL || fwrite(payload, 1, len, fp) != len || fflush(fp) == EOF ||
+		    fsync(fileno(fp)) == -1) {
+			snprintf(why, whysz, "cannot write '%s': %s", oed_quote(pub->path), strerror(errno));
+			if (fp)
+				fclose(fp);
+			return 0;
+		}
+		if (fclose(fp) == EOF) {
+			snprintf(why, whysz, "cannot write '%s': %s", oed_quote(pub->path), strerror(errno));
+			return 0;
+		}
+		return 1;
+	}
+	url = getenv(pub->url_env);
+	if (url == NULL || *url == '\0') {
+		snprintf(why, whysz, "environment variable '%s' is not set", oed_quote(pub->url_env));
+		return 0;
+	}
+	if (*net == NULL) {
+		struct oed_net_opts o;
+
+		oed_net_opts_init(&o);
+		o.concurrency = 1;
+		o.max_retries = 2;
+		o.backoff_base_ms = 200;
+		o.backoff_cap_ms = 2000;
+		o.timeout_s = 30;
+		if ((*net = oed_net_new(&o, err)) == NULL)
+			return -1;
+	}
+	oed_net_secret(*net, url);
+	if (pub->type == OED_MON_PUB_SLACK) {
+		if ((body = slack_body(payload, len)) == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	} else {
+		if ((body = strndup(payload, len)) == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		while (len && body[len - 1] == '\n')
+			body[--len] = '\0';
+		if (pub->secret_env) {
+			secret = getenv(pub->secret_env);
+			if (secret == NULL || *secret == '\0') {
+				snprintf(why, whysz, "environment variable '%s' is not set",
+					 oed_quote(pub->secret_env));
+				free(body);
+				return 0;
+			}
+			oed_net_secret(*net, secret);
+			if (oed_mon_hmac_hex(secret, body, len, sig) == -1) {
+				free(body);
+				return oed_err_set(err, OED_EX_FAIL, "HMAC-SHA256 failed");
+			}
+			snprintf(sighdr, sizeof(sighdr), "%s: sha256=%s",
+				 pub->signature_header ? pub->signature_header : "X-Oed-Signature", sig);
+			headers[1] = sighdr;
+		}
+	}
+	if (post(*net, url, headers, body, &p, err) == -1) {
+		free(body);
+		return -1;
+	}
+	free(body);
+	if (pub->type == OED_MON_PUB_SLACK)
+		ok = p.status == 200 && p.body && strcmp(p.body, "ok") == 0;
+	else
+		ok = p.status >= 200 && p.status < 300;
+	if (!ok) {
+		if (p.error[0])
+			snprintf(why, whysz, "%s", p.error);
+		else
+			snprintf(why, whysz, "HTTP %ld", p.status);
+		oed_net_redact(*net, why, strlen(why));
+	}
+	free(p.body);
+	(void)cx;
+	return ok;
+}
+
+static const char *const pub_names[] = { "jsonl", "webhook", "slack" };
+
+int
+oed_mon_outbox_flush(struct oed_mon_ctx *cx, size_t *left, struct oed_err *err)
+{
+	sqlite3_stmt *sel, *del = NULL, *bump = NULL;
+	struct oed_net *net = NULL;
+	int rc = -1, step;
+
+	*left = 0;
+	sel = oed_store_prepare(cx->store, "SELECT id, sink, payload FROM monitor_outbox"
+				" WHERE source_id = ? ORDER BY id", err);
+	if (sel == NULL)
+		return -1;
+	del = oed_store_prepare(cx->store, "DELETE FROM monitor_outbox WHERE id = ?", err);
+	bump = oed_store_prepare(cx->store, "UPDATE monitor_outbox SET attempts = attempts + 1 WHERE id = ?", err);
+	if (del == NULL || bump == NULL)
+		goto out;
+	sqlite3_bind_int64(sel, 1, cx->source_id);
+	/* read the ids first: the statement must not stay open across the deletes */
+	{
+		struct row { int64_t id, sink; char *payload; size_t len; } *rows = NULL;
+		size_t n = 0, cap = 0, failed_sinks = 0;
+		unsigned char failed[64] = { 0 };
+
+		while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+			if (n == cap) {
+				struct row *r2 = realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof(*r2));
+
+				if (r2 == NULL) {
+					oed_err_set(err, OED_EX_FAIL, "out of memory");
+					goto rows_out;
+				}
+				rows = r2;
+			}
+			rows[n].id = sqlite3_column_int64(sel, 0);
+			rows[n].sink = sqlite3_column_int64(sel, 1);
+			rows[n].len = (size_t)sqlite3_column_bytes(sel, 2);
+			rows[n].payload = strndup((const char *)sqlite3_column_text(sel, 2), rows[n].len);
+			if (rows[n].payload == NULL) {
+				oed_err_set(err, OED_EX_FAIL, "out of memory");
+				goto rows_out;
+			}
+			n++;
+		}
+		if (step != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot read the outbox");
+			goto rows_out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			char why[512] = "";
+			const struct oed_mon_publish *pub;
+			int d;
+
+			if (rows[i].sink < 0 || (size_t)rows[i].sink >= cx->m->npubs) {
+				(*left)++;	/* its publisher is gone from the file: keep it */
+				continue;
+			}
+			pub = &cx->m->pubs[rows[i].sink];
+			/* after a failure, later payloads of that sink wait: order is kept */
+			if (rows[i].sink < 64 && failed[rows[i].sink]) {
+				(*left)++;
+				continue;
+			}
+			d = deliver(cx, &net, pub, rows[i].payload, rows[i].len, why, sizeof(why), err);
+			if (d == -1)
+				goto rows_out;
+			if (d == 1) {
+				sqlite3_reset(del);
+				sqlite3_bind_int64(del, 1, rows[i].id);
+				if (sqlite3_step(del) != SQLITE_DONE) {
+					oed_store_fail(cx->store, err, "cannot update the outbox");
+					goto rows_out;
+				}
+				continue;
+			}
+			sqlite3_reset(bump);
+			sqlite3_bind_int64(bump, 1, rows[i].id);
+			if (sqlite3_step(bump) != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot update the outbox");
+				goto rows_out;
+			}
+			if (rows[i].sink < 64)
+				failed[rows[i].sink] = 1;
+			failed_sinks++;
+			(*left)++;
+			oed_warn("publish to %s (publish %lld) failed: %s; kept for the next run",
+				 pub_names[pub->type], (long long)rows[i].sink + 1, why);
+		}
+		rc = 0;
+rows_out:
+		for (size_t i = 0; i < n; i++)
+			free(rows[i].payload);
+		free(rows);
+		(void)failed_sinks;
+	}
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(del);
+	sqlite3_finalize(bump);
+	oed_net_free(net);
+	return rc;
+}
