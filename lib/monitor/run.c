@@ -372,7 +372,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 	const char *line;
 	size_t len;
 	int ok = 1;
-	bool any_verdict = false, all_pass = true;
+	bool any_verdict = false, all_pass = true, partial = false;
 	char errmsg[768] = "";
 	struct oed_score_result *res;
 
@@ -410,8 +410,13 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 				ok = -1;
 				break;
 			}
-			snprintf(errmsg, sizeof(errmsg), "%s: %s", m->specs[k]->key, e.msg);
-			ok = 0;
+			/* this scorer cannot score this output: its score is null, the others stand */
+			if (errmsg[0] == '\0')
+				snprintf(errmsg, sizeof(errmsg), "%s: %s", m->specs[k]->key, e.msg);
+			res[k].value = NAN;
+			res[k].pass = -1;
+			res[k].label[0] = '\0';
+			partial = true;
 		}
 	}
 	if (ok == -1)
@@ -465,6 +470,10 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		oed_w_obj_end(rw);
 		if (any_verdict)
 			oed_w_bool(rw, "pass", all_pass);
+		if (partial) {
+			oed_w_str(rw, "error", errmsg);
+			ok = 0;
+		}
 	} else {
 		oed_w_null(rw, "scores");
 		oed_w_str(rw, "error", errmsg);
