@@ -148,7 +148,12 @@ static const char *const migrations[] = {
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  created TEXT NOT NULL"
 	");"
-	"CREATE INDEX monitor_outbox_source ON monitor_outbox(source_id, id);",
+	"CREATE INDEX monitor_outbox_source ON monitor_outbox(source_id, id);"
+	"CREATE TABLE monitor_locks ("	/* one run at a time per monitor (--every) */
+	"  source_id INTEGER PRIMARY KEY REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  run_id INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL"	/* ms since the epoch; renewed by each batch */
+	");",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -1,7 +1,7 @@
 # monitor: oed-monitor's model and engine (lib/monitor/monitor.h).
 lib_libcore_la_SOURCES += lib/monitor/monitor.h lib/monitor/internal.h \
 	lib/monitor/config.c lib/monitor/source.c lib/monitor/run.c \
-	lib/monitor/publish.c
+	lib/monitor/publish.c lib/monitor/status.c
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_monitor
 tests_unit_check_monitor_SOURCES = tests/unit/check_monitor.c

@@ -145,6 +145,7 @@ struct oed_mon_run_opts {
 	char *const *argv;
 	volatile int *stop;	/* set by a signal: finish the item in hand */
 	long item_delay_ms;	/* tests: sleep before each item */
+	bool lock;		/* one run at a time per monitor: skip when another holds it */
 };
 
 struct oed_mon_result {
@@ -153,6 +154,7 @@ struct oed_mon_result {
 	size_t firing;		/* alerts firing after the run */
 	bool interrupted;
 	size_t undelivered;	/* outbox entries left for the next run */
+	bool skipped;		/* lock: another run of this monitor holds it */
 };
 
 /*
@@ -162,5 +164,14 @@ struct oed_mon_result {
 int oed_monitor_run(struct oed_monitor *m, const char *store_path,
 		    const struct oed_mon_run_opts *o, struct oed_writer *w,
 		    struct oed_mon_result *res, struct oed_err *err);
+
+/*
+ * --status: one monitor.status record per monitor in the store (only
+ * those named in names, when n > 0): its last runs, file offsets, counts
+ * of scored and claimed items, alert states and the outbox.  The store is
+ * opened read-only.  0, or -1 with err.
+ */
+int oed_monitor_status(const char *store_path, const char *const *names, size_t n,
+		       long last_runs, struct oed_writer *w, struct oed_err *err);
 
 #endif

@@ -891,6 +891,46 @@ check_env(const struct oed_monitor *m, struct oed_err *err)
 	return 0;
 }
 
+/* Inside the run's first transaction: 0 taken, 1 held by a live run, -1 err. */
+static int
+take_lock(struct oed_mon_ctx *cx, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t now = now_ms();
+	int rc;
+
+	st = oed_store_prepare(cx->store, "INSERT INTO monitor_locks (source_id, run_id, until)"
+			       " VALUES (?1, ?2, ?3) ON CONFLICT (source_id) DO UPDATE"
+			       " SET run_id = ?2, until = ?3 WHERE until <= ?4", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 2, cx->run);
+	sqlite3_bind_int64(st, 3, now + cx->m->lease_ms);
+	sqlite3_bind_int64(st, 4, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = oed_store_fail(cx->store, err, "cannot take the monitor's lock");
+	else
+		rc = sqlite3_changes(oed_store_db(cx->store)) == 1 ? 0 : 1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void
+drop_lock(struct oed_mon_ctx *cx)
+{
+	sqlite3_stmt *st;
+	struct oed_err e;
+
+	st = oed_store_prepare(cx->store, "DELETE FROM monitor_locks WHERE source_id = ? AND run_id = ?", &e);
+	if (st == NULL)
+		return;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 2, cx->run);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
 static char *
 params_json(const struct oed_monitor *m)
 {
@@ -936,12 +976,31 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 		}
 		if (oed_store_begin(cx.store, err) == -1 ||
 		    oed_run_begin(cx.store, "oed-monitor", o->argc, o->argv, params, &cx.run, err) == -1 ||
-		    source_id(&cx, true, err) == -1 || oed_store_commit(cx.store, err) == -1) {
+		    source_id(&cx, true, err) == -1) {
 			free(params);
 			oed_store_rollback(cx.store);
+			cx.run = 0;
 			goto out;
 		}
 		free(params);
+		if (o->lock) {
+			int held = take_lock(&cx, err);
+
+			if (held != 0) {
+				oed_store_rollback(cx.store);
+				cx.run = 0;
+				if (held == 1) {
+					res->skipped = true;
+					rc = 0;
+				}
+				goto out;
+			}
+		}
+		if (oed_store_commit(cx.store, err) == -1) {
+			oed_store_rollback(cx.store);
+			cx.run = 0;
+			goto out;
+		}
 		res->run = cx.run;
 		/* what earlier runs could not deliver goes first */
 		if (oed_mon_outbox_flush(&cx, &res->undelivered, err) == -1)
@@ -988,6 +1047,8 @@ out:
 		oed_store_rollback(cx.store);
 		oed_run_finish(cx.store, cx.run, "failed", NULL, &e2);
 	}
+	if (o->lock && cx.store && cx.run && !o->dry_run)
+		drop_lock(&cx);
 	free(agg);
 	oed_mon_items_release(&it);
 	oed_store_close(cx.store);
