@@ -152,7 +152,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE monitor_locks ("	/* one run at a time per monitor (--every) */
 	"  source_id INTEGER PRIMARY KEY REFERENCES monitor_sources(id) ON DELETE CASCADE,"
 	"  run_id INTEGER NOT NULL,"
-	"  until INTEGER NOT NULL"	/* ms since the epoch; renewed by each batch */
+	"  until INTEGER NOT NULL"	/* ms since the epoch */
+	");"
+	"CREATE TABLE monitor_watermarks ("	/* API sources: items up to here were fetched */
+	"  source_id INTEGER PRIMARY KEY REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  until REAL NOT NULL"		/* epoch seconds */
 	");",
 };
 

@@ -97,7 +97,7 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 	if (oed_cfg_expect(c, n, OED_CFG_MAP, "'source'", err) == -1)
 		return -1;
 	if ((t = oed_cfg_get(n, "type")) == NULL)
-		return oed_cfg_error(c, n, err, "a source needs a 'type' (jsonl or command)");
+		return oed_cfg_error(c, n, err, "a source needs a 'type' (jsonl, command or langfuse)");
 	if (oed_cfg_string(c, t, "'type'", &type, err) == -1)
 		return -1;
 	if (strcmp(type, "jsonl") == 0) {
@@ -155,6 +155,68 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 			return oed_cfg_error(c, n, err, "a command source needs 'command'");
 		if (dup_str(c, v, "'command'", &s->command, err) == -1)
 			return -1;
+	} else if (strcmp(type, "langfuse") == 0) {
+		static const char *const lf_keys[] = {
+			"type", "host_env", "public_key_env", "secret_key_env", "objects", "filter",
+			"lookback", "overlap", "page_size", NULL
+		};
+		static const char *const filter_keys[] = { "name", "tags", "user_id", NULL };
+		static const char *const durs[] = { "lookback", "overlap" };
+		const struct oed_cfg_node *f;
+
+		s->type = OED_MON_SRC_LANGFUSE;
+		s->lookback_ms = 86400000;
+		s->overlap_ms = 600000;
+		s->page_size = 50;
+		if (oed_cfg_check_keys(c, n, lf_keys, "a langfuse source", err) == -1 ||
+		    env_name(c, n, "host_env", true, &s->host_env, err) == -1 ||
+		    env_name(c, n, "public_key_env", true, &s->public_key_env, err) == -1 ||
+		    env_name(c, n, "secret_key_env", true, &s->secret_key_env, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(n, "objects"))) {
+			const char *o;
+
+			if (oed_cfg_string(c, v, "'objects'", &o, err) == -1)
+				return -1;
+			if (strcmp(o, "traces") != 0)
+				return oed_cfg_error(c, v, err, "objects '%s': this version reads traces only",
+						     oed_quote(o));
+		}
+		for (i = 0; i < 2; i++) {
+			const char *d;
+			int64_t *out = i == 0 ? &s->lookback_ms : &s->overlap_ms;
+			char what[32];
+
+			if ((v = oed_cfg_get(n, durs[i])) == NULL)
+				continue;
+			snprintf(what, sizeof(what), "'%s'", durs[i]);
+			if (oed_cfg_string(c, v, what, &d, err) == -1)
+				return -1;
+			if (oed_duration_parse(what, d, out, err) == -1)
+				return oed_cfg_error(c, v, err, "%s", err->msg);
+		}
+		if ((v = oed_cfg_get(n, "page_size")) &&
+		    oed_cfg_long(c, v, "'page_size'", 1, 100, &s->page_size, err) == -1)
+			return -1;
+		if ((f = oed_cfg_get(n, "filter"))) {
+			if (oed_cfg_expect(c, f, OED_CFG_MAP, "'filter'", err) == -1 ||
+			    oed_cfg_check_keys(c, f, filter_keys, "'filter'", err) == -1)
+				return -1;
+			if ((v = oed_cfg_get(f, "name")) && dup_str(c, v, "'name'", &s->name, err) == -1)
+				return -1;
+			if ((v = oed_cfg_get(f, "user_id")) && dup_str(c, v, "'user_id'", &s->user_id, err) == -1)
+				return -1;
+			if ((v = oed_cfg_get(f, "tags"))) {
+				size_t k = v->type == OED_CFG_SEQ ? v->n : 1;
+
+				if ((s->tags = calloc(k ? k : 1, sizeof(*s->tags))) == NULL)
+					return nomem(err);
+				for (size_t j = 0; j < k; j++)
+					if (dup_str(c, v->type == OED_CFG_SEQ ? v->items[j] : v, "a tag",
+						    &s->tags[s->ntags++], err) == -1)
+						return -1;
+			}
+		}
 	} else {
 		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 			if (strcmp(type, types[i]) == 0)
@@ -178,6 +240,11 @@ source_ident(struct oed_monitor *m, struct oed_err *err)
 	if (s->type == OED_MON_SRC_COMMAND) {
 		oed_buf_adds(&b, "command:");
 		oed_buf_adds(&b, s->command);
+	} else if (s->type == OED_MON_SRC_LANGFUSE) {
+		/* the variables' names, never their values */
+		oed_buf_printf(&b, "langfuse:traces:%s:%s", s->host_env, s->name ? s->name : "");
+		for (size_t i = 0; i < s->ntags; i++)
+			oed_buf_printf(&b, ":%s", s->tags[i]);
 	} else {
 		oed_buf_adds(&b, "jsonl:");
 		for (size_t i = 0; i < s->npaths; i++) {
@@ -773,6 +840,14 @@ oed_monitor_free(struct oed_monitor *m)
 		free(m->source.paths[i]);
 	free(m->source.paths);
 	free(m->source.command);
+	free(m->source.host_env);
+	free(m->source.public_key_env);
+	free(m->source.secret_key_env);
+	free(m->source.name);
+	free(m->source.user_id);
+	for (i = 0; i < m->source.ntags; i++)
+		free(m->source.tags[i]);
+	free(m->source.tags);
 	free(m->source.ident);
 	oed_path_release(&m->id);
 	free(m->id_spec);

@@ -31,13 +31,28 @@ struct oed_mon_items {
 	struct oed_mon_file *files;
 	size_t nfiles;
 	uint64_t errors;	/* lines that are not items */
+	bool held;		/* some item is in another run's hands */
 };
+
+struct oed_net;
+
+/* One request, waited for (the transport retries and honours Retry-After). */
+struct oed_mon_http {
+	bool done;
+	long status;		/* 0: no answer */
+	char *body;		/* malloc'd; the caller frees */
+	char error[512];	/* when the transport gave up */
+};
+int oed_mon_http(struct oed_net *net, const char *method, const char *url,
+		 const char *const *headers, const char *body, struct oed_mon_http *p,
+		 struct oed_err *err);
 
 struct oed_mon_ctx {
 	struct oed_monitor *m;
 	struct oed_store *store;	/* NULL: a dry run on a store not created yet */
 	int64_t source_id;		/* 0 when not in the store yet */
 	int64_t run;
+	double watermark;		/* API sources: fetched up to here (0: none) */
 };
 
 struct oed_mon_source_kind {
@@ -51,6 +66,9 @@ void oed_mon_items_release(struct oed_mon_items *it);
 /* The stored offset and inode of a jsonl file (0, 0 when none). */
 int oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offset,
 		       long long *inode, struct oed_err *err);
+
+/* The stored watermark of an API source (0 when none). */
+int oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err);
 
 /* Queue a payload for publisher sink (inside the caller's transaction). */
 int oed_mon_outbox_add(struct oed_mon_ctx *cx, size_t sink, const char *payload, size_t len,

@@ -10,6 +10,6 @@ tests_unit_check_monitor_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_monitor
 endif
 dist_man_MANS += man/oed-monitor.yaml.5
-# publishers against a fake webhook / Slack sink on 127.0.0.1
-TESTS += tests/monitor-net.sh
-EXTRA_DIST += tests/monitor-net.sh
+# publishers against a fake webhook / Slack sink, the langfuse source against a fake API
+TESTS += tests/monitor-net.sh tests/monitor-langfuse.sh
+EXTRA_DIST += tests/monitor-net.sh tests/monitor-langfuse.sh

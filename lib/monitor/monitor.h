@@ -44,13 +44,21 @@
 enum oed_mon_source_type {
 	OED_MON_SRC_JSONL,
 	OED_MON_SRC_COMMAND,
+	OED_MON_SRC_LANGFUSE,
 };
 
 struct oed_mon_source {
 	enum oed_mon_source_type type;
 	char **paths;		/* jsonl: files or globs, resolved; "-" is stdin */
 	size_t npaths;
-	char *command;		/* command: run by /bin/sh -c in the file's folder */
+	char *command;		/* command: run by /bin/sh -c in the working folder */
+	/* langfuse: variable names of the host and keys; filters; the window */
+	char *host_env, *public_key_env, *secret_key_env;
+	char *name, *user_id, **tags;
+	size_t ntags;
+	int64_t lookback_ms;	/* default 24h: never further back */
+	int64_t overlap_ms;	/* default 10m: re-read before the watermark */
+	long page_size;		/* default 50 */
 	char *ident;		/* the source's identity in the store */
 };
 

@@ -120,17 +120,10 @@ slack_body(const char *payload, size_t len)
 	return out;
 }
 
-struct post {
-	bool done;
-	long status;
-	char *body;
-	char error[512];
-};
-
 static void
 post_done(const struct oed_net_result *r, void *ctx)
 {
-	struct post *p = ctx;
+	struct oed_mon_http *p = ctx;
 
 	p->done = true;
 	p->status = r->status;
@@ -138,12 +131,11 @@ post_done(const struct oed_net_result *r, void *ctx)
 	snprintf(p->error, sizeof(p->error), "%s", r->failed ? r->error : "");
 }
 
-/* POST body to url; *p filled.  0, or -1 (err) when the transport could not run. */
-static int
-post(struct oed_net *net, const char *url, const char *const *headers, const char *body,
-     struct post *p, struct oed_err *err)
+int
+oed_mon_http(struct oed_net *net, const char *method, const char *url, const char *const *headers,
+	     const char *body, struct oed_mon_http *p, struct oed_err *err)
 {
-	struct oed_net_req rq = { "POST", url, headers, body, strlen(body), 0, NULL };
+	struct oed_net_req rq = { method, url, headers, body, body ? strlen(body) : 0, 0, NULL };
 
 	memset(p, 0, sizeof(*p));
 	if (oed_net_submit(net, &rq, err) == -1)
@@ -162,7 +154,7 @@ deliver(struct oed_mon_ctx *cx, struct oed_net **net, const struct oed_mon_publi
 	const char *url, *secret = NULL;
 	char *body = NULL, sig[65], sighdr[256];
 	const char *headers[3] = { "Content-Type: application/json", NULL, NULL };
-	struct post p;
+	struct oed_mon_http p;
 	int ok;
 
 	if (pub->type == OED_MON_PUB_JSONL) {
@@ -225,7 +217,7 @@ deliver(struct oed_mon_ctx *cx, struct oed_net **net, const struct oed_mon_publi
 			headers[1] = sighdr;
 		}
 	}
-	if (post(*net, url, headers, body, &p, err) == -1) {
+	if (oed_mon_http(*net, "POST", url, headers, body, &p, err) == -1) {
 		free(body);
 		return -1;
 	}

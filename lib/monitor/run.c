@@ -90,6 +90,24 @@ oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offset, 
 	return 0;
 }
 
+int
+oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+
+	*t = 0;
+	if (cx->source_id == 0)
+		return 0;
+	st = oed_store_prepare(cx->store, "SELECT until FROM monitor_watermarks WHERE source_id = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*t = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
 /* ---- dedup, sample, claim ---- */
 
 static int
@@ -145,6 +163,7 @@ dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, uint64_t *fresh, struct 
 					x->state = ITEM_SEEN;	/* a live run has it */
 					if (x->file != (size_t)-1)
 						it->files[x->file].held = true;
+					it->held = true;
 				}
 			}
 		}
@@ -304,6 +323,7 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 			x->state = ITEM_LOST;
 			if (x->file != (size_t)-1)
 				it->files[x->file].held = true;
+			it->held = true;
 		}
 	}
 	sqlite3_finalize(st);
@@ -819,6 +839,20 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 		}
 		sqlite3_finalize(st);
 		st = NULL;
+		if (cx->watermark > 0 && !it->held) {
+			st = oed_store_prepare(cx->store, "INSERT INTO monitor_watermarks (source_id, until)"
+					       " VALUES (?1, ?2) ON CONFLICT (source_id) DO UPDATE SET until = ?2", err);
+			if (st == NULL)
+				goto fail;
+			sqlite3_bind_int64(st, 1, cx->source_id);
+			sqlite3_bind_double(st, 2, cx->watermark);
+			if (sqlite3_step(st) != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot save the watermark");
+				goto fail;
+			}
+			sqlite3_finalize(st);
+			st = NULL;
+		}
 	} else {
 		/* give back what this run claimed and did not score */
 		st = oed_store_prepare(cx->store, "DELETE FROM scored_items WHERE source_id = ?"
@@ -877,9 +911,16 @@ write_run(struct oed_mon_ctx *cx, const struct oed_mon_result *res, bool dry, st
 }
 
 static int
-check_env(const struct oed_monitor *m, struct oed_err *err)
+check_env(const struct oed_monitor *m, bool pubs, struct oed_err *err)
 {
-	for (size_t i = 0; i < m->npubs; i++) {
+	const char *src[3] = { m->source.host_env, m->source.public_key_env, m->source.secret_key_env };
+
+	for (int k = 0; k < 3; k++)
+		if (src[k] && (getenv(src[k]) == NULL || *getenv(src[k]) == '\0'))
+			return oed_err_set(err, OED_EX_USAGE,
+					   "%s: environment variable '%s' is not set (source)",
+					   m->file, oed_quote(src[k]));
+	for (size_t i = 0; pubs && i < m->npubs; i++) {
 		const char *names[2] = { m->pubs[i].url_env, m->pubs[i].secret_env };
 
 		for (int k = 0; k < 2; k++)
@@ -934,8 +975,9 @@ drop_lock(struct oed_mon_ctx *cx)
 static char *
 params_json(const struct oed_monitor *m)
 {
+	static const char *const types[] = { "jsonl", "command", "langfuse" };
 	json_t *p = json_pack("{s:s, s:s, s:s}", "monitor", m->name, "file", m->file, "source",
-			      m->source.type == OED_MON_SRC_JSONL ? "jsonl" : "command");
+			      types[m->source.type]);
 	char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
 
 	json_decref(p);
@@ -946,14 +988,14 @@ int
 oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_mon_run_opts *o,
 		struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
 {
-	struct oed_mon_ctx cx = { m, NULL, 0, 0 };
+	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0 };
 	struct oed_mon_items it;
 	struct agg *agg = NULL;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(&it, 0, sizeof(it));
-	if (!o->dry_run && check_env(m, err) == -1)
+	if (check_env(m, !o->dry_run, err) == -1)
 		return -1;
 	if (o->dry_run) {
 		char path[4096];

@@ -68,7 +68,7 @@ one(struct oed_store *s, int64_t id, const char *monitor, const char *source, lo
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "monitor.status");
 	oed_w_str(w, "monitor", monitor);
-	oed_w_str(w, "source", strncmp(source, "jsonl:", 6) == 0 ? "jsonl" : "command");
+	oed_w_strn(w, "source", source, strcspn(source, ":"));
 	oed_w_arr_begin(w, "runs");
 	while (sqlite3_step(st[0]) == SQLITE_ROW) {
 		oed_w_obj_begin(w, NULL);
