@@ -100,9 +100,23 @@ LF_SK=sk-lf-wrong-sekret oed-monitor "$t/m.yaml" >"$t/out4" 2>"$t/err4"
 expect "wrong key exits 1" 1 $?
 expect "wrong key message" "oed-monitor: langfuse: GET /api/public/traces page 1: HTTP 401: unauthorized" "$(cat "$t/err4")"
 
-# 5. the keys are nowhere
+# 5. scores written back: one per (trace, scorer), ids deterministic
+sed 's/^monitor: lf$/monitor: lf-write/' "$t/m.yaml" >"$t/m2.yaml"
+printf 'publish:\n  - {type: langfuse_scores}\n' >>"$t/m2.yaml"
+oed-monitor "$t/m2.yaml" >"$t/out5" 2>"$t/err5"
+expect "write-back run exits 0" 0 $?
+expect "121 scores, 121 ids, BOOLEAN, on their traces" "121 121 BOOLEAN True" "$(stats 'sc = s["scores"]
+print(s["score_posts"], len(sc), " ".join(sorted(set(b["dataType"] for b in sc.values()))),
+      all(b["name"] == "refusal" and b["value"] in (0, 1) and b["traceId"].startswith("t") for b in sc.values()))')"
+expect "refusals written as 1" 13 "$(stats 'print(sum(1 for b in s["scores"].values() if b["value"] == 1))')"
+
+OED_STORE=$t/other.db oed-monitor "$t/m2.yaml" >"$t/out6" 2>"$t/err6"
+expect "scored again from another store: replaced, not duplicated" "242 121" "$(stats 'print(s["score_posts"], len(s["scores"]))')"
+
+# 6. the keys are nowhere
 if cat "$t"/out* "$t"/err* | grep -q 'sekret\|pk-lf-public' ||
-   sqlite3 "$OED_STORE" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public'; then
+   sqlite3 "$OED_STORE" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public' ||
+   sqlite3 "$t/other.db" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public'; then
 	bad "a key leaked"
 else
 	ok "keys kept out of outputs and the store"

@@ -701,8 +701,6 @@ load_publish(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_m
 			return oed_cfg_error(c, p, err, "a publisher needs a 'type'");
 		if (pick(c, t, "publisher type", types, 4, &x, err) == -1)
 			return -1;
-		if (x == 3)
-			return oed_cfg_error(c, t, err, "publisher type 'langfuse_scores' is not supported by this build of oed-monitor");
 		pub->type = (enum oed_mon_pub_type)x;
 		switch (pub->type) {
 		case OED_MON_PUB_JSONL:
@@ -729,6 +727,26 @@ load_publish(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_m
 			    load_on(c, oed_cfg_get(p, "on"), &pub->on, err) == -1)
 				return -1;
 			break;
+		case OED_MON_PUB_LANGFUSE_SCORES: {
+			static const char *const lf_keys[] = {
+				"type", "host_env", "public_key_env", "secret_key_env", NULL
+			};
+			bool own = m->source.type != OED_MON_SRC_LANGFUSE;
+			const char *from[3] = { m->source.host_env, m->source.public_key_env,
+						m->source.secret_key_env };
+			char **to[3] = { &pub->host_env, &pub->public_key_env, &pub->secret_key_env };
+			static const char *const names[3] = { "host_env", "public_key_env", "secret_key_env" };
+
+			if (oed_cfg_check_keys(c, p, lf_keys, "a langfuse_scores publisher", err) == -1)
+				return -1;
+			for (int k = 0; k < 3; k++) {
+				if (env_name(c, p, names[k], own, to[k], err) == -1)
+					return -1;
+				if (*to[k] == NULL && (*to[k] = strdup(from[k])) == NULL)
+					return nomem(err);
+			}
+			break;
+		}
 		case OED_MON_PUB_SLACK:
 			if (oed_cfg_check_keys(c, p, slack_keys, "a slack publisher", err) == -1 ||
 			    env_name(c, p, "webhook_env", true, &pub->url_env, err) == -1 ||
@@ -872,6 +890,9 @@ oed_monitor_free(struct oed_monitor *m)
 		free(m->pubs[i].url_env);
 		free(m->pubs[i].secret_env);
 		free(m->pubs[i].signature_header);
+		free(m->pubs[i].host_env);
+		free(m->pubs[i].public_key_env);
+		free(m->pubs[i].secret_key_env);
 	}
 	free(m->pubs);
 	memset(m, 0, sizeof(*m));

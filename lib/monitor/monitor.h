@@ -89,7 +89,9 @@ struct oed_mon_alert {
 	long for_runs;		/* consecutive breaching runs before firing */
 };
 
-enum oed_mon_pub_type { OED_MON_PUB_JSONL, OED_MON_PUB_WEBHOOK, OED_MON_PUB_SLACK };
+enum oed_mon_pub_type {
+	OED_MON_PUB_JSONL, OED_MON_PUB_WEBHOOK, OED_MON_PUB_SLACK, OED_MON_PUB_LANGFUSE_SCORES
+};
 
 #define OED_MON_ON_FIRING	0x1u
 #define OED_MON_ON_RESOLVED	0x2u
@@ -100,6 +102,8 @@ struct oed_mon_publish {
 	char *url_env;		/* webhook: url_env; slack: webhook_env */
 	char *secret_env;	/* webhook: HMAC-SHA256 key, optional */
 	char *signature_header;	/* webhook: default X-Oed-Signature */
+	/* langfuse_scores: the variables (default: the langfuse source's) */
+	char *host_env, *public_key_env, *secret_key_env;
 	unsigned on;		/* OED_MON_ON_* (webhook, slack) */
 	bool items;		/* jsonl: monitor.item records (default), alerts always */
 };

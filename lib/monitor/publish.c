@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
+#include "base64.h"
 #include "exit.h"
 #include "net/net.h"
 
@@ -146,6 +149,99 @@ oed_mon_http(struct oed_net *net, const char *method, const char *url, const cha
 	return 0;
 }
 
+/* The score's id: the same for the same (monitor, trace, scorer), so a resend replaces it. */
+static void
+score_id(const char *monitor, const char *trace, const char *scorer, char out[40])
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH128_hash_t h;
+
+	XXH3_128bits_reset(st);
+	XXH3_128bits_update(st, monitor, strlen(monitor) + 1);
+	XXH3_128bits_update(st, trace, strlen(trace) + 1);
+	XXH3_128bits_update(st, scorer, strlen(scorer) + 1);
+	h = XXH3_128bits_digest(st);
+	XXH3_freeState(st);
+	snprintf(out, 40, "oed-%016llx%016llx", (unsigned long long)h.high64,
+		 (unsigned long long)h.low64);
+}
+
+/* Each score of a monitor.item record to Langfuse; 1 all delivered, 0 one failed, -1 err. */
+static int
+deliver_scores(struct oed_mon_ctx *cx, struct oed_net *net, const struct oed_mon_publish *pub,
+	       const char *payload, size_t len, char *why, size_t whysz, struct oed_err *err)
+{
+	const char *host = getenv(pub->host_env), *pk = getenv(pub->public_key_env),
+		   *sk = getenv(pub->secret_key_env), *trace, *key;
+	json_t *rec = json_loadb(payload, len, 0, NULL), *scores, *v;
+	char *userpass = NULL, *auth64 = NULL, hdr[600], url[2048], id[40];
+	int ok = 1;
+
+	if (rec == NULL)
+		return 1;	/* nothing this publisher can send */
+	trace = json_string_value(json_object_get(rec, "id"));
+	scores = json_object_get(rec, "scores");
+	if (host == NULL || pk == NULL || sk == NULL) {
+		snprintf(why, whysz, "the Langfuse variables are not set");
+		json_decref(rec);
+		return 0;
+	}
+	if (asprintf(&userpass, "%s:%s", pk, sk) == -1 ||
+	    (auth64 = oed_base64_encode((const unsigned char *)userpass, strlen(userpass))) == NULL) {
+		free(userpass);
+		json_decref(rec);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	oed_net_secret(net, pk);
+	oed_net_secret(net, sk);
+	oed_net_secret(net, auth64);
+	snprintf(hdr, sizeof(hdr), "Authorization: Basic %s", auth64);
+	snprintf(url, sizeof(url), "%s/api/public/scores", host);
+	json_object_foreach(scores, key, v) {
+		const char *headers[3] = { "Content-Type: application/json", hdr, NULL };
+		const struct oed_scorer_spec *spec = NULL;
+		struct oed_mon_http p;
+		json_t *body;
+		char *text;
+
+		if (json_is_null(v) || trace == NULL)
+			continue;
+		for (size_t k = 0; k < cx->m->nspecs; k++)
+			if (strcmp(cx->m->specs[k]->key, key) == 0)
+				spec = cx->m->specs[k];
+		score_id(cx->m->name, trace, key, id);
+		body = json_pack("{s:s, s:s, s:s, s:O, s:s}", "id", id, "traceId", trace, "name", key,
+				 "value", v, "dataType",
+				 json_is_string(v) ? "CATEGORICAL"
+				 : spec && spec->scorer->kind == OED_SCORE_PASS ? "BOOLEAN" : "NUMERIC");
+		json_object_set_new(body, "comment",
+				    json_sprintf("oed-monitor %s, run %lld", cx->m->name,
+						 (long long)json_integer_value(json_object_get(rec, "run"))));
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (text == NULL || oed_mon_http(net, "POST", url, headers, text, &p, err) == -1) {
+			free(text);
+			ok = -1;
+			break;
+		}
+		free(text);
+		if (p.status < 200 || p.status >= 300) {
+			snprintf(why, whysz, "%s", p.error[0] ? p.error : "");
+			if (!p.error[0])
+				snprintf(why, whysz, "HTTP %ld", p.status);
+			oed_net_redact(net, why, strlen(why));
+			free(p.body);
+			ok = 0;
+			break;
+		}
+		free(p.body);
+	}
+	free(userpass);
+	free(auth64);
+	json_decref(rec);
+	return ok;
+}
+
 /* Deliver one payload; 1 delivered, 0 failed (why in why), -1 err. */
 static int
 deliver(struct oed_mon_ctx *cx, struct oed_net **net, const struct oed_mon_publish *pub,
@@ -173,11 +269,6 @@ deliver(struct oed_mon_ctx *cx, struct oed_net **net, const struct oed_mon_publi
 		}
 		return 1;
 	}
-	url = getenv(pub->url_env);
-	if (url == NULL || *url == '\0') {
-		snprintf(why, whysz, "environment variable '%s' is not set", oed_quote(pub->url_env));
-		return 0;
-	}
 	if (*net == NULL) {
 		struct oed_net_opts o;
 
@@ -189,6 +280,13 @@ deliver(struct oed_mon_ctx *cx, struct oed_net **net, const struct oed_mon_publi
 		o.timeout_s = 30;
 		if ((*net = oed_net_new(&o, err)) == NULL)
 			return -1;
+	}
+	if (pub->type == OED_MON_PUB_LANGFUSE_SCORES)
+		return deliver_scores(cx, *net, pub, payload, len, why, whysz, err);
+	url = getenv(pub->url_env);
+	if (url == NULL || *url == '\0') {
+		snprintf(why, whysz, "environment variable '%s' is not set", oed_quote(pub->url_env));
+		return 0;
 	}
 	oed_net_secret(*net, url);
 	if (pub->type == OED_MON_PUB_SLACK) {
@@ -234,11 +332,10 @@ deliver(struct oed_mon_ctx *cx, struct oed_net **net, const struct oed_mon_publi
 		oed_net_redact(*net, why, strlen(why));
 	}
 	free(p.body);
-	(void)cx;
 	return ok;
 }
 
-static const char *const pub_names[] = { "jsonl", "webhook", "slack" };
+static const char *const pub_names[] = { "jsonl", "webhook", "slack", "langfuse_scores" };
 
 int
 oed_mon_outbox_flush(struct oed_mon_ctx *cx, size_t *left, struct oed_err *err)

@@ -563,10 +563,18 @@ commit_batch(struct oed_mon_ctx *cx, struct pending *p, size_t n, struct oed_buf
 		else
 			res->scored++;
 	}
-	for (size_t s = 0; s < cx->m->npubs && keep.len; s++)
+	for (size_t s = 0; s < cx->m->npubs && keep.len; s++) {
 		if (cx->m->pubs[s].type == OED_MON_PUB_JSONL && cx->m->pubs[s].items &&
 		    oed_mon_outbox_add(cx, s, keep.data, keep.len, err) == -1)
 			goto fail;
+		if (cx->m->pubs[s].type != OED_MON_PUB_LANGFUSE_SCORES)
+			continue;
+		/* one entry per item: a retry re-sends that item's scores, which replace themselves */
+		for (size_t i = 0; i < n; i++)
+			if (p[i].x->state != ITEM_LOST &&
+			    oed_mon_outbox_add(cx, s, b->data + p[i].off, p[i].len, err) == -1)
+				goto fail;
+	}
 	if (oed_store_commit(cx->store, err) == -1)
 		goto fail;
 	sqlite3_finalize(st);
@@ -921,9 +929,10 @@ check_env(const struct oed_monitor *m, bool pubs, struct oed_err *err)
 					   "%s: environment variable '%s' is not set (source)",
 					   m->file, oed_quote(src[k]));
 	for (size_t i = 0; pubs && i < m->npubs; i++) {
-		const char *names[2] = { m->pubs[i].url_env, m->pubs[i].secret_env };
+		const char *names[5] = { m->pubs[i].url_env, m->pubs[i].secret_env, m->pubs[i].host_env,
+					 m->pubs[i].public_key_env, m->pubs[i].secret_key_env };
 
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 5; k++)
 			if (names[k] && (getenv(names[k]) == NULL || *getenv(names[k]) == '\0'))
 				return oed_err_set(err, OED_EX_USAGE,
 						   "%s: environment variable '%s' is not set (publish %zu)",
