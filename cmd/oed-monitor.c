@@ -1,36 +1,217 @@
-/* oed-monitor: score new items from a source on a schedule and publish alerts. */
+/* oed-monitor: score new items from a source, exactly once, and publish alerts. */
 #include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "diag.h"
 #include "exit.h"
+#include "jsonw.h"
+#include "monitor/monitor.h"
 #include "opt.h"
+#include "time.h"
+
+enum { OPT_DRY_RUN = 1, OPT_EVERY, OPT_STATUS };
 
 static const struct oed_option options[] = {
+	{ "dry-run", 'n', OED_ARG_NONE, NULL,
+	  "fetch, dedup and sample; list what would be scored; write nothing", OPT_DRY_RUN },
+	{ "every", 0, OED_ARG_REQUIRED, "DURATION",
+	  "keep running: a run of every monitor each DURATION (15m, 1h ...),\n"
+	  "one run at a time per monitor; SIGTERM stops after the item in hand", OPT_EVERY },
+	{ "status", 0, OED_ARG_NONE, NULL,
+	  "print each monitor's state in the store (the MONITOR.yaml files given, else all)", OPT_STATUS },
+	OED_STORE_OPTION,
+	{ "quiet", 'q', OED_ARG_NONE, NULL, "no warnings on stderr", OED_OPT_QUIET },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
 static const struct oed_tool tool = {
-	"oed-monitor", "[OPTIONS]",
-	"Score new items from a source on a schedule and publish alerts. Not available yet in this release.",
-	options, NULL
+	"oed-monitor", "[OPTIONS] MONITOR.yaml...",
+	"Score the new items of a source once each, evaluate alerts and publish them.",
+	options,
+	"Each MONITOR.yaml (see oed-monitor.yaml(5)) is run once, in order.\n"
+	"Exit status 4 when an alert is firing after the run.\n"
+	"Example:\n  oed-monitor support.yaml || page-someone"
+};
+
+struct ctx {
+	bool dry_run, quiet, status;
+	const char *store;
+	int64_t every_ms;
 };
 
 static int
-handle(int id, const char *arg, void *ctx, struct oed_err *err)
+handle(int id, const char *arg, void *vctx, struct oed_err *err)
 {
-	(void)id; (void)arg; (void)ctx; (void)err;
+	struct ctx *c = vctx;
+
+	switch (id) {
+	case OPT_DRY_RUN:
+		c->dry_run = true;
+		break;
+	case OPT_EVERY:
+		return oed_duration_parse("--every", arg, &c->every_ms, err);
+	case OPT_STATUS:
+		c->status = true;
+		break;
+	case OED_OPT_STORE:
+		c->store = arg;
+		break;
+	case OED_OPT_QUIET:
+		c->quiet = true;
+		oed_diag_quiet(true);
+		break;
+	}
 	return 0;
+}
+
+static volatile int stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Sleep until t (epoch seconds) or a signal. */
+static void
+wait_until(double t)
+{
+	while (!stop_signal) {
+		double left = t - oed_time_now();
+		struct timespec ts;
+
+		if (left <= 0)
+			return;
+		if (left > 0.2)
+			left = 0.2;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int
+status(struct ctx *c, int n, char **files, struct oed_writer *w)
+{
+	const char **names = calloc((size_t)n + 1, sizeof(*names));
+	struct oed_monitor *ms = calloc((size_t)n + 1, sizeof(*ms));
+	struct oed_err err;
+	int rc = OED_EX_OK, i;
+
+	if (names == NULL || ms == NULL) {
+		free(names);
+		free(ms);
+		oed_error("out of memory");
+		return OED_EX_FAIL;
+	}
+	oed_err_clear(&err);
+	for (i = 0; i < n; i++) {
+		if (oed_monitor_load(files[i], &ms[i], &err) == -1)
+			break;
+		names[i] = ms[i].name;
+	}
+	if (i < n || oed_monitor_status(c->store, names, (size_t)n, 5, w, &err) == -1) {
+		oed_report(&err);
+		rc = err.status ? err.status : OED_EX_FAIL;
+	}
+	for (int k = 0; k < i; k++)
+		oed_monitor_free(&ms[k]);
+	free(names);
+	free(ms);
+	return rc;
 }
 
 int
 main(int argc, char *argv[])
 {
-	int first;
+	struct ctx c = { false, false, false, NULL, 0 };
+	struct oed_mon_run_opts o;
+	struct oed_writer w;
+	struct sigaction sa;
+	const char *delay;
+	int first, status_ = OED_EX_OK;
+	bool firing = false;
+	double next;
 
 	oed_diag_init(argv[0]);
-	first = oed_opt_parse(&tool, argc, argv, handle, NULL);
+	first = oed_opt_parse(&tool, argc, argv, handle, &c);
 	if (first <= 0)
 		return oed_close_stdout(first == 0 ? OED_EX_OK : OED_EX_USAGE);
-	oed_error("this command is not available yet in oed %s", PACKAGE_VERSION);
-	return OED_EX_FAIL;
+	oed_writer_init(&w, stdout);
+	if (c.status) {
+		if (c.dry_run || c.every_ms)
+			return oed_usage_error("--status goes with neither --dry-run nor --every");
+		status_ = status(&c, argc - first, argv + first, &w);
+		oed_writer_release(&w);
+		return oed_close_stdout(status_);
+	}
+	if (first >= argc)
+		return oed_usage_error("no monitor file given");
+	if (c.dry_run && c.every_ms)
+		return oed_usage_error("--dry-run goes with a single run, not --every");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	memset(&o, 0, sizeof(o));
+	o.dry_run = c.dry_run;
+	o.argc = argc;
+	o.argv = argv;
+	o.stop = &stop_signal;
+	o.lock = c.every_ms > 0;
+	/* for tests: a pause before each item, so a run can be caught midway */
+	if ((delay = getenv("OED_MONITOR_ITEM_DELAY_MS")) != NULL)
+		o.item_delay_ms = atol(delay);
+	next = oed_time_now();
+	do {
+		firing = false;
+		for (int i = first; i < argc && !stop_signal; i++) {
+			struct oed_monitor m;
+			struct oed_mon_result res;
+			struct oed_err err;
+
+			oed_err_clear(&err);
+			/* a bad monitor file is not a bad command line: no "Try --help" */
+			if (oed_monitor_load(argv[i], &m, &err) == -1) {
+				oed_report(&err);
+				status_ = err.status ? err.status : OED_EX_FAIL;
+				break;
+			}
+			if (oed_monitor_run(&m, c.store, &o, &w, &res, &err) == -1) {
+				oed_monitor_free(&m);
+				oed_report(&err);
+				status_ = err.status ? err.status : OED_EX_FAIL;
+				/* a loop outlives a failed run (the network, a busy store) */
+				if (c.every_ms && status_ == OED_EX_FAIL)
+					continue;
+				break;
+			}
+			if (res.skipped)
+				oed_warn("monitor '%s' is being run elsewhere; skipped", oed_quote(m.name));
+			if (res.firing)
+				firing = true;
+			oed_monitor_free(&m);
+			if (res.interrupted)
+				break;
+		}
+		fflush(stdout);
+		if (c.every_ms == 0 || (status_ != OED_EX_OK && status_ != OED_EX_FAIL))
+			break;
+		next += (double)c.every_ms / 1000.0;
+		if (next < oed_time_now())	/* a run longer than the period: start again now */
+			next = oed_time_now();
+		wait_until(next);
+	} while (!stop_signal);
+	oed_writer_release(&w);
+	if (stop_signal && (status_ == OED_EX_OK || status_ == OED_EX_FAIL))
+		status_ = stop_signal == SIGINT ? 130 : 143;
+	else if (status_ == OED_EX_OK && firing)
+		status_ = OED_EX_GATE;
+	return oed_close_stdout(status_);
 }

@@ -113,6 +113,56 @@ static const char *const migrations[] = {
 	/* a run may have a name (--record --name), unique, to find it by */
 	"ALTER TABLE runs ADD COLUMN name TEXT;"
 	"CREATE UNIQUE INDEX runs_name ON runs(name);",
+	/* oed-monitor: sources, exactly-once claims, file offsets, alert state, outbox */
+	"CREATE TABLE monitor_sources ("
+	"  id INTEGER PRIMARY KEY,"
+	"  monitor TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"	/* type and what it reads; never a secret */
+	"  UNIQUE (monitor, source)"
+	");"
+	"CREATE TABLE scored_items ("
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  item TEXT NOT NULL,"
+	"  run_id INTEGER NOT NULL,"	/* the run that claimed or scored it */
+	"  scored INTEGER NOT NULL,"	/* 0 claimed, 1 scored */
+	"  lease INTEGER NOT NULL,"	/* claim valid until (ms since the epoch); 0 once scored */
+	"  PRIMARY KEY (source_id, item)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE monitor_offsets ("
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  inode INTEGER NOT NULL,"
+	"  offset INTEGER NOT NULL,"
+	"  PRIMARY KEY (source_id, path)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE monitor_alerts ("
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('ok','pending','firing')),"
+	"  streak INTEGER NOT NULL,"
+	"  value REAL,"
+	"  changed TEXT,"
+	"  run_id INTEGER,"
+	"  PRIMARY KEY (source_id, name)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE monitor_outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  sink INTEGER NOT NULL,"	/* index in the monitor's publish list */
+	"  payload TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created TEXT NOT NULL"
+	");"
+	"CREATE INDEX monitor_outbox_source ON monitor_outbox(source_id, id);"
+	"CREATE TABLE monitor_locks ("	/* one run at a time per monitor (--every) */
+	"  source_id INTEGER PRIMARY KEY REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  run_id INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL"	/* ms since the epoch */
+	");"
+	"CREATE TABLE monitor_watermarks ("	/* API sources: items up to here were fetched */
+	"  source_id INTEGER PRIMARY KEY REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  until REAL NOT NULL"		/* epoch seconds */
+	");",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

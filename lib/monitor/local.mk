@@ -1,0 +1,15 @@
+# monitor: oed-monitor's model and engine (lib/monitor/monitor.h).
+lib_libcore_la_SOURCES += lib/monitor/monitor.h lib/monitor/internal.h \
+	lib/monitor/config.c lib/monitor/source.c lib/monitor/run.c \
+	lib/monitor/publish.c lib/monitor/status.c
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_monitor
+tests_unit_check_monitor_SOURCES = tests/unit/check_monitor.c
+tests_unit_check_monitor_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_monitor_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_monitor
+endif
+dist_man_MANS += man/oed-monitor.yaml.5
+# publishers against a fake webhook / Slack sink, the langfuse source against a fake API
+TESTS += tests/monitor-net.sh tests/monitor-langfuse.sh
+EXTRA_DIST += tests/monitor-net.sh tests/monitor-langfuse.sh

@@ -1,0 +1,1107 @@
+/* run.c: one monitor run: fetch, dedup, sample, claim, score, alert, publish (monitor.h). */
+#include "config.h"
+
+#include "internal.h"
+
+#include <math.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "exit.h"
+#include "map.h"
+
+enum { ITEM_NEW, ITEM_SEEN, ITEM_DUP, ITEM_SAMPLED, ITEM_CLAIMED, ITEM_LOST };
+
+static int
+nomem(struct oed_err *err)
+{
+	return oed_err_set(err, OED_EX_FAIL, "out of memory");
+}
+
+static int64_t
+now_ms(void)
+{
+	return (int64_t)(oed_time_now() * 1000.0);
+}
+
+static int
+step_done(struct oed_mon_ctx *cx, sqlite3_stmt *st, const char *what, struct oed_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return oed_store_fail(cx->store, err, what);
+	return 0;
+}
+
+/* The (monitor, source) row; created unless create is false (then 0 when absent). */
+static int
+source_id(struct oed_mon_ctx *cx, bool create, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+
+	if (create) {
+		st = oed_store_prepare(cx->store, "INSERT OR IGNORE INTO monitor_sources (monitor, source)"
+				       " VALUES (?, ?)", err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, cx->m->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, cx->m->source.ident, -1, SQLITE_STATIC);
+		if (step_done(cx, st, "cannot add the monitor", err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		sqlite3_finalize(st);
+	}
+	st = oed_store_prepare(cx->store, "SELECT id FROM monitor_sources WHERE monitor = ? AND source = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, cx->m->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cx->m->source.ident, -1, SQLITE_STATIC);
+	cx->source_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offset, long long *inode,
+		   struct oed_err *err)
+{
+	sqlite3_stmt *st;
+
+	*offset = *inode = 0;
+	if (cx->source_id == 0)
+		return 0;
+	st = oed_store_prepare(cx->store, "SELECT offset, inode FROM monitor_offsets"
+			       " WHERE source_id = ? AND path = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*offset = sqlite3_column_int64(st, 0);
+		*inode = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+
+	*t = 0;
+	if (cx->source_id == 0)
+		return 0;
+	st = oed_store_prepare(cx->store, "SELECT until FROM monitor_watermarks WHERE source_id = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*t = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* ---- dedup, sample, claim ---- */
+
+static int
+dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, uint64_t *fresh, struct oed_err *err)
+{
+	struct oed_map seen;
+	sqlite3_stmt *st = NULL;
+	int64_t now = now_ms();
+
+	oed_map_init(&seen);
+	if (cx->source_id) {
+		st = oed_store_prepare(cx->store, "SELECT scored, lease, run_id FROM scored_items"
+				       " WHERE source_id = ? AND item = ?", err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, cx->source_id);
+	}
+	*fresh = 0;
+	for (size_t i = 0; i < it->n; i++) {
+		struct oed_mon_item *x = &it->v[i];
+		uint64_t h = oed_mon_sample_key(0, x->id, x->idlen);
+		bool added;
+		uint64_t *slot;
+
+		/* a repeated id within one fetch: the first is the item */
+		slot = oed_map_put(&seen, h, &added);
+		if (slot == NULL) {
+			sqlite3_finalize(st);
+			oed_map_release(&seen);
+			return nomem(err);
+		}
+		if (!added) {
+			struct oed_mon_item *y = &it->v[*slot];
+
+			if (y->idlen == x->idlen && memcmp(y->id, x->id, x->idlen) == 0) {
+				x->state = ITEM_DUP;
+				continue;
+			}
+		} else {
+			*slot = i;
+		}
+		x->state = ITEM_NEW;
+		if (st) {
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				bool scored = sqlite3_column_int(st, 0) != 0;
+				int64_t lease = sqlite3_column_int64(st, 1);
+
+				if (scored) {
+					x->state = ITEM_SEEN;
+				} else if (lease > now) {
+					x->state = ITEM_SEEN;	/* a live run has it */
+					if (x->file != (size_t)-1)
+						it->files[x->file].held = true;
+					it->held = true;
+				}
+			}
+		}
+		if (x->state == ITEM_NEW) {
+			x->key = oed_mon_sample_key(cx->m->seed, x->id, x->idlen);
+			(*fresh)++;
+		}
+	}
+	sqlite3_finalize(st);
+	oed_map_release(&seen);
+	return 0;
+}
+
+static int
+by_key(const void *a, const void *b)
+{
+	const struct oed_mon_item *const *x = a, *const *y = b;
+
+	if ((*x)->key != (*y)->key)
+		return (*x)->key < (*y)->key ? -1 : 1;
+	return (*x)->seq < (*y)->seq ? -1 : (*x)->seq > (*y)->seq;
+}
+
+static char *
+stratum_of(const struct oed_monitor *m, json_t *rec)
+{
+	json_t *v = oed_path_get(&m->stratum, rec);
+
+	if (v == NULL)
+		return strdup("");
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* Choose which new items are scored: state ITEM_SAMPLED. */
+static int
+sample(struct oed_mon_ctx *cx, struct oed_mon_items *it, uint64_t *sampled, struct oed_err *err)
+{
+	const struct oed_monitor *m = cx->m;
+	struct oed_mon_item **v;
+	size_t n = 0, keep;
+
+	*sampled = 0;
+	if ((v = malloc((it->n ? it->n : 1) * sizeof(*v))) == NULL)
+		return nomem(err);
+	for (size_t i = 0; i < it->n; i++)
+		if (it->v[i].state == ITEM_NEW)
+			v[n++] = &it->v[i];
+	keep = n;
+	switch (m->sample) {
+	case OED_MON_SAMPLE_ALL:
+		break;
+	case OED_MON_SAMPLE_RANDOM:
+		if (m->sample_n == 0) {
+			/* a fraction: each item by its own hash, so runs agree */
+			double lim = m->fraction * 18446744073709551616.0;
+			size_t k = 0;
+
+			for (size_t i = 0; i < n; i++)
+				if (m->fraction >= 1 || (double)v[i]->key < lim)
+					v[k++] = v[i];
+			n = keep = k;
+			break;
+		}
+		qsort(v, n, sizeof(*v), by_key);
+		keep = n < (size_t)m->sample_n ? n : (size_t)m->sample_n;
+		break;
+	case OED_MON_SAMPLE_OLDEST:
+		keep = n < (size_t)m->sample_n ? n : (size_t)m->sample_n;
+		break;
+	case OED_MON_SAMPLE_MOST_RECENT:
+		keep = n < (size_t)m->sample_n ? n : (size_t)m->sample_n;
+		memmove(v, v + (n - keep), keep * sizeof(*v));
+		break;
+	case OED_MON_SAMPLE_STRATIFIED: {
+		/* n per stratum, chosen by hash within each */
+		struct oed_map counts;
+		size_t k = 0;
+
+		qsort(v, n, sizeof(*v), by_key);
+		oed_map_init(&counts);
+		for (size_t i = 0; i < n; i++) {
+			char *s = stratum_of(m, v[i]->rec);
+			uint64_t *c;
+			bool added;
+
+			if (s == NULL) {
+				oed_map_release(&counts);
+				free(v);
+				return nomem(err);
+			}
+			c = oed_map_put(&counts, oed_mon_sample_key(1, s, strlen(s)), &added);
+			free(s);
+			if (c == NULL) {
+				oed_map_release(&counts);
+				free(v);
+				return nomem(err);
+			}
+			if (added)
+				*c = 0;
+			if (*c < (uint64_t)m->sample_n) {
+				(*c)++;
+				v[k++] = v[i];
+			}
+		}
+		oed_map_release(&counts);
+		keep = k;
+		break;
+	}
+	}
+	for (size_t i = 0; i < keep; i++)
+		v[i]->state = ITEM_SAMPLED;
+	*sampled = keep;
+	free(v);
+	return 0;
+}
+
+/* One transaction: claim every sampled item that no live run holds. */
+static int
+claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t lease = now_ms() + cx->m->lease_ms, now = now_ms();
+
+	if (oed_store_begin(cx->store, err) == -1)
+		return -1;
+	st = oed_store_prepare(cx->store,
+			       "INSERT INTO scored_items (source_id, item, run_id, scored, lease)"
+			       " VALUES (?1, ?2, ?3, 0, ?4)"
+			       " ON CONFLICT (source_id, item) DO UPDATE SET run_id = ?3, lease = ?4"
+			       " WHERE scored = 0 AND lease <= ?5", err);
+	if (st == NULL) {
+		oed_store_rollback(cx->store);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 3, cx->run);
+	sqlite3_bind_int64(st, 4, lease);
+	sqlite3_bind_int64(st, 5, now);
+	for (size_t i = 0; i < it->n; i++) {
+		struct oed_mon_item *x = &it->v[i];
+
+		if (x->state != ITEM_SAMPLED)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot claim an item");
+			sqlite3_finalize(st);
+			oed_store_rollback(cx->store);
+			return -1;
+		}
+		if (sqlite3_changes(oed_store_db(cx->store)) == 1) {
+			x->state = ITEM_CLAIMED;
+		} else {
+			x->state = ITEM_LOST;
+			if (x->file != (size_t)-1)
+				it->files[x->file].held = true;
+			it->held = true;
+		}
+	}
+	sqlite3_finalize(st);
+	if (oed_store_commit(cx->store, err) == -1) {
+		oed_store_rollback(cx->store);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- scoring ---- */
+
+struct agg {
+	uint64_t n, verdicts, fails;
+	double sum, min, max;
+};
+
+/* A field's text: a string as is, anything else as JSON; NULL when absent. */
+static char *
+field_text(const struct oed_mon_field *f, json_t *rec, pcre2_match_data *md, size_t *len)
+{
+	json_t *v = oed_path_get(&f->path, rec);
+	char *s;
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (json_is_string(v)) {
+		*len = json_string_length(v);
+		s = malloc(*len + 1);
+		if (s) {
+			memcpy(s, json_string_value(v), *len);
+			s[*len] = '\0';
+		}
+	} else {
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		*len = s ? strlen(s) : 0;
+	}
+	if (s && f->re) {
+		int rc = pcre2_match(f->re, (PCRE2_SPTR)s, *len, 0, 0, md, NULL);
+		PCRE2_SIZE *ov;
+		char *g;
+		int k;
+
+		if (rc <= 0) {
+			free(s);
+			return NULL;
+		}
+		ov = pcre2_get_ovector_pointer(md);
+		k = rc > 1 && ov[2] != PCRE2_UNSET ? 1 : 0;
+		*len = ov[2 * k + 1] - ov[2 * k];
+		g = strndup(s + ov[2 * k], *len);
+		free(s);
+		s = g;
+	}
+	return s;
+}
+
+/* Score one item into its monitor.item line in b; 1 scored, 0 an error (counted), -1 err. */
+static int
+score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw,
+	   pcre2_match_data *md, struct agg *agg, struct oed_buf *b, struct oed_err *err)
+{
+	struct oed_monitor *m = cx->m;
+	char **vals;
+	size_t *lens;
+	const char *line;
+	size_t len;
+	int ok = 1;
+	bool any_verdict = false, all_pass = true, partial = false;
+	char errmsg[768] = "";
+	struct oed_score_result *res;
+
+	vals = calloc(m->nfields, sizeof(*vals));
+	lens = calloc(m->nfields, sizeof(*lens));
+	res = calloc(m->nspecs, sizeof(*res));
+	if (vals == NULL || lens == NULL || res == NULL) {
+		free(vals);
+		free(lens);
+		free(res);
+		return nomem(err);
+	}
+	for (size_t i = 0; i < m->nfields; i++)
+		vals[i] = field_text(&m->fields[i], x->rec, md, &lens[i]);
+	if (vals[1] == NULL) {
+		snprintf(errmsg, sizeof(errmsg), "no output at '%s'", m->fields[1].path.spec);
+		ok = 0;
+	}
+	for (size_t k = 0; ok && k < m->nspecs; k++) {
+		struct oed_score_input in;
+		struct oed_err e;
+		size_t t;
+
+		oed_score_result_init(&res[k]);
+		oed_score_input_init(&in, vals[1], lens[1]);
+		for (t = 2; t < m->nfields; t++)
+			if (strcmp(m->fields[t].name, "target") == 0 && vals[t]) {
+				in.target = vals[t];
+				in.target_len = lens[t];
+			}
+		oed_err_clear(&e);
+		if (oed_score(m->specs[k], &in, &res[k], &e) == -1) {
+			if (e.status != OED_EX_DATA) {
+				*err = e;
+				ok = -1;
+				break;
+			}
+			/* this scorer cannot score this output: its score is null, the others stand */
+			if (errmsg[0] == '\0')
+				snprintf(errmsg, sizeof(errmsg), "%s: %s", m->specs[k]->key, e.msg);
+			res[k].value = NAN;
+			res[k].pass = -1;
+			res[k].label[0] = '\0';
+			partial = true;
+		}
+	}
+	if (ok == -1)
+		goto out;
+	oed_w_begin(rw);
+	oed_w_str(rw, "kind", "monitor.item");
+	oed_w_str(rw, "monitor", m->name);
+	oed_w_strn(rw, "id", x->id, x->idlen);
+	for (size_t i = 0; i < 2; i++)
+		if (vals[i])
+			oed_w_strn(rw, m->fields[i].name, vals[i], lens[i]);
+		else
+			oed_w_null(rw, m->fields[i].name);
+	if (m->nfields > 2) {
+		oed_w_obj_begin(rw, "fields");
+		for (size_t i = 2; i < m->nfields; i++)
+			if (vals[i])
+				oed_w_strn(rw, m->fields[i].name, vals[i], lens[i]);
+			else
+				oed_w_null(rw, m->fields[i].name);
+		oed_w_obj_end(rw);
+	}
+	if (ok == 1) {
+		oed_w_obj_begin(rw, "scores");
+		for (size_t k = 0; k < m->nspecs; k++) {
+			struct oed_score_result *r = &res[k];
+
+			if (r->label[0])
+				oed_w_str(rw, m->specs[k]->key, r->label);
+			else if (isnan(r->value))
+				oed_w_null(rw, m->specs[k]->key);
+			else
+				oed_w_num(rw, m->specs[k]->key, r->value);
+			if (!isnan(r->value)) {
+				agg[k].n++;
+				agg[k].sum += r->value;
+				if (agg[k].n == 1 || r->value < agg[k].min)
+					agg[k].min = r->value;
+				if (agg[k].n == 1 || r->value > agg[k].max)
+					agg[k].max = r->value;
+			}
+			if (r->pass >= 0) {
+				agg[k].verdicts++;
+				any_verdict = true;
+				if (r->pass == 0) {
+					agg[k].fails++;
+					all_pass = false;
+				}
+			}
+		}
+		oed_w_obj_end(rw);
+		if (any_verdict)
+			oed_w_bool(rw, "pass", all_pass);
+		if (partial) {
+			oed_w_str(rw, "error", errmsg);
+			ok = 0;
+		}
+	} else {
+		oed_w_null(rw, "scores");
+		oed_w_str(rw, "error", errmsg);
+	}
+	oed_w_int(rw, "run", cx->run);
+	oed_w_close(rw, &line, &len);
+	if (oed_buf_add(b, line, len) == -1)
+		ok = nomem(err);
+out:
+	for (size_t i = 0; i < m->nfields; i++)
+		free(vals[i]);
+	for (size_t k = 0; k < m->nspecs; k++)
+		oed_score_result_release(&res[k]);
+	free(vals);
+	free(lens);
+	free(res);
+	return ok;
+}
+
+struct pending {
+	struct oed_mon_item *x;
+	size_t off, len;	/* its line in the batch buffer */
+	bool error;
+};
+
+/*
+ * Commit a batch: mark each item scored if this run still holds it, queue
+ * the lines of those for the jsonl sinks, one transaction; then write them
+ * to w.
+ */
+static int
+commit_batch(struct oed_mon_ctx *cx, struct pending *p, size_t n, struct oed_buf *b,
+	     struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
+{
+	struct oed_buf keep = OED_BUF_INIT;
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (oed_store_begin(cx->store, err) == -1)
+		return -1;
+	st = oed_store_prepare(cx->store, "UPDATE scored_items SET scored = 1, lease = 0"
+			       " WHERE source_id = ? AND item = ? AND run_id = ? AND scored = 0", err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 3, cx->run);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 2, p[i].x->id, (int)p[i].x->idlen, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot mark an item scored");
+			goto fail;
+		}
+		if (sqlite3_changes(oed_store_db(cx->store)) != 1) {
+			/* the lease ran out and another run took the item: its result counts */
+			p[i].x->state = ITEM_LOST;
+			continue;
+		}
+		if (oed_buf_add(&keep, b->data + p[i].off, p[i].len) == -1) {
+			nomem(err);
+			goto fail;
+		}
+		if (p[i].error)
+			res->errors++;
+		else
+			res->scored++;
+	}
+	for (size_t s = 0; s < cx->m->npubs && keep.len; s++) {
+		if (cx->m->pubs[s].type == OED_MON_PUB_JSONL && cx->m->pubs[s].items &&
+		    oed_mon_outbox_add(cx, s, keep.data, keep.len, err) == -1)
+			goto fail;
+		if (cx->m->pubs[s].type != OED_MON_PUB_LANGFUSE_SCORES)
+			continue;
+		/* one entry per item: a retry re-sends that item's scores, which replace themselves */
+		for (size_t i = 0; i < n; i++)
+			if (p[i].x->state != ITEM_LOST &&
+			    oed_mon_outbox_add(cx, s, b->data + p[i].off, p[i].len, err) == -1)
+				goto fail;
+	}
+	if (oed_store_commit(cx->store, err) == -1)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (keep.len && w->fp && !w->failed) {
+		if (fwrite(keep.data, 1, keep.len, w->fp) != keep.len)
+			w->failed = true;
+		fflush(w->fp);
+	}
+	oed_buf_release(&keep);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	oed_store_rollback(cx->store);
+	oed_buf_release(&keep);
+	return rc;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_run_opts *o,
+	  struct oed_writer *w, struct agg *agg, struct oed_mon_result *res, struct oed_err *err)
+{
+	struct oed_writer rw;
+	struct oed_buf b = OED_BUF_INIT;
+	struct pending *p;
+	size_t np = 0, batch = (size_t)cx->m->batch;
+	pcre2_match_data *md = pcre2_match_data_create(32, NULL);
+	int rc = 0;
+
+	p = malloc(batch * sizeof(*p));
+	if (p == NULL || md == NULL) {
+		free(p);
+		pcre2_match_data_free(md);
+		return nomem(err);
+	}
+	oed_writer_init(&rw, NULL);
+	for (size_t i = 0; i < it->n; i++) {
+		struct oed_mon_item *x = &it->v[i];
+		size_t off = b.len;
+		int s;
+
+		if (x->state != ITEM_CLAIMED)
+			continue;
+		if (o->stop && *o->stop) {
+			res->interrupted = true;
+			break;
+		}
+		if (o->item_delay_ms > 0)
+			sleep_ms(o->item_delay_ms);
+		s = score_item(cx, x, &rw, md, agg, &b, err);
+		if (s == -1) {
+			rc = -1;
+			break;
+		}
+		p[np].x = x;
+		p[np].off = off;
+		p[np].len = b.len - off;
+		p[np].error = s == 0;
+		np++;
+		if (np == batch) {
+			if (commit_batch(cx, p, np, &b, w, res, err) == -1) {
+				rc = -1;
+				np = 0;
+				break;
+			}
+			np = 0;
+			oed_buf_reset(&b);
+		}
+	}
+	if (rc == 0 && commit_batch(cx, p, np, &b, w, res, err) == -1)
+		rc = -1;
+	oed_writer_release(&rw);
+	oed_buf_release(&b);
+	pcre2_match_data_free(md);
+	free(p);
+	return rc;
+}
+
+/* ---- alerts ---- */
+
+static double
+stat_value(const struct oed_mon_alert *a, const struct agg *g, uint64_t *n)
+{
+	*n = a->stat == OED_MON_RATE ? g->verdicts : g->n;
+	if (*n == 0)
+		return a->stat == OED_MON_COUNT ? 0 : NAN;
+	switch (a->stat) {
+	case OED_MON_MEAN: return g->sum / (double)g->n;
+	case OED_MON_MAX: return g->max;
+	case OED_MON_MIN: return g->min;
+	case OED_MON_COUNT: return (double)g->n;
+	case OED_MON_RATE: return (double)g->fails / (double)g->verdicts;
+	}
+	return NAN;
+}
+
+static int
+alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed_mon_result *res,
+       struct oed_err *err)
+{
+	struct oed_monitor *m = cx->m;
+	sqlite3_stmt *get = NULL, *put = NULL;
+	struct oed_buf out = OED_BUF_INIT;
+	int rc = -1;
+
+	if (m->nalerts == 0)
+		return 0;
+	if (oed_store_begin(cx->store, err) == -1)
+		return -1;
+	get = oed_store_prepare(cx->store, "SELECT state, streak FROM monitor_alerts"
+				" WHERE source_id = ? AND name = ?", err);
+	put = oed_store_prepare(cx->store, "INSERT INTO monitor_alerts (source_id, name, state, streak,"
+				" value, changed, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+				" ON CONFLICT (source_id, name) DO UPDATE SET state = ?3, streak = ?4,"
+				" value = ?5, changed = coalesce(?6, changed), run_id = ?7", err);
+	if (get == NULL || put == NULL)
+		goto out;
+	for (size_t i = 0; i < m->nalerts; i++) {
+		const struct oed_mon_alert *a = &m->alerts[i];
+		char state[16] = "ok", now[32];
+		const char *transition = NULL;
+		long streak = 0;
+		uint64_t n;
+		size_t k;
+		double v;
+		bool evaluated;
+		const char *line;
+		size_t len;
+
+		for (k = 0; k < m->nspecs; k++)
+			if (strcmp(m->specs[k]->key, a->scorer) == 0)
+				break;
+		sqlite3_reset(get);
+		sqlite3_bind_int64(get, 1, cx->source_id);
+		sqlite3_bind_text(get, 2, a->name, -1, SQLITE_STATIC);
+		if (sqlite3_step(get) == SQLITE_ROW) {
+			snprintf(state, sizeof(state), "%s", (const char *)sqlite3_column_text(get, 0));
+			streak = sqlite3_column_int(get, 1);
+		}
+		v = stat_value(a, &agg[k], &n);
+		evaluated = n >= (uint64_t)a->min_n && !isnan(v);
+		if (evaluated) {
+			if (oed_mon_compare(a->op, v, a->value)) {
+				streak++;
+				if (streak >= a->for_runs && strcmp(state, "firing") != 0) {
+					strcpy(state, "firing");
+					transition = "firing";
+				} else if (strcmp(state, "firing") != 0) {
+					strcpy(state, "pending");
+				}
+			} else {
+				streak = 0;
+				if (strcmp(state, "firing") == 0)
+					transition = "resolved";
+				strcpy(state, "ok");
+			}
+		}
+		oed_now_rfc3339(now);
+		sqlite3_reset(put);
+		sqlite3_bind_int64(put, 1, cx->source_id);
+		sqlite3_bind_text(put, 2, a->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(put, 3, state, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 4, streak);
+		if (isnan(v))
+			sqlite3_bind_null(put, 5);
+		else
+			sqlite3_bind_double(put, 5, v);
+		if (transition)
+			sqlite3_bind_text(put, 6, now, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(put, 6);
+		sqlite3_bind_int64(put, 7, cx->run);
+		if (sqlite3_step(put) != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot save an alert's state");
+			goto out;
+		}
+		if (strcmp(state, "firing") == 0)
+			res->firing++;
+		oed_w_begin(w);
+		oed_w_str(w, "kind", "monitor.alert");
+		oed_w_str(w, "monitor", m->name);
+		oed_w_str(w, "alert", a->name);
+		oed_w_str(w, "scorer", a->scorer);
+		oed_w_str(w, "stat", oed_mon_stat_name(a->stat));
+		oed_w_str(w, "op", oed_mon_op_name(a->op));
+		oed_w_num(w, "threshold", a->value);
+		if (isnan(v))
+			oed_w_null(w, "value");
+		else
+			oed_w_num(w, "value", v);
+		oed_w_uint(w, "n", n);
+		oed_w_bool(w, "evaluated", evaluated);
+		oed_w_str(w, "state", state);
+		oed_w_int(w, "streak", streak);
+		if (transition)
+			oed_w_str(w, "transition", transition);
+		else
+			oed_w_null(w, "transition");
+		oed_w_int(w, "run", cx->run);
+		oed_w_close(w, &line, &len);
+		if (oed_buf_add(&out, line, len) == -1) {
+			nomem(err);
+			goto out;
+		}
+		for (size_t s = 0; s < m->npubs; s++) {
+			const struct oed_mon_publish *pub = &m->pubs[s];
+			unsigned bit = transition == NULL ? 0 : strcmp(transition, "firing") == 0
+				       ? OED_MON_ON_FIRING : OED_MON_ON_RESOLVED;
+
+			if (pub->type == OED_MON_PUB_JSONL ? transition == NULL : !(pub->on & bit))
+				continue;
+			if (oed_mon_outbox_add(cx, s, line, len, err) == -1)
+				goto out;
+		}
+	}
+	if (oed_store_commit(cx->store, err) == -1)
+		goto out;
+	if (out.len && w->fp && fwrite(out.data, 1, out.len, w->fp) != out.len)
+		w->failed = true;
+	rc = 0;
+out:
+	if (rc == -1)
+		oed_store_rollback(cx->store);
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	oed_buf_release(&out);
+	return rc;
+}
+
+/* ---- the run ---- */
+
+/* Offsets move on for files whose every item this run handled; the run is finished. */
+static int
+finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_result *res,
+       struct oed_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char buf[64];
+
+	if (oed_store_begin(cx->store, err) == -1)
+		return -1;
+	if (!res->interrupted) {
+		st = oed_store_prepare(cx->store, "INSERT INTO monitor_offsets (source_id, path, inode, offset)"
+				       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source_id, path)"
+				       " DO UPDATE SET inode = ?3, offset = ?4", err);
+		if (st == NULL)
+			goto fail;
+		for (size_t i = 0; i < it->nfiles; i++) {
+			const struct oed_mon_file *f = &it->files[i];
+
+			if (f->stdin_ || f->held)
+				continue;
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, cx->source_id);
+			sqlite3_bind_text(st, 2, f->path, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, f->inode);
+			sqlite3_bind_int64(st, 4, f->end);
+			if (sqlite3_step(st) != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot save a file offset");
+				goto fail;
+			}
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (cx->watermark > 0 && !it->held) {
+			st = oed_store_prepare(cx->store, "INSERT INTO monitor_watermarks (source_id, until)"
+					       " VALUES (?1, ?2) ON CONFLICT (source_id) DO UPDATE SET until = ?2", err);
+			if (st == NULL)
+				goto fail;
+			sqlite3_bind_int64(st, 1, cx->source_id);
+			sqlite3_bind_double(st, 2, cx->watermark);
+			if (sqlite3_step(st) != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot save the watermark");
+				goto fail;
+			}
+			sqlite3_finalize(st);
+			st = NULL;
+		}
+	} else {
+		/* give back what this run claimed and did not score */
+		st = oed_store_prepare(cx->store, "DELETE FROM scored_items WHERE source_id = ?"
+				       " AND run_id = ? AND scored = 0", err);
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, cx->source_id);
+		sqlite3_bind_int64(st, 2, cx->run);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot release claims");
+			goto fail;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (oed_metric_add(cx->store, cx->run, "monitor.fetched", cx->m->name, (double)res->fetched, NAN, NAN, err) == -1 ||
+	    oed_metric_add(cx->store, cx->run, "monitor.new", cx->m->name, (double)res->fresh, NAN, NAN, err) == -1 ||
+	    oed_metric_add(cx->store, cx->run, "monitor.sampled", cx->m->name, (double)res->sampled, NAN, NAN, err) == -1 ||
+	    oed_metric_add(cx->store, cx->run, "monitor.scored", cx->m->name, (double)res->scored, NAN, NAN, err) == -1 ||
+	    oed_metric_add(cx->store, cx->run, "monitor.errors", cx->m->name, (double)res->errors, NAN, NAN, err) == -1 ||
+	    oed_metric_add(cx->store, cx->run, "monitor.alerts_firing", cx->m->name, (double)res->firing, NAN, NAN, err) == -1)
+		goto fail;
+	snprintf(buf, sizeof(buf), "%s", res->interrupted ? "interrupted" : "ok");
+	if (oed_run_finish(cx->store, cx->run, buf, NULL, err) == -1)
+		goto fail;
+	return oed_store_commit(cx->store, err);
+fail:
+	sqlite3_finalize(st);
+	oed_store_rollback(cx->store);
+	return -1;
+}
+
+static void
+write_run(struct oed_mon_ctx *cx, const struct oed_mon_result *res, bool dry, struct oed_writer *w)
+{
+	oed_w_begin(w);
+	oed_w_str(w, "kind", "monitor.run");
+	oed_w_str(w, "monitor", cx->m->name);
+	if (dry)
+		oed_w_null(w, "run");
+	else
+		oed_w_int(w, "run", cx->run);
+	oed_w_uint(w, "fetched", res->fetched);
+	oed_w_uint(w, "new", res->fresh);
+	oed_w_uint(w, "sampled", res->sampled);
+	oed_w_uint(w, "scored", res->scored);
+	oed_w_uint(w, "errors", res->errors);
+	oed_w_uint(w, "alerts_firing", res->firing);
+	if (dry)
+		oed_w_bool(w, "dry_run", true);
+	if (res->interrupted)
+		oed_w_bool(w, "interrupted", true);
+	if (res->undelivered)
+		oed_w_uint(w, "undelivered", res->undelivered);
+	oed_w_end(w);
+}
+
+static int
+check_env(const struct oed_monitor *m, bool pubs, struct oed_err *err)
+{
+	const char *src[3] = { m->source.host_env, m->source.public_key_env, m->source.secret_key_env };
+
+	for (int k = 0; k < 3; k++)
+		if (src[k] && (getenv(src[k]) == NULL || *getenv(src[k]) == '\0'))
+			return oed_err_set(err, OED_EX_USAGE,
+					   "%s: environment variable '%s' is not set (source)",
+					   m->file, oed_quote(src[k]));
+	for (size_t i = 0; pubs && i < m->npubs; i++) {
+		const char *names[5] = { m->pubs[i].url_env, m->pubs[i].secret_env, m->pubs[i].host_env,
+					 m->pubs[i].public_key_env, m->pubs[i].secret_key_env };
+
+		for (int k = 0; k < 5; k++)
+			if (names[k] && (getenv(names[k]) == NULL || *getenv(names[k]) == '\0'))
+				return oed_err_set(err, OED_EX_USAGE,
+						   "%s: environment variable '%s' is not set (publish %zu)",
+						   m->file, oed_quote(names[k]), i + 1);
+	}
+	return 0;
+}
+
+/* Inside the run's first transaction: 0 taken, 1 held by a live run, -1 err. */
+static int
+take_lock(struct oed_mon_ctx *cx, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t now = now_ms();
+	int rc;
+
+	st = oed_store_prepare(cx->store, "INSERT INTO monitor_locks (source_id, run_id, until)"
+			       " VALUES (?1, ?2, ?3) ON CONFLICT (source_id) DO UPDATE"
+			       " SET run_id = ?2, until = ?3 WHERE until <= ?4", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 2, cx->run);
+	sqlite3_bind_int64(st, 3, now + cx->m->lease_ms);
+	sqlite3_bind_int64(st, 4, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = oed_store_fail(cx->store, err, "cannot take the monitor's lock");
+	else
+		rc = sqlite3_changes(oed_store_db(cx->store)) == 1 ? 0 : 1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void
+drop_lock(struct oed_mon_ctx *cx)
+{
+	sqlite3_stmt *st;
+	struct oed_err e;
+
+	st = oed_store_prepare(cx->store, "DELETE FROM monitor_locks WHERE source_id = ? AND run_id = ?", &e);
+	if (st == NULL)
+		return;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 2, cx->run);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+static char *
+params_json(const struct oed_monitor *m)
+{
+	static const char *const types[] = { "jsonl", "command", "langfuse" };
+	json_t *p = json_pack("{s:s, s:s, s:s}", "monitor", m->name, "file", m->file, "source",
+			      types[m->source.type]);
+	char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
+
+	json_decref(p);
+	return s;
+}
+
+int
+oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_mon_run_opts *o,
+		struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
+{
+	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0 };
+	struct oed_mon_items it;
+	struct agg *agg = NULL;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&it, 0, sizeof(it));
+	if (check_env(m, !o->dry_run, err) == -1)
+		return -1;
+	if (o->dry_run) {
+		char path[4096];
+		struct stat st;
+
+		if (store_path == NULL && oed_store_default_path(path, sizeof(path), err) == -1)
+			return -1;
+		if (stat(store_path ? store_path : path, &st) == 0) {
+			if ((cx.store = oed_store_open_readonly(store_path ? store_path : path, err)) == NULL)
+				return -1;
+			if (source_id(&cx, false, err) == -1)
+				goto out;
+		}
+	} else {
+		char *params = params_json(m);
+
+		if ((cx.store = oed_store_open(store_path, err)) == NULL) {
+			free(params);
+			return -1;
+		}
+		if (oed_store_begin(cx.store, err) == -1 ||
+		    oed_run_begin(cx.store, "oed-monitor", o->argc, o->argv, params, &cx.run, err) == -1 ||
+		    source_id(&cx, true, err) == -1) {
+			free(params);
+			oed_store_rollback(cx.store);
+			cx.run = 0;
+			goto out;
+		}
+		free(params);
+		if (o->lock) {
+			int held = take_lock(&cx, err);
+
+			if (held != 0) {
+				oed_store_rollback(cx.store);
+				cx.run = 0;
+				if (held == 1) {
+					res->skipped = true;
+					rc = 0;
+				}
+				goto out;
+			}
+		}
+		if (oed_store_commit(cx.store, err) == -1) {
+			oed_store_rollback(cx.store);
+			cx.run = 0;
+			goto out;
+		}
+		res->run = cx.run;
+		/* what earlier runs could not deliver goes first */
+		if (oed_mon_outbox_flush(&cx, &res->undelivered, err) == -1)
+			goto out;
+	}
+	if (oed_mon_fetch(&cx, &it, err) == -1)
+		goto out;
+	res->fetched = it.n;
+	res->errors = it.errors;
+	if (dedup(&cx, &it, &res->fresh, err) == -1 || sample(&cx, &it, &res->sampled, err) == -1)
+		goto out;
+	if (o->dry_run) {
+		for (size_t i = 0; i < it.n; i++) {
+			if (it.v[i].state != ITEM_SAMPLED)
+				continue;
+			oed_w_begin(w);
+			oed_w_str(w, "kind", "monitor.candidate");
+			oed_w_str(w, "monitor", m->name);
+			oed_w_strn(w, "id", it.v[i].id, it.v[i].idlen);
+			oed_w_end(w);
+		}
+		write_run(&cx, res, true, w);
+		rc = 0;
+		goto out;
+	}
+	if ((agg = calloc(m->nspecs, sizeof(*agg))) == NULL) {
+		nomem(err);
+		goto out;
+	}
+	if (claim(&cx, &it, err) == -1 || score_all(&cx, &it, o, w, agg, res, err) == -1)
+		goto out;
+	if (!res->interrupted && alerts(&cx, agg, w, res, err) == -1)
+		goto out;
+	if (finish(&cx, &it, res, err) == -1)
+		goto out;
+	if (oed_mon_outbox_flush(&cx, &res->undelivered, err) == -1)
+		goto out;
+	write_run(&cx, res, false, w);
+	rc = 0;
+out:
+	if (rc == -1 && cx.store && cx.run && !o->dry_run) {
+		struct oed_err e2;
+
+		oed_store_rollback(cx.store);
+		oed_run_finish(cx.store, cx.run, "failed", NULL, &e2);
+	}
+	if (o->lock && cx.store && cx.run && !o->dry_run)
+		drop_lock(&cx);
+	free(agg);
+	oed_mon_items_release(&it);
+	oed_store_close(cx.store);
+	return rc;
+}

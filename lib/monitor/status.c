@@ -1,0 +1,144 @@
+/* status.c: --status, what the store knows of each monitor (monitor.h). */
+#include "config.h"
+
+#include "internal.h"
+
+#include <string.h>
+
+#include "exit.h"
+
+static bool
+wanted(const char *name, const char *const *names, size_t n)
+{
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void
+col_text(struct oed_writer *w, const char *key, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		oed_w_null(w, key);
+	else
+		oed_w_strn(w, key, (const char *)sqlite3_column_text(st, i),
+			   (size_t)sqlite3_column_bytes(st, i));
+}
+
+static void
+col_num(struct oed_writer *w, const char *key, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		oed_w_null(w, key);
+	else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+		oed_w_int(w, key, sqlite3_column_int64(st, i));
+	else
+		oed_w_num(w, key, sqlite3_column_double(st, i));
+}
+
+static int
+one(struct oed_store *s, int64_t id, const char *monitor, const char *source, long last_runs,
+    struct oed_writer *w, struct oed_err *err)
+{
+	static const char *const sql[] = {
+		"SELECT id, started, finished, status FROM runs WHERE tool = 'oed-monitor'"
+		" AND json_extract(params, '$.monitor') = ?2 ORDER BY id DESC LIMIT ?3",
+		"SELECT path, inode, offset FROM monitor_offsets WHERE source_id = ?1 ORDER BY path",
+		"SELECT sum(scored), sum(1 - scored) FROM scored_items WHERE source_id = ?1",
+		"SELECT name, state, streak, value, changed, run_id FROM monitor_alerts"
+		" WHERE source_id = ?1 ORDER BY name",
+		"SELECT count(*), max(attempts) FROM monitor_outbox WHERE source_id = ?1",
+	};
+	sqlite3_stmt *st[5] = { NULL };
+	int rc = -1;
+
+	for (int i = 0; i < 5; i++) {
+		if ((st[i] = oed_store_prepare(s, sql[i], err)) == NULL)
+			goto out;
+		if (sqlite3_bind_parameter_count(st[i]) >= 1)
+			sqlite3_bind_int64(st[i], 1, id);
+		if (sqlite3_bind_parameter_count(st[i]) >= 2)
+			sqlite3_bind_text(st[i], 2, monitor, -1, SQLITE_STATIC);
+		if (sqlite3_bind_parameter_count(st[i]) >= 3)
+			sqlite3_bind_int64(st[i], 3, last_runs);
+	}
+	oed_w_begin(w);
+	oed_w_str(w, "kind", "monitor.status");
+	oed_w_str(w, "monitor", monitor);
+	oed_w_strn(w, "source", source, strcspn(source, ":"));
+	oed_w_arr_begin(w, "runs");
+	while (sqlite3_step(st[0]) == SQLITE_ROW) {
+		oed_w_obj_begin(w, NULL);
+		oed_w_int(w, "run", sqlite3_column_int64(st[0], 0));
+		col_text(w, "started", st[0], 1);
+		col_text(w, "finished", st[0], 2);
+		col_text(w, "status", st[0], 3);
+		oed_w_obj_end(w);
+	}
+	oed_w_arr_end(w);
+	oed_w_arr_begin(w, "files");
+	while (sqlite3_step(st[1]) == SQLITE_ROW) {
+		oed_w_obj_begin(w, NULL);
+		col_text(w, "path", st[1], 0);
+		col_num(w, "inode", st[1], 1);
+		col_num(w, "offset", st[1], 2);
+		oed_w_obj_end(w);
+	}
+	oed_w_arr_end(w);
+	if (sqlite3_step(st[2]) == SQLITE_ROW) {
+		oed_w_int(w, "scored", sqlite3_column_int64(st[2], 0));
+		oed_w_int(w, "claimed", sqlite3_column_int64(st[2], 1));
+	}
+	oed_w_arr_begin(w, "alerts");
+	while (sqlite3_step(st[3]) == SQLITE_ROW) {
+		oed_w_obj_begin(w, NULL);
+		col_text(w, "alert", st[3], 0);
+		col_text(w, "state", st[3], 1);
+		col_num(w, "streak", st[3], 2);
+		col_num(w, "value", st[3], 3);
+		col_text(w, "changed", st[3], 4);
+		col_num(w, "run", st[3], 5);
+		oed_w_obj_end(w);
+	}
+	oed_w_arr_end(w);
+	if (sqlite3_step(st[4]) == SQLITE_ROW) {
+		oed_w_int(w, "outbox", sqlite3_column_int64(st[4], 0));
+		col_num(w, "outbox_attempts", st[4], 1);
+	}
+	rc = oed_w_end(w) == 0 ? 0 : oed_err_set(err, OED_EX_FAIL, "cannot write the status");
+out:
+	for (int i = 0; i < 5; i++)
+		sqlite3_finalize(st[i]);
+	return rc;
+}
+
+int
+oed_monitor_status(const char *store_path, const char *const *names, size_t n, long last_runs,
+		   struct oed_writer *w, struct oed_err *err)
+{
+	struct oed_store *s = oed_store_open_readonly(store_path, err);
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (s == NULL)
+		return -1;
+	st = oed_store_prepare(s, "SELECT id, monitor, source FROM monitor_sources ORDER BY monitor, id", err);
+	if (st == NULL) {
+		oed_store_close(s);
+		return -1;
+	}
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		const char *monitor = (const char *)sqlite3_column_text(st, 1);
+
+		if (!wanted(monitor, names, n))
+			continue;
+		rc = one(s, sqlite3_column_int64(st, 0), monitor, (const char *)sqlite3_column_text(st, 2),
+			 last_runs, w, err);
+	}
+	sqlite3_finalize(st);
+	oed_store_close(s);
+	return rc;
+}

@@ -1,0 +1,126 @@
+#!/bin/sh
+# oed-monitor's langfuse source against a fake Langfuse API
+# (tests/servers/fake_langfuse.py) on 127.0.0.1 at an ephemeral port:
+# Basic auth, page pagination bounded by fromTimestamp/toTimestamp and
+# ordered by timestamp, filters, a page that fails once, 429 with
+# Retry-After, the watermark with its overlap catching a late trace, and
+# the keys kept out of every output and the store.
+# Skips (77) when python3 is missing or the server cannot start.
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+PATH=$top_builddir:$PATH
+export PATH
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+pass=0 fail=0
+t=$(mktemp -d "${TMPDIR:-/tmp}/oed-monitor-lf.XXXXXX") || exit 1
+spid=
+stop() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	spid=
+}
+trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$t"' EXIT INT TERM
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: python3 not found"; exit 77; }
+export LF_PK=pk-lf-public-0001 LF_SK=sk-lf-sekret-0002
+"$PY" "$top_srcdir/tests/servers/fake_langfuse.py" --port-file "$t/port" \
+	--public-key "$LF_PK" --secret-key "$LF_SK" &
+spid=$!
+i=0
+while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s "$t/port" ] || { echo "SKIP: the fake server did not start"; exit 77; }
+export LF_HOST=http://127.0.0.1:$(cat "$t/port")
+export OED_STORE=$t/store.db
+
+ok() { pass=$((pass + 1)); echo "PASS: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; echo "  want: $2"; echo "  got:  $3"; fi
+}
+control() { "$PY" -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/control", data=sys.argv[2].encode())).read()' "$LF_HOST" "$1"; }
+# add FIRST COUNT MINUTES_AGO [NAME]: traces tFIRST.. stamped that long ago (a second apart)
+add() { control "$("$PY" -c 'import datetime, json, sys
+first, n, ago = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+name = sys.argv[4] if len(sys.argv) > 4 else "answer"
+now = datetime.datetime.now(datetime.timezone.utc)
+out = []
+for i in range(first, first + n):
+    ts = now - datetime.timedelta(minutes=ago) + datetime.timedelta(seconds=i - first)
+    out.append({"id": "t%d" % i, "name": name, "tags": ["prod"],
+                "timestamp": ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                "input": {"question": "q%d" % i},
+                "output": {"text": "I cannot help with that." if i % 10 == 0 else "answer %d" % i}})
+print(json.dumps({"add": out}))' "$@")"; }
+stats() { "$PY" -c 'import json, sys, urllib.request
+s = json.load(urllib.request.urlopen(sys.argv[1] + "/stats"))
+exec(sys.argv[2])' "$LF_HOST" "$1"; }
+cat >"$t/m.yaml" <<EOF
+monitor: lf
+source:
+  type: langfuse
+  host_env: LF_HOST
+  public_key_env: LF_PK
+  secret_key_env: LF_SK
+  filter: {name: answer, tags: [prod]}
+  lookback: 2h
+  overlap: 10m
+  page_size: 50
+id: id
+fields: {input: input.question, output: output.text}
+scorers: [refusal]
+EOF
+
+# 1. 120 traces on three pages (and 10 of another name), page 2 fails once
+add 1 120 60
+add 500 10 50 other
+control '{"fail_page": 2}'
+oed-monitor "$t/m.yaml" >"$t/out1" 2>"$t/err1"
+expect "first run exits 0" 0 $?
+expect "first run scores the 120 answers" 120 "$(grep -c '"kind":"monitor.item"' "$t/out1")"
+expect "every request bounded, ordered, filtered" "True" "$(stats 'r = s["requests"]; print(all("fromTimestamp" in q and "toTimestamp" in q and q["orderBy"] == "timestamp.asc" and q["name"] == "answer" and q["tags"] == "prod" for q in r))')"
+expect "pages 1, 2 (failed, retried), 2, 3" "1 2 2 3" "$(stats 'print(" ".join(q["page"] for q in s["requests"]))')"
+
+# 2. nothing new: the window starts at the watermark less the overlap
+oed-monitor "$t/m.yaml" >"$t/out2" 2>"$t/err2"
+expect "second run exits 0" 0 $?
+expect "second run: nothing new" 0 "$(grep -c '"kind":"monitor.item"' "$t/out2")"
+expect "the window moved up to the watermark less the overlap" True "$(stats 'import datetime
+r = s["requests"]; p = lambda x: datetime.datetime.fromisoformat(x.replace("Z", "+00:00"))
+print(abs((p(r[-1]["fromTimestamp"]) - p(r[0]["toTimestamp"])).total_seconds() + 600) < 5)')"
+
+# 3. a late trace stamped 5 minutes ago (inside the overlap), and a 429 first
+add 1000 1 5
+control '{"rate_limit": 1}'
+oed-monitor "$t/m.yaml" >"$t/out3" 2>"$t/err3"
+expect "late trace run exits 0" 0 $?
+expect "the late trace is scored" '"id":"t1000"' "$(grep '"kind":"monitor.item"' "$t/out3" | cut -d, -f3)"
+
+# 4. a wrong key: the run fails and says so, without the keys
+LF_SK=sk-lf-wrong-sekret oed-monitor "$t/m.yaml" >"$t/out4" 2>"$t/err4"
+expect "wrong key exits 1" 1 $?
+expect "wrong key message" "oed-monitor: langfuse: GET /api/public/traces page 1: HTTP 401: unauthorized" "$(cat "$t/err4")"
+
+# 5. scores written back: one per (trace, scorer), ids deterministic
+sed 's/^monitor: lf$/monitor: lf-write/' "$t/m.yaml" >"$t/m2.yaml"
+printf 'publish:\n  - {type: langfuse_scores}\n' >>"$t/m2.yaml"
+oed-monitor "$t/m2.yaml" >"$t/out5" 2>"$t/err5"
+expect "write-back run exits 0" 0 $?
+expect "121 scores, 121 ids, BOOLEAN, on their traces" "121 121 BOOLEAN True" "$(stats 'sc = s["scores"]
+print(s["score_posts"], len(sc), " ".join(sorted(set(b["dataType"] for b in sc.values()))),
+      all(b["name"] == "refusal" and b["value"] in (0, 1) and b["traceId"].startswith("t") for b in sc.values()))')"
+expect "refusals written as 1" 13 "$(stats 'print(sum(1 for b in s["scores"].values() if b["value"] == 1))')"
+
+OED_STORE=$t/other.db oed-monitor "$t/m2.yaml" >"$t/out6" 2>"$t/err6"
+expect "scored again from another store: replaced, not duplicated" "242 121" "$(stats 'print(s["score_posts"], len(s["scores"]))')"
+
+# 6. the keys are nowhere
+if cat "$t"/out* "$t"/err* | grep -q 'sekret\|pk-lf-public' ||
+   sqlite3 "$OED_STORE" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public' ||
+   sqlite3 "$t/other.db" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public'; then
+	bad "a key leaked"
+else
+	ok "keys kept out of outputs and the store"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

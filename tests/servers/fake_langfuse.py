@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""A fake Langfuse public API for oed-monitor's tests, on 127.0.0.1 at an
+ephemeral port, python3 standard library only.
+
+GET /api/public/traces   page pagination (page, limit; meta.totalPages),
+                         fromTimestamp / toTimestamp bounds, orderBy
+                         timestamp.asc, name, userId and tags filters;
+                         HTTP Basic auth checked against --public-key and
+                         --secret-key (401 otherwise).
+POST /api/public/scores  recorded, upserted by "id" (as Langfuse does).
+
+Traces live in memory: POST /control {"add": [trace...]} adds some (each
+with id, timestamp, name, tags ...), {"fail_page": N} makes the next
+request for page N answer 500 once, {"rate_limit": 1} makes the next
+request answer 429 with Retry-After: 1.  GET /stats gives {"requests":
+[query dicts], "scores": {id: body}, "score_posts": N, "unauthorized": N}.
+
+Usage: fake_langfuse.py --port-file FILE --public-key PK --secret-key SK
+"""
+import argparse
+import base64
+import http.server
+import json
+import os
+import signal
+import socketserver
+import sys
+import threading
+import urllib.parse
+
+lock = threading.Lock()
+traces = []
+requests = []
+scores = {}
+state = {"fail_page": None, "rate_limit": 0, "unauthorized": 0, "score_posts": 0}
+args = None
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *a):
+        pass
+
+    def answer(self, status, obj, extra=()):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def authorized(self):
+        want = "Basic " + base64.b64encode(
+            ("%s:%s" % (args.public_key, args.secret_key)).encode()).decode()
+        if self.headers.get("Authorization") == want:
+            return True
+        with lock:
+            state["unauthorized"] += 1
+        self.answer(401, {"message": "unauthorized"})
+        return False
+
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path)
+        if u.path == "/stats":
+            with lock:
+                return self.answer(200, {"requests": requests, "scores": scores,
+                                         "score_posts": state["score_posts"],
+                                         "unauthorized": state["unauthorized"]})
+        if u.path != "/api/public/traces":
+            return self.answer(404, {"message": "not found"})
+        if not self.authorized():
+            return
+        q = urllib.parse.parse_qs(u.query)
+        one = {k: v[0] if len(v) == 1 else v for k, v in q.items()}
+        page = int(one.get("page", "1"))
+        limit = int(one.get("limit", "50"))
+        with lock:
+            requests.append(one)
+            if state["rate_limit"] > 0:
+                state["rate_limit"] -= 1
+                return self.answer(429, {"message": "rate limited"}, [("Retry-After", "1")])
+            if state["fail_page"] == page:
+                state["fail_page"] = None
+                return self.answer(500, {"message": "boom"})
+            sel = list(traces)
+        if "fromTimestamp" not in one or "toTimestamp" not in one:
+            return self.answer(400, {"message": "unbounded"})
+        sel = [t for t in sel if one["fromTimestamp"] <= t["timestamp"] < one["toTimestamp"]]
+        if "name" in one:
+            sel = [t for t in sel if t.get("name") == one["name"]]
+        if "userId" in one:
+            sel = [t for t in sel if t.get("userId") == one["userId"]]
+        tags = q.get("tags", [])
+        sel = [t for t in sel if all(x in t.get("tags", []) for x in tags)]
+        if one.get("orderBy") == "timestamp.asc":
+            sel.sort(key=lambda t: t["timestamp"])
+        total = len(sel)
+        data = sel[(page - 1) * limit:page * limit]
+        self.answer(200, {"data": data, "meta": {"page": page, "limit": limit,
+                                                 "totalItems": total,
+                                                 "totalPages": (total + limit - 1) // limit}})
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(n) or b"{}")
+        if self.path == "/control":
+            with lock:
+                traces.extend(body.get("add", []))
+                for k in ("fail_page", "rate_limit"):
+                    if k in body:
+                        state[k] = body[k]
+            return self.answer(200, {})
+        if self.path != "/api/public/scores":
+            return self.answer(404, {"message": "not found"})
+        if not self.authorized():
+            return
+        with lock:
+            state["score_posts"] += 1
+            scores[body.get("id")] = body
+        self.answer(200, {"id": body.get("id")})
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    global args
+    p = argparse.ArgumentParser()
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--public-key", required=True)
+    p.add_argument("--secret-key", required=True)
+    args = p.parse_args()
+    srv = Server(("127.0.0.1", 0), Handler)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(args.port_file + ".tmp", args.port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
