@@ -1026,7 +1026,7 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 			return -1;
 		}
 		if (oed_store_begin(cx.store, err) == -1 ||
-		    oed_run_begin(cx.store, "oed-monitor", o->argc, o->argv, params, &cx.run, err) == -1 ||
+		    oed_run_begin(cx.store, "oed-monitor", NULL, o->argc, o->argv, params, &cx.run, err) == -1 ||
 		    source_id(&cx, true, err) == -1) {
 			free(params);
 			oed_store_rollback(cx.store);
