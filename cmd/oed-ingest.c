@@ -24,7 +24,7 @@ enum {
 
 static const struct oed_option options[] = {
 	{ "format", 'f', OED_ARG_REQUIRED, "FORMAT",
-	  "auto (default), map, jsonl, csv or openai", OPT_FORMAT },
+	  "auto (default), map, jsonl, json-array, csv or openai", OPT_FORMAT },
 	{ "inputs", 'i', OED_ARG_REQUIRED, "[NAME=]FILE",
 	  "inputs as a JSON object {\"input_id\": \"text\"} (map format)", OPT_INPUTS },
 	{ "dataset", 'd', OED_ARG_REQUIRED, "NAME", "dataset name of records that carry none", OPT_DATASET },
@@ -80,9 +80,13 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 
 	switch (id) {
 	case OPT_FORMAT:
-		if (oed_ingest_parse_format(arg, &a->in.format) == -1)
-			return oed_err_set(err, OED_EX_USAGE,
-					   "--format: '%s' is not auto, map, jsonl, csv or openai", arg);
+		if (oed_ingest_parse_format(arg, &a->in.format) == -1) {
+			const char *names[OED_FMT_JSON_ARRAY + 1];
+
+			for (int i = 0; i <= OED_FMT_JSON_ARRAY; i++)
+				names[i] = oed_ingest_format_name((enum oed_ingest_format)i);
+			return oed_err_unknown(err, "--format", arg, names, OED_FMT_JSON_ARRAY + 1);
+		}
 		return 0;
 	case OPT_INPUTS:
 		return oed_ingest_add_inputs(&a->in, arg, err);
@@ -318,7 +322,7 @@ run(struct ingest_args *a, int nfiles, char **files)
 static const char *
 format_value(size_t i)
 {
-	return i <= OED_FMT_OPENAI ? oed_ingest_format_name((enum oed_ingest_format)i) : NULL;
+	return i <= OED_FMT_JSON_ARRAY ? oed_ingest_format_name((enum oed_ingest_format)i) : NULL;
 }
 
 static const struct oed_opt_values values[] = {
