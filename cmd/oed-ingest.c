@@ -104,7 +104,7 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		if (strcmp(arg, "tab") == 0)
 			arg = "\t";
 		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' || *arg == '\r')
-			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", arg);
+			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", oed_quote(arg));
 		a->in.delimiter = *arg;
 		a->in.delimiter_given = true;
 		return 0;
@@ -118,7 +118,7 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_SAVE:
 		if (*arg == '\0' || strchr(arg, '@'))
-			return oed_err_set(err, OED_EX_USAGE, "--save: '%s' is not a dataset name", arg);
+			return oed_err_set(err, OED_EX_USAGE, "--save: '%s' is not a dataset name", oed_quote(arg));
 		a->save = arg;
 		return 0;
 	case OPT_LIST:
@@ -239,7 +239,7 @@ summary(const struct oed_ingest_stats *st, const struct oed_policy *p)
 			 (unsigned long long)st->inputs_without_outputs,
 			 st->inputs_without_outputs == 1 ? "" : "s");
 	if (p->bad && p->mode == OED_ON_ERROR_REJECT)
-		snprintf(where, sizeof(where), " (written to '%s')", p->reject_path);
+		snprintf(where, sizeof(where), " (written to '%s')", oed_quote(p->reject_path));
 	if (st->failed)
 		snprintf(failed, sizeof(failed), ", %llu failed request%s",
 			 (unsigned long long)st->failed, st->failed == 1 ? "" : "s");
@@ -305,9 +305,9 @@ run(struct ingest_args *a, int nfiles, char **files)
 		if (oed_dataset_save_end(ctx.save, &version, &unchanged, digest, &err) == -1)
 			status = oed_fail(&err);
 		else if (unchanged)
-			oed_note("'%s' unchanged: same content as version %lld", a->save, version);
+			oed_note("'%s' unchanged: same content as version %lld", oed_quote(a->save), version);
 		else
-			oed_note("saved '%s' version %lld (%llu records)", a->save, version,
+			oed_note("saved '%s' version %lld (%llu records)", oed_quote(a->save), version,
 				 (unsigned long long)stats.written);
 	}
 	if (status == OED_EX_OK)

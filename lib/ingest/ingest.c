@@ -97,16 +97,16 @@ oed_ingest_add_map(struct oed_ingest_opts *o, const char *arg, struct oed_err *e
 	char target[32];
 
 	if (eq == NULL || eq == arg || eq[1] == '\0' || (size_t)(eq - arg) >= sizeof(target))
-		return oed_err_set(err, OED_EX_USAGE, "--map: '%s' is not TARGET=SOURCE", arg);
+		return oed_err_set(err, OED_EX_USAGE, "--map: '%s' is not TARGET=SOURCE", oed_quote(arg));
 	memcpy(target, arg, (size_t)(eq - arg));
 	target[eq - arg] = '\0';
 	if (field_index(target) < 0)
 		return oed_err_set(err, OED_EX_USAGE,
 				   "--map: '%s' is not a record field (dataset, input_id, input, output, "
-				   "sample, model, ts, latency_ms, tokens_in, tokens_out, meta)", target);
+				   "sample, model, ts, latency_ms, tokens_in, tokens_out, meta)", oed_quote(target));
 	for (size_t i = 0; i < o->nmaps; i++)
 		if (strcmp(o->maps[i].target, target) == 0)
-			return oed_err_set(err, OED_EX_USAGE, "--map: '%s' is mapped twice", target);
+			return oed_err_set(err, OED_EX_USAGE, "--map: '%s' is mapped twice", oed_quote(target));
 	m = realloc(o->maps, (o->nmaps + 1) * sizeof(*m));
 	if (m == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
@@ -139,7 +139,7 @@ oed_ingest_add_inputs(struct oed_ingest_opts *o, const char *arg, struct oed_err
 		in->path = strdup(arg);
 	}
 	if (in->path[0] == '\0')
-		return oed_err_set(err, OED_EX_USAGE, "--inputs: no file in '%s'", arg);
+		return oed_err_set(err, OED_EX_USAGE, "--inputs: no file in '%s'", oed_quote(arg));
 	o->ninputs++;
 	return 0;
 }
@@ -238,7 +238,7 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 		if (f != OED_FMT_AUTO && g != f)
 			return oed_err_set(err, OED_EX_USAGE,
 					   "'%s' looks like %s but '%s' like %s: give --format",
-					   files[0], format_names[f], files[i], format_names[g]);
+					   oed_quote(files[0]), format_names[f], oed_quote(files[i]), format_names[g]);
 		f = g;
 	}
 	*out = f == OED_FMT_AUTO ? OED_FMT_JSONL : f;
@@ -854,7 +854,7 @@ get_string(struct line_state *s, int field, bool integer_ok, bool required,
 		 */
 		if (field != F_OUTPUT && memchr(v->str, '\0', v->len) != NULL)
 			return record_bad(s, err, "field '%s' holds \\u0000, which only 'output' may",
-					      name) == -1 ? -1 : 1;
+					      oed_quote(name)) == -1 ? -1 : 1;
 		*out = v->str;
 		return 0;
 	}
@@ -885,13 +885,13 @@ get_string(struct line_state *s, int field, bool integer_ok, bool required,
 	}
 	if (v->type == OED_V_MISSING || (v->type == OED_V_NULL && !required))
 		goto missing;
-	return record_bad(s, err, "field '%s' is %s, not a string", name,
+	return record_bad(s, err, "field '%s' is %s, not a string", oed_quote(name),
 			      type_name(v)) == -1 ? -1 : 1;
 missing:
 	if (!required)
 		return 0;
 	name = map_source(s->o, field) ? map_source(s->o, field)->spec : field_names[field];
-	return record_bad(s, err, "missing field '%s'", name) == -1 ? -1 : 1;
+	return record_bad(s, err, "missing field '%s'", oed_quote(name)) == -1 ? -1 : 1;
 }
 
 static int
@@ -909,11 +909,11 @@ get_number(struct line_state *s, int field, bool integer, double *num, long long
 		return 0;
 	name = map_source(s->o, field) ? map_source(s->o, field)->spec : field_names[field];
 	if (v->type != OED_V_NUMBER || (integer && !v->is_int) || (!integer && !isfinite(v->num)))
-		return record_bad(s, err, "field '%s' is %s, not %s", name,
+		return record_bad(s, err, "field '%s' is %s, not %s", oed_quote(name),
 				      v->type == OED_V_NUMBER ? "a fraction" : type_name(v),
 				      integer ? "a whole number" : "a number") == -1 ? -1 : 1;
 	if (integer && v->i < 0)
-		return record_bad(s, err, "field '%s' is negative", name) == -1 ? -1 : 1;
+		return record_bad(s, err, "field '%s' is negative", oed_quote(name)) == -1 ? -1 : 1;
 	*has = true;
 	if (num)
 		*num = v->num;
@@ -962,7 +962,7 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 			rec.ts = s->tsbuf;
 		} else if (v->type != OED_V_MISSING && v->type != OED_V_NULL) {
 			return record_bad(s, err, "field '%s' is %s, not a time",
-					      field_spec(s->o, F_TS), type_name(v)) == -1 ? -1 : 0;
+					      oed_quote(field_spec(s->o, F_TS)), type_name(v)) == -1 ? -1 : 0;
 		}
 	}
 	if (s->idx[F_META] >= 0) {
@@ -971,7 +971,7 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 			rec.meta = field_json(s, F_META);
 		else if (v->type != OED_V_MISSING && v->type != OED_V_NULL)
 			return record_bad(s, err, "field '%s' is %s, not an object",
-					      field_spec(s->o, F_META), type_name(v)) == -1 ? -1 : 0;
+					      oed_quote(field_spec(s->o, F_META)), type_name(v)) == -1 ? -1 : 0;
 	}
 #undef TRY
 	if (!has_sample && counter_next(&s->samples, rec.dataset, rec.input_id, &rec.sample) == -1)
@@ -1773,8 +1773,8 @@ csv_number(struct oed_csv *c, struct csv_state *s, int field, bool integer, doub
 	*has = true;
 	return 0;
 bad:
-	return csv_bad(c, s->o, err, "column '%s': '%s' is not %s", oed_csv_header(c, (size_t)s->col[field]),
-		       v, integer ? "a whole number" : "a number") == -1 ? -1 : 1;
+	return csv_bad(c, s->o, err, "column '%s': '%s' is not %s", oed_quote(oed_csv_header(c, (size_t)s->col[field])),
+		       oed_quote(v), integer ? "a whole number" : "a number") == -1 ? -1 : 1;
 }
 
 /*
@@ -1834,10 +1834,10 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 		val[f] = oed_csv_field(c, (size_t)s->col[f], &len[f]);
 		if (!oed_utf8_valid(val[f], len[f]))
 			return csv_bad(c, s->o, err, "column '%s' is not valid UTF-8",
-				       oed_csv_header(c, (size_t)s->col[f]));
+				       oed_quote(oed_csv_header(c, (size_t)s->col[f])));
 		if (memchr(val[f], '\0', len[f]))
 			return csv_bad(c, s->o, err, "column '%s' holds a NUL byte",
-				       oed_csv_header(c, (size_t)s->col[f]));
+				       oed_quote(oed_csv_header(c, (size_t)s->col[f])));
 	}
 	rec.dataset = val[F_DATASET] && len[F_DATASET] ? val[F_DATASET] : s->o->dataset;
 	if (rec.dataset == NULL)
@@ -1912,7 +1912,7 @@ csv_map_columns(struct oed_csv *c, struct csv_state *s, struct oed_err *err)
 		s->col[f] = oed_csv_column(c, name);
 		if (s->col[f] >= 0 && oed_csv_column_count(c, name) > 1)
 			return oed_err_at(err, OED_EX_DATA, oed_csv_source(c), 1, 0,
-					  "column '%s' appears %d times in the header", name,
+					  "column '%s' appears %d times in the header", oed_quote(name),
 					  oed_csv_column_count(c, name));
 		if (s->col[f] < 0 && (src || f == F_OUTPUT || f == F_INPUT_ID)) {
 			char cols[300] = "";
@@ -2014,7 +2014,7 @@ read_whole(const char *path, char **text, size_t *len, struct oed_err *err)
 	char *buf;
 
 	if (fp == NULL)
-		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", path, strerror(errno));
+		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(path), strerror(errno));
 	buf = malloc(cap);
 	for (;;) {
 		size_t got;
@@ -2022,7 +2022,7 @@ read_whole(const char *path, char **text, size_t *len, struct oed_err *err)
 		if (buf == NULL) {
 			if (fp != stdin)
 				fclose(fp);
-			return oed_err_set(err, OED_EX_FAIL, "out of memory reading '%s'", path);
+			return oed_err_set(err, OED_EX_FAIL, "out of memory reading '%s'", oed_quote(path));
 		}
 		got = fread(buf + n, 1, cap - n - 1, fp);
 		n += got;
@@ -2035,7 +2035,7 @@ read_whole(const char *path, char **text, size_t *len, struct oed_err *err)
 		free(buf);
 		if (fp != stdin)
 			fclose(fp);
-		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", path, strerror(errno));
+		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(path), strerror(errno));
 	}
 	if (fp != stdin)
 		fclose(fp);
@@ -2320,7 +2320,7 @@ input_add(struct ingest_map *im, const char *dataset, const char *id, const char
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	if (!added)
 		return oed_err_set(err, OED_EX_FAIL, "input ids '%s' and '%s' have the same 64-bit hash;"
-				   " please report it", id, im->rows[*row].id);
+				   " please report it", oed_quote(id), oed_quote(im->rows[*row].id));
 	r = &im->rows[im->nrows];
 	*r = (struct inrow){ strdup(dataset), strdup(id), strdup(text), false };
 	if (r->dataset == NULL || r->id == NULL || r->text == NULL) {
@@ -2353,7 +2353,7 @@ load_inputs(struct ingest_map *im, const struct oed_inputs_file *f, struct oed_e
 
 	if (dataset == NULL)
 		return oed_err_set(err, OED_EX_USAGE, "--inputs '%s' needs --dataset NAME (or NAME=FILE)",
-				   f->path);
+				   oed_quote(f->path));
 	if (mapfile_load(&m, f->path, err) == -1)
 		return -1;
 	d = realloc(im->datasets_with_inputs, (im->ndatasets + 1) * sizeof(*d));
@@ -2376,17 +2376,17 @@ load_inputs(struct ingest_map *im, const struct oed_inputs_file *f, struct oed_e
 			continue;
 		}
 		if (input_find(im, dataset, e->key) >= 0) {
-			rc = entry_bad(im, &m, e, err, "duplicate input id '%s'", e->key);
+			rc = entry_bad(im, &m, e, err, "duplicate input id '%s'", oed_quote(e->key));
 			continue;
 		}
 		v = value_decode(e->value, e->vlen, &kind, why, sizeof(why));
 		if (why[0])
-			rc = entry_bad(im, &m, e, err, "input '%s': %s", e->key, why);
+			rc = entry_bad(im, &m, e, err, "input '%s': %s", oed_quote(e->key), why);
 		else if (!json_is_string(v))
-			rc = entry_bad(im, &m, e, err, "input '%s' is %s, not a string", e->key, kind);
+			rc = entry_bad(im, &m, e, err, "input '%s' is %s, not a string", oed_quote(e->key), kind);
 		else if (memchr(json_string_value(v), '\0', json_string_length(v)))
 			rc = entry_bad(im, &m, e, err, "input '%s' holds \\u0000, which only outputs may",
-				       e->key);
+				       oed_quote(e->key));
 		else
 			rc = input_add(im, dataset, e->key, json_string_value(v), err);
 		json_decref(v);
@@ -2439,23 +2439,23 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 		json_decref(v);
 		stats->read++;
 		if (why[0])
-			return entry_bad(im, m, e, err, "outputs of '%s': %s", id, why);
-		return entry_bad(im, m, e, err, "outputs of '%s' are %s, not a list of strings", id, kind);
+			return entry_bad(im, m, e, err, "outputs of '%s': %s", oed_quote(id), why);
+		return entry_bad(im, m, e, err, "outputs of '%s' are %s, not a list of strings", oed_quote(id), kind);
 	}
 	if (im->ndatasets > 0) {
 		if (!has_inputs(im, dataset)) {
 			stats->read++;
-			return entry_bad(im, m, e, err, "dataset '%s' has no --inputs", dataset);
+			return entry_bad(im, m, e, err, "dataset '%s' has no --inputs", oed_quote(dataset));
 		}
 		row = input_find(im, dataset, id);
 		if (row < 0) {
 			stats->read++;
 			return entry_bad(im, m, e, err, "input id '%s' is not in the input dataset '%s'",
-					 id, dataset);
+					 oed_quote(id), oed_quote(dataset));
 		}
 		if (im->rows[row].used) {
 			stats->read++;
-			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
+			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", oed_quote(id));
 		}
 		im->rows[row].used = true;
 	} else {
@@ -2466,7 +2466,7 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 		if (seen > 0) {
 			stats->read++;
-			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
+			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", oed_quote(id));
 		}
 	}
 	rec.dataset = dataset;
@@ -2499,10 +2499,10 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 			json_decref(out);
 			if (why[0])
 				rc = output_bad(im, m, line, v, vlen, err, "output %zu of input '%s': %s",
-						i, id, why);
+						i, oed_quote(id), why);
 			else
 				rc = output_bad(im, m, line, v, vlen, err,
-						"output %zu of input '%s' is %s, not a string", i, id, kind);
+						"output %zu of input '%s' is %s, not a string", i, oed_quote(id), kind);
 			if (rc == -1)
 				break;
 			continue;
@@ -2567,7 +2567,7 @@ ingest_map(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 				stats->read++;
 				rc = entry_bad(&im, &m, e, err,
 					       "key '%s' names no dataset: give --dataset or write 'dataset/%s'",
-					       e->key, e->key);
+					       oed_quote(e->key), oed_quote(e->key));
 				continue;
 			}
 			rc = emit_outputs(&im, &m, e, dataset, id, sink, ctx, stats, err);
