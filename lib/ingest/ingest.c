@@ -2702,12 +2702,12 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 		free(old_tz);
 	}
 	if (rc == 0 && stats->written == 0 && stats->failed > 0)
-		return oed_err_set(err, OED_EX_DATA, "no records: nothing but failed requests (%llu)",
+		return oed_err_set(err, OED_EX_DATA, "no records in the input: nothing but failed requests (%llu)",
 				   (unsigned long long)stats->failed);
 	if (rc == 0 && stats->written == 0 && o->policy->bad > 0)
-		return oed_err_set(err, OED_EX_DATA, "no records: nothing but bad %s (%lu)",
+		return oed_err_set(err, OED_EX_DATA, "no records in the input: nothing but bad %s (%lu)",
 				   oed_ingest_unit(f), o->policy->bad);
 	if (rc == 0 && stats->written == 0)
-		return oed_err_set(err, OED_EX_DATA, "no records: the dataset is empty");
+		return oed_err_set(err, OED_EX_DATA, "no records in the input");
 	return rc;
 }
