@@ -21,7 +21,7 @@
 enum {
 	OPT_REF = 1, OPT_BASELINE, OPT_FIELD, OPT_TEST, OPT_THRESHOLD, OPT_SHARE, OPT_TIME,
 	OPT_WINDOW, OPT_TOKENS, OPT_PERMUTATIONS, OPT_SEED, OPT_FAIL, OPT_RECORD, OPT_BINS,
-	OPT_EPSILON, OPT_BASE,
+	OPT_EPSILON, OPT_BASE, OPT_LATENESS,
 };
 
 static const struct oed_option options[] = {
@@ -40,6 +40,9 @@ static const struct oed_option options[] = {
 	{ "time", 0, OED_ARG_REQUIRED, "FIELD", "the timestamp field (RFC 3339 or epoch seconds)", OPT_TIME },
 	{ "window", 'w', OED_ARG_REQUIRED, "DURATION",
 	  "compare tumbling windows of this width (500ms, 30s, 15m, 1h, 1d, 1w)", OPT_WINDOW },
+	{ "lateness", 0, OED_ARG_REQUIRED, "DURATION",
+	  "how long after a later record a record may still come to its window\n"
+	  "(default 0: records in time order)", OPT_LATENESS },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "also test the token lengths of text fields (encoding or model)", OPT_TOKENS },
 	{ "bins", 0, OED_ARG_REQUIRED, "N",
@@ -54,8 +57,7 @@ static const struct oed_option options[] = {
 	{ "fail-on-drift", 0, OED_ARG_OPTIONAL, "GATE",
 	  "exit with status 4 when dataset drift is found; GATE share (the\n"
 	  "default: drifted features / features >= --share) or any", OPT_FAIL },
-	{ "record", 'r', OED_ARG_NONE, NULL,
-	  "store the run, its results and the reference in the run store", OPT_RECORD },
+	OED_RECORD_OPTIONS(OPT_RECORD, "store the run, its results and the reference in the run store"),
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -158,6 +160,12 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_WINDOW:
 		return oed_duration_parse("--window", arg, &a->o.window, err);
+	case OPT_LATENESS:
+		if (strcmp(arg, "0") == 0) {
+			a->o.lateness = 0;
+			return 0;
+		}
+		return oed_duration_parse("--lateness", arg, &a->o.lateness, err);
 	case OPT_TOKENS:
 		if (oed_tokens_arg_check(arg, err) == -1)
 			return -1;
@@ -213,6 +221,8 @@ check_args(const struct drift_args *a, int nfiles, char **files)
 		return oed_usage_error("--ref and --baseline do not go together");
 	if ((a->o.time != NULL) != (a->o.window != 0))
 		return oed_usage_error("--time and --window go together");
+	if (a->o.lateness && !a->o.time)
+		return oed_usage_error("--lateness needs --time and --window");
 	if (!a->nrefs && !a->baseline && !a->o.time)
 		return oed_usage_error("nothing to compare with: give --ref, --baseline or --time and --window");
 	if (!a->baseline && a->nspecs == 0)
@@ -239,7 +249,7 @@ record_run(struct drift_args *a, struct oed_drift *d, const char *digest, struct
 
 	if (params == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	rc = oed_run_record(a->io.store, "oed-drift", a->argc, a->argv, params, digest, fill_run, d,
+	rc = oed_run_record(&a->io, "oed-drift", a->argc, a->argv, params, digest, fill_run, d,
 			    err);
 	free(params);
 	return rc;
@@ -292,6 +302,7 @@ run(struct drift_args *a, int nfiles, char **files)
 		a->o.tok_name = oed_tokenizer_encoding(tok);
 	}
 	a->o.baseline = a->baseline;
+	a->o.keep_findings = a->record;	/* the store takes them at the end */
 	a->o.quiet = a->io.quiet;
 	if ((d = oed_drift_new(&a->o, &err)) == NULL)
 		goto fail;
@@ -357,7 +368,7 @@ main(int argc, char *argv[])
 	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
-		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+		status = oed_opt_exit(first);
 	else
 		status = run(&a, argc - first, argv + first);
 	for (size_t i = 0; i < a.nspecs; i++)

@@ -2,6 +2,7 @@
 #include "tokenizer.h"
 #include "base64.h"
 #include "exit.h"
+#include "opt.h"
 #include "utf8.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -137,18 +138,38 @@ oed_encoding_choice(size_t i)
 int
 oed_encoding_check(const char *opt, const char *name, struct oed_err *err)
 {
-	char list[256];
+	size_t ne = sizeof(encodings) / sizeof(encodings[0]);
+	size_t nm = sizeof(model_exact) / sizeof(model_exact[0]);
+	const char *choices[sizeof(encodings) / sizeof(encodings[0]) +
+			    sizeof(model_exact) / sizeof(model_exact[0])];
+	const char *near;
+	char list[256], dym[128] = "";
 	size_t len = 0;
 
 	if (oed_encoding_for(name) != NULL)
 		return 0;
+	/* a typo of a model is caught too, though only encodings are listed */
+	for (size_t i = 0; i < ne + nm; i++)
+		choices[i] = oed_encoding_choice(i);
+	near = oed_did_you_mean(name, choices, ne + nm);
+	/* or the one name it begins ("cl100k" for cl100k_base) */
+	for (size_t i = 0; near == NULL && strlen(name) >= 2 && i < ne + nm; i++)
+		if (strncmp(choices[i], name, strlen(name)) == 0) {
+			for (size_t j = i + 1; j < ne + nm; j++)
+				if (strncmp(choices[j], name, strlen(name)) == 0)
+					goto listed;	/* not one */
+			near = choices[i];
+		}
+listed:
+	if (near != NULL)
+		snprintf(dym, sizeof(dym), " did you mean '%s'?", near);
 	list[0] = '\0';
-	for (size_t i = 0; i < sizeof(encodings) / sizeof(encodings[0]); i++)
+	for (size_t i = 0; i < ne; i++)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
 					encodings[i].name);
 	return oed_err_set(err, OED_EX_USAGE,
-			   "%s%sunknown encoding '%s'; choices: %s, or a model (gpt-4o, gpt-4 ...)",
-			   opt ? opt : "", opt ? ": " : "", name, list);
+			   "%s%sunknown encoding '%s';%s choices: %s, or a model (gpt-4o, gpt-4 ...)",
+			   opt ? opt : "", opt ? ": " : "", oed_quote(name), dym, list);
 }
 
 int

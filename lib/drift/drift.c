@@ -15,6 +15,7 @@
 #include "counts.h"
 #include "drifttest.h"
 #include "field.h"
+#include "opt.h"
 #include "progress.h"
 #include "utf8.h"
 #include "splitmix.h"
@@ -186,7 +187,7 @@ oed_drift_spec_parse(struct oed_drift_spec *spec, const char *arg, struct oed_er
 				names[n++] = kind_names[i];
 			for (size_t i = 0; i < ntests && n < 64; i++)
 				names[n++] = tests[i].name;
-			if ((near = oed_drift_closest(c1 + 1, names, n)) != NULL)
+			if ((near = oed_did_you_mean(c1 + 1, names, n)) != NULL)
 				return oed_err_set(err, OED_EX_USAGE, "--field: '%s' is not a kind (numeric, "
 						   "categorical, text, vector, auto) or a test (did you "
 						   "mean '%s'?)", c1 + 1, near);
@@ -331,6 +332,8 @@ oed_drift_sample_sort(struct sample *s, struct oed_err *err)
 }
 /* ---- the engine ---- */
 
+static void window_free(struct oed_drift *d, struct window *w);
+
 struct oed_drift *
 oed_drift_new(const struct oed_drift_opts *opts, struct oed_err *err)
 {
@@ -364,8 +367,10 @@ probe_release(struct field *fl)
 		free(fl->probe[i]);
 	free(fl->probe);
 	free(fl->plen);
+	free(fl->pwin);
 	fl->probe = NULL;
 	fl->plen = NULL;
+	fl->pwin = NULL;
 	fl->nprobe = 0;
 }
 
@@ -388,6 +393,10 @@ oed_drift_free(struct oed_drift *d)
 	free(d->keys);
 	free(d->staged);
 	free(d->wordbuf);
+	for (size_t i = 0; i < d->nwin; i++)
+		window_free(d, d->win[i]);
+	window_free(d, d->spare);	/* closed: never among the open ones */
+	free(d->win);
 	free(d->res);
 	free(d->sums);
 	free(d);
@@ -509,6 +518,121 @@ oed_drift_field_decide(struct oed_drift *d, struct field *fl, enum oed_fkind kin
 		if (fl->feat[i] == NULL)
 			return -1;
 	return 0;
+}
+
+/* ---- open windows ---- */
+
+/* Exchange the features' CUR samples and counts with w's parked ones. */
+static void
+exchange(struct oed_drift *d, struct window *w)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		struct field *fl = d->fields[i];
+		uint64_t t;
+
+		for (size_t j = 0; j < fl->nfeat; j++) {
+			struct sample s = fl->feat[j]->s[CUR];
+
+			fl->feat[j]->s[CUR] = w->s[3 * i + j];
+			w->s[3 * i + j] = s;
+		}
+		t = fl->missing[CUR];
+		fl->missing[CUR] = w->missing[i];
+		w->missing[i] = t;
+		t = fl->records[CUR];
+		fl->records[CUR] = w->records[i];
+		w->records[i] = t;
+	}
+}
+
+static void
+window_free(struct oed_drift *d, struct window *w)
+{
+	if (w == NULL)
+		return;
+	for (size_t i = 0; w->s && i < 3 * d->nfields; i++)
+		sample_release(&w->s[i]);
+	free(w->s);
+	free(w->missing);
+	free(w->records);
+	free(w);
+}
+
+/*
+ * Make w the window records go to: its samples become the features' CUR
+ * samples.  The spare (the last window closed) is freed on the way: its
+ * memory is reused only while no other window is open.
+ */
+static void
+activate(struct oed_drift *d, struct window *w)
+{
+	if (d->active == w)
+		return;
+	if (d->active == NULL) {
+		/* the first window: the features' empty samples are its own */
+		d->active = w;
+		return;
+	}
+	if (d->active) {
+		exchange(d, d->active);
+		if (d->active == d->spare) {
+			window_free(d, d->spare);
+			d->spare = NULL;
+		}
+	}
+	exchange(d, w);
+	d->active = w;
+}
+
+static struct window *
+find_window(struct oed_drift *d, int64_t start)
+{
+	for (size_t i = d->nwin; i-- > 0;)
+		if (d->win[i]->start == start)
+			return d->win[i];
+	return NULL;
+}
+
+/* The open window that starts at start, opened if need be; NULL out of memory. */
+static struct window *
+open_window(struct oed_drift *d, int64_t start)
+{
+	struct window *w = find_window(d, start);
+	size_t at;
+
+	if (w)
+		return w;
+	if (d->nwin == d->capwin) {
+		size_t cap = d->capwin ? 2 * d->capwin : 4;
+		struct window **p = realloc(d->win, cap * sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		d->win = p;
+		d->capwin = cap;
+	}
+	if (d->spare && d->active == d->spare) {
+		/* in order: the window just closed is emptied and reused, memory and all */
+		w = d->spare;
+		d->spare = NULL;
+	} else {
+		if ((w = calloc(1, sizeof(*w))) == NULL ||
+		    (w->s = calloc(3 * d->nfields + 1, sizeof(*w->s))) == NULL ||
+		    (w->missing = calloc(d->nfields + 1, sizeof(*w->missing))) == NULL ||
+		    (w->records = calloc(d->nfields + 1, sizeof(*w->records))) == NULL) {
+			window_free(d, w);
+			return NULL;
+		}
+		/* each window's reservoir has its own stream, fixed by the seed and its start */
+		for (size_t i = 0; i < 3 * d->nfields; i++)
+			w->s[i].rng = d->o.seed ^ (UINT64_C(0x9e3779b97f4a7c15) * (uint64_t)(start + 1)) ^ i;
+	}
+	w->start = start;
+	for (at = d->nwin; at > 0 && d->win[at - 1]->start > start; at--)
+		d->win[at] = d->win[at - 1];
+	d->win[at] = w;
+	d->nwin++;
+	return w;
 }
 
 /* ---- values ---- */
@@ -648,10 +772,11 @@ add_vector(struct field *fl, int side, json_t *arr)
 }
 
 static int
-probe_add(struct field *fl, const char *s, size_t len)
+probe_add(struct oed_drift *d, struct field *fl, const char *s, size_t len)
 {
 	char **p = realloc(fl->probe, (fl->nprobe + 1) * sizeof(*p));
 	size_t *l;
+	int64_t *win;
 
 	if (p == NULL)
 		return -1;
@@ -659,6 +784,10 @@ probe_add(struct field *fl, const char *s, size_t len)
 	if ((l = realloc(fl->plen, (fl->nprobe + 1) * sizeof(*l))) == NULL)
 		return -1;
 	fl->plen = l;
+	if ((win = realloc(fl->pwin, (fl->nprobe + 1) * sizeof(*win))) == NULL)
+		return -1;
+	fl->pwin = win;
+	win[fl->nprobe] = d->active ? d->active->start : 0;
 	if ((p[fl->nprobe] = malloc(len + 1)) == NULL)
 		return -1;
 	memcpy(p[fl->nprobe], s, len);
@@ -674,6 +803,7 @@ probe_add(struct field *fl, const char *s, size_t len)
 static int
 probe_settle(struct oed_drift *d, struct field *fl, int side, enum oed_fkind kind)
 {
+	struct window *active = d->active;
 	int rc = 0;
 
 	if (fl->kind != OED_FK_AUTO || fl->nprobe == 0)
@@ -682,9 +812,15 @@ probe_settle(struct oed_drift *d, struct field *fl, int side, enum oed_fkind kin
 		kind = oed_drift_infer_strings((const char *const *)fl->probe, fl->plen, fl->nprobe);
 	if (oed_drift_field_decide(d, fl, kind) == -1)
 		return -1;
-	for (size_t i = 0; i < fl->nprobe && rc == 0; i++)
+	for (size_t i = 0; i < fl->nprobe && rc == 0; i++) {
+		/* each string into the window it came in, which is still open */
+		if (side == CUR && d->active && fl->pwin[i] != d->active->start)
+			activate(d, find_window(d, fl->pwin[i]));
 		rc = fl->kind == OED_FK_TEXT ? add_text(d, fl, side, fl->probe[i], fl->plen[i])
 					     : add_category(fl->feat[0], side, fl->probe[i], fl->plen[i]);
+	}
+	if (active)
+		activate(d, active);
 	probe_release(fl);
 	return rc;
 }
@@ -810,7 +946,7 @@ commit(struct oed_drift *d, struct field *fl, struct oed_reader *r, const struct
 		} else if (v->type == OED_V_ARRAY) {
 			return oed_drift_field_decide(d, fl, OED_FK_VECTOR) == -1 ? -1 : add_vector(fl, side, st->arr);
 		} else {
-			if (probe_add(fl, st->str, st->len) == -1)
+			if (probe_add(d, fl, st->str, st->len) == -1)
 				return -1;
 			return fl->nprobe >= OED_DRIFT_PROBE ? probe_settle(d, fl, side, OED_FK_AUTO) : 0;
 		}
@@ -908,7 +1044,7 @@ check_fields_held(struct oed_drift *d, struct oed_err *err)
 
 		if (d->fields[i]->ever)
 			continue;
-		near = oed_drift_closest(name, (const char *const *)d->keys, d->nkeys);
+		near = oed_did_you_mean(name, (const char *const *)d->keys, d->nkeys);
 		if (near)
 			oed_err_set(err, OED_EX_USAGE, "no record has field '%s' (did you mean '%s'?); "
 				    "fields seen:", name, near);
@@ -1037,21 +1173,85 @@ static int compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed,
 		       int64_t start, int64_t end, struct oed_err *err);
 static void write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s);
 
-/* The current sample (a window, or all of it) is complete: compare it, or make it the reference. */
+/*
+ * The current sample (the active window, or all of it) is complete: compare
+ * it, or make it the reference.
+ */
 static int
-close_sample(struct oed_drift *d, struct oed_writer *w, struct oed_err *err)
+close_sample(struct oed_drift *d, struct oed_writer *w, int64_t start, struct oed_err *err)
 {
-	int64_t start = d->ws, end = d->ws + d->o.window;
-
 	if (settle_all(d, CUR, err) == -1)
 		return -1;
 	if (!d->have_ref) {
 		promote(d);
 		return 0;
 	}
-	if (compare_all(d, w, d->o.time != NULL, start, end, err) == -1)
+	if (compare_all(d, w, d->o.time != NULL, start, start + d->o.window, err) == -1)
 		return -1;
 	reset_cur(d);
+	return 0;
+}
+
+/*
+ * Close the first open window: its findings are written and flushed, so
+ * that a stream shows each window as it ends; a gap since the window
+ * closed before it is noted.  0 or -1 (err set).
+ */
+static int
+close_first_window(struct oed_drift *d, struct oed_writer *w, struct oed_err *err)
+{
+	struct window *win = d->win[0];
+	char a[OED_RFC3339_SIZE], b[OED_RFC3339_SIZE];
+
+	activate(d, win);
+	if (d->closed_any && win->start > d->closed_end) {
+		long long gap = (long long)((win->start - d->closed_end) / d->o.window);
+
+		oed_drift_window_text(d->closed_end, a);
+		oed_drift_window_text(win->start, b);
+		oed_note("no records from %s to %s: %lld empty window%s skipped", a, b, gap,
+			 gap == 1 ? "" : "s");
+	}
+	if (close_sample(d, w, win->start, err) == -1)
+		return -1;
+	memmove(d->win, d->win + 1, (d->nwin - 1) * sizeof(*d->win));
+	d->nwin--;
+	d->closed_end = win->start + d->o.window;
+	d->closed_any = true;
+	/* win stays active, emptied: the next window in order reuses it */
+	d->spare = win;
+	if (fflush(w->fp) == EOF)
+		return oed_err_set(err, OED_EX_FAIL, "write error: %s", strerror(errno));
+	return 0;
+}
+
+/* Whether the first open window is complete: a record at least --lateness past its end was read. */
+static bool
+first_window_done(const struct oed_drift *d, double newest)
+{
+	return d->nwin > 0 &&
+	       (double)(d->win[0]->start + d->o.window) / 1000 <= newest - (double)d->o.lateness / 1000;
+}
+
+/*
+ * The window of a good record at time t: late (0 with *late set), or open,
+ * after closing every window complete by then.  0, or -1 (err set).
+ */
+static int
+window_of(struct oed_drift *d, struct oed_reader *r, double t, int64_t ws, struct oed_writer *w,
+	  struct oed_err *err)
+{
+	struct window *win;
+
+	if (t > d->newest || d->nwin == 0)
+		d->newest = fmax(t, d->newest);
+	while (first_window_done(d, d->newest))
+		if (close_first_window(d, w, err) == -1)
+			return -1;
+	(void)r;
+	if ((win = open_window(d, ws)) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	activate(d, win);
 	return 0;
 }
 
@@ -1071,9 +1271,11 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 		err->status = OED_EX_USAGE;
 		return -1;
 	}
+	d->newest = -INFINITY;
 	oed_progress_init(&prog, d->o.quiet, "records", 0);
 	while ((rc = oed_reader_next(r, err)) == 1) {
 		int64_t ws = 0;
+		double t = 0;
 
 		oed_progress_tick(&prog, oed_reader_records(r));
 		if (oed_reader_records(r) <= KEYS_RECORDS)
@@ -1081,7 +1283,6 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 
 		if (tidx >= 0) {
 			const struct oed_value *tv = oed_reader_value(r, tidx);
-			double t;
 
 			if (oed_drift_time_of(tv, &t, &why) == -1) {
 				if (oed_reader_bad(r, err, "field '%s': %s", d->o.time, why) == -1)
@@ -1089,43 +1290,42 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 				continue;
 			}
 			ws = oed_time_window_start(t, d->o.window);
-			if (d->in_window && ws < d->ws) {
+			if (d->closed_any && ws < d->closed_end) {
+				char late[OED_DURATION_SIZE];
+
 				oed_drift_window_text(ws, a);
-				oed_drift_window_text(d->ws, b);
-				if (oed_reader_bad(r, err, "out of time order: its window %s is before "
-						   "the window at hand, %s", a, b) == -1)
+				if (d->o.lateness == 0) {
+					oed_drift_window_text(oed_time_window_start(d->newest, d->o.window), b);
+					rc = oed_reader_bad(r, err, "out of time order: its window %s is before "
+							    "the window at hand, %s", a, b);
+				} else {
+					oed_duration_format(d->o.lateness, late);
+					rc = oed_reader_bad(r, err, "out of time order: more than --lateness "
+							    "%s before the latest record, and its window %s "
+							    "is closed", late, a);
+				}
+				if (rc == -1)
 					return -1;
 				continue;
 			}
+			/*
+			 * Check the record against the kinds that closing a window
+			 * or opening a second one decides (the probes so far).
+			 */
+			if ((first_window_done(d, fmax(t, d->newest)) ||
+			     (d->nwin > 0 && find_window(d, ws) == NULL)) && settle_all(d, CUR, err) == -1)
+				return -1;
 		}
-		/*
-		 * Check the record before it may close a window, against the
-		 * kinds that closing decides (the first window's probes).
-		 */
-		if (tidx >= 0 && d->in_window && ws > d->ws && settle_all(d, CUR, err) == -1)
-			return -1;
 		if (check_record(d, r, &why, whybuf, sizeof(whybuf)) == 1) {
 			if (oed_reader_bad(r, err, "%s", why) == -1)
 				return -1;
 			continue;
 		}
 		if (tidx >= 0) {
-			if (d->in_window && ws > d->ws) {
-				int64_t gap = (ws - d->ws) / d->o.window - 1;
-
-				if (close_sample(d, w, err) == -1)
-					return -1;
-				if (gap > 0) {
-					oed_drift_window_text(d->ws + d->o.window, a);
-					oed_drift_window_text(ws, b);
-					oed_note("no records from %s to %s: %lld empty window%s skipped",
-						 a, b, (long long)gap, gap == 1 ? "" : "s");
-				}
-			}
-			if (!d->in_window || ws != d->ws)
+			if (find_window(d, ws) == NULL)
 				windows++;
-			d->in_window = true;
-			d->ws = ws;
+			if (window_of(d, r, t, ws, w, err) == -1)
+				return -1;
 		}
 		if (keep_record(d, r, CUR) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
@@ -1137,15 +1337,18 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 		return oed_err_set(err, OED_EX_DATA, "no records in the input: the current input is empty");
 	if (check_fields_held(d, err) == -1)
 		return -1;
-	if (tidx < 0 || d->in_window) {
-		if (close_sample(d, w, err) == -1)
+	if (tidx < 0) {
+		if (close_sample(d, w, 0, err) == -1)
 			return -1;
 	}
-	if (!d->have_ref || (tidx >= 0 && windows == 0) || d->nsums == 0) {
+	while (d->nwin > 0)
+		if (close_first_window(d, w, err) == -1)
+			return -1;
+	if (!d->have_ref || (tidx >= 0 && windows == 0) || d->compared == 0) {
 		/* nothing was compared: say so, and still end with a summary */
 		if (tidx >= 0 && windows == 0)
 			oed_warn("no current records: nothing to compare");
-		else if (d->nsums == 0)
+		else if (d->compared == 0)
 			oed_warn("only one window: nothing to compare it with");
 		write_summary(d, w, &(struct summary){ 0 });
 	}
@@ -1238,18 +1441,16 @@ write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s
 	oed_w_str(w, "gate", gate);
 	oed_w_bool(w, "dataset_drift", oed_drift_summary_drift(d, s));
 	if (s->windowed) {
-		char a[OED_RFC3339_SIZE];
-
-		oed_drift_window_text(s->window_start, a);
-		oed_w_str(w, "window_start", a);
-		oed_drift_window_text(s->window_end, a);
-		oed_w_str(w, "window_end", a);
+		oed_w_str(w, "window_start", d->bounds[0]);
+		oed_w_str(w, "window_end", d->bounds[1]);
 	}
 	oed_w_end(w);
 }
 
-void
-oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *res)
+/* A finding, its window's bounds (if windowed) already written out as text. */
+static void
+write_finding(struct oed_writer *w, const struct oed_drift_finding *res, const char *start,
+	      const char *end)
 {
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "drift");
@@ -1288,12 +1489,8 @@ oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *re
 	if (res->new_categories >= 0)
 		oed_w_int(w, "new_categories", res->new_categories);
 	if (res->windowed) {
-		char a[OED_RFC3339_SIZE];
-
-		oed_drift_window_text(res->window_start, a);
-		oed_w_str(w, "window_start", a);
-		oed_drift_window_text(res->window_end, a);
-		oed_w_str(w, "window_end", a);
+		oed_w_str(w, "window_start", start);
+		oed_w_str(w, "window_end", end);
 	}
 	oed_w_str(w, "reason", res->reason);
 	if (res->note[0])
@@ -1306,6 +1503,18 @@ oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *re
 		oed_w_arr_end(w);
 	}
 	oed_w_end(w);
+}
+
+void
+oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *res)
+{
+	char a[OED_RFC3339_SIZE] = "", b[OED_RFC3339_SIZE] = "";
+
+	if (res->windowed) {
+		oed_drift_window_text(res->window_start, a);
+		oed_drift_window_text(res->window_end, b);
+	}
+	write_finding(w, res, a, b);
 }
 
 /* Values of the sample as the tests count them. */
@@ -1615,7 +1824,7 @@ missing_rate(struct oed_drift *d, struct field *fl, struct oed_writer *w, struct
 	sum->drifted += res.drift;
 	if (push_result(d, &res) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	oed_drift_write_finding(w, &res);
+	write_finding(w, &res, d->bounds[0], d->bounds[1]);
 	return 0;
 }
 
@@ -1640,6 +1849,12 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 {
 	struct summary sum = { 0, 0, windowed, start, end, d->nres, 0 };
 
+	/* the window's bounds as text once, for all its records */
+	if (windowed) {
+		oed_drift_window_text(start, d->bounds[0]);
+		oed_drift_window_text(end, d->bounds[1]);
+	}
+
 	if (check_tests(d, err) == -1)
 		return -1;
 	for (size_t i = 0; i < d->nfields; i++) {
@@ -1661,7 +1876,7 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 			snprintf(res.reason, sizeof(res.reason), "no values in either sample");
 			if (push_result(d, &res) == -1)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
-			oed_drift_write_finding(w, &res);
+			write_finding(w, &res, d->bounds[0], d->bounds[1]);
 			continue;
 		}
 		for (size_t j = 0; j < fl->nfeat; j++) {
@@ -1717,16 +1932,22 @@ compare_all(struct oed_drift *d, struct oed_writer *w, bool windowed, int64_t st
 			}
 			if (push_result(d, &res) == -1)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
-			oed_drift_write_finding(w, &res);
+			write_finding(w, &res, d->bounds[0], d->bounds[1]);
 		}
 		if (missing_rate(d, fl, w, &sum, err) == -1)
 			return -1;
 	}
 	sum.end = d->nres;
-	if (push_summary(d, &sum) == -1)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	d->found |= oed_drift_summary_drift(d, &sum);
+	d->compared++;
 	write_summary(d, w, &sum);
+	if (d->o.keep_findings) {
+		if (push_summary(d, &sum) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	} else if (d->o.time != NULL) {
+		/* a stream keeps nothing of the windows it has written */
+		d->nres = sum.first;
+	}
 	return 0;
 }
 

@@ -22,10 +22,13 @@
  *
  * Windows.  With a time field and a width, current records are split into
  * tumbling windows aligned on the Unix epoch (UTC, time.h; weeks start on
- * a Monday).  Records must come in
- * window order: within a window any order is fine, a record of a window
- * before the one at hand is a bad record.  Windows with no record are skipped with
- * a note on stderr (oed_note).  Without a reference, the first window is
+ * a Monday).  A window closes, and its findings are written and flushed,
+ * once a record at least lateness after its end has been read (with no
+ * lateness: when a record of a later window comes); within that any order
+ * is fine, and a record of a window already closed is a bad record.
+ * Memory is that of the windows open, however long the stream, unless
+ * keep_findings asks for every finding (--record).  Windows with no record
+ * are skipped with a note on stderr (oed_note).  Without a reference, the first window is
  * the reference of the others.
  *
  * Ownership: the engine owns its fields, samples and results; readers,
@@ -130,6 +133,8 @@ struct oed_drift_opts {
 	double log_base;		/* kl and js logarithms: its value, with base */
 	const char *time;		/* --time field; NULL: no windows */
 	int64_t window;			/* milliseconds (time.h durations), with time */
+	int64_t lateness;		/* milliseconds a record may come after a later one */
+	bool keep_findings;		/* keep every finding for oed_drift_findings() and --record */
 	struct oed_tokenizer *tok;	/* borrowed; NULL: no token lengths */
 	const char *tok_name;		/* encoding name, for baselines */
 	long long baseline;		/* --baseline RUN, for the run's parameters; 0: none */
@@ -187,7 +192,7 @@ int oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_wri
 
 /* Some summary found dataset drift. */
 bool oed_drift_found(const struct oed_drift *d);
-/* All results written so far. */
+/* All results written so far (with keep_findings; else the last comparison's). */
 const struct oed_drift_finding *oed_drift_findings(const struct oed_drift *d, size_t *n);
 /* Write one result as a drift record. */
 void oed_drift_write_finding(struct oed_writer *w, const struct oed_drift_finding *res);

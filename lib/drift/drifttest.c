@@ -20,6 +20,7 @@
 #include "diag.h"
 #include "drifttest.h"
 #include "exit.h"
+#include "opt.h"
 #include "specfun.h"
 #include "splitmix.h"
 
@@ -2138,57 +2139,6 @@ oed_drift_vector(const struct oed_drift_test *t, const double *ref, size_t nref,
 	return res_finish(t, par, res, err);
 }
 
-/* ---- names ---- */
-
-/* Optimal string alignment distance (a swap of neighbours counts one edit); more than cap: cap + 1. */
-static size_t
-edits(const char *a, const char *b, size_t cap)
-{
-	size_t la = strlen(a), lb = strlen(b), w = lb + 1, *m, best;
-
-	if ((la > lb ? la - lb : lb - la) > cap || la > 256 || lb > 256 ||
-	    (m = malloc((la + 1) * w * sizeof(*m))) == NULL)
-		return cap + 1;
-	for (size_t i = 0; i <= la; i++)
-		for (size_t j = 0; j <= lb; j++) {
-			size_t v;
-
-			if (i == 0 || j == 0) {
-				m[i * w + j] = i + j;
-				continue;
-			}
-			v = m[(i - 1) * w + j - 1] + (a[i - 1] != b[j - 1]);
-			if (m[(i - 1) * w + j] + 1 < v)
-				v = m[(i - 1) * w + j] + 1;
-			if (m[i * w + j - 1] + 1 < v)
-				v = m[i * w + j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    m[(i - 2) * w + j - 2] + 1 < v)
-				v = m[(i - 2) * w + j - 2] + 1;
-			m[i * w + j] = v;
-		}
-	best = m[la * w + lb];
-	free(m);
-	return best > cap ? cap + 1 : best;
-}
-
-const char *
-oed_drift_closest(const char *name, const char *const *names, size_t n)
-{
-	size_t cap = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2, best = cap + 1;
-	const char *near = NULL;
-
-	for (size_t k = 0; k < n; k++) {
-		size_t e = edits(name, names[k], cap);
-
-		if (e < best) {
-			best = e;
-			near = names[k];
-		}
-	}
-	return near;
-}
-
 /* ---- the table ---- */
 
 #define P	OED_DTF_P
@@ -2273,20 +2223,13 @@ oed_drift_has_p(const struct oed_drift_test *t)
 int
 oed_drift_test_unknown(const char *what, const char *name, struct oed_err *err)
 {
-	const char *names[sizeof(tests) / sizeof(tests[0])], *near;
-	size_t n = sizeof(tests) / sizeof(tests[0]), len;
+	const char *names[sizeof(tests) / sizeof(tests[0])];
+	size_t n = sizeof(tests) / sizeof(tests[0]);
+	char msg[sizeof(err->msg)];
 
 	for (size_t i = 0; i < n; i++)
 		names[i] = tests[i].name;
-	near = oed_drift_closest(name, names, n);
-	if (near)
-		oed_err_set(err, OED_EX_USAGE, "%s: '%s' is not a test (did you mean '%s'?); tests:",
-			    what, name, near);
-	else
-		oed_err_set(err, OED_EX_USAGE, "%s: '%s' is not a test; tests:", what, name);
-	len = strlen(err->msg);
-	for (size_t i = 0; i < n && len < sizeof(err->msg); i++)
-		len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, "%s %s", i ? "," : "",
-					names[i]);
-	return -1;
+	oed_err_unknown(err, "test", name, names, n);
+	memcpy(msg, err->msg, sizeof(msg));
+	return oed_err_set(err, OED_EX_USAGE, "%s: %s", what, msg);
 }

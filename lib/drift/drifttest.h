@@ -109,12 +109,11 @@ unsigned oed_drift_kinds(const struct oed_drift_test *t);
 /* Whether t decides on a p-value. */
 bool oed_drift_has_p(const struct oed_drift_test *t);
 /*
- * err (OED_EX_USAGE) for a name that is no test: "WHAT: 'NAME' is not a
- * test (did you mean 'ks'?); tests: ks, wasserstein, ...".  Returns -1.
+ * err (OED_EX_USAGE) for a name that is no test, as oed_err_unknown()
+ * words it: "WHAT: unknown test 'kss'; did you mean 'ks'? choices: ks,
+ * wasserstein, ...".  Returns -1.
  */
 int oed_drift_test_unknown(const char *what, const char *name, struct oed_err *err);
-/* The name of names[0..n) nearest name by edits, if near enough to suggest; NULL otherwise. */
-const char *oed_drift_closest(const char *name, const char *const *names, size_t n);
 
 
 struct oed_drift_params {

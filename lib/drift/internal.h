@@ -73,6 +73,7 @@ struct field {
 	char *missing_name;		/* "F:missing", the feature of the missing-rate test */
 	char **probe;			/* strings read before the kind was decided */
 	size_t *plen, nprobe;
+	int64_t *pwin;			/* ... and the window each came in (with --time) */
 	bool from_baseline;
 };
 
@@ -92,6 +93,18 @@ struct summary {
 	size_t first, end;	/* its findings: res[first..end) */
 };
 
+/*
+ * A time window still open for records (--lateness): its samples while it
+ * is parked.  The window records go to is the active one, whose samples
+ * are the features' CUR samples; the others keep theirs here, one per
+ * possible feature (field i's feature j at 3 i + j).  See activate().
+ */
+struct window {
+	int64_t start;		/* milliseconds since the epoch */
+	struct sample *s;	/* 3 nfields: the parked samples, or the active's spares */
+	uint64_t *missing, *records;	/* by field, likewise */
+};
+
 struct oed_drift {
 	struct oed_drift_opts o;
 	struct field **fields;		/* each on its own: features point to their field */
@@ -103,10 +116,16 @@ struct oed_drift {
 	size_t nkeys;
 	bool have_ref;			/* a reference was read or loaded */
 	bool from_baseline;		/* ... from the run store */
-	/* windows */
-	bool in_window;
-	int64_t ws;
-	uint64_t window_no;
+	/* windows: open ones in order of start, none before closed_end */
+	struct window **win;
+	size_t nwin, capwin;
+	struct window *active;		/* its samples are the features' CUR, or NULL */
+	struct window *spare;		/* the last window closed, active, kept for reuse */
+	double newest;			/* the latest time read */
+	int64_t closed_end;		/* end of the last window closed */
+	bool closed_any;
+	uint64_t compared;		/* comparisons written */
+	char bounds[2][OED_RFC3339_SIZE];	/* the compared window's start and end, as text */
 	/* results */
 	struct oed_drift_finding *res;
 	size_t nres, capres;

@@ -187,7 +187,7 @@ save_run(struct oed_dataset_save *d, const char *digest, int64_t *run_id, struct
 {
 	sqlite3_stmt *st;
 
-	if (oed_run_begin(d->s, "oed-ingest", d->argc, d->argv, NULL, run_id, err) == -1)
+	if (oed_run_begin(d->s, "oed-ingest", NULL, d->argc, d->argv, NULL, run_id, err) == -1)
 		return -1;
 	st = oed_store_prepare(d->s, "UPDATE runs SET started = ? WHERE id = ?", err);
 	if (st == NULL)

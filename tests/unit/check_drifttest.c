@@ -349,14 +349,12 @@ START_TEST(registry)
 	/* unknown names: did you mean, and the list from the table */
 	ck_assert_int_eq(oed_drift_test_unknown("--test", "kss", &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
-	ck_assert_str_eq(err.msg, "--test: 'kss' is not a test (did you mean 'ks'?); tests: ks, "
+	ck_assert_str_eq(err.msg, "--test: unknown test 'kss'; did you mean 'ks'? choices: ks, "
 			 "wasserstein, wasserstein_normed, cvm, anderson, mannwhitney, energy, "
 			 "epps_singleton, psi, kl, js, ttest, chi2, g_test, z, tvd, hellinger, fisher, "
 			 "mean_cosine, mean_euclidean, mmd");
 	ck_assert_int_eq(oed_drift_test_unknown("--test", "kolmogorov", &err), -1);
-	ck_assert(strstr(err.msg, "--test: 'kolmogorov' is not a test; tests: ks, ") == err.msg);
-	ck_assert_str_eq(oed_drift_closest("wasserstien", names, NELEM(names)), "wasserstein");
-	ck_assert_ptr_null(oed_drift_closest("zzzzzz", names, NELEM(names)));
+	ck_assert(strstr(err.msg, "--test: unknown test 'kolmogorov'; choices: ks, ") == err.msg);
 }
 END_TEST
 

@@ -353,6 +353,13 @@ START_TEST(models_and_errors)
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
 	ck_assert_str_eq(err.msg, "unknown encoding 'llama-3'; choices: cl100k_base, o200k_base,"
 			 " p50k_base, r50k_base, or a model (gpt-4o, gpt-4 ...)");
+	ck_assert_int_eq(oed_encoding_check("--encoding", "cl100k", &err), -1);
+	ck_assert_str_eq(err.msg, "--encoding: unknown encoding 'cl100k'; did you mean 'cl100k_base'?"
+			 " choices: cl100k_base, o200k_base, p50k_base, r50k_base, or a model (gpt-4o, gpt-4 ...)");
+	ck_assert_int_eq(oed_encoding_check("--tokens", "gpt4o", &err), -1);
+	ck_assert_str_eq(err.msg, "--tokens: unknown encoding 'gpt4o'; did you mean 'gpt-4o'?"
+			 " choices: cl100k_base, o200k_base, p50k_base, r50k_base, or a model (gpt-4o, gpt-4 ...)");
+	ck_assert_int_eq(oed_encoding_check("--tokens", "gpt-4o-mini", &err), 0);
 	t = oed_tokenizer_open("cl100k_base", "/nonexistent/cl100k_base.tiktoken", &err);
 	ck_assert_ptr_null(t);
 	ck_assert_str_eq(err.msg, "cannot open vocabulary '/nonexistent/cl100k_base.tiktoken':"

@@ -1,0 +1,329 @@
+/*
+ * http.c: the openai and anthropic providers: request bodies, headers and
+ * keys, over the network layer (net/net.h).
+ *
+ * openai: POST {base}/chat/completions with a Bearer key when the
+ * variable is set (local servers need none).  The token limit is sent as
+ * max_completion_tokens to api.openai.com (its reasoning models refuse
+ * max_tokens) and as max_tokens elsewhere (vLLM, llama.cpp, Ollama and
+ * LM Studio read that one).
+ *
+ * anthropic: POST {base}/v1/messages with x-api-key and
+ * anthropic-version; the system prompt travels apart from the messages,
+ * and max_tokens is required (1024 when the task gives none).
+ *
+ * Keys are read from the environment once, handed to the network layer
+ * as secrets (so every message it gives is redacted), and appear nowhere
+ * else: not in the canonical request, not in --dry-run's bodies.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit.h"
+#include "net/net.h"
+#include "openai_response.h"
+#include "provider_impl.h"
+
+struct http {
+	struct oed_net *net;
+	char *url;
+	char *auth;		/* the header carrying the key, or NULL */
+	bool completion_tokens;	/* send max_completion_tokens */
+};
+
+static char *
+env_or(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+
+	return strdup(v && v[0] ? v : dflt);
+}
+
+int
+oed_http_init(struct oed_provider *p, const struct oed_provider_opts *o, struct oed_err *err)
+{
+	bool anthropic = p->kind == OED_PROV_ANTHROPIC;
+	const char *keyvar = o->api_key_env ? o->api_key_env :
+			     anthropic ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
+	const char *key = getenv(keyvar);
+	char *base;
+	size_t bl;
+	struct http *h;
+	struct oed_net_opts no;
+
+	if (o->net)
+		no = *o->net;
+	else
+		oed_net_opts_init(&no);
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	p->http = h;
+	base = o->base_url ? strdup(o->base_url) :
+	       anthropic ? env_or("ANTHROPIC_BASE_URL", "https://api.anthropic.com") :
+			   env_or("OPENAI_BASE_URL", "https://api.openai.com/v1");
+	if (base == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	bl = strlen(base);
+	while (bl && base[bl - 1] == '/')
+		base[--bl] = '\0';
+	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
+		oed_err_set(err, OED_EX_USAGE, "--base-url: '%s' is not an http:// or https:// URL", base);
+		free(base);
+		return -1;
+	}
+	h->url = malloc(bl + 32);
+	if (h->url == NULL) {
+		free(base);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	snprintf(h->url, bl + 32, "%s%s", base, anthropic ? "/v1/messages" : "/chat/completions");
+	h->completion_tokens = !anthropic && strstr(base, "://api.openai.com") != NULL;
+	if ((key == NULL || key[0] == '\0') &&
+	    (strstr(base, "://api.openai.com") || strstr(base, "://api.anthropic.com"))) {
+		free(base);
+		return oed_err_set(err, OED_EX_USAGE, "%s is not set: %s needs an API key", keyvar,
+				   anthropic ? "the Anthropic API" : "the OpenAI API");
+	}
+	free(base);
+	if (key && key[0]) {
+		size_t n = strlen(key) + 32;
+
+		h->auth = malloc(n);
+		if (h->auth == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		snprintf(h->auth, n, anthropic ? "x-api-key: %s" : "Authorization: Bearer %s", key);
+	}
+	h->net = oed_net_new(&no, err);
+	if (h->net == NULL)
+		return -1;
+	if (key && key[0] && oed_net_secret(h->net, key) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	p->concurrency = no.concurrency;
+	return 0;
+}
+
+void
+oed_http_free(struct oed_provider *p)
+{
+	struct http *h = p->http;
+
+	if (h == NULL)
+		return;
+	oed_net_free(h->net);
+	if (h->auth) {
+		explicit_bzero(h->auth, strlen(h->auth));
+		free(h->auth);
+	}
+	free(h->url);
+	free(h);
+	p->http = NULL;
+}
+
+const char *
+oed_http_url(const struct oed_provider *p)
+{
+	return p->http->url;
+}
+
+static void
+set_stop(json_t *o, const char *key, const struct oed_gen *g)
+{
+	json_t *a;
+	size_t i;
+
+	if (g->nstop == 0)
+		return;
+	a = json_array();
+	for (i = 0; i < g->nstop; i++)
+		json_array_append_new(a, json_string(g->stop[i]));
+	json_object_set_new(o, key, a);
+}
+
+char *
+oed_http_body(struct oed_provider *p, const struct oed_prov_req *r, bool per_sample,
+	      struct oed_err *err)
+{
+	const struct oed_gen *g = r->gen;
+	json_t *o = json_object();
+	char *s;
+
+	if (o == NULL)
+		goto nomem;
+	json_object_set_new(o, "model", json_string(p->model));
+	if (p->kind == OED_PROV_ANTHROPIC) {
+		json_t *msgs = json_array(), *m;
+		size_t i;
+
+		json_object_set_new(o, "max_tokens", json_integer(g->max_tokens ? g->max_tokens : 1024));
+		json_array_foreach(r->messages, i, m) {
+			const char *role = json_string_value(json_object_get(m, "role"));
+
+			if (role && strcmp(role, "system") == 0)
+				json_object_set(o, "system", json_object_get(m, "content"));
+			else
+				json_array_append(msgs, m);
+		}
+		json_object_set_new(o, "messages", msgs);
+		set_stop(o, "stop_sequences", g);
+	} else {
+		json_object_set(o, "messages", r->messages);
+		if (g->max_tokens)
+			json_object_set_new(o, p->http->completion_tokens ? "max_completion_tokens" : "max_tokens",
+					    json_integer(g->max_tokens));
+		set_stop(o, "stop", g);
+		if (g->has_seed)
+			json_object_set_new(o, "seed",
+					    json_integer(g->seed + (per_sample ? r->sample : 0)));
+	}
+	if (!isnan(g->temperature))
+		json_object_set_new(o, "temperature", json_real(g->temperature));
+	if (!isnan(g->top_p))
+		json_object_set_new(o, "top_p", json_real(g->top_p));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s)
+		return s;
+nomem:
+	oed_err_set(err, OED_EX_FAIL, "out of memory");
+	return NULL;
+}
+
+int
+oed_http_submit(struct oed_provider *p, const struct oed_prov_req *r, struct oed_err *err)
+{
+	struct http *h = p->http;
+	const char *headers[4];
+	struct oed_net_req req = { 0 };
+	size_t nh = 0;
+	char *body = oed_http_body(p, r, true, err);
+	int rc;
+
+	if (body == NULL)
+		return -1;
+	headers[nh++] = "Content-Type: application/json";
+	if (h->auth)
+		headers[nh++] = h->auth;
+	if (p->kind == OED_PROV_ANTHROPIC)
+		headers[nh++] = "anthropic-version: 2023-06-01";
+	headers[nh] = NULL;
+	req.url = h->url;
+	req.headers = headers;
+	req.body = body;
+	req.len = strlen(body);
+	/* what the tokens-per-minute budget charges: the prompt, roughly, and the most the answer may take */
+	req.tokens = (double)req.len / 4 + (r->gen->max_tokens ? (double)r->gen->max_tokens : 256);
+	req.user = r->user;
+	rc = oed_net_submit(h->net, &req, err);
+	free(body);
+	return rc;
+}
+
+/* A 2xx body into r, through the shared parser; false with r->error when it is not an answer. */
+static bool
+parse_body(const struct oed_provider *p, const char *body, size_t len, struct oed_prov_resp *r)
+{
+	struct oed_llm_response lr;
+	struct oed_err err;
+	json_error_t je;
+	json_t *o = json_loadb(body, len, JSON_ALLOW_NUL, &je);
+	int rc;
+
+	if (o == NULL) {
+		snprintf(r->error, sizeof(r->error), "malformed JSON in the response: %s", je.text);
+		return false;
+	}
+	oed_llm_response_init(&lr);
+	rc = p->kind == OED_PROV_ANTHROPIC ? oed_anthropic_parse_messages(o, &lr, &err) :
+					     oed_openai_parse_chat(o, &lr, &err);
+	json_decref(o);
+	if (rc == -1) {
+		snprintf(r->error, sizeof(r->error), "unexpected response: %.400s", err.msg);
+		return false;
+	}
+	if (oed_llm_response_failed(&lr)) {
+		snprintf(r->error, sizeof(r->error), "the API answered an error: %s",
+			 lr.error_message ? lr.error_message : lr.error_type);
+		oed_llm_response_release(&lr);
+		return false;
+	}
+	if (lr.text == NULL) {
+		lr.text = strdup("");
+		lr.text_len = 0;
+	}
+	r->output = lr.text;
+	r->output_len = lr.text_len;
+	r->model = lr.model;
+	r->finish_reason = lr.finish_reason;
+	r->fingerprint = lr.system_fingerprint;
+	lr.text = lr.model = lr.finish_reason = lr.system_fingerprint = NULL;
+	r->tokens_in = lr.prompt_tokens;
+	r->tokens_out = lr.completion_tokens;
+	r->tokens_cached = lr.cached_tokens;
+	r->tokens_reasoning = lr.reasoning_tokens;
+	oed_llm_response_release(&lr);
+	if (r->output == NULL) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
+		return false;
+	}
+	return true;
+}
+
+static void
+on_done(const struct oed_net_result *nr, void *ctx)
+{
+	struct oed_provider *p = ctx;
+	struct oed_prov_resp r = { .user = nr->user, .attempts = nr->attempts };
+
+	r.tokens_in = r.tokens_out = r.tokens_cached = r.tokens_reasoning = -1;
+	r.latency_ms = nr->latency_ms;
+	if (nr->failed) {
+		r.failed = true;
+		r.fatal = nr->quota || nr->status == 401 || nr->status == 403;
+		snprintf(r.error, sizeof(r.error), "%s", nr->error);
+	} else if (!parse_body(p, nr->body, nr->len, &r)) {
+		r.failed = true;
+		oed_prov_resp_release(&r);
+	}
+	if (oed_prov_ready(p, &r) == -1)
+		oed_prov_resp_release(&r);	/* NEEDSWORK: lost on out of memory */
+}
+
+int
+oed_http_poll(struct oed_provider *p, int timeout_ms, struct oed_err *err)
+{
+	return oed_net_poll(p->http->net, timeout_ms, on_done, p, err);
+}
+
+size_t
+oed_http_room(const struct oed_provider *p)
+{
+	return oed_net_room(p->http->net);
+}
+
+size_t
+oed_http_inflight(const struct oed_provider *p)
+{
+	return oed_net_pending(p->http->net);
+}
+
+void
+oed_http_abandon(struct oed_provider *p)
+{
+	oed_net_abandon(p->http->net);
+}
+
+void
+oed_http_counts(const struct oed_provider *p, struct oed_prov_counts *c)
+{
+	struct oed_net_stats s;
+
+	oed_net_stats(p->http->net, &s);
+	c->requests = s.attempts;
+	c->retries = s.retries;
+	c->concurrency = s.concurrency;
+}

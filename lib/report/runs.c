@@ -1,0 +1,470 @@
+/*
+ * runs.c: runs from the store, chosen by id, "last", "last:TOOL" and
+ * filters, loaded into a report as "run" and "run.metric" records.
+ */
+#include "config.h"
+#include "report/runs.h"
+#include "time.h"
+#include "exit.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+bool
+oed_rep_is_runref(const char *s)
+{
+	if (strcmp(s, "last") == 0 || strncmp(s, "last:", 5) == 0)
+		return true;
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int
+oed_rep_since(const char *arg, time_t now, char out[32], struct oed_err *err)
+{
+	double t;
+	char buf[OED_RFC3339_SIZE];
+	size_t n;
+
+	if (oed_time_since("--since", arg, (double)now, &t, err) == -1)
+		return -1;
+	n = oed_time_to_rfc3339(floor(t), buf);
+	if (n > 31)	/* only past year 9999, where no run was started */
+		n = 31;
+	memcpy(out, buf, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* The WHERE clause the filters add; binds in the order of sel's fields. */
+static const char filters[] =
+	" (?1 IS NULL OR started >= ?1)"
+	" AND (?2 IS NULL OR tool = ?2 OR tool = 'oed-' || ?2)"
+	" AND (?3 IS NULL OR json_extract(params, '$.task') = ?3)"
+	" AND (?4 IS NULL OR json_extract(params, '$.model') = ?4)";
+
+static void
+bind_filters(sqlite3_stmt *st, const struct oed_rep_sel *sel)
+{
+	const char *v[4] = { sel->since, sel->tool, sel->task, sel->model };
+
+	for (int i = 0; i < 4; i++)
+		if (v[i])
+			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+}
+
+static int
+push_id(int64_t **ids, size_t *n, int64_t id, struct oed_err *err)
+{
+	int64_t *p;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*ids)[i] == id)
+			return 0;
+	p = realloc(*ids, (*n + 1) * sizeof(*p));
+	if (p == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	*ids = p;
+	p[(*n)++] = id;
+	return 0;
+}
+
+int
+oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids, size_t *n,
+	       struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	for (int i = 0; i < sel->nrefs; i++) {
+		const char *ref = sel->refs[i];
+		char sql[512];
+
+		if (strncmp(ref, "last", 4) == 0) {
+			snprintf(sql, sizeof(sql), "SELECT max(id) FROM runs WHERE%s%s", filters,
+				 ref[4] == ':' ? " AND (tool = ?5 OR tool = 'oed-' || ?5)" : "");
+			st = oed_store_prepare(s, sql, err);
+			if (st == NULL)
+				goto fail;
+			bind_filters(st, sel);
+			if (ref[4] == ':')
+				sqlite3_bind_text(st, 5, ref + 5, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			if (rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL) {
+				sqlite3_finalize(st);
+				if (rc != SQLITE_ROW) {
+					oed_store_fail(s, err, "cannot read the runs");
+					goto fail;
+				}
+				oed_err_set(err, OED_EX_FAIL, "no run in the store matches '%s'", ref);
+				goto fail;
+			}
+			rc = push_id(ids, n, sqlite3_column_int64(st, 0), err);
+			sqlite3_finalize(st);
+		} else {
+			char *end;
+			long long id = strtoll(ref, &end, 10);
+
+			st = oed_store_prepare(s, "SELECT id FROM runs WHERE id = ?", err);
+			if (st == NULL)
+				goto fail;
+			sqlite3_bind_int64(st, 1, id);
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+			if (rc != SQLITE_ROW) {
+				oed_err_set(err, OED_EX_FAIL, "no run %s in the store", ref);
+				goto fail;
+			}
+			rc = push_id(ids, n, id, err);
+		}
+		if (rc == -1)
+			goto fail;
+	}
+	if (sel->nrefs == 0) {
+		char sql[512];
+
+		snprintf(sql, sizeof(sql), "SELECT id FROM runs WHERE%s ORDER BY id", filters);
+		st = oed_store_prepare(s, sql, err);
+		if (st == NULL)
+			goto fail;
+		bind_filters(st, sel);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (push_id(ids, n, sqlite3_column_int64(st, 0), err) == -1)
+				break;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			if (rc != SQLITE_ROW)
+				oed_store_fail(s, err, "cannot read the runs");
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	free(*ids);
+	*ids = NULL;
+	*n = 0;
+	return -1;
+}
+
+static json_t *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? json_string((const char *)t) : json_null();
+}
+
+static json_t *
+col_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() :
+	       json_real(sqlite3_column_double(st, i));
+}
+
+/* Has the store the audit columns (an older build's schema may lack them)? */
+static bool
+has_hash(struct oed_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	bool yes = sqlite3_prepare_v2(oed_store_db(s), "SELECT hash FROM runs LIMIT 0", -1, &st, NULL) ==
+		   SQLITE_OK;
+
+	sqlite3_finalize(st);
+	return yes;
+}
+
+json_t *
+oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err *err)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+	json_t *run = NULL;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT id, tool, status, started, finished, version, input_digest, argv, params,"
+		 " (SELECT count(*) FROM metrics WHERE run_id = runs.id), %s FROM runs WHERE id = ?",
+		 has_hash(s) ? "hash" : "NULL");
+	st = oed_store_prepare(s, sql, err);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *argv = NULL, *params = NULL;
+		const char *t;
+
+		run = json_object();
+		json_object_set_new(run, "kind", json_string("run"));
+		json_object_set_new(run, "run", json_integer(sqlite3_column_int64(st, 0)));
+		json_object_set_new(run, "tool", col_text(st, 1));
+		json_object_set_new(run, "status", col_text(st, 2));
+		json_object_set_new(run, "started", col_text(st, 3));
+		json_object_set_new(run, "finished", col_text(st, 4));
+		json_object_set_new(run, "version", col_text(st, 5));
+		json_object_set_new(run, "input_digest", col_text(st, 6));
+		if (with_argv && (t = (const char *)sqlite3_column_text(st, 7)))
+			argv = json_loads(t, 0, NULL);
+		if ((t = (const char *)sqlite3_column_text(st, 8)))
+			params = json_loads(t, 0, NULL);
+		if (with_argv)
+			json_object_set_new(run, "argv", argv ? argv : json_null());
+		json_object_set_new(run, "params", params ? params : json_null());
+		json_object_set_new(run, "metrics", json_integer(sqlite3_column_int64(st, 9)));
+		json_object_set_new(run, "hash", col_text(st, 10));
+	} else {
+		oed_err_set(err, OED_EX_FAIL, "no run %lld in the store", (long long)id);
+	}
+	sqlite3_finalize(st);
+	return run;
+}
+
+/* Set a dot path ("length_chars.mean") in obj to v (stolen). */
+static void
+set_path(json_t *obj, const char *path, json_t *v)
+{
+	const char *dot = strchr(path, '.');
+
+	if (dot == NULL) {
+		json_object_set_new(obj, path, v);
+		return;
+	}
+	char key[128];
+	json_t *sub;
+
+	snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+	sub = json_object_get(obj, key);
+	if (!json_is_object(sub)) {
+		sub = json_object();
+		json_object_set_new(obj, key, sub);
+	}
+	set_path(sub, dot + 1, v);
+}
+
+/* The record of rows that holds group g, made on first use. */
+static json_t *
+group_rec(json_t *recs, const char *kind, int64_t id, const char *key, const char *g)
+{
+	size_t i;
+	json_t *r;
+	const char *at = strchr(g, '@');
+	size_t glen = strlen(g);
+
+	json_array_foreach(recs, i, r)
+		if (strcmp(json_string_value(json_object_get(r, "_grp")), g) == 0)
+			return r;
+	r = json_object();
+	json_object_set_new(r, "kind", json_string(kind));
+	json_object_set_new(r, "run", json_integer(id));
+	json_object_set_new(r, "_grp", json_string(g));
+	if (key) {
+		/* drift groups are "feature" or "feature@window start" */
+		if (at && strcmp(kind, "drift") == 0)
+			glen = (size_t)(at - g);
+		json_object_set_new(r, key, json_stringn(g, glen));
+	}
+	if (at && (strcmp(kind, "drift") == 0 || strcmp(kind, "drift.summary") == 0))
+		json_object_set_new(r, "window_start", json_string(at + 1));
+	json_array_append_new(recs, r);
+	return r;
+}
+
+/*
+ * The records an oed-entropy, oed-mi or oed-drift run printed, rebuilt
+ * from its metrics, so a stored run reads (and compares) like its output;
+ * NULL for other tools.  New reference.
+ */
+static json_t *
+derive(const char *tool, int64_t id, json_t *rows)
+{
+	bool drift = strcmp(tool, "oed-drift") == 0;
+	bool info = strcmp(tool, "oed-entropy") == 0 || strcmp(tool, "oed-mi") == 0;
+	json_t *recs, *row, *r;
+	size_t i;
+
+	if (!drift && !info)
+		return NULL;
+	recs = json_array();
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+		const char *g = json_string_value(json_object_get(row, "grp"));
+		json_t *v = json_object_get(row, "value");
+		const char *slash = strchr(name, '/');
+
+		if (info) {
+			if (g == NULL || strcmp(g, "null") == 0)
+				r = group_rec(recs, tool + 4, id, NULL, "");
+			else
+				r = group_rec(recs, "entropy.group", id, "x", g);
+			set_path(r, name, json_incref(v));
+			if (json_is_real(json_object_get(row, "lo"))) {
+				char k[160];
+
+				snprintf(k, sizeof(k), "%s_lo", name);
+				set_path(r, k, json_incref(json_object_get(row, "lo")));
+				snprintf(k, sizeof(k), "%s_hi", name);
+				set_path(r, k, json_incref(json_object_get(row, "hi")));
+			}
+			continue;
+		}
+		if (g && strncmp(g, "drift.summary", 13) == 0 && (g[13] == '\0' || g[13] == '@')) {
+			r = group_rec(recs, "drift.summary", id, NULL, g);
+			set_path(r, name, strcmp(name, "dataset_drift") == 0 ?
+				 json_boolean(json_number_value(v) != 0) : json_incref(v));
+			continue;
+		}
+		r = group_rec(recs, "drift", id, "feature", g ? g : "");
+		if (slash) {
+			json_object_set_new(r, "test", json_stringn(name, (size_t)(slash - name)));
+			set_path(r, slash + 1, strcmp(slash + 1, "drift") == 0 ?
+				 json_boolean(json_number_value(v) != 0) : json_incref(v));
+		} else {
+			set_path(r, name, json_incref(v));
+		}
+	}
+	json_array_foreach(recs, i, r)
+		json_object_del(r, "_grp");
+	return recs;
+}
+
+/* An oed-bench run's summary, from its metrics (one per scorer, with its interval). */
+static json_t *
+derive_bench(int64_t id, const json_t *params, json_t *rows)
+{
+	json_t *recs = json_array(), *sum = json_object(), *metrics = json_object(), *row;
+	static const char *const keep[] = { "task", "model", NULL };
+	size_t i;
+
+	json_object_set_new(sum, "kind", json_string("bench.summary"));
+	json_object_set_new(sum, "run", json_integer(id));
+	for (int k = 0; keep[k]; k++)
+		if (json_is_string(json_object_get(params, keep[k])))
+			json_object_set(sum, keep[k], json_object_get(params, keep[k]));
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+
+		json_object_set_new(metrics, name, json_pack("{s:O, s:O, s:O}", "mean", json_object_get(row, "value"),
+							     "lo", json_object_get(row, "lo"),
+							     "hi", json_object_get(row, "hi")));
+	}
+	json_object_set_new(sum, "metrics", metrics);
+	json_array_append_new(recs, sum);
+	return recs;
+}
+
+/* The bench.item records an oed-bench run kept in the store, in their order. */
+static int
+load_items(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* a store from before oed-bench has no such table: nothing to load */
+	if (sqlite3_prepare_v2(oed_store_db(s), "SELECT record FROM bench_items WHERE run_id = ? ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *rec = json_loads((const char *)sqlite3_column_text(st, 0), JSON_ALLOW_NUL, NULL);
+
+		if (rec && oed_rep_add(rep, rec, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return oed_store_fail(s, err, "cannot read the run's items");
+	return 0;
+}
+
+int
+oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool metrics,
+		 struct oed_err *err)
+{
+	json_t *run = oed_rep_run_json(s, id, true, err), *tool, *rows, *derived, *r;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	if (run == NULL)
+		return -1;
+	if (!metrics)
+		return oed_rep_add(rep, run, err);
+	tool = json_incref(json_object_get(run, "tool"));
+	if (oed_rep_add(rep, run, err) == -1) {
+		json_decref(tool);
+		return -1;
+	}
+	st = oed_store_prepare(s, "SELECT name, grp, value, lo, hi FROM metrics WHERE run_id = ?"
+			       " ORDER BY rowid", err);
+	if (st == NULL) {
+		json_decref(tool);
+		return -1;
+	}
+	rows = json_array();
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *m = json_object();
+
+		json_object_set_new(m, "kind", json_string("run.metric"));
+		json_object_set_new(m, "run", json_integer(id));
+		json_object_set(m, "tool", tool);
+		json_object_set_new(m, "name", col_text(st, 0));
+		json_object_set_new(m, "grp", col_text(st, 1));
+		json_object_set_new(m, "value", col_real(st, 2));
+		json_object_set_new(m, "lo", col_real(st, 3));
+		json_object_set_new(m, "hi", col_real(st, 4));
+		json_array_append_new(rows, m);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(rows);
+		json_decref(tool);
+		return oed_store_fail(s, err, "cannot read the metrics");
+	}
+	derived = derive(json_string_value(tool), id, rows);
+	if (derived == NULL && strcmp(json_string_value(tool), "oed-bench") == 0)
+		derived = derive_bench(id, json_object_get(run, "params"), rows);
+	json_decref(tool);
+	rc = 0;
+	json_array_foreach(derived ? derived : rows, i, r)
+		if ((rc = oed_rep_add(rep, json_incref(r), err)) == -1)
+			break;
+	json_decref(derived);
+	json_decref(rows);
+	if (rc == 0)
+		rc = load_items(rep, s, id, err);
+	return rc;
+}
+
+int64_t
+oed_rep_metric_count(struct oed_store *s, const int64_t *ids, size_t n, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT count(*) FROM metrics WHERE run_id = ?", err);
+	int64_t total = 0;
+
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			oed_store_fail(s, err, "cannot count the metrics");
+			return -1;
+		}
+		total += sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return total;
+}

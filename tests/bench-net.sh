@@ -1,0 +1,228 @@
+#!/bin/sh
+# oed-bench against the fake model server (tests/servers/fake_llm.py) on
+# 127.0.0.1 at an ephemeral port: answers, retries, Retry-After and reset
+# headers, quota, timeouts, malformed bodies, dropped connections, the
+# concurrency limit, resume after kill -9, SIGTERM, several models, the
+# Anthropic shape, and keys kept out of every output and the store.
+# Skips (77) when python3 is missing or the server cannot start.
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+PATH=$top_builddir:$PATH
+export PATH
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+pass=0 fail=0
+t=$(mktemp -d "${TMPDIR:-/tmp}/oed-bench-net.XXXXXX") || exit 1
+spid=
+stop() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	spid=
+}
+trap 'stop; rm -rf "$t"' EXIT INT TERM
+# the system's python3 (the fake server needs only its standard library)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: python3 not found"; exit 77; }
+
+# start [server args]: a fresh server; BASE is its URL
+start() {
+	stop
+	rm -f "$t/port"
+	"$PY" "$top_srcdir/tests/servers/fake_llm.py" --port-file "$t/port" "$@" &
+	spid=$!
+	i=0
+	while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$t/port" ] || { echo "SKIP: the fake server did not start"; exit 77; }
+	BASE=http://127.0.0.1:$(cat "$t/port")/v1
+	ROOT=http://127.0.0.1:$(cat "$t/port")
+}
+stats() { "$PY" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1] + "/stats").read().decode())' "$ROOT"; }
+ok() { pass=$((pass + 1)); echo "PASS: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect NAME WANT GOT
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; echo "  want: $2"; echo "  got:  $3"; fi
+}
+# field FILE KIND KEY: a top-level value of the last record of that kind
+field() {
+	"$PY" -c 'import json,sys
+recs=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+recs=[r for r in recs if r.get("kind")==sys.argv[2]]
+v=recs[-1]
+for k in sys.argv[3].split("."): v=v[k]
+print(json.dumps(v) if not isinstance(v,str) else v)' "$@"
+}
+# task NAME PROMPTS...: a task file whose items have these prompts, target "ok"
+task() {
+	name=$1; shift
+	"$PY" -c 'import json,sys
+for i, p in enumerate(sys.argv[1:]): print(json.dumps({"id": "i%d" % (i + 1), "q": p, "a": "ok"}))' "$@" >"$t/$name.jsonl"
+	cat >"$t/$name.yaml" <<EOF
+task: $name
+dataset: {path: $name.jsonl, id: id}
+prompt: "{{q}}"
+target: "{{a}}"
+generation: {temperature: 0, max_tokens: 16, seed: 7}
+scorers: [exact_match]
+EOF
+}
+export OED_STORE="$t/store.db"
+KEY=sk-planted-0123456789abcdefKEY
+export OPENAI_API_KEY=$KEY ANTHROPIC_API_KEY=$KEY
+
+start
+BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
+
+# 1. answers, one request per item, usage and model as returned
+task basic '[[answer:ok]] a' '[[answer:ok]] b' '[[answer:no]] c'
+$BENCH -m openai:m1 "$t/basic.yaml" >"$t/out" 2>"$t/err"
+expect "basic: exit 0" "0 " "$? $(cat "$t/err")"
+expect "basic: mean" "0.6666666666666666" "$(field "$t/out" bench.summary metrics.exact_match.mean)"
+expect "basic: response model" "m1-2024-01-01" "$(field "$t/out" bench.item response_model)"
+expect "basic: tokens_out" "1" "$(field "$t/out" bench.item tokens_out)"
+expect "basic: one request per prompt" "[1, 1, 1]" \
+	"$(stats | "$PY" -c 'import json,sys; print(sorted(json.load(sys.stdin)["requests"].values()))')"
+
+# 2. the same command again: every answer from the store, nothing asked
+$BENCH -m openai:m1 "$t/basic.yaml" >"$t/out2"
+expect "cache: hits" "3" "$(field "$t/out2" bench.summary cache_hits)"
+expect "cache: nothing asked again" "[1, 1, 1]" \
+	"$(stats | "$PY" -c 'import json,sys; print(sorted(json.load(sys.stdin)["requests"].values()))')"
+expect "cache: same metrics" "$(field "$t/out" bench.summary metrics)" "$(field "$t/out2" bench.summary metrics)"
+$BENCH --no-cache -m openai:m1 "$t/basic.yaml" >"$t/out3"
+expect "no-cache: asked again" "0" "$(field "$t/out3" bench.summary cache_hits)"
+
+# 3. retries: 500, 503, Retry-After, x-ratelimit-reset-requests
+task retry '[[fail:2:500]][[answer:ok]]' '[[fail:1:503]][[answer:ok]]' \
+	'[[retry-after:1]][[answer:ok]]' '[[reset-ms:50]][[answer:ok]]' '[[fail:1:529]][[answer:ok]]'
+s0=$(date +%s%N)
+$BENCH -m openai:m "$t/retry.yaml" >"$t/out" 2>"$t/err"
+s1=$(date +%s%N)
+expect "retry: exit 0" "0 " "$? $(cat "$t/err")"
+expect "retry: all passed" "1" "$(field "$t/out" bench.summary metrics.exact_match.mean)"
+expect "retry: retries counted" "6" "$(field "$t/out" bench.summary retries)"
+expect "retry: attempts per item" "3 2 2 2 2" \
+	"$(grep bench.item "$t/out" | sed 's/.*"attempts":\([0-9]*\).*/\1/' | tr '\n' ' ' | sed 's/ $//')"
+[ $(((s1 - s0) / 1000000)) -ge 1000 ] && ok "retry: Retry-After: 1 waited" || bad "retry: Retry-After: 1 not honoured"
+
+# 4. insufficient_quota is not retried and stops the run
+task quota '[[quota]] a'
+$BENCH -m openai:m "$t/quota.yaml" >"$t/out" 2>"$t/err"
+expect "quota: exit 1" "1" "$?"
+expect "quota: message" "oed-bench: openai:m: HTTP 429 insufficient_quota: the account has no quota left (not retried)" "$(cat "$t/err")"
+expect "quota: asked once" "1" "$(stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["requests"]["[[quota]] a"])')"
+
+# 5. a server slower than the timeout: retried, then an error item, exit 1
+task slow '[[slow:3]] a'
+$BENCH --timeout 1s --retries 1 -m openai:m "$t/slow.yaml" >"$t/out" 2>"$t/err"
+st=$?
+expect "timeout: exit 1" "1" "$st"
+expect "timeout: error item" "Timeout was reached (after 2 attempts)" "$(field "$t/out" bench.item error)"
+expect "timeout: message" "oed-bench: openai:m: 1 of 1 items failed after retries (--max-errors 0)" "$(cat "$t/err")"
+
+# 6. malformed JSON, a dropped connection, a 400 (not retried)
+task broken '[[malformed]] a' '[[reset]] b' '[[error:400]] c'
+$BENCH --retries 1 --max-errors 3 -m openai:m "$t/broken.yaml" >"$t/out" 2>"$t/err"
+expect "broken: exit 0 with --max-errors" "0" "$?"
+grep bench.item "$t/out" | sed 's/.*"error":"\([^"]*\)".*/\1/' >"$t/errors"
+expect "broken: malformed" "malformed JSON in the response: " "$(sed -n 1p "$t/errors" | cut -c1-32)"
+expect "broken: reset" "Server returned nothing (no headers, no data) (after 2 attempts)" "$(sed -n 2p "$t/errors")"
+expect "broken: 400 not retried" "HTTP 400: Invalid request: no such model" "$(sed -n 3p "$t/errors")"
+expect "broken: errors counted" "3" "$(field "$t/out" bench.summary errors)"
+
+# 7. errors are never cached: the rerun asks again
+task flaky '[[fail:1:500]][[answer:ok]] z'
+$BENCH --retries 0 -m openai:m "$t/flaky.yaml" >"$t/out" 2>/dev/null
+expect "flaky: first run fails" "1" "$(field "$t/out" bench.summary errors)"
+$BENCH --retries 0 -m openai:m "$t/flaky.yaml" >"$t/out" 2>/dev/null
+expect "flaky: rerun asks again and passes" "0 1" \
+	"$(field "$t/out" bench.summary errors) $(field "$t/out" bench.summary metrics.exact_match.mean)"
+
+# 8. a server that refuses more than 4 requests at once: 429s halve the concurrency
+start --max-concurrent 4
+BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
+set --
+i=0
+while [ $i -lt 40 ]; do i=$((i + 1)); set -- "$@" "[[answer:ok]] c$i"; done
+task conc "$@"
+$BENCH -c 16 --retries 10 -m openai:m "$t/conc.yaml" >"$t/out" 2>"$t/err"
+expect "concurrency: exit 0" "0 " "$? $(cat "$t/err")"
+expect "concurrency: all answered" "1 40" \
+	"$(field "$t/out" bench.summary metrics.exact_match.mean) $(field "$t/out" bench.summary n)"
+r=$(field "$t/out" bench.summary retries)
+[ "$r" -gt 0 ] && ok "concurrency: 429s retried ($r)" || bad "concurrency: no 429 seen"
+oed-bench -v --base-url $BASE --no-cache -c 16 --retries 10 -m openai:m "$t/conc.yaml" >/dev/null 2>"$t/err"
+grep -q "concurrency down to 8" "$t/err" && ok "concurrency: halved on 429" || bad "concurrency: not halved"
+
+# 9. kill -9 mid-run, then the same command: what was stored is not asked again
+start
+BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
+set --
+i=0
+while [ $i -lt 30 ]; do i=$((i + 1)); set -- "$@" "[[slow:0.2]][[answer:ok]] k$i"; done
+task kill "$@"
+OED_STORE="$t/kill.db" $BENCH -c 2 --max-concurrency 2 -m openai:m "$t/kill.yaml" >"$t/part" 2>/dev/null &
+bpid=$!
+sleep 1.5
+kill -9 $bpid
+wait $bpid 2>/dev/null
+stored=$(sqlite3 "$t/kill.db" "SELECT count(*) FROM bench_responses")
+OED_STORE="$t/kill.db" $BENCH -c 8 -m openai:m "$t/kill.yaml" >"$t/out" 2>"$t/err"
+expect "resume: exit 0" "0 " "$? $(cat "$t/err")"
+expect "resume: every stored answer reused" "$stored" "$(field "$t/out" bench.summary cache_hits)"
+[ "$stored" -gt 0 ] && [ "$stored" -lt 30 ] && ok "resume: $stored answers stored before the kill" ||
+	bad "resume: $stored answers stored before the kill"
+# only the requests in flight at the kill (at most -c 2) may have reached the server twice
+expect "resume: at most the 2 in flight asked again" "ok" \
+	"$(stats | "$PY" -c 'import json,sys; c=list(json.load(sys.stdin)["requests"].values()); print("ok" if max(c) <= 2 and sum(v == 2 for v in c) <= 2 and len(c) == 30 else c)')"
+OED_STORE="$t/fresh.db" $BENCH -c 8 -m openai:m "$t/kill.yaml" >"$t/fresh" 2>/dev/null
+expect "resume: same summary as an uninterrupted run" "$(field "$t/fresh" bench.summary metrics)" \
+	"$(field "$t/out" bench.summary metrics)"
+expect "resume: same items" "$(grep bench.item "$t/fresh" | sed 's/,"latency_ms".*//')" \
+	"$(grep bench.item "$t/out" | sed 's/,"latency_ms".*//')"
+
+# 10. SIGTERM: stop sending, exit 143, the run marked interrupted
+set --
+i=0
+while [ $i -lt 20 ]; do i=$((i + 1)); set -- "$@" "[[slow:0.3]][[answer:ok]] t$i"; done
+task term "$@"
+$BENCH -c 1 -m openai:m "$t/term.yaml" >"$t/out" 2>"$t/err" &
+bpid=$!
+sleep 1
+kill -TERM $bpid
+wait $bpid
+expect "sigterm: exit 143" "143" "$?"
+expect "sigterm: message" "oed-bench: interrupted: run the same command again to resume" "$(cat "$t/err")"
+expect "sigterm: summary status" "interrupted" "$(field "$t/out" bench.summary status)"
+expect "sigterm: run status in the store" "interrupted" \
+	"$(sqlite3 "$OED_STORE" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")"
+
+# 11. several models, several samples (one request per sample, never n > 1)
+task multi '[[answer:ok]] m'
+sed -i 's/seed: 7}/seed: 7, samples: 3}/' "$t/multi.yaml"
+$BENCH -m openai:a -m openai:b "$t/multi.yaml" >"$t/out" 2>"$t/err"
+expect "models: two summaries" "2" "$(grep -c bench.summary "$t/out")"
+expect "models: items per model and sample" "6" "$(grep -c bench.item "$t/out")"
+expect "samples: one request each" "6" \
+	"$(stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["requests"]["[[answer:ok]] m"])')"
+
+# 12. the Anthropic shape: x-api-key, anthropic-version, max_tokens
+task anth '[[answer:ok]] x' '[[fail:1:529]][[answer:ok]] y'
+sed -i 's/max_tokens: 16, //' "$t/anth.yaml"
+oed-bench -q --base-url "$ROOT" -m anthropic:claude-x "$t/anth.yaml" >"$t/out" 2>"$t/err"
+expect "anthropic: exit 0" "0 " "$? $(cat "$t/err")"
+expect "anthropic: answers" "1" "$(field "$t/out" bench.summary metrics.exact_match.mean)"
+expect "anthropic: finish reason" "end_turn" "$(field "$t/out" bench.item finish_reason)"
+
+# 13. the planted key is nowhere: records, messages, verbose logs, the store
+task keys '[[answer:ok]] k' '[[error:401]] l'
+$BENCH -v -m openai:m "$t/keys.yaml" >"$t/out" 2>"$t/err"
+expect "keys: 401 stops the run" "1" "$?"
+n=$(stats | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["auth"]))')
+[ "$n" -ge 1 ] && ok "keys: the server got a key" || bad "keys: no key sent"
+if grep -rq "$KEY" "$t"/out* "$t"/err "$t"/part "$t"/fresh "$t"/*.db* 2>/dev/null; then
+	bad "keys: the key leaked"
+else
+	ok "keys: absent from output, messages and the store"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
