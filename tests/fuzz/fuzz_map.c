@@ -2,20 +2,20 @@
  * libFuzzer target: oed-ingest's map format (lib/ingest/ingest.c) on arbitrary
  * bytes, as an outputs file under --on-error=skip, and its JSON array
  * reader when the bytes start with '[' (elements over 256 bytes are read
- * past).  The run must either
- * refuse the file as bad data or hand over records whose output is valid
- * UTF-8 of the length given, whose input id holds no NUL, and whose sample
- * numbers are below the count of values read; a file that jansson reads
- * as an object of lists of strings must give exactly its strings.  Built
- * and run by hand, not by make check; from the source tree, with BUILD a
- * configured build directory (for config.h):
+ * past).  The run must either refuse the file as bad data or hand over
+ * records that have a dataset, an input id and an output that is valid
+ * UTF-8 of the length given, with a sample number of 0 or more, and count
+ * every value read as written or bad; a file that jansson reads as an
+ * object of lists of strings must give exactly its strings.  Built and
+ * run by hand, not by make check; from the source tree, with BUILD a
+ * configured build directory (for config.h and libcore):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote lib -I$BUILD \
  *       tests/fuzz/fuzz_map.c lib/ingest/ingest.c lib/ingest/csvin.c \
  *       $BUILD/lib/.libs/libcore.a -ljansson -lsqlite3 -lcurl -lyaml \
  *       -lpcre2-8 -lxxhash -lcsv -lcrypto -lz -lzstd -lm -o fuzz_map
+ *   (the readers under test instrumented, the rest of libcore as built)
  *
- * (the readers under test instrumented, the rest of libcore taken as built)
  *   mkdir -p corpus-map && ./fuzz_map -max_total_time=300 -max_len=2048 \
  *       -close_fd_mask=2 -dict=tests/fuzz/map.dict corpus-map/
  */
