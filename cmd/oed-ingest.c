@@ -24,7 +24,7 @@ enum {
 
 static const struct oed_option options[] = {
 	{ "format", 'f', OED_ARG_REQUIRED, "FORMAT",
-	  "auto (default), map, jsonl, csv or openai", OPT_FORMAT },
+	  "auto (default), map, jsonl, json-array, csv or openai", OPT_FORMAT },
 	{ "inputs", 'i', OED_ARG_REQUIRED, "[NAME=]FILE",
 	  "inputs as a JSON object {\"input_id\": \"text\"} (map format)", OPT_INPUTS },
 	{ "dataset", 'd', OED_ARG_REQUIRED, "NAME", "dataset name of records that carry none", OPT_DATASET },
@@ -80,9 +80,13 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 
 	switch (id) {
 	case OPT_FORMAT:
-		if (oed_ingest_parse_format(arg, &a->in.format) == -1)
-			return oed_err_set(err, OED_EX_USAGE,
-					   "--format: '%s' is not auto, map, jsonl, csv or openai", arg);
+		if (oed_ingest_parse_format(arg, &a->in.format) == -1) {
+			const char *names[OED_FMT_JSON_ARRAY + 1];
+
+			for (int i = 0; i <= OED_FMT_JSON_ARRAY; i++)
+				names[i] = oed_ingest_format_name((enum oed_ingest_format)i);
+			return oed_err_unknown(err, "--format", arg, names, OED_FMT_JSON_ARRAY + 1);
+		}
 		return 0;
 	case OPT_INPUTS:
 		return oed_ingest_add_inputs(&a->in, arg, err);
@@ -100,7 +104,7 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		if (strcmp(arg, "tab") == 0)
 			arg = "\t";
 		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' || *arg == '\r')
-			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", arg);
+			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", oed_quote(arg));
 		a->in.delimiter = *arg;
 		a->in.delimiter_given = true;
 		return 0;
@@ -114,7 +118,7 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_SAVE:
 		if (*arg == '\0' || strchr(arg, '@'))
-			return oed_err_set(err, OED_EX_USAGE, "--save: '%s' is not a dataset name", arg);
+			return oed_err_set(err, OED_EX_USAGE, "--save: '%s' is not a dataset name", oed_quote(arg));
 		a->save = arg;
 		return 0;
 	case OPT_LIST:
@@ -235,7 +239,7 @@ summary(const struct oed_ingest_stats *st, const struct oed_policy *p)
 			 (unsigned long long)st->inputs_without_outputs,
 			 st->inputs_without_outputs == 1 ? "" : "s");
 	if (p->bad && p->mode == OED_ON_ERROR_REJECT)
-		snprintf(where, sizeof(where), " (written to '%s')", p->reject_path);
+		snprintf(where, sizeof(where), " (written to '%s')", oed_quote(p->reject_path));
 	if (st->failed)
 		snprintf(failed, sizeof(failed), ", %llu failed request%s",
 			 (unsigned long long)st->failed, st->failed == 1 ? "" : "s");
@@ -301,9 +305,9 @@ run(struct ingest_args *a, int nfiles, char **files)
 		if (oed_dataset_save_end(ctx.save, &version, &unchanged, digest, &err) == -1)
 			status = oed_fail(&err);
 		else if (unchanged)
-			oed_note("'%s' unchanged: same content as version %lld", a->save, version);
+			oed_note("'%s' unchanged: same content as version %lld", oed_quote(a->save), version);
 		else
-			oed_note("saved '%s' version %lld (%llu records)", a->save, version,
+			oed_note("saved '%s' version %lld (%llu records)", oed_quote(a->save), version,
 				 (unsigned long long)stats.written);
 	}
 	if (status == OED_EX_OK)
@@ -318,7 +322,7 @@ run(struct ingest_args *a, int nfiles, char **files)
 static const char *
 format_value(size_t i)
 {
-	return i <= OED_FMT_OPENAI ? oed_ingest_format_name((enum oed_ingest_format)i) : NULL;
+	return i <= OED_FMT_JSON_ARRAY ? oed_ingest_format_name((enum oed_ingest_format)i) : NULL;
 }
 
 static const struct oed_opt_values values[] = {

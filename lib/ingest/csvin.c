@@ -157,7 +157,7 @@ oed_csv_open(const char *path, char delimiter, size_t max_line, struct oed_polic
 	} else {
 		c->fp = fopen(path, "rb");
 		if (c->fp == NULL) {
-			oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", path, strerror(errno));
+			oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(path), strerror(errno));
 			free(c);
 			return NULL;
 		}
@@ -212,7 +212,7 @@ next_segment(struct oed_csv *c, const char **seg, size_t *n, bool *eol, struct o
 		c->ilen = fread(c->in, 1, sizeof(c->in), c->fp);
 		if (c->ilen == 0) {
 			if (ferror(c->fp))
-				return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", c->source,
+				return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(c->source),
 						   strerror(errno));
 			return 0;
 		}

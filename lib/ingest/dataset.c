@@ -111,7 +111,7 @@ tampered(struct oed_err *err, const char *name, long long version)
 {
 	return oed_err_set(err, OED_EX_FAIL,
 			   "dataset '%s' version %lld: the stored records do not match the version's"
-			   " digest (the store was changed outside oed)", name, version);
+			   " digest (the store was changed outside oed)", oed_quote(name), version);
 }
 
 /*
@@ -348,7 +348,7 @@ oed_dataset_spec_parse(const char *spec, char *name, size_t size, long long *ver
 
 		*version = strtoll(at + 1, &end, 10);
 		if (*end != '\0' || *version < 1)
-			return oed_err_set(err, OED_EX_USAGE, "--load: '%s' is not NAME or NAME@VERSION", spec);
+			return oed_err_set(err, OED_EX_USAGE, "--load: '%s' is not NAME or NAME@VERSION", oed_quote(spec));
 	}
 	return 0;
 }
@@ -382,7 +382,7 @@ oed_dataset_load(struct oed_store *s, const char *spec, FILE *out, struct oed_er
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		if (rc == SQLITE_DONE)
-			oed_err_set(err, OED_EX_FAIL, "no dataset '%s' in the store", spec);
+			oed_err_set(err, OED_EX_FAIL, "no dataset '%s' in the store", oed_quote(spec));
 		else
 			oed_store_fail(s, err, "cannot load the dataset");
 		goto fail;

@@ -63,7 +63,7 @@ oed_ingest_opts_release(struct oed_ingest_opts *o)
 
 static bool is_responses(const json_t *body);
 
-static const char *const format_names[] = { "auto", "map", "jsonl", "csv", "openai" };
+static const char *const format_names[] = { "auto", "map", "jsonl", "csv", "openai", "json-array" };
 
 int
 oed_ingest_parse_format(const char *name, enum oed_ingest_format *out)
@@ -85,7 +85,8 @@ oed_ingest_format_name(enum oed_ingest_format f)
 const char *
 oed_ingest_unit(enum oed_ingest_format f)
 {
-	return f == OED_FMT_CSV ? "rows" : f == OED_FMT_MAP ? "outputs" : "lines";
+	return f == OED_FMT_CSV ? "rows" : f == OED_FMT_MAP ? "outputs" :
+	       f == OED_FMT_JSON_ARRAY ? "elements" : "lines";
 }
 
 int
@@ -96,16 +97,16 @@ oed_ingest_add_map(struct oed_ingest_opts *o, const char *arg, struct oed_err *e
 	char target[32];
 
 	if (eq == NULL || eq == arg || eq[1] == '\0' || (size_t)(eq - arg) >= sizeof(target))
-		return oed_err_set(err, OED_EX_USAGE, "--map: '%s' is not TARGET=SOURCE", arg);
+		return oed_err_set(err, OED_EX_USAGE, "--map: '%s' is not TARGET=SOURCE", oed_quote(arg));
 	memcpy(target, arg, (size_t)(eq - arg));
 	target[eq - arg] = '\0';
 	if (field_index(target) < 0)
 		return oed_err_set(err, OED_EX_USAGE,
 				   "--map: '%s' is not a record field (dataset, input_id, input, output, "
-				   "sample, model, ts, latency_ms, tokens_in, tokens_out, meta)", target);
+				   "sample, model, ts, latency_ms, tokens_in, tokens_out, meta)", oed_quote(target));
 	for (size_t i = 0; i < o->nmaps; i++)
 		if (strcmp(o->maps[i].target, target) == 0)
-			return oed_err_set(err, OED_EX_USAGE, "--map: '%s' is mapped twice", target);
+			return oed_err_set(err, OED_EX_USAGE, "--map: '%s' is mapped twice", oed_quote(target));
 	m = realloc(o->maps, (o->nmaps + 1) * sizeof(*m));
 	if (m == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
@@ -138,7 +139,7 @@ oed_ingest_add_inputs(struct oed_ingest_opts *o, const char *arg, struct oed_err
 		in->path = strdup(arg);
 	}
 	if (in->path[0] == '\0')
-		return oed_err_set(err, OED_EX_USAGE, "--inputs: no file in '%s'", arg);
+		return oed_err_set(err, OED_EX_USAGE, "--inputs: no file in '%s'", oed_quote(arg));
 	o->ninputs++;
 	return 0;
 }
@@ -152,6 +153,26 @@ ends_with(const char *s, const char *suffix)
 }
 
 /* Look at the first line of a JSON Lines file: an OpenAI response or a plain record? */
+/* The first byte of a file past a BOM and spacing, or -1. */
+static int
+first_byte(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	int c, n = 0;
+
+	if (fp == NULL)
+		return -1;
+	while ((c = getc(fp)) != EOF) {
+		/* a UTF-8 BOM at the start */
+		if (n++ < 3 && (c == 0xEF || c == 0xBB || c == 0xBF))
+			continue;
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			break;
+	}
+	fclose(fp);
+	return c;
+}
+
 static enum oed_ingest_format
 sniff_jsonl(const char *path)
 {
@@ -208,6 +229,8 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 			g = OED_FMT_JSONL;
 		else if (ends_with(files[i], ".csv"))
 			g = OED_FMT_CSV;
+		else if (first_byte(files[i]) == '[')
+			g = OED_FMT_JSON_ARRAY;	/* a top-level array of records */
 		else if (ends_with(files[i], ".json"))
 			g = OED_FMT_MAP;
 		else
@@ -215,7 +238,7 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 		if (f != OED_FMT_AUTO && g != f)
 			return oed_err_set(err, OED_EX_USAGE,
 					   "'%s' looks like %s but '%s' like %s: give --format",
-					   files[0], format_names[f], files[i], format_names[g]);
+					   oed_quote(files[0]), format_names[f], oed_quote(files[i]), format_names[g]);
 		f = g;
 	}
 	*out = f == OED_FMT_AUTO ? OED_FMT_JSONL : f;
@@ -644,10 +667,13 @@ struct batch_inputs {
 	size_t n, cap;
 };
 
+struct array_elem;
+
 struct line_state {
 	const struct oed_ingest_opts *o;
-	struct oed_reader *r;
+	struct oed_reader *r;		/* JSON Lines, OpenAI; NULL for a JSON array */
 	int idx[NFIELDS];
+	const struct array_elem *elem;	/* JSON array: the element in hand */
 	struct counter samples;
 	char idbuf[400];	/* an integer id as text */
 	const struct ts_rules *ts;
@@ -665,6 +691,85 @@ map_source(const struct oed_ingest_opts *o, int field)
 		if (strcmp(o->maps[i].target, field_names[field]) == 0)
 			return &o->maps[i].source;
 	return NULL;
+}
+
+/*
+ * The record in hand, whether it came from the reader (a line) or from a
+ * JSON array (an element parsed on its own): its values, its tree, its
+ * text, and the policy for a bad one.
+ */
+struct array_elem {
+	const char *source;
+	long line;			/* where the element starts */
+	json_t *root;
+	const char *text;		/* the element as written */
+	size_t len;
+	struct oed_value vals[NFIELDS];
+	json_t *json[NFIELDS];		/* borrowed from root */
+};
+
+static const struct oed_value *
+field_value(struct line_state *s, int f)
+{
+	return s->r ? oed_reader_value(s->r, s->idx[f]) : &s->elem->vals[f];
+}
+
+static json_t *
+field_json(struct line_state *s, int f)
+{
+	return s->r ? oed_reader_json(s->r, s->idx[f]) : s->elem->json[f];
+}
+
+static json_t *
+record_root(struct line_state *s)
+{
+	return s->r ? oed_reader_root(s->r) : s->elem->root;
+}
+
+static const char *
+record_text(struct line_state *s, size_t *len)
+{
+	if (s->r)
+		return oed_reader_line(s->r, len);
+	*len = s->elem->len;
+	return s->elem->text;
+}
+
+/* A line or element for the reject file: one line, compact when it parsed. */
+static int
+elem_bad(struct line_state *s, struct oed_err *err)
+{
+	char *copy = s->elem->root ? json_dumps(s->elem->root, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	int rc;
+
+	if (copy == NULL && (copy = malloc(s->elem->len + 1)) != NULL) {
+		/* line ends outside strings are only spacing; inside them JSON forbids them */
+		for (size_t i = 0; i < s->elem->len; i++)
+			copy[i] = s->elem->text[i] == '\n' || s->elem->text[i] == '\r' ? ' ' : s->elem->text[i];
+		copy[s->elem->len] = '\0';
+	}
+	rc = oed_policy_bad(s->o->policy, err, copy ? copy : "", copy ? strlen(copy) : 0);
+	free(copy);
+	return rc;
+}
+
+static int
+record_bad(struct line_state *s, struct oed_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+record_bad(struct line_state *s, struct oed_err *err, const char *fmt, ...)
+{
+	char msg[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s->r)
+		return oed_reader_bad(s->r, err, "%s", msg);
+	oed_err_at(err, OED_EX_DATA, s->elem->source, s->elem->line, 0, "%s", msg);
+	return elem_bad(s, err);
 }
 
 /* The name a field is read from, for messages. */
@@ -698,7 +803,7 @@ key_used(const struct oed_ingest_opts *o, const char *k)
 static json_t *
 meta_rest(struct line_state *s, json_t *meta)
 {
-	json_t *out = json_object(), *root = oed_reader_root(s->r), *v;
+	json_t *out = json_object(), *root = record_root(s), *v;
 	const char *k;
 
 	if (out == NULL)
@@ -739,7 +844,7 @@ get_string(struct line_state *s, int field, bool integer_ok, bool required,
 	*out = NULL;
 	if (s->idx[field] < 0)
 		goto missing;
-	v = oed_reader_value(s->r, s->idx[field]);
+	v = field_value(s, field);
 	name = map_source(s->o, field) ? map_source(s->o, field)->spec : field_names[field];
 	if (v->type == OED_V_STRING) {
 		/*
@@ -748,8 +853,8 @@ get_string(struct line_state *s, int field, bool integer_ok, bool required,
 		 * which would silently end at the NUL.
 		 */
 		if (field != F_OUTPUT && memchr(v->str, '\0', v->len) != NULL)
-			return oed_reader_bad(s->r, err, "field '%s' holds \\u0000, which only 'output' may",
-					      name) == -1 ? -1 : 1;
+			return record_bad(s, err, "field '%s' holds \\u0000, which only 'output' may",
+					      oed_quote(name)) == -1 ? -1 : 1;
 		*out = v->str;
 		return 0;
 	}
@@ -772,7 +877,7 @@ get_string(struct line_state *s, int field, bool integer_ok, bool required,
 			plain.nseg = 1;
 			src = &plain;
 		}
-		line = oed_reader_line(s->r, &len);
+		line = record_text(s, &len);
 		if (line && integer_text(line, len, src, s->idbuf, sizeof(s->idbuf)) == 0) {
 			*out = s->idbuf;
 			return 0;
@@ -780,13 +885,13 @@ get_string(struct line_state *s, int field, bool integer_ok, bool required,
 	}
 	if (v->type == OED_V_MISSING || (v->type == OED_V_NULL && !required))
 		goto missing;
-	return oed_reader_bad(s->r, err, "field '%s' is %s, not a string", name,
+	return record_bad(s, err, "field '%s' is %s, not a string", oed_quote(name),
 			      type_name(v)) == -1 ? -1 : 1;
 missing:
 	if (!required)
 		return 0;
 	name = map_source(s->o, field) ? map_source(s->o, field)->spec : field_names[field];
-	return oed_reader_bad(s->r, err, "missing field '%s'", name) == -1 ? -1 : 1;
+	return record_bad(s, err, "missing field '%s'", oed_quote(name)) == -1 ? -1 : 1;
 }
 
 static int
@@ -799,16 +904,16 @@ get_number(struct line_state *s, int field, bool integer, double *num, long long
 	*has = false;
 	if (s->idx[field] < 0)
 		return 0;
-	v = oed_reader_value(s->r, s->idx[field]);
+	v = field_value(s, field);
 	if (v->type == OED_V_MISSING || v->type == OED_V_NULL)
 		return 0;
 	name = map_source(s->o, field) ? map_source(s->o, field)->spec : field_names[field];
 	if (v->type != OED_V_NUMBER || (integer && !v->is_int) || (!integer && !isfinite(v->num)))
-		return oed_reader_bad(s->r, err, "field '%s' is %s, not %s", name,
+		return record_bad(s, err, "field '%s' is %s, not %s", oed_quote(name),
 				      v->type == OED_V_NUMBER ? "a fraction" : type_name(v),
 				      integer ? "a whole number" : "a number") == -1 ? -1 : 1;
 	if (integer && v->i < 0)
-		return oed_reader_bad(s->r, err, "field '%s' is negative", name) == -1 ? -1 : 1;
+		return record_bad(s, err, "field '%s' is negative", oed_quote(name)) == -1 ? -1 : 1;
 	*has = true;
 	if (num)
 		*num = v->num;
@@ -833,7 +938,7 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 	TRY(get_string(s, F_INPUT_ID, true, true, &rec.input_id, err));
 	TRY(get_string(s, F_INPUT, false, false, &rec.input, err));
 	TRY(get_string(s, F_OUTPUT, false, true, &rec.output, err));
-	v = oed_reader_value(s->r, s->idx[F_OUTPUT]);
+	v = field_value(s, F_OUTPUT);
 	rec.output_len = v->len;
 	TRY(get_string(s, F_MODEL, false, false, &rec.model, err));
 	TRY(get_number(s, F_SAMPLE, true, NULL, &rec.sample, &has_sample, err));
@@ -841,32 +946,32 @@ jsonl_record(struct line_state *s, struct oed_err *err)
 	TRY(get_number(s, F_TOKENS_IN, true, NULL, &rec.tokens_in, &rec.has_tokens_in, err));
 	TRY(get_number(s, F_TOKENS_OUT, true, NULL, &rec.tokens_out, &rec.has_tokens_out, err));
 	if (s->idx[F_TS] >= 0) {
-		v = oed_reader_value(s->r, s->idx[F_TS]);
+		v = field_value(s, F_TS);
 		if (v->type == OED_V_STRING) {
 			bool keep;
 
 			if (ts_text(s->ts, v->str, v->len, false, s->tsbuf, &keep) == -1)
-				return oed_reader_bad(s->r, err, "field '%s' is not %s: '%s'",
+				return record_bad(s, err, "field '%s' is not %s: '%s'",
 						      oed_quote(field_spec(s->o, F_TS)), ts_expected(s->ts),
 						      oed_quoten(v->str, v->len > 40 ? 40 : v->len)) == -1 ? -1 : 0;
 			rec.ts = keep ? v->str : s->tsbuf;
 		} else if (v->type == OED_V_NUMBER) {
 			if (ts_number(s->ts, v->num, s->tsbuf) == -1)
-				return oed_reader_bad(s->r, err, "field '%s' is a number out of the range of times",
+				return record_bad(s, err, "field '%s' is a number out of the range of times",
 						      oed_quote(field_spec(s->o, F_TS))) == -1 ? -1 : 0;
 			rec.ts = s->tsbuf;
 		} else if (v->type != OED_V_MISSING && v->type != OED_V_NULL) {
-			return oed_reader_bad(s->r, err, "field '%s' is %s, not a time",
-					      field_spec(s->o, F_TS), type_name(v)) == -1 ? -1 : 0;
+			return record_bad(s, err, "field '%s' is %s, not a time",
+					      oed_quote(field_spec(s->o, F_TS)), type_name(v)) == -1 ? -1 : 0;
 		}
 	}
 	if (s->idx[F_META] >= 0) {
-		v = oed_reader_value(s->r, s->idx[F_META]);
+		v = field_value(s, F_META);
 		if (v->type == OED_V_OBJECT)
-			rec.meta = oed_reader_json(s->r, s->idx[F_META]);
+			rec.meta = field_json(s, F_META);
 		else if (v->type != OED_V_MISSING && v->type != OED_V_NULL)
-			return oed_reader_bad(s->r, err, "field '%s' is %s, not an object",
-					      field_spec(s->o, F_META), type_name(v)) == -1 ? -1 : 0;
+			return record_bad(s, err, "field '%s' is %s, not an object",
+					      oed_quote(field_spec(s->o, F_META)), type_name(v)) == -1 ? -1 : 0;
 	}
 #undef TRY
 	if (!has_sample && counter_next(&s->samples, rec.dataset, rec.input_id, &rec.sample) == -1)
@@ -1297,6 +1402,314 @@ ingest_lines(const struct oed_ingest_opts *o, const struct ts_rules *ts, bool op
 }
 
 /* ---------------------------------------------------------------------------
+ * A top-level JSON array of records (pandas orient='records', many
+ * exporters), streamed: the bytes are read in blocks and each element is
+ * cut out by a small state machine (strings, escapes, bracket depth), then
+ * parsed on its own, so memory holds one element, not the file.  An
+ * element longer than max_line is read past without being held.
+ */
+struct array_reader {
+	FILE *fp;
+	const char *source;
+	struct oed_buf buf;	/* bytes read and not yet consumed: data[pos..len) */
+	size_t pos;
+	long line;		/* line of data[pos] */
+	bool eof;
+	int state;		/* 0 before '[', 1 first element or ']', 2 ',' or ']', 3 done */
+	size_t max_line;
+};
+
+/* More bytes: 1, 0 at the end of the file, -1 on a read error. */
+static int
+array_fill(struct array_reader *a, struct oed_err *err)
+{
+	size_t got;
+
+	if (a->eof)
+		return 0;
+	if (a->pos > 0 && a->pos * 2 >= a->buf.len) {
+		memmove(a->buf.data, a->buf.data + a->pos, a->buf.len - a->pos);
+		a->buf.len -= a->pos;
+		a->pos = 0;
+	}
+	if (oed_buf_grow(&a->buf, 65536) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	got = fread(a->buf.data + a->buf.len, 1, 65536, a->fp);
+	a->buf.len += got;
+	a->buf.data[a->buf.len] = '\0';
+	if (got == 0) {
+		if (ferror(a->fp))
+			return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(a->source),
+					   strerror(errno));
+		a->eof = true;
+		return 0;
+	}
+	return 1;
+}
+
+/* Past spacing; the next byte, or -1 at the end of the file (-2: error). */
+static int
+array_peek(struct array_reader *a, struct oed_err *err)
+{
+	for (;;) {
+		while (a->pos < a->buf.len) {
+			char c = a->buf.data[a->pos];
+
+			if (c == '\n')
+				a->line++;
+			else if (c != ' ' && c != '\t' && c != '\r')
+				return (unsigned char)c;
+			a->pos++;
+		}
+		switch (array_fill(a, err)) {
+		case -1: return -2;
+		case 0: return -1;
+		}
+	}
+}
+
+static int
+array_fail(struct array_reader *a, struct oed_err *err, const char *what)
+{
+	return oed_err_at(err, OED_EX_DATA, a->source, a->line, 0, "invalid JSON: %s", what);
+}
+
+/*
+ * The next element: 1 with its text in buf.data[*start .. *start + *len)
+ * (valid until the next call) and its first line, 2 for one longer than
+ * max_line (read past, *len its size), 0 after the closing ']', -1 on an
+ * error of the array itself (err set).
+ */
+static int
+array_next(struct array_reader *a, size_t *start, size_t *len, long *line, struct oed_err *err)
+{
+	int c = array_peek(a, err);
+	size_t i, skipped = 0;
+	long depth = 0;
+	bool in_str = false, esc = false, scalar;
+
+	if (c == -2)
+		return -1;
+	if (a->state == 0) {
+		if (c == 0xEF && a->buf.len - a->pos >= 3 && memcmp(a->buf.data + a->pos, "\xEF\xBB\xBF", 3) == 0) {
+			a->pos += 3;
+			c = array_peek(a, err);
+		}
+		if (c != '[')
+			return array_fail(a, err, c == -1 ? "empty file, '[' expected" : "'[' expected");
+		a->pos++;
+		a->state = 1;
+		c = array_peek(a, err);
+	} else if (a->state == 2) {
+		if (c == ',') {
+			a->pos++;
+			c = array_peek(a, err);
+			if (c == ']')
+				return array_fail(a, err, "a value expected after ','");
+		} else if (c != ']') {
+			return array_fail(a, err, c == -1 ? "the array is not closed" : "',' or ']' expected");
+		}
+	} else if (a->state == 3) {
+		return 0;
+	}
+	if (c == -2)
+		return -1;
+	if (c == ']') {
+		a->pos++;
+		a->state = 3;
+		c = array_peek(a, err);
+		if (c == -2)
+			return -1;
+		return c == -1 ? 0 : array_fail(a, err, "text after the array's closing ']'");
+	}
+	if (c == -1)
+		return array_fail(a, err, "the array is not closed");
+	if (c == ',' || c == ':' || c == '}')
+		return array_fail(a, err, "a value expected");
+	/* cut out one value */
+	*line = a->line;
+	*start = a->pos;
+	scalar = c != '{' && c != '[' && c != '"';
+	for (i = a->pos;; i++) {
+		if (i == a->buf.len) {
+			size_t off = i - a->pos;
+			int r;
+
+			/* too long: drop what is held, keep the state */
+			if (off + skipped > a->max_line && off > 0) {
+				skipped += off;
+				a->pos = i;
+			}
+			off = i - a->pos;
+			r = array_fill(a, err);
+			if (r == -1)
+				return -1;
+			i = a->pos + off;
+			if (r == 0) {
+				if (scalar && depth == 0 && !in_str)
+					break;
+				return array_fail(a, err, "the array is not closed");
+			}
+		}
+		c = (unsigned char)a->buf.data[i];
+		if (c == '\n')
+			a->line++;
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"') {
+				in_str = false;
+				if (depth == 0 && !scalar) {
+					i++;
+					break;
+				}
+			}
+			continue;
+		}
+		if (scalar) {
+			if (strchr(",] \t\r\n", c))
+				break;
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0) {
+			i++;
+			break;
+		}
+	}
+	*start = a->pos;
+	*len = i - a->pos;
+	a->pos = i;
+	a->state = 2;
+	if (skipped || *len > a->max_line) {
+		*len += skipped;
+		return 2;
+	}
+	return 1;
+}
+
+/* The jansson value at a field's path, as the reader would give it. */
+static void
+elem_value(json_t *v, struct oed_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (v ? json_typeof(v) : JSON_NULL) {
+	case JSON_OBJECT: out->type = OED_V_OBJECT; break;
+	case JSON_ARRAY: out->type = OED_V_ARRAY; break;
+	case JSON_STRING:
+		out->type = OED_V_STRING;
+		out->str = json_string_value(v);
+		out->len = json_string_length(v);
+		break;
+	case JSON_INTEGER:
+		out->type = OED_V_NUMBER;
+		out->is_int = true;
+		out->i = json_integer_value(v);
+		out->num = (double)out->i;
+		break;
+	case JSON_REAL:
+		out->type = OED_V_NUMBER;
+		out->num = json_real_value(v);
+		break;
+	case JSON_TRUE: out->type = OED_V_TRUE; break;
+	case JSON_FALSE: out->type = OED_V_FALSE; break;
+	default: out->type = v ? OED_V_NULL : OED_V_MISSING; break;
+	}
+}
+
+static int
+ingest_array(const struct oed_ingest_opts *o, const struct ts_rules *ts, int nfiles,
+	     char *const *files, oed_record_sink sink, void *ctx, struct oed_ingest_stats *stats,
+	     struct oed_err *err)
+{
+	struct line_state s = { .o = o, .ts = ts, .sink = sink, .ctx = ctx, .stats = stats };
+	struct oed_path paths[NFIELDS];
+	char *dash[] = { "-" };
+	int rc = 0;
+
+	if (nfiles == 0) {
+		nfiles = 1;
+		files = dash;
+	}
+	memset(paths, 0, sizeof(paths));
+	for (int f = 0; f < NFIELDS; f++) {
+		s.idx[f] = f;
+		if (map_source(o, f) == NULL && oed_path_parse(&paths[f], field_names[f], err) == -1) {
+			rc = -1;
+			goto out;
+		}
+	}
+	for (int k = 0; k < nfiles && rc == 0; k++) {
+		bool std = strcmp(files[k], "-") == 0;
+		struct array_reader a = { .source = std ? "<stdin>" : files[k], .line = 1,
+					  .max_line = o->max_line ? o->max_line : (size_t)-1 };
+		size_t start = 0, len = 0;
+		long line = 0;
+		int r = 0;
+
+		a.fp = std ? stdin : fopen(files[k], "rb");
+		if (a.fp == NULL) {
+			rc = oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(files[k]),
+					 strerror(errno));
+			break;
+		}
+		while (rc == 0 && (r = array_next(&a, &start, &len, &line, err)) > 0) {
+			struct array_elem e = { .source = a.source, .line = line };
+			json_error_t jerr;
+
+			stats->read++;
+			s.elem = &e;
+			if (r == 2) {
+				e.text = "";
+				rc = record_bad(&s, err, "element longer than %zu bytes (see --max-line)",
+						o->max_line) == -1 ? -1 : 0;
+				continue;
+			}
+			e.text = a.buf.data + start;
+			e.len = len;
+			e.root = json_loadb(e.text, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+			if (e.root == NULL) {
+				e.line += jerr.line > 1 ? jerr.line - 1 : 0;
+				if (json_error_code(&jerr) == json_error_numeric_overflow)
+					rc = record_bad(&s, err, "number out of range");
+				else
+					rc = record_bad(&s, err, "invalid JSON: %s", jerr.text);
+				rc = rc == -1 ? -1 : 0;
+				continue;
+			}
+			if (!json_is_object(e.root)) {
+				rc = record_bad(&s, err, "element is not a JSON object") == -1 ? -1 : 0;
+				json_decref(e.root);
+				continue;
+			}
+			for (int f = 0; f < NFIELDS; f++) {
+				const struct oed_path *src = map_source(o, f);
+
+				e.json[f] = oed_path_get(src ? src : &paths[f], e.root);
+				elem_value(e.json[f], &e.vals[f]);
+			}
+			rc = jsonl_record(&s, err);
+			json_decref(e.root);
+		}
+		if (r == -1)
+			rc = -1;
+		oed_buf_release(&a.buf);
+		if (!std)
+			fclose(a.fp);
+	}
+out:
+	for (int f = 0; f < NFIELDS; f++)
+		oed_path_release(&paths[f]);
+	counter_release(&s.samples);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
  * CSV
  */
 struct csv_state {
@@ -1360,8 +1773,8 @@ csv_number(struct oed_csv *c, struct csv_state *s, int field, bool integer, doub
 	*has = true;
 	return 0;
 bad:
-	return csv_bad(c, s->o, err, "column '%s': '%s' is not %s", oed_csv_header(c, (size_t)s->col[field]),
-		       v, integer ? "a whole number" : "a number") == -1 ? -1 : 1;
+	return csv_bad(c, s->o, err, "column '%s': '%s' is not %s", oed_quote(oed_csv_header(c, (size_t)s->col[field])),
+		       oed_quote(v), integer ? "a whole number" : "a number") == -1 ? -1 : 1;
 }
 
 /*
@@ -1421,10 +1834,10 @@ csv_row(struct oed_csv *c, void *ctx, struct oed_err *err)
 		val[f] = oed_csv_field(c, (size_t)s->col[f], &len[f]);
 		if (!oed_utf8_valid(val[f], len[f]))
 			return csv_bad(c, s->o, err, "column '%s' is not valid UTF-8",
-				       oed_csv_header(c, (size_t)s->col[f]));
+				       oed_quote(oed_csv_header(c, (size_t)s->col[f])));
 		if (memchr(val[f], '\0', len[f]))
 			return csv_bad(c, s->o, err, "column '%s' holds a NUL byte",
-				       oed_csv_header(c, (size_t)s->col[f]));
+				       oed_quote(oed_csv_header(c, (size_t)s->col[f])));
 	}
 	rec.dataset = val[F_DATASET] && len[F_DATASET] ? val[F_DATASET] : s->o->dataset;
 	if (rec.dataset == NULL)
@@ -1499,7 +1912,7 @@ csv_map_columns(struct oed_csv *c, struct csv_state *s, struct oed_err *err)
 		s->col[f] = oed_csv_column(c, name);
 		if (s->col[f] >= 0 && oed_csv_column_count(c, name) > 1)
 			return oed_err_at(err, OED_EX_DATA, oed_csv_source(c), 1, 0,
-					  "column '%s' appears %d times in the header", name,
+					  "column '%s' appears %d times in the header", oed_quote(name),
 					  oed_csv_column_count(c, name));
 		if (s->col[f] < 0 && (src || f == F_OUTPUT || f == F_INPUT_ID)) {
 			char cols[300] = "";
@@ -1601,7 +2014,7 @@ read_whole(const char *path, char **text, size_t *len, struct oed_err *err)
 	char *buf;
 
 	if (fp == NULL)
-		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", path, strerror(errno));
+		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(path), strerror(errno));
 	buf = malloc(cap);
 	for (;;) {
 		size_t got;
@@ -1609,7 +2022,7 @@ read_whole(const char *path, char **text, size_t *len, struct oed_err *err)
 		if (buf == NULL) {
 			if (fp != stdin)
 				fclose(fp);
-			return oed_err_set(err, OED_EX_FAIL, "out of memory reading '%s'", path);
+			return oed_err_set(err, OED_EX_FAIL, "out of memory reading '%s'", oed_quote(path));
 		}
 		got = fread(buf + n, 1, cap - n - 1, fp);
 		n += got;
@@ -1622,7 +2035,7 @@ read_whole(const char *path, char **text, size_t *len, struct oed_err *err)
 		free(buf);
 		if (fp != stdin)
 			fclose(fp);
-		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", path, strerror(errno));
+		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(path), strerror(errno));
 	}
 	if (fp != stdin)
 		fclose(fp);
@@ -1907,7 +2320,7 @@ input_add(struct ingest_map *im, const char *dataset, const char *id, const char
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	if (!added)
 		return oed_err_set(err, OED_EX_FAIL, "input ids '%s' and '%s' have the same 64-bit hash;"
-				   " please report it", id, im->rows[*row].id);
+				   " please report it", oed_quote(id), oed_quote(im->rows[*row].id));
 	r = &im->rows[im->nrows];
 	*r = (struct inrow){ strdup(dataset), strdup(id), strdup(text), false };
 	if (r->dataset == NULL || r->id == NULL || r->text == NULL) {
@@ -1940,7 +2353,7 @@ load_inputs(struct ingest_map *im, const struct oed_inputs_file *f, struct oed_e
 
 	if (dataset == NULL)
 		return oed_err_set(err, OED_EX_USAGE, "--inputs '%s' needs --dataset NAME (or NAME=FILE)",
-				   f->path);
+				   oed_quote(f->path));
 	if (mapfile_load(&m, f->path, err) == -1)
 		return -1;
 	d = realloc(im->datasets_with_inputs, (im->ndatasets + 1) * sizeof(*d));
@@ -1963,17 +2376,17 @@ load_inputs(struct ingest_map *im, const struct oed_inputs_file *f, struct oed_e
 			continue;
 		}
 		if (input_find(im, dataset, e->key) >= 0) {
-			rc = entry_bad(im, &m, e, err, "duplicate input id '%s'", e->key);
+			rc = entry_bad(im, &m, e, err, "duplicate input id '%s'", oed_quote(e->key));
 			continue;
 		}
 		v = value_decode(e->value, e->vlen, &kind, why, sizeof(why));
 		if (why[0])
-			rc = entry_bad(im, &m, e, err, "input '%s': %s", e->key, why);
+			rc = entry_bad(im, &m, e, err, "input '%s': %s", oed_quote(e->key), why);
 		else if (!json_is_string(v))
-			rc = entry_bad(im, &m, e, err, "input '%s' is %s, not a string", e->key, kind);
+			rc = entry_bad(im, &m, e, err, "input '%s' is %s, not a string", oed_quote(e->key), kind);
 		else if (memchr(json_string_value(v), '\0', json_string_length(v)))
 			rc = entry_bad(im, &m, e, err, "input '%s' holds \\u0000, which only outputs may",
-				       e->key);
+				       oed_quote(e->key));
 		else
 			rc = input_add(im, dataset, e->key, json_string_value(v), err);
 		json_decref(v);
@@ -2026,23 +2439,23 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 		json_decref(v);
 		stats->read++;
 		if (why[0])
-			return entry_bad(im, m, e, err, "outputs of '%s': %s", id, why);
-		return entry_bad(im, m, e, err, "outputs of '%s' are %s, not a list of strings", id, kind);
+			return entry_bad(im, m, e, err, "outputs of '%s': %s", oed_quote(id), why);
+		return entry_bad(im, m, e, err, "outputs of '%s' are %s, not a list of strings", oed_quote(id), kind);
 	}
 	if (im->ndatasets > 0) {
 		if (!has_inputs(im, dataset)) {
 			stats->read++;
-			return entry_bad(im, m, e, err, "dataset '%s' has no --inputs", dataset);
+			return entry_bad(im, m, e, err, "dataset '%s' has no --inputs", oed_quote(dataset));
 		}
 		row = input_find(im, dataset, id);
 		if (row < 0) {
 			stats->read++;
 			return entry_bad(im, m, e, err, "input id '%s' is not in the input dataset '%s'",
-					 id, dataset);
+					 oed_quote(id), oed_quote(dataset));
 		}
 		if (im->rows[row].used) {
 			stats->read++;
-			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
+			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", oed_quote(id));
 		}
 		im->rows[row].used = true;
 	} else {
@@ -2053,7 +2466,7 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 		if (seen > 0) {
 			stats->read++;
-			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", id);
+			return entry_bad(im, m, e, err, "duplicate input id '%s' in the outputs", oed_quote(id));
 		}
 	}
 	rec.dataset = dataset;
@@ -2086,10 +2499,10 @@ emit_outputs(struct ingest_map *im, const struct mapfile *m, const struct entry 
 			json_decref(out);
 			if (why[0])
 				rc = output_bad(im, m, line, v, vlen, err, "output %zu of input '%s': %s",
-						i, id, why);
+						i, oed_quote(id), why);
 			else
 				rc = output_bad(im, m, line, v, vlen, err,
-						"output %zu of input '%s' is %s, not a string", i, id, kind);
+						"output %zu of input '%s' is %s, not a string", i, oed_quote(id), kind);
 			if (rc == -1)
 				break;
 			continue;
@@ -2154,7 +2567,7 @@ ingest_map(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 				stats->read++;
 				rc = entry_bad(&im, &m, e, err,
 					       "key '%s' names no dataset: give --dataset or write 'dataset/%s'",
-					       e->key, e->key);
+					       oed_quote(e->key), oed_quote(e->key));
 				continue;
 			}
 			rc = emit_outputs(&im, &m, e, dataset, id, sink, ctx, stats, err);
@@ -2239,16 +2652,17 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	if (o->delimiter_given && f != OED_FMT_CSV)
 		return oed_err_set(err, OED_EX_USAGE, "--delimiter goes with --format csv, not %s",
 				   format_names[f]);
-	if (o->meta_rest && f != OED_FMT_JSONL && f != OED_FMT_CSV)
-		return oed_err_set(err, OED_EX_USAGE, "--meta-rest goes with --format jsonl or csv");
-	if (o->nmaps > 0 && f != OED_FMT_JSONL && f != OED_FMT_CSV)
-		return oed_err_set(err, OED_EX_USAGE, "--map goes with --format jsonl or csv, not %s",
-				   format_names[f]);
+	if (o->meta_rest && f != OED_FMT_JSONL && f != OED_FMT_CSV && f != OED_FMT_JSON_ARRAY)
+		return oed_err_set(err, OED_EX_USAGE, "--meta-rest goes with --format jsonl, json-array or csv");
+	if (o->nmaps > 0 && f != OED_FMT_JSONL && f != OED_FMT_CSV && f != OED_FMT_JSON_ARRAY)
+		return oed_err_set(err, OED_EX_USAGE, "--map goes with --format jsonl, json-array or csv,"
+				   " not %s", format_names[f]);
 	if (ts_rules_parse(o, &ts, err) == -1)
 		return -1;
-	if ((o->ts_format || o->ts_zone) && f != OED_FMT_JSONL && f != OED_FMT_CSV)
-		return oed_err_set(err, OED_EX_USAGE, "--ts-format and --ts-zone go with --format jsonl or"
-				   " csv, not %s", format_names[f]);
+	if ((o->ts_format || o->ts_zone) && f != OED_FMT_JSONL && f != OED_FMT_CSV &&
+	    f != OED_FMT_JSON_ARRAY)
+		return oed_err_set(err, OED_EX_USAGE, "--ts-format and --ts-zone go with --format jsonl,"
+				   " json-array or csv, not %s", format_names[f]);
 	if (o->tokenizer) {
 		sink = count_tokens;
 		ctx = &tokens;
@@ -2272,6 +2686,9 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 	case OED_FMT_OPENAI:
 		rc = ingest_lines(o, &ts, true, nfiles, files, sink, ctx, stats, err);
 		break;
+	case OED_FMT_JSON_ARRAY:
+		rc = ingest_array(o, &ts, nfiles, files, sink, ctx, stats, err);
+		break;
 	default:
 		rc = ingest_lines(o, &ts, false, nfiles, files, sink, ctx, stats, err);
 		break;
@@ -2285,12 +2702,12 @@ oed_ingest(const struct oed_ingest_opts *o, int nfiles, char *const *files,
 		free(old_tz);
 	}
 	if (rc == 0 && stats->written == 0 && stats->failed > 0)
-		return oed_err_set(err, OED_EX_DATA, "no records: nothing but failed requests (%llu)",
+		return oed_err_set(err, OED_EX_DATA, "no records in the input: nothing but failed requests (%llu)",
 				   (unsigned long long)stats->failed);
 	if (rc == 0 && stats->written == 0 && o->policy->bad > 0)
-		return oed_err_set(err, OED_EX_DATA, "no records: nothing but bad %s (%lu)",
+		return oed_err_set(err, OED_EX_DATA, "no records in the input: nothing but bad %s (%lu)",
 				   oed_ingest_unit(f), o->policy->bad);
 	if (rc == 0 && stats->written == 0)
-		return oed_err_set(err, OED_EX_DATA, "no records: the dataset is empty");
+		return oed_err_set(err, OED_EX_DATA, "no records in the input");
 	return rc;
 }

@@ -38,6 +38,7 @@ enum oed_ingest_format {
 	OED_FMT_JSONL,
 	OED_FMT_CSV,
 	OED_FMT_OPENAI,
+	OED_FMT_JSON_ARRAY,
 };
 
 /* One --map TARGET=SOURCE. */

@@ -1,21 +1,21 @@
 /*
  * libFuzzer target: oed-ingest's map format (lib/ingest/ingest.c) on arbitrary
- * bytes, as an outputs file under --on-error=skip.  The run must either
- * refuse the file as bad data or hand over records whose output is valid
- * UTF-8 of the length given, whose input id holds no NUL, and whose sample
- * numbers are below the count of values read; a file that jansson reads
- * as an object of lists of strings must give exactly its strings.  Built
- * and run by hand, not by make check; from the source tree, with BUILD a
- * configured build directory (for config.h):
+ * bytes, as an outputs file under --on-error=skip, and its JSON array
+ * reader when the bytes start with '[' (elements over 256 bytes are read
+ * past).  The run must either refuse the file as bad data or hand over
+ * records that have a dataset, an input id and an output that is valid
+ * UTF-8 of the length given, with a sample number of 0 or more, and count
+ * every value read as written or bad; a file that jansson reads as an
+ * object of lists of strings must give exactly its strings.  Built and
+ * run by hand, not by make check; from the source tree, with BUILD a
+ * configured build directory (for config.h and libcore):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote lib -I$BUILD \
- *       tests/fuzz/fuzz_map.c lib/ingest/ingest.c lib/ingest/csvin.c lib/jsonl.c \
- *       lib/jscan.c lib/jsonw.c lib/field.c lib/diag.c lib/reject.c \
- *       lib/utf8.c lib/tokenizer.c lib/base64.c lib/time.c lib/map.c \
- *       lib/buf.c lib/record.c \
- *       lib/provider/openai_response.c \
- *       $(pkg-config --cflags --libs jansson libxxhash libpcre2-8) \
- *       -lcsv -lm -o fuzz_map
+ *       tests/fuzz/fuzz_map.c lib/ingest/ingest.c lib/ingest/csvin.c \
+ *       $BUILD/lib/.libs/libcore.a -ljansson -lsqlite3 -lcurl -lyaml \
+ *       -lpcre2-8 -lxxhash -lcsv -lcrypto -lz -lzstd -lm -o fuzz_map
+ *   (the readers under test instrumented, the rest of libcore as built)
+ *
  *   mkdir -p corpus-map && ./fuzz_map -max_total_time=300 -max_len=2048 \
  *       -close_fd_mask=2 -dict=tests/fuzz/map.dict corpus-map/
  */
@@ -109,10 +109,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	oed_policy_init(&p);
 	p.mode = OED_ON_ERROR_SKIP;
 	oed_ingest_opts_init(&o);
-	o.format = OED_FMT_MAP;
+	/* a file that starts with '[' is a JSON array of records, streamed */
+	o.format = size && data[0] == '[' ? OED_FMT_JSON_ARRAY : OED_FMT_MAP;
+	o.max_line = 256;
 	o.dataset = "d";
 	o.policy = &p;
-	o.max_line = 1 << 20;
 	rc = oed_ingest(&o, 1, files, sink, &g, &st, &err);
 	if (rc != 0 && err.status != OED_EX_DATA)
 		abort();

@@ -819,7 +819,7 @@ START_TEST(empty_and_sink_failure)
 	o.dataset = "d";
 	ck_assert_int_eq(ingest(&o, 1, &empty, OED_ON_ERROR_SKIP, &st, &text, NULL, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_DATA);
-	ck_assert_str_eq(err.msg, "no records: the dataset is empty");
+	ck_assert_str_eq(err.msg, "no records in the input");
 	free(text);
 
 	/* a sink failure stops the run with the sink's error */
