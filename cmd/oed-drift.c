@@ -57,8 +57,7 @@ static const struct oed_option options[] = {
 	{ "fail-on-drift", 0, OED_ARG_OPTIONAL, "GATE",
 	  "exit with status 4 when dataset drift is found; GATE share (the\n"
 	  "default: drifted features / features >= --share) or any", OPT_FAIL },
-	{ "record", 'r', OED_ARG_NONE, NULL,
-	  "store the run, its results and the reference in the run store", OPT_RECORD },
+	OED_RECORD_OPTIONS(OPT_RECORD, "store the run, its results and the reference in the run store"),
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -250,7 +249,7 @@ record_run(struct drift_args *a, struct oed_drift *d, const char *digest, struct
 
 	if (params == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	rc = oed_run_record(a->io.store, "oed-drift", a->argc, a->argv, params, digest, fill_run, d,
+	rc = oed_run_record(&a->io, "oed-drift", a->argc, a->argv, params, digest, fill_run, d,
 			    err);
 	free(params);
 	return rc;
@@ -369,7 +368,7 @@ main(int argc, char *argv[])
 	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0)
-		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+		status = oed_opt_exit(first);
 	else
 		status = run(&a, argc - first, argv + first);
 	for (size_t i = 0; i < a.nspecs; i++)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
+#include "ingest/dataset.h"
 #include "diag.h"
 #include "exit.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
 #include "jsonw.h"
 #include "opt.h"
 #include "store.h"
@@ -18,7 +18,8 @@
 
 enum {
 	OPT_FORMAT = 1, OPT_INPUTS, OPT_DATASET, OPT_MAP, OPT_META_REST, OPT_DELIMITER,
-	OPT_TOKENS, OPT_RECOUNT, OPT_SAVE, OPT_LIST, OPT_LOAD,
+	OPT_TOKENS, OPT_RECOUNT, OPT_SAVE, OPT_LIST, OPT_LOAD, OPT_BATCH_INPUT,
+	OPT_TS_FORMAT, OPT_TS_ZONE,
 };
 
 static const struct oed_option options[] = {
@@ -33,6 +34,14 @@ static const struct oed_option options[] = {
 	  "put the source fields or columns that feed no field into meta", OPT_META_REST },
 	{ "delimiter", 0, OED_ARG_REQUIRED, "CHAR", "CSV field separator (default ',', 'tab' for TSV)",
 	  OPT_DELIMITER },
+	{ "ts-format", 0, OED_ARG_REQUIRED, "FORMAT",
+	  "times that are not RFC 3339: epoch, epoch-ms, or a pattern ('%Y-%m-%d %H:%M:%S')",
+	  OPT_TS_FORMAT },
+	{ "ts-zone", 0, OED_ARG_REQUIRED, "ZONE",
+	  "zone of --ts-format pattern times: UTC (default), +hh:mm or a name (Europe/Paris)",
+	  OPT_TS_ZONE },
+	{ "batch-input", 0, OED_ARG_REQUIRED, "FILE",
+	  "OpenAI Batch input file: each record's input is the prompt its custom_id sent", OPT_BATCH_INPUT },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "fill tokens_in/tokens_out when absent, counted as tiktoken does\n"
 	  "(cl100k_base, o200k_base, p50k_base, r50k_base, or a model: gpt-4o)", OPT_TOKENS },
@@ -93,6 +102,7 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' || *arg == '\r')
 			return oed_err_set(err, OED_EX_USAGE, "--delimiter: '%s' is not one character", arg);
 		a->in.delimiter = *arg;
+		a->in.delimiter_given = true;
 		return 0;
 	case OPT_TOKENS:
 		if (oed_tokens_arg_check(arg, err) == -1)
@@ -112,6 +122,15 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_LOAD:
 		a->load = arg;
+		return 0;
+	case OPT_BATCH_INPUT:
+		a->in.batch_input = arg;
+		return 0;
+	case OPT_TS_FORMAT:
+		a->in.ts_format = arg;
+		return 0;
+	case OPT_TS_ZONE:
+		a->in.ts_zone = arg;
 		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);
@@ -209,7 +228,7 @@ static void
 summary(const struct oed_ingest_stats *st, const struct oed_policy *p)
 {
 	const char *unit = oed_ingest_unit(st->format);
-	char where[300] = "";
+	char where[300] = "", failed[64] = "";
 
 	if (st->inputs_without_outputs)
 		oed_warn("%llu input%s had no outputs",
@@ -217,9 +236,12 @@ summary(const struct oed_ingest_stats *st, const struct oed_policy *p)
 			 st->inputs_without_outputs == 1 ? "" : "s");
 	if (p->bad && p->mode == OED_ON_ERROR_REJECT)
 		snprintf(where, sizeof(where), " (written to '%s')", p->reject_path);
-	oed_note("%llu %.*s read, %llu record%s written, %lu bad%s",
+	if (st->failed)
+		snprintf(failed, sizeof(failed), ", %llu failed request%s",
+			 (unsigned long long)st->failed, st->failed == 1 ? "" : "s");
+	oed_note("%llu %.*s read, %llu record%s written, %lu bad%s%s",
 		 (unsigned long long)st->read, (int)strlen(unit) - (st->read == 1), unit,
-		 (unsigned long long)st->written, st->written == 1 ? "" : "s", p->bad, where);
+		 (unsigned long long)st->written, st->written == 1 ? "" : "s", p->bad, where, failed);
 }
 
 static int

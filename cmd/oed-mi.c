@@ -54,7 +54,7 @@ static const struct oed_option options[] = {
 	  "write mergeable counts instead of results (for sharded runs)", OPT_EMIT_STATE },
 	{ "merge", 0, OED_ARG_NONE, NULL,
 	  "read states written by --emit-state and give the results of all of them", OPT_MERGE },
-	{ "record", 'r', OED_ARG_NONE, NULL, "store the run and its results in the run store", OPT_RECORD },
+	OED_RECORD_OPTIONS(OPT_RECORD, "store the run and its results in the run store"),
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -216,7 +216,7 @@ main(int argc, char *argv[])
 	oed_opt_values(values);
 	first = oed_opt_parse(&tool, argc, argv, handle, &j);
 	if (first <= 0) {
-		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
+		status = oed_opt_exit(first);
 	} else {
 		oed_diag_quiet(io.quiet);
 		j.nfiles = argc - first;

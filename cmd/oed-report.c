@@ -253,7 +253,7 @@ load_side(struct oed_report *rep, struct oed_store *s, const struct report_args 
 
 		if (oed_rep_select(s, &sel, &ids, &n, err) == -1)
 			return -1;
-		rc = oed_rep_load_run(rep, s, ids[0], err);
+		rc = oed_rep_load_run(rep, s, ids[0], true, err);
 		free(ids);
 		return rc;
 	}
@@ -305,12 +305,14 @@ audit(struct report_args *a, int nops, char **ops)
 	struct oed_store *s = NULL;
 	struct oed_err err = { 0 };
 	struct oed_writer w;
-	char cutoff[32];
+	char cutoff[32], since[32];
 	size_t n = 0;
 	int status = OED_EX_OK;
 
+	if (a->since_arg && oed_rep_since(a->since_arg, time(NULL), since, &err) == -1)
+		return oed_usage_error("%s", err.msg);
 	if (a->prune && oed_rep_since(a->prune, time(NULL), cutoff, &err) == -1)
-		return oed_usage_error("%s", strstr(err.msg, ": ") ? strstr(err.msg, ": ") + 2 : err.msg);
+		return oed_usage_error("--prune%s", strncmp(err.msg, "--since", 7) == 0 ? err.msg + 7 : err.msg);
 	if (oed_input_open_output(&a->io, &err) == -1)
 		return oed_fail(&err);
 	if (a->verify && a->verify_file) {
@@ -332,8 +334,8 @@ audit(struct report_args *a, int nops, char **ops)
 			int64_t *ids = NULL;
 			size_t nids;
 
-			if (a->since_arg && oed_rep_since(a->since_arg, time(NULL), cutoff, &err) == 0)
-				sel.since = cutoff;
+			if (a->since_arg)
+				sel.since = since;
 			if (oed_rep_select(s, &sel, &ids, &nids, &err) == -1 ||
 			    oed_audit_evidence(s, ids, nids, stdout, &err) == -1)
 				status = oed_fail(&err);
@@ -375,8 +377,10 @@ run(struct report_args *a, int nops, char **ops)
 	if (a->verify || a->evidence || a->prune) {
 		if ((a->verify && a->evidence) || (a->verify && a->prune) || (a->evidence && a->prune))
 			return oed_usage_error("--verify, --evidence and --prune go alone");
-		if (nops && !a->evidence)
-			return oed_usage_error("%s takes no operand", a->verify ? "--verify" : "--prune");
+		if (nops && a->verify)
+			return oed_usage_error("--verify takes no operand: check a file with --verify=%s", ops[0]);
+		if (nops && a->prune)
+			return oed_usage_error("--prune takes no operand");
 		for (int i = 0; i < nops; i++)
 			if (!oed_rep_is_runref(ops[i]))
 				return oed_usage_error("--evidence: '%s' is not a run (an id, last or last:TOOL)",
@@ -445,10 +449,24 @@ run(struct report_args *a, int nops, char **ops)
 		int64_t *ids;
 		size_t n;
 
+		int64_t total;
+		bool metrics = true;
+
 		if (oed_rep_select(s, &sel, &ids, &n, &err) == -1)
 			goto fail;
+		/* a month of runs may hold millions of figures: list the runs alone then */
+		total = n > 1 ? oed_rep_metric_count(s, ids, n, &err) : 0;
+		if (total == -1) {
+			free(ids);
+			goto fail;
+		}
+		if (total > OED_REP_MAX_METRICS) {
+			metrics = false;
+			oed_warn("the %zu runs hold %lld metrics, more than %d: only the runs are reported;"
+				 " name fewer runs to see their metrics", n, (long long)total, OED_REP_MAX_METRICS);
+		}
 		for (size_t i = 0; i < n; i++)
-			if (oed_rep_load_run(&rep, s, ids[i], &err) == -1) {
+			if (oed_rep_load_run(&rep, s, ids[i], metrics, &err) == -1) {
 				free(ids);
 				goto fail;
 			}

@@ -156,9 +156,3 @@ oed_path_same(const char *a, const char *b)
 	oed_path_release(&pb);
 	return same;
 }
-
-bool
-oed_path_is_simple(const struct oed_path *path)
-{
-	return path->nseg == 1;
-}

@@ -36,7 +36,5 @@ void oed_path_release(struct oed_path *path);
 json_t *oed_path_get(const struct oed_path *path, json_t *root);
 /* Whether two spellings name the same value ("meta.lang" and "/meta/lang"); unparsable: false. */
 bool oed_path_same(const char *a, const char *b);
-/* Whether the path is a single object key (the reader's fast path needs no tree). */
-bool oed_path_is_simple(const struct oed_path *path);
 
 #endif

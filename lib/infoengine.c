@@ -1378,10 +1378,10 @@ results_fill(struct oed_store *st, int64_t run, void *ctx, struct oed_err *err)
 }
 
 int
-oed_results_record(const struct oed_results *res, const char *store_path, const char *tool,
+oed_results_record(const struct oed_results *res, struct oed_input_opts *io, const char *tool,
 		   int argc, char *const *argv, const char *digest, struct oed_err *err)
 {
-	return oed_run_record(store_path, tool, argc, argv, res->params, digest, results_fill,
+	return oed_run_record(io, tool, argc, argv, res->params, digest, results_fill,
 			      (void *)res, err);
 }
 
@@ -2656,7 +2656,7 @@ oed_engine_run(struct oed_engine_job *job, struct oed_err *err)
 			goto out;
 		}
 		if (job->record &&
-		    oed_results_record(res, job->io->store, job->tool, job->argc, job->argv, digest, err) == -1)
+		    oed_results_record(res, job->io, job->tool, job->argc, job->argv, digest, err) == -1)
 			goto out;
 	}
 	rc = 0;

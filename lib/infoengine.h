@@ -134,10 +134,11 @@ struct oed_results *oed_engine_results(struct oed_engine *e, const struct oed_en
 				       struct oed_err *err);
 int oed_results_write(const struct oed_results *res, struct oed_writer *w);
 /*
- * Store the run and every figure in the run store, one transaction.
- * store_path may be NULL ($OED_STORE, then the default).
+ * Store the run and every figure in the run store, one transaction:
+ * oed_run_record (store.h) with io's store and run name; io->run_id is set.
  */
-int oed_results_record(const struct oed_results *res, const char *store_path, const char *tool,
+struct oed_input_opts;
+int oed_results_record(const struct oed_results *res, struct oed_input_opts *io, const char *tool,
 		       int argc, char *const *argv, const char *digest, struct oed_err *err);
 void oed_results_free(struct oed_results *res);
 

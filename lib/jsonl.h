@@ -67,6 +67,9 @@ const char *oed_vtype_name(enum oed_vtype type);
 
 struct oed_reader;
 
+/* The longest line read when the caller gives no limit (--max-line). */
+#define OED_DEFAULT_MAX_LINE ((size_t)64 << 20)
+
 /*
  * files: names in order, "-" for standard input; nfiles == 0 reads stdin.
  * policy is borrowed and must outlive the reader.
@@ -79,7 +82,11 @@ void oed_reader_free(struct oed_reader *r);
 int oed_reader_want(struct oed_reader *r, const char *path, struct oed_err *err);
 /* Turn the fast scanner off (tests compare both paths). */
 void oed_reader_set_fast(struct oed_reader *r, bool on);
-/* Keep an xxh3 digest of every input byte read (for the run store). */
+/*
+ * Keep an xxh3 digest of every input byte read (for the run store), after
+ * decompression.  When it cannot be had (out of memory) oed_reader_next
+ * fails rather than let a digest of 0 be recorded.
+ */
 void oed_reader_digest(struct oed_reader *r, bool on);
 
 /*
@@ -108,7 +115,6 @@ const char *oed_reader_source(const struct oed_reader *r);
 long oed_reader_lineno(const struct oed_reader *r);
 const char *oed_reader_line(const struct oed_reader *r, size_t *len);
 uint64_t oed_reader_records(const struct oed_reader *r);	/* good records returned */
-uint64_t oed_reader_bytes(const struct oed_reader *r);	/* bytes consumed */
 /* Hex digest of all bytes read so far (needs oed_reader_digest(r, true)). */
 void oed_reader_digest_hex(const struct oed_reader *r, char out[17]);
 

@@ -1,5 +1,6 @@
-# libcore: the shared library every tool links.  Each module's own
-# fragment (lib/*.mk) adds its sources with +=.
+# libcore: the shared library every tool links.  This fragment builds the
+# flat core (the modules directly in lib/) and its unit tests, one block
+# per test; the folders under lib/ add their own with +=.
 noinst_LTLIBRARIES += lib/libcore.la
 lib_libcore_la_SOURCES = \
 	lib/exit.h \
@@ -12,6 +13,8 @@ lib_libcore_la_SOURCES = \
 	lib/progress.c lib/progress.h \
 	lib/utf8.c lib/utf8.h \
 	lib/base64.c lib/base64.h \
+	lib/jscan.c lib/jscan.h \
+	lib/store.c lib/store.h \
 	lib/time.c lib/time.h \
 	lib/map.c lib/map.h \
 	lib/buf.c lib/buf.h \
@@ -33,6 +36,24 @@ tests_unit_check_map_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_map_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_map
 endif
+# store: the SQLite run store (lib/store.h).
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_store
+tests_unit_check_store_SOURCES = tests/unit/check_store.c
+tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_store_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_store
+endif
+# jscan: the reader's fast path (lib/jscan.h), checked against jansson.
+EXTRA_DIST += tests/fuzz/fuzz_jscan.c tests/fuzz/jscan.dict tests/fuzz/README \
+	tests/unit/jscan_diff.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_jscan
+tests_unit_check_jscan_SOURCES = tests/unit/check_jscan.c tests/unit/jscan_diff.h
+tests_unit_check_jscan_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_jscan_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_jscan
+endif
 # strings to ids, and the word splitter: the category counts and words of
 # oed-drift's text features, for any tool that counts by category
 lib_libcore_la_SOURCES += lib/strdict.c lib/strdict.h lib/words.c lib/words.h
@@ -43,3 +64,4 @@ tests_unit_check_strdict_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_strdict_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_strdict
 endif
+lib_libcore_la_SOURCES += lib/record.c lib/record.h

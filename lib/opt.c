@@ -2,6 +2,8 @@
 #include "opt.h"
 #include "buf.h"
 #include "exit.h"
+#include "jsonw.h"
+#include "store.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -123,8 +125,8 @@ help_rows(const struct oed_option *o, FILE *fp)
 	}
 }
 
-void
-oed_opt_help(const struct oed_tool *tool, FILE *fp)
+static void
+opt_help(const struct oed_tool *tool, FILE *fp)
 {
 	fprintf(fp, "Usage: %s %s\n%s\n\nOptions:\n", tool->name, tool->synopsis,
 		tool->summary);
@@ -240,6 +242,31 @@ oed_err_unknown(struct oed_err *err, const char *what, const char *word,
 	return -1;
 }
 
+/* --runs: the store's runs on stdout; 0, or OED_OPT_FAILED after saying why. */
+static int
+list_runs(const char *store)
+{
+	struct oed_writer w;
+	struct oed_err err;
+	int rc;
+
+	oed_err_clear(&err);
+	oed_writer_init(&w, stdout);
+	rc = oed_runs_write(store, &w, &err);
+	oed_writer_release(&w);
+	if (rc == -1) {
+		oed_report(&err);
+		return OED_OPT_FAILED;
+	}
+	return 0;
+}
+
+int
+oed_opt_exit(int parsed)
+{
+	return parsed == 0 ? OED_EX_OK : parsed == OED_OPT_FAILED ? OED_EX_FAIL : OED_EX_USAGE;
+}
+
 /*
  * getopt_long refused arg, a long option: say whether it is an ambiguous
  * abbreviation (and of what) or unknown (and what it may be a typo of).
@@ -288,6 +315,8 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 	      oed_opt_handler handler, void *ctx)
 {
 	size_t n = count(tool->options), nb = count(builtin), k = 0, len;
+	const char *name, *store;
+	bool runs, record;
 	struct option *longs = calloc(n + nb + 1, sizeof(*longs));
 	const struct oed_option **by_index = calloc(n + nb + 1, sizeof(*by_index));
 	char shorts[256];	/* ":" first: getopt reports a missing argument as ':' */
@@ -323,6 +352,8 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 
 	opterr = 0;
 	optind = 1;
+	runs = record = false;
+	name = store = NULL;
 	inputs.n = 0;
 	inputs.stdin_read = false;
 	for (;;) {
@@ -358,7 +389,7 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 		}
 		switch (o->id) {
 		case OPT_HELP:
-			oed_opt_help(tool, stdout);
+			opt_help(tool, stdout);
 			status = 0;
 			goto out;
 		case OPT_VERSION:
@@ -371,6 +402,14 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 			status = 0;
 			goto out;
 		}
+		if (o->id == OED_OPT_RUNS)
+			runs = true;
+		else if (o->id == OED_OPT_NAME)
+			name = optarg;
+		else if (o->id == OED_OPT_STORE)
+			store = optarg;
+		else if (strcmp(o->name, "record") == 0)
+			record = true;
 		oed_err_clear(&err);
 		if (handler(o->id, optarg, ctx, &err) == -1) {
 			oed_usage_error("%s", err.msg);
@@ -396,6 +435,14 @@ oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 		}
 	if (optind >= argc)
 		inputs.stdin_read = true;
+	if (name && !record) {
+		oed_usage_error("--name names a recorded run: it needs --record");
+		goto out;
+	}
+	if (runs) {
+		status = list_runs(store);
+		goto out;
+	}
 	status = optind;
 out:
 	free(longs);
@@ -522,6 +569,13 @@ oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed_err
 	case OED_OPT_STORE:
 		io->store = arg;
 		return 0;
+	case OED_OPT_NAME:
+		if (*arg == '\0')
+			return oed_err_set(err, OED_EX_USAGE, "--name: the name is empty");
+		io->name = arg;
+		return 0;
+	case OED_OPT_RUNS:
+		return 0;	/* answered by oed_opt_parse */
 	}
 	return oed_err_set(err, OED_EX_USAGE, "internal error: unhandled option %d", id);
 }

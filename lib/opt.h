@@ -14,7 +14,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "diag.h"
+#include "jsonl.h"	/* OED_DEFAULT_MAX_LINE */
 #include "reject.h"
 
 enum oed_argtype { OED_ARG_NONE, OED_ARG_REQUIRED, OED_ARG_OPTIONAL };
@@ -58,6 +61,8 @@ enum {
 	OED_OPT_QUIET,
 	OED_OPT_OUTPUT,
 	OED_OPT_STORE,
+	OED_OPT_NAME,
+	OED_OPT_RUNS,
 };
 
 #define OED_INPUT_OPTIONS \
@@ -74,6 +79,21 @@ enum {
 	{ "store", 0, OED_ARG_REQUIRED, "PATH", \
 	  "run store (default $OED_STORE, else $XDG_DATA_HOME/oed/oed.db)", OED_OPT_STORE }
 
+/*
+ * For the tools that record runs: --record (its id is the tool's own, so
+ * its handler sets its flag), --name NAME (needs --record) and --runs.
+ * oed_opt_parse answers --runs itself, as it does --help: it lists the
+ * store's runs on standard output and returns 0 (see oed_runs_write).
+ * oed_run_record (store.h) names the run after --name, notes "recorded
+ * run N" and leaves the id in io->run_id for the summary record's "run".
+ */
+#define OED_RECORD_OPTIONS(record_id, record_help) \
+	{ "record", 'r', OED_ARG_NONE, NULL, record_help, record_id }, \
+	{ "name", 0, OED_ARG_REQUIRED, "NAME", \
+	  "with --record: name the run, to find it by later (unique in the store)", OED_OPT_NAME }, \
+	{ "runs", 0, OED_ARG_NONE, NULL, \
+	  "list the runs in the store as JSON Lines and exit", OED_OPT_RUNS }
+
 /* The settings the shared options fill. */
 struct oed_input_opts {
 	struct oed_policy policy;
@@ -81,8 +101,9 @@ struct oed_input_opts {
 	bool quiet;
 	const char *output;
 	const char *store;
+	const char *name;	/* --name */
+	int64_t run_id;		/* the run oed_run_record stored, 0 before */
 };
-#define OED_DEFAULT_MAX_LINE ((size_t)64 << 20)
 
 void oed_input_opts_init(struct oed_input_opts *io);
 void oed_input_opts_release(struct oed_input_opts *io);
@@ -112,12 +133,16 @@ typedef int (*oed_opt_handler)(int id, const char *arg, void *ctx, struct oed_er
 /*
  * Parse argv against the tool's table.  Returns the index of the first
  * operand, 0 when the tool must exit with success now (--help, --version,
- * --list-options were answered), or -1 after printing a usage error.
+ * --list-options or --runs were answered), -1 after printing a usage
+ * error, or OED_OPT_FAILED after printing why an answer failed (--runs on
+ * a store that cannot be read).  oed_opt_exit maps the last three to the
+ * exit status.
  */
 int oed_opt_parse(const struct oed_tool *tool, int argc, char **argv,
 		  oed_opt_handler handler, void *ctx);
-
-void oed_opt_help(const struct oed_tool *tool, FILE *fp);
+#define OED_OPT_FAILED (-2)
+/* The exit status for a return of oed_opt_parse <= 0. */
+int oed_opt_exit(int parsed);
 
 /* Argument converters: 0 or -1 with a usage message in err. */
 int oed_parse_ulong(const char *opt, const char *arg, unsigned long min,

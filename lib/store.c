@@ -1,6 +1,8 @@
 #include "config.h"
 #include "store.h"
 #include "exit.h"
+#include "jsonw.h"
+#include "opt.h"
 #include "report/audit.h"
 
 #include <errno.h>
@@ -108,9 +110,81 @@ static const char *const migrations[] = {
 	"  record TEXT NOT NULL,"	/* the bench.item line */
 	"  PRIMARY KEY (run_id, seq)"
 	") WITHOUT ROWID;",
+	/* a run may have a name (--record --name), unique, to find it by */
+	"ALTER TABLE runs ADD COLUMN name TEXT;"
+	"CREATE UNIQUE INDEX runs_name ON runs(name);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/*
+ * How long a command waits for another one's write lock before it gives
+ * up: generous, as a long --save or --record may hold it for a while;
+ * $OED_BUSY_TIMEOUT (milliseconds) sets it.
+ */
+#define BUSY_TIMEOUT_MS 60000
+
+static int
+busy_timeout_ms(void)
+{
+	const char *env = getenv("OED_BUSY_TIMEOUT");
+	static bool warned;
+	unsigned long v;
+	char *end;
+
+	if (env == NULL || *env == '\0')
+		return BUSY_TIMEOUT_MS;
+	errno = 0;
+	v = strtoul(env, &end, 10);
+	if (*env >= '0' && *env <= '9' && *end == '\0' && errno == 0 && v <= INT32_MAX)
+		return (int)v;
+	if (!warned)
+		oed_warn("OED_BUSY_TIMEOUT: '%s' is not a number of milliseconds; waiting %d",
+			 oed_quote(env), BUSY_TIMEOUT_MS);
+	warned = true;
+	return BUSY_TIMEOUT_MS;
+}
+
+/*
+ * The tables of a store at schema version 0, as "a, b, c" in out: none in
+ * a store oed made (its first migration creates them and sets the version
+ * in one transaction), so any is a file that is not an oed store.  The
+ * number of tables, or -1 (err set).
+ */
+static int
+foreign_tables(struct oed_store *s, char *out, size_t size, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT name FROM sqlite_master WHERE type = 'table'"
+					     " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name", err);
+	size_t len = 0;
+	int n = 0, rc;
+
+	if (st == NULL)
+		return -1;
+	out[0] = '\0';
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		if (len < size)
+			len += (size_t)snprintf(out + len, size - len, "%s'%s'", n ? ", " : "",
+						oed_quote(name));
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return oed_store_fail(s, err, "cannot read the store");
+	return n;
+}
+
+/* err for a store at version 0 holding tables: it is not an oed store. */
+static int
+not_an_oed_store(struct oed_store *s, const char *tables, struct oed_err *err)
+{
+	return oed_err_set(err, OED_EX_FAIL,
+			   "store '%s' is not an oed store: it holds tables oed did not make (%s)"
+			   " and no oed schema version; give another --store or OED_STORE",
+			   oed_quote(s->path), tables);
+}
 
 int
 oed_store_fail(struct oed_store *s, struct oed_err *err, const char *what)
@@ -220,8 +294,20 @@ migrate(struct oed_store *s, struct oed_err *err)
 			version = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
 		if (version >= NMIGRATIONS) {
-			exec(s, "COMMIT", err);
+			if (exec(s, "COMMIT", err) == -1) {
+				oed_store_rollback(s);
+				return -1;
+			}
 			break;
+		}
+		if (version == 0) {
+			char tables[256];
+			int n = foreign_tables(s, tables, sizeof(tables), err);
+
+			if (n != 0) {
+				oed_store_rollback(s);
+				return n < 0 ? -1 : not_an_oed_store(s, tables, err);
+			}
 		}
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
 		if (exec(s, migrations[version], err) == -1 || exec(s, pragma, err) == -1 ||
@@ -275,7 +361,7 @@ oed_store_open(const char *path, struct oed_err *err)
 			    s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_timeout(s->db, busy_timeout_ms());
 	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", err) == -1)
 		goto fail;
 	if (migrate(s, err) == -1)
@@ -330,7 +416,7 @@ connect_readonly(struct oed_store *s, int immutable, struct oed_err *err)
 		return oed_err_set(err, OED_EX_FAIL, "cannot open store '%s': %s", oed_quote(s->path),
 				   s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	/* a reader can still meet SQLITE_BUSY while a writer recovers the WAL */
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_timeout(s->db, busy_timeout_ms());
 	return 0;
 }
 
@@ -448,6 +534,17 @@ oed_store_open_readonly(const char *path, struct oed_err *err)
 			    oed_quote(s->path), version, NMIGRATIONS);
 		goto fail;
 	}
+	if (version == 0) {
+		char tables[256];
+		int n = foreign_tables(s, tables, sizeof(tables), err);
+
+		if (n < 0)
+			goto fail;
+		if (n > 0) {
+			not_an_oed_store(s, tables, err);
+			goto fail;
+		}
+	}
 	/* migrating is a write: leave it to the next command that writes */
 	if (version < NMIGRATIONS) {
 		oed_err_set(err, OED_EX_FAIL,
@@ -508,8 +605,8 @@ oed_store_rollback(struct oed_store *s)
 }
 
 int
-oed_run_begin(struct oed_store *s, const char *tool, int argc, char *const *argv,
-	      const char *params_json, int64_t *run_id, struct oed_err *err)
+oed_run_begin(struct oed_store *s, const char *tool, const char *name, int argc,
+	      char *const *argv, const char *params_json, int64_t *run_id, struct oed_err *err)
 {
 	json_t *args = json_array();
 	char *argv_json = NULL, now[32];
@@ -524,8 +621,8 @@ oed_run_begin(struct oed_store *s, const char *tool, int argc, char *const *argv
 		goto out;
 	}
 	oed_now_rfc3339(now);
-	st = oed_store_prepare(s, "INSERT INTO runs (tool, argv, params, version, started)"
-			       " VALUES (?, ?, ?, ?, ?)", err);
+	st = oed_store_prepare(s, "INSERT INTO runs (tool, argv, params, version, started, name)"
+			       " VALUES (?, ?, ?, ?, ?, ?)", err);
 	if (st == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, tool, -1, SQLITE_STATIC);
@@ -534,8 +631,18 @@ oed_run_begin(struct oed_store *s, const char *tool, int argc, char *const *argv
 		sqlite3_bind_text(st, 3, params_json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, PACKAGE_VERSION, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	if (name)
+		sqlite3_bind_text(st, 6, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		oed_store_fail(s, err, "cannot record the run");
+		int64_t other;
+		struct oed_err ignored;
+
+		if (name && sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE &&
+		    oed_store_find_run(s, NULL, name, &other, &ignored) == 0)
+			oed_err_set(err, OED_EX_USAGE, "--name: run %lld is already named '%s'",
+				    (long long)other, oed_quote(name));
+		else
+			oed_store_fail(s, err, "cannot record the run");
 		goto out;
 	}
 	*run_id = sqlite3_last_insert_rowid(s->db);
@@ -586,11 +693,11 @@ oed_store_check(const char *path, struct oed_err *err)
 }
 
 int
-oed_run_record(const char *path, const char *tool, int argc, char *const *argv,
+oed_run_record(struct oed_input_opts *io, const char *tool, int argc, char *const *argv,
 	       const char *params_json, const char *input_digest, oed_run_fill_fn *fill,
 	       void *ctx, struct oed_err *err)
 {
-	struct oed_store *s = oed_store_open(path, err);
+	struct oed_store *s = oed_store_open(io->store, err);
 	int64_t run;
 	int rc = -1;
 
@@ -598,14 +705,180 @@ oed_run_record(const char *path, const char *tool, int argc, char *const *argv,
 		return -1;
 	if (oed_store_begin(s, err) == -1)
 		goto out;
-	if (oed_run_begin(s, tool, argc, argv, params_json, &run, err) == 0 &&
+	if (oed_run_begin(s, tool, io->name, argc, argv, params_json, &run, err) == 0 &&
 	    fill(s, run, ctx, err) == 0 && oed_run_finish(s, run, "ok", input_digest, err) == 0 &&
-	    oed_store_commit(s, err) == 0)
+	    oed_store_commit(s, err) == 0) {
 		rc = 0;
-	else
+		io->run_id = run;
+		oed_note("recorded run %lld", (long long)run);
+	} else {
 		oed_store_rollback(s);
+	}
 out:
 	oed_store_close(s);
+	return rc;
+}
+
+int
+oed_store_list_runs(struct oed_store *s, const char *tool, oed_run_list_fn *fn, void *ctx,
+		    struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT id, tool, name, started, finished, status,"
+					     " argv, input_digest FROM runs"
+					     " WHERE ?1 IS NULL OR tool = ?1 ORDER BY id", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (tool)
+		sqlite3_bind_text(st, 1, tool, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct oed_run_info run;
+
+		run.id = sqlite3_column_int64(st, 0);
+		run.tool = (const char *)sqlite3_column_text(st, 1);
+		run.name = (const char *)sqlite3_column_text(st, 2);
+		run.started = (const char *)sqlite3_column_text(st, 3);
+		run.finished = (const char *)sqlite3_column_text(st, 4);
+		run.status = (const char *)sqlite3_column_text(st, 5);
+		run.argv = (const char *)sqlite3_column_text(st, 6);
+		run.input_digest = (const char *)sqlite3_column_text(st, 7);
+		if (fn(&run, ctx, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return oed_store_fail(s, err, "cannot list the runs");
+	return 0;
+}
+
+static void
+w_str_or_null(struct oed_writer *w, const char *key, const char *v)
+{
+	if (v)
+		oed_w_str(w, key, v);
+	else
+		oed_w_null(w, key);
+}
+
+static int
+write_run(const struct oed_run_info *run, void *ctx, struct oed_err *err)
+{
+	struct oed_writer *w = ctx;
+
+	oed_w_begin(w);
+	oed_w_int(w, "id", run->id);
+	oed_w_str(w, "tool", run->tool);
+	w_str_or_null(w, "name", run->name);
+	oed_w_str(w, "started", run->started);
+	w_str_or_null(w, "finished", run->finished);
+	oed_w_str(w, "status", run->status);
+	/* stored by oed_run_begin as a JSON array */
+	oed_w_raw(w, "argv", run->argv, strlen(run->argv));
+	w_str_or_null(w, "input_digest", run->input_digest);
+	if (oed_w_end(w) == -1)
+		return oed_err_set(err, OED_EX_FAIL, "write error: %s", strerror(errno));
+	return 0;
+}
+
+int
+oed_runs_write(const char *path, struct oed_writer *w, struct oed_err *err)
+{
+	char def[4096];
+	struct oed_store *s;
+	struct stat sb;
+	int rc;
+
+	if (path == NULL) {
+		if (oed_store_default_path(def, sizeof(def), err) == -1)
+			return -1;
+		path = def;
+	}
+	/* no store yet: no runs, and nothing is created to say so */
+	if (stat(path, &sb) == -1 && errno == ENOENT)
+		return 0;
+	if ((s = oed_store_open_readonly(path, err)) == NULL)
+		return -1;
+	rc = oed_store_list_runs(s, NULL, write_run, w, err);
+	oed_store_close(s);
+	return rc;
+}
+
+/* The id of the newest finished run of tool (any tool when NULL); 0 or -1 (err set). */
+static int
+latest_run(struct oed_store *s, const char *tool, int64_t *id, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT max(id) FROM runs WHERE status = 'ok'"
+					     " AND (?1 IS NULL OR tool = ?1)", err);
+	int rc = -1;
+
+	if (st == NULL)
+		return -1;
+	if (tool)
+		sqlite3_bind_text(st, 1, tool, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		oed_store_fail(s, err, "cannot read the runs");
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		oed_err_set(err, OED_EX_USAGE, "no %s%srun recorded in store '%s' yet", tool ? tool : "",
+			    tool ? " " : "", oed_quote(s->path));
+	else {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+oed_store_find_run(struct oed_store *s, const char *tool, const char *spec, int64_t *id,
+		   struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	const char *p;
+	int rc;
+
+	if (strcmp(spec, "latest") == 0)
+		return latest_run(s, tool, id, err);
+	if (strncmp(spec, "latest:", 7) == 0) {
+		if (tool && strcmp(spec + 7, tool) != 0)
+			return oed_err_set(err, OED_EX_USAGE, "'%s': this needs an %s run",
+					   oed_quote(spec), tool);
+		return latest_run(s, spec + 7, id, err);
+	}
+	for (p = spec; *p >= '0' && *p <= '9'; p++)
+		;
+	/* all digits: an id; anything else: a name */
+	if (*spec && *p == '\0' && p - spec < 19)
+		st = oed_store_prepare(s, "SELECT id, tool FROM runs WHERE id = ?", err);
+	else
+		st = oed_store_prepare(s, "SELECT id, tool FROM runs WHERE name = ?", err);
+	if (st == NULL)
+		return -1;
+	if (*spec && *p == '\0' && p - spec < 19)
+		sqlite3_bind_int64(st, 1, strtoll(spec, NULL, 10));
+	else
+		sqlite3_bind_text(st, 1, spec, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+
+		*id = sqlite3_column_int64(st, 0);
+		if (tool && strcmp(t, tool) != 0)
+			rc = oed_err_set(err, OED_EX_USAGE, "run %lld is an %s run, not an %s run",
+					 (long long)*id, t, tool);
+		else
+			rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = *spec && *p == '\0' ?
+			oed_err_set(err, OED_EX_USAGE, "no run %s in store '%s'", spec, oed_quote(s->path)) :
+			oed_err_set(err, OED_EX_USAGE, "no run named '%s' in store '%s'", oed_quote(spec),
+				    oed_quote(s->path));
+	} else {
+		rc = oed_store_fail(s, err, "cannot read the runs");
+	}
+	sqlite3_finalize(st);
 	return rc;
 }
 

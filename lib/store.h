@@ -27,12 +27,15 @@
 #define OED_STORE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "diag.h"
 #include "time.h"	/* oed_now_rfc3339: the runs' times */
 
 struct oed_store;
+struct oed_input_opts;	/* opt.h */
+struct oed_writer;	/* jsonw.h */
 
 /* path NULL: $OED_STORE, else the XDG default.  NULL on failure (err set). */
 struct oed_store *oed_store_open(const char *path, struct oed_err *err);
@@ -60,17 +63,23 @@ int oed_store_begin(struct oed_store *s, struct oed_err *err);
 int oed_store_commit(struct oed_store *s, struct oed_err *err);
 void oed_store_rollback(struct oed_store *s);
 
-/* Run bookkeeping.  params_json may be NULL; status "ok", "failed", "interrupted". */
-int oed_run_begin(struct oed_store *s, const char *tool, int argc, char *const *argv,
-		  const char *params_json, int64_t *run_id, struct oed_err *err);
+/*
+ * Run bookkeeping.  name (--name) may be NULL; a name another run has is
+ * refused (OED_EX_USAGE).  params_json may be NULL; status "ok", "failed",
+ * "interrupted".
+ */
+int oed_run_begin(struct oed_store *s, const char *tool, const char *name, int argc,
+		  char *const *argv, const char *params_json, int64_t *run_id, struct oed_err *err);
 int oed_run_finish(struct oed_store *s, int64_t run_id, const char *status,
 		   const char *input_digest, struct oed_err *err);
 
 /*
- * Record one finished run in one transaction: open the store at path,
- * begin, add the run, let fill write its rows, mark the run "ok" with
- * input_digest, commit.  Any failure rolls it all back, so the store
- * holds the whole run or none of it.  0 or -1 (err set).
+ * Record one finished run in one transaction: open the store at
+ * io->store, begin, add the run (named io->name, --name), let fill write
+ * its rows, mark the run "ok" with input_digest, commit.  Any failure
+ * rolls it all back, so the store holds the whole run or none of it.  On
+ * success io->run_id is the run's id (for the summary record's "run") and
+ * "oed-TOOL: recorded run N" is noted on stderr.  0 or -1 (err set).
  */
 typedef int oed_run_fill_fn(struct oed_store *s, int64_t run_id, void *ctx, struct oed_err *err);
 /*
@@ -79,9 +88,36 @@ typedef int oed_run_fill_fn(struct oed_store *s, int64_t run_id, void *ctx, stru
  * after all its work.  0 or -1 (err set).
  */
 int oed_store_check(const char *path, struct oed_err *err);
-int oed_run_record(const char *path, const char *tool, int argc, char *const *argv,
+int oed_run_record(struct oed_input_opts *io, const char *tool, int argc, char *const *argv,
 		   const char *params_json, const char *input_digest, oed_run_fill_fn *fill,
 		   void *ctx, struct oed_err *err);
+
+/* A run as listed; the strings are borrowed for the call, name, finished and input_digest may be NULL. */
+struct oed_run_info {
+	int64_t id;
+	const char *tool, *name, *started, *finished, *status;
+	const char *argv;	/* JSON array */
+	const char *input_digest;
+};
+typedef int oed_run_list_fn(const struct oed_run_info *run, void *ctx, struct oed_err *err);
+/* Call fn for each run of tool (every run when NULL), oldest first; 0 or -1 (err set). */
+int oed_store_list_runs(struct oed_store *s, const char *tool, oed_run_list_fn *fn, void *ctx,
+			struct oed_err *err);
+/*
+ * --runs: every run of the store at path (NULL: the default) as one JSON
+ * Lines record on w: id, tool, name, started, finished, status, argv,
+ * input_digest (null when absent).  A store that does not exist lists
+ * nothing and is not created; the store is opened read-only.  0 or -1.
+ */
+int oed_runs_write(const char *path, struct oed_writer *w, struct oed_err *err);
+/*
+ * The run spec names: "latest" (the newest finished run of tool, any tool
+ * when tool is NULL), "latest:TOOL", a name given with --name, or an id.
+ * With tool given, a run of another tool is refused.  0 and *id, or -1
+ * (err set: OED_EX_USAGE when there is no such run).
+ */
+int oed_store_find_run(struct oed_store *s, const char *tool, const char *spec, int64_t *id,
+		       struct oed_err *err);
 
 /* One result figure; grp may be NULL, lo/hi NAN when there is no interval. */
 int oed_metric_add(struct oed_store *s, int64_t run_id, const char *name,

@@ -31,7 +31,7 @@
 #define OED_TIME_END 253402300800.0	/* 10000-01-01T00:00:00Z, not included */
 
 /* Room for any time oed_time_to_rfc3339 writes, with its NUL. */
-#define OED_RFC3339_SIZE 40
+#define OED_RFC3339_SIZE 32
 /* Room for any duration oed_duration_format writes, with its NUL. */
 #define OED_DURATION_SIZE 32
 

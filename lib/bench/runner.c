@@ -14,8 +14,8 @@
 #include "bench/runner.h"
 #include "bench/sbuf.h"
 #include "bench/stats.h"
-#include "csvin.h"
-#include "dataset.h"
+#include "ingest/csvin.h"
+#include "ingest/dataset.h"
 #include "estimators.h"
 #include "exit.h"
 #include "field.h"
@@ -1567,7 +1567,7 @@ oed_bench_run(const struct oed_bench_cfg *c, struct oed_bench_outcome *out, stru
 		json_decref(pj);
 		if (pt == NULL)
 			goto nomem;
-		rc = oed_run_begin(c->store, "oed-bench", c->argc, c->argv, pt, &R.m[mi].run_id, err);
+		rc = oed_run_begin(c->store, "oed-bench", NULL, c->argc, c->argv, pt, &R.m[mi].run_id, err);
 		free(pt);
 		if (rc == -1)
 			goto out;

@@ -511,8 +511,10 @@ oed_provider_poll(struct oed_provider *p, int timeout_ms, oed_prov_done done, vo
 		done(&r, ctx);
 		oed_prov_resp_release(&r);
 	}
-	memmove(p->ready, p->ready + n, (p->nready - n) * sizeof(*p->ready));
-	p->nready -= n;
+	if (n > 0) {
+		memmove(p->ready, p->ready + n, (p->nready - n) * sizeof(*p->ready));
+		p->nready -= n;
+	}
 	return rc;
 }
 

@@ -89,6 +89,22 @@ oed_audit_canonical(struct oed_store *s, int64_t id, struct oed_err *err)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		goto store_fail;
+
+	/* oed-bench's items, as their stored lines, where the store has them */
+	st = NULL;
+	if (sqlite3_prepare_v2(oed_store_db(s), "SELECT record FROM bench_items WHERE run_id = ? ORDER BY seq",
+			       -1, &st, NULL) == SQLITE_OK) {
+		arr = json_array();
+		json_object_set_new(run, "items", arr);
+		sqlite3_bind_int64(st, 1, id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(arr, col(st, 0));
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			goto store_fail;
+		}
+	}
+	sqlite3_finalize(st);
 	return run;
 store_fail:
 	oed_store_fail(s, err, "cannot read the run's results");

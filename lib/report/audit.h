@@ -10,7 +10,8 @@
  * before it in the chain ("" for the first, or the boundary hash kept by
  * a prune).  The canonical JSON is the run's row (id, chain_seq, tool,
  * argv and params as their stored text, input digest, version, times,
- * status) with its metrics and drift baselines: jansson's dump with keys
+ * status) with its metrics, drift baselines and oed-bench items (their
+ * stored lines, where the store has the table): jansson's dump with keys
  * sorted, compact, UTF-8 (a control character as \uXXXX, upper-case hex),
  * reals with 17 significant digits and a decimal point, so any
  * change to a run, to one of its results, to its place, or a run deleted
@@ -19,6 +20,11 @@
  * oed_audit_seal runs inside the store's current transaction when there
  * is one (oed_run_finish's), else in its own; oed_store_open seals what
  * an older oed or an interrupted run left unsealed.
+ *
+ * NEEDSWORK: a run is sealed once.  A tool that finishes the same run row
+ * again (a resumed run) changes what its hash covers and --verify names
+ * it; such a tool should record the resumed run as a new run, or the
+ * chain should move to an append-only table of seals.
  */
 #ifndef OED_REPORT_AUDIT_H
 #define OED_REPORT_AUDIT_H

@@ -601,11 +601,12 @@ oed_rep_trend(const struct oed_report *in, const char *scorer, struct oed_report
 		y[i] = pt[i].y;
 	}
 	rc = oed_trend(x, y, n, &t);
-	free(x);
-	free(y);
 	free(pt);
-	if (rc == -1)
+	if (rc == -1) {
+		free(x);
+		free(y);
 		return oed_err_set(err, OED_EX_DATA, "--trend %s: the runs share one time, no slope", scorer);
+	}
 	r = json_object();
 	json_object_set_new(r, "kind", json_string("report.trend"));
 	json_object_set_new(r, "scorer", json_string(scorer));
@@ -617,5 +618,18 @@ oed_rep_trend(const struct oed_report *in, const char *scorer, struct oed_report
 	num_or_null(r, "tau", t.tau);
 	num_or_null(r, "z", t.z);
 	num_or_null(r, "p_value", t.p_value);
-	return oed_rep_add(out, r, err);
+	rc = oed_rep_add(out, r, err);
+	/* the values themselves, for the table and the chart */
+	for (i = 0; rc == 0 && i < n; i++) {
+		r = json_object();
+		json_object_set_new(r, "kind", json_string("report.trend.point"));
+		json_object_set_new(r, "scorer", json_string(scorer));
+		json_object_set_new(r, timed ? "day" : "run", json_real(x[i]));
+		num_or_null(r, "value", y[i]);
+		num_or_null(r, "fit", t.intercept + t.slope * x[i]);
+		rc = oed_rep_add(out, r, err);
+	}
+	free(x);
+	free(y);
+	return rc;
 }

@@ -174,7 +174,7 @@ static void
 hchart(struct oed_sb *b, const char *title, const char *xlabel, const struct hrow *r, size_t n,
        bool bars, double ref, const char *ref_label, const char *flag_label, const char *plain_label)
 {
-	int w = 680, left = 200, right = 40, top = 40, rowh = 22;
+	int w = 720, left = 200, right = 160, top = 40, rowh = 22;
 	int h = top + (int)n * rowh + 60;
 	double lo = bars ? 0 : INFINITY, hi = bars ? 0 : -INFINITY;
 	struct axis a;
@@ -225,7 +225,7 @@ hchart(struct oed_sb *b, const char *title, const char *xlabel, const struct hro
 			else
 				oed_sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"/>", x, y, c);
 		}
-		oed_sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">", fmin(x, w - right - 30) + 8, y - 6);
+		oed_sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">", x + 8, y - 6);
 		num(b, r[i].v);
 		if (r[i].flag && flag_label) {
 			oed_sb_puts(b, " (");
@@ -294,7 +294,8 @@ histogram(struct oed_sb *b, const char *title, const char *xlabel, const double 
  */
 static void
 series(struct oed_sb *b, const char *title, const char *ylabel, const char *const *xl,
-       const double *y, const bool *flag, size_t n, double threshold, const char *tlabel)
+       const double *y, const bool *flag, size_t n, double threshold, const char *tlabel,
+       const double *fit)
 {
 	int w = 680, h = 230, left = 70, right = 20, top = 30, bottom = 50;
 	double lo = INFINITY, hi = -INFINITY;
@@ -310,8 +311,23 @@ series(struct oed_sb *b, const char *title, const char *ylabel, const char *cons
 		lo = fmin(lo, threshold);
 		hi = fmax(hi, threshold);
 	}
-	axis_fit(&ay, fmin(lo, 0), hi);
+	if (fit)
+		for (size_t i = 0; i < n; i++)
+			if (isfinite(fit[i])) {
+				lo = fmin(lo, fit[i]);
+				hi = fmax(hi, fit[i]);
+			}
+	/* a fitted trend reads on its own scale; other series from zero */
+	axis_fit(&ay, fit ? lo : fmin(lo, 0), hi);
 	svg_open(b, w, h, title);
+	if (fit && n > 1) {
+		oed_sb_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"" ORANGE "\""
+			      " stroke-width=\"2\" stroke-dasharray=\"6 3\"><title>Theil-Sen line</title></line>",
+			      left, scale(&ay, fit[0], h - bottom, top), w - right,
+			      scale(&ay, fit[n - 1], h - bottom, top));
+		oed_sb_printf(b, "<text x=\"%d\" y=\"%d\" fill=\"#8a5a00\">dashed: Theil-Sen line</text>",
+			      w - right - 150, top - 4);
+	}
 	oed_sb_puts(b, "<polyline fill=\"none\" stroke=\"" BLUE "\" stroke-width=\"1.5\" points=\"");
 	for (size_t i = 0; i < n; i++) {
 		double x = n > 1 ? left + (double)i * (w - left - right) / (double)(n - 1) : (left + w - right) / 2.0;
@@ -353,7 +369,8 @@ series(struct oed_sb *b, const char *title, const char *ylabel, const char *cons
 	oed_sb_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>", left, h - bottom,
 		      w - right, h - bottom);
 	y_axis(b, &ay, h - bottom, top, left, ylabel);
-	legend(b, 10, h - 8, BLUE, "below", VERMILLION, "over the threshold");
+	if (isfinite(threshold))
+		legend(b, 10, h - 8, BLUE, "below", VERMILLION, "over the threshold");
 	oed_sb_puts(b, "</svg>\n");
 }
 
@@ -395,15 +412,21 @@ chart_lengths(struct oed_sb *b, const struct oed_report *rep)
 	json_array_foreach(rep->recs, i, rec) {
 		const char *out = oed_rep_str(rec, "output");
 
-		if (is_kind(rec, "tokens")) {
+		/* tokens: a tokens record's count, an output's tokens_out or tokens.completion */
+		double ntok = is_kind(rec, "tokens") ? oed_rep_num(rec, "tokens") :
+			      isfinite(oed_rep_num(rec, "tokens_out")) ? oed_rep_num(rec, "tokens_out") :
+			      oed_rep_num(rec, "tokens.completion");
+
+		if (isfinite(ntok)) {
 			double *p = realloc(tk, (t + 1) * sizeof(*p));
 
 			if (p == NULL)
 				break;
 			tk = p;
-			tk[t++] = oed_rep_num(rec, "tokens");
-			continue;
+			tk[t++] = ntok;
 		}
+		if (is_kind(rec, "tokens"))
+			continue;
 		if (out == NULL || !(is_kind(rec, "bench.item") || is_kind(rec, "record") ||
 				     is_kind(rec, "monitor.item")))
 			continue;
@@ -425,7 +448,7 @@ chart_lengths(struct oed_sb *b, const struct oed_report *rep)
 	if (m > 1)
 		histogram(b, "Length of outputs", "length (characters)", v, m);
 	if (t > 1)
-		histogram(b, "Length in tokens", "tokens", tk, t);
+		histogram(b, "Length in tokens", "tokens per output", tk, t);
 	free(v);
 	free(tk);
 }
@@ -503,7 +526,7 @@ chart_drift(struct oed_sb *b, const struct oed_report *rep)
 			snprintf(title, sizeof(title), "%s per window", names[f]);
 			snprintf(tl, sizeof(tl), pv ? "threshold: p = %g" : "threshold: %g",
 				 pv ? pow(10, -thr) : thr);
-			series(b, title, pv ? "−log10 p-value" : "statistic", xl, y, flag, m, thr, tl);
+			series(b, title, pv ? "−log10 p-value" : "statistic", xl, y, flag, m, thr, tl, NULL);
 		}
 		free(y);
 		free(flag);
@@ -620,7 +643,7 @@ chart_alerts(struct oed_sb *b, const struct oed_report *rep)
 			char title[512];
 
 			snprintf(title, sizeof(title), "%s%s%s over time", mon ? mon : "", mon ? ": " : "", al);
-			series(b, title, "value", xl, y, flag, m, thr, "alert threshold");
+			series(b, title, "value", xl, y, flag, m, thr, "alert threshold", NULL);
 		}
 		free(y);
 		free(flag);
@@ -628,6 +651,75 @@ chart_alerts(struct oed_sb *b, const struct oed_report *rep)
 		oed_sb_release(&key);
 	}
 	oed_sb_release(&seen);
+}
+
+/* The trend's values in time order, with the Theil-Sen line's values as the threshold is not. */
+static void
+chart_trend(struct oed_sb *b, const struct oed_report *rep)
+{
+	size_t n = oed_rep_count(rep, "report.trend.point"), m = 0, i;
+	double *y = calloc(n + 1, sizeof(*y)), *fit = calloc(n + 1, sizeof(*fit));
+	bool *flag = calloc(n + 1, sizeof(*flag));
+	char (*lab)[32] = calloc(n + 1, sizeof(*lab));
+	const char **xl = calloc(n + 1, sizeof(*xl));
+	const char *scorer = NULL, *per = "run";
+	json_t *rec;
+	char title[300];
+
+	if (y && fit && flag && lab && xl) {
+		json_array_foreach(rep->recs, i, rec) {
+			double x;
+
+			if (!is_kind(rec, "report.trend.point"))
+				continue;
+			scorer = oed_rep_str(rec, "scorer");
+			per = json_object_get(rec, "day") ? "day" : "run";
+			x = oed_rep_num(rec, per);
+			snprintf(lab[m], sizeof(lab[m]), "%s %g", per, round(x * 100) / 100);
+			xl[m] = lab[m];
+			fit[m] = oed_rep_num(rec, "fit");
+			y[m++] = oed_rep_num(rec, "value");
+		}
+		snprintf(title, sizeof(title), "%s over time (%s 0 is the first)", scorer ? scorer : "", per);
+		if (m > 1)
+			series(b, title, scorer ? scorer : "value", xl, y, flag, m, NAN, NULL, fit);
+	}
+	free(y);
+	free(fit);
+	free(flag);
+	free(lab);
+	free(xl);
+}
+
+/* --by: each segment's rate effect (how much its own change moved the whole). */
+static void
+chart_by(struct oed_sb *b, const struct oed_report *rep)
+{
+	size_t n = oed_rep_count(rep, "report.by"), m = 0, i;
+	struct hrow *rows = calloc(n + 1, sizeof(*rows));
+	char (*lab)[160] = calloc(n + 1, sizeof(*lab));
+	json_t *rec;
+
+	if (rows && lab) {
+		json_array_foreach(rep->recs, i, rec) {
+			double rate;
+
+			if (!is_kind(rec, "report.by"))
+				continue;
+			rate = oed_rep_num(rec, "rate");
+			snprintf(lab[m], sizeof(lab[m]), "%s · %s", oed_rep_str(rec, "scorer") ? oed_rep_str(rec, "scorer") : "",
+				 oed_rep_str(rec, "segment") ? oed_rep_str(rec, "segment") : "");
+			rows[m] = (struct hrow){ lab[m], isfinite(rate) ? rate : oed_rep_num(rec, "mix"), NAN, NAN,
+						 (isfinite(rate) ? rate : oed_rep_num(rec, "mix")) < 0 };
+			m++;
+		}
+		if (m)
+			hchart(b, "Rate effect per segment: its own change's share of the whole change",
+			       "rate effect (difference in the overall mean)", rows, m, true, 0, "no change",
+			       "worse", "better or equal");
+	}
+	free(rows);
+	free(lab);
 }
 
 static void
@@ -732,6 +824,7 @@ oed_rep_html(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 	size_t i, unknown;
 	json_t *rec;
 	int rc = 0;
+	bool lengths = false;
 
 	oed_sb_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"
@@ -769,9 +862,16 @@ oed_rep_html(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 			chart_alerts(&b, rep);
 		else if (strcmp(k->kind, "monitor.slo") == 0)
 			chart_slo(&b, rep);
-		else if (strcmp(k->kind, "bench.item") == 0 || strcmp(k->kind, "record") == 0 ||
-			 strcmp(k->kind, "tokens") == 0)
+		else if (strcmp(k->kind, "report.trend.point") == 0)
+			chart_trend(&b, rep);
+		else if (strcmp(k->kind, "report.by") == 0)
+			chart_by(&b, rep);
+		else if ((strcmp(k->kind, "bench.item") == 0 || strcmp(k->kind, "record") == 0 ||
+			  strcmp(k->kind, "tokens") == 0 || strcmp(k->kind, "monitor.item") == 0) && !lengths) {
+			/* over every kind that holds outputs: once, in the first of their sections */
 			chart_lengths(&b, rep);
+			lengths = true;
+		}
 		table(&b, rep, k, n);
 		oed_sb_puts(&b, "</section>\n");
 	}

@@ -30,6 +30,7 @@ static const char *const k_metric[] = { "run", "name", "grp", NULL };
 static const char *const k_trend[] = { "scorer", NULL };
 static const char *const k_by[] = { "scorer", "segment", NULL };
 static const char *const k_comp[] = { "component", NULL };
+static const char *const k_tpoint[] = { "scorer", "day", "run", NULL };
 
 static const struct oed_rep_col c_entropy[] = {
 	{ "n", "n" }, { "inputs", "inputs" }, { "estimator", "estimator" },
@@ -126,6 +127,10 @@ static const struct oed_rep_col c_tcomp[] = {
 	{ "weight", "weight" }, { "share", "share of the score" }, { "source", "source" },
 	{ "detail", "from" }, { NULL, NULL }
 };
+static const struct oed_rep_col c_tpoint[] = {
+	{ "scorer", "scorer" }, { "day", "day" }, { "run", "run" }, { "value", "value" },
+	{ "fit", "Theil-Sen line" }, { NULL, NULL }
+};
 static const struct oed_rep_col c_run[] = {
 	{ "run", "run" }, { "tool", "tool" }, { "status", "status" }, { "started", "started" },
 	{ "finished", "finished" }, { "metrics", "metrics" }, { "hash", "hash" }, { NULL, NULL }
@@ -142,6 +147,7 @@ const struct oed_rep_kind oed_rep_kinds[] = {
 	{ "report.alignment", "Items compared", k_none, c_align, false },
 	{ "report.by", "Change by segment: mix and rate effects", k_by, c_by, false },
 	{ "report.trend", "Trend", k_trend, c_trend, false },
+	{ "report.trend.point", "Values over time", k_tpoint, c_tpoint, true },
 	{ "bench.summary", "Bench scores", k_model, c_bsum, false },
 	{ "monitor.alert", "Monitor alerts", k_alert, c_alert, false },
 	{ "monitor.slo", "Monitor SLOs", k_slo, c_slo, false },

@@ -166,6 +166,12 @@ oed_rep_md(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 
 			if (kind == NULL || strcmp(kind, k->kind) != 0)
 				continue;
+			if (full) {
+				/* nothing more fits: count what is left out */
+				omitted += strcmp(kind, "bench.summary") == 0 ?
+					   json_object_size(json_object_get(rec, "metrics")) : 1;
+				continue;
+			}
 			rows = oed_rep_rows(rec, kind);
 			json_array_foreach(rows, j, r) {
 				row.n = 0;
@@ -390,8 +396,44 @@ struct series {
 struct prom {
 	struct series *s;
 	size_t n, cap;
+	size_t *slot, nslot;	/* open addressing over s: index + 1, 0 empty */
 	bool oom;
 };
+
+static uint64_t
+series_hash(const char *family, const char *labels)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = family; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *p = labels; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* Grow the table to twice the series it must hold; false when out of memory. */
+static bool
+prom_rehash(struct prom *p)
+{
+	size_t n = p->nslot ? 2 * p->nslot : 64;
+	size_t *slot = calloc(n, sizeof(*slot));
+
+	if (slot == NULL)
+		return false;
+	for (size_t i = 0; i < p->n; i++) {
+		size_t k = series_hash(p->s[i].family, p->s[i].labels) & (n - 1);
+
+		while (slot[k])
+			k = (k + 1) & (n - 1);
+		slot[k] = i + 1;
+	}
+	free(p->slot);
+	p->slot = slot;
+	p->nslot = n;
+	return true;
+}
 
 static void
 label_value(struct oed_sb *b, const char *v)
@@ -443,12 +485,22 @@ prom_add(struct prom *p, const char *family, const char *help, double value, ...
 		oed_sb_release(&b);
 		return;
 	}
-	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->s[i].family, family) == 0 && strcmp(p->s[i].labels, b.s ? b.s : "") == 0) {
-			p->s[i].value = value;
+	if (2 * (p->n + 1) > p->nslot && !prom_rehash(p)) {
+		p->oom = true;
+		oed_sb_release(&b);
+		return;
+	}
+	size_t k = series_hash(family, b.s ? b.s : "") & (p->nslot - 1);
+
+	for (; p->slot[k]; k = (k + 1) & (p->nslot - 1)) {
+		struct series *x = &p->s[p->slot[k] - 1];
+
+		if (strcmp(x->family, family) == 0 && strcmp(x->labels, b.s ? b.s : "") == 0) {
+			x->value = value;
 			oed_sb_release(&b);
 			return;
 		}
+	}
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 32;
 		struct series *s = realloc(p->s, cap * sizeof(*s));
@@ -465,7 +517,7 @@ prom_add(struct prom *p, const char *family, const char *help, double value, ...
 	p->s[p->n].help = help;
 	p->s[p->n].labels = b.s ? b.s : strdup("");
 	p->s[p->n].value = value;
-	p->n++;
+	p->slot[k] = ++p->n;
 }
 
 /* Entropies are written in bits whatever --base the tool used. */
@@ -584,25 +636,37 @@ oed_rep_prom(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 			prom_record(&p, rec, kind);
 	}
 	/* a family's samples together, under one HELP and TYPE, in first-seen order */
-	for (i = 0; i < p.n; i++) {
-		bool seen = false;
+	{
+		const char *fam[64];
+		size_t nfam = 0;
 
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(p.s[j].family, p.s[i].family) == 0;
-		if (seen)
-			continue;
-		oed_sb_printf(&b, "# HELP %s %s\n# TYPE %s gauge\n", p.s[i].family, p.s[i].help,
-			      p.s[i].family);
-		for (size_t j = i; j < p.n; j++) {
-			char num[32];
+		/* the families are string constants, a few dozen: compare addresses */
+		for (i = 0; i < p.n; i++) {
+			size_t f;
 
-			if (strcmp(p.s[j].family, p.s[i].family) != 0)
-				continue;
-			if (isinf(p.s[j].value))
-				strcpy(num, p.s[j].value > 0 ? "+Inf" : "-Inf");
-			else
-				oed_fmt_double(num, p.s[j].value);
-			oed_sb_printf(&b, "%s%s %s\n", p.s[j].family, p.s[j].labels, num);
+			for (f = 0; f < nfam && fam[f] != p.s[i].family; f++)
+				;
+			if (f == nfam && nfam < sizeof(fam) / sizeof(fam[0]))
+				fam[nfam++] = p.s[i].family;
+		}
+		for (size_t f = 0; f < nfam; f++) {
+			bool head = false;
+
+			for (size_t j = 0; j < p.n; j++) {
+				char num[32];
+
+				if (p.s[j].family != fam[f])
+					continue;
+				if (!head) {
+					oed_sb_printf(&b, "# HELP %s %s\n# TYPE %s gauge\n", fam[f], p.s[j].help, fam[f]);
+					head = true;
+				}
+				if (isinf(p.s[j].value))
+					strcpy(num, p.s[j].value > 0 ? "+Inf" : "-Inf");
+				else
+					oed_fmt_double(num, p.s[j].value);
+				oed_sb_printf(&b, "%s%s %s\n", p.s[j].family, p.s[j].labels, num);
+			}
 		}
 	}
 	if (p.oom)
@@ -611,6 +675,7 @@ oed_rep_prom(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 	for (i = 0; i < p.n; i++)
 		free(p.s[i].labels);
 	free(p.s);
+	free(p.slot);
 	oed_sb_release(&b);
 	return rc;
 }

@@ -226,15 +226,180 @@ oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err
 	return run;
 }
 
-int
-oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_err *err)
+/* Set a dot path ("length_chars.mean") in obj to v (stolen). */
+static void
+set_path(json_t *obj, const char *path, json_t *v)
 {
-	json_t *run = oed_rep_run_json(s, id, true, err), *tool;
+	const char *dot = strchr(path, '.');
+
+	if (dot == NULL) {
+		json_object_set_new(obj, path, v);
+		return;
+	}
+	char key[128];
+	json_t *sub;
+
+	snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+	sub = json_object_get(obj, key);
+	if (!json_is_object(sub)) {
+		sub = json_object();
+		json_object_set_new(obj, key, sub);
+	}
+	set_path(sub, dot + 1, v);
+}
+
+/* The record of rows that holds group g, made on first use. */
+static json_t *
+group_rec(json_t *recs, const char *kind, int64_t id, const char *key, const char *g)
+{
+	size_t i;
+	json_t *r;
+	const char *at = strchr(g, '@');
+	size_t glen = strlen(g);
+
+	json_array_foreach(recs, i, r)
+		if (strcmp(json_string_value(json_object_get(r, "_grp")), g) == 0)
+			return r;
+	r = json_object();
+	json_object_set_new(r, "kind", json_string(kind));
+	json_object_set_new(r, "run", json_integer(id));
+	json_object_set_new(r, "_grp", json_string(g));
+	if (key) {
+		/* drift groups are "feature" or "feature@window start" */
+		if (at && strcmp(kind, "drift") == 0)
+			glen = (size_t)(at - g);
+		json_object_set_new(r, key, json_stringn(g, glen));
+	}
+	if (at && (strcmp(kind, "drift") == 0 || strcmp(kind, "drift.summary") == 0))
+		json_object_set_new(r, "window_start", json_string(at + 1));
+	json_array_append_new(recs, r);
+	return r;
+}
+
+/*
+ * The records an oed-entropy, oed-mi or oed-drift run printed, rebuilt
+ * from its metrics, so a stored run reads (and compares) like its output;
+ * NULL for other tools.  New reference.
+ */
+static json_t *
+derive(const char *tool, int64_t id, json_t *rows)
+{
+	bool drift = strcmp(tool, "oed-drift") == 0;
+	bool info = strcmp(tool, "oed-entropy") == 0 || strcmp(tool, "oed-mi") == 0;
+	json_t *recs, *row, *r;
+	size_t i;
+
+	if (!drift && !info)
+		return NULL;
+	recs = json_array();
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+		const char *g = json_string_value(json_object_get(row, "grp"));
+		json_t *v = json_object_get(row, "value");
+		const char *slash = strchr(name, '/');
+
+		if (info) {
+			if (g == NULL || strcmp(g, "null") == 0)
+				r = group_rec(recs, tool + 4, id, NULL, "");
+			else
+				r = group_rec(recs, "entropy.group", id, "x", g);
+			set_path(r, name, json_incref(v));
+			if (json_is_real(json_object_get(row, "lo"))) {
+				char k[160];
+
+				snprintf(k, sizeof(k), "%s_lo", name);
+				set_path(r, k, json_incref(json_object_get(row, "lo")));
+				snprintf(k, sizeof(k), "%s_hi", name);
+				set_path(r, k, json_incref(json_object_get(row, "hi")));
+			}
+			continue;
+		}
+		if (g && strncmp(g, "drift.summary", 13) == 0 && (g[13] == '\0' || g[13] == '@')) {
+			r = group_rec(recs, "drift.summary", id, NULL, g);
+			set_path(r, name, strcmp(name, "dataset_drift") == 0 ?
+				 json_boolean(json_number_value(v) != 0) : json_incref(v));
+			continue;
+		}
+		r = group_rec(recs, "drift", id, "feature", g ? g : "");
+		if (slash) {
+			json_object_set_new(r, "test", json_stringn(name, (size_t)(slash - name)));
+			set_path(r, slash + 1, strcmp(slash + 1, "drift") == 0 ?
+				 json_boolean(json_number_value(v) != 0) : json_incref(v));
+		} else {
+			set_path(r, name, json_incref(v));
+		}
+	}
+	json_array_foreach(recs, i, r)
+		json_object_del(r, "_grp");
+	return recs;
+}
+
+/* An oed-bench run's summary, from its metrics (one per scorer, with its interval). */
+static json_t *
+derive_bench(int64_t id, const json_t *params, json_t *rows)
+{
+	json_t *recs = json_array(), *sum = json_object(), *metrics = json_object(), *row;
+	static const char *const keep[] = { "task", "model", NULL };
+	size_t i;
+
+	json_object_set_new(sum, "kind", json_string("bench.summary"));
+	json_object_set_new(sum, "run", json_integer(id));
+	for (int k = 0; keep[k]; k++)
+		if (json_is_string(json_object_get(params, keep[k])))
+			json_object_set(sum, keep[k], json_object_get(params, keep[k]));
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+
+		json_object_set_new(metrics, name, json_pack("{s:O, s:O, s:O}", "mean", json_object_get(row, "value"),
+							     "lo", json_object_get(row, "lo"),
+							     "hi", json_object_get(row, "hi")));
+	}
+	json_object_set_new(sum, "metrics", metrics);
+	json_array_append_new(recs, sum);
+	return recs;
+}
+
+/* The bench.item records an oed-bench run kept in the store, in their order. */
+static int
+load_items(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* a store from before oed-bench has no such table: nothing to load */
+	if (sqlite3_prepare_v2(oed_store_db(s), "SELECT record FROM bench_items WHERE run_id = ? ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *rec = json_loads((const char *)sqlite3_column_text(st, 0), JSON_ALLOW_NUL, NULL);
+
+		if (rec && oed_rep_add(rep, rec, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return oed_store_fail(s, err, "cannot read the run's items");
+	return 0;
+}
+
+int
+oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool metrics,
+		 struct oed_err *err)
+{
+	json_t *run = oed_rep_run_json(s, id, true, err), *tool, *rows, *derived, *r;
 	sqlite3_stmt *st;
+	size_t i;
 	int rc;
 
 	if (run == NULL)
 		return -1;
+	if (!metrics)
+		return oed_rep_add(rep, run, err);
 	tool = json_incref(json_object_get(run, "tool"));
 	if (oed_rep_add(rep, run, err) == -1) {
 		json_decref(tool);
@@ -246,6 +411,7 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, struct
 		json_decref(tool);
 		return -1;
 	}
+	rows = json_array();
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *m = json_object();
@@ -258,15 +424,47 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, struct
 		json_object_set_new(m, "value", col_real(st, 2));
 		json_object_set_new(m, "lo", col_real(st, 3));
 		json_object_set_new(m, "hi", col_real(st, 4));
-		if (oed_rep_add(rep, m, err) == -1)
-			break;
+		json_array_append_new(rows, m);
 	}
 	sqlite3_finalize(st);
-	json_decref(tool);
 	if (rc != SQLITE_DONE) {
-		if (rc != SQLITE_ROW)
-			oed_store_fail(s, err, "cannot read the metrics");
-		return -1;
+		json_decref(rows);
+		json_decref(tool);
+		return oed_store_fail(s, err, "cannot read the metrics");
 	}
-	return 0;
+	derived = derive(json_string_value(tool), id, rows);
+	if (derived == NULL && strcmp(json_string_value(tool), "oed-bench") == 0)
+		derived = derive_bench(id, json_object_get(run, "params"), rows);
+	json_decref(tool);
+	rc = 0;
+	json_array_foreach(derived ? derived : rows, i, r)
+		if ((rc = oed_rep_add(rep, json_incref(r), err)) == -1)
+			break;
+	json_decref(derived);
+	json_decref(rows);
+	if (rc == 0)
+		rc = load_items(rep, s, id, err);
+	return rc;
+}
+
+int64_t
+oed_rep_metric_count(struct oed_store *s, const int64_t *ids, size_t n, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT count(*) FROM metrics WHERE run_id = ?", err);
+	int64_t total = 0;
+
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			oed_store_fail(s, err, "cannot count the metrics");
+			return -1;
+		}
+		total += sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return total;
 }

@@ -30,7 +30,13 @@ int oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t *
 		   struct oed_err *err);
 /* A run as a "run" record (new reference); NULL when absent (err set). */
 json_t *oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err *err);
-/* Add the run and one "run.metric" per metric row to rep. */
-int oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_err *err);
+/* Add the run and, when metrics, one "run.metric" per metric row to rep. */
+int oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool metrics,
+		     struct oed_err *err);
+/* The metric rows the runs ids[0..n) hold; -1 on failure (err set). */
+int64_t oed_rep_metric_count(struct oed_store *s, const int64_t *ids, size_t n, struct oed_err *err);
+
+/* Past this many metric rows over several runs, only the runs are loaded. */
+#define OED_REP_MAX_METRICS 1000000
 
 #endif

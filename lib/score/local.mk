@@ -3,7 +3,7 @@
 lib_libcore_la_SOURCES += lib/score/score.h lib/score/internal.h \
 	lib/score/registry.c lib/score/match.c lib/score/text_metrics.c \
 	lib/score/stream.c lib/score/structure.c lib/score/ops.c \
-	lib/score/samples.c
+	lib/score/samples.c lib/score/code_exec.c
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_score
 tests_unit_check_score_SOURCES = tests/unit/check_score.c
@@ -42,4 +42,11 @@ tests_unit_check_score_samples_SOURCES = tests/unit/check_score_samples.c
 tests_unit_check_score_samples_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_score_samples_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_score_samples
+endif
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_score_exec
+tests_unit_check_score_exec_SOURCES = tests/unit/check_score_exec.c
+tests_unit_check_score_exec_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_score_exec_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_score_exec
 endif

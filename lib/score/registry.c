@@ -11,6 +11,7 @@
 
 #include "exit.h"
 #include "internal.h"
+#include "opt.h"
 
 #define ROW(name, summary, needs, kind, agg, prep, rel) \
 	{ #name, summary, oed_sc_##name##_params, needs, kind, agg, prep, \
@@ -62,6 +63,9 @@ static const struct oed_scorer table[] = {
 	ROW(waste_tokens, "tokens beyond the shortest equivalent sample of the input",
 	    OED_NEEDS_SAMPLES | OED_NEEDS_TOKENIZER, OED_SCORE_NUMBER, OED_AGG_SUM,
 	    oed_sc_samples_prepare, oed_sc_samples_release),
+	ROW(code_exec, "the program in the output passes its tests, run in a bubblewrap sandbox",
+	    OED_NEEDS_TARGET, OED_SCORE_PASS, OED_AGG_MEAN, oed_sc_code_exec_prepare,
+	    oed_sc_code_exec_release),
 	ROW(levenshtein, "1 - edit distance / longer length, in code points",
 	    OED_NEEDS_TARGET, OED_SCORE_UNIT, OED_AGG_MEAN, oed_sc_tm_prepare, oed_sc_tm_release),
 	ROW(f1, "token F1 after SQuAD v1.1's normalisation", OED_NEEDS_TARGET,
@@ -95,23 +99,11 @@ oed_scorer_find(const char *name)
 const char *
 oed_scorer_suggest(const char *name)
 {
-	const char *best = NULL;
-	size_t bestd = (size_t)-1, len = strlen(name), cap = 0;
-	uint32_t *scratch = NULL;
+	const char *names[NTABLE];
 
-	for (size_t i = 0; i < NTABLE; i++) {
-		size_t d = oed_sc_edit_distance(name, len, table[i].name,
-		    strlen(table[i].name), &scratch, &cap);
-		if (d < bestd) {
-			bestd = d;
-			best = table[i].name;
-		}
-	}
-	free(scratch);
-	/* Close enough to be a slip: a third of the name, at least 2. */
-	if (best != NULL && bestd <= (len / 3 > 2 ? len / 3 : 2))
-		return best;
-	return NULL;
+	for (size_t i = 0; i < NTABLE; i++)
+		names[i] = table[i].name;
+	return oed_did_you_mean(name, names, NTABLE);
 }
 
 const char *

@@ -460,6 +460,11 @@ oed_sc_length_release(struct oed_scorer_spec *spec)
 	spec->state = NULL;
 }
 
+/* ASCII White_Space. */
+static const unsigned char ascii_ws[128] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
 /* Words: maximal runs of code points that are not White_Space. */
 static size_t
 count_words(const char *s, size_t len)
@@ -468,13 +473,23 @@ count_words(const char *s, size_t len)
 	size_t n = 0;
 	bool in = false;
 
-	while (p < end) {
+	for (;;) {
+		while (p < end && *p < 0x80) {
+			bool sp = ascii_ws[*p++];
+			n += !sp && !in;
+			in = !sp;
+		}
+		if (p >= end)
+			break;
 		uint32_t cp;
 		size_t k = oed_utf8_decode(p, end, &cp);
-		bool sp = k > 0 && oed_uni_white_space(cp);
+		/* White_Space above ASCII: U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028,
+		 * U+2029, U+202F, U+205F, U+3000. */
+		bool sp = k > 0 && (cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+		    (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+		    cp == 0x205F || cp == 0x3000);
 		p += k ? k : 1;
-		if (!sp && !in)
-			n++;
+		n += !sp && !in;
 		in = !sp;
 	}
 	return n;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "exit.h"
 #include "internal.h"
 
@@ -81,11 +83,27 @@ oed_sc_edit_distance(const char *a, size_t alen, const char *b, size_t blen,
 
 /* ---- Shared: Python's str.split(), token ids, n-gram matches ---- */
 
+/* ASCII bytes that Python's str.split() splits at. */
+static const unsigned char ascii_space[128] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+	[0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [' '] = 1,
+};
+
+static inline bool
+ascii_space_table(uint32_t c)
+{
+	return ascii_space[c];
+}
+
 /* Python's str.isspace(): Unicode White_Space and U+001C..U+001F. */
-static bool
+static inline bool
 py_space(uint32_t cp)
 {
-	return (cp >= 0x1C && cp <= 0x1F) || oed_uni_white_space(cp);
+	if (cp < 0x80)
+		return ascii_space_table(cp);
+	/* Unicode White_Space above ASCII, all of it. */
+	return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+	    cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 struct span {
@@ -123,10 +141,17 @@ py_split(const char *s, size_t len, struct spans *out)
 
 	while (p < end) {
 		uint32_t cp;
-		size_t k = oed_utf8_decode(p, end, &cp);
-		bool sp = k > 0 && py_space(cp);
-		if (k == 0)
+		size_t k;
+		bool sp;
+		if (*p < 0x80) {
+			sp = ascii_space[*p];
 			k = 1;
+		} else {
+			k = oed_utf8_decode(p, end, &cp);
+			sp = k > 0 && py_space(cp);
+			if (k == 0)
+				k = 1;
+		}
 		if (sp && tok != NULL) {
 			if (spans_push(out, (const char *)tok, (size_t)(p - tok)) == -1)
 				return -1;
@@ -390,9 +415,32 @@ ngram_match_refs(struct ngram_scratch *sc, const uint32_t *h, size_t nh,
 
 /* ---- State shared by the reference metrics ---- */
 
+/* f1's token counts (see f1_scan). */
+struct f1_table {
+	uint64_t *key;		/* 0: empty */
+	uint32_t *cnt;		/* two counts per slot: output, target */
+	size_t *used;		/* slots in use, to clear them */
+	size_t cap, n;
+	struct oed_buf tok, tmp;
+	struct spans sp;
+};
+
+static void
+f1_table_release(struct f1_table *t)
+{
+	free(t->key);
+	free(t->cnt);
+	free(t->used);
+	oed_buf_release(&t->tok);
+	oed_buf_release(&t->tmp);
+	free(t->sp.v);
+}
+
 struct tm_state {
 	struct oed_sc_scratch sc;
 	struct spans sh, sr;		/* token spans */
+	struct spans raw;		/* white-space tokens before articles go */
+	struct f1_table f1;
 	struct intern in;
 	uint32_t *ids;			/* token ids or code points: hyp then ref */
 	size_t capids;
@@ -413,6 +461,8 @@ oed_sc_tm_release(struct oed_scorer_spec *spec)
 	oed_sc_scratch_release(&st->sc);
 	free(st->sh.v);
 	free(st->sr.v);
+	free(st->raw.v);
+	f1_table_release(&st->f1);
 	intern_release(&st->in);
 	free(st->ids);
 	free(st->ng.ih);
@@ -539,57 +589,274 @@ oed_sc_squad_articles(struct oed_err *err)
 	return oed_sc_regex_new("\\b(a|an|the)\\b", false, false, "SQuAD articles", err);
 }
 
+/* Python's string.punctuation, as a table. */
+static const unsigned char ascii_punct[128] = {
+	['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1,
+	['/'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1,
+	['@'] = 1, ['['] = 1, ['\\'] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1,
+	['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
 /*
- * SQuAD v1.1's normalize_answer into out: lower case, remove
- * string.punctuation, replace the articles by a space, one space
- * between words.  tmp is scratch.  0 or -1 (err set).
+ * SQuAD v1.1's normalize_answer, as tokens: lower case, drop
+ * string.punctuation, replace \b(a|an|the)\b by a space, split at white
+ * space.  Spans point into fold (scratch kept by the caller).  A token of
+ * [0-9a-z] alone can hold an article only as the whole token; any other
+ * token goes through the regular expression, whose result is written
+ * back over the token (it is never longer) and split again.
+ */
+static int
+squad_tokens(struct oed_sc_regex *articles, struct oed_buf *fold, struct oed_buf *tmp,
+	     const char *s, size_t len, struct spans *raw, struct spans *out, struct oed_err *err)
+{
+	size_t flen, k = 0;
+
+	if (oed_sc_fold(fold, s, len, &flen) == NULL)
+		return OOM(err);
+	for (size_t i = 0; i < flen; i++) {
+		unsigned char c = (unsigned char)fold->data[i];
+		if (c < 0x80 && ascii_punct[c])
+			continue;
+		fold->data[k++] = (char)c;
+	}
+	raw->n = out->n = 0;
+	if (py_split(fold->data, k, raw) == -1)
+		return OOM(err);
+	for (size_t i = 0; i < raw->n; i++) {
+		struct span t = raw->v[i];
+		bool plain = true;
+		for (size_t j = 0; j < t.len && plain; j++) {
+			unsigned char c = (unsigned char)t.s[j];
+			plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		}
+		if (plain) {
+			if ((t.len == 1 && t.s[0] == 'a') || (t.len == 2 && memcmp(t.s, "an", 2) == 0) ||
+			    (t.len == 3 && memcmp(t.s, "the", 3) == 0))
+				continue;
+			if (spans_push(out, t.s, t.len) == -1)
+				return OOM(err);
+			continue;
+		}
+		if (oed_sc_regex_replace(articles, t.s, t.len, ' ', tmp, err) == -1)
+			return -1;
+		char *w = (char *)t.s;
+		memcpy(w, tmp->data, tmp->len);
+		memset(w + tmp->len, ' ', t.len - tmp->len);
+		if (py_split(w, t.len, out) == -1)
+			return OOM(err);
+	}
+	return 0;
+}
+
+/*
+ * SQuAD v1.1's normalize_answer into out: the tokens joined by single
+ * spaces.  tmp is scratch.  0 or -1 (err set).
  */
 int
 oed_sc_squad_normalize(struct oed_sc_regex *articles, struct oed_buf *tmp, struct oed_buf *out,
 		       const char *s, size_t len, struct oed_err *err)
 {
-	size_t flen, k = 0;
-	struct spans sp = { NULL, 0, 0 };
+	struct spans raw = { NULL, 0, 0 }, toks = { NULL, 0, 0 };
+	struct oed_buf scratch = OED_BUF_INIT;
+	int rc = squad_tokens(articles, tmp, &scratch, s, len, &raw, &toks, err);
 
-	if (oed_sc_fold(tmp, s, len, &flen) == NULL)
-		return OOM(err);
-	for (size_t i = 0; i < flen; i++) {
-		unsigned char c = (unsigned char)tmp->data[i];
-		if (c != 0 && c < 0x80 && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) != NULL)
-			continue;
-		tmp->data[k++] = (char)c;
+	if (rc == 0 && oed_buf_reserve(out, len * OED_CASEFOLD_GROWTH + 1) == -1)
+		rc = OOM(err);
+	if (rc == 0) {
+		size_t k = 0;
+		for (size_t i = 0; i < toks.n; i++) {
+			if (i > 0)
+				out->data[k++] = ' ';
+			memcpy(out->data + k, toks.v[i].s, toks.v[i].len);
+			k += toks.v[i].len;
+		}
+		out->len = k;
 	}
-	if (oed_sc_regex_replace(articles, tmp->data, k, ' ', out, err) == -1)
+	free(raw.v);
+	free(toks.v);
+	oed_buf_release(&scratch);
+	return rc;
+}
+
+/*
+ * f1's hot path: one pass per text that folds case, drops ASCII
+ * punctuation, splits at white space and counts each token by its 64-bit
+ * fingerprint (XXH3) in a table kept for the whole output: the same
+ * normalize_answer as squad_tokens(), without the intermediate copies.
+ * Tokens other than [0-9a-z] runs go through the articles pattern.
+ */
+static void
+f1_table_clear(struct f1_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		t->key[t->used[i]] = 0;
+		t->cnt[2 * t->used[i]] = t->cnt[2 * t->used[i] + 1] = 0;
+	}
+	t->n = 0;
+}
+
+static int
+f1_count(struct f1_table *t, const char *s, size_t len, int side)
+{
+	uint64_t h = XXH3_64bits(s, len) | 1;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 1024;
+		uint64_t *k = calloc(ncap, sizeof(*k));
+		uint32_t *c = calloc(2 * ncap, sizeof(*c));
+		size_t *u = malloc(ncap / 2 * sizeof(*u));
+		if (k == NULL || c == NULL || u == NULL) {
+			free(k);
+			free(c);
+			free(u);
+			return -1;
+		}
+		for (size_t i = 0; i < t->n; i++) {
+			size_t o = t->used[i], j = t->key[o] & (ncap - 1);
+			while (k[j] != 0)
+				j = (j + 1) & (ncap - 1);
+			k[j] = t->key[o];
+			c[2 * j] = t->cnt[2 * o];
+			c[2 * j + 1] = t->cnt[2 * o + 1];
+			u[i] = j;
+		}
+		free(t->key);
+		free(t->cnt);
+		free(t->used);
+		t->key = k;
+		t->cnt = c;
+		t->used = u;
+		t->cap = ncap;
+	}
+	size_t j = h & (t->cap - 1);
+	while (t->key[j] != 0 && t->key[j] != h)
+		j = (j + 1) & (t->cap - 1);
+	if (t->key[j] == 0) {
+		t->key[j] = h;
+		t->used[t->n++] = j;
+	}
+	t->cnt[2 * j + side]++;
+	return 0;
+}
+
+/* Per ASCII byte: what f1_scan does with it (KEEP: controls and DEL). */
+enum { F1_KEEP = 0, F1_PLAIN = 1, F1_DROP = 2, F1_SPACE = 3 };
+static const unsigned char f1_class[128] = {
+	['0' ... '9'] = F1_PLAIN, ['a' ... 'z'] = F1_PLAIN, ['A' ... 'Z'] = F1_PLAIN,
+	['!' ... '/'] = F1_DROP, [':' ... '@'] = F1_DROP, ['[' ... '`'] = F1_DROP,
+	['{' ... '~'] = F1_DROP,
+	['\t' ... '\r'] = F1_SPACE, [0x1C ... 0x1F] = F1_SPACE, [' '] = F1_SPACE,
+};
+
+/* One token of normalize_answer, before articles go: count what is left. */
+static int
+f1_token(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len, bool plain,
+	 int side, size_t *ntok, struct oed_err *err)
+{
+	if (plain) {
+		if ((len == 1 && s[0] == 'a') || (len == 2 && s[0] == 'a' && s[1] == 'n') ||
+		    (len == 3 && s[0] == 't' && s[1] == 'h' && s[2] == 'e'))
+			return 0;
+		(*ntok)++;
+		return f1_count(t, s, len, side) == -1 ? OOM(err) : 0;
+	}
+	/*
+	 * An article needs a word boundary on both sides; next to an ASCII
+	 * letter or digit there is none.  Only a token where one might be
+	 * goes through the pattern.
+	 */
+	bool maybe = false;
+	for (size_t i = 0; i < len && !maybe; i++) {
+		size_t n = s[i] == 'a' ? (i + 1 < len && s[i + 1] == 'n' ? 2 : 1) :
+		    (s[i] == 't' && i + 2 < len && s[i + 1] == 'h' && s[i + 2] == 'e') ? 3 : 0;
+		for (size_t m = n; m >= 1 && !maybe; m = m == 2 ? 1 : 0) {
+			unsigned char b = i > 0 ? (unsigned char)s[i - 1] : ' ';
+			unsigned char e = i + m < len ? (unsigned char)s[i + m] : ' ';
+			maybe = !(b < 0x80 && f1_class[b] == F1_PLAIN) &&
+			    !(e < 0x80 && f1_class[e] == F1_PLAIN);
+			if (m == 3)
+				break;
+		}
+	}
+	if (!maybe) {
+		(*ntok)++;
+		return f1_count(t, s, len, side) == -1 ? OOM(err) : 0;
+	}
+	if (oed_sc_regex_replace(articles, s, len, ' ', &t->tmp, err) == -1)
 		return -1;
-	if (py_split(out->data, out->len, &sp) == -1) {
-		free(sp.v);
+	t->sp.n = 0;
+	if (py_split(t->tmp.data, t->tmp.len, &t->sp) == -1)
 		return OOM(err);
+	for (size_t i = 0; i < t->sp.n; i++) {
+		(*ntok)++;
+		if (f1_count(t, t->sp.v[i].s, t->sp.v[i].len, side) == -1)
+			return OOM(err);
 	}
-	/* Join in tmp, then swap into out. */
-	if (oed_buf_reserve(tmp, out->len + 1) == -1) {
-		free(sp.v);
-		return OOM(err);
-	}
-	k = 0;
-	for (size_t i = 0; i < sp.n; i++) {
-		if (i > 0)
-			tmp->data[k++] = ' ';
-		memcpy(tmp->data + k, sp.v[i].s, sp.v[i].len);
-		k += sp.v[i].len;
-	}
-	free(sp.v);
-	struct oed_buf t = *tmp;
-	*tmp = *out;
-	*out = t;
-	out->len = k;
 	return 0;
 }
 
 static int
-cmp_u32(const void *a, const void *b)
+f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len, int side,
+	size_t *ntok, struct oed_err *err)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	char *out;
+	size_t k = 0;
+	bool plain = true;
+
+	*ntok = 0;
+	if (oed_buf_reserve(&t->tok, len * OED_CASEFOLD_GROWTH + 1) == -1)
+		return OOM(err);
+	out = t->tok.data;
+	for (;;) {
+		/* ASCII runs, the common case, in a tight loop. */
+		while (p < end && *p < 0x80) {
+			unsigned char c = *p++, cls = f1_class[c];
+			if (cls == F1_PLAIN) {
+				out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+			} else if (cls == F1_SPACE) {
+				if (k > 0 && f1_token(t, articles, out, k, plain, side, ntok, err) == -1)
+					return -1;
+				k = 0;
+				plain = true;
+			} else if (cls == F1_KEEP) {
+				out[k++] = (char)c;
+				plain = false;
+			}
+		}
+		if (p >= end)
+			break;
+		uint32_t cp;
+		size_t n = oed_utf8_decode(p, end, &cp);
+		if (n == 0) {
+			out[k++] = (char)*p++;
+			plain = false;
+			continue;
+		}
+		p += n;
+		if (py_space(cp)) {
+			if (k > 0 && f1_token(t, articles, out, k, plain, side, ntok, err) == -1)
+				return -1;
+			k = 0;
+			plain = true;
+			continue;
+		}
+		const unsigned char *f;
+		size_t fl = oed_uni_casefold(cp, &f);
+		if (fl == 0) {
+			memcpy(out + k, p - n, n);
+			k += n;
+		} else {
+			for (size_t i = 0; i < fl; i++)
+				if (f[i] >= 0x80 || !ascii_punct[f[i]])
+					out[k++] = (char)f[i];
+		}
+		plain = false;
+	}
+	if (k > 0 && f1_token(t, articles, out, k, plain, side, ntok, err) == -1)
+		return -1;
+	return 0;
 }
 
 int
@@ -597,36 +864,26 @@ oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 	  struct oed_score_result *res, struct oed_err *err)
 {
 	struct tm_state *st = spec->state;
+	struct f1_table *t = &st->f1;
 	const char *ref;
-	size_t reflen, common = 0;
+	size_t reflen, nh, nr, common = 0;
 
 	if (oed_sc_reference(spec, 0, in, &ref, &reflen, err) == -1)
 		return -1;
-	if (oed_sc_squad_normalize(st->articles, &st->sc.a, &st->th, in->output, in->output_len,
-	    err) == -1 ||
-	    oed_sc_squad_normalize(st->articles, &st->sc.a, &st->tr, ref, reflen, err) == -1)
+	f1_table_clear(t);
+	if (f1_scan(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1 ||
+	    f1_scan(t, st->articles, ref, reflen, 1, &nr, err) == -1)
 		return -1;
-	st->sh.n = st->sr.n = 0;
-	if (py_split(st->th.data, st->th.len, &st->sh) == -1 ||
-	    py_split(st->tr.data, st->tr.len, &st->sr) == -1 || spans_to_ids(st) == -1)
-		return OOM(err);
-	uint32_t *a = st->ids, *b = st->ids + st->sh.n;
-	qsort(a, st->sh.n, sizeof(*a), cmp_u32);
-	qsort(b, st->sr.n, sizeof(*b), cmp_u32);
-	for (size_t i = 0, j = 0; i < st->sh.n && j < st->sr.n;) {
-		if (a[i] < b[j])
-			i++;
-		else if (a[i] > b[j])
-			j++;
-		else
-			common++, i++, j++;
+	for (size_t i = 0; i < t->n; i++) {
+		uint32_t a = t->cnt[2 * t->used[i]], b = t->cnt[2 * t->used[i] + 1];
+		common += a < b ? a : b;
 	}
 	/* SQuAD: 0 when nothing is shared (an empty side included). */
 	if (common == 0) {
 		res->value = 0.0;
 		return 0;
 	}
-	double p = (double)common / (double)st->sh.n, r = (double)common / (double)st->sr.n;
+	double p = (double)common / (double)nh, r = (double)common / (double)nr;
 	res->value = 2 * p * r / (p + r);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the CSV reader (lib/csvin.c) on arbitrary bytes, under
+ * libFuzzer target: the CSV reader (lib/ingest/csvin.c) on arbitrary bytes, under
  * --on-error=skip with a small line limit, so stray and unclosed quotes,
  * over-long rows and the re-reading after them are all reached.  Aborts
  * when a row starts on an earlier line than the one before it (a bare CR
@@ -10,7 +10,7 @@
  * BUILD a configured build directory (for config.h):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote lib -I$BUILD \
- *       tests/fuzz/fuzz_csv.c lib/csvin.c lib/diag.c lib/reject.c \
+ *       tests/fuzz/fuzz_csv.c lib/ingest/csvin.c lib/buf.c lib/diag.c lib/reject.c \
  *       $(pkg-config --cflags --libs jansson) -lcsv -lm -o fuzz_csv
  *   mkdir -p corpus-csv && ./fuzz_csv -max_total_time=300 -max_len=4096 \
  *       -close_fd_mask=2 -dict=tests/fuzz/csv.dict corpus-csv/
@@ -28,7 +28,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "csvin.h"
+#include "ingest/csvin.h"
 #include "exit.h"
 #include "reject.h"
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: oed-ingest's map format (lib/ingest.c) on arbitrary
+ * libFuzzer target: oed-ingest's map format (lib/ingest/ingest.c) on arbitrary
  * bytes, as an outputs file under --on-error=skip.  The run must either
  * refuse the file as bad data or hand over records whose output is valid
  * UTF-8 of the length given, whose input id holds no NUL, and whose sample
@@ -9,9 +9,10 @@
  * configured build directory (for config.h):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote lib -I$BUILD \
- *       tests/fuzz/fuzz_map.c lib/ingest.c lib/csvin.c lib/jsonl.c \
+ *       tests/fuzz/fuzz_map.c lib/ingest/ingest.c lib/ingest/csvin.c lib/jsonl.c \
  *       lib/jscan.c lib/jsonw.c lib/field.c lib/diag.c lib/reject.c \
- *       lib/utf8.c lib/tokenizer.c lib/base64.c \
+ *       lib/utf8.c lib/tokenizer.c lib/base64.c lib/time.c lib/map.c \
+ *       lib/buf.c lib/record.c \
  *       lib/provider/openai_response.c \
  *       $(pkg-config --cflags --libs jansson libxxhash libpcre2-8) \
  *       -lcsv -lm -o fuzz_map
@@ -30,7 +31,7 @@
 #include <unistd.h>
 
 #include "exit.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
 #include "reject.h"
 #include "utf8.h"
 

@@ -9,6 +9,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "buf.h"
 #include "diag.h"
 #include "exit.h"
 #include "field.h"
@@ -582,6 +588,214 @@ capture_stderr(void (*fn)(void), char *buf, size_t size)
 	close(fd);
 }
 
+/* ---- compressed input and what is not JSON Lines ---- */
+
+struct readout {
+	long records;
+	int status;
+	char msg[600], source[256], digest[17];
+};
+
+static void
+read_file(const char *path, struct readout *o)
+{
+	char *files[1] = { (char *)path };
+	struct oed_policy pol;
+	struct oed_err err;
+	struct oed_reader *r;
+	int rc;
+
+	oed_policy_init(&pol);
+	r = oed_reader_new(1, files, 0, &pol, &err);
+	ck_assert_ptr_nonnull(r);
+	oed_reader_digest(r, true);
+	ck_assert_int_eq(oed_reader_want(r, "id", &err), 0);
+	o->records = 0;
+	while ((rc = oed_reader_next(r, &err)) == 1)
+		o->records++;
+	o->status = rc == 0 ? 0 : err.status;
+	snprintf(o->msg, sizeof(o->msg), "%s", rc == 0 ? "" : err.msg);
+	snprintf(o->source, sizeof(o->source), "%s", rc == 0 ? "" : err.source);
+	oed_reader_digest_hex(r, o->digest);
+	oed_reader_free(r);
+	oed_policy_release(&pol);
+}
+
+/* n records, some long enough that the compressed stream crosses reads */
+static char *
+records(int n, size_t *len)
+{
+	struct oed_buf b = OED_BUF_INIT;
+
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_eq(oed_buf_printf(&b, "{\"id\":\"r%d\",\"pad\":\"", i), 0);
+		for (int k = 0; k < (i % 50) * 97; k++)
+			ck_assert_int_eq(oed_buf_addc(&b, (char)('a' + (i * 7 + k * k) % 26)), 0);
+		ck_assert_int_eq(oed_buf_adds(&b, "\"}\n"), 0);
+	}
+	return oed_buf_steal(&b, len);
+}
+
+static void
+write_gzip(const char *path, const char *data, size_t n, int members)
+{
+	FILE *fp = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(fp);
+	for (int m = 0; m < members; m++) {
+		size_t from = n * m / members, to = n * (m + 1) / members;
+		z_stream z;
+		unsigned char out[1 << 16];
+		int rc;
+
+		memset(&z, 0, sizeof(z));
+		ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+		z.next_in = (Bytef *)data + from;
+		z.avail_in = (uInt)(to - from);
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			rc = deflate(&z, Z_FINISH);
+			fwrite(out, 1, sizeof(out) - z.avail_out, fp);
+		} while (rc == Z_OK);
+		ck_assert_int_eq(rc, Z_STREAM_END);
+		deflateEnd(&z);
+	}
+	fclose(fp);
+}
+
+START_TEST(reader_compressed_input)
+{
+	size_t n, zn;
+	char *data = records(3000, &n), *z, path[600];
+	struct readout plain, got;
+	FILE *fp;
+
+	read_file(write_tmp("plain.jsonl", data, n), &plain);
+	ck_assert_int_eq(plain.status, 0);
+	ck_assert_int_eq(plain.records, 3000);
+
+	/* gzip, one member and several (as cat a.gz b.gz makes): the same records and digest */
+	for (int members = 1; members <= 3; members += 2) {
+		snprintf(path, sizeof(path), "%s/in%d.jsonl.gz", tmpdir, members);
+		write_gzip(path, data, n, members);
+		read_file(path, &got);
+		ck_assert_msg(got.status == 0, "%s", got.msg);
+		ck_assert_int_eq(got.records, 3000);
+		ck_assert_str_eq(got.digest, plain.digest);
+	}
+	/* zstd, two frames */
+	zn = ZSTD_compressBound(n);
+	z = malloc(2 * zn);
+	ck_assert_ptr_nonnull(z);
+	{
+		size_t a = ZSTD_compress(z, zn, data, n / 2, 3);
+		size_t b = ZSTD_compress(z + a, 2 * zn - a, data + n / 2, n - n / 2, 3);
+
+		ck_assert(!ZSTD_isError(a) && !ZSTD_isError(b));
+		zn = a + b;
+	}
+	snprintf(path, sizeof(path), "%s/in.jsonl.zst", tmpdir);
+	fp = fopen(path, "wb");
+	fwrite(z, 1, zn, fp);
+	fclose(fp);
+	read_file(path, &got);
+	ck_assert_msg(got.status == 0, "%s", got.msg);
+	ck_assert_int_eq(got.records, 3000);
+	ck_assert_str_eq(got.digest, plain.digest);
+
+	/* cut short: an error, not a quiet end */
+	fp = fopen(path, "wb");
+	fwrite(z, 1, zn - 10, fp);
+	fclose(fp);
+	read_file(path, &got);
+	ck_assert_int_eq(got.status, OED_EX_DATA);
+	ck_assert_str_eq(got.msg, "zstd data cut short: the file ends inside it");
+	ck_assert_str_eq(got.source, path);
+	/* compressed data not named so is refused, not read as 16,000 lines of binary */
+	read_file(write_tmp("z.jsonl", z, zn), &got);
+	ck_assert_int_eq(got.status, OED_EX_DATA);
+	ck_assert_str_eq(got.msg, "zstd data: use zstdcat or name it .zst");
+	snprintf(path, sizeof(path), "%s/in1.jsonl.gz", tmpdir);
+	fp = fopen(path, "rb");
+	zn = fread(z, 1, 2 * ZSTD_compressBound(n), fp);
+	fclose(fp);
+	read_file(write_tmp("g.jsonl", z, zn), &got);
+	ck_assert_int_eq(got.status, OED_EX_DATA);
+	ck_assert_str_eq(got.msg, "gzip data: use zcat or name it .gz");
+	/* named .gz but not gzip */
+	read_file(write_tmp("plain.gz", data, n), &got);
+	ck_assert_int_eq(got.status, OED_EX_DATA);
+	ck_assert_str_eq(got.msg, "not valid gzip data: incorrect header check");
+	free(z);
+	free(data);
+}
+END_TEST
+
+/*
+ * XXH3_createState, failing when asked: the reader's digest state is its
+ * one allocation a test can make fail without failing everything else.
+ */
+static bool fail_xxh3_state;
+
+XXH3_state_t *
+XXH3_createState(void)
+{
+	static XXH3_state_t *(*real)(void);
+
+	if (fail_xxh3_state)
+		return NULL;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "XXH3_createState");
+	return real();
+}
+
+START_TEST(reader_digest_out_of_memory)
+{
+	char *files[1];
+	struct oed_policy pol;
+	struct oed_err err;
+	struct oed_reader *r;
+
+	files[0] = (char *)write_tmp("d.jsonl", "{\"id\":\"a\"}\n", 11);
+	oed_policy_init(&pol);
+	r = oed_reader_new(1, files, 0, &pol, &err);
+	ck_assert_ptr_nonnull(r);
+	fail_xxh3_state = true;
+	oed_reader_digest(r, true);
+	fail_xxh3_state = false;
+	/* no digest of 0000000000000000 recorded as if it were the input's */
+	ck_assert_int_eq(oed_reader_next(r, &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_FAIL);
+	ck_assert_str_eq(err.msg, "out of memory");
+	oed_reader_free(r);
+	oed_policy_release(&pol);
+}
+END_TEST
+
+START_TEST(reader_refuses_a_json_array)
+{
+	static const char *const arrays[] = {
+		"[{\"id\":\"a\"},{\"id\":\"b\"}]\n", "\n  \r\n\t[\n{\"id\":\"a\"}\n]", "\xEF\xBB\xBF[]",
+	};
+	struct readout got;
+
+	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+		read_file(write_tmp("array.json", arrays[i], strlen(arrays[i])), &got);
+		ck_assert_int_eq(got.status, OED_EX_DATA);
+		ck_assert_str_eq(got.msg, "a JSON array, not JSON Lines: use oed-ingest --format"
+				 " json-array or jq -c '.[]'");
+		ck_assert_int_eq(got.records, 0);
+	}
+	/* a line that is an array later in a file is one bad record, as before */
+	read_file(write_tmp("later.jsonl", "{\"id\":\"a\"}\n[1]\n", 16), &got);
+	ck_assert_int_eq(got.records, 1);
+	ck_assert_int_eq(got.status, OED_EX_DATA);
+	ck_assert_str_ne(got.msg, "");
+	ck_assert_ptr_null(strstr(got.msg, "JSON array"));
+}
+END_TEST
+
 START_TEST(reject_copy_is_byte_for_byte)
 {
 	static const char data[] = "{\"id\":\"a\"}\r\nbad one\r\n{\"id\":\"b\"}\nbad last";
@@ -747,6 +961,9 @@ core_suite(void)
 	tcase_add_test(tc, writer_numbers_and_strings);
 	tcase_add_test(tc, policy_parse);
 	tcase_add_test(tc, parse_numbers);
+	tcase_add_test(tc, reader_compressed_input);
+	tcase_add_test(tc, reader_refuses_a_json_array);
+	tcase_add_test(tc, reader_digest_out_of_memory);
 	tcase_add_test(tc, reject_copy_is_byte_for_byte);
 	tcase_add_test(tc, reject_file_full);
 	tcase_add_test(tc, quote_control_bytes);

@@ -567,7 +567,7 @@ START_TEST(baseline_gives_the_same_findings)
 	st = oed_store_open(tmp_path("store.db"), &err);
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(oed_store_begin(st, &err), 0);
-	ck_assert_int_eq(oed_run_begin(st, "oed-drift", 0, NULL, NULL, &run, &err), 0);
+	ck_assert_int_eq(oed_run_begin(st, "oed-drift", NULL, 0, NULL, NULL, &run, &err), 0);
 	ck_assert_msg(oed_drift_store(d1, st, run, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(oed_run_finish(st, run, "ok", NULL, &err), 0);
 	ck_assert_int_eq(oed_store_commit(st, &err), 0);
@@ -649,7 +649,7 @@ record_reference(struct oed_drift *d, const char *name)
 	st = oed_store_open(tmp_path(name), &err);
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(oed_store_begin(st, &err), 0);
-	ck_assert_int_eq(oed_run_begin(st, "oed-drift", 0, NULL, NULL, &run, &err), 0);
+	ck_assert_int_eq(oed_run_begin(st, "oed-drift", NULL, 0, NULL, NULL, &run, &err), 0);
 	ck_assert_int_eq(run, 1);
 	ck_assert_msg(oed_drift_store(d, st, run, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(oed_run_finish(st, run, "ok", NULL, &err), 0);

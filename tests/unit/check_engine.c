@@ -19,6 +19,7 @@
 
 #include "exit.h"
 #include "infoengine.h"
+#include "opt.h"
 #include "jsonl.h"
 #include "jsonw.h"
 #include "reject.h"
@@ -574,6 +575,7 @@ START_TEST(record_in_store)
 	struct oed_err err;
 	sqlite3_stmt *q;
 	char path[600], *argv[2] = { "oed-entropy", "x" };
+	struct oed_input_opts io = { .max_line = 0 };
 	int rows = 0;
 	double h = NAN;
 
@@ -583,7 +585,9 @@ START_TEST(record_in_store)
 	res = oed_engine_results(e, &o, &err);
 	ck_assert_ptr_nonnull(res);
 	snprintf(path, sizeof(path), "%s/store.db", tmpdir);
-	ck_assert_int_eq(oed_results_record(res, path, "oed-entropy", 2, argv, "0123", &err), 0);
+	io.store = path;
+	ck_assert_int_eq(oed_results_record(res, &io, "oed-entropy", 2, argv, "0123", &err), 0);
+	ck_assert_int_gt(io.run_id, 0);
 	oed_results_free(res);
 	oed_engine_free(e);
 

@@ -12,12 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csvin.h"
+#include "ingest/csvin.h"
 #include "diag.h"
 #include "exit.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
 #include "jsonw.h"
 #include "reject.h"
+#include "time.h"
 #include "tokenizer.h"
 
 #include "../ref/ingest_ref.h"
@@ -204,9 +205,9 @@ END_TEST
 START_TEST(epoch_agrees_with_python)
 {
 	for (size_t k = 0; k < sizeof(time_refs) / sizeof(time_refs[0]); k++) {
-		char out[40];
+		char out[OED_RFC3339_SIZE];
 
-		oed_epoch_to_rfc3339(time_refs[k].secs, out);
+		oed_time_to_rfc3339(time_refs[k].secs, out);
 		ck_assert_msg(strcmp(out, time_refs[k].rfc3339) == 0, "%.4f: want %s got %s",
 			      time_refs[k].secs, time_refs[k].rfc3339, out);
 	}
@@ -217,7 +218,7 @@ START_TEST(rfc3339_check)
 {
 	static const char *const good[] = {
 		"2024-11-22T10:00:00Z", "2024-11-22t10:00:00z", "2024-11-22 10:00:00Z",
-		"2024-02-29T23:59:60.123456+05:30", "2000-02-29T00:00:00-00:00",
+		"2024-02-29T05:29:60.123456+05:30", "2016-12-31T23:59:60Z", "2000-02-29T00:00:00-00:00",
 		"1999-12-31T23:59:59.9Z",
 	};
 	static const char *const bad[] = {
@@ -225,13 +226,13 @@ START_TEST(rfc3339_check)
 		"1900-02-29T10:00:00Z", "2024-13-01T10:00:00Z", "2024-04-31T10:00:00Z",
 		"2024-11-22T24:00:00Z", "2024-11-22T10:60:00Z", "2024-11-22T10:00:00.Z",
 		"2024-11-22T10:00:00+0100", "2024-11-22T10:00:00+01:00 ", "2024-11-22T10:00:00ZZ",
-		"２024-11-22T10:00:00Z",
+		"２024-11-22T10:00:00Z", "2026-01-01T10:00:60Z",
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		ck_assert_msg(oed_rfc3339_valid(good[i], strlen(good[i])), "%s", good[i]);
+		ck_assert_msg(oed_time_valid(good[i], strlen(good[i])), "%s", good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(!oed_rfc3339_valid(bad[i], strlen(bad[i])), "%s", bad[i]);
+		ck_assert_msg(!oed_time_valid(bad[i], strlen(bad[i])), "%s", bad[i]);
 }
 END_TEST
 
@@ -419,12 +420,16 @@ START_TEST(openai_chat_and_batch)
 	ck_assert_str_eq(text,
 		"{\"dataset\":\"gen\",\"input_id\":\"item-1\",\"output\":\"Yes\",\"sample\":0,\"model\":\"m\","
 		"\"ts\":\"2024-11-22T10:00:01Z\",\"tokens_in\":3,\"tokens_out\":1}\n");
-	ck_assert_uint_eq(bad, 3);
+	/* the two failed requests are counted apart, the empty choice is bad */
+	ck_assert_uint_eq(bad, 1);
+	ck_assert_uint_eq(st.failed, 2);
 	ck_assert_uint_eq(st.read, 4);
 	free(text);
+	/* failed requests do not stop the run; the bad line does */
 	ck_assert_int_eq(ingest(&o, 1, &batch, OED_ON_ERROR_FAIL, &st, &text, NULL, &err), -1);
-	ck_assert_int_eq(err.line, 2);
-	ck_assert_str_eq(err.msg, "batch request 'item-2' failed: boom");
+	ck_assert_int_eq(err.line, 4);
+	ck_assert_str_eq(err.msg, "choices.0.message.content is null, not a string");
+	ck_assert_uint_eq(st.failed, 2);
 	free(text);
 
 	/* OpenAI lines need a dataset name */
@@ -512,7 +517,7 @@ START_TEST(csv_records)
 	ck_assert_int_eq(oed_ingest_add_map(&o, "input_id=qid", &err), 0);
 	ck_assert_int_eq(oed_ingest_add_map(&o, "output=nope", &err), 0);
 	ck_assert_int_eq(ingest(&o, 1, &rows, OED_ON_ERROR_SKIP, &st, &text, NULL, &err), -1);
-	ck_assert_str_eq(err.msg, "no column 'nope' in the header");
+	ck_assert_str_eq(err.msg, "no column 'nope' in the header; columns: 'qid', 'answer', 'tokens_out', 'latency_ms', 'ts', 'extra'");
 	free(text);
 	oed_ingest_opts_release(&o);
 }

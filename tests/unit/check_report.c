@@ -13,6 +13,7 @@
 
 #include "report/report.h"
 #include "report/audit.h"
+#include "report/compare.h"
 #include "report/stats.h"
 #include "../ref/report_ref.h"
 
@@ -192,6 +193,79 @@ START_TEST(chain_hash_matches_hashlib)
 }
 END_TEST
 
+static void
+add_item(struct oed_report *rep, const char *id, const char *lang, int pass, double f1)
+{
+	struct oed_err err;
+	json_t *r = json_pack("{s:s, s:s, s:i, s:{s:s}, s:{s:b, s:f}}", "kind", "bench.item", "input_id", id,
+			      "sample", 0, "meta", "lang", lang, "scores", "exact_match", pass, "f1", f1);
+
+	ck_assert_int_eq(oed_rep_add(rep, r, &err), 0);
+}
+
+START_TEST(compare_aligns_and_decomposes)
+{
+	struct oed_report a, b, out;
+	struct oed_cmp_opts o = { .bootstrap = 500, .permutations = 1000, .seed = 1, .by = "meta.lang" };
+	struct oed_err err;
+	bool gate;
+	double total_a = 0, total_b = 0, sum = 0, mean_a, mean_b;
+	size_t i, na = 0, nb = 0;
+	json_t *r;
+
+	oed_rep_init(&a);
+	oed_rep_init(&b);
+	oed_rep_init(&out);
+	/* A: 6 items, B: 5 of them plus one of its own; French gets worse, the mix shifts */
+	add_item(&a, "q1", "en", 1, 0.9);
+	add_item(&a, "q2", "en", 1, 0.8);
+	add_item(&a, "q3", "fr", 1, 0.7);
+	add_item(&a, "q4", "fr", 0, 0.6);
+	add_item(&a, "q5", "de", 1, 0.5);
+	add_item(&a, "q6", "de", 0, 0.4);
+	add_item(&b, "q1", "en", 1, 0.9);
+	add_item(&b, "q2", "en", 0, 0.7);
+	add_item(&b, "q3", "fr", 0, 0.2);
+	add_item(&b, "q4", "fr", 0, 0.1);
+	add_item(&b, "q5", "de", 1, 0.5);
+	add_item(&b, "q7", "fr", 0, 0.3);
+	ck_assert_int_eq(oed_rep_compare(&a, &b, &o, &out, &gate, &err), 0);
+	r = json_array_get(out.recs, 0);
+	ck_assert_str_eq(oed_rep_str(r, "kind"), "report.alignment");
+	ck_assert(oed_rep_num(r, "aligned") == 5 && oed_rep_num(r, "only_a") == 1 && oed_rep_num(r, "only_b") == 1);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r, "only_a_items"), 0)), "q6#0");
+	r = json_array_get(out.recs, 1);
+	ck_assert_str_eq(oed_rep_str(r, "scorer"), "exact_match");
+	ck_assert_str_eq(oed_rep_str(r, "test"), "mcnemar-exact");
+	/* pairs q1..q5: A passes 1,1,1,0,1, B 1,0,0,0,1: two pass in A only */
+	ck_assert(oed_rep_num(r, "a_only") == 2 && oed_rep_num(r, "b_only") == 0);
+	ck_assert(fabs(oed_rep_num(r, "p_value") - 0.5) < 1e-12);
+	ck_assert(fabs(oed_rep_num(r, "diff") - (-0.4)) < 1e-12);
+	/* the mix and rate effects of exact_match sum to the change of the overall means */
+	json_array_foreach(out.recs, i, r) {
+		const char *kind = oed_rep_str(r, "kind");
+
+		if (strcmp(kind, "report.by") != 0 || strcmp(oed_rep_str(r, "scorer"), "exact_match") != 0)
+			continue;
+		sum += oed_rep_num(r, "mix") + (isfinite(oed_rep_num(r, "rate")) ? oed_rep_num(r, "rate") : 0);
+		total_a += oed_rep_num(r, "n_a") * (isfinite(oed_rep_num(r, "mean_a")) ? oed_rep_num(r, "mean_a") : 0);
+		total_b += oed_rep_num(r, "n_b") * (isfinite(oed_rep_num(r, "mean_b")) ? oed_rep_num(r, "mean_b") : 0);
+		na += (size_t)oed_rep_num(r, "n_a");
+		nb += (size_t)oed_rep_num(r, "n_b");
+	}
+	mean_a = total_a / (double)na;
+	mean_b = total_b / (double)nb;
+	ck_assert_uint_eq(na, 6);
+	ck_assert_uint_eq(nb, 6);
+	ck_assert(fabs(mean_a - 4.0 / 6) < 1e-12 && fabs(mean_b - 2.0 / 6) < 1e-12);
+	ck_assert_msg(fabs(sum - (mean_b - mean_a)) < 1e-12, "effects sum to %g, change %g", sum, mean_b - mean_a);
+	ck_assert(!gate);
+	oed_rep_release(&a);
+	oed_rep_release(&b);
+	oed_rep_release(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -212,6 +286,7 @@ main(void)
 	tcase_add_test(tc, kinds_and_cells);
 	tcase_add_test(tc, markdown_stays_under_limit);
 	tcase_add_test(tc, chain_hash_matches_hashlib);
+	tcase_add_test(tc, compare_aligns_and_decomposes);
 	suite_add_tcase(su, tc);
 	tcase_set_timeout(tc, 60);
 	sr = srunner_create(su);

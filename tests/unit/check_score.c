@@ -151,6 +151,8 @@ START_TEST(spec_errors)
 	    "unknown scorer 'exact_mach', did you mean 'exact_match'?");
 	ck_assert_str_eq(parse_error("not_icontain:x"),
 	    "unknown scorer 'not_icontain', did you mean 'not_icontains'?");
+	ck_assert_str_eq(parse_error("conatins:x"),
+	    "unknown scorer 'conatins', did you mean 'contains'?");
 	ck_assert_str_eq(parse_error("frobnicate"),
 	    "unknown scorer 'frobnicate' (see oed-scorers(7))");
 	ck_assert_str_eq(parse_error(""), "a scorer needs a name");
@@ -536,6 +538,56 @@ START_TEST(stream_references)
 }
 END_TEST
 
+/* A 3 MB output and an empty one go through whole. */
+START_TEST(stream_huge_and_empty)
+{
+	size_t big = 3000000;
+	char inpath[] = "/tmp/oed-score-big-XXXXXX";
+	char *files[1] = { inpath };
+	struct oed_scorer_spec *sp[3];
+	struct oed_score_stream_opts o;
+	struct oed_policy pol;
+	struct oed_writer w;
+	struct oed_err err;
+	int fd = mkstemp(inpath);
+	FILE *fi = fdopen(fd, "w"), *fo = tmpfile();
+
+	fputs("{\"output\":\"", fi);
+	for (size_t i = 0; i < big; i++)
+		fputc("ab c "[i % 5], fi);
+	fputs("\",\"target\":\"ab\"}\n{\"output\":\"\",\"target\":\"\"}\n", fi);
+	fclose(fi);
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &sp[0], &err), 0);
+	ck_assert_int_eq(oed_scorer_spec_parse("contains", &sp[1], &err), 0);
+	ck_assert_int_eq(oed_scorer_spec_parse("length:unit=words", &sp[2], &err), 0);
+	oed_policy_init(&pol);
+	memset(&o, 0, sizeof(o));
+	o.specs = sp;
+	o.nspecs = 3;
+	o.policy = &pol;
+	oed_writer_init(&w, fo);
+	ck_assert_int_eq(oed_score_stream(&o, 1, files, &w, &err), 0);
+	oed_writer_release(&w);
+	long size = ftell(fo);
+	char tail[256];
+	ck_assert_int_eq(fseek(fo, size - 200, SEEK_SET), 0);
+	tail[fread(tail, 1, sizeof(tail) - 1, fo)] = '\0';
+	/* "ab c " repeated: 1,200,000 words, one "ab" shared with the target. */
+	char want[256], f1[32];
+	double p = 1.0 / 1200000;
+	oed_fmt_double(f1, 2 * p * 1.0 / (p + 1.0));
+	snprintf(want, sizeof(want), "\"scores\":{\"f1\":%s,\"contains\":1,"
+	    "\"length\":1200000},\"pass\":true}\n{\"output\":\"\",\"target\":\"\",\"scores\":{\"f1\":0,"
+	    "\"contains\":1,\"length\":0},\"pass\":true}\n", f1);
+	ck_assert_msg(strstr(tail, want) != NULL, "tail: %s\nwant: %s", tail, want);
+	fclose(fo);
+	oed_policy_release(&pol);
+	for (int i = 0; i < 3; i++)
+		oed_scorer_spec_free(sp[i]);
+	unlink(inpath);
+}
+END_TEST
+
 START_TEST(stream_groups)
 {
 	const char *specs[] = { "contains:x" };
@@ -583,6 +635,7 @@ score_suite(void)
 	tcase_add_test(limits, stream_bad_records);
 	tcase_add_test(core, stream_groups);
 	tcase_add_test(core, stream_references);
+	tcase_add_test(limits, stream_huge_and_empty);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	return s;

@@ -11,9 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exit.h"
+#include "jsonw.h"
+#include "opt.h"
 #include "store.h"
 
 static char tmpdir[] = "/tmp/oed-store-XXXXXX";
@@ -94,7 +97,7 @@ START_TEST(runs_and_metrics)
 	s = oed_store_open(path, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(oed_store_begin(s, &err), 0);
-	ck_assert_int_eq(oed_run_begin(s, "oed-entropy", 3, argv, "{\"base\":2}", &id, &err), 0);
+	ck_assert_int_eq(oed_run_begin(s, "oed-entropy", NULL, 3, argv, "{\"base\":2}", &id, &err), 0);
 	ck_assert_int_gt(id, 0);
 	ck_assert_int_eq(oed_metric_add(s, id, "h_x", NULL, 1.5, NAN, NAN, &err), 0);
 	ck_assert_int_eq(oed_metric_add(s, id, "h_y_given_x", "q1", 0.25, 0.1, 0.4, &err), 0);
@@ -110,7 +113,7 @@ START_TEST(runs_and_metrics)
 
 	/* a transaction that is rolled back leaves nothing behind */
 	ck_assert_int_eq(oed_store_begin(s, &err), 0);
-	ck_assert_int_eq(oed_run_begin(s, "oed-mi", 1, argv, NULL, &id, &err), 0);
+	ck_assert_int_eq(oed_run_begin(s, "oed-mi", NULL, 1, argv, NULL, &id, &err), 0);
 	ck_assert_int_eq(oed_metric_add(s, id, "mi", NULL, 1, NAN, NAN, &err), 0);
 	oed_store_rollback(s);
 	ck_assert_int_eq(scalar(s, "SELECT count(*) FROM runs"), 1);
@@ -138,16 +141,23 @@ START_TEST(record_whole_run_or_nothing)
 {
 	char path[600];
 	char *argv[] = { "oed-drift", "--record" };
+	struct oed_input_opts io;
 	struct oed_err err;
 	struct oed_store *s;
 	int fail = 0;
 
+	oed_input_opts_init(&io);
 	snprintf(path, sizeof(path), "%s/record.db", tmpdir);
-	ck_assert_int_eq(oed_run_record(path, "oed-drift", 2, argv, "{}", "abcd", fill_two, &fail,
+	io.store = path;
+	oed_diag_quiet(true);
+	ck_assert_int_eq(oed_run_record(&io, "oed-drift", 2, argv, "{}", "abcd", fill_two, &fail,
 					&err), 0);
+	ck_assert_int_eq(io.run_id, 1);
 	fail = 1;
-	ck_assert_int_eq(oed_run_record(path, "oed-drift", 2, argv, "{}", "abcd", fill_two, &fail,
+	ck_assert_int_eq(oed_run_record(&io, "oed-drift", 2, argv, "{}", "abcd", fill_two, &fail,
 					&err), -1);
+	oed_diag_quiet(false);
+	oed_input_opts_release(&io);
 	ck_assert_int_eq(err.status, OED_EX_DATA);
 	ck_assert_str_eq(err.msg, "fill failed on purpose");
 	s = oed_store_open(path, &err);
@@ -247,7 +257,7 @@ make_store(char *path, size_t size, const char *name)
 	s = oed_store_open(path, &err);
 	ck_assert_msg(s != NULL, "%s", err.msg);
 	ck_assert_int_eq(oed_store_begin(s, &err), 0);
-	ck_assert_int_eq(oed_run_begin(s, "oed-drift", 2, argv, "{}", &id, &err), 0);
+	ck_assert_int_eq(oed_run_begin(s, "oed-drift", NULL, 2, argv, "{}", &id, &err), 0);
 	ck_assert_int_eq(oed_metric_add(s, id, "ks", "latency_ms", 0.2, NAN, NAN, &err), 0);
 	ck_assert_int_eq(oed_metric_add(s, id, "psi", "latency_ms", 0.1, NAN, NAN, &err), 0);
 	ck_assert_int_eq(sqlite3_exec(oed_store_db(s), "INSERT INTO drift_baselines VALUES"
@@ -295,7 +305,7 @@ START_TEST(readonly_reads_and_refuses_writes)
 	ck_assert_int_eq(oed_metric_add(s, 1, "mi", NULL, 1, NAN, NAN, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_FAIL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "cannot record a metric: attempt to write a readonly database"));
-	ck_assert_int_eq(oed_run_begin(s, "oed-mi", 1, argv, NULL, &id, &err), -1);
+	ck_assert_int_eq(oed_run_begin(s, "oed-mi", NULL, 1, argv, NULL, &id, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "readonly"));
 	ck_assert_int_ne(sqlite3_exec(oed_store_db(s), "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(scalar(s, "SELECT count(*) FROM metrics"), 2);
@@ -306,7 +316,7 @@ START_TEST(readonly_reads_and_refuses_writes)
 	w = oed_store_open(path, &err);
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(oed_store_begin(w, &err), 0);
-	ck_assert_int_eq(oed_run_begin(w, "oed-mi", 1, argv, NULL, &id, &err), 0);
+	ck_assert_int_eq(oed_run_begin(w, "oed-mi", NULL, 1, argv, NULL, &id, &err), 0);
 	ck_assert_int_eq(oed_store_commit(w, &err), 0);
 	ck_assert(exists(path, "-wal"));
 	s = oed_store_open_readonly(path, &err);
@@ -365,11 +375,15 @@ START_TEST(readonly_schema_versions)
 	ck_assert_ptr_nonnull(strstr(err.msg, "schema version 999, newer than this oed"));
 
 	/* older: refused and left alone, not migrated */
-	set_user_version(path, 0);
+	set_user_version(path, 1);
 	ck_assert_ptr_null(oed_store_open_readonly(path, &err));
 	ck_assert_int_eq(err.status, OED_EX_FAIL);
-	ck_assert_ptr_nonnull(strstr(err.msg, "schema version 0, older than this oed"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "schema version 1, older than this oed"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "once to upgrade it"));
+	/* version 0 with tables: not a store oed made, whatever the advice would be */
+	set_user_version(path, 0);
+	ck_assert_ptr_null(oed_store_open_readonly(path, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "is not an oed store"));
 	s = oed_store_open_readonly(path, &err);
 	ck_assert_ptr_null(s);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -479,6 +493,208 @@ START_TEST(readonly_folder)
 }
 END_TEST
 
+/* An SQLite file some other program made: refused by name, left alone. */
+START_TEST(not_an_oed_store)
+{
+	char path[600], want[900];
+	struct oed_err err;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/other.db", tmpdir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE runs (x); CREATE TABLE notes (y)", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(db);
+	snprintf(want, sizeof(want), "store '%s' is not an oed store: it holds tables oed did not make"
+		 " ('notes', 'runs') and no oed schema version; give another --store or OED_STORE", path);
+	ck_assert_ptr_null(oed_store_open(path, &err));
+	ck_assert_int_eq(err.status, OED_EX_FAIL);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(oed_store_open_readonly(path, &err));
+	ck_assert_str_eq(err.msg, want);
+	/* and nothing was added to it */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *st;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL),
+				 SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int(st, 0), 2);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+END_TEST
+
+static int
+fill_none(struct oed_store *s, int64_t run, void *ctx, struct oed_err *err)
+{
+	return 0;
+}
+
+static int64_t
+record(const char *path, const char *tool, const char *name, struct oed_err *err)
+{
+	char *argv[] = { (char *)tool, "--record" };
+	struct oed_input_opts io;
+	int rc;
+
+	oed_input_opts_init(&io);
+	io.store = path;
+	io.name = name;
+	rc = oed_run_record(&io, tool, 2, argv, NULL, "d1g", fill_none, NULL, err);
+	oed_input_opts_release(&io);
+	return rc == -1 ? -1 : io.run_id;
+}
+
+START_TEST(named_runs_and_specs)
+{
+	char path[600], want[800];
+	struct oed_err err;
+	struct oed_store *s;
+	int64_t id;
+
+	snprintf(path, sizeof(path), "%s/named.db", tmpdir);
+	oed_diag_quiet(true);
+	ck_assert_int_eq(record(path, "oed-ingest", NULL, &err), 1);
+	ck_assert_int_eq(record(path, "oed-drift", "nightly-ref", &err), 2);
+	ck_assert_int_eq(record(path, "oed-drift", NULL, &err), 3);
+	ck_assert_int_eq(record(path, "oed-entropy", NULL, &err), 4);
+	/* a name is unique */
+	ck_assert_int_eq(record(path, "oed-drift", "nightly-ref", &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_USAGE);
+	ck_assert_str_eq(err.msg, "--name: run 2 is already named 'nightly-ref'");
+	oed_diag_quiet(false);
+
+	s = oed_store_open_readonly(path, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(oed_store_find_run(s, "oed-drift", "latest", &id, &err), 0);
+	ck_assert_int_eq(id, 3);
+	ck_assert_int_eq(oed_store_find_run(s, NULL, "latest", &id, &err), 0);
+	ck_assert_int_eq(id, 4);
+	ck_assert_int_eq(oed_store_find_run(s, NULL, "latest:oed-ingest", &id, &err), 0);
+	ck_assert_int_eq(id, 1);
+	ck_assert_int_eq(oed_store_find_run(s, "oed-drift", "nightly-ref", &id, &err), 0);
+	ck_assert_int_eq(id, 2);
+	ck_assert_int_eq(oed_store_find_run(s, "oed-drift", "3", &id, &err), 0);
+	ck_assert_int_eq(id, 3);
+	/* the README's --baseline 1 was the oed-ingest run */
+	ck_assert_int_eq(oed_store_find_run(s, "oed-drift", "1", &id, &err), -1);
+	ck_assert_int_eq(err.status, OED_EX_USAGE);
+	ck_assert_str_eq(err.msg, "run 1 is an oed-ingest run, not an oed-drift run");
+	ck_assert_int_eq(oed_store_find_run(s, "oed-drift", "latest:oed-ingest", &id, &err), -1);
+	ck_assert_int_eq(oed_store_find_run(s, "oed-drift", "99", &id, &err), -1);
+	snprintf(want, sizeof(want), "no run 99 in store '%s'", path);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(oed_store_find_run(s, NULL, "nightly", &id, &err), -1);
+	snprintf(want, sizeof(want), "no run named 'nightly' in store '%s'", path);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(oed_store_find_run(s, "oed-mi", "latest", &id, &err), -1);
+	snprintf(want, sizeof(want), "no oed-mi run recorded in store '%s' yet", path);
+	ck_assert_str_eq(err.msg, want);
+	oed_store_close(s);
+}
+END_TEST
+
+START_TEST(runs_listed)
+{
+	char path[600], out[4096], *p;
+	struct oed_writer w;
+	struct oed_err err;
+	struct stat st;
+	FILE *fp;
+	size_t n;
+
+	/* no store: nothing listed, nothing created */
+	snprintf(path, sizeof(path), "%s/none/oed.db", tmpdir);
+	fp = tmpfile();
+	oed_writer_init(&w, fp);
+	ck_assert_int_eq(oed_runs_write(path, &w, &err), 0);
+	ck_assert_int_eq(ftell(fp), 0);
+	snprintf(path, sizeof(path), "%s/none", tmpdir);
+	ck_assert_int_eq(stat(path, &st), -1);
+
+	snprintf(path, sizeof(path), "%s/listed.db", tmpdir);
+	oed_diag_quiet(true);
+	ck_assert_int_eq(record(path, "oed-ingest", NULL, &err), 1);
+	ck_assert_int_eq(record(path, "oed-drift", "ref \"1\"", &err), 2);
+	oed_diag_quiet(false);
+	ck_assert_int_eq(oed_runs_write(path, &w, &err), 0);
+	oed_writer_release(&w);
+	rewind(fp);
+	n = fread(out, 1, sizeof(out) - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+	/* the times change from run to run: blank them */
+	while ((p = strstr(out, "\"20")) != NULL)
+		memcpy(p + 1, "XXXX-XX-XXTXX:XX:XXZ", 20);
+	ck_assert_str_eq(out,
+			 "{\"id\":1,\"tool\":\"oed-ingest\",\"name\":null,\"started\":\"XXXX-XX-XXTXX:XX:XXZ\","
+			 "\"finished\":\"XXXX-XX-XXTXX:XX:XXZ\",\"status\":\"ok\","
+			 "\"argv\":[\"oed-ingest\",\"--record\"],\"input_digest\":\"d1g\"}\n"
+			 "{\"id\":2,\"tool\":\"oed-drift\",\"name\":\"ref \\\"1\\\"\",\"started\":\"XXXX-XX-XXTXX:XX:XXZ\","
+			 "\"finished\":\"XXXX-XX-XXTXX:XX:XXZ\",\"status\":\"ok\","
+			 "\"argv\":[\"oed-drift\",\"--record\"],\"input_digest\":\"d1g\"}\n");
+}
+END_TEST
+
+/* A child holds the write lock for hold_ms; the parent returns once it has it. */
+static pid_t
+hold_lock(const char *path, int hold_ms)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sqlite3 *db;
+
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		usleep((useconds_t)hold_ms * 1000);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	return pid;
+}
+
+START_TEST(busy_timeout_from_the_environment)
+{
+	char path[600];
+	struct oed_err err;
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/busy.db", tmpdir);
+	oed_diag_quiet(true);
+	ck_assert_int_eq(record(path, "oed-drift", NULL, &err), 1);
+	/* a short wait gives up while another command holds the lock */
+	setenv("OED_BUSY_TIMEOUT", "100", 1);
+	pid = hold_lock(path, 1500);
+	ck_assert_int_eq(record(path, "oed-drift", NULL, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "database is locked"));
+	waitpid(pid, &status, 0);
+	/* a longer one outlasts it */
+	setenv("OED_BUSY_TIMEOUT", "20000", 1);
+	pid = hold_lock(path, 500);
+	ck_assert_int_eq(record(path, "oed-drift", NULL, &err), 2);
+	waitpid(pid, &status, 0);
+	unsetenv("OED_BUSY_TIMEOUT");
+	oed_diag_quiet(false);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -498,6 +714,10 @@ main(void)
 	tcase_add_test(tc, readonly_missing_is_not_created);
 	tcase_add_test(tc, readonly_schema_versions);
 	tcase_add_test(tc, readonly_folder);
+	tcase_add_test(tc, not_an_oed_store);
+	tcase_add_test(tc, named_runs_and_specs);
+	tcase_add_test(tc, runs_listed);
+	tcase_add_test(tc, busy_timeout_from_the_environment);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_set_fork_status(sr, CK_NOFORK);
