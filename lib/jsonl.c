@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -348,10 +349,18 @@ fill(struct oed_reader *r, struct oed_err *err)
 		if (decode(r, &n, err) == -1)
 			return -1;
 	} else {
-		n = fread(r->chunk, 1, CHUNK, r->fp);
-		if (n < CHUNK && ferror(r->fp))
+		/*
+		 * read(2), not fread: on a pipe it returns what has come, so a
+		 * tool that answers per record or per window (oed-drift --window)
+		 * answers while its producer is still writing.  EINTR too, as
+		 * fread gave it: a signal must stop a tool waiting for input.
+		 */
+		ssize_t got = read(fileno(r->fp), r->chunk, CHUNK);
+
+		if (got == -1)
 			return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s",
 					   oed_quote(r->source), strerror(errno));
+		n = (size_t)got;
 	}
 	if (n == 0)
 		r->eof = true;
