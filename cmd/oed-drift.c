@@ -27,7 +27,8 @@ enum {
 static const struct oed_option options[] = {
 	{ "ref", 'R', OED_ARG_REQUIRED, "FILE", "the reference records (repeat for several files)", OPT_REF },
 	{ "baseline", 0, OED_ARG_REQUIRED, "RUN",
-	  "the reference kept by an earlier 'oed-drift --record' run", OPT_BASELINE },
+	  "the reference kept by an earlier 'oed-drift --record' run: latest,\n"
+	  "a name given with --name, or a run id", OPT_BASELINE },
 	{ "field", 'f', OED_ARG_REQUIRED, "F[:KIND[:TEST]]",
 	  "a feature to test (repeat, or F1,F2); KIND numeric, categorical,\n"
 	  "text, vector or auto (default)", OPT_FIELD },
@@ -80,7 +81,7 @@ struct drift_args {
 	size_t nspecs;
 	char **refs;
 	int nrefs;
-	long long baseline;
+	const char *baseline;		/* --baseline RUN as given */
 	const char *tokens;
 	bool fail, record;
 	int argc;
@@ -140,9 +141,9 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	}
 	case OPT_BASELINE:
-		if (oed_parse_ulong("baseline", arg, 1, 1UL << 62, &n, err) == -1)
-			return -1;
-		a->baseline = (long long)n;
+		if (arg[0] == '\0')
+			return oed_err_set(err, OED_EX_USAGE, "--baseline: give latest, a run name or an id");
+		a->baseline = arg;
 		return 0;
 	case OPT_FIELD:
 		return add_fields(a, arg, err);
@@ -264,9 +265,19 @@ read_reference(struct drift_args *a, struct oed_drift *d, struct oed_err *err)
 	int rc;
 
 	if (a->baseline) {
+		int64_t run;
+
 		if ((st = oed_store_open_readonly(a->io.store, err)) == NULL)
 			return -1;
-		rc = oed_drift_load_baseline(d, st, a->baseline, err);
+		/* latest: the newest oed-drift run; a name; an id */
+		if ((rc = oed_store_find_run(st, "oed-drift", a->baseline, &run, err)) == 0)
+			rc = oed_drift_load_baseline(d, st, run, err);
+		else if (err->status == OED_EX_USAGE) {
+			char msg[sizeof(err->msg)];
+
+			memcpy(msg, err->msg, sizeof(msg));
+			oed_err_set(err, OED_EX_USAGE, "--baseline: %s", msg);
+		}
 		oed_store_close(st);
 		return rc;
 	}
@@ -301,7 +312,6 @@ run(struct drift_args *a, int nfiles, char **files)
 		a->o.tok = tok;
 		a->o.tok_name = oed_tokenizer_encoding(tok);
 	}
-	a->o.baseline = a->baseline;
 	a->o.keep_findings = a->record;	/* the store takes them at the end */
 	a->o.quiet = a->io.quiet;
 	if ((d = oed_drift_new(&a->o, &err)) == NULL)
