@@ -27,10 +27,11 @@ enum {
 static const struct oed_option options[] = {
 	{ "ref", 'R', OED_ARG_REQUIRED, "FILE", "the reference records (repeat for several files)", OPT_REF },
 	{ "baseline", 0, OED_ARG_REQUIRED, "RUN",
-	  "the reference kept by an earlier 'oed-drift --record' run", OPT_BASELINE },
+	  "the reference kept by an earlier --record run:\n"
+	  "latest, the --name given to it, or its id", OPT_BASELINE },
 	{ "field", 'f', OED_ARG_REQUIRED, "F[:KIND[:TEST]]",
-	  "a feature to test (repeat, or F1,F2); KIND numeric, categorical,\n"
-	  "text, vector or auto (default)", OPT_FIELD },
+	  "a feature to test (repeat, or F1,F2); KIND\n"
+	  "numeric, categorical, text, vector or auto", OPT_FIELD },
 	{ "test", 't', OED_ARG_REQUIRED, "NAME", "the test for every feature it applies to\n"
 	  "(default: chosen per feature, see oed-drift(1))", OPT_TEST },
 	{ "threshold", 0, OED_ARG_REQUIRED, "X",
@@ -39,10 +40,10 @@ static const struct oed_option options[] = {
 	  "dataset drift when this share of features drifted, and one at\nleast (0 to 1, default 0.5)", OPT_SHARE },
 	{ "time", 0, OED_ARG_REQUIRED, "FIELD", "the timestamp field (RFC 3339 or epoch seconds)", OPT_TIME },
 	{ "window", 'w', OED_ARG_REQUIRED, "DURATION",
-	  "compare tumbling windows of this width (500ms, 30s, 15m, 1h, 1d, 1w)", OPT_WINDOW },
+	  "compare tumbling windows of this width (500ms, 15m, 1d)", OPT_WINDOW },
 	{ "lateness", 0, OED_ARG_REQUIRED, "DURATION",
-	  "how long after a later record a record may still come to its window\n"
-	  "(default 0: records in time order)", OPT_LATENESS },
+	  "how long a record may come after a later one\n"
+	  "and still count in its window (default 0)", OPT_LATENESS },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "also test the token lengths of text fields (encoding or model)", OPT_TOKENS },
 	{ "bins", 0, OED_ARG_REQUIRED, "N",
@@ -55,8 +56,8 @@ static const struct oed_option options[] = {
 	  "permutations of the mmd p-value (1 to 1000000, default 200)", OPT_PERMUTATIONS },
 	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of permutations and vector samples (default 0)", OPT_SEED },
 	{ "fail-on-drift", 0, OED_ARG_OPTIONAL, "GATE",
-	  "exit with status 4 when dataset drift is found; GATE share (the\n"
-	  "default: drifted features / features >= --share) or any", OPT_FAIL },
+	  "exit 4 when dataset drift is found; GATE share\n"
+	  "(the --share rule, the default) or any", OPT_FAIL },
 	OED_RECORD_OPTIONS(OPT_RECORD, "store the run, its results and the reference in the run store"),
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
@@ -80,7 +81,7 @@ struct drift_args {
 	size_t nspecs;
 	char **refs;
 	int nrefs;
-	long long baseline;
+	const char *baseline;		/* --baseline RUN as given */
 	const char *tokens;
 	bool fail, record;
 	int argc;
@@ -140,9 +141,9 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	}
 	case OPT_BASELINE:
-		if (oed_parse_ulong("baseline", arg, 1, 1UL << 62, &n, err) == -1)
-			return -1;
-		a->baseline = (long long)n;
+		if (arg[0] == '\0')
+			return oed_err_set(err, OED_EX_USAGE, "--baseline: give latest, a run name or an id");
+		a->baseline = arg;
 		return 0;
 	case OPT_FIELD:
 		return add_fields(a, arg, err);
@@ -264,9 +265,19 @@ read_reference(struct drift_args *a, struct oed_drift *d, struct oed_err *err)
 	int rc;
 
 	if (a->baseline) {
+		int64_t run;
+
 		if ((st = oed_store_open_readonly(a->io.store, err)) == NULL)
 			return -1;
-		rc = oed_drift_load_baseline(d, st, a->baseline, err);
+		/* latest: the newest oed-drift run; a name; an id */
+		if ((rc = oed_store_find_run(st, "oed-drift", a->baseline, &run, err)) == 0)
+			rc = oed_drift_load_baseline(d, st, run, err);
+		else if (err->status == OED_EX_USAGE) {
+			char msg[sizeof(err->msg)];
+
+			memcpy(msg, err->msg, sizeof(msg));
+			oed_err_set(err, OED_EX_USAGE, "--baseline: %s", msg);
+		}
 		oed_store_close(st);
 		return rc;
 	}
@@ -301,7 +312,6 @@ run(struct drift_args *a, int nfiles, char **files)
 		a->o.tok = tok;
 		a->o.tok_name = oed_tokenizer_encoding(tok);
 	}
-	a->o.baseline = a->baseline;
 	a->o.keep_findings = a->record;	/* the store takes them at the end */
 	a->o.quiet = a->io.quiet;
 	if ((d = oed_drift_new(&a->o, &err)) == NULL)

@@ -865,6 +865,12 @@ oed_reader_records(const struct oed_reader *r)
 	return r->records;
 }
 
+bool
+oed_reader_buffered(const struct oed_reader *r)
+{
+	return r->cpos < r->clen;
+}
+
 void
 oed_reader_digest_hex(const struct oed_reader *r, char out[17])
 {

@@ -115,6 +115,12 @@ const char *oed_reader_source(const struct oed_reader *r);
 long oed_reader_lineno(const struct oed_reader *r);
 const char *oed_reader_line(const struct oed_reader *r, size_t *len);
 uint64_t oed_reader_records(const struct oed_reader *r);	/* good records returned */
+/*
+ * Whether input already read waits in the reader's buffer, so that the
+ * next oed_reader_next() need not read (and perhaps wait on a pipe).  A
+ * tool that writes as it goes flushes its output before that wait.
+ */
+bool oed_reader_buffered(const struct oed_reader *r);
 /* Hex digest of all bytes read so far (needs oed_reader_digest(r, true)). */
 void oed_reader_digest_hex(const struct oed_reader *r, char out[17]);
 

@@ -529,6 +529,7 @@ oed_drift_load_baseline(struct oed_drift *d, struct oed_store *s, int64_t run, s
 	int rc = 0, step;
 	size_t rows = 0;
 
+	d->o.baseline = run;	/* the run's parameters name the run it was tested against */
 	if (baseline_run(s, run, &params, err) == -1)
 		return -1;
 	if (d->nfields == 0) {

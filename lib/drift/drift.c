@@ -1220,6 +1220,22 @@ close_first_window(struct oed_drift *d, struct oed_writer *w, struct oed_err *er
 	d->closed_any = true;
 	/* win stays active, emptied: the next window in order reuses it */
 	d->spare = win;
+	d->unflushed = true;
+	return 0;
+}
+
+/*
+ * Before the reader may wait for input, write out the windows closed
+ * since: a stream shows each window when the next starts, and a file
+ * costs one flush per chunk read, not one per window.  0 or -1.
+ */
+static int
+flush_before_wait(struct oed_drift *d, struct oed_reader *r, struct oed_writer *w,
+		  struct oed_err *err)
+{
+	if (!d->unflushed || oed_reader_buffered(r))
+		return 0;
+	d->unflushed = false;
 	if (fflush(w->fp) == EOF)
 		return oed_err_set(err, OED_EX_FAIL, "write error: %s", strerror(errno));
 	return 0;
@@ -1273,7 +1289,7 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 	}
 	d->newest = -INFINITY;
 	oed_progress_init(&prog, d->o.quiet, "records", 0);
-	while ((rc = oed_reader_next(r, err)) == 1) {
+	while ((rc = flush_before_wait(d, r, w, err)) == 0 && (rc = oed_reader_next(r, err)) == 1) {
 		int64_t ws = 0;
 		double t = 0;
 

@@ -137,7 +137,7 @@ struct oed_drift_opts {
 	bool keep_findings;		/* keep every finding for oed_drift_findings() and --record */
 	struct oed_tokenizer *tok;	/* borrowed; NULL: no token lengths */
 	const char *tok_name;		/* encoding name, for baselines */
-	long long baseline;		/* --baseline RUN, for the run's parameters; 0: none */
+	long long baseline;		/* the run oed_drift_load_baseline() loaded (it sets it), for the parameters; 0: none */
 	bool gate_any;			/* dataset drift when any feature drifted, whatever the share */
 	bool quiet;			/* no progress on stderr */
 };

@@ -125,6 +125,7 @@ struct oed_drift {
 	int64_t closed_end;		/* end of the last window closed */
 	bool closed_any;
 	uint64_t compared;		/* comparisons written */
+	bool unflushed;			/* a window was written since the last flush */
 	char bounds[2][OED_RFC3339_SIZE];	/* the compared window's start and end, as text */
 	/* results */
 	struct oed_drift_finding *res;
