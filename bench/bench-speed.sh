@@ -4,10 +4,12 @@
 # from the store, start-up, and memory on large datasets (streamed).
 # Run from the top of the source tree after make; needs cc and python3.
 # Usage: sh bench/bench-speed.sh [ITEMS]   (default 20000; keep it under a minute)
+# With PROMPTFOO=path/to/promptfoo (npm install promptfoo), the same task
+# on the same server through promptfoo, side by side.
 set -e
 n=${1:-20000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/oed-bench-speed.XXXXXX")
-trap 'kill $spid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+trap 'kill $spid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT INT TERM
 cc -O2 -o "$tmp/fast_llm" bench/fast_llm.c
 "$tmp/fast_llm" "$tmp/port" & spid=$!
 while [ ! -s "$tmp/port" ]; do sleep 0.05; done
@@ -39,3 +41,30 @@ set -- $(t ./oed-bench -q --dry-run --base-url "$base" -m openai:fast "$tmp/task
 row "--dry-run (render and write every request)" "$1" "$2"
 set -- $(t ./oed-bench --help)
 printf '%-44s %10s %10s %12.1f\n' "start-up (--help)" "$1" "-" "$(echo "$2 / 1024" | bc -l)"
+
+if [ -n "${PROMPTFOO:-}" ]; then
+	python3 - "$tmp/data.jsonl" "$tmp/tests.csv" <<'PY'
+import csv, json, sys
+with open(sys.argv[2], "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["question", "answer"])
+    for line in open(sys.argv[1]):
+        r = json.loads(line)
+        w.writerow([r["question"], r["answer"]])
+PY
+	cat > "$tmp/promptfooconfig.yaml" <<Y
+prompts: ["Question: {{question}}"]
+providers:
+  - id: openai:chat:fast
+    config: {apiBaseUrl: "$base", apiKey: "none", temperature: 0, max_tokens: 16}
+tests: file://$tmp/tests.csv
+defaultTest:
+  assert:
+    - type: regex
+      value: '####\s*{{answer}}'
+Y
+	export PROMPTFOO_DISABLE_TELEMETRY=1 PROMPTFOO_DISABLE_UPDATE=1 PROMPTFOO_CONFIG_DIR="$tmp/pf"
+	set -- $(t "$PROMPTFOO" eval -c "$tmp/promptfooconfig.yaml" -j 64 --no-cache --no-table \
+		--no-progress-bar --no-write -o "$tmp/pf.json")
+	row "promptfoo eval -j 64, same task and server" "$1" "$2"
+fi

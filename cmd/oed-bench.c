@@ -57,7 +57,7 @@ static const struct oed_option options[] = {
 	{ "prices", 0, OED_ARG_REQUIRED, "FILE", "price table instead of the one shipped", OPT_PRICES },
 	{ "list-tasks", 0, OED_ARG_NONE, NULL, "the built-in tasks, one bench.task record each", OPT_LIST_TASKS },
 	{ "summarize", 0, OED_ARG_NONE, NULL,
-	  "read bench.item records (FILE... or stdin) and write one bench.summary per model", OPT_SUMMARIZE },
+	  "read bench.item records (FILE... or stdin) and write one\nbench.summary per model", OPT_SUMMARIZE },
 	{ "score", 0, OED_ARG_REQUIRED, "SPEC",
 	  "score the records of FILE... (or stdin) with SPEC, like contains:refund;\nno task, no model", OPT_SCORE },
 	{ "target", 0, OED_ARG_REQUIRED, "FIELD", "with --score: the reference field (default target)", OPT_TARGET },
@@ -69,7 +69,7 @@ static const struct oed_option options[] = {
 };
 
 static const struct oed_tool tool = {
-	"oed-bench", "[OPTIONS] TASK.yaml | --score SPEC [FILE...] | --summarize [FILE...]",
+	"oed-bench", "[OPTIONS] TASK.yaml|BUILTIN | --score SPEC [FILE...] | --summarize [FILE...]",
 	"Run models over a benchmark task written in YAML, cache every answer in the run store,\n"
 	"and write one bench.item record per answer and one bench.summary per model.",
 	options,

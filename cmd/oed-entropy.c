@@ -7,148 +7,74 @@
 
 #include "diag.h"
 #include "exit.h"
-#include "infoengine.h"
-#include "estimators.h"
-#include "normalize.h"
+#include "info/run.h"
+#include "jsonw.h"
 #include "opt.h"
 #include "tokenizer.h"
 
-enum {
-	OPT_X = 1, OPT_Y, OPT_W, OPT_PER_GROUP, OPT_TOP, OPT_ESTIMATOR, OPT_CLASSES, OPT_BASE,
-	OPT_MISSING, OPT_TOKENS, OPT_NORMALIZE, OPT_EXTRACT, OPT_CLUSTER, OPT_CLUSTER_FIELD,
-	OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_EMIT_STATE, OPT_MERGE, OPT_RECORD,
-};
+enum { OPT_X = 1, OPT_Y, OPT_PER_GROUP, OPT_TOP, OPT_CLASSES, OPT_TOKENS };
 
 static const struct oed_option options[] = {
 	{ "x", 'x', OED_ARG_REQUIRED, "FIELD", "the input field (default input_id; 'none': H(Y) alone)", OPT_X },
 	{ "y", 'y', OED_ARG_REQUIRED, "FIELD", "the output field (default output)", OPT_Y },
-	{ "weight", 'w', OED_ARG_REQUIRED, "FIELD", "each record counts this many times (pre-aggregated data)", OPT_W },
 	{ "per-group", 'g', OED_ARG_NONE, NULL, "one entropy.group record per input", OPT_PER_GROUP },
 	{ "top", 't', OED_ARG_REQUIRED, "N", "the N least consistent inputs as entropy.group records", OPT_TOP },
-	{ "estimator", 'e', OED_ARG_REQUIRED, "NAME",
-	  "plugin (default), miller-madow, chao-shen, shrink, jeffreys, laplace,\n"
-	  "sg, minimax, grassberger or nsb", OPT_ESTIMATOR },
 	{ "classes", 'K', OED_ARG_REQUIRED, "K",
 	  "the number of possible outputs, for the estimators that use it", OPT_CLASSES },
-	{ "base", 'b', OED_ARG_REQUIRED, "BASE", "2 (bits, default), e (nats) or 10", OPT_BASE },
-	{ "missing", 0, OED_ARG_REQUIRED, "POLICY", "a record without x or y: error (default) or class", OPT_MISSING },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "token-length statistics with this encoding or model (as tiktoken)", OPT_TOKENS },
-	{ "normalize", 'n', OED_ARG_REQUIRED, "STEPS",
-	  "outputs equal after these steps are one class: trim,space,case,punct,number", OPT_NORMALIZE },
-	{ "extract", 'E', OED_ARG_REQUIRED, "REGEX",
-	  "the class of an output is the first capture group of REGEX (PCRE2)", OPT_EXTRACT },
-	{ "cluster", 0, OED_ARG_REQUIRED, "jaccard:T",
-	  "outputs of one input with MinHash Jaccard similarity >= T are one class", OPT_CLUSTER },
-	{ "cluster-field", 0, OED_ARG_REQUIRED, "FIELD", "the class of an output is given by FIELD", OPT_CLUSTER_FIELD },
-	{ "ci", 0, OED_ARG_REQUIRED, "LEVEL", "bootstrap percentile intervals at LEVEL, like 0.95", OPT_CI },
-	{ "bootstrap", 0, OED_ARG_REQUIRED, "N", "bootstrap replicates for --ci (default 1000)", OPT_BOOTSTRAP },
-	{ "seed", 0, OED_ARG_REQUIRED, "N", "seed of the bootstrap and of --cluster's MinHash (default 1)", OPT_SEED },
-	{ "emit-state", 0, OED_ARG_NONE, NULL,
-	  "write mergeable counts instead of results (for sharded runs)", OPT_EMIT_STATE },
-	{ "merge", 0, OED_ARG_NONE, NULL,
-	  "read states written by --emit-state and give the results of all of them", OPT_MERGE },
-	OED_RECORD_OPTIONS(OPT_RECORD, "store the run and its results in the run store"),
+	OED_ENGINE_OPTIONS,
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
-static const struct oed_tool tool = {
-	"oed-entropy", "[OPTIONS] [FILE...]",
-	"Input entropy H(X), output entropy H(Y), response entropy H(Y|X) and per-input\n"
-	"consistency of normalised records, with length statistics of the outputs.",
-	options,
+static const char examples[] =
 	"Examples:\n"
 	"  oed-entropy maths.jsonl\n"
 	"  oed-ingest --inputs in.json --dataset maths out.json | oed-entropy --top 5\n"
-	"  parallel --pipe oed-entropy --emit-state < big.jsonl | oed-entropy --merge\n"
-};
+	"  parallel --pipe oed-entropy --emit-state < big.jsonl | oed-entropy --merge\n";
 
 static int
 handle(int id, const char *arg, void *ctx, struct oed_err *err)
 {
 	struct oed_engine_job *j = ctx;
-	struct oed_engine_params *p = &j->params, *g = &j->given;
-	unsigned long v;
 
 	switch (id) {
 	case OPT_X:
-		p->x = g->x = strcmp(arg, "none") == 0 ? NULL : arg;
+		j->params.x = j->given.x = strcmp(arg, "none") == 0 ? NULL : arg;
 		return 0;
 	case OPT_Y:
-		p->y = g->y = arg;
-		return 0;
-	case OPT_W:
-		p->w = g->w = arg;
+		j->params.y = j->given.y = arg;
 		return 0;
 	case OPT_PER_GROUP:
 		j->opts.per_group = true;
 		return 0;
 	case OPT_TOP:
 		return oed_parse_ulong("top", arg, 1, 100000000, &j->opts.top, err);
-	case OPT_ESTIMATOR:
-		j->opts.estimator = arg;
-		return 0;
 	case OPT_CLASSES:
 		return oed_parse_ulong("classes", arg, 1, 1UL << 52, &j->opts.classes, err);
-	case OPT_BASE:
-		if (oed_parse_log_base(arg, NULL, err) == -1)
-			return -1;
-		j->opts.base = arg;
-		return 0;
-	case OPT_MISSING:
-		if (strcmp(arg, "class") != 0 && strcmp(arg, "error") != 0)
-			return oed_err_set(err, OED_EX_USAGE, "--missing: '%s' is not error or class", arg);
-		p->missing_class = g->missing_class = strcmp(arg, "class") == 0;
-		j->given_missing = true;
-		return 0;
 	case OPT_TOKENS:
-		p->tokens = g->tokens = arg;
-		return 0;
-	case OPT_NORMALIZE:
-		p->normalize = g->normalize = arg;
-		return 0;
-	case OPT_EXTRACT:
-		p->extract = g->extract = arg;
-		return 0;
-	case OPT_CLUSTER:
-		p->cluster = g->cluster = arg;
-		return 0;
-	case OPT_CLUSTER_FIELD:
-		p->cluster_field = g->cluster_field = arg;
-		return 0;
-	case OPT_CI:
-		if (oed_parse_double("ci", arg, 0, 1, &j->opts.ci, err) == -1)
-			return -1;
-		if (j->opts.ci <= 0 || j->opts.ci >= 1)
-			return oed_err_set(err, OED_EX_USAGE, "--ci: the level is between 0 and 1, like 0.95");
-		return 0;
-	case OPT_BOOTSTRAP:
-		return oed_parse_ulong("bootstrap", arg, 1, 10000000, &j->opts.bootstrap, err);
-	case OPT_SEED:
-		if (oed_parse_ulong("seed", arg, 0, (unsigned long)-1, &v, err) == -1)
-			return -1;
-		j->opts.seed = v;
-		return 0;
-	case OPT_EMIT_STATE:
-		j->emit_state = true;
-		return 0;
-	case OPT_MERGE:
-		j->merge = true;
-		return 0;
-	case OPT_RECORD:
-		j->record = true;
+		j->params.tokens = j->given.tokens = arg;
 		return 0;
 	}
+	if (id >= OED_ENGINE_OPT_FIRST)
+		return oed_engine_opt(j, id, arg, err);
 	return oed_input_opt(j->io, id, arg, err);
 }
+
+/* Values for the shell completions beside the engine's (--list-options). */
+static const struct oed_opt_values values[] = {
+	{ OPT_TOKENS, oed_encoding_choice },
+	{ 0, NULL }
+};
 
 static int
 run(struct oed_engine_job *j)
 {
+	struct oed_writer w;
 	struct oed_err err;
-	int status;
+	int status = OED_EX_OK;
 
 	j->params.names = j->opts.per_group || j->opts.top;
 	if (j->opts.classes && !oed_engine_uses_classes(j->opts.estimator)) {
@@ -159,45 +85,34 @@ run(struct oed_engine_job *j)
 	j->params.cluster_seed = j->opts.seed;
 	if (oed_input_open_output(j->io, &err) == -1)
 		return oed_fail(&err);
-	if (oed_engine_run(j, &err) == -1)
+	oed_writer_init(&w, stdout);
+	if (oed_engine_run(j, &w, &err) == -1)
 		status = err.status == OED_EX_USAGE ? oed_usage_error("%s", err.msg) : oed_fail(&err);
-	else
-		status = OED_EX_OK;
+	oed_writer_release(&w);
 	oed_policy_summary(&j->io->policy);
 	return status;
 }
-
-/* Option values for the shell completions (--list-options). */
-static const char *
-estimator_value(size_t i)
-{
-	return i < OED_EST_COUNT ? oed_estimator_name((enum oed_estimator)i) : NULL;
-}
-
-static const struct oed_opt_values values[] = {
-	{ OPT_ESTIMATOR, estimator_value },
-	{ OPT_TOKENS, oed_encoding_choice },
-	{ OPT_NORMALIZE, oed_norm_step_name },
-	{ 0, NULL }
-};
 
 int
 main(int argc, char *argv[])
 {
 	struct oed_input_opts io;
-	struct oed_engine_job j = {
-		.tool = "oed-entropy",
-		.params = { .kind = OED_ENGINE_ENTROPY, .x = "input_id", .y = "output" },
-		.given = { .kind = OED_ENGINE_ENTROPY },
-		.opts = OED_ENGINE_OPTS_INIT,
-		.io = &io, .argc = argc, .argv = argv,
+	struct oed_engine_job j;
+	struct oed_tool tool = {
+		"oed-entropy", "[OPTIONS] [FILE...]",
+		"Input entropy H(X), output entropy H(Y), response entropy H(Y|X) and per-input\n"
+		"consistency of normalised records, with length statistics of the outputs.",
+		options, NULL,
 	};
+	char *epilog;
 	int first, status;
 
 	oed_diag_init(argv[0]);
 	oed_input_opts_init(&io);
-	j.opts.seed = 1;
-	oed_opt_values(values);
+	oed_engine_job_init(&j, "oed-entropy", OED_ENGINE_ENTROPY, &io, argc, argv);
+	/* the lists in --help come from the family tables */
+	tool.epilog = epilog = oed_engine_help_lists(examples);
+	oed_opt_values(oed_engine_opt_values(values));
 	first = oed_opt_parse(&tool, argc, argv, handle, &j);
 	if (first <= 0) {
 		status = oed_opt_exit(first);
@@ -207,6 +122,7 @@ main(int argc, char *argv[])
 		j.files = argv + first;
 		status = run(&j);
 	}
+	free(epilog);
 	oed_input_opts_release(&io);
 	return oed_close_stdout(status);
 }

@@ -1,14 +1,14 @@
 #!/usr/bin/python3
-"""Unicode tables for lib/normalize.c and reference cases for its tests.
+"""Unicode tables for lib/equiv/normalize.c and reference cases for its tests.
 
     /usr/bin/python3 tests/ref/gen_casefold.py
 
 writes, relative to the source tree this script lives in:
 
-  lib/normalize_table.h     case folding, punctuation and White_Space
-                            tables, all from this Python's unicodedata
-  tests/ref/normalize_ref.h expected outputs of every --normalize step on
-                            a fixed sample of strings (tests/unit/check_normalize.c)
+  lib/equiv/normalize_table.h  case folding, punctuation and White_Space
+                               tables, all from this Python's unicodedata
+  tests/ref/normalize_ref.h    expected outputs of every --normalize step on
+                               a fixed sample of strings (tests/unit/check_normalize.c)
 
 Case folding is str.casefold() (CaseFolding.txt statuses C and F), taken
 code point by code point: casefold() has no context rules, so folding a
@@ -64,7 +64,7 @@ def ranges(cps):
     return out
 
 
-# ---- lib/normalize_table.h ----
+# ---- lib/equiv/normalize_table.h ----
 
 BLOCK = 256
 NBLOCKS = 0x110000 // BLOCK
@@ -352,7 +352,7 @@ def write_ref(fp):
 
 
 def main():
-    with open(os.path.join(TOP, "lib", "normalize_table.h"), "w") as fp:
+    with open(os.path.join(TOP, "lib", "equiv", "normalize_table.h"), "w") as fp:
         write_tables(fp)
     with open(os.path.join(TOP, "tests", "ref", "normalize_ref.h"), "w") as fp:
         n = write_ref(fp)

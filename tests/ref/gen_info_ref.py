@@ -27,7 +27,7 @@ written here from their published formulas, independently of lib/:
                  inference, revisited", NIPS 14: the posterior mean of H
                  under a Dirichlet(beta) prior averaged over beta with
                  d xi / d beta, xi(beta) = psi(K beta + 1) - psi(beta + 1).
-                 lib/estimators.c integrates over log beta with adaptive
+                 lib/info/estimators.c integrates over log beta with adaptive
                  Gauss-Kronrod; here the integral runs over xi itself
                  (the NSB prior is uniform in xi) with scipy's quad, beta
                  found from xi by root finding: a different variable and

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootstrap.h"
-#include "counts.h"
-#include "lenstats.h"
+#include "info/bootstrap.h"
+#include "info/counts.h"
+#include "info/lenstats.h"
 #include "../ref/counts_ref.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -26,6 +26,71 @@ assert_close(double got, double want, double rel, const char *what)
 }
 
 /* ---- exact counts ---- */
+
+/*
+ * oed_tab_take_sorted sorts the rows where the table was (the peak is the
+ * table alone) and gives what a sorted copy gives; oed_sort sorts like
+ * qsort without allocating.
+ */
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+START_TEST(take_sorted_equals_sorted)
+{
+	for (unsigned nk = 1; nk <= 3; nk++) {
+		struct oed_tab a, b;
+		struct oed_row *ra, *rb;
+		struct oed_err err;
+		size_t na, nb;
+		uint64_t seed = nk;
+
+		oed_tab_init(&a, nk);
+		oed_tab_init(&b, nk);
+		for (int i = 0; i < 20000; i++) {
+			uint64_t k[3];
+			struct oed_count w = { (uint64_t)(i % 7) + 1, (uint64_t)i << 40 };
+
+			for (unsigned j = 0; j < nk; j++) {
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				k[j] = (seed >> 33) % 3000;	/* repeats, so rows add up */
+			}
+			ck_assert_int_eq(oed_tab_add(&a, k, &w, &err), 0);
+			ck_assert_int_eq(oed_tab_add(&b, k, &w, &err), 0);
+		}
+		ck_assert_int_eq(oed_tab_sorted(&a, &ra, &na, &err), 0);
+		ck_assert_int_eq(oed_tab_take_sorted(&b, &rb, &nb, &err), 0);
+		ck_assert_uint_eq(na, nb);
+		ck_assert_int_eq(memcmp(ra, rb, na * sizeof(*ra)), 0);
+		ck_assert_ptr_null(b.slot);
+		ck_assert_uint_eq(b.used, 0);
+		free(ra);
+		free(rb);
+		oed_tab_release(&a);
+	}
+	{
+		int v[5000], w[5000];
+		uint64_t seed = 9;
+
+		for (int i = 0; i < 5000; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			v[i] = w[i] = (int)((seed >> 33) % 100);
+		}
+		oed_sort(v, 5000, sizeof(v[0]), int_cmp);
+		qsort(w, 5000, sizeof(w[0]), int_cmp);
+		ck_assert_int_eq(memcmp(v, w, sizeof(v)), 0);
+		for (int i = 0; i < 5000; i++)
+			v[i] = 5000 - i;	/* descending, then sorted: no quadratic case */
+		oed_sort(v, 5000, sizeof(v[0]), int_cmp);
+		for (int i = 1; i < 5000; i++)
+			ck_assert_int_le(v[i - 1], v[i]);
+	}
+}
+END_TEST
 
 START_TEST(count_arithmetic)
 {
@@ -169,7 +234,7 @@ START_TEST(names_first_text)
 	ck_assert_int_eq(oed_names_put(&m, oed_fingerprint("input-7", 7), "other", 5), 0);
 	ck_assert_str_eq(oed_names_get(&m, oed_fingerprint("input-7", 7)), "input-7");
 	ck_assert_str_eq(oed_names_get(&m, oed_fingerprint("input-4999", 10)), "input-4999");
-	ck_assert_uint_eq(m.used, 5000);
+	ck_assert_uint_eq(oed_names_size(&m), 5000);
 	oed_names_release(&m);
 }
 END_TEST
@@ -332,7 +397,7 @@ START_TEST(bootstrap_deterministic)
 {
 	double x[50], lo[2], hi[2], lo2[2], hi2[2];
 	uint64_t counts[50];
-	struct oed_boot b = { OED_BOOT_CLUSTERS, 50, NULL, 400, 0.95, 7 };
+	struct oed_boot b = { .scheme = OED_BOOT_CLUSTERS, .nunits = 50, .replicates = 400, .level = 0.95, .seed = 7 };
 	struct oed_err err;
 
 	for (int i = 0; i < 50; i++) {
@@ -367,6 +432,7 @@ counts_suite(void)
 	TCase *core = tcase_create("core"), *limits = tcase_create("limits");
 
 	tcase_add_test(core, count_arithmetic);
+	tcase_add_test(core, take_sorted_equals_sorted);
 	tcase_add_test(core, tab_merge_equals_single);
 	tcase_add_test(core, names_first_text);
 	tcase_add_test(core, lenhist_against_numpy);

@@ -12,9 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "estimators.h"
-#include "mi.h"
+#include "info/estimators.h"
+#include "info/mi.h"
 #include "../ref/info_ref.h"
+#include "man_lists.h"
 
 static void
 close_to(double got, double want, double rel, double abs_tol, const char *what, const char *name)
@@ -35,12 +36,39 @@ START_TEST(names_round_trip)
 		ck_assert_int_eq((int)e, i);
 	}
 	ck_assert_int_eq(oed_estimator_parse("ml", &e, &err), -1);
-	ck_assert_str_eq(err.msg, "--estimator: 'ml' is not plugin, miller-madow, chao-shen, shrink,"
-			 " jeffreys, laplace, sg, minimax, grassberger or nsb");
+	ck_assert_str_eq(err.msg, "--estimator: unknown estimator 'ml'; choices: plugin, miller-madow,"
+			 " chao-shen, shrink, jeffreys, laplace, sg, minimax, grassberger, nsb");
+	ck_assert_int_eq(oed_estimator_parse("chao-shan", &e, &err), -1);
+	ck_assert_str_eq(err.msg, "--estimator: unknown estimator 'chao-shan'; did you mean 'chao-shen'?"
+			 " choices: plugin, miller-madow, chao-shen, shrink, jeffreys, laplace, sg, minimax,"
+			 " grassberger, nsb");
+	ck_assert_int_eq(oed_estimator_parse("jefreys", &e, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "did you mean 'jeffreys'?"));
 	ck_assert(oed_estimator_uses_k(OED_EST_NSB) && oed_estimator_uses_k(OED_EST_SG));
 	ck_assert(!oed_estimator_uses_k(OED_EST_CHAO_SHEN) && !oed_estimator_uses_k(OED_EST_PLUGIN));
 	ck_assert(oed_estimator_needs_integers(OED_EST_NSB));
 	ck_assert(!oed_estimator_needs_integers(OED_EST_SHRINK));
+}
+END_TEST
+
+/* Every estimator of the table is documented: oed-entropy(1) and oed-estimators.txt. */
+START_TEST(table_in_man_pages)
+{
+	char *page = man_text("man/oed-entropy.1"), *txt = man_text("man/oed-estimators.txt");
+
+	ck_assert_msg(page && txt, "man pages not found: is top_srcdir set?");
+	for (int i = 0; i < OED_EST_COUNT; i++) {
+		ck_assert_msg(man_has(page, "Cm ", oed_estimators[i].name, " \n"),
+			      "'%s' is not in oed-entropy(1)", oed_estimators[i].name);
+		/* an entry heads its paragraph: "nsb" or "jeffreys, laplace, sg, minimax" */
+		ck_assert_msg(man_has(txt, "\n", oed_estimators[i].name, "\n,") ||
+			      man_has(txt, ", ", oed_estimators[i].name, ",\n"),
+			      "'%s' has no entry in oed-estimators.txt", oed_estimators[i].name);
+		ck_assert_ptr_nonnull(oed_estimators[i].h);
+		ck_assert_ptr_nonnull(oed_estimators[i].help);
+	}
+	free(page);
+	free(txt);
 }
 END_TEST
 
@@ -267,6 +295,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, names_round_trip);
+	tcase_add_test(tc, table_in_man_pages);
 	tcase_add_test(tc, special_functions);
 	tcase_add_test(tc, against_references);
 	tcase_add_test(tc, plugin_against_scipy);

@@ -17,7 +17,8 @@
 
 #include "diag.h"
 #include "exit.h"
-#include "minhash.h"
+#include "equiv/minhash.h"
+#include "man_lists.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -498,6 +499,28 @@ START_TEST(cluster_identical_and_disjoint)
 }
 END_TEST
 
+/* Every mode and shingle kind of the tables is documented in oed-equivalence.txt. */
+START_TEST(table_in_man_pages)
+{
+	char *txt = man_text("man/oed-equivalence.txt"), *page = man_text("man/oed-entropy.1");
+	char buf[64];
+
+	ck_assert_msg(txt && page, "man pages not found: is top_srcdir set?");
+	for (size_t i = 0; i < sizeof(oed_cluster_modes) / sizeof(oed_cluster_modes[0]); i++) {
+		ck_assert_msg(man_has(txt, "--cluster ", oed_cluster_modes[i].name, ":"),
+			      "'%s' is not in oed-equivalence.txt", oed_cluster_modes[i].name);
+		ck_assert_msg(man_has(page, "Fl Fl cluster Ar ", oed_cluster_modes[i].name, ":"),
+			      "'%s' is not in oed-entropy(1)", oed_cluster_modes[i].name);
+	}
+	for (size_t i = 0; i < sizeof(oed_shingles) / sizeof(oed_shingles[0]); i++) {
+		snprintf(buf, sizeof(buf), "shingle=%s", oed_shingles[i].name);
+		ck_assert_msg(man_has(txt, "\n    ", buf, ":"), "'%s' has no entry in oed-equivalence.txt", buf);
+	}
+	free(txt);
+	free(page);
+}
+END_TEST
+
 START_TEST(parse_spec)
 {
 	struct oed_minhash mh;
@@ -536,7 +559,12 @@ START_TEST(parse_spec)
 	ck_assert_int_eq(oed_minhash_parse("cosine:0.8", 0, &mh, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
 	ck_assert_str_eq(err.msg,
-	    "--cluster: 'cosine:0.8' does not start with jaccard:T (T a threshold such as 0.8)");
+	    "--cluster: unknown mode 'cosine'; choices: jaccard");
+	ck_assert_int_eq(oed_minhash_parse("jacard:0.8", 0, &mh, &err), -1);
+	ck_assert_str_eq(err.msg,
+	    "--cluster: unknown mode 'jacard'; did you mean 'jaccard'? choices: jaccard");
+	ck_assert_int_eq(oed_minhash_parse("jaccard", 0, &mh, &err), -1);
+	ck_assert_str_eq(err.msg, "--cluster: 'jaccard' has no threshold: MODE:T, like jaccard:0.8");
 	ck_assert_int_eq(oed_minhash_parse("jaccard:0", 0, &mh, &err), -1);
 	ck_assert_str_eq(err.msg, "--cluster: threshold '0' is not a number above 0 and at most 1");
 	ck_assert_int_eq(oed_minhash_parse("jaccard:1.5", 0, &mh, &err), -1);
@@ -653,6 +681,7 @@ minhash_suite(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, parse_spec);
+	tcase_add_test(tc, table_in_man_pages);
 	tcase_add_test(tc, signature_properties);
 	tcase_add_test(tc, estimate_long_texts);
 	tcase_add_test(tc, estimate_short_texts);

@@ -19,9 +19,10 @@
 
 #include "diag.h"
 #include "exit.h"
-#include "extract.h"
-#include "normalize.h"
+#include "equiv/extract.h"
+#include "equiv/normalize.h"
 #include "../ref/normalize_ref.h"
+#include "man_lists.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -239,10 +240,13 @@ START_TEST(parse_errors)
 	ck_assert_int_eq(oed_norm_parse("trim,lower", &n, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
 	ck_assert_str_eq(err.msg,
-	    "--normalize: unknown step 'lower' (expected trim, space, case, punct or number)");
+	    "--normalize: unknown step 'lower'; choices: trim, space, case, punct, number");
+	ck_assert_int_eq(oed_norm_parse("trim,spaces", &n, &err), -1);
+	ck_assert_str_eq(err.msg, "--normalize: unknown step 'spaces'; did you mean 'space'?"
+	    " choices: trim, space, case, punct, number");
 	ck_assert_int_eq(oed_norm_parse("trim,,case", &n, &err), -1);
 	ck_assert_str_eq(err.msg,
-	    "--normalize: empty step in 'trim,,case' (expected trim, space, case, punct or number)");
+	    "--normalize: empty step; choices: trim, space, case, punct, number");
 	ck_assert_int_eq(oed_norm_parse("", &n, &err), -1);
 	ck_assert_int_eq(oed_norm_parse("case,", &n, &err), -1);
 	ck_assert_int_eq(oed_norm_parse("Case", &n, &err), -1);
@@ -508,52 +512,21 @@ START_TEST(no_allocation_after_warmup)
 }
 END_TEST
 
-/* Throughput on prose, mostly ASCII, in CPU time (printed, not asserted). */
-START_TEST(throughput)
+/* Every step of the table is documented: oed-entropy(1) and oed-equivalence.txt. */
+START_TEST(table_in_man_pages)
 {
-	/* trim alone is left out: it reads only the ends, whatever the length */
-	static const char *const specs[] = { "space", "case", "punct", "number",
-		"trim,space,case", "trim,space,case,punct", "trim,space,case,punct,number" };
-	static const char *const words[] = { "The", "answer", "is", "42", "because", "of",
-		"1,000", "reasons;", "however,", "Paris", "(France)", "costs", "$3.50.", "\n",
-		"model", "output", "—", "Größe", "naïve", "über", "3.14159", "and", "THE", "end." };
-	struct oed_norm n;
-	struct oed_norm_scratch sc;
-	struct oed_err err;
-	char *text;
-	size_t total = 0, len, i, k, rlen, reps = 1000, round;
-	uint64_t seed = 7;
-	struct timespec t0, t1;
-	double secs, best;
+	char *page = man_text("man/oed-entropy.1"), *txt = man_text("man/oed-equivalence.txt");
 
-	text = malloc(2100);
-	len = 0;
-	while (len < 2000) {
-		const char *w = words[rng_next(&seed) % NELEM(words)];
-
-		memcpy(text + len, w, strlen(w));
-		len += strlen(w);
-		text[len++] = ' ';
+	ck_assert_msg(page && txt, "man pages not found: is top_srcdir set?");
+	for (size_t i = 0; i < OED_NORM_NSTEPS; i++) {
+		ck_assert_msg(man_has(page, "Cm ", oed_norm_steps[i].name, " \n"),
+			      "'%s' is not in oed-entropy(1)", oed_norm_steps[i].name);
+		ck_assert_msg(man_has(txt, "\n    ", oed_norm_steps[i].name, " "),
+			      "'%s' has no entry in oed-equivalence.txt", oed_norm_steps[i].name);
+		ck_assert_ptr_nonnull(oed_norm_steps[i].help);
 	}
-	oed_norm_scratch_init(&sc);
-	for (k = 0; k < NELEM(specs); k++) {
-		ck_assert_int_eq(oed_norm_parse(specs[k], &n, &err), 0);
-		/* the best of five rounds: the machine may be busy */
-		best = HUGE_VAL;
-		for (round = 0; round < 5; round++) {
-			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
-			for (i = 0; i < reps; i++)
-				total += oed_norm_apply(&n, text, len, &sc, &rlen) ? rlen : 0;
-			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
-			secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-			best = secs < best ? secs : best;
-		}
-		printf("normalize %-30s %7.0f MB/s on %zu-byte texts\n", specs[k],
-		    (double)len * (double)reps / best / 1e6, len);
-	}
-	ck_assert_uint_gt(total, 0);
-	oed_norm_scratch_release(&sc);
-	free(text);
+	free(page);
+	free(txt);
 }
 END_TEST
 
@@ -569,6 +542,7 @@ normalize_suite(void)
 	tcase_add_test(tc, number_equalities);
 	tcase_add_test(tc, chains_and_examples);
 	tcase_add_test(tc, parse_errors);
+	tcase_add_test(tc, table_in_man_pages);
 	tcase_add_test(tc, key_is_fingerprint);
 	tcase_add_test(tc, extract_classes);
 	tcase_add_test(tc, extract_errors);
@@ -580,7 +554,6 @@ normalize_suite(void)
 	tcase_add_test(tc, long_inputs);
 	tcase_add_test(tc, no_allocation_after_warmup);
 	tcase_add_test(tc, extract_reuse);
-	tcase_add_test(tc, throughput);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -166,8 +166,8 @@ START_TEST(samples_errors)
 	oed_scorer_spec_free(spec);
 	ck_assert_int_eq(oed_scorer_spec_parse("consistency:normalize=trim,shout", &spec, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_USAGE);
-	ck_assert_str_eq(err.msg, "scorer 'consistency': normalize: unknown step 'shout' "
-	    "(expected trim, space, case, punct or number)");
+	ck_assert_str_eq(err.msg, "scorer 'consistency': normalize: unknown step 'shout'; "
+	    "choices: trim, space, case, punct, number");
 	ck_assert_int_eq(oed_scorer_spec_parse("consistency:extract=(", &spec, &err), -1);
 	ck_assert_str_eq(err.msg, "scorer 'consistency': extract: invalid regex '(' at offset 1: "
 	    "missing closing parenthesis");

@@ -11,6 +11,7 @@
 
 #include "exit.h"
 #include "normalize.h"
+#include "choice.h"
 
 void
 oed_norm_scratch_init(struct oed_norm_scratch *sc)
@@ -26,47 +27,70 @@ oed_norm_scratch_release(struct oed_norm_scratch *sc)
 	oed_buf_release(&sc->buf[1]);
 }
 
-static const char *const step_names[] = {
-	[OED_NORM_TRIM] = "trim",
-	[OED_NORM_SPACE] = "space",
-	[OED_NORM_CASE] = "case",
-	[OED_NORM_PUNCT] = "punct",
-	[OED_NORM_NUMBER] = "number",
+/* The steps as uniform functions: dst from src[0..len); 0, or -1 when out of memory. */
+static int
+step_space(struct oed_buf *dst, const char *s, size_t len)
+{
+	dst->len = oed_norm_space(dst->data, s, len);
+	return 0;
+}
+
+static int
+step_case(struct oed_buf *dst, const char *s, size_t len)
+{
+	dst->len = oed_casefold(dst->data, s, len);
+	return 0;
+}
+
+static int
+step_punct(struct oed_buf *dst, const char *s, size_t len)
+{
+	dst->len = oed_norm_punct(dst->data, s, len);
+	return 0;
+}
+
+static int
+step_number(struct oed_buf *dst, const char *s, size_t len)
+{
+	return oed_norm_number(dst, s, len);
+}
+
+const struct oed_norm_step_def oed_norm_steps[OED_NORM_NSTEPS] = {
+	[OED_NORM_TRIM] = { "trim", 0, NULL,
+		"strip leading and trailing White_Space" },
+	[OED_NORM_SPACE] = { "space", 1, step_space,
+		"each run of White_Space becomes one space" },
+	[OED_NORM_CASE] = { "case", OED_CASEFOLD_GROWTH, step_case,
+		"full Unicode case folding, as Python's str.casefold()" },
+	[OED_NORM_PUNCT] = { "punct", 1, step_punct,
+		"remove punctuation (categories P*; symbols stay)" },
+	[OED_NORM_NUMBER] = { "number", 1, step_number,
+		"numbers in one canonical form (1.50, +1.5 and 1.5e0 are 1.5)" },
 };
-#define NSTEP_NAMES (sizeof(step_names) / sizeof(step_names[0]))
 
 const char *
 oed_norm_step_name(size_t i)
 {
-	return i + 1 < NSTEP_NAMES ? step_names[i + 1] : NULL;	/* the steps start at 1 */
+	return i < OED_NORM_NSTEPS ? oed_norm_steps[i].name : NULL;
 }
 
 int
 oed_norm_parse(const char *spec, struct oed_norm *out, struct oed_err *err)
 {
 	const char *p = spec, *e;
-	size_t n, i;
+	size_t n;
+	int k;
 
 	memset(out, 0, sizeof(*out));
 	for (;;) {
 		e = strchr(p, ',');
 		n = e ? (size_t)(e - p) : strlen(p);
-		for (i = 1; i < NSTEP_NAMES; i++)
-			if (strlen(step_names[i]) == n && memcmp(step_names[i], p, n) == 0)
-				break;
-		if (i == NSTEP_NAMES) {
-			if (n == 0)
-				return oed_err_set(err, OED_EX_USAGE,
-				    "--normalize: empty step in '%s' (expected trim, space, case, punct or number)",
-				    spec);
-			return oed_err_set(err, OED_EX_USAGE,
-			    "--normalize: unknown step '%.*s' (expected trim, space, case, punct or number)",
-			    (int)(n > 64 ? 64 : n), p);
-		}
+		if ((k = oed_choice_find(OED_CHOICES(oed_norm_steps), p, n)) < 0)
+			return oed_choice_unknown(err, "--normalize", "step", p, n, OED_CHOICES(oed_norm_steps));
 		if (out->nstep == OED_NORM_MAX_STEPS)
 			return oed_err_set(err, OED_EX_USAGE,
 			    "--normalize: more than %d steps", OED_NORM_MAX_STEPS);
-		out->step[out->nstep++] = (unsigned char)i;
+		out->step[out->nstep++] = (unsigned char)k;
 		if (e == NULL)
 			return 0;
 		p = e + 1;
@@ -83,7 +107,7 @@ oed_norm_format(const struct oed_norm *n, char *out, size_t size)
 		return;
 	out[0] = '\0';
 	for (i = 0; i < n->nstep && at < size; i++) {
-		k = snprintf(out + at, size - at, "%s%s", i ? "," : "", step_names[n->step[i]]);
+		k = snprintf(out + at, size - at, "%s%s", i ? "," : "", oed_norm_steps[n->step[i]].name);
 		if (k < 0)
 			break;
 		at += (size_t)k;
@@ -99,34 +123,20 @@ oed_norm_apply(const struct oed_norm *n, const char *s, size_t len,
 	int in = -1;		/* scratch buffer holding s, -1 for the caller's */
 
 	for (i = 0; i < n->nstep; i++) {
-		if (n->step[i] == OED_NORM_TRIM) {
+		const struct oed_norm_step_def *d = &oed_norm_steps[n->step[i]];
+
+		if (d->apply == NULL) {
+			/* trim needs no copy */
 			len = oed_norm_trim(s, len, &start);
 			s += start;
 			continue;
 		}
 		dst = &sc->buf[in == 0];
-		need = len + 1;
-		if (n->step[i] == OED_NORM_CASE)
-			need = len * OED_CASEFOLD_GROWTH + 1;
-		if (need < len || oed_buf_reserve(dst, need) == -1)
+		need = len * d->growth + 1;
+		if ((len > 0 && need / len < d->growth) || oed_buf_reserve(dst, need) == -1)
 			return NULL;
-		switch (n->step[i]) {
-		case OED_NORM_SPACE:
-			dst->len = oed_norm_space(dst->data, s, len);
-			break;
-		case OED_NORM_CASE:
-			dst->len = oed_casefold(dst->data, s, len);
-			break;
-		case OED_NORM_PUNCT:
-			dst->len = oed_norm_punct(dst->data, s, len);
-			break;
-		case OED_NORM_NUMBER:
-			if (oed_norm_number(dst, s, len) == -1)
-				return NULL;
-			break;
-		default:
-			abort();	/* oed_norm_parse makes no other steps */
-		}
+		if (d->apply(dst, s, len) == -1)
+			return NULL;
 		s = dst->data;
 		len = dst->len;
 		in = in == 0;

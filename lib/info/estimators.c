@@ -1,49 +1,12 @@
 #include "config.h"
 #include "estimators.h"
 #include "exit.h"
+#include "equiv/choice.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const names[OED_EST_COUNT] = {
-	"plugin", "miller-madow", "chao-shen", "shrink", "jeffreys", "laplace", "sg", "minimax",
-	"grassberger", "nsb",
-};
-
-int
-oed_estimator_parse(const char *name, enum oed_estimator *out, struct oed_err *err)
-{
-	for (int i = 0; i < OED_EST_COUNT; i++)
-		if (strcmp(name, names[i]) == 0) {
-			*out = (enum oed_estimator)i;
-			return 0;
-		}
-	return oed_err_set(err, OED_EX_USAGE,
-			   "--estimator: '%s' is not plugin, miller-madow, chao-shen, shrink, jeffreys,"
-			   " laplace, sg, minimax, grassberger or nsb", name);
-}
-
-const char *
-oed_estimator_name(enum oed_estimator e)
-{
-	return (unsigned)e < OED_EST_COUNT ? names[e] : "?";
-}
-
-bool
-oed_estimator_uses_k(enum oed_estimator e)
-{
-	return e == OED_EST_SHRINK || e == OED_EST_JEFFREYS || e == OED_EST_LAPLACE ||
-	       e == OED_EST_SG || e == OED_EST_MINIMAX || e == OED_EST_NSB;
-}
-
-bool
-oed_estimator_needs_integers(enum oed_estimator e)
-{
-	return e == OED_EST_MILLER_MADOW || e == OED_EST_CHAO_SHEN || e == OED_EST_GRASSBERGER ||
-	       e == OED_EST_NSB;
-}
 
 double
 oed_digamma(double x)
@@ -476,11 +439,172 @@ grassberger(const double *c, size_t m, double total)
 	return log(total) - h / total;
 }
 
+/*
+ * The table's entries: entropy in nats of sorted counts c[0..m) > 0
+ * (m >= 1) that add up to total, over k >= m classes; 0, or -1 when out
+ * of memory.
+ */
+static int
+h_plugin(double *c, size_t m, double total, double k, double *h)
+{
+	double plug = 0;
+
+	(void)k;
+	for (size_t i = 0; i < m; i++)
+		plug += plugin_term(c[i], total);
+	*h = m > 1 ? plug : 0;
+	return 0;
+}
+
+static int
+h_miller_madow(double *c, size_t m, double total, double k, double *h)
+{
+	h_plugin(c, m, total, k, h);
+	*h += m > 1 ? (double)(m - 1) / (2 * total) : 0;
+	return 0;
+}
+
+static int
+h_chao_shen(double *c, size_t m, double total, double k, double *h)
+{
+	(void)k;
+	*h = chao_shen(c, m, total);
+	return 0;
+}
+
+static int
+h_shrink(double *c, size_t m, double total, double k, double *h)
+{
+	*h = shrink(c, m, total, k);
+	return 0;
+}
+
+static int
+h_jeffreys(double *c, size_t m, double total, double k, double *h)
+{
+	*h = dirichlet(c, m, total, k, 0.5);
+	return 0;
+}
+
+static int
+h_laplace(double *c, size_t m, double total, double k, double *h)
+{
+	*h = dirichlet(c, m, total, k, 1);
+	return 0;
+}
+
+static int
+h_sg(double *c, size_t m, double total, double k, double *h)
+{
+	*h = dirichlet(c, m, total, k, 1 / k);
+	return 0;
+}
+
+static int
+h_minimax(double *c, size_t m, double total, double k, double *h)
+{
+	*h = dirichlet(c, m, total, k, sqrt(total) / k);
+	return 0;
+}
+
+static int
+h_grassberger(double *c, size_t m, double total, double k, double *h)
+{
+	(void)k;
+	*h = grassberger(c, m, total);
+	return 0;
+}
+
+static int
+h_nsb(double *c, size_t m, double total, double k, double *h)
+{
+	/* distinct counts with multiplicities: the integrand's cost */
+	double *mult = malloc(m * sizeof(*mult));
+	size_t d = 0;
+	int rc = 0;
+
+	*h = 0;
+	if (mult == NULL)
+		return -1;
+	for (size_t i = 0; i < m; i++) {
+		if (d > 0 && c[d - 1] == c[i]) {
+			mult[d - 1]++;
+			continue;
+		}
+		c[d] = c[i];
+		mult[d++] = 1;
+	}
+	if (k > 1) {
+		struct nsb s = { c, mult, d, total, k, (double)m };
+
+		rc = nsb_entropy(&s, h);
+	}
+	free(mult);
+	return rc;
+}
+
+#define K OED_EST_USES_K
+#define W OED_EST_WHOLE
+const struct oed_estimator_def oed_estimators[OED_EST_COUNT] = {
+	[OED_EST_PLUGIN] = { "plugin", 0, h_plugin,
+		"maximum likelihood, -sum p log p (the default)" },
+	[OED_EST_MILLER_MADOW] = { "miller-madow", W, h_miller_madow,
+		"plugin + (m - 1)/2N: first-order bias correction" },
+	[OED_EST_CHAO_SHEN] = { "chao-shen", W, h_chao_shen,
+		"coverage-adjusted Horvitz-Thompson, for many unseen classes" },
+	[OED_EST_SHRINK] = { "shrink", K, h_shrink,
+		"James-Stein shrinkage towards the uniform over K" },
+	[OED_EST_JEFFREYS] = { "jeffreys", K, h_jeffreys,
+		"Dirichlet posterior mean, a = 1/2" },
+	[OED_EST_LAPLACE] = { "laplace", K, h_laplace,
+		"Dirichlet posterior mean, a = 1" },
+	[OED_EST_SG] = { "sg", K, h_sg,
+		"Dirichlet posterior mean, a = 1/K (Schurmann-Grassberger)" },
+	[OED_EST_MINIMAX] = { "minimax", K, h_minimax,
+		"Dirichlet posterior mean, a = sqrt(N)/K" },
+	[OED_EST_GRASSBERGER] = { "grassberger", W, h_grassberger,
+		"Grassberger (2003), low bias without K" },
+	[OED_EST_NSB] = { "nsb", K | W, h_nsb,
+		"Nemenman-Shafee-Bialek, Bayesian over Dirichlet mixtures" },
+};
+#undef K
+#undef W
+
+int
+oed_estimator_parse(const char *name, enum oed_estimator *out, struct oed_err *err)
+{
+	int i = oed_choice_find(OED_CHOICES(oed_estimators), name, strlen(name));
+
+	if (i < 0)
+		return oed_choice_unknown(err, "--estimator", "estimator", name, strlen(name),
+					  OED_CHOICES(oed_estimators));
+	*out = (enum oed_estimator)i;
+	return 0;
+}
+
+const char *
+oed_estimator_name(enum oed_estimator e)
+{
+	return (unsigned)e < OED_EST_COUNT ? oed_estimators[e].name : "?";
+}
+
+bool
+oed_estimator_uses_k(enum oed_estimator e)
+{
+	return (unsigned)e < OED_EST_COUNT && (oed_estimators[e].flags & OED_EST_USES_K);
+}
+
+bool
+oed_estimator_needs_integers(enum oed_estimator e)
+{
+	return (unsigned)e < OED_EST_COUNT && (oed_estimators[e].flags & OED_EST_WHOLE);
+}
+
 int
 oed_entropy(enum oed_estimator e, const double *counts, size_t n, double k, double *h,
 	    struct oed_err *err)
 {
-	double *c = NULL, total = 0, plug = 0;
+	double *c = NULL, total = 0;
 	size_t m = 0;
 	int rc = -1;
 
@@ -495,7 +619,7 @@ oed_entropy(enum oed_estimator e, const double *counts, size_t n, double k, doub
 					   v);
 		if (v > 0 && oed_estimator_needs_integers(e) && v != floor(v))
 			return oed_err_set(err, OED_EX_USAGE, "estimator %s needs whole counts, not %g",
-					   names[e], v);
+					   oed_estimators[e].name, v);
 		m += v > 0;
 	}
 	if (k != 0 && (!(k >= 1) || isinf(k) || k != floor(k)))
@@ -517,65 +641,9 @@ oed_entropy(enum oed_estimator e, const double *counts, size_t n, double k, doub
 	qsort(c, m, sizeof(*c), dbl_cmp);
 	for (size_t i = 0; i < m; i++)
 		total += c[i];
-	for (size_t i = 0; i < m; i++)
-		plug += plugin_term(c[i], total);
-	switch (e) {
-	case OED_EST_PLUGIN:
-		*h = m > 1 ? plug : 0;
-		break;
-	case OED_EST_MILLER_MADOW:
-		*h = m > 1 ? plug + (double)(m - 1) / (2 * total) : 0;
-		break;
-	case OED_EST_CHAO_SHEN:
-		*h = chao_shen(c, m, total);
-		break;
-	case OED_EST_SHRINK:
-		*h = shrink(c, m, total, k);
-		break;
-	case OED_EST_JEFFREYS:
-		*h = dirichlet(c, m, total, k, 0.5);
-		break;
-	case OED_EST_LAPLACE:
-		*h = dirichlet(c, m, total, k, 1);
-		break;
-	case OED_EST_SG:
-		*h = dirichlet(c, m, total, k, 1 / k);
-		break;
-	case OED_EST_MINIMAX:
-		*h = dirichlet(c, m, total, k, sqrt(total) / k);
-		break;
-	case OED_EST_GRASSBERGER:
-		*h = grassberger(c, m, total);
-		break;
-	case OED_EST_NSB: {
-		/* distinct counts with multiplicities: the integrand's cost */
-		double *mult = malloc(m * sizeof(*mult));
-		size_t d = 0;
-
-		if (mult == NULL) {
-			oed_err_set(err, OED_EX_FAIL, "out of memory");
-			goto out;
-		}
-		for (size_t i = 0; i < m; i++) {
-			if (d > 0 && c[d - 1] == c[i]) {
-				mult[d - 1]++;
-				continue;
-			}
-			c[d] = c[i];
-			mult[d++] = 1;
-		}
-		if (k > 1) {
-			struct nsb s = { c, mult, d, total, k, (double)m };
-
-			if (nsb_entropy(&s, h) == -1) {
-				free(mult);
-				oed_err_set(err, OED_EX_FAIL, "out of memory");
-				goto out;
-			}
-		}
-		free(mult);
-		break;
-	}
+	if (oed_estimators[e].h(c, m, total, k, h) == -1) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto out;
 	}
 	rc = 0;
 out:

@@ -107,9 +107,3 @@ oed_extract_apply(struct oed_extract *x, const char *s, size_t len,
 	*outlen = ov[2 * g + 1] > ov[2 * g] ? ov[2 * g + 1] - ov[2 * g] : 0;
 	return 1;
 }
-
-bool
-oed_extract_jit(const struct oed_extract *x)
-{
-	return x->jit;
-}

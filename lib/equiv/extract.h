@@ -44,7 +44,4 @@ void oed_extract_free(struct oed_extract *x);
 int oed_extract_apply(struct oed_extract *x, const char *s, size_t len,
 		      const char **out, size_t *outlen, struct oed_err *err);
 
-/* Whether the pattern runs JIT-compiled (for --verbose and run records). */
-bool oed_extract_jit(const struct oed_extract *x);
-
 #endif

@@ -13,11 +13,23 @@
  *             multinomial over the units, drawn record by record through
  *             Walker's alias table; needs whole counts)
  *
- * oed_bootstrap() runs B replicates of a statistic given as a callback and
- * turns the B values of each quantity into the percentile interval
- * [Q((1 - level) / 2), Q((1 + level) / 2)], Q being numpy's default
- * (linear) quantile.  Replicates where a quantity is not finite are left
- * out of that quantity's interval.
+ * oed_bootstrap() runs B replicates of a statistic given as a callback.
+ * With q_lo = Q((1 - level) / 2) and q_hi = Q((1 + level) / 2) of the B
+ * values of a quantity, Q being numpy's default (linear) quantile:
+ *
+ *   without estimate  the percentile interval [q_lo, q_hi];
+ *   with estimate t   the basic (reverse percentile) interval
+ *                     [2t - q_hi, 2t - q_lo] (Davison and Hinkley 1997,
+ *                     5.2), which corrects to first order for the bias the
+ *                     percentile interval inherits: a plug-in entropy's
+ *                     replicates lose classes, so they sit below t, and
+ *                     the percentile interval can miss t altogether.
+ *                     When t lies outside [q_lo, q_hi] the bootstrap's
+ *                     bias exceeds its spread and no interval is valid:
+ *                     both bounds are NAN.
+ *
+ * Replicates where a quantity is not finite are left out of that
+ * quantity's interval.
  */
 #ifndef OED_BOOTSTRAP_H
 #define OED_BOOTSTRAP_H
@@ -56,6 +68,8 @@ struct oed_boot {
 	unsigned long replicates;
 	double level;		/* 0.95 */
 	uint64_t seed;
+	const double *estimate;	/* the nstat full-sample values: basic intervals; NULL: percentile */
+	double *bias;		/* NULL, or receives mean(replicates) - estimate per quantity */
 };
 
 /*

@@ -36,6 +36,21 @@ enum oed_shingle {
 	OED_SHINGLE_WORD,	/* K consecutive words (runs without White_Space) */
 };
 
+/*
+ * The families --cluster takes: similarity modes (MODE:T) and shingle
+ * kinds, one row each, read by the parser, --help and the man page check.
+ */
+struct oed_cluster_mode_def {
+	const char *name;
+	const char *help;
+};
+extern const struct oed_cluster_mode_def oed_cluster_modes[1];
+struct oed_shingle_def {
+	const char *name;	/* indexed by enum oed_shingle */
+	const char *help;
+};
+extern const struct oed_shingle_def oed_shingles[2];
+
 #define OED_MINHASH_MAX_PERM 1024
 #define OED_MINHASH_MAX_K 32
 

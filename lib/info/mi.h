@@ -84,8 +84,8 @@ struct oed_contingency {
 int oed_mi_table(const struct oed_contingency *t, bool want_emi, struct oed_mi *out,
 		 struct oed_err *err);
 
-/* The same from cells sorted by (x, y); counts must be whole numbers. */
-int oed_mi_compute(const struct oed_cell *cells, size_t ncells, struct oed_mi *out,
+/* The same from cells sorted by (x, y); with want_emi the counts must be whole. */
+int oed_mi_compute(const struct oed_cell *cells, size_t ncells, bool want_emi, struct oed_mi *out,
 		   struct oed_err *err);
 
 /*

@@ -7,12 +7,7 @@
  * fingerprint with probability about k^2 / 2^65 for k distinct strings
  * (for a million distinct outputs, about 3e-8), which oed accepts.
  *
- * Two families live here:
- *
- *  - struct oed_cells: (x, y) pairs with double counts, the first table
- *    the tools used; kept for the code that still calls it.
- *
- *  - struct oed_tab: rows of one to three keys with exact counts.  A count
+ * struct oed_tab: rows of one to three keys with exact counts.  A count
  *    is a 64.64 fixed-point number (struct oed_count), so sums of weights
  *    are exact and do not depend on the order they were added in: a table
  *    built in one pass and one merged from shards hold the same bits.
@@ -34,29 +29,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "diag.h"
+#include "map.h"
 
 uint64_t oed_fingerprint(const char *s, size_t len);
 
-/* ---- double-count (x, y) cells ---- */
-
+/* One (x, y) cell of a two-way table with its count, as mi.h takes them. */
 struct oed_cell {
 	uint64_t x, y;
 	double n;
 };
-
-struct oed_cells {
-	struct oed_cell *slot;	/* open addressing; n == 0 marks a free slot */
-	size_t cap, used;
-	double total;
-};
-
-void oed_cells_init(struct oed_cells *t);
-void oed_cells_release(struct oed_cells *t);
-/* Add weight w (> 0) to cell (x, y); 0 or -1 on out of memory. */
-int oed_cells_add(struct oed_cells *t, uint64_t x, uint64_t y, double w);
-/* The non-empty cells, sorted by (x, y); caller frees.  NULL when empty. */
-struct oed_cell *oed_cells_sorted(const struct oed_cells *t, size_t *n);
 
 /* ---- exact counts ---- */
 
@@ -116,6 +99,9 @@ void oed_tab_release(struct oed_tab *t);
  */
 int oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w,
 		struct oed_err *err);
+/* The same, with the row's count after the addition in *now (unless w is zero). */
+int oed_tab_add_get(struct oed_tab *t, const uint64_t *k, const struct oed_count *w,
+		    struct oed_count *now, struct oed_err *err);
 /* Slot i (0 <= i < cap) into *row: 1 when it holds a row, else 0. */
 int oed_tab_get(const struct oed_tab *t, size_t i, struct oed_row *row);
 /* Add every row of src (same nkeys) to t. */
@@ -126,15 +112,27 @@ int oed_tab_merge(struct oed_tab *t, const struct oed_tab *src, struct oed_err *
  */
 int oed_tab_sorted(const struct oed_tab *t, struct oed_row **rows, size_t *n,
 		   struct oed_err *err);
+/*
+ * The same, taking the table's memory: the rows are sorted where the hash
+ * slots were, so the peak is the table alone, not the table and a copy.
+ * The table is left empty (released).  0, or -1 with err set.
+ */
+int oed_tab_take_sorted(struct oed_tab *t, struct oed_row **rows, size_t *n, struct oed_err *err);
+/* Sort in place, like qsort but never allocating (introsort; not stable). */
+void oed_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Order of rows by their keys, for qsort (all OED_TAB_MAXKEYS keys). */
 int oed_row_cmp(const void *a, const void *b);
 
 /* ---- fingerprint -> text ---- */
 
+/*
+ * Texts by key, packed one after another in one arena: a key costs a map
+ * slot and its text, not an allocation.  A pointer from oed_names_get is
+ * valid until the next put.
+ */
 struct oed_names {
-	uint64_t *keys;
-	char **text;		/* NUL-terminated copies; NULL marks a free slot */
-	size_t cap, used;
+	struct oed_map map;	/* key -> offset of the text in the arena */
+	struct oed_buf text;	/* NUL-terminated texts */
 };
 
 void oed_names_init(struct oed_names *m);
@@ -143,5 +141,9 @@ void oed_names_release(struct oed_names *m);
 int oed_names_put(struct oed_names *m, uint64_t key, const char *s, size_t len);
 /* The text kept for key, or NULL. */
 const char *oed_names_get(const struct oed_names *m, uint64_t key);
+/* The number of keys. */
+size_t oed_names_size(const struct oed_names *m);
+/* Walk the keys in no order: *it = 0 first; false at the end. */
+bool oed_names_next(const struct oed_names *m, size_t *it, uint64_t *key);
 
 #endif

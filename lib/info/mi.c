@@ -443,7 +443,8 @@ number_cells(const struct oed_cell *cells, size_t ncells, size_t *ci, size_t *cj
 }
 
 int
-oed_mi_compute(const struct oed_cell *cells, size_t ncells, struct oed_mi *out, struct oed_err *err)
+oed_mi_compute(const struct oed_cell *cells, size_t ncells, bool want_emi, struct oed_mi *out,
+	       struct oed_err *err)
 {
 	size_t m = ncells ? ncells : 1;
 	size_t *ci = malloc(2 * m * sizeof(size_t));
@@ -455,7 +456,7 @@ oed_mi_compute(const struct oed_cell *cells, size_t ncells, struct oed_mi *out, 
 	if (ci == NULL || nij == NULL || number_cells(cells, ncells, ci, ci + m, nij, &t) == -1)
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
 	else
-		rc = oed_mi_table(&t, true, out, err);
+		rc = oed_mi_table(&t, want_emi, out, err);
 	free(ci);
 	free(nij);
 	return rc;

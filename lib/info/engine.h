@@ -1,5 +1,5 @@
 /*
- * infoengine.h: the streaming information engine behind oed-entropy and
+ * engine.h: the streaming information engine behind oed-entropy and
  * oed-mi.
  *
  * One pass over records counts classes into exact tables (counts.h):
@@ -84,7 +84,15 @@ struct oed_engine_opts {
 	unsigned long max_iter;		/* capacity: iteration limit per state */
 };
 
-#define OED_ENGINE_OPTS_INIT { NULL, 0, "2", NULL, false, 0, 0, 1000, 0, false, 1e-9, 10000 }
+/* The defaults, each given here and nowhere else. */
+#define OED_ENGINE_OPTS_INIT {						\
+	.estimator = NULL,		/* plugin */			\
+	.base = "2",							\
+	.bootstrap = 1000,						\
+	.seed = 1,							\
+	.tolerance = 1e-9,						\
+	.max_iter = 10000,						\
+}
 
 struct oed_engine;
 
@@ -106,68 +114,10 @@ int oed_engine_bind(struct oed_engine *e, struct oed_reader *r, struct oed_err *
  * errors are already reported).
  */
 int oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err);
-
-/*
- * Write the engine's counts as a state: JSON Lines a later --merge reads
- * (see oed-entropy(1), STATES).  0, or -1 with err set.
- */
-int oed_engine_write_state(struct oed_engine *e, struct oed_writer *w, struct oed_err *err);
-
-/*
- * Read states from r (every record of every file) into a new engine.
- * given: the parameters the user named on this command line, or NULL;
- * where set (non-NULL strings, and the booleans when given_missing), they
- * must agree with the states'.  NULL with err set.
- */
-struct oed_engine *oed_engine_merge(struct oed_reader *r, enum oed_engine_kind kind,
-				    const struct oed_engine_params *given, bool given_missing,
-				    struct oed_err *err);
-
-/*
- * Compute the results: one summary record (kind "entropy" or "mi"), then
- * entropy.group records as asked.  The engine's count tables are released
- * on the way (their sorted copy is what the results need), so results are
- * computed once per engine.  NULL with err set.
- */
-struct oed_results;
-struct oed_results *oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o,
-				       struct oed_err *err);
-int oed_results_write(const struct oed_results *res, struct oed_writer *w);
-/*
- * Store the run and every figure in the run store, one transaction:
- * oed_run_record (store.h) with io's store and run name; io->run_id is set.
- */
-struct oed_input_opts;
-int oed_results_record(const struct oed_results *res, struct oed_input_opts *io, const char *tool,
-		       int argc, char *const *argv, const char *digest, struct oed_err *err);
-void oed_results_free(struct oed_results *res);
+/* The records counted so far (weight 0 included, bad records not). */
+uint64_t oed_engine_records(const struct oed_engine *e);
 
 /* Whether an estimator (NULL: plugin) uses --classes; false for unknown names. */
 bool oed_engine_uses_classes(const char *estimator);
-
-/*
- * A whole run of oed-entropy or oed-mi: read records (or, with merge,
- * states) from the files, then write a state or the results to stdout and
- * store them with record.  The command line parses options into a job;
- * the run is here so both tools behave alike.  0, or -1 with err set
- * (OED_EX_USAGE: the options cannot work, already known before reading
- * when possible; OED_EX_DATA: bad input, already reported; OED_EX_FAIL).
- */
-struct oed_input_opts;
-struct oed_engine_job {
-	const char *tool;			/* "oed-entropy" */
-	struct oed_engine_params params;
-	struct oed_engine_params given;		/* with merge: what the command line named */
-	bool given_missing;
-	struct oed_engine_opts opts;
-	bool emit_state, merge, record;
-	struct oed_input_opts *io;
-	int nfiles;
-	char **files;
-	int argc;
-	char **argv;
-};
-
-int oed_engine_run(struct oed_engine_job *job, struct oed_err *err);
 
 #endif

@@ -24,14 +24,28 @@
 #include "buf.h"
 #include "diag.h"
 
-
 enum oed_norm_step {
-	OED_NORM_TRIM = 1,	/* strip leading and trailing White_Space */
+	OED_NORM_TRIM,		/* strip leading and trailing White_Space */
 	OED_NORM_SPACE,		/* each run of White_Space becomes one ' ' */
 	OED_NORM_CASE,		/* full case folding, as str.casefold() */
 	OED_NORM_PUNCT,		/* remove general categories P*; S* stay */
 	OED_NORM_NUMBER,	/* numbers rewritten in one canonical form */
+	OED_NORM_NSTEPS
 };
+
+/*
+ * The family: one row per step, indexed by enum oed_norm_step.  A new step
+ * is an enum value, a row and its function; --normalize, the --help list
+ * and the man page list (checked by check_normalize) read the rows.
+ */
+struct oed_norm_step_def {
+	const char *name;
+	unsigned growth;	/* output bytes per input byte at most; 0: no copy (trim) */
+	/* dst->data[0..dst->len) from src (room for growth * len + 1 is made); 0 or -1 */
+	int (*apply)(struct oed_buf *dst, const char *src, size_t len);
+	const char *help;
+};
+extern const struct oed_norm_step_def oed_norm_steps[OED_NORM_NSTEPS];
 
 #define OED_NORM_MAX_STEPS 16
 

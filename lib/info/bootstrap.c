@@ -218,9 +218,25 @@ oed_bootstrap(const struct oed_boot *b, size_t nstat, oed_boot_stat stat, void *
 	}
 	for (size_t s = 0; s < nstat; s++) {
 		double *v = vals + s * b->replicates;
+		double qlo = oed_quantile(v, nfinite[s], (1 - b->level) / 2);
+		double qhi = oed_quantile(v, nfinite[s], (1 + b->level) / 2);
+		double t = b->estimate ? b->estimate[s] : NAN;
 
-		lo[s] = oed_quantile(v, nfinite[s], (1 - b->level) / 2);
-		hi[s] = oed_quantile(v, nfinite[s], (1 + b->level) / 2);
+		if (b->bias) {
+			double sum = 0;
+
+			for (size_t i = 0; i < nfinite[s]; i++)
+				sum += v[i];
+			b->bias[s] = nfinite[s] && isfinite(t) ? sum / (double)nfinite[s] - t : NAN;
+		}
+		if (b->estimate == NULL) {
+			lo[s] = qlo;
+			hi[s] = qhi;
+		} else if (isfinite(t) && t >= qlo && t <= qhi) {
+			/* basic: the replicates' spread around the estimate, mirrored */
+			lo[s] = 2 * t - qhi;
+			hi[s] = 2 * t - qlo;
+		}
 	}
 	rc = 0;
 done:

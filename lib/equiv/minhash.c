@@ -15,6 +15,7 @@
 #include "jsonw.h"
 #include "normalize.h"
 #include "splitmix.h"
+#include "choice.h"
 
 #define DEFAULT_K 5
 #define DEFAULT_PERM 128
@@ -22,6 +23,15 @@
 #define AUTO_BANDS_MISS 1e-3
 
 /* ---- the spec ---- */
+
+const struct oed_cluster_mode_def oed_cluster_modes[1] = {
+	{ "jaccard", "MinHash estimate of the Jaccard similarity of shingle sets >= T" },
+};
+
+const struct oed_shingle_def oed_shingles[2] = {
+	[OED_SHINGLE_CHAR] = { "char", "K consecutive code points (shingle=char:K, default char:5)" },
+	[OED_SHINGLE_WORD] = { "word", "K consecutive words (shingle=word:K)" },
+};
 
 static int
 parse_uint(const char *s, size_t n, unsigned lo, unsigned hi, unsigned *out)
@@ -70,10 +80,13 @@ oed_minhash_parse(const char *spec, uint64_t seed, struct oed_minhash *out,
 	out->k = DEFAULT_K;
 	out->perm = DEFAULT_PERM;
 	out->seed = seed;
-	if (strncmp(spec, "jaccard:", 8) != 0)
+	n = strcspn(spec, ":");
+	if (oed_choice_find(OED_CHOICES(oed_cluster_modes), spec, n) < 0)
+		return oed_choice_unknown(err, "--cluster", "mode", spec, n, OED_CHOICES(oed_cluster_modes));
+	if (spec[n] != ':')
 		return oed_err_set(err, OED_EX_USAGE,
-		    "--cluster: '%s' does not start with jaccard:T (T a threshold such as 0.8)", spec);
-	p = spec + 8;
+		    "--cluster: '%s' has no threshold: MODE:T, like jaccard:0.8", spec);
+	p = spec + n + 1;
 	n = strcspn(p, ",");
 	if (n == 0 || n >= sizeof(tbuf))
 		goto bad_t;
@@ -94,13 +107,13 @@ oed_minhash_parse(const char *spec, uint64_t seed, struct oed_minhash *out,
 		v = e + 1;
 		kn = (size_t)(e - p);
 		if (kn == 7 && memcmp(p, "shingle", 7) == 0) {
-			if (strncmp(v, "char:", 5) == 0)
-				out->shingle = OED_SHINGLE_CHAR;
-			else if (strncmp(v, "word:", 5) == 0)
-				out->shingle = OED_SHINGLE_WORD;
-			else
+			size_t sl = strcspn(v, ":,");
+			int sh = oed_choice_find(OED_CHOICES(oed_shingles), v, sl);
+
+			if (sh < 0 || v[sl] != ':')
 				goto bad_shingle;
-			if (parse_uint(v + 5, (size_t)(p + n - v - 5), 1, OED_MINHASH_MAX_K, &out->k) == -1)
+			out->shingle = (enum oed_shingle)sh;
+			if (parse_uint(v + sl + 1, (size_t)(p + n - v) - sl - 1, 1, OED_MINHASH_MAX_K, &out->k) == -1)
 				goto bad_shingle;
 		} else if (kn == 4 && memcmp(p, "perm", 4) == 0) {
 			if (parse_uint(v, (size_t)(p + n - v), 1, OED_MINHASH_MAX_PERM, &out->perm) == -1)
@@ -148,7 +161,7 @@ oed_minhash_format(const struct oed_minhash *mh, char *out, size_t size)
 	/* the threshold as the user would write it: shortest round-trip form */
 	oed_fmt_double(t, mh->threshold);
 	snprintf(out, size, "jaccard:%s,shingle=%s:%u,perm=%u,bands=%u", t,
-	    mh->shingle == OED_SHINGLE_WORD ? "word" : "char", mh->k, mh->perm, mh->bands);
+	    oed_shingles[mh->shingle].name, mh->k, mh->perm, mh->bands);
 }
 
 /* ---- signatures ---- */

@@ -67,8 +67,26 @@ enum oed_estimator {
 };
 #define OED_EST_COUNT 10
 
-/* "plugin", "miller-madow", "chao-shen", "shrink", "jeffreys", "laplace",
- * "sg", "minimax", "grassberger", "nsb"; -1 with err (usage) otherwise. */
+/*
+ * The family: one row per estimator, indexed by enum oed_estimator.  A new
+ * estimator is an enum value, a row and its function; --estimator, the
+ * --help list, the man page list (checked by check_estimators) and the
+ * refusals read the rows.
+ */
+enum {
+	OED_EST_USES_K = 1,	/* depends on the number of classes K (--classes) */
+	OED_EST_WHOLE = 2,	/* its formula counts records: fractional weights are refused */
+};
+struct oed_estimator_def {
+	const char *name;
+	unsigned flags;
+	/* H in nats of sorted counts c[0..m) > 0 adding up to total, K = k >= m; may reorder c */
+	int (*h)(double *c, size_t m, double total, double k, double *h);
+	const char *help;	/* one line for --help */
+};
+extern const struct oed_estimator_def oed_estimators[OED_EST_COUNT];
+
+/* A name of the table; -1 with err (usage, with a "did you mean") otherwise. */
 int oed_estimator_parse(const char *name, enum oed_estimator *out, struct oed_err *err);
 const char *oed_estimator_name(enum oed_estimator e);
 /* Whether an estimator depends on the number of classes K. */

@@ -13,102 +13,6 @@ oed_fingerprint(const char *s, size_t len)
 	return XXH3_64bits(s, len);
 }
 
-void
-oed_cells_init(struct oed_cells *t)
-{
-	memset(t, 0, sizeof(*t));
-}
-
-void
-oed_cells_release(struct oed_cells *t)
-{
-	free(t->slot);
-	memset(t, 0, sizeof(*t));
-}
-
-static inline size_t
-slot_of(uint64_t x, uint64_t y, size_t cap)
-{
-	/* x and y are already well mixed; fold them so (x, y) and (y, x) differ */
-	uint64_t h = x ^ (y * 0x9E3779B97F4A7C15ULL + (y >> 29));
-
-	return (size_t)(h ^ (h >> 32)) & (cap - 1);
-}
-
-static int
-grow(struct oed_cells *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 1024;
-	struct oed_cell *slot = calloc(cap, sizeof(*slot));
-
-	if (slot == NULL)
-		return -1;
-	for (size_t i = 0; i < t->cap; i++) {
-		const struct oed_cell *c = &t->slot[i];
-		size_t j;
-
-		if (c->n == 0)
-			continue;
-		for (j = slot_of(c->x, c->y, cap); slot[j].n != 0; j = (j + 1) & (cap - 1))
-			;
-		slot[j] = *c;
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->cap = cap;
-	return 0;
-}
-
-int
-oed_cells_add(struct oed_cells *t, uint64_t x, uint64_t y, double w)
-{
-	size_t i;
-
-	if ((t->used + 1) * 4 > t->cap * 3 && grow(t) == -1)
-		return -1;
-	for (i = slot_of(x, y, t->cap); t->slot[i].n != 0; i = (i + 1) & (t->cap - 1))
-		if (t->slot[i].x == x && t->slot[i].y == y) {
-			t->slot[i].n += w;
-			t->total += w;
-			return 0;
-		}
-	t->slot[i].x = x;
-	t->slot[i].y = y;
-	t->slot[i].n = w;
-	t->used++;
-	t->total += w;
-	return 0;
-}
-
-static int
-cell_cmp(const void *a, const void *b)
-{
-	const struct oed_cell *p = a, *q = b;
-
-	if (p->x != q->x)
-		return p->x < q->x ? -1 : 1;
-	if (p->y != q->y)
-		return p->y < q->y ? -1 : 1;
-	return 0;
-}
-
-struct oed_cell *
-oed_cells_sorted(const struct oed_cells *t, size_t *n)
-{
-	struct oed_cell *out;
-	size_t k = 0;
-
-	*n = 0;
-	if (t->used == 0 || (out = malloc(t->used * sizeof(*out))) == NULL)
-		return NULL;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->slot[i].n != 0)
-			out[k++] = t->slot[i];
-	qsort(out, k, sizeof(*out), cell_cmp);
-	*n = k;
-	return out;
-}
-
 /* ---- exact counts ---- */
 
 int
@@ -245,6 +149,13 @@ tab_grow(struct oed_tab *t)
 int
 oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w, struct oed_err *err)
 {
+	return oed_tab_add_get(t, k, w, NULL, err);
+}
+
+int
+oed_tab_add_get(struct oed_tab *t, const uint64_t *k, const struct oed_count *w,
+		struct oed_count *now, struct oed_err *err)
+{
 	size_t st = STRIDE(t), nk = t->nkeys, i;
 	struct oed_count c;
 	uint64_t *r;
@@ -270,6 +181,8 @@ oed_tab_add(struct oed_tab *t, const uint64_t *k, const struct oed_count *w, str
 	r[nk + 1] = c.frac;
 	if (w->frac)
 		t->fractional = true;
+	if (now)
+		*now = c;
 	return 0;
 }
 
@@ -328,80 +241,217 @@ oed_tab_sorted(const struct oed_tab *t, struct oed_row **rows, size_t *n, struct
 	return 0;
 }
 
+/* ---- sorting without allocation ---- */
+
+static void
+swap_bytes(char *a, char *b, size_t size)
+{
+	while (size--) {
+		char t = *a;
+
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+static void
+sift_down(char *base, size_t root, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size) < 0)
+			child++;
+		if (cmp(base + root * size, base + child * size) >= 0)
+			return;
+		swap_bytes(base + root * size, base + child * size, size);
+		root = child;
+	}
+}
+
+static void
+heap_sort(char *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(base, i, n, size, cmp);
+	for (size_t i = n; i-- > 1;) {
+		swap_bytes(base, base + i * size, size);
+		sift_down(base, 0, i, size, cmp);
+	}
+}
+
+/* Introsort: quicksort (median of three), heapsort past a depth, insertion below 16. */
+static void
+intro_sort(char *base, size_t n, size_t size, int (*cmp)(const void *, const void *), int depth)
+{
+	while (n > 16) {
+		char *lo = base, *mid = base + (n / 2) * size, *hi = base + (n - 1) * size;
+		size_t i, j;
+
+		if (depth-- == 0) {
+			heap_sort(base, n, size, cmp);
+			return;
+		}
+		if (cmp(mid, lo) < 0)
+			swap_bytes(mid, lo, size);
+		if (cmp(hi, mid) < 0) {
+			swap_bytes(hi, mid, size);
+			if (cmp(mid, lo) < 0)
+				swap_bytes(mid, lo, size);
+		}
+		/* the pivot to the front, then Hoare's partition */
+		swap_bytes(base, mid, size);
+		i = 0;
+		j = n;
+		for (;;) {
+			do
+				i++;
+			while (i < n && cmp(base + i * size, base) < 0);
+			do
+				j--;
+			while (cmp(base + j * size, base) > 0);
+			if (i >= j)
+				break;
+			swap_bytes(base + i * size, base + j * size, size);
+		}
+		swap_bytes(base, base + j * size, size);
+		/* recurse on the smaller side, loop on the larger: O(log n) stack */
+		if (j < n - j - 1) {
+			intro_sort(base, j, size, cmp, depth);
+			base += (j + 1) * size;
+			n -= j + 1;
+		} else {
+			intro_sort(base + (j + 1) * size, n - j - 1, size, cmp, depth);
+			n = j;
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && cmp(base + (j - 1) * size, base + j * size) > 0; j--)
+			swap_bytes(base + (j - 1) * size, base + j * size, size);
+}
+
+void
+oed_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	int depth = 0;
+
+	for (size_t m = n; m > 1; m >>= 1)
+		depth += 2;
+	intro_sort(base, n, size, cmp, depth);
+}
+
+int
+oed_tab_take_sorted(struct oed_tab *t, struct oed_row **rows, size_t *n, struct oed_err *err)
+{
+	size_t st = STRIDE(t), k = 0, have = t->cap * st * sizeof(uint64_t);
+	struct oed_row *out;
+	char *bytes;
+
+	*rows = NULL;
+	*n = 0;
+	if (t->used == 0) {
+		oed_tab_release(t);
+		return 0;
+	}
+	/* the rows to the front, as they are stored */
+	for (size_t i = 0; i < t->cap; i++) {
+		const uint64_t *r = t->slot + i * st;
+
+		if (!FREE(r, t->nkeys)) {
+			if (k != i)
+				memmove(t->slot + k * st, r, st * sizeof(*r));
+			k++;
+		}
+	}
+	if (k * sizeof(*out) > have) {
+		uint64_t *grown = realloc(t->slot, k * sizeof(*out));
+
+		if (grown == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		t->slot = grown;
+	}
+	/* widen each into a struct oed_row, from the back: a row never overwrites one not yet read */
+	bytes = (char *)t->slot;
+	for (size_t i = k; i-- > 0;) {
+		const uint64_t *r = t->slot + i * st;
+		struct oed_row row = { { 0, 0, 0 }, { r[t->nkeys], r[t->nkeys + 1] } };
+
+		memcpy(row.k, r, t->nkeys * sizeof(*r));
+		memcpy(bytes + i * sizeof(row), &row, sizeof(row));
+	}
+	out = (struct oed_row *)(void *)bytes;
+	oed_sort(out, k, sizeof(*out), oed_row_cmp);
+	/* the slots are the rows now: the table lets go of them */
+	t->slot = NULL;
+	oed_tab_release(t);
+	if (k * sizeof(*out) < have) {
+		struct oed_row *shrunk = realloc(out, k * sizeof(*out));
+
+		if (shrunk)
+			out = shrunk;
+	}
+	*rows = out;
+	*n = k;
+	return 0;
+}
+
 /* ---- fingerprint -> text ---- */
 
 void
 oed_names_init(struct oed_names *m)
 {
-	memset(m, 0, sizeof(*m));
+	oed_map_init(&m->map);
+	oed_buf_init(&m->text);
 }
 
 void
 oed_names_release(struct oed_names *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->text[i]);
-	free(m->text);
-	free(m->keys);
-	memset(m, 0, sizeof(*m));
-}
-
-static int
-names_grow(struct oed_names *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 256;
-	uint64_t *keys = calloc(cap, sizeof(*keys));
-	char **text = calloc(cap, sizeof(*text));
-
-	if (keys == NULL || text == NULL) {
-		free(keys);
-		free(text);
-		return -1;
-	}
-	for (size_t j = 0; j < m->cap; j++) {
-		size_t i;
-
-		if (m->text[j] == NULL)
-			continue;
-		for (i = (size_t)m->keys[j] & (cap - 1); text[i]; i = (i + 1) & (cap - 1))
-			;
-		keys[i] = m->keys[j];
-		text[i] = m->text[j];
-	}
-	free(m->keys);
-	free(m->text);
-	m->keys = keys;
-	m->text = text;
-	m->cap = cap;
-	return 0;
+	oed_map_release(&m->map);
+	oed_buf_release(&m->text);
 }
 
 int
 oed_names_put(struct oed_names *m, uint64_t key, const char *s, size_t len)
 {
-	size_t i;
+	size_t at = m->text.len;
+	uint64_t *v;
+	bool added;
 
-	if ((m->used + 1) * 2 > m->cap && names_grow(m) == -1)
+	if (oed_map_get(&m->map, key))
+		return 0;
+	/* the text first: a key never points past the arena */
+	if (oed_buf_reserve(&m->text, at + len + 1) == -1)
 		return -1;
-	for (i = (size_t)key & (m->cap - 1); m->text[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == key)
-			return 0;
-	if ((m->text[i] = malloc(len + 1)) == NULL)
+	if ((v = oed_map_put(&m->map, key, &added)) == NULL)
 		return -1;
-	memcpy(m->text[i], s, len);
-	m->text[i][len] = '\0';
-	m->keys[i] = key;
-	m->used++;
+	memcpy(m->text.data + at, s, len);
+	m->text.data[at + len] = '\0';
+	m->text.len = at + len + 1;
+	*v = at;
 	return 0;
 }
 
 const char *
 oed_names_get(const struct oed_names *m, uint64_t key)
 {
-	if (m->cap == 0)
-		return NULL;
-	for (size_t i = (size_t)key & (m->cap - 1); m->text[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == key)
-			return m->text[i];
-	return NULL;
+	const uint64_t *v = oed_map_get(&m->map, key);
+
+	return v ? m->text.data + *v : NULL;
+}
+
+size_t
+oed_names_size(const struct oed_names *m)
+{
+	return oed_map_size(&m->map);
+}
+
+bool
+oed_names_next(const struct oed_names *m, size_t *it, uint64_t *key)
+{
+	uint64_t off;
+
+	return oed_map_next(&m->map, it, key, &off);
 }
