@@ -137,6 +137,23 @@ else
 	echo "SKIP: mandoc not installed, man pages not linted"
 fi
 
+# Every page renders at 80 columns without a troff warning (a table too
+# wide, a literal that cannot break).
+man_width() {
+	for man in "$top_srcdir"/man/*.[17]; do
+		if out=$(MANWIDTH=80 MAN_KEEP_FORMATTING= man -l "$man" 2>&1 >/dev/null) && [ -z "$out" ]; then
+			ok "man -l ${man##*/} at 80 columns"
+		else
+			bad "man -l ${man##*/} at 80 columns"; echo "$out"
+		fi
+	done
+}
+if command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1; then
+	man_width
+else
+	echo "SKIP: man or groff not installed, pages not rendered at 80 columns"
+fi
+
 # The README's install command and CI install the same packages.
 readme_pkgs=$(grep -o 'apt-get install -y [^&]*' "$top_srcdir/README" | head -n 1 |
 	sed 's/apt-get install -y //' | tr ' ' '\n' | grep . | sort | tr '\n' ' ')

@@ -20,6 +20,8 @@ endif
 
 TESTS += tests/cli/run.sh tests/family.sh
 EXTRA_DIST += tests/cli tests/summary.sh tests/family.sh
+TESTS += tests/docs.sh
+EXTRA_DIST += tests/docs.sh tests/docs
 
 # After the tests: one closing line with every suite's counts.
 check-local: check-TESTS
