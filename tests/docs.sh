@@ -36,7 +36,6 @@ command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not installed"; exit 77; }
 #   stderr     writes to standard error by design
 rules() {
 	cat <<'EOF'
-*	--baseline latest	skip	oed-drift does not take "latest" yet
 *	--compare --max-drop	skip	needs the items of two oed-bench runs
 oed-report.1	last:oed-bench	skip	needs an oed-bench run in the store
 oed-report.1	/var/lib/node_exporter	skip	writes where node_exporter reads
@@ -53,6 +52,7 @@ oed-bench.1	--base-url	skip	needs a model API
 oed-bench.1	openai:	skip	needs a model API
 oed-bench.1	answer.py	skip	a program of the reader's own
 oed-drift.1	- name: drift gate	skip	a GitHub Actions step, not a shell command
+oed-monitor.1	support.yaml	skip	a monitor file of the reader's own (examples/monitor runs in make check)
 EOF
 	command -v parallel >/dev/null 2>&1 ||
 		printf '*\tparallel \tskip\tGNU parallel not installed\n'
