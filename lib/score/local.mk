@@ -67,3 +67,13 @@ lib/score/judge_prompts.h: $(dist_judge_DATA:%=$(srcdir)/%)
 # The judges against the fake model server (python3's standard library).
 TESTS += tests/judge-net.sh
 EXTRA_DIST += tests/judge-net.sh
+# Red-team mutators (lib/bench/mutate.h), with their reference outputs.
+lib_libcore_la_SOURCES += lib/bench/mutate.c lib/bench/mutate.h
+EXTRA_DIST += tests/ref/gen_mutate_ref.py tests/ref/mutate_ref.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_mutate
+tests_unit_check_mutate_SOURCES = tests/unit/check_mutate.c tests/ref/mutate_ref.h
+tests_unit_check_mutate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_mutate_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_mutate
+endif
