@@ -30,6 +30,9 @@ ROOT=http://127.0.0.1:$(cat "$t/port")
 OPENAI_BASE_URL=$ROOT/v1
 OPENAI_API_KEY=sk-judge-test
 export OPENAI_BASE_URL OPENAI_API_KEY
+# the judges' answers are cached in the run store: a fresh one here
+OED_STORE=$t/store.db
+export OED_STORE
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 # expect NAME WANT GOT
@@ -141,8 +144,32 @@ expect "pairwise: exit 0" "0 " "$? $(cat "$t/err")"
 expect "pairwise: scores" "1 0 0.5 0.5 0.75 " "$(get "$t/out" scores.pairwise)"
 expect "pairwise: verdicts per order" "A,B B,A A,A tie,tie A,tie " "$(get "$t/out" judge.pairwise.verdict)"
 
-# 9. the key never shows
-if grep -rq "$OPENAI_API_KEY" "$t"/out "$t"/err; then bad "key leaked"; else ok "key absent"; fi
+# 9. cached in the run store: asked again, the judge is not asked again
+count() {
+	"$PY" -c 'import json,sys; st=json.loads(sys.stdin.read())["requests"]; print(sum(v for k, v in st.items() if sys.argv[1] in k))' "$1" <<EOF
+$(stats)
+EOF
+}
+printf '%s\n' '{"output":"cached [[verdict:pass]]"}' >"$t/in10"
+oed-bench --score 'llm_judge:Cache me,model=openai:j' "$t/in10" >"$t/out1" 2>"$t/err"
+expect "cache: first run asks" "1" "$(count 'cached [[verdict')"
+oed-bench --score 'llm_judge:Cache me,model=openai:j' "$t/in10" >"$t/out2" 2>"$t/err"
+expect "cache: second run exit 0" "0 " "$? $(cat "$t/err")"
+expect "cache: second run does not ask" "1" "$(count 'cached [[verdict')"
+expect "cache: same record" "$(cat "$t/out1")" "$(cat "$t/out2")"
+oed-bench --score 'llm_judge:Cache me,model=openai:j,cache=false' "$t/in10" >"$t/out2" 2>"$t/err"
+expect "cache=false asks again" "2" "$(count 'cached [[verdict')"
+oed-bench --score 'llm_judge:Cache me,model=openai:other' "$t/in10" >"$t/out2" 2>"$t/err"
+expect "cache: another judge model asks" "3" "$(count 'cached [[verdict')"
+
+# a malformed answer is not kept: asked again
+printf '%s\n' '{"output":"uncached [[answer:no verdict]]"}' >"$t/in11"
+oed-bench --score 'llm_judge:Cache me,model=openai:j' "$t/in11" >/dev/null 2>&1
+oed-bench --score 'llm_judge:Cache me,model=openai:j' "$t/in11" >/dev/null 2>&1
+expect "cache: malformed answers asked again" "2" "$(count 'uncached [[answer')"
+
+# 10. the key never shows
+if grep -rq "$OPENAI_API_KEY" "$t"/out* "$t"/err "$t"/store.db*; then bad "key leaked"; else ok "key absent"; fi
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

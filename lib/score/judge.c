@@ -24,10 +24,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sqlite3.h>
+#include <xxhash.h>
+
 #include "buf.h"
 #include "exit.h"
 #include "internal.h"
 #include "provider/provider.h"
+#include "store.h"
 
 #include "judge_prompts.h"
 
@@ -46,10 +50,11 @@ const struct oed_scorer_param oed_sc_llm_judge_params[] = {
 	{ "prompt", OED_PARAM_STRING, NULL, "a prompt file instead of the built-in llm_judge.v1",
 	  NULL },
 	{ "timeout", OED_PARAM_NUMBER, "120", "seconds per judge request", NULL },
+	{ "cache", OED_PARAM_BOOL, "true", "reuse the judge's answers kept in the run store", NULL },
 	OED_SC_PARAMS_END
 };
 enum { LJ_RUBRIC, LJ_RUBRIC_FILE, LJ_MODEL, LJ_SCALE, LJ_LABELS, LJ_PASSING, LJ_PROMPT,
-       LJ_TIMEOUT };
+       LJ_TIMEOUT, LJ_CACHE };
 
 const struct oed_scorer_param oed_sc_semantic_equivalence_params[] = {
 	{ "model", OED_PARAM_STRING, NULL, "the judge, PROVIDER:MODEL", NULL },
@@ -57,9 +62,10 @@ const struct oed_scorer_param oed_sc_semantic_equivalence_params[] = {
 	{ "prompt", OED_PARAM_STRING, NULL,
 	  "a prompt file instead of the built-in semantic_equivalence.v1", NULL },
 	{ "timeout", OED_PARAM_NUMBER, "120", "seconds per judge request", NULL },
+	{ "cache", OED_PARAM_BOOL, "true", "reuse the judge's answers kept in the run store", NULL },
 	OED_SC_PARAMS_END
 };
-enum { SE_MODEL, SE_VALUE, SE_PROMPT, SE_TIMEOUT };
+enum { SE_MODEL, SE_VALUE, SE_PROMPT, SE_TIMEOUT, SE_CACHE };
 
 const struct oed_scorer_param oed_sc_pairwise_params[] = {
 	{ "model", OED_PARAM_STRING, NULL, "the judge, PROVIDER:MODEL", NULL },
@@ -70,15 +76,20 @@ const struct oed_scorer_param oed_sc_pairwise_params[] = {
 	{ "prompt", OED_PARAM_STRING, NULL, "a prompt file instead of the built-in pairwise.v1",
 	  NULL },
 	{ "timeout", OED_PARAM_NUMBER, "120", "seconds per judge request", NULL },
+	{ "cache", OED_PARAM_BOOL, "true", "reuse the judge's answers kept in the run store", NULL },
 	OED_SC_PARAMS_END
 };
-enum { PW_MODEL, PW_RUBRIC, PW_VALUE, PW_PROMPT, PW_TIMEOUT };
+enum { PW_MODEL, PW_RUBRIC, PW_VALUE, PW_PROMPT, PW_TIMEOUT, PW_CACHE };
 
 struct judge {
 	const char *name;		/* the scorer's, for messages */
 	const char *model;		/* borrowed from the spec */
 	double timeout_s;
 	struct oed_provider *p;		/* opened on first use */
+	bool cache;			/* cache= */
+	struct oed_store *store;	/* the response cache, opened on first use */
+	sqlite3_stmt *get, *put;
+	char digest[33];		/* of the request in flight; "" when not cached */
 	char *tmpl;			/* the prompt template */
 	char *version;			/* "llm_judge.v1", or the prompt file's path */
 	char *rubric;			/* llm_judge, pairwise */
@@ -165,6 +176,7 @@ judge_new(struct oed_scorer_spec *spec, size_t imodel, size_t iprompt, size_t it
 	j->name = name;
 	j->model = spec->pv[imodel].s;
 	j->timeout_s = spec->pv[itimeout].d;
+	j->cache = spec->pv[itimeout + 1].b;
 	if (j->model == NULL || j->model[0] == '\0') {
 		oed_err_set(err, OED_EX_USAGE,
 		    "scorer '%s' needs a judge: model=PROVIDER:MODEL, like model=openai:gpt-4o-mini",
@@ -303,6 +315,9 @@ oed_sc_judge_release(struct oed_scorer_spec *spec)
 	if (j == NULL)
 		return;
 	oed_provider_free(j->p);
+	sqlite3_finalize(j->get);
+	sqlite3_finalize(j->put);
+	oed_store_close(j->store);
 	free(j->tmpl);
 	free(j->version);
 	free(j->rubric);
@@ -389,6 +404,73 @@ on_done(struct oed_prov_resp *r, void *ctx)
 	}
 }
 
+/*
+ * The run store's response cache (bench_responses, as oed-bench's own
+ * requests): the answer to the request with this digest, sample 0.
+ * 1 found (in j->answer), 0 not, -1 error.
+ */
+static int
+cache_get(struct judge *j, const char *digest, struct oed_err *err)
+{
+	json_t *o, *v;
+	int rc;
+
+	if (j->store == NULL) {
+		if ((j->store = oed_store_open(NULL, err)) == NULL ||
+		    (j->get = oed_store_prepare(j->store,
+			"SELECT response FROM bench_responses WHERE digest = ?1 AND sample = 0",
+			err)) == NULL ||
+		    (j->put = oed_store_prepare(j->store,
+			"INSERT OR REPLACE INTO bench_responses (digest, sample, response, run_id, "
+			"created) VALUES (?1, 0, ?2, NULL, ?3)", err)) == NULL) {
+			char msg[sizeof(err->msg)];
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return oed_err_set(err, OED_EX_FAIL, "scorer '%s': the judge's cache: %s "
+			    "(cache=false goes without)", j->name, msg);
+		}
+	}
+	sqlite3_reset(j->get);
+	sqlite3_bind_text(j->get, 1, digest, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(j->get);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return oed_store_fail(j->store, err, "cannot read the judge's cache");
+	o = json_loads((const char *)sqlite3_column_text(j->get, 0), 0, NULL);
+	sqlite3_reset(j->get);
+	v = json_object_get(o, "output");
+	rc = 0;
+	if (json_is_string(v))
+		rc = oed_buf_add(&j->answer, json_string_value(v), json_string_length(v)) == -1 ?
+		     OOM(err) : 1;
+	json_decref(o);
+	return rc;
+}
+
+static int
+cache_put(struct judge *j, const char *digest, struct oed_err *err)
+{
+	json_t *o = json_pack("{s:s%,s:s}", "output", j->answer.data ? j->answer.data : "",
+			      j->answer.len, "judge", j->model);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL, when[32];
+	int rc;
+
+	json_decref(o);
+	if (text == NULL)
+		return OOM(err);
+	oed_now_rfc3339(when);
+	sqlite3_reset(j->put);
+	sqlite3_bind_text(j->put, 1, digest, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(j->put, 2, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(j->put, 3, when, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(j->put);
+	sqlite3_reset(j->put);
+	free(text);
+	if (rc != SQLITE_DONE)
+		return oed_store_fail(j->store, err, "cannot write the judge's cache");
+	return 0;
+}
+
 /* Send j->prompt to the judge; its answer in j->answer. */
 static int
 ask(struct judge *j, struct oed_err *err)
@@ -396,8 +478,10 @@ ask(struct judge *j, struct oed_err *err)
 	struct oed_prov_req rq;
 	struct oed_gen g;
 	json_t *msgs;
+	char *digest = j->digest;
 	int rc;
 
+	digest[0] = '\0';
 	if (j->p == NULL) {
 		struct oed_provider_opts po;
 		memset(&po, 0, sizeof(po));
@@ -424,6 +508,22 @@ ask(struct judge *j, struct oed_err *err)
 	rq.user = j;
 	oed_buf_reset(&j->answer);
 	j->done = j->failed = j->fatal = false;
+	if (j->cache) {
+		char *canon = oed_provider_canonical(j->p, &rq, NULL, err);
+		if (canon == NULL) {
+			json_decref(msgs);
+			return -1;
+		}
+		XXH128_hash_t h = XXH3_128bits(canon, strlen(canon));
+		free(canon);
+		snprintf(digest, sizeof(j->digest), "%016llx%016llx", (unsigned long long)h.high64,
+			 (unsigned long long)h.low64);
+		if ((rc = cache_get(j, digest, err)) != 0) {
+			json_decref(msgs);
+			digest[0] = '\0';	/* found: nothing to put back */
+			return rc == 1 ? 0 : -1;
+		}
+	}
 	rc = oed_provider_submit(j->p, &rq, err);
 	while (rc == 0 && !j->done)
 		rc = oed_provider_poll(j->p, 100, on_done, j, err);
@@ -484,6 +584,9 @@ judge_once(struct judge *j, char **reason, struct oed_err *err)
 	int v;
 
 	if (ask(j, err) == -1 || (v = verdict(j, &rl, err)) == -1)
+		return -1;
+	/* Only answers with a verdict are kept: a malformed one is asked again. */
+	if (j->digest[0] != '\0' && cache_put(j, j->digest, err) == -1)
 		return -1;
 	if ((*reason = strndup(j->answer.data ? j->answer.data : "", rl)) == NULL)
 		return OOM(err);
