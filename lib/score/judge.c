@@ -33,7 +33,7 @@
 #include "provider/provider.h"
 #include "store.h"
 
-#include "judge_prompts.h"
+#include "lib/score/judge_prompts.h"
 
 #define OOM(err) oed_err_set(err, OED_EX_FAIL, "out of memory")
 
