@@ -287,6 +287,10 @@ score_one(void *ctx, size_t i, const struct oed_bench_answer *a, double *value, 
 		in.target = a->target;
 		in.target_len = strlen(a->target);
 	}
+	if (a->prompt) {
+		in.input = a->prompt;
+		in.input_len = strlen(a->prompt);
+	}
 	if (nc) {
 		if (nc > s->capchoices) {
 			const char **c = realloc(s->choices, nc * sizeof(*c));

@@ -951,6 +951,7 @@ finish_input(struct runner *R, struct item *it)
 					.extracted = R->answers[k], .extracted_len = R->anslen[k],
 					.invalid = invalid[k], .output = j->output,
 					.output_len = j->output_len, .target = it->target,
+					.prompt = it->prompt,
 					.choices = it->choices, .latency_ms = j->latency_ms,
 					.cost_usd = cost, .finish_reason = j->finish_reason,
 					.tokens_out = j->tout,

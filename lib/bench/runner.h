@@ -38,6 +38,7 @@ struct oed_bench_answer {
 	const char *output;		/* as the model gave it */
 	size_t output_len;
 	const char *target;		/* NULL: the task has none */
+	const char *prompt;		/* the rendered prompt (judges show it) */
 	json_t *choices;		/* NULL: none */
 	double latency_ms, cost_usd;	/* NAN when unknown */
 	const char *finish_reason;	/* NULL when unknown */

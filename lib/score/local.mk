@@ -3,7 +3,7 @@
 lib_libcore_la_SOURCES += lib/score/score.h lib/score/internal.h \
 	lib/score/registry.c lib/score/match.c lib/score/text_metrics.c \
 	lib/score/stream.c lib/score/structure.c lib/score/ops.c \
-	lib/score/samples.c lib/score/code_exec.c
+	lib/score/samples.c lib/score/code_exec.c lib/score/judge.c
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_score
 tests_unit_check_score_SOURCES = tests/unit/check_score.c
@@ -49,4 +49,31 @@ tests_unit_check_score_exec_SOURCES = tests/unit/check_score_exec.c
 tests_unit_check_score_exec_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_score_exec_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_score_exec
+endif
+# The judges' prompts (data/judge/*.v1.txt), built in as C strings and installed.
+judgedir = $(pkgdatadir)/judge
+dist_judge_DATA = data/judge/llm_judge.v1.txt data/judge/semantic_equivalence.v1.txt \
+	data/judge/pairwise.v1.txt
+nodist_lib_libcore_la_SOURCES += lib/score/judge_prompts.h
+BUILT_SOURCES += lib/score/judge_prompts.h
+CLEANFILES += lib/score/judge_prompts.h
+lib/score/judge_prompts.h: $(dist_judge_DATA:%=$(srcdir)/%)
+	$(AM_V_GEN)$(MKDIR_P) lib/score && : >$@-t && \
+	for f in llm_judge semantic_equivalence pairwise; do \
+	  echo "static const char oed_judge_prompt_$$f[] =" >>$@-t && \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' \
+	      $(srcdir)/data/judge/$$f.v1.txt >>$@-t && echo ";" >>$@-t || exit 1; \
+	done && mv $@-t $@
+# The judges against the fake model server (python3's standard library).
+TESTS += tests/judge-net.sh
+EXTRA_DIST += tests/judge-net.sh
+# Red-team mutators (lib/bench/mutate.h), with their reference outputs.
+lib_libcore_la_SOURCES += lib/bench/mutate.c lib/bench/mutate.h
+EXTRA_DIST += tests/ref/gen_mutate_ref.py tests/ref/mutate_ref.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_mutate
+tests_unit_check_mutate_SOURCES = tests/unit/check_mutate.c tests/ref/mutate_ref.h
+tests_unit_check_mutate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_mutate_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_mutate
 endif

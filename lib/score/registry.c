@@ -76,6 +76,15 @@ static const struct oed_scorer table[] = {
 	    OED_SCORE_UNIT, OED_AGG_CORPUS, oed_sc_chrf_prepare, oed_sc_tm_release),
 	ROW(rouge_l, "ROUGE-L F-measure as Google's rouge-score, no stemming",
 	    OED_NEEDS_TARGET, OED_SCORE_UNIT, OED_AGG_MEAN, oed_sc_tm_prepare, oed_sc_tm_release),
+	ROW(llm_judge, "a judge model grades the output on a rubric (pass/fail, 1-5 or labels)",
+	    OED_NEEDS_PROVIDER, OED_SCORE_UNIT, OED_AGG_MEAN, oed_sc_judge_llm_prepare,
+	    oed_sc_judge_release),
+	ROW(semantic_equivalence, "a judge model finds that output and target entail each other",
+	    OED_NEEDS_TARGET | OED_NEEDS_PROVIDER, OED_SCORE_PASS, OED_AGG_MEAN,
+	    oed_sc_judge_se_prepare, oed_sc_judge_release),
+	ROW(pairwise, "a judge model prefers output (1) or target (0), asked in both orders",
+	    OED_NEEDS_TARGET | OED_NEEDS_PROVIDER, OED_SCORE_UNIT, OED_AGG_MEAN,
+	    oed_sc_judge_pw_prepare, oed_sc_judge_release),
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

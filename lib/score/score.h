@@ -117,6 +117,13 @@ char *oed_scorer_help_text(void);
 /* The version of the refusal phrase list a refusal spec uses (for run records), else NULL. */
 const char *oed_score_refusal_version(const struct oed_scorer_spec *spec);
 
+/*
+ * A judge's model spec and prompt version ("llm_judge.v1", or the prompt
+ * file's path) for the record: 1 for a judge scorer, else 0.
+ */
+int oed_score_judge_info(const struct oed_scorer_spec *spec, const char **model,
+			 const char **prompt_version);
+
 /* One parameter's value after parsing (defaults filled in). */
 struct oed_param_value {
 	bool set;		/* given or defaulted */
@@ -170,6 +177,8 @@ struct oed_score_sample {
 struct oed_score_input {
 	const char *output;		/* need not be NUL-terminated */
 	size_t output_len;
+	const char *input;		/* the prompt (judges); NULL when unknown */
+	size_t input_len;
 	const char *target;		/* NULL when there is none */
 	size_t target_len;
 	/*
@@ -198,7 +207,7 @@ void oed_score_input_init(struct oed_score_input *in, const char *output, size_t
 struct oed_score_result {
 	double value;		/* NAN when not applicable */
 	int pass;		/* 1, 0, or -1 when there is no verdict */
-	char label[OED_SCORE_LABEL_MAX];	/* OED_SCORE_LABEL; "" otherwise */
+	char label[OED_SCORE_LABEL_MAX];	/* OED_SCORE_LABEL, a judge's verdict; "" otherwise */
 	char *reason;		/* why, when it says more than the value; owned */
 };
 

@@ -32,6 +32,8 @@ struct pending {
 	double latency, cost;
 	long long tokens_out;
 	const char *finish;	/* NULL when absent */
+	const char *input;	/* the prompt, for judges; NULL when absent */
+	size_t input_len;
 	json_t *choices;	/* NULL when absent; owned */
 	json_t *refs;		/* a target that is a list of texts; owned */
 	json_t *root;		/* the tree when it must be rebuilt; owned */
@@ -44,8 +46,8 @@ struct stream {
 	const struct oed_score_stream_opts *o;
 	struct oed_reader *r;
 	struct oed_writer *w;
-	int iout, itgt, igrp, ichoices, ilat, icost, ifin, itok, iscores, ipass;
-	bool want_choices, want_meta, need_target;
+	int iout, itgt, igrp, ichoices, ilat, icost, ifin, itok, iscores, ipass, iin, ijudge;
+	bool want_choices, want_meta, need_target, want_input;
 	struct pending *pend;
 	size_t npend, cappend;
 	char *group;		/* current group's key */
@@ -110,7 +112,8 @@ write_record(struct stream *st, struct pending *p, struct oed_err *err)
 
 		oed_w_begin(w);
 		json_object_foreach(p->root, k, v)
-			if (strcmp(k, "scores") != 0 && strcmp(k, "pass") != 0)
+			if (strcmp(k, "scores") != 0 && strcmp(k, "pass") != 0 &&
+			    !(st->want_input && strcmp(k, "judge") == 0))
 				oed_w_json(w, k, v);
 	} else {
 		const char *a = p->line, *b = p->line + p->len;
@@ -142,6 +145,26 @@ write_record(struct stream *st, struct pending *p, struct oed_err *err)
 			verdict = 1;
 	}
 	oed_w_obj_end(w);
+	if (st->want_input) {
+		/* Each judge's model, prompt version, verdict and reasoning. */
+		oed_w_obj_begin(w, "judge");
+		for (size_t i = 0; i < o->nspecs; i++) {
+			const struct oed_score_result *r = &st->res[i];
+			const char *model, *version;
+			if (!oed_score_judge_info(o->specs[i], &model, &version))
+				continue;
+			oed_w_obj_begin(w, o->specs[i]->key);
+			oed_w_str(w, "model", model);
+			oed_w_str(w, "prompt", version);
+			oed_w_str(w, "verdict", r->label);
+			if (r->reason != NULL)
+				oed_w_str(w, "reasoning", r->reason);
+			else
+				oed_w_null(w, "reasoning");
+			oed_w_obj_end(w);
+		}
+		oed_w_obj_end(w);
+	}
 	if (verdict != -1)
 		oed_w_bool(w, "pass", verdict == 1);
 	if (oed_w_end(w) == -1)
@@ -181,6 +204,8 @@ flush(struct stream *st, struct oed_err *err)
 		in.cost_usd = p->cost;
 		in.tokens_out = p->tokens_out;
 		in.finish_reason = p->finish;
+		in.input = p->input;
+		in.input_len = p->input_len;
 		if (o->samples_by != NULL) {
 			in.samples = st->samples;
 			in.nsamples = st->npend;
@@ -373,8 +398,8 @@ take(struct stream *st, struct oed_err *err)
 	p->tokens_out = -1;
 	st->npend++;
 
-	const char *line, *fin = NULL;
-	size_t len, finlen = 0;
+	const char *line, *fin = NULL, *inp = NULL;
+	size_t len, finlen = 0, inplen = 0;
 	line = oed_reader_line(r, &len);
 	p->lineno = oed_reader_lineno(r);
 	if (st->want_meta) {
@@ -390,7 +415,16 @@ take(struct stream *st, struct oed_err *err)
 			finlen = v->len;
 		}
 	}
+	if (st->want_input) {
+		const struct oed_value *v = oed_reader_value(r, st->iin);
+		if (v->type == OED_V_STRING) {
+			inp = v->str;
+			inplen = v->len;
+		}
+	}
 	if (st->igrp < 0) {
+		p->input = inp;
+		p->input_len = inplen;
 		p->line = line;
 		p->len = len;
 		p->out = out->str;
@@ -403,7 +437,7 @@ take(struct stream *st, struct oed_err *err)
 		/* Copies, for the records wait for the rest of their input. */
 		const char *src = oed_reader_source(r);
 		size_t srclen = strlen(src);
-		char *q = malloc(len + out->len + tl + finlen + srclen + 5);
+		char *q = malloc(len + out->len + tl + finlen + inplen + srclen + 6);
 		if ((p->own = q) == NULL)
 			return OOM(err);
 		p->line = memcpy(q, line, len), q += len, *q++ = '\0';
@@ -416,6 +450,10 @@ take(struct stream *st, struct oed_err *err)
 		}
 		if (fin != NULL)
 			p->finish = memcpy(q, fin, finlen), q += finlen, *q++ = '\0';
+		if (inp != NULL) {
+			p->input = memcpy(q, inp, inplen), q += inplen, *q++ = '\0';
+			p->input_len = inplen;
+		}
 		p->source = memcpy(q, src, srclen + 1);
 	}
 	if (refs != NULL)
@@ -426,7 +464,8 @@ take(struct stream *st, struct oed_err *err)
 			p->choices = json_incref(c);
 	}
 	if (oed_reader_value(r, st->iscores)->type != OED_V_MISSING ||
-	    oed_reader_value(r, st->ipass)->type != OED_V_MISSING)
+	    oed_reader_value(r, st->ipass)->type != OED_V_MISSING ||
+	    (st->want_input && oed_reader_value(r, st->ijudge)->type != OED_V_MISSING))
 		p->root = json_incref(oed_reader_root(r));
 	return 1;
 }
@@ -450,6 +489,8 @@ oed_score_stream(const struct oed_score_stream_opts *o, int nfiles, char *const 
 			st.want_choices = true;
 		if (needs & OED_NEEDS_META)
 			st.want_meta = true;
+		if (needs & OED_NEEDS_PROVIDER)
+			st.want_input = true;
 		if ((needs & OED_NEEDS_SAMPLES) && o->samples_by == NULL)
 			return oed_err_set(err, OED_EX_USAGE,
 			    "scorer '%s' compares the samples of an input: give --samples-by FIELD",
@@ -469,6 +510,9 @@ oed_score_stream(const struct oed_score_stream_opts *o, int nfiles, char *const 
 	    (st.itgt = oed_reader_want(st.r, o->target_field ? o->target_field : "target", err)) < 0 ||
 	    (st.iscores = oed_reader_want(st.r, "scores", err)) < 0 ||
 	    (st.ipass = oed_reader_want(st.r, "pass", err)) < 0)
+		goto out;
+	if (st.want_input && ((st.iin = oed_reader_want(st.r, "input", err)) < 0 ||
+	    (st.ijudge = oed_reader_want(st.r, "judge", err)) < 0))
 		goto out;
 	if (o->samples_by != NULL && (st.igrp = oed_reader_want(st.r, o->samples_by, err)) < 0)
 		goto out;

@@ -18,6 +18,10 @@ last user message, [[name:arg]], say what to do with that prompt.
   [[reset]]            close the connection without an answer, always
   [[nousage]]          no usage in the answer
   [[error:STATUS]]     STATUS with an error body, always
+  [[verdict:V]]        a judge's answer: "Reasoning for V." and a final
+                       line "VERDICT: V"; when several are in the prompt
+                       the first one counts (so a judge prompt holding two
+                       outputs answers after the one it shows first)
 
 Server-wide (arguments): --max-concurrent N answers 429 above N requests
 in flight; n > 1 is refused with 400, as some servers do.  GET /stats
@@ -152,6 +156,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         text = d["answer"] if "answer" in d else "echo: " + prompt
+        if "verdict" in d and "answer" not in d:
+            v = next(m.group(2) or "" for m in DIRECTIVE.finditer(prompt) if m.group(1) == "verdict")
+            text = "Reasoning for %s.\nVERDICT: %s" % (v, v)
         model = req.get("model", "?") + "-2024-01-01"
         if anthropic:
             body = {"id": "msg_1", "type": "message", "role": "assistant", "model": model,
