@@ -47,6 +47,7 @@ oed-bench.1	--fail-under exact_match=0.7	status=4	the gate trips: 0.67 < 0.7
 oed-bench.1	--fail-under exact_match=0.7	stderr	says why the gate tripped
 oed-drift.1	--time ts -w 1d --fail-on-drift	status=4	the gate trips: a day drifted
 *	--record	stderr	says which run it recorded
+oed-drift.1	--name nightly-ref	stderr	says which run it recorded
 *	oed-ingest	stderr	prints its counts on standard error
 oed-bench.1	--base-url	skip	needs a model API
 oed-bench.1	openai:	skip	needs a model API

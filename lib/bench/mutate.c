@@ -423,7 +423,9 @@ oed_fragility(const double *clean, const double *mutated, const int *clean_pass,
 	f->lo = f->hi = NAN;
 	f->adversarial_stress = f->nverdicts ? (double)f->broken / (double)f->nverdicts : NAN;
 	if (m >= 2 && replicates > 0) {
-		struct oed_boot b = { OED_BOOT_CLUSTERS, m, NULL, replicates, level, seed };
+		/* percentile interval: a mean of paired differences is not biased */
+		struct oed_boot b = { .scheme = OED_BOOT_CLUSTERS, .nunits = m, .replicates = replicates,
+				      .level = level, .seed = seed };
 		struct frag_ctx c = { d, m };
 		if (oed_bootstrap(&b, 1, frag_stat, &c, &f->lo, &f->hi, err) == -1) {
 			free(d);
