@@ -26,7 +26,7 @@
 
 enum {
 	OPT_MODEL = 1, OPT_DATA, OPT_BASE_URL, OPT_API_KEY_ENV, OPT_CONCURRENCY, OPT_MAX_CONCURRENCY,
-	OPT_RPM, OPT_TPM, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_RETRIES, OPT_COMMAND_IO, OPT_LIMIT,
+	OPT_RPM, OPT_TPM, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_RETRIES, OPT_COMMAND_IO, OPT_LIMIT, OPT_SAMPLES,
 	OPT_SHARD, OPT_DRY_RUN, OPT_NO_CACHE, OPT_FAIL_UNDER, OPT_MAX_ERRORS, OPT_PRICES,
 	OPT_SUMMARIZE, OPT_SCORE, OPT_TARGET, OPT_SAMPLES_BY, OPT_LIST_TASKS, OPT_VERBOSE,
 };
@@ -49,6 +49,7 @@ static const struct oed_option options[] = {
 	{ "command-io", 0, OED_ARG_REQUIRED, "MODE",
 	  "command: text (the prompt on stdin, default) or json (the request)", OPT_COMMAND_IO },
 	{ "limit", 'n', OED_ARG_REQUIRED, "N", "the first N items only", OPT_LIMIT },
+	{ "samples", 'k', OED_ARG_REQUIRED, "K", "answers per input (instead of the task's samples)", OPT_SAMPLES },
 	{ "shard", 0, OED_ARG_REQUIRED, "I/N", "every N-th item from the I-th (1-based)", OPT_SHARD },
 	{ "dry-run", 0, OED_ARG_NONE, NULL, "render every request and estimate the cost; no calls", OPT_DRY_RUN },
 	{ "no-cache", 0, OED_ARG_NONE, NULL, "ask again even for answers the store holds", OPT_NO_CACHE },
@@ -94,7 +95,7 @@ struct args {
 	const char *data, *base_url, *api_key_env, *prices;
 	double timeout_s;
 	bool command_json, dry_run, no_cache, summarize, list_tasks, verbose;
-	unsigned long limit, max_errors;
+	unsigned long limit, max_errors, samples;
 	unsigned shard_i, shard_n;
 	struct gate *gates;
 	size_t ngates;
@@ -179,6 +180,8 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_LIMIT:
 		return oed_parse_ulong("limit", arg, 1, (unsigned long)-1, &a->limit, err);
+	case OPT_SAMPLES:
+		return oed_parse_ulong("samples", arg, 1, 1000, &a->samples, err);
 	case OPT_SHARD: {
 		unsigned i, n;
 		char extra;
@@ -271,7 +274,16 @@ struct scoring {
 	const char **names;
 	const char **choices;
 	size_t capchoices;
+	char **reasons;		/* each scorer's last reason, or NULL */
 };
+
+static const char *
+score_reason(void *ctx, size_t i)
+{
+	const struct scoring *s = ctx;
+
+	return s->reasons ? s->reasons[i] : NULL;
+}
 
 static int
 score_one(void *ctx, size_t i, const struct oed_bench_answer *a, double *value, bool *pass,
@@ -319,6 +331,11 @@ score_one(void *ctx, size_t i, const struct oed_bench_answer *a, double *value, 
 	}
 	*value = res.value;
 	*pass = res.pass == 1;
+	if (s->reasons) {
+		free(s->reasons[i]);
+		s->reasons[i] = res.reason;
+		res.reason = NULL;
+	}
 	oed_score_result_release(&res);
 	return 0;
 }
@@ -328,8 +345,12 @@ scoring_release(struct scoring *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		oed_scorer_spec_free(s->specs[i]);
+		if (s->reasons)
+			free(s->reasons[i]);
+	}
+	free(s->reasons);
 	free(s->specs);
 	free(s->names);
 	free(s->choices);
@@ -342,7 +363,8 @@ scoring_from_task(const struct oed_task *t, struct scoring *s, struct oed_err *e
 
 	s->specs = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->specs));
 	s->names = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->names));
-	if (s->specs == NULL || s->names == NULL)
+	s->reasons = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->reasons));
+	if (s->specs == NULL || s->names == NULL || s->reasons == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (i = 0; i < t->nscorers; i++) {
 		const struct oed_task_scorer *ts = &t->scorers[i];
@@ -504,6 +526,8 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 		oed_report(&err);
 		goto out;
 	}
+	if (a->samples)
+		task.gen.samples = (unsigned)a->samples;
 	if (scoring_from_task(&task, &sc, &err) == -1) {
 		/* an error in the task file: its position says where, no --help hint */
 		oed_report(&err);
@@ -579,6 +603,7 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	cfg.scoring.n = sc.n;
 	cfg.scoring.names = sc.names;
 	cfg.scoring.score = score_one;
+	cfg.scoring.reason = score_reason;
 	cfg.scoring.ctx = &sc;
 	cfg.prices = prices;
 	cfg.stop = &stop_signal;

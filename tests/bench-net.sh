@@ -208,7 +208,7 @@ expect "sigterm: summary status" "interrupted" "$(field "$t/out" bench.summary s
 expect "sigterm: run status in the store" "interrupted" \
 	"$(sqlite3 "$t/term.db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")"
 
-# 11. several models, several samples (one request per sample, never n > 1)
+# 11. several models, several samples (n > 1 refused: one request per sample)
 task multi '[[answer:ok]] m'
 sed -i 's/seed: 7}/seed: 7, samples: 3}/' "$t/multi.yaml"
 $BENCH -m openai:a -m openai:b "$t/multi.yaml" >"$t/out" 2>"$t/err"
@@ -216,6 +216,32 @@ expect "models: two summaries" "2" "$(grep -c bench.summary "$t/out")"
 expect "models: items per model and sample" "6" "$(grep -c bench.item "$t/out")"
 expect "samples: one request each" "6" \
 	"$(stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["requests"]["[[answer:ok]] m"])')"
+
+# 11b. samples as n > 1 first: refused, one request per sample (seed + i)
+# for the rest of the run; accepted, one request per input, a choice each
+set -- $(seq 1 10 | sed 's/^/[[answer:ok]]_n/')
+task nfirst "$@"
+sed -i 's/seed: 7}/seed: 7, samples: 3}/' "$t/nfirst.yaml"
+start
+BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
+# (one at a time: the refusal comes back before most inputs are sent)
+$BENCH -c 1 --max-concurrency 1 -m openai:m "$t/nfirst.yaml" >"$t/out" 2>"$t/err"
+expect "n refused: exit 0, every sample answered" "0 30 0" \
+	"$? $(grep -c '"output":"ok"' "$t/out") $(field "$t/out" bench.summary errors)"
+expect "n refused: three requests per input" "[3, 3, 3, 3, 3, 3, 3, 3, 3, 3]" \
+	"$(stats | "$PY" -c 'import json,sys; print(sorted(json.load(sys.stdin)["requests"].values()))')"
+n=$(stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["n_requests"])')
+[ "$n" -ge 1 ] && [ "$n" -lt 10 ] && ok "n refused: remembered ($n of 10 inputs tried n > 1)" ||
+	bad "n refused: $n inputs tried n > 1"
+start --n
+BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
+$BENCH --no-cache -m openai:m "$t/nfirst.yaml" >"$t/out" 2>"$t/err"
+expect "n: exit 0, a choice per sample" "0 10 10 10" \
+	"$? $(grep -c '"sample":0,.*"output":"ok"' "$t/out") $(grep -c '"sample":1,.*"output":"ok #1"' "$t/out") $(grep -c '"sample":2,.*"output":"ok #2"' "$t/out")"
+expect "n: one request per input" "10 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] 10" \
+	"$(stats | "$PY" -c 'import json,sys; s=json.load(sys.stdin); print(s["n_requests"], sorted(s["requests"].values()))') $(field "$t/out" bench.summary requests)"
+start
+BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
 
 # 12. the Anthropic shape: x-api-key, anthropic-version, max_tokens
 task anth '[[answer:ok]] x' '[[fail:1:529]][[answer:ok]] y'

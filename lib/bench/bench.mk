@@ -20,3 +20,6 @@ EXTRA_DIST += tests/ref/gen_bench_ref.py
 # oed-bench against a fake model server (python3's standard library).
 TESTS += tests/bench-net.sh
 EXTRA_DIST += tests/bench-net.sh tests/servers
+# the code tasks (humaneval, mbpp) run in the code_exec sandbox
+TESTS += tests/bench-code.sh
+EXTRA_DIST += tests/bench-code.sh tests/bench-code

@@ -64,6 +64,38 @@ static const char hellaswag_yaml[] =
 	"extract: [{regex: \"\\\\b([ABCD])\\\\b\"}]\n"
 	"scorers: [exact_match]\n";
 
+/*
+ * HumanEval: lm-eval's humaneval_instruct request (the chat form; the
+ * completion form has no place in a chat API); the program is the code
+ * block answered, after the prompt unless it restates the function, then
+ * the tests and check(entry_point); 3 seconds to run, the timeout of
+ * human-eval's check_correctness and of lm-eval's code_eval.
+ */
+static const char humaneval_yaml[] =
+	"task: humaneval\n"
+	"version: 1\n"
+	"dataset: {id: task_id}\n"
+	"prompt: \"Write a solution to the following problem and make sure that it passes the tests:\\n"
+	"```python\\n{{prompt}}\\n```\\n\"\n"
+	"target: \"{{tests}}\"\n"
+	"generation: {temperature: 0, max_tokens: 1024}\n"
+	"scorers: [{code_exec: {timeout: 3}}]\n";
+
+/*
+ * MBPP: lm-eval's prompt (the task, its three asserts, [BEGIN]) and stop
+ * word [DONE]; the program is the code answered, then test_setup_code and
+ * the asserts of test_list; 3 seconds to run, as for HumanEval.
+ */
+static const char mbpp_yaml[] =
+	"task: mbpp\n"
+	"version: 1\n"
+	"dataset: {id: task_id}\n"
+	"prompt: \"You are an expert Python programmer, and here is your task: {{text}} "
+	"Your code should pass these tests:\\n\\n{{shown_tests}}\\n[BEGIN]\\n\"\n"
+	"target: \"{{tests}}\"\n"
+	"generation: {temperature: 0, max_tokens: 512, stop: [\"[DONE]\"]}\n"
+	"scorers: [{code_exec: {timeout: 3}}]\n";
+
 static json_t *
 nomem(json_t *rec, struct oed_err *err)
 {
@@ -274,6 +306,80 @@ hellaswag_prepare(json_t *rec, const char *source, struct oed_err *err)
 	return rec;
 }
 
+/* HumanEval: tests = test + check(entry_point); the prompt before a completion. */
+static json_t *
+humaneval_prepare(json_t *rec, const char *source, struct oed_err *err)
+{
+	const char *prompt = json_string_value(json_object_get(rec, "prompt"));
+	const char *test = json_string_value(json_object_get(rec, "test"));
+	const char *entry = json_string_value(json_object_get(rec, "entry_point"));
+	struct sbuf b = { 0 };
+	char *text;
+
+	(void)source;
+	if (prompt == NULL || test == NULL || entry == NULL)
+		return bad(rec, err, "a HumanEval record needs prompt, test and entry_point");
+	sbuf_adds(&b, test);
+	sbuf_adds(&b, "\n\ncheck(");
+	sbuf_adds(&b, entry);
+	sbuf_adds(&b, ")\n");
+	if ((text = sbuf_take(&b, NULL)) == NULL)
+		return nomem(rec, err);
+	json_object_set_new(rec, "tests", json_string(text));
+	free(text);
+	sbuf_adds(&b, "def ");
+	sbuf_adds(&b, entry);
+	sbuf_addc(&b, '(');
+	if ((text = sbuf_take(&b, NULL)) == NULL)
+		return nomem(rec, err);
+	json_object_set_new(rec, "code_def", json_string(text));
+	free(text);
+	json_object_set(rec, "code_prefix", json_object_get(rec, "prompt"));
+	return rec;
+}
+
+/* MBPP: shown_tests = the asserts; tests = test_setup_code and the asserts. */
+static json_t *
+mbpp_prepare(json_t *rec, const char *source, struct oed_err *err)
+{
+	json_t *list = json_object_get(rec, "test_list"), *v;
+	const char *setup = json_string_value(json_object_get(rec, "test_setup_code"));
+	struct sbuf shown = { 0 }, b = { 0 };
+	char *text;
+	size_t i;
+
+	(void)source;
+	if (!json_is_string(json_object_get(rec, "text")) || !json_is_array(list) ||
+	    json_array_size(list) == 0)
+		return bad(rec, err, "an MBPP record needs text and test_list");
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v)) {
+			sbuf_release(&shown);
+			return bad(rec, err, "MBPP's test_list holds assert lines");
+		}
+		if (i)
+			sbuf_addc(&shown, '\n');
+		sbuf_adds(&shown, json_string_value(v));
+	}
+	if (setup != NULL && setup[0] != '\0') {
+		sbuf_adds(&b, setup);
+		sbuf_addc(&b, '\n');
+	}
+	sbuf_add(&b, shown.s ? shown.s : "", shown.len);
+	sbuf_addc(&b, '\n');
+	if ((text = sbuf_take(&shown, NULL)) == NULL) {
+		sbuf_release(&b);
+		return nomem(rec, err);
+	}
+	json_object_set_new(rec, "shown_tests", json_string(text));
+	free(text);
+	if ((text = sbuf_take(&b, NULL)) == NULL)
+		return nomem(rec, err);
+	json_object_set_new(rec, "tests", json_string(text));
+	free(text);
+	return rec;
+}
+
 static const struct oed_builtin table[] = {
 	{ "gsm8k", "grade-school maths, the last number of the answer (lm-eval's flexible match)",
 	  "GSM8K JSON Lines (question, answer)", gsm8k_yaml, NULL, NULL },
@@ -287,6 +393,12 @@ static const struct oed_builtin table[] = {
 	{ "hellaswag", "HellaSwag asked generatively: the letter of the most plausible ending",
 	  "HellaSwag JSON Lines (ctx, endings, label, activity_label)", hellaswag_yaml, NULL,
 	  hellaswag_prepare },
+	{ "humaneval", "HumanEval: the function completed, run with its tests (code_exec)",
+	  "HumanEval JSON Lines (task_id, prompt, test, entry_point)", humaneval_yaml, NULL,
+	  humaneval_prepare },
+	{ "mbpp", "MBPP: a Python function written, run with its asserts (code_exec)",
+	  "MBPP JSON Lines (task_id, text, test_list, test_setup_code)", mbpp_yaml, NULL,
+	  mbpp_prepare },
 };
 
 const struct oed_builtin *
@@ -317,5 +429,6 @@ oed_builtin_load(const struct oed_builtin *b, struct oed_task *t, struct oed_err
 		return -1;
 	t->csv_header = b->csv_header;
 	t->prepare = b->prepare;
+	t->code_answer = b->prepare == humaneval_prepare || b->prepare == mbpp_prepare;
 	return 0;
 }

@@ -16,6 +16,13 @@
  *                  label}]}, answerKey}
  *   hellaswag      HellaSwag JSON Lines {ctx, endings, label,
  *                  activity_label}, the context cleaned as lm-eval does
+ *   humaneval      HumanEval JSON Lines {task_id, prompt, test,
+ *                  entry_point}: code_exec runs the answer's code (after
+ *                  the prompt unless it restates the function), the tests
+ *                  and check(entry_point)
+ *   mbpp           MBPP JSON Lines {task_id, text, test_list,
+ *                  test_setup_code}: code_exec runs the answer's code,
+ *                  the setup and the asserts
  *
  * The multiple-choice tasks are asked generatively: the options as
  * lettered lines, the first standalone letter of the answer taken.

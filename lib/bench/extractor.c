@@ -318,3 +318,44 @@ oed_majority(char *const *answers, const size_t *lens, size_t n)
 	}
 	return best;
 }
+
+int
+oed_code_answer(const char *s, size_t len, const char *prefix, const char *def, char **out,
+		size_t *outlen)
+{
+	const char *code = s, *f = len >= 3 ? memmem(s, len, "```", 3) : NULL;
+	size_t clen = len, plen = 0;
+	char *o;
+
+	if (f != NULL) {
+		const char *nl = memchr(f, '\n', len - (size_t)(f - s));
+
+		if (nl != NULL) {
+			const char *end;
+
+			code = nl + 1;
+			clen = len - (size_t)(code - s);
+			end = clen >= 3 ? memmem(code, clen, "```", 3) : NULL;
+			if (end != NULL)
+				clen = (size_t)(end - code);
+		}
+	} else {
+		const char *done = len >= 6 ? memmem(s, len, "[DONE]", 6) : NULL;
+
+		if (done != NULL)
+			clen = (size_t)(done - s);
+	}
+	if (prefix != NULL && (def == NULL || def[0] == '\0' ||
+			       memmem(code, clen, def, strlen(def)) == NULL))
+		plen = strlen(prefix);
+	if ((o = malloc(plen + clen + 1)) == NULL)
+		return -1;
+	if (plen)
+		memcpy(o, prefix, plen);
+	if (clen)
+		memcpy(o + plen, code, clen);
+	o[plen + clen] = '\0';
+	*out = o;
+	*outlen = plen + clen;
+	return 0;
+}

@@ -64,4 +64,16 @@ int oed_extractor_apply(struct oed_extractor *x, const char *s, size_t len, char
  */
 size_t oed_majority(char *const *answers, const size_t *lens, size_t n);
 
+/*
+ * The program in a code task's output: the first fenced block (```python,
+ * ``` or any other info string, up to the closing fence or the end), else
+ * the whole output cut at "[DONE]" (MBPP's end marker); then, when prefix
+ * is given and the code does not contain def, prefix + code (HumanEval:
+ * the prompt before a completion that does not restate the function, as
+ * the harnesses assemble it).  0 with *out (malloc'd) and *outlen, or -1
+ * when memory runs out.
+ */
+int oed_code_answer(const char *s, size_t len, const char *prefix, const char *def, char **out,
+		    size_t *outlen);
+
 #endif

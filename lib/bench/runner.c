@@ -263,6 +263,7 @@ struct item {
 	json_t *messages;
 	char *target;
 	json_t *choices;
+	char *code_prefix, *code_def;	/* code tasks (oed_code_answer) */
 	struct job *jobs;		/* nmodels * samples */
 	size_t left;			/* jobs not done */
 };
@@ -275,6 +276,9 @@ item_release(struct item *it)
 	json_decref(it->messages);
 	free(it->target);
 	json_decref(it->choices);
+	free(it->code_prefix);
+	free(it->code_def);
+	it->code_prefix = it->code_def = NULL;
 	it->id = it->prompt = it->target = NULL;
 	it->messages = it->choices = NULL;
 }
@@ -383,6 +387,14 @@ render_item(const struct render *r, json_t *rec, unsigned long long seq, struct 
 			return oed_err_set(err, OED_EX_DATA, "choices field '%s' is %s", r->choices.spec,
 					   v ? "not a list" : "missing");
 		it->choices = json_incref(v);
+	}
+	if (t->code_answer) {
+		const char *p = json_string_value(json_object_get(rec, "code_prefix"));
+		const char *d = json_string_value(json_object_get(rec, "code_def"));
+
+		if ((p && (it->code_prefix = strdup(p)) == NULL) ||
+		    (d && (it->code_def = strdup(d)) == NULL))
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
 	return 0;
 }
@@ -791,6 +803,19 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 		for (i = 0; i < c->scoring.n; i++)
 			oed_w_num(w, c->scoring.names[i], scores[i]);
 		oed_w_obj_end(w);
+		for (i = 0; c->scoring.reason && i < c->scoring.n; i++)
+			if (c->scoring.reason(c->scoring.ctx, i) != NULL)
+				break;
+		if (c->scoring.reason && i < c->scoring.n) {
+			oed_w_obj_begin(w, "reasons");
+			for (i = 0; i < c->scoring.n; i++) {
+				const char *why = c->scoring.reason(c->scoring.ctx, i);
+
+				if (why != NULL)
+					oed_w_str(w, c->scoring.names[i], why);
+			}
+			oed_w_obj_end(w);
+		}
 		if (c->scoring.n) {
 			bool all = true;
 
@@ -871,6 +896,19 @@ finish_input(struct runner *R, struct item *it)
 				for (i = 0; i < k; i++)
 					free(R->answers[i]);
 				goto out;
+			}
+			if (R->t->code_answer && !invalid[k]) {
+				char *code;
+
+				if (oed_code_answer(R->answers[k], R->anslen[k], it->code_prefix,
+						    it->code_def, &code, &R->anslen[k]) == -1) {
+					for (i = 0; i <= k; i++)
+						free(R->answers[i]);
+					oed_err_set(R->err, OED_EX_FAIL, "out of memory");
+					goto out;
+				}
+				free(R->answers[k]);
+				R->answers[k] = code;
 			}
 		}
 		/* majority vote over the samples that answered */

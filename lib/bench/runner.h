@@ -51,6 +51,9 @@ struct oed_bench_scoring {
 	/* 0 with *value and *pass, or -1 with err (the run stops) */
 	int (*score)(void *ctx, size_t i, const struct oed_bench_answer *a, double *value,
 		     bool *pass, struct oed_err *err);
+	/* optional: why scorer i gave its last verdict, or NULL (valid until
+	 * its next call); written as the item's "reasons" */
+	const char *(*reason)(void *ctx, size_t i);
 	void *ctx;
 };
 

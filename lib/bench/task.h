@@ -81,6 +81,9 @@ struct oed_task {
 	 * rewrite of each dataset record into the fields the templates name */
 	const char *csv_header;
 	json_t *(*prepare)(json_t *rec, const char *source, struct oed_err *err);
+	/* code tasks: the answer is the output's code (oed_code_answer), after
+	 * the record's code_prefix unless it contains the record's code_def */
+	bool code_answer;
 };
 
 /* 0 or -1 with err (OED_EX_USAGE with FILE:LINE:COL for a bad task). */

@@ -12,6 +12,13 @@
  * anthropic-version; the system prompt travels apart from the messages,
  * and max_tokens is required (1024 when the task gives none).
  *
+ * Several samples of an input go to openai as one request with n = the
+ * samples (seed unchanged), each sample its choice; the request's usage
+ * is given to the first sample asked, 0 tokens to the others.  A server
+ * that answers such a request 400 (vLLM with beam search off, llama.cpp,
+ * Ollama...) gets one request per sample with seed + sample from then on,
+ * for the rest of the run.
+ *
  * Keys are read from the environment once, handed to the network layer
  * as secrets (so every message it gives is redacted), and appear nowhere
  * else: not in the canonical request, not in --dry-run's bodies.
@@ -28,12 +35,58 @@
 #include "openai_response.h"
 #include "provider_impl.h"
 
+/* One request with n > 1: the samples of one input. */
+struct ngroup {
+	struct ngroup *next;
+	char *input_id;
+	json_t *messages;
+	const struct oed_gen *gen;
+	unsigned k;
+	void **users;		/* [k]: each sample's handle, NULL when not asked */
+};
+
 struct http {
 	struct oed_net *net;
 	char *url;
 	char *auth;		/* the header carrying the key, or NULL */
 	bool completion_tokens;	/* send max_completion_tokens */
+	bool no_n;		/* the server refused n > 1: one request per sample */
+	struct ngroup *groups;	/* in flight */
+	struct oed_prov_req *redo;	/* samples of a refused group, to send one by one */
+	size_t nredo, capredo;
 };
+
+static void
+ngroup_free(struct ngroup *g)
+{
+	free(g->input_id);
+	json_decref(g->messages);
+	free(g->users);
+	free(g);
+}
+
+static void
+redo_clear(struct http *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nredo; i++) {
+		json_decref(h->redo[i].messages);
+		free((char *)h->redo[i].input_id);
+	}
+	h->nredo = 0;
+}
+
+static void
+groups_clear(struct http *h)
+{
+	while (h->groups) {
+		struct ngroup *g = h->groups;
+
+		h->groups = g->next;
+		ngroup_free(g);
+	}
+}
 
 static char *
 env_or(const char *name, const char *dflt)
@@ -115,6 +168,9 @@ oed_http_free(struct oed_provider *p)
 	if (h == NULL)
 		return;
 	oed_net_free(h->net);
+	groups_clear(h);
+	redo_clear(h);
+	free(h->redo);
 	if (h->auth) {
 		explicit_bzero(h->auth, strlen(h->auth));
 		free(h->auth);
@@ -193,18 +249,32 @@ nomem:
 	return NULL;
 }
 
-int
-oed_http_submit(struct oed_provider *p, const struct oed_prov_req *r, struct oed_err *err)
+/* Send one request: one sample, or with n > 1 the samples of group g. */
+static int
+send_one(struct oed_provider *p, const struct oed_prov_req *r, struct ngroup *g,
+	 struct oed_err *err)
 {
 	struct http *h = p->http;
 	const char *headers[4];
 	struct oed_net_req req = { 0 };
 	size_t nh = 0;
-	char *body = oed_http_body(p, r, true, err);
+	char *body = oed_http_body(p, r, g == NULL, err);
 	int rc;
 
 	if (body == NULL)
 		return -1;
+	if (g != NULL) {
+		/* the body is a compact JSON object: n goes before its closing brace */
+		size_t len = strlen(body);
+		char *b = realloc(body, len + 32);
+
+		if (b == NULL) {
+			free(body);
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		}
+		body = b;
+		snprintf(body + len - 1, 32, ",\"n\":%u}", g->k);
+	}
 	headers[nh++] = "Content-Type: application/json";
 	if (h->auth)
 		headers[nh++] = h->auth;
@@ -217,10 +287,49 @@ oed_http_submit(struct oed_provider *p, const struct oed_prov_req *r, struct oed
 	req.len = strlen(body);
 	/* what the tokens-per-minute budget charges: the prompt, roughly, and the most the answer may take */
 	req.tokens = (double)req.len / 4 + (r->gen->max_tokens ? (double)r->gen->max_tokens : 256);
-	req.user = r->user;
+	req.user = g != NULL ? (void *)g : r->user;
 	rc = oed_net_submit(h->net, &req, err);
 	free(body);
 	return rc;
+}
+
+int
+oed_http_submit(struct oed_provider *p, const struct oed_prov_req *r, struct oed_err *err)
+{
+	struct http *h = p->http;
+	struct ngroup *g;
+
+	if (p->kind != OED_PROV_OPENAI || h->no_n || r->gen->samples < 2 ||
+	    r->sample >= r->gen->samples)
+		return send_one(p, r, NULL, err);
+	/* a later sample of an input whose request is in flight joins it */
+	for (g = h->groups; g != NULL; g = g->next)
+		if (strcmp(g->input_id, r->input_id) == 0) {
+			if (g->users[r->sample] != NULL)
+				break;
+			g->users[r->sample] = r->user;
+			return 0;
+		}
+	if (g != NULL)
+		return send_one(p, r, NULL, err);
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->users = calloc(r->gen->samples, sizeof(*g->users))) == NULL ||
+	    (g->input_id = strdup(r->input_id)) == NULL) {
+		if (g != NULL)
+			ngroup_free(g);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	g->messages = json_incref(r->messages);
+	g->gen = r->gen;
+	g->k = r->gen->samples;
+	g->users[r->sample] = r->user;
+	if (send_one(p, r, g, err) == -1) {
+		ngroup_free(g);
+		return -1;
+	}
+	g->next = h->groups;
+	h->groups = g;
+	return 0;
 }
 
 /* A 2xx body into r, through the shared parser; false with r->error when it is not an answer. */
@@ -273,11 +382,123 @@ parse_body(const struct oed_provider *p, const char *body, size_t len, struct oe
 	return true;
 }
 
+/* The answer to a group's request: each sample asked its choice. */
+static void
+group_done(struct oed_provider *p, struct ngroup *g, const struct oed_net_result *nr)
+{
+	struct http *h = p->http;
+	json_t *choices = NULL, *o = NULL;
+	struct oed_prov_resp base = { .attempts = nr->attempts };
+	bool ok = false, first = true;
+	unsigned s;
+
+	base.tokens_in = base.tokens_out = base.tokens_cached = base.tokens_reasoning = -1;
+	base.latency_ms = nr->latency_ms;
+	if (nr->failed && nr->status == 400) {
+		/* refused: every sample again on its own, now and for the rest of the
+		 * run (groups already in flight are refused too) */
+		h->no_n = true;
+		for (s = 0; s < g->k; s++) {
+			struct oed_prov_req *q;
+
+			if (g->users[s] == NULL)
+				continue;
+			if (h->nredo == h->capredo) {
+				size_t cap = h->capredo ? h->capredo * 2 : 16;
+				struct oed_prov_req *n = realloc(h->redo, cap * sizeof(*n));
+
+				if (n == NULL)
+					break;	/* NEEDSWORK: lost on out of memory */
+				h->redo = n;
+				h->capredo = cap;
+			}
+			q = &h->redo[h->nredo];
+			memset(q, 0, sizeof(*q));
+			q->messages = json_incref(g->messages);
+			q->gen = g->gen;
+			q->input_id = strdup(g->input_id);
+			q->sample = s;
+			q->user = g->users[s];
+			if (q->input_id == NULL) {
+				json_decref(q->messages);
+				break;
+			}
+			h->nredo++;
+		}
+		return;
+	}
+	if (nr->failed) {
+		base.failed = true;
+		base.fatal = nr->quota || nr->status == 401 || nr->status == 403;
+		snprintf(base.error, sizeof(base.error), "%s", nr->error);
+	} else if (!parse_body(p, nr->body, nr->len, &base)) {
+		base.failed = true;
+	} else {
+		o = json_loadb(nr->body, nr->len, JSON_ALLOW_NUL, NULL);
+		choices = json_object_get(o, "choices");
+		ok = true;
+	}
+	for (s = 0; s < g->k; s++) {
+		struct oed_prov_resp r = base;
+		json_t *c = NULL;
+		const char *text, *fin;
+
+		if (g->users[s] == NULL)
+			continue;
+		r.user = g->users[s];
+		r.output = r.model = r.fingerprint = r.finish_reason = NULL;
+		if (ok) {
+			size_t i;
+			json_t *e;
+
+			json_array_foreach(choices, i, e) {
+				json_t *ix = json_object_get(e, "index");
+
+				if ((json_is_integer(ix) ? (size_t)json_integer_value(ix) : i) == s) {
+					c = e;
+					break;
+				}
+			}
+			text = json_string_value(json_object_get(json_object_get(c, "message"), "content"));
+			fin = json_string_value(json_object_get(c, "finish_reason"));
+			if (c == NULL) {
+				r.failed = true;
+				snprintf(r.error, sizeof(r.error),
+					 "the server gave %zu choices for n = %u", json_array_size(choices), g->k);
+			} else {
+				r.output = strdup(text ? text : "");
+				r.output_len = text ? strlen(text) : 0;
+				r.model = base.model ? strdup(base.model) : NULL;
+				r.fingerprint = base.fingerprint ? strdup(base.fingerprint) : NULL;
+				r.finish_reason = fin ? strdup(fin) : NULL;
+				if (!first)
+					r.tokens_in = r.tokens_out = r.tokens_cached = r.tokens_reasoning = 0;
+				first = false;
+			}
+		}
+		if (oed_prov_ready(p, &r) == -1)
+			oed_prov_resp_release(&r);	/* NEEDSWORK: lost on out of memory */
+	}
+	json_decref(o);
+	oed_prov_resp_release(&base);
+}
+
 static void
 on_done(const struct oed_net_result *nr, void *ctx)
 {
 	struct oed_provider *p = ctx;
 	struct oed_prov_resp r = { .user = nr->user, .attempts = nr->attempts };
+	struct ngroup **gp;
+
+	for (gp = &p->http->groups; *gp != NULL; gp = &(*gp)->next)
+		if (*gp == nr->user) {
+			struct ngroup *g = *gp;
+
+			*gp = g->next;
+			group_done(p, g, nr);
+			ngroup_free(g);
+			return;
+		}
 
 	r.tokens_in = r.tokens_out = r.tokens_cached = r.tokens_reasoning = -1;
 	r.latency_ms = nr->latency_ms;
@@ -296,7 +517,15 @@ on_done(const struct oed_net_result *nr, void *ctx)
 int
 oed_http_poll(struct oed_provider *p, int timeout_ms, struct oed_err *err)
 {
-	return oed_net_poll(p->http->net, timeout_ms, on_done, p, err);
+	struct http *h = p->http;
+	size_t i;
+	int rc;
+
+	rc = oed_net_poll(h->net, h->nredo ? 0 : timeout_ms, on_done, p, err);
+	for (i = 0; rc == 0 && i < h->nredo; i++)
+		rc = send_one(p, &h->redo[i], NULL, err);
+	redo_clear(h);
+	return rc;
 }
 
 size_t
@@ -308,13 +537,15 @@ oed_http_room(const struct oed_provider *p)
 size_t
 oed_http_inflight(const struct oed_provider *p)
 {
-	return oed_net_pending(p->http->net);
+	return oed_net_pending(p->http->net) + p->http->nredo;
 }
 
 void
 oed_http_abandon(struct oed_provider *p)
 {
 	oed_net_abandon(p->http->net);
+	groups_clear(p->http);
+	redo_clear(p->http);
 }
 
 void

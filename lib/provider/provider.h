@@ -14,9 +14,10 @@
  * its final response, after retries.  A provider never blocks longer than
  * the poll timeout.
  *
- * One request is one sample: several samples of an input are several
- * requests (with seed + sample when the task gives a seed), which every
- * server accepts, n > 1 or not.
+ * One request is one sample, except that openai asks the samples of an
+ * input with n > 1 first and falls back to one request per sample (with
+ * seed + sample when the task gives a seed) once the server refuses n
+ * (http.c); every sample still gets its own callback.
  *
  * The request's canonical text (oed_provider_canonical) is what the run
  * store's cache is keyed by: the provider, base URL or argv, and the

@@ -24,11 +24,14 @@ last user message, [[name:arg]], say what to do with that prompt.
                        outputs answers after the one it shows first)
 
 Server-wide (arguments): --max-concurrent N answers 429 above N requests
-in flight; n > 1 is refused with 400, as some servers do.  GET /stats
-gives {"requests": {prompt: count}, "max_in_flight": N, "refused": N,
-"auth": [header values seen, hashed]} so tests can check what was asked.
+in flight; n > 1 is refused with 400, as some servers do, unless --n
+(then n choices come back, the i-th answer followed by " #i" from the
+second on).  GET /stats gives {"requests": {prompt: count},
+"n_requests": N (asking n > 1, refused or not), "max_in_flight": N,
+"refused": N, "auth": [header values seen, hashed]} so tests can check
+what was asked.
 
-Usage: fake_llm.py --port-file FILE [--max-concurrent N]
+Usage: fake_llm.py --port-file FILE [--max-concurrent N] [--n]
 Writes the port to FILE once listening; stops on SIGTERM.
 """
 import argparse
@@ -47,6 +50,7 @@ counts = {}
 in_flight = 0
 max_in_flight = 0
 refused = 0
+n_requests = 0
 auth_seen = set()
 args = None
 
@@ -77,12 +81,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/stats":
             with lock:
                 self.send_json(200, {"requests": counts, "max_in_flight": max_in_flight,
-                                     "refused": refused, "auth": sorted(auth_seen)})
+                                     "refused": refused, "n_requests": n_requests, "auth": sorted(auth_seen)})
         else:
             self.send_json(404, {"error": {"message": "not found"}})
 
     def do_POST(self):
-        global in_flight, max_in_flight, refused
+        global in_flight, max_in_flight, refused, n_requests
         n = int(self.headers.get("Content-Length", "0"))
         try:
             req = json.loads(self.rfile.read(n))
@@ -102,9 +106,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_json(400, {"type": "error", "error": {"type": "invalid_request_error",
                                      "message": "max_tokens: Field required"}})
                 return
-        elif req.get("n", 1) != 1:
-            self.send_json(400, {"error": {"message": "n > 1 is not supported", "type": "invalid_request_error"}})
-            return
+        if not anthropic and req.get("n", 1) != 1:
+            with lock:
+                n_requests += 1
+            if not args.n:
+                self.send_json(400, {"error": {"message": "n > 1 is not supported", "type": "invalid_request_error"}})
+                return
         users = [m for m in req.get("messages", []) if m.get("role") == "user"]
         prompt = users[-1]["content"] if users else ""
         d = directives(prompt)
@@ -167,8 +174,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
                     "model": model, "system_fingerprint": "fp_test",
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": text}}],
+                    "choices": [{"index": i, "finish_reason": "stop",
+                                 "message": {"role": "assistant",
+                                             "content": text + (" #%d" % i if i else "")}}
+                                for i in range(req.get("n", 1))],
                     "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
                               "total_tokens": len(prompt.split()) + len(text.split())}}
         if "nousage" in d:
@@ -193,6 +202,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port-file", required=True)
     p.add_argument("--max-concurrent", type=int, default=0)
+    p.add_argument("--n", action="store_true")
     args = p.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
