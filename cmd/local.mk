@@ -1,5 +1,5 @@
 # The tools: option tables and wiring only; their logic lives in lib/.
-bin_PROGRAMS += oed oed-ingest oed-entropy oed-mi oed-drift oed-bench oed-monitor oed-report
+bin_PROGRAMS += oed oed-ingest oed-entropy oed-mi oed-tokens oed-drift oed-bench oed-monitor oed-report
 oed_SOURCES = cmd/oed.c
 oed_LDADD = $(CORE_LIBS)
 oed_ingest_SOURCES = cmd/oed-ingest.c
@@ -16,3 +16,5 @@ oed_monitor_SOURCES = cmd/oed-monitor.c
 oed_monitor_LDADD = $(CORE_LIBS)
 oed_report_SOURCES = cmd/oed-report.c
 oed_report_LDADD = $(CORE_LIBS)
+oed_tokens_SOURCES = cmd/oed-tokens.c
+oed_tokens_LDADD = $(CORE_LIBS)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "counts.h"
+#include "info/counts.h"
 
 void
 oed_strdict_init(struct oed_strdict *d, size_t max)

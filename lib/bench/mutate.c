@@ -9,7 +9,7 @@
 
 #include "base64.h"
 #include "bench/mutate.h"
-#include "bootstrap.h"
+#include "info/bootstrap.h"
 #include "exit.h"
 #include "splitmix.h"
 

@@ -16,7 +16,7 @@
 #include "bench/stats.h"
 #include "ingest/csvin.h"
 #include "ingest/dataset.h"
-#include "estimators.h"
+#include "info/estimators.h"
 #include "exit.h"
 #include "field.h"
 #include "opt.h"

@@ -8,7 +8,7 @@
 #include "bench/extractor.h"
 #include "bench/stats.h"
 #include "bench/summarize.h"
-#include "estimators.h"
+#include "info/estimators.h"
 #include "exit.h"
 #include "jsonl.h"
 

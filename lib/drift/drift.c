@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "counts.h"
+#include "info/counts.h"
 #include "drifttest.h"
 #include "field.h"
 #include "opt.h"

@@ -3,11 +3,6 @@
 # bootstrap (the math), and the engine that counts records into them
 # (engine.c), writes and merges states (state.c) and turns counts into
 # result records (results.c).
-#
-# NEEDSWORK: -I lib/info only so that lib/drift.c's #include "counts.h"
-# builds; everything else names the folder ("info/counts.h").  Drop it
-# when drift includes "info/counts.h".
-AM_CPPFLAGS += -I$(top_srcdir)/lib/info
 lib_libcore_la_SOURCES += \
 	lib/info/counts.c lib/info/counts.h \
 	lib/info/lenstats.c lib/info/lenstats.h \

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 #include "report/stats.h"
-#include "bootstrap.h"
+#include "info/bootstrap.h"
 #include "drift/specfun.h"
 
 #include <math.h>

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "normalize.h"
+#include "equiv/normalize.h"
 #include "score.h"
 
 #define OED_SC_PARAMS_END { NULL, 0, NULL, NULL, NULL }

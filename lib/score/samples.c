@@ -21,9 +21,9 @@
 #include <xxhash.h>
 
 #include "exit.h"
-#include "extract.h"
+#include "equiv/extract.h"
 #include "internal.h"
-#include "minhash.h"
+#include "equiv/minhash.h"
 #include "tokenizer.h"
 
 #define OOM(err) oed_err_set(err, OED_EX_FAIL, "out of memory")
