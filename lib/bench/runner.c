@@ -540,6 +540,11 @@ struct model_acc {
 	double clean_score;		/* the last clean input's, for its variants */
 	int clean_pass;
 	struct frag_pairs *frag;	/* per mutator */
+	/* samples > 1, clean inputs: sum W, sum T and P of oed-scorers(7) */
+	double waste, waste_tokens;
+	unsigned long long waste_passed;
+	double cons_sum;		/* sum of per-input consistency */
+	unsigned long long cons_n;
 };
 
 /* Paired scores of one mutator: clean vs mutated, per input. */
@@ -1011,6 +1016,9 @@ finish_input(struct runner *R, struct item *it)
 				goto out;
 			m->hsum += (double)ok * h / log(2);
 			m->hn += (double)ok;
+			/* consistency = 1 - H(Y|X=x)/log2 k (oed-scorers(7)) */
+			m->cons_sum += 1 - h / log((double)ok);
+			m->cons_n++;
 		} else if (ok == 1 && it->mut == NULL) {
 			m->hn += 1;
 		}
@@ -1085,6 +1093,32 @@ finish_input(struct runner *R, struct item *it)
 		}
 		if (!tokens_known)
 			m->tokens_estimated = true;
+		/*
+		 * token waste (oed-scorers(7)): an output's tokens minus the
+		 * fewest of a sample of this input with the same answer; outputs
+		 * whose tokens are unknown are left out
+		 */
+		if (R->samples > 1 && it->mut == NULL) {
+			for (k = 0; k < R->samples; k++) {
+				long long least;
+				size_t q;
+				int pass = ns > 0;
+
+				if (js[k].failed || js[k].tout < 0)
+					continue;
+				least = js[k].tout;
+				for (q = 0; q < R->samples; q++)
+					if (!js[q].failed && js[q].tout >= 0 && js[q].tout < least &&
+					    R->anslen[q] == R->anslen[k] &&
+					    memcmp(R->answers[q], R->answers[k], R->anslen[k]) == 0)
+						least = js[q].tout;
+				for (i = 0; i < ns; i++)
+					pass = pass && passes[i * R->samples + k];
+				m->waste += (double)(js[k].tout - least);
+				m->waste_tokens += (double)js[k].tout;
+				m->waste_passed += pass;
+			}
+		}
 		/* red-team pairs: the input's mean score and all-pass on one scorer */
 		if (c->nmutators && ns) {
 			size_t fi = c->frag_scorer, n = 0, passed = 0;
@@ -1395,6 +1429,12 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 	oed_w_obj_end(w);
 	if (m->hn > 0 && R->samples > 1)
 		oed_w_num(w, "answer_entropy_bits", m->hsum / m->hn);
+	if (m->cons_n > 0 && R->samples > 1)
+		oed_w_num(w, "consistency", m->cons_sum / (double)m->cons_n);
+	if (R->samples > 1 && m->waste_tokens > 0) {
+		oed_w_num(w, "waste_ratio", m->waste / m->waste_tokens);
+		oed_w_num(w, "token_efficiency", 1000.0 * (double)m->waste_passed / m->waste_tokens);
+	}
 	if (c->nmutators && c->scoring.n) {
 		const struct oed_mutator *tab = oed_mutator_table(&k);
 
