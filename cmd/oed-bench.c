@@ -28,7 +28,7 @@ enum {
 	OPT_MODEL = 1, OPT_DATA, OPT_BASE_URL, OPT_API_KEY_ENV, OPT_CONCURRENCY, OPT_MAX_CONCURRENCY,
 	OPT_RPM, OPT_TPM, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_RETRIES, OPT_COMMAND_IO, OPT_LIMIT, OPT_SAMPLES,
 	OPT_SHARD, OPT_DRY_RUN, OPT_NO_CACHE, OPT_FAIL_UNDER, OPT_MAX_ERRORS, OPT_PRICES,
-	OPT_SUMMARIZE, OPT_SCORE, OPT_TARGET, OPT_SAMPLES_BY, OPT_LIST_TASKS, OPT_VERBOSE,
+	OPT_MUTATE, OPT_FRAGILITY_SCORER, OPT_SUMMARIZE, OPT_SCORE, OPT_TARGET, OPT_SAMPLES_BY, OPT_LIST_TASKS, OPT_VERBOSE,
 };
 
 static const struct oed_option options[] = {
@@ -56,6 +56,10 @@ static const struct oed_option options[] = {
 	{ "fail-under", 0, OED_ARG_REQUIRED, "SCORER=VALUE", "exit 4 when a model's mean SCORER is under VALUE", OPT_FAIL_UNDER },
 	{ "max-errors", 0, OED_ARG_REQUIRED, "N", "errors left after retries that still exit 0 (default 0)", OPT_MAX_ERRORS },
 	{ "prices", 0, OED_ARG_REQUIRED, "FILE", "price table instead of the one shipped", OPT_PRICES },
+	{ "mutate", 0, OED_ARG_REQUIRED, "LIST",
+	  "red-team run: each input also in every mutated form of LIST\n(comma-separated mutator names, or all)", OPT_MUTATE },
+	{ "fragility-scorer", 0, OED_ARG_REQUIRED, "NAME",
+	  "the scorer red-team fragility compares (default the first)", OPT_FRAGILITY_SCORER },
 	{ "list-tasks", 0, OED_ARG_NONE, NULL, "the built-in tasks, one bench.task record each", OPT_LIST_TASKS },
 	{ "summarize", 0, OED_ARG_NONE, NULL,
 	  "read bench.item records (FILE... or stdin) and write one\nbench.summary per model", OPT_SUMMARIZE },
@@ -102,6 +106,7 @@ struct args {
 	char **scores;
 	size_t nscores;
 	const char *target, *samples_by;
+	const char *mutate, *fragility_scorer;
 };
 
 static int
@@ -135,6 +140,12 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	double d;
 
 	switch (id) {
+	case OPT_MUTATE:
+		a->mutate = arg;
+		return 0;
+	case OPT_FRAGILITY_SCORER:
+		a->fragility_scorer = arg;
+		return 0;
 	case OPT_MODEL:
 		return push(&a->models, &a->nmodels, arg) == -1 ?
 		       oed_err_set(err, OED_EX_FAIL, "out of memory") : 0;
@@ -503,6 +514,7 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	struct oed_writer w;
 	struct oed_bench_outcome out = { 0 };
 	struct oed_bench_cfg cfg = { 0 };
+	const struct oed_mutator **mutators = NULL;
 	struct oed_provider_opts po = { 0 };
 	struct oed_err err;
 	char pbuf[4096];
@@ -542,6 +554,38 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 			status = oed_usage_error("--fail-under: the task has no scorer '%s'", a->gates[g].scorer);
 			goto out;
 		}
+	}
+	if (a->mutate || task.mutate) {
+		size_t tn;
+
+		oed_mutator_table(&tn);
+		if ((mutators = calloc(tn, sizeof(*mutators))) == NULL) {
+			oed_error("out of memory");
+			status = OED_EX_FAIL;
+			goto out;
+		}
+		if (oed_mutator_list(a->mutate ? a->mutate : task.mutate, mutators, &cfg.nmutators,
+				     &err) == -1) {
+			status = oed_usage_error("--mutate: %s", err.msg);
+			goto out;
+		}
+		cfg.mutators = mutators;
+		cfg.mutate_seed = task.gen.has_seed ? (uint64_t)task.gen.seed : 0;
+		if (sc.n == 0) {
+			status = oed_usage_error("--mutate: the task has no scorer to compare");
+			goto out;
+		}
+	}
+	if (a->fragility_scorer) {
+		for (i = 0; i < sc.n; i++)
+			if (strcmp(sc.names[i], a->fragility_scorer) == 0)
+				break;
+		if (i == sc.n) {
+			status = oed_usage_error("--fragility-scorer: the task has no scorer '%s'",
+						 a->fragility_scorer);
+			goto out;
+		}
+		cfg.frag_scorer = i;
 	}
 	if (a->nmodels == 0) {
 		status = oed_usage_error("no model: give -m PROVIDER:MODEL (openai, anthropic, command, replay)");
@@ -637,6 +681,7 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 		status = gates_check(a, &sc, &out, a->models);
 out:
 	oed_bench_outcome_release(&out);
+	free(mutators);
 	if (prov)
 		for (i = 0; i < a->nmodels; i++)
 			oed_provider_free(prov[i]);

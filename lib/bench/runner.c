@@ -266,6 +266,9 @@ struct item {
 	char *code_prefix, *code_def;	/* code tasks (oed_code_answer) */
 	struct job *jobs;		/* nmodels * samples */
 	size_t left;			/* jobs not done */
+	const struct oed_mutator *mut;	/* a red-team variant of the input before */
+	char *parent;			/* its clean input_id */
+	unsigned long long key;		/* its place in the run's items */
 };
 
 static void
@@ -278,6 +281,8 @@ item_release(struct item *it)
 	json_decref(it->choices);
 	free(it->code_prefix);
 	free(it->code_def);
+	free(it->parent);
+	it->parent = NULL;
 	it->code_prefix = it->code_def = NULL;
 	it->id = it->prompt = it->target = NULL;
 	it->messages = it->choices = NULL;
@@ -532,7 +537,51 @@ struct model_acc {
 	double *lat;
 	size_t nlat, caplat;
 	struct job *qhead, *qtail;	/* waiting to be submitted */
+	double clean_score;		/* the last clean input's, for its variants */
+	int clean_pass;
+	struct frag_pairs *frag;	/* per mutator */
+	/* samples > 1, clean inputs: sum W, sum T and P of oed-scorers(7) */
+	double waste, waste_tokens;
+	unsigned long long waste_passed;
+	double cons_sum;		/* sum of per-input consistency */
+	unsigned long long cons_n;
 };
+
+/* Paired scores of one mutator: clean vs mutated, per input. */
+struct frag_pairs {
+	double *clean, *mutated;
+	int *clean_pass, *mutated_pass;
+	size_t n, cap;
+};
+
+static int
+frag_push(struct frag_pairs *f, double c, double m, int cp, int mp)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 64;
+		double *a = realloc(f->clean, cap * sizeof(double)), *b;
+		int *x, *y;
+
+		if (a == NULL)
+			return -1;
+		f->clean = a;
+		if ((b = realloc(f->mutated, cap * sizeof(double))) == NULL)
+			return -1;
+		f->mutated = b;
+		if ((x = realloc(f->clean_pass, cap * sizeof(int))) == NULL)
+			return -1;
+		f->clean_pass = x;
+		if ((y = realloc(f->mutated_pass, cap * sizeof(int))) == NULL)
+			return -1;
+		f->mutated_pass = y;
+		f->cap = cap;
+	}
+	f->clean[f->n] = c;
+	f->mutated[f->n] = m;
+	f->clean_pass[f->n] = cp;
+	f->mutated_pass[f->n++] = mp;
+	return 0;
+}
 
 static void
 job_clear(struct job *j)
@@ -570,6 +619,7 @@ struct runner {
 	struct oed_err *err;
 	int failed;			/* a callback hit an error it could not return */
 	struct oed_tokenizer *tok;	/* counts tokens a server did not report */
+	unsigned long long nkeys;	/* items admitted so far */
 	char **answers;			/* scratch for majority votes */
 	size_t *anslen;
 };
@@ -787,6 +837,10 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 	oed_w_str(w, "task", R->t->name);
 	oed_w_str(w, "model", oed_provider_spec(R->m[j->model].p));
 	oed_w_str(w, "input_id", it->id);
+	if (it->mut) {
+		oed_w_str(w, "mutation", it->mut->name);
+		oed_w_str(w, "parent", it->parent);
+	}
 	oed_w_uint(w, "sample", j->sample);
 	oed_w_str(w, "input", it->prompt);
 	if (j->failed) {
@@ -852,7 +906,7 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 		sqlite3_reset(R->item_put);
 		sqlite3_bind_int64(R->item_put, 1, R->m[j->model].run_id);
 		sqlite3_bind_int64(R->item_put, 2,
-				   (sqlite3_int64)(it->seq * R->samples + j->sample));
+				   (sqlite3_int64)(it->key * R->samples + j->sample));
 		sqlite3_bind_text(R->item_put, 3, line, (int)len - 1, SQLITE_TRANSIENT);
 		if (sqlite3_step(R->item_put) != SQLITE_DONE) {
 			sqlite3_reset(R->item_put);
@@ -936,7 +990,7 @@ finish_input(struct runner *R, struct item *it)
 			}
 		}
 		/* entropy of the answers of this input (samples are few: pairwise is fine) */
-		if (ok > 1) {
+		if (ok > 1 && it->mut == NULL) {
 			double counts[ok], h;
 			size_t nc = 0, q;
 
@@ -962,7 +1016,10 @@ finish_input(struct runner *R, struct item *it)
 				goto out;
 			m->hsum += (double)ok * h / log(2);
 			m->hn += (double)ok;
-		} else if (ok == 1) {
+			/* consistency = 1 - H(Y|X=x)/log2 k (oed-scorers(7)) */
+			m->cons_sum += 1 - h / log((double)ok);
+			m->cons_n++;
+		} else if (ok == 1 && it->mut == NULL) {
 			m->hn += 1;
 		}
 		/* score, write, count */
@@ -970,7 +1027,8 @@ finish_input(struct runner *R, struct item *it)
 			struct job *j = &js[k];
 			double cost = NAN;
 
-			m->items++;
+			if (it->mut == NULL)
+				m->items++;	/* the summary's n: clean items */
 			if (j->failed) {
 				m->errors++;
 				if (write_item(R, j, NULL, 0, NAN, NULL, NULL) == -1)
@@ -1035,8 +1093,56 @@ finish_input(struct runner *R, struct item *it)
 		}
 		if (!tokens_known)
 			m->tokens_estimated = true;
-		/* the input's scores into each scorer's figures */
-		if (ok) {
+		/*
+		 * token waste (oed-scorers(7)): an output's tokens minus the
+		 * fewest of a sample of this input with the same answer; outputs
+		 * whose tokens are unknown are left out
+		 */
+		if (R->samples > 1 && it->mut == NULL) {
+			for (k = 0; k < R->samples; k++) {
+				long long least;
+				size_t q;
+				int pass = ns > 0;
+
+				if (js[k].failed || js[k].tout < 0)
+					continue;
+				least = js[k].tout;
+				for (q = 0; q < R->samples; q++)
+					if (!js[q].failed && js[q].tout >= 0 && js[q].tout < least &&
+					    R->anslen[q] == R->anslen[k] &&
+					    memcmp(R->answers[q], R->answers[k], R->anslen[k]) == 0)
+						least = js[q].tout;
+				for (i = 0; i < ns; i++)
+					pass = pass && passes[i * R->samples + k];
+				m->waste += (double)(js[k].tout - least);
+				m->waste_tokens += (double)js[k].tout;
+				m->waste_passed += pass;
+			}
+		}
+		/* red-team pairs: the input's mean score and all-pass on one scorer */
+		if (c->nmutators && ns) {
+			size_t fi = c->frag_scorer, n = 0, passed = 0;
+			double sum = 0, v;
+
+			for (k = 0; k < R->samples; k++) {
+				if (js[k].failed)
+					continue;
+				sum += scores[fi * R->samples + k];
+				passed += passes[fi * R->samples + k];
+				n++;
+			}
+			v = n ? sum / (double)n : NAN;
+			if (it->mut == NULL) {
+				m->clean_score = v;
+				m->clean_pass = n ? passed == n : -1;
+			} else if (frag_push(&m->frag[it->mut - oed_mutator_table(&i)], m->clean_score, v,
+					     m->clean_pass, n ? passed == n : -1) == -1) {
+				oed_err_set(R->err, OED_EX_FAIL, "out of memory");
+				goto out;
+			}
+		}
+		/* the input's scores into each scorer's figures (clean inputs only) */
+		if (ok && it->mut == NULL) {
 			for (i = 0; i < ns; i++) {
 				size_t n = 0, passed = 0;
 
@@ -1244,6 +1350,15 @@ pct(const double *v, size_t n, double p)
 	return v[lo] + (pos - (double)lo) * (v[lo + 1] - v[lo]);
 }
 
+static void
+num_or_null(struct oed_writer *w, const char *key, double v)
+{
+	if (isnan(v))
+		oed_w_null(w, key);
+	else
+		oed_w_num(w, key, v);
+}
+
 static int
 write_summary(struct runner *R, size_t mi, const char *status, double wall, struct oed_err *err)
 {
@@ -1314,6 +1429,36 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 	oed_w_obj_end(w);
 	if (m->hn > 0 && R->samples > 1)
 		oed_w_num(w, "answer_entropy_bits", m->hsum / m->hn);
+	if (m->cons_n > 0 && R->samples > 1)
+		oed_w_num(w, "consistency", m->cons_sum / (double)m->cons_n);
+	if (R->samples > 1 && m->waste_tokens > 0) {
+		oed_w_num(w, "waste_ratio", m->waste / m->waste_tokens);
+		oed_w_num(w, "token_efficiency", 1000.0 * (double)m->waste_passed / m->waste_tokens);
+	}
+	if (c->nmutators && c->scoring.n) {
+		const struct oed_mutator *tab = oed_mutator_table(&k);
+
+		oed_w_obj_begin(w, "mutations");
+		oed_w_str(w, "scorer", c->scoring.names[c->frag_scorer]);
+		for (i = 0; i < c->nmutators; i++) {
+			const struct frag_pairs *fp = &m->frag[c->mutators[i] - tab];
+			struct oed_fragility f;
+
+			if (oed_fragility(fp->clean, fp->mutated, fp->clean_pass, fp->mutated_pass, fp->n,
+					  1000, 0.95, c->mutate_seed, &f, err) == -1)
+				return -1;
+			oed_w_obj_begin(w, c->mutators[i]->name);
+			oed_w_obj_begin(w, "fragility");
+			num_or_null(w, "mean", f.fragility);
+			num_or_null(w, "lo", f.lo);
+			num_or_null(w, "hi", f.hi);
+			oed_w_uint(w, "n", f.n);
+			oed_w_obj_end(w);
+			num_or_null(w, "adversarial_stress", f.adversarial_stress);
+			oed_w_obj_end(w);
+		}
+		oed_w_obj_end(w);
+	}
 	if (m->tokens_any) {
 		oed_w_int(w, "tokens_in", m->tin);
 		oed_w_int(w, "tokens_out", m->tout);
@@ -1345,20 +1490,109 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 }
 
 /* Take the next input into the window: render, look up the cache, queue the rest. */
+static int mutate_item(struct runner *R, struct item *it, const struct oed_mutator *mu,
+		       struct oed_err *err);
+static int queue_item(struct runner *R, struct item *it, struct oed_err *err);
+
 static int
 admit(struct runner *R, json_t *rec, unsigned long long at, long line, struct source *s,
       struct oed_err *err)
 {
 	struct item *it = &R->ring[(R->head + R->count) % R->window];
-	size_t mi;
-	unsigned k;
+	size_t i;
 
 	if (render_item(&R->r, rec, at, it, err) == -1) {
 		item_release(it);
 		return item_error(s, line, rec, at, &R->r, err);
 	}
 	it->line = line;
+	if (queue_item(R, it, err) == -1)
+		return -1;
+	for (i = 0; i < R->c->nmutators; i++) {
+		struct item *v = &R->ring[(R->head + R->count) % R->window];
+
+		if (render_item(&R->r, rec, at, v, err) == -1) {
+			item_release(v);
+			return item_error(s, line, rec, at, &R->r, err);
+		}
+		v->line = line;
+		if (mutate_item(R, v, R->c->mutators[i], err) == -1)
+			return -1;
+		if (queue_item(R, v, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Turn a rendered item into its variant by mutator mu (the last user turn). */
+static int
+mutate_item(struct runner *R, struct item *it, const struct oed_mutator *mu, struct oed_err *err)
+{
+	struct oed_buf out, sys;
+	size_t i, last = (size_t)-1;
+	int rc = -1;
+
+	oed_buf_init(&out);
+	oed_buf_init(&sys);
+	if (mu->apply(it->prompt, strlen(it->prompt),
+		      oed_mutate_seed(R->c->mutate_seed, it->id, mu->name), &out, &sys, err) == -1)
+		goto done;
+	if (oed_buf_addc(&out, '\0') == -1 || oed_buf_addc(&sys, '\0') == -1) {
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < json_array_size(it->messages); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(it->messages, i),
+							     "role")), "user") == 0)
+			last = i;
+	if (last != (size_t)-1)
+		json_object_set_new(json_array_get(it->messages, last), "content",
+				    json_string(out.data));
+	else
+		json_array_append_new(it->messages, message("user", out.data));
+	if (sys.len > 1) {
+		json_t *m0 = json_array_get(it->messages, 0);
+		const char *role = json_string_value(json_object_get(m0, "role"));
+
+		if (role && strcmp(role, "system") == 0) {
+			char *both = NULL;
+
+			if (asprintf(&both, "%s\n\n%s", sys.data,
+				     json_string_value(json_object_get(m0, "content"))) < 0) {
+				oed_err_set(err, OED_EX_FAIL, "out of memory");
+				goto done;
+			}
+			json_object_set_new(m0, "content", json_string(both));
+			free(both);
+		} else {
+			json_array_insert_new(it->messages, 0, message("system", sys.data));
+		}
+	}
+	free(it->prompt);
+	it->prompt = oed_buf_steal(&out, NULL);
+	it->mut = mu;
+	it->parent = it->id;
+	if (asprintf(&it->id, "%s~%s", it->parent, mu->name) < 0) {
+		it->id = NULL;
+		oed_err_set(err, OED_EX_FAIL, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	oed_buf_release(&out);
+	oed_buf_release(&sys);
+	return rc;
+}
+
+/* Count a rendered item into the window and queue what the cache lacks. */
+static int
+queue_item(struct runner *R, struct item *it, struct oed_err *err)
+{
+	size_t mi;
+	unsigned k;
+
 	it->left = R->nm * R->samples;
+	it->key = R->nkeys++;
 	R->count++;
 	for (mi = 0; mi < R->nm; mi++) {
 		struct oed_prov_req req = {
@@ -1482,7 +1716,7 @@ run_models(struct runner *R, struct source *s, unsigned long long total, bool *i
 		if (R->fatal)
 			break;
 		/* fill the window */
-		while (!eof && R->count < R->window) {
+		while (!eof && R->count + 1 + c->nmutators <= R->window) {
 			unsigned long long at;
 
 			if (c->limit && admitted >= c->limit) {
@@ -1569,12 +1803,14 @@ oed_bench_run(const struct oed_bench_cfg *c, struct oed_bench_outcome *out, stru
 	unsigned long long total = 0;
 	bool interrupted = false, csv = t->data_csv;
 	double t0 = now_s();
-	size_t mi, i;
+	size_t mi, i, q;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	R.samples = t->gen.samples ? t->gen.samples : 1;
 	R.window = c->window ? c->window : 256;
+	if (R.window < 1 + c->nmutators)
+		R.window = 1 + c->nmutators;
 	if (c->data) {
 		size_t l = strlen(c->data);
 
@@ -1629,7 +1865,10 @@ oed_bench_run(const struct oed_bench_cfg *c, struct oed_bench_outcome *out, stru
 		R.m[mi].stats = calloc(c->scoring.n ? c->scoring.n : 1, sizeof(struct oed_score_stats));
 		R.m[mi].vals = calloc(R.samples, sizeof(double));
 		out->m[mi].means = calloc(c->scoring.n ? c->scoring.n : 1, sizeof(double));
-		if (R.m[mi].stats == NULL || R.m[mi].vals == NULL || out->m[mi].means == NULL) {
+		oed_mutator_table(&i);
+		R.m[mi].frag = calloc(i, sizeof(struct frag_pairs));
+		if (R.m[mi].stats == NULL || R.m[mi].vals == NULL || out->m[mi].means == NULL ||
+		    R.m[mi].frag == NULL) {
 			oed_err_set(err, OED_EX_FAIL, "out of memory");
 			goto out;
 		}
@@ -1744,6 +1983,14 @@ out:
 			free(R.m[mi].vals);
 			free(R.m[mi].passed);
 			free(R.m[mi].lat);
+			oed_mutator_table(&i);
+			for (q = 0; R.m[mi].frag && q < i; q++) {
+				free(R.m[mi].frag[q].clean);
+				free(R.m[mi].frag[q].mutated);
+				free(R.m[mi].frag[q].clean_pass);
+				free(R.m[mi].frag[q].mutated_pass);
+			}
+			free(R.m[mi].frag);
 		}
 		free(R.m);
 	}

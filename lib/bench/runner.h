@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench/mutate.h"
 #include "bench/task.h"
 #include "diag.h"
 #include "jsonw.h"
@@ -76,6 +77,15 @@ struct oed_bench_cfg {
 	const struct oed_prices *prices;	/* may be NULL */
 	volatile sig_atomic_t *stop;	/* set by a signal: stop sending */
 	size_t window;			/* inputs held at once (default 256) */
+	/*
+	 * Red-team runs: every input also runs in each mutated form (a
+	 * bench.item with "mutation" and "parent"); the summary gains per
+	 * mutator the paired fragility of scorer frag_scorer (oed_fragility).
+	 */
+	const struct oed_mutator *const *mutators;
+	size_t nmutators;
+	size_t frag_scorer;
+	uint64_t mutate_seed;
 	/*
 	 * Progress, called a few times a second and once at the end (final
 	 * true): inputs done of total, errors so far, requests in flight

@@ -314,6 +314,9 @@ oed_bench_summarize(int nfiles, char *const *files, struct oed_input_opts *io,
 
 		if (kind == NULL || strcmp(kind, "bench.item") != 0)
 			continue;
+		/* red-team variants: their paired figures come only from the run */
+		if (json_object_get(rec, "mutation") != NULL)
+			continue;
 		if (json_object_size(json_object_get(rec, "scores")) > 64) {
 			oed_err_set(err, OED_EX_DATA, "more than 64 scorers");
 			goto out;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "bench/mutate.h"
 #include "config/cfg.h"
 #include "exit.h"
 #include "opt.h"
@@ -48,6 +49,7 @@ oed_task_release(struct oed_task *t)
 	free(t->data_store);
 	free(t->id_field);
 	free(t->choices_field);
+	free(t->mutate);
 	oed_tmpl_free(t->system);
 	oed_tmpl_free(t->prompt);
 	oed_tmpl_free(t->target);
@@ -162,7 +164,7 @@ static const char *const generation_keys[] = {
 static const char *const few_shot_keys[] = { "n", "path", "seed", "as", "separator", NULL };
 static const char *const task_keys[] = {
 	"task", "version", "dataset", "system", "prompt", "messages", "target", "choices",
-	"few_shot", "generation", "extract", "scorers", NULL
+	"few_shot", "generation", "extract", "scorers", "mutate", NULL
 };
 
 static int
@@ -540,6 +542,19 @@ load_oed(const struct oed_cfg *c, struct oed_task *t, struct oed_err *err)
 		return -1;
 	if ((v = oed_cfg_get(root, "scorers")) && load_scorers(c, v, t, err) == -1)
 		return -1;
+	if ((v = oed_cfg_get(root, "mutate"))) {
+		const struct oed_mutator *mu[64];
+		size_t n;
+
+		if (dup_string(c, v, "'mutate'", &t->mutate, err) == -1)
+			return -1;
+		if (oed_mutator_list(t->mutate, mu, &n, err) == -1) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return oed_cfg_error(c, v, err, "'mutate': %s", msg);
+		}
+	}
 	return 0;
 }
 

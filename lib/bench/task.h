@@ -63,6 +63,7 @@ struct oed_task {
 	bool data_csv;
 	char *id_field;			/* NULL: the record's position from 0 */
 	char *choices_field;		/* NULL: no choices */
+	char *mutate;			/* red-team mutators, comma-separated; NULL: none */
 	struct oed_tmpl *system, *prompt, *target;
 	struct oed_task_message *messages;
 	size_t nmessages;
