@@ -21,6 +21,7 @@
 #include "opt.h"
 #include "provider/provider.h"
 #include "score/score.h"
+#include "stop.h"
 #include "store.h"
 #include "time.h"
 
@@ -253,28 +254,6 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);
-}
-
-/* --- signals ------------------------------------------------------------ */
-
-static volatile sig_atomic_t stop_signal;
-
-static void
-on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* --- scoring through the registry ---------------------------------------- */
@@ -650,10 +629,10 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	cfg.scoring.reason = score_reason;
 	cfg.scoring.ctx = &sc;
 	cfg.prices = prices;
-	cfg.stop = &stop_signal;
+	cfg.stop = &oed_stop_signal;
 	if (!a->io.quiet && isatty(STDERR_FILENO))
 		cfg.progress = show_progress;
-	catch_signals();
+	oed_catch_stop_signals();
 	if (oed_bench_run(&cfg, &out, &err) == -1) {
 		status = err.status == OED_EX_USAGE ? oed_usage_error("%s", err.msg) : oed_fail(&err);
 		goto out;
@@ -667,7 +646,7 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	}
 	if (out.interrupted) {
 		oed_error("interrupted: run the same command again to resume");
-		status = stop_signal == SIGTERM ? OED_EX_SIGTERM : OED_EX_SIGINT;
+		status = oed_stop_signal == SIGTERM ? OED_EX_SIGTERM : OED_EX_SIGINT;
 		goto out;
 	}
 	for (i = 0; i < out.nmodels; i++) {

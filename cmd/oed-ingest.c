@@ -13,6 +13,7 @@
 #include "ingest/ingest.h"
 #include "jsonw.h"
 #include "opt.h"
+#include "stop.h"
 #include "store.h"
 #include "tokenizer.h"
 
@@ -141,35 +142,14 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 }
 
 /*
- * SIGINT and SIGTERM end the run after the record in hand: the save is
- * rolled back and the status says which signal it was.  No SA_RESTART, so
- * a read blocked on a terminal or a pipe returns at once.
+ * SIGINT and SIGTERM (lib/stop.h) end the run after the record in hand:
+ * the save is rolled back and the status says which signal it was.
  */
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	interrupted = sig;
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static int
 interrupted_status(void)
 {
 	oed_error("interrupted");
-	return interrupted == SIGINT ? OED_EX_SIGINT : OED_EX_SIGTERM;
+	return oed_stop_signal == SIGINT ? OED_EX_SIGINT : OED_EX_SIGTERM;
 }
 
 struct sink_ctx {
@@ -184,7 +164,7 @@ sink(const struct oed_record *rec, void *ctx, struct oed_err *err)
 	const char *line;
 	size_t len;
 
-	if (interrupted)
+	if (oed_stop_signal)
 		return oed_err_set(err, OED_EX_SIGINT, "interrupted");
 	oed_record_write(&s->w, rec);
 	oed_w_close(&s->w, &line, &len);
@@ -282,7 +262,7 @@ run(struct ingest_args *a, int nfiles, char **files)
 			return oed_fail(&err);
 		}
 	}
-	catch_signals();
+	oed_catch_stop_signals();
 	rc = oed_ingest(&a->in, nfiles, files, sink, &ctx, &stats, &err);
 	if (rc == 0 && oed_policy_close(&a->io.policy, &err) == -1)
 		rc = -1;
@@ -291,7 +271,7 @@ run(struct ingest_args *a, int nfiles, char **files)
 		rc = oed_err_set(&err, OED_EX_FAIL, "write error: %s", strerror(errno));
 		err.reported = true;	/* oed_close_stdout says it */
 	}
-	if (interrupted) {
+	if (oed_stop_signal) {
 		oed_dataset_save_abort(ctx.save);
 		status = interrupted_status();
 	} else if (rc == -1) {

@@ -18,6 +18,7 @@ lib_libcore_la_SOURCES = \
 	lib/time.c lib/time.h \
 	lib/map.c lib/map.h \
 	lib/buf.c lib/buf.h \
+	lib/stop.c lib/stop.h \
 	lib/splitmix.h
 # time: RFC 3339, durations and windows (lib/time.h), against Python's datetime.
 EXTRA_DIST += tests/ref/gen_time_ref.py tests/ref/time_ref.h

@@ -6,41 +6,15 @@
 # Anthropic shape, and keys kept out of every output and the store.
 # Skips (77) when python3 is missing or the server cannot start.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
-PATH=$top_builddir:$PATH
-export PATH
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-pass=0 fail=0
-t=$(mktemp -d "${TMPDIR:-/tmp}/oed-bench-net.XXXXXX") || exit 1
-spid=
-stop() {
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-	spid=
-}
-trap 'stop; rm -rf "$t"' EXIT INT TERM
-# the system's python3 (the fake server needs only its standard library)
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: python3 not found"; exit 77; }
+test_name=bench-net
+. "$top_srcdir/tests/servers/lib.sh"
 
 # start [server args]: a fresh server; BASE is its URL
 start() {
-	stop
-	rm -f "$t/port"
-	"$PY" "$top_srcdir/tests/servers/fake_llm.py" --port-file "$t/port" "$@" &
-	spid=$!
-	i=0
-	while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -s "$t/port" ] || { echo "SKIP: the fake server did not start"; exit 77; }
-	BASE=http://127.0.0.1:$(cat "$t/port")/v1
-	ROOT=http://127.0.0.1:$(cat "$t/port")
+	serve server fake_llm.py "$@"
+	BASE=$ROOT/v1
 }
 stats() { "$PY" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1] + "/stats").read().decode())' "$ROOT"; }
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect NAME WANT GOT
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; echo "  want: $2"; echo "  got:  $3"; fi
-}
 # field FILE KIND KEY: a top-level value of the last record of that kind
 field() {
 	"$PY" -c 'import json,sys

@@ -7,38 +7,15 @@
 # score), retries, and the judge's model and prompt version in every
 # record.  Skips (77) when python3 is missing or the server cannot start.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
-PATH=$top_builddir:$PATH
-export PATH
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-pass=0 fail=0
-t=$(mktemp -d "${TMPDIR:-/tmp}/oed-judge-net.XXXXXX") || exit 1
-spid=
-stop() {
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-	spid=
-}
-trap 'stop; rm -rf "$t"' EXIT INT TERM
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: python3 not found"; exit 77; }
-"$PY" "$top_srcdir/tests/servers/fake_llm.py" --port-file "$t/port" &
-spid=$!
-i=0
-while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-[ -s "$t/port" ] || { echo "SKIP: the fake server did not start"; exit 77; }
-ROOT=http://127.0.0.1:$(cat "$t/port")
+test_name=judge-net
+. "$top_srcdir/tests/servers/lib.sh"
+serve server fake_llm.py
 OPENAI_BASE_URL=$ROOT/v1
 OPENAI_API_KEY=sk-judge-test
 export OPENAI_BASE_URL OPENAI_API_KEY
 # the judges' answers are cached in the run store: a fresh one here
 OED_STORE=$t/store.db
 export OED_STORE
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect NAME WANT GOT
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; echo "  want: $2"; echo "  got:  $3"; fi
-}
 # get FILE PATH: one value per record (a.b.c), JSON-encoded unless a string
 get() {
 	"$PY" -c 'import json,sys

@@ -7,35 +7,13 @@
 # the keys kept out of every output and the store.
 # Skips (77) when python3 is missing or the server cannot start.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
-PATH=$top_builddir:$PATH
-export PATH
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-pass=0 fail=0
-t=$(mktemp -d "${TMPDIR:-/tmp}/oed-monitor-lf.XXXXXX") || exit 1
-spid=
-stop() {
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-	spid=
-}
-trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$t"' EXIT INT TERM
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: python3 not found"; exit 77; }
+test_name=monitor-lf
+. "$top_srcdir/tests/servers/lib.sh"
 export LF_PK=pk-lf-public-0001 LF_SK=sk-lf-sekret-0002
-"$PY" "$top_srcdir/tests/servers/fake_langfuse.py" --port-file "$t/port" \
-	--public-key "$LF_PK" --secret-key "$LF_SK" &
-spid=$!
-i=0
-while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-[ -s "$t/port" ] || { echo "SKIP: the fake server did not start"; exit 77; }
-export LF_HOST=http://127.0.0.1:$(cat "$t/port")
+serve server fake_langfuse.py --public-key "$LF_PK" --secret-key "$LF_SK"
+export LF_HOST=$ROOT
 export OED_STORE=$t/store.db
 
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; echo "  want: $2"; echo "  got:  $3"; fi
-}
 control() { "$PY" -c 'import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/control", data=sys.argv[2].encode())).read()' "$LF_HOST" "$1"; }
 # add FIRST COUNT MINUTES_AGO [NAME]: traces tFIRST.. stamped that long ago (a second apart)

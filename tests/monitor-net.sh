@@ -6,36 +6,14 @@
 # run, 429 with Retry-After, and the secrets kept out of every output and
 # the store.  Skips (77) when python3 is missing or the sink cannot start.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
-PATH=$top_builddir:$PATH
-export PATH
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-pass=0 fail=0
-t=$(mktemp -d "${TMPDIR:-/tmp}/oed-monitor-net.XXXXXX") || exit 1
-spid=
-stop() {
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-	spid=
-}
-trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$t"' EXIT INT TERM
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIP: python3 not found"; exit 77; }
-"$PY" "$top_srcdir/tests/servers/fake_sink.py" --port-file "$t/port" &
-spid=$!
-i=0
-while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-[ -s "$t/port" ] || { echo "SKIP: the fake sink did not start"; exit 77; }
-ROOT=http://127.0.0.1:$(cat "$t/port")
+test_name=monitor-net
+. "$top_srcdir/tests/servers/lib.sh"
+serve sink fake_sink.py
 export OED_STORE=$t/store.db
 export HOOK_URL=$ROOT/hook
 export SLACK_URL=$ROOT/slack/T000/B000/sekretslackpath
 export HOOK_KEY=hmac-sekret-key
 
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; echo "  want: $2"; echo "  got:  $3"; fi
-}
 control() { "$PY" -c 'import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/control", data=sys.argv[2].encode())).read()' "$ROOT" "$1"; }
 # posts PATH-PREFIX: how many bodies the sink kept on paths starting so

@@ -1366,7 +1366,7 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 	struct oed_writer *w = c->w;
 	struct model_acc *m = &R->m[mi];
 	struct oed_prov_counts pc;
-	size_t i, k;
+	size_t i;
 
 	oed_provider_counts(m->p, &pc);
 	if (m->nlat)
@@ -1386,41 +1386,8 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 	oed_w_obj_begin(w, "metrics");
 	for (i = 0; i < c->scoring.n; i++) {
 		struct oed_score_result r;
-		const struct oed_score_stats *s = &m->stats[i];
 
-		oed_score_stats_result(s, &r);
-		oed_w_obj_begin(w, c->scoring.names[i]);
-		if (r.n > 0) {
-			oed_w_num(w, "mean", r.mean);
-			if (!isnan(r.stderr_)) {
-				oed_w_num(w, "stderr", r.stderr_);
-				oed_w_num(w, "lo", r.lo);
-				oed_w_num(w, "hi", r.hi);
-			} else {
-				oed_w_null(w, "stderr");
-				oed_w_null(w, "lo");
-				oed_w_null(w, "hi");
-			}
-		} else {
-			oed_w_null(w, "mean");
-		}
-		oed_w_num(w, "n", r.n);
-		if (s->npassk) {
-			oed_w_obj_begin(w, "pass_at");
-			for (k = 0; k < s->npassk; k++) {
-				char key[16];
-
-				snprintf(key, sizeof(key), "%u", s->passk_k[k]);
-				if (s->passk_n[k] > 0)
-					oed_w_num(w, key, s->passk_sum[k] / s->passk_n[k]);
-				else
-					oed_w_null(w, key);
-			}
-			oed_w_obj_end(w);
-		}
-		if (s->maj_n > 0)
-			oed_w_num(w, "majority", s->maj_sum / s->maj_n);
-		oed_w_obj_end(w);
+		oed_score_stats_write(w, c->scoring.names[i], &m->stats[i], &r);
 		if (c->store && m->run_id && r.n > 0 &&
 		    oed_metric_add(c->store, m->run_id, c->scoring.names[i], NULL, r.mean,
 				   r.lo, r.hi, err) == -1)

@@ -4,7 +4,10 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "jsonw.h"
 
 void
 oed_score_stats_init(struct oed_score_stats *s, unsigned samples)
@@ -107,4 +110,48 @@ oed_score_stats_result(const struct oed_score_stats *s, struct oed_score_result 
 	r->stderr_ = sqrt(s->g / (s->g - 1) * ss) / s->n;
 	r->lo = m - 1.959963984540054 * r->stderr_;
 	r->hi = m + 1.959963984540054 * r->stderr_;
+}
+
+void
+oed_score_stats_write(struct oed_writer *w, const char *name, const struct oed_score_stats *s,
+		      struct oed_score_result *out)
+{
+	struct oed_score_result r;
+	size_t k;
+
+	oed_score_stats_result(s, &r);
+	oed_w_obj_begin(w, name);
+	if (r.n > 0) {
+		oed_w_num(w, "mean", r.mean);
+		if (!isnan(r.stderr_)) {
+			oed_w_num(w, "stderr", r.stderr_);
+			oed_w_num(w, "lo", r.lo);
+			oed_w_num(w, "hi", r.hi);
+		} else {
+			oed_w_null(w, "stderr");
+			oed_w_null(w, "lo");
+			oed_w_null(w, "hi");
+		}
+	} else {
+		oed_w_null(w, "mean");
+	}
+	oed_w_num(w, "n", r.n);
+	if (s->npassk) {
+		oed_w_obj_begin(w, "pass_at");
+		for (k = 0; k < s->npassk; k++) {
+			char key[16];
+
+			snprintf(key, sizeof(key), "%u", s->passk_k[k]);
+			if (s->passk_n[k] > 0)
+				oed_w_num(w, key, s->passk_sum[k] / s->passk_n[k]);
+			else
+				oed_w_null(w, key);
+		}
+		oed_w_obj_end(w);
+	}
+	if (s->maj_n > 0)
+		oed_w_num(w, "majority", s->maj_sum / s->maj_n);
+	oed_w_obj_end(w);
+	if (out)
+		*out = r;
 }

@@ -48,6 +48,15 @@ struct oed_score_result {
 };
 void oed_score_stats_result(const struct oed_score_stats *s, struct oed_score_result *r);
 
+struct oed_writer;
+/*
+ * Write a scorer's figures as the member name of the summary's metrics
+ * object: mean, stderr, lo, hi (null when undefined), n, pass_at and
+ * majority; r (may be NULL) gets the result.
+ */
+void oed_score_stats_write(struct oed_writer *w, const char *name, const struct oed_score_stats *s,
+			   struct oed_score_result *r);
+
 /* 1 - C(n-c, k)/C(n, k), computed as a stable product; NaN when k > n. */
 double oed_pass_at_k(unsigned n, unsigned c, unsigned k);
 

@@ -241,43 +241,8 @@ write_model(struct sum *S, size_t m, struct oed_writer *w, struct oed_err *err)
 	oed_w_uint(w, "invalid", invalid);
 	oed_w_uint(w, "samples", maxk);
 	oed_w_obj_begin(w, "metrics");
-	for (i = 0; i < S->nscorers; i++) {
-		struct oed_score_result r;
-
-		oed_score_stats_result(&st[i], &r);
-		oed_w_obj_begin(w, S->scorers[i]);
-		if (r.n > 0) {
-			oed_w_num(w, "mean", r.mean);
-			if (!isnan(r.stderr_)) {
-				oed_w_num(w, "stderr", r.stderr_);
-				oed_w_num(w, "lo", r.lo);
-				oed_w_num(w, "hi", r.hi);
-			} else {
-				oed_w_null(w, "stderr");
-				oed_w_null(w, "lo");
-				oed_w_null(w, "hi");
-			}
-		} else {
-			oed_w_null(w, "mean");
-		}
-		oed_w_num(w, "n", r.n);
-		if (st[i].npassk) {
-			oed_w_obj_begin(w, "pass_at");
-			for (k = 0; k < st[i].npassk; k++) {
-				char key[16];
-
-				snprintf(key, sizeof(key), "%u", st[i].passk_k[k]);
-				if (st[i].passk_n[k] > 0)
-					oed_w_num(w, key, st[i].passk_sum[k] / st[i].passk_n[k]);
-				else
-					oed_w_null(w, key);
-			}
-			oed_w_obj_end(w);
-		}
-		if (st[i].maj_n > 0)
-			oed_w_num(w, "majority", st[i].maj_sum / st[i].maj_n);
-		oed_w_obj_end(w);
-	}
+	for (i = 0; i < S->nscorers; i++)
+		oed_score_stats_write(w, S->scorers[i], &st[i], NULL);
 	oed_w_obj_end(w);
 	if (hn > 0 && maxk > 1)
 		oed_w_num(w, "answer_entropy_bits", hsum / hn);

@@ -75,25 +75,6 @@ oed_task_release(struct oed_task *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int
-nomem(struct oed_err *err)
-{
-	return oed_err_set(err, OED_EX_FAIL, "out of memory");
-}
-
-static int
-dup_string(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what, char **out,
-	   struct oed_err *err)
-{
-	const char *s;
-
-	if (oed_cfg_string(c, n, what, &s, err) == -1)
-		return -1;
-	free(*out);
-	*out = strdup(s);
-	return *out ? 0 : nomem(err);
-}
-
 /* Compile a template at node n; lm_eval: only plain {{field}} forms. */
 static int
 template_at(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what, bool lm_eval,
@@ -141,18 +122,18 @@ string_list(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *w
 	if (n->type == OED_CFG_SCALAR) {
 		*out = calloc(1, sizeof(**out));
 		if (*out == NULL)
-			return nomem(err);
+			return oed_cfg_nomem(err);
 		*nout = 1;
-		return dup_string(c, n, what, &(*out)[0], err);
+		return oed_cfg_strdup(c, n, what, false, &(*out)[0], err);
 	}
 	if (oed_cfg_expect(c, n, OED_CFG_SEQ, what, err) == -1)
 		return -1;
 	*out = calloc(n->n ? n->n : 1, sizeof(**out));
 	if (*out == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	*nout = n->n;
 	for (i = 0; i < n->n; i++)
-		if (dup_string(c, n->items[i], what, &(*out)[i], err) == -1)
+		if (oed_cfg_strdup(c, n->items[i], what, false, &(*out)[i], err) == -1)
 			return -1;
 	return 0;
 }
@@ -179,7 +160,7 @@ load_dataset(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_t
 			return -1;
 		t->data_path = oed_cfg_resolve(c, s);
 		if (t->data_path == NULL)
-			return nomem(err);
+			return oed_cfg_nomem(err);
 		goto format;
 	}
 	if (oed_cfg_expect(c, n, OED_CFG_MAP, "'dataset'", err) == -1 ||
@@ -190,17 +171,17 @@ load_dataset(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_t
 			return -1;
 		t->data_path = oed_cfg_resolve(c, s);
 		if (t->data_path == NULL)
-			return nomem(err);
+			return oed_cfg_nomem(err);
 	}
 	if ((v = oed_cfg_get(n, "store")) != NULL) {
 		if (t->data_path)
 			return oed_cfg_error(c, v, err, "'dataset' takes a path or a store, not both");
-		if (dup_string(c, v, "'dataset.store'", &t->data_store, err) == -1)
+		if (oed_cfg_strdup(c, v, "'dataset.store'", false, &t->data_store, err) == -1)
 			return -1;
 	}
 	/* neither: the data comes from --data (built-in tasks name only the id) */
 	if ((v = oed_cfg_get(n, "id")) != NULL &&
-	    dup_string(c, v, "'dataset.id'", &t->id_field, err) == -1)
+	    oed_cfg_strdup(c, v, "'dataset.id'", false, &t->id_field, err) == -1)
 		return -1;
 	if ((v = oed_cfg_get(n, "format")) != NULL) {
 		if (oed_cfg_string(c, v, "'dataset.format'", &s, err) == -1)
@@ -283,7 +264,7 @@ load_few_shot(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_
 	if (oed_cfg_string(c, v, "'few_shot.path'", &s, err) == -1)
 		return -1;
 	if ((t->shots_path = oed_cfg_resolve(c, s)) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	if ((v = oed_cfg_get(n, "seed"))) {
 		if (oed_cfg_number(c, v, "'few_shot.seed'", 0, 9e15, &d, err) == -1)
 			return -1;
@@ -298,7 +279,7 @@ load_few_shot(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_
 			return oed_cfg_error(c, v, err, "'few_shot.as' is messages or text, not '%s'", s);
 	}
 	if ((v = oed_cfg_get(n, "separator")) &&
-	    dup_string(c, v, "'few_shot.separator'", &t->shots_separator, err) == -1)
+	    oed_cfg_strdup(c, v, "'few_shot.separator'", false, &t->shots_separator, err) == -1)
 		return -1;
 	return 0;
 }
@@ -377,34 +358,35 @@ push_pair(struct oed_task_scorer *s, const char *key, const char *value, struct 
 	char **k = realloc(s->keys, (s->nparams + 1) * sizeof(*k)), **v;
 
 	if (k == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	s->keys = k;
 	v = realloc(s->values, (s->nparams + 1) * sizeof(*v));
 	if (v == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	s->values = v;
 	k[s->nparams] = strdup(key);
 	v[s->nparams] = strdup(value);
 	s->nparams++;
-	return k[s->nparams - 1] && v[s->nparams - 1] ? 0 : nomem(err);
+	return k[s->nparams - 1] && v[s->nparams - 1] ? 0 : oed_cfg_nomem(err);
 }
 
 static int
 add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *name,
-	   const struct oed_cfg_node *params, struct oed_task *t, struct oed_err *err)
+	   const struct oed_cfg_node *params, void *arg, struct oed_err *err)
 {
+	struct oed_task *t = arg;
 	struct oed_task_scorer *s = realloc(t->scorers, (t->nscorers + 1) * sizeof(*s));
 	size_t i;
 
 	if (s == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	t->scorers = s;
 	s = &s[t->nscorers++];
 	memset(s, 0, sizeof(*s));
 	s->line = at->line;
 	s->col = at->col;
 	if ((s->name = strdup(name)) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	if (params == NULL || oed_cfg_is_null(params))
 		return 0;
 	if (oed_cfg_expect(c, params, OED_CFG_MAP, "a scorer's parameters", err) == -1)
@@ -436,28 +418,7 @@ static int
 load_scorers(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_task *t,
 	     struct oed_err *err)
 {
-	size_t i;
-
-	if (n->type == OED_CFG_SCALAR)
-		return add_scorer(c, n, n->str, NULL, t, err);
-	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'scorers'", err) == -1)
-		return -1;
-	for (i = 0; i < n->n; i++) {
-		const struct oed_cfg_node *s = n->items[i];
-
-		if (s->type == OED_CFG_SCALAR) {
-			if (add_scorer(c, s, s->str, NULL, t, err) == -1)
-				return -1;
-			continue;
-		}
-		if (oed_cfg_expect(c, s, OED_CFG_MAP, "a scorer", err) == -1)
-			return -1;
-		if (s->n != 1)
-			return oed_cfg_error(c, s, err, "a scorer is a name or one key: {NAME: {PARAM: VALUE}}");
-		if (add_scorer(c, s->keys[0], s->keys[0]->str, s->items[0], t, err) == -1)
-			return -1;
-	}
-	return 0;
+	return oed_cfg_scorers(c, n, add_scorer, t, err);
 }
 
 static int
@@ -473,7 +434,7 @@ load_messages(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_
 		return oed_cfg_error(c, n, err, "'messages' is empty");
 	t->messages = calloc(n->n, sizeof(*t->messages));
 	if (t->messages == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	for (i = 0; i < n->n; i++) {
 		const struct oed_cfg_node *m = n->items[i], *role, *content;
 		const char *r;
@@ -491,7 +452,7 @@ load_messages(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_
 		if (strcmp(r, "system") != 0 && strcmp(r, "user") != 0 && strcmp(r, "assistant") != 0)
 			return oed_cfg_error(c, role, err, "'role' is system, user or assistant, not '%s'", r);
 		if ((t->messages[i].role = strdup(r)) == NULL)
-			return nomem(err);
+			return oed_cfg_nomem(err);
 		if (template_at(c, content, "'content'", lm_eval, &t->messages[i].content, err) == -1)
 			return -1;
 	}
@@ -507,7 +468,7 @@ load_oed(const struct oed_cfg *c, struct oed_task *t, struct oed_err *err)
 		return -1;
 	if ((v = oed_cfg_get(root, "task")) == NULL)
 		return oed_cfg_error(c, root, err, "a task needs a name: 'task: NAME'");
-	if (dup_string(c, v, "'task'", &t->name, err) == -1)
+	if (oed_cfg_strdup(c, v, "'task'", false, &t->name, err) == -1)
 		return -1;
 	if ((v = oed_cfg_get(root, "version")) &&
 	    oed_cfg_long(c, v, "'version'", 0, 1000000000, &t->version, err) == -1)
@@ -532,7 +493,7 @@ load_oed(const struct oed_cfg *c, struct oed_task *t, struct oed_err *err)
 	    template_at(c, v, "'target'", false, &t->target, err) == -1)
 		return -1;
 	if ((v = oed_cfg_get(root, "choices")) &&
-	    dup_string(c, v, "'choices'", &t->choices_field, err) == -1)
+	    oed_cfg_strdup(c, v, "'choices'", false, &t->choices_field, err) == -1)
 		return -1;
 	if ((v = oed_cfg_get(root, "few_shot")) && load_few_shot(c, v, t, err) == -1)
 		return -1;
@@ -598,7 +559,7 @@ lm_data_file(const struct oed_cfg *c, const struct oed_cfg_node *root, const cha
 	if (oed_cfg_string(c, f, "a data file", &s, err) == -1)
 		return -1;
 	*out = oed_cfg_resolve(c, s);
-	return *out ? 0 : nomem(err);
+	return *out ? 0 : oed_cfg_nomem(err);
 }
 
 static int
@@ -757,7 +718,7 @@ load_lm_eval(const struct oed_cfg *c, struct oed_task *t, struct oed_err *err)
 	}
 	if ((v = oed_cfg_get(root, "task")) == NULL)
 		return oed_cfg_error(c, root, err, "an lm-eval task needs a name: 'task: NAME'");
-	if (dup_string(c, v, "'task'", &t->name, err) == -1)
+	if (oed_cfg_strdup(c, v, "'task'", false, &t->name, err) == -1)
 		return -1;
 	if ((v = oed_cfg_get(root, "output_type"))) {
 		if (oed_cfg_string(c, v, "'output_type'", &s, err) == -1)
@@ -806,7 +767,7 @@ load_lm_eval(const struct oed_cfg *c, struct oed_task *t, struct oed_err *err)
 		}
 	}
 	if ((v = oed_cfg_get(root, "fewshot_delimiter")) &&
-	    dup_string(c, v, "'fewshot_delimiter'", &t->shots_separator, err) == -1)
+	    oed_cfg_strdup(c, v, "'fewshot_delimiter'", false, &t->shots_separator, err) == -1)
 		return -1;
 	if ((g = oed_cfg_get(root, "generation_kwargs"))) {
 		if (oed_cfg_expect(c, g, OED_CFG_MAP, "'generation_kwargs'", err) == -1 ||
@@ -895,7 +856,7 @@ oed_task_load(const char *path, struct oed_task *t, struct oed_err *err)
 
 	oed_task_init(t);
 	if ((t->path = strdup(path)) == NULL || (t->extract = oed_extractor_new()) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	c = oed_cfg_load(path, err);
 	if (c == NULL)
 		return -1;
@@ -916,7 +877,7 @@ oed_task_load_text(const char *name, const char *text, const char *dir, struct o
 
 	oed_task_init(t);
 	if ((t->path = strdup(name)) == NULL || (t->extract = oed_extractor_new()) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	c = oed_cfg_parse(text, strlen(text), name, dir, err);
 	if (c == NULL)
 		return -1;

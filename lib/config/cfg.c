@@ -398,6 +398,55 @@ oed_cfg_expect(const struct oed_cfg *c, const struct oed_cfg_node *n, enum oed_c
 			     type_name(n->type));
 }
 
+int
+oed_cfg_nomem(struct oed_err *err)
+{
+	return oed_err_set(err, OED_EX_FAIL, "out of memory");
+}
+
+int
+oed_cfg_strdup(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what,
+	       bool nonempty, char **out, struct oed_err *err)
+{
+	const char *s;
+
+	if (oed_cfg_string(c, n, what, &s, err) == -1)
+		return -1;
+	if (nonempty && *s == '\0')
+		return oed_cfg_error(c, n, err, "%s must not be empty", what);
+	free(*out);
+	*out = strdup(s);
+	return *out ? 0 : oed_cfg_nomem(err);
+}
+
+int
+oed_cfg_scorers(const struct oed_cfg *c, const struct oed_cfg_node *n,
+		oed_cfg_scorer_fn *add, void *arg, struct oed_err *err)
+{
+	size_t i;
+
+	if (n->type == OED_CFG_SCALAR)
+		return add(c, n, n->str, NULL, arg, err);
+	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'scorers'", err) == -1)
+		return -1;
+	for (i = 0; i < n->n; i++) {
+		const struct oed_cfg_node *s = n->items[i];
+
+		if (s->type == OED_CFG_SCALAR) {
+			if (add(c, s, s->str, NULL, arg, err) == -1)
+				return -1;
+			continue;
+		}
+		if (oed_cfg_expect(c, s, OED_CFG_MAP, "a scorer", err) == -1)
+			return -1;
+		if (s->n != 1)
+			return oed_cfg_error(c, s, err, "a scorer is a name or one key: {NAME: {PARAM: VALUE}}");
+		if (add(c, s->keys[0], s->keys[0]->str, s->items[0], arg, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 bool
 oed_cfg_is_null(const struct oed_cfg_node *n)
 {

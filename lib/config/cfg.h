@@ -80,6 +80,24 @@ int oed_cfg_long(const struct oed_cfg *c, const struct oed_cfg_node *n, const ch
 		 long min, long max, long *out, struct oed_err *err);
 int oed_cfg_bool(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what,
 		 bool *out, struct oed_err *err);
+/*
+ * A malloc'd copy of string scalar n into *out, freeing what *out held;
+ * with nonempty, "" is refused ("WHAT must not be empty").  0 or -1.
+ */
+int oed_cfg_strdup(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what,
+		   bool nonempty, char **out, struct oed_err *err);
+/* Set err to "out of memory" (OED_EX_FAIL); returns -1. */
+int oed_cfg_nomem(struct oed_err *err);
+/*
+ * Walk a 'scorers' value: a name, or a list of names and one-key maps
+ * {NAME: {PARAM: VALUE}}; calls add(c, at, name, params, arg, err) for each
+ * (params NULL for a bare name), stopping at the first -1.
+ */
+typedef int oed_cfg_scorer_fn(const struct oed_cfg *c, const struct oed_cfg_node *at,
+			      const char *name, const struct oed_cfg_node *params, void *arg,
+			      struct oed_err *err);
+int oed_cfg_scorers(const struct oed_cfg *c, const struct oed_cfg_node *n,
+		    oed_cfg_scorer_fn *add, void *arg, struct oed_err *err);
 /* Whether a plain scalar is YAML's null (~, null, empty). */
 bool oed_cfg_is_null(const struct oed_cfg_node *n);
 

@@ -96,21 +96,6 @@ out:
 	return rc;
 }
 
-struct axn {
-	size_t a, x;
-	double n;
-};
-
-static int
-axn_cmp(const void *p, const void *q)
-{
-	const struct axn *u = p, *v = q;
-
-	if (u->a != v->a)
-		return u->a < v->a ? -1 : 1;
-	return u->x < v->x ? -1 : u->x > v->x;
-}
-
 /*
  * D(a) sums W log(W / q) per cell, which needs each cell's whole count:
  * cells sorted by (input, output) without repeats go straight through,
@@ -121,7 +106,6 @@ oed_capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double
 	     struct oed_capacity *out, struct oed_err *err)
 {
 	struct oed_channel u = *ch;
-	struct axn *s;
 	size_t *ax, k;
 	double *n;
 	int rc;
@@ -138,36 +122,15 @@ oed_capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double
 			return oed_err_set(err, OED_EX_FAIL, "cell %zu lies outside the %zu x %zu channel",
 					   c, ch->nin, ch->nout);
 		}
-	s = malloc(ch->ncells * sizeof(*s));
-	ax = malloc(2 * ch->ncells * sizeof(*ax));
-	n = malloc(ch->ncells * sizeof(*n));
-	if (s == NULL || ax == NULL || n == NULL) {
+	if (oed_cells_merge(ch->ai, ch->xj, ch->n, ch->ncells, &ax, &n, &k, err) == -1) {
 		memset(out, 0, sizeof(*out));
-		rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
-		goto out;
-	}
-	for (size_t c = 0; c < ch->ncells; c++)
-		s[c] = (struct axn){ ch->ai[c], ch->xj[c], ch->n[c] };
-	qsort(s, ch->ncells, sizeof(*s), axn_cmp);
-	k = 0;
-	for (size_t c = 0; c < ch->ncells; c++) {
-		/* a NaN or negative count stays its own cell, for capacity() to report */
-		if (k > 0 && s[c].a == ax[k - 1] && s[c].x == ax[ch->ncells + k - 1] &&
-		    s[c].n >= 0 && n[k - 1] >= 0) {
-			n[k - 1] += s[c].n;
-			continue;
-		}
-		ax[k] = s[c].a;
-		ax[ch->ncells + k] = s[c].x;
-		n[k++] = s[c].n;
+		return -1;
 	}
 	u.ai = ax;
 	u.xj = ax + ch->ncells;
 	u.n = n;
 	u.ncells = k;
 	rc = capacity(&u, tol, max_iter, p_out, out, err);
-out:
-	free(s);
 	free(ax);
 	free(n);
 	return rc;

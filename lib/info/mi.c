@@ -329,6 +329,40 @@ ijv_cmp(const void *p, const void *q)
 	return a->j < b->j ? -1 : a->j > b->j;
 }
 
+int
+oed_cells_merge(const size_t *row, const size_t *col, const double *n, size_t ncells,
+		size_t **rc_out, double **n_out, size_t *nout, struct oed_err *err)
+{
+	struct ijv *s = malloc(ncells * sizeof(*s));
+	size_t *ij = malloc(2 * ncells * sizeof(*ij)), k = 0;
+	double *v = malloc(ncells * sizeof(*v));
+
+	if (s == NULL || ij == NULL || v == NULL) {
+		free(s);
+		free(ij);
+		free(v);
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	}
+	for (size_t c = 0; c < ncells; c++)
+		s[c] = (struct ijv){ row[c], col[c], n[c] };
+	qsort(s, ncells, sizeof(*s), ijv_cmp);
+	for (size_t c = 0; c < ncells; c++) {
+		if (k > 0 && s[c].i == ij[k - 1] && s[c].j == ij[ncells + k - 1] &&
+		    s[c].v >= 0 && v[k - 1] >= 0) {
+			v[k - 1] += s[c].v;
+			continue;
+		}
+		ij[k] = s[c].i;
+		ij[ncells + k] = s[c].j;
+		v[k++] = s[c].v;
+	}
+	free(s);
+	*rc_out = ij;
+	*n_out = v;
+	*nout = k;
+	return 0;
+}
+
 /*
  * Cells sorted by (row, column) without repeats, the usual input, go
  * straight through; any other order is sorted and repeats are added up,
@@ -339,7 +373,6 @@ oed_mi_table(const struct oed_contingency *t, bool want_emi, struct oed_mi *out,
 	     struct oed_err *err)
 {
 	struct oed_contingency u = *t;
-	struct ijv *s;
 	size_t *ij, k = 0;
 	double *v;
 	int rc;
@@ -355,36 +388,15 @@ oed_mi_table(const struct oed_contingency *t, bool want_emi, struct oed_mi *out,
 			break;
 	if (k >= t->ncells)
 		return mi_table(t, want_emi, out, err);
-	s = malloc(t->ncells * sizeof(*s));
-	ij = malloc(2 * t->ncells * sizeof(*ij));
-	v = malloc(t->ncells * sizeof(*v));
-	if (s == NULL || ij == NULL || v == NULL) {
+	if (oed_cells_merge(t->ci, t->cj, t->nij, t->ncells, &ij, &v, &k, err) == -1) {
 		memset(out, 0, sizeof(*out));
-		rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
-		goto out;
-	}
-	for (size_t c = 0; c < t->ncells; c++)
-		s[c] = (struct ijv){ t->ci[c], t->cj[c], t->nij[c] };
-	qsort(s, t->ncells, sizeof(*s), ijv_cmp);
-	k = 0;
-	for (size_t c = 0; c < t->ncells; c++) {
-		/* a NaN or negative count stays its own cell, for mi_table to report */
-		if (k > 0 && s[c].i == ij[k - 1] && s[c].j == ij[t->ncells + k - 1] &&
-		    s[c].v >= 0 && v[k - 1] >= 0) {
-			v[k - 1] += s[c].v;
-			continue;
-		}
-		ij[k] = s[c].i;
-		ij[t->ncells + k] = s[c].j;
-		v[k++] = s[c].v;
+		return -1;
 	}
 	u.ci = ij;
 	u.cj = ij + t->ncells;
 	u.nij = v;
 	u.ncells = k;
 	rc = mi_table(&u, want_emi, out, err);
-out:
-	free(s);
 	free(ij);
 	free(v);
 	return rc;

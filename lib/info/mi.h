@@ -109,4 +109,14 @@ struct oed_xyz {
  */
 int oed_cmi(const struct oed_xyz *cells, size_t ncells, double *cmi, struct oed_err *err);
 
+/*
+ * Cells (row[c], col[c], n[c]) sorted by (row, column) with repeats added
+ * up (a NaN or negative count stays its own cell, for the caller to
+ * report): *rc_out holds the rows and, from (*rc_out)[ncells] on, the
+ * columns; *n_out the counts; *nout how many cells.  Both malloc'd.
+ * 0, or -1 with err set (out of memory).
+ */
+int oed_cells_merge(const size_t *row, const size_t *col, const double *n, size_t ncells,
+		    size_t **rc_out, double **n_out, size_t *nout, struct oed_err *err);
+
 #endif

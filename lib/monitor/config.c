@@ -17,27 +17,6 @@
 #include "time.h"
 
 static int
-nomem(struct oed_err *err)
-{
-	return oed_err_set(err, OED_EX_FAIL, "out of memory");
-}
-
-static int
-dup_str(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what, char **out,
-	struct oed_err *err)
-{
-	const char *s;
-
-	if (oed_cfg_string(c, n, what, &s, err) == -1)
-		return -1;
-	if (*s == '\0')
-		return oed_cfg_error(c, n, err, "%s must not be empty", what);
-	if ((*out = strdup(s)) == NULL)
-		return nomem(err);
-	return 0;
-}
-
-static int
 parse_path(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what,
 	   struct oed_path *p, struct oed_err *err)
 {
@@ -63,7 +42,7 @@ env_name(const struct oed_cfg *c, const struct oed_cfg_node *map, const char *ke
 		return 0;
 	}
 	snprintf(what, sizeof(what), "'%s'", key);
-	return dup_str(c, n, what, out, err);
+	return oed_cfg_strdup(c, n, what, true, out, err);
 }
 
 /* ---- source ---- */
@@ -74,10 +53,10 @@ add_path(struct oed_mon_source *s, const char *p, struct oed_err *err)
 	char **v = realloc(s->paths, (s->npaths + 1) * sizeof(*v));
 
 	if (v == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	s->paths = v;
 	if ((v[s->npaths] = strdup(p)) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	s->npaths++;
 	return 0;
 }
@@ -127,7 +106,7 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 				continue;
 			}
 			if ((abs = oed_cfg_resolve(c, txt)) == NULL)
-				return nomem(err);
+				return oed_cfg_nomem(err);
 			if (strpbrk(txt, "*?[") == NULL) {
 				rc = add_path(s, abs, err);
 				free(abs);
@@ -138,7 +117,7 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 			rc = glob(abs, 0, NULL, &g);
 			free(abs);
 			if (rc == GLOB_NOSPACE)
-				return nomem(err);
+				return oed_cfg_nomem(err);
 			for (size_t j = 0; rc == 0 && j < g.gl_pathc; j++)
 				if (add_path(s, g.gl_pathv[j], err) == -1) {
 					globfree(&g);
@@ -153,7 +132,7 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 			return -1;
 		if ((v = oed_cfg_get(n, "command")) == NULL)
 			return oed_cfg_error(c, n, err, "a command source needs 'command'");
-		if (dup_str(c, v, "'command'", &s->command, err) == -1)
+		if (oed_cfg_strdup(c, v, "'command'", true, &s->command, err) == -1)
 			return -1;
 	} else if (strcmp(type, "langfuse") == 0) {
 		static const char *const lf_keys[] = {
@@ -202,17 +181,17 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 			if (oed_cfg_expect(c, f, OED_CFG_MAP, "'filter'", err) == -1 ||
 			    oed_cfg_check_keys(c, f, filter_keys, "'filter'", err) == -1)
 				return -1;
-			if ((v = oed_cfg_get(f, "name")) && dup_str(c, v, "'name'", &s->name, err) == -1)
+			if ((v = oed_cfg_get(f, "name")) && oed_cfg_strdup(c, v, "'name'", true, &s->name, err) == -1)
 				return -1;
-			if ((v = oed_cfg_get(f, "user_id")) && dup_str(c, v, "'user_id'", &s->user_id, err) == -1)
+			if ((v = oed_cfg_get(f, "user_id")) && oed_cfg_strdup(c, v, "'user_id'", true, &s->user_id, err) == -1)
 				return -1;
 			if ((v = oed_cfg_get(f, "tags"))) {
 				size_t k = v->type == OED_CFG_SEQ ? v->n : 1;
 
 				if ((s->tags = calloc(k ? k : 1, sizeof(*s->tags))) == NULL)
-					return nomem(err);
+					return oed_cfg_nomem(err);
 				for (size_t j = 0; j < k; j++)
-					if (dup_str(c, v->type == OED_CFG_SEQ ? v->items[j] : v, "a tag",
+					if (oed_cfg_strdup(c, v->type == OED_CFG_SEQ ? v->items[j] : v, "a tag", true,
 						    &s->tags[s->ntags++], err) == -1)
 						return -1;
 			}
@@ -254,7 +233,7 @@ source_ident(struct oed_monitor *m, struct oed_err *err)
 		}
 	}
 	s->ident = oed_buf_steal(&b, NULL);
-	return s->ident ? 0 : nomem(err);
+	return s->ident ? 0 : oed_cfg_nomem(err);
 }
 
 /* ---- fields ---- */
@@ -274,12 +253,12 @@ add_field(const struct oed_cfg *c, const struct oed_cfg_node *key, const struct 
 	if (i == m->nfields) {
 		f = realloc(m->fields, (m->nfields + 1) * sizeof(*f));
 		if (f == NULL)
-			return nomem(err);
+			return oed_cfg_nomem(err);
 		m->fields = f;
 		f = &f[m->nfields++];
 		memset(f, 0, sizeof(*f));
 		if ((f->name = strdup(key->str)) == NULL)
-			return nomem(err);
+			return oed_cfg_nomem(err);
 	} else {
 		f = &m->fields[i];
 		oed_path_release(&f->path);
@@ -324,12 +303,12 @@ default_field(struct oed_monitor *m, const char *name, struct oed_err *err)
 	struct oed_mon_field *f = realloc(m->fields, (m->nfields + 1) * sizeof(*f));
 
 	if (f == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	m->fields = f;
 	f = &f[m->nfields++];
 	memset(f, 0, sizeof(*f));
 	if ((f->name = strdup(name)) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	return oed_path_parse(&f->path, name, err);
 }
 
@@ -433,8 +412,9 @@ load_sample(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 
 static int
 add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *name,
-	   const struct oed_cfg_node *params, struct oed_monitor *m, struct oed_err *err)
+	   const struct oed_cfg_node *params, void *arg, struct oed_err *err)
 {
+	struct oed_monitor *m = arg;
 	const char **keys = NULL, **vals = NULL;
 	size_t np = 0, cap = 0;
 	struct oed_scorer_spec *spec, **v;
@@ -467,7 +447,7 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 					if (nv)
 						vals = nv;
 					if (nk == NULL || nv == NULL) {
-						nomem(err);
+						oed_cfg_nomem(err);
 						goto out;
 					}
 				}
@@ -491,7 +471,7 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 	v = realloc(m->specs, (m->nspecs + 1) * sizeof(*v));
 	if (v == NULL) {
 		oed_scorer_spec_free(spec);
-		nomem(err);
+		oed_cfg_nomem(err);
 		goto out;
 	}
 	m->specs = v;
@@ -507,25 +487,8 @@ static int
 load_scorers(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_monitor *m,
 	     struct oed_err *err)
 {
-	if (n->type == OED_CFG_SCALAR)
-		return add_scorer(c, n, n->str, NULL, m, err);
-	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'scorers'", err) == -1)
+	if (oed_cfg_scorers(c, n, add_scorer, m, err) == -1)
 		return -1;
-	for (size_t i = 0; i < n->n; i++) {
-		const struct oed_cfg_node *s = n->items[i];
-
-		if (s->type == OED_CFG_SCALAR) {
-			if (add_scorer(c, s, s->str, NULL, m, err) == -1)
-				return -1;
-			continue;
-		}
-		if (oed_cfg_expect(c, s, OED_CFG_MAP, "a scorer", err) == -1)
-			return -1;
-		if (s->n != 1)
-			return oed_cfg_error(c, s, err, "a scorer is a name or one key: {NAME: {PARAM: VALUE}}");
-		if (add_scorer(c, s->keys[0], s->keys[0]->str, s->items[0], m, err) == -1)
-			return -1;
-	}
 	for (size_t i = 0; i < m->nspecs; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(m->specs[i]->key, m->specs[j]->key) == 0)
@@ -592,7 +555,7 @@ load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'alerts'", err) == -1)
 		return -1;
 	if ((m->alerts = calloc(n->n ? n->n : 1, sizeof(*m->alerts))) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	for (size_t i = 0; i < n->n; i++) {
 		const struct oed_cfg_node *a = n->items[i], *v;
 		struct oed_mon_alert *al = &m->alerts[m->nalerts++];
@@ -608,14 +571,14 @@ load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 			return -1;
 		if ((v = oed_cfg_get(a, "name")) == NULL)
 			return oed_cfg_error(c, a, err, "an alert needs a 'name'");
-		if (dup_str(c, v, "'name'", &al->name, err) == -1)
+		if (oed_cfg_strdup(c, v, "'name'", true, &al->name, err) == -1)
 			return -1;
 		for (k = 0; k + 1 < m->nalerts; k++)
 			if (strcmp(m->alerts[k].name, al->name) == 0)
 				return oed_cfg_error(c, v, err, "two alerts are named '%s'", oed_quote(al->name));
 		if ((v = oed_cfg_get(a, "scorer")) == NULL)
 			return oed_cfg_error(c, a, err, "alert '%s' needs a 'scorer'", oed_quote(al->name));
-		if (dup_str(c, v, "'scorer'", &al->scorer, err) == -1)
+		if (oed_cfg_strdup(c, v, "'scorer'", true, &al->scorer, err) == -1)
 			return -1;
 		for (k = 0; k < m->nspecs; k++)
 			if (strcmp(m->specs[k]->key, al->scorer) == 0)
@@ -624,7 +587,7 @@ load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 			const char **names = malloc((m->nspecs + 1) * sizeof(*names));
 
 			if (names == NULL)
-				return nomem(err);
+				return oed_cfg_nomem(err);
 			for (k = 0; k < m->nspecs; k++)
 				names[k] = m->specs[k]->key;
 			oed_err_unknown(err, "scorer", al->scorer, names, m->nspecs);
@@ -688,7 +651,7 @@ load_publish(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_m
 	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'publish'", err) == -1)
 		return -1;
 	if ((m->pubs = calloc(n->n ? n->n : 1, sizeof(*m->pubs))) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	for (size_t i = 0; i < n->n; i++) {
 		const struct oed_cfg_node *p = n->items[i], *t, *v;
 		struct oed_mon_publish *pub = &m->pubs[m->npubs++];
@@ -714,7 +677,7 @@ load_publish(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_m
 				if (oed_cfg_string(c, v, "'path'", &s, err) == -1)
 					return -1;
 				if ((pub->path = oed_cfg_resolve(c, s)) == NULL)
-					return nomem(err);
+					return oed_cfg_nomem(err);
 			}
 			if ((v = oed_cfg_get(p, "items")) && oed_cfg_bool(c, v, "'items'", &pub->items, err) == -1)
 				return -1;
@@ -743,7 +706,7 @@ load_publish(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_m
 				if (env_name(c, p, names[k], own, to[k], err) == -1)
 					return -1;
 				if (*to[k] == NULL && (*to[k] = strdup(from[k])) == NULL)
-					return nomem(err);
+					return oed_cfg_nomem(err);
 			}
 			break;
 		}
@@ -778,7 +741,7 @@ load(const struct oed_cfg *c, struct oed_monitor *m, struct oed_err *err)
 		return -1;
 	if ((v = oed_cfg_get(root, "monitor")) == NULL)
 		return oed_cfg_error(c, root, err, "a monitor file needs 'monitor: NAME'");
-	if (dup_str(c, v, "'monitor'", &m->name, err) == -1)
+	if (oed_cfg_strdup(c, v, "'monitor'", true, &m->name, err) == -1)
 		return -1;
 	if ((v = oed_cfg_get(root, "source")) == NULL)
 		return oed_cfg_error(c, root, err, "a monitor file needs a 'source'");
@@ -786,7 +749,7 @@ load(const struct oed_cfg *c, struct oed_monitor *m, struct oed_err *err)
 		return -1;
 	if ((v = oed_cfg_get(root, "id")) == NULL)
 		return oed_cfg_error(c, root, err, "a monitor file needs 'id' (the path of each item's identity)");
-	if (dup_str(c, v, "'id'", &m->id_spec, err) == -1 || parse_path(c, v, "'id'", &m->id, err) == -1)
+	if (oed_cfg_strdup(c, v, "'id'", true, &m->id_spec, err) == -1 || parse_path(c, v, "'id'", &m->id, err) == -1)
 		return -1;
 	if (load_fields(c, oed_cfg_get(root, "fields"), m, err) == -1)
 		return -1;
@@ -825,7 +788,7 @@ finish(struct oed_cfg *c, const char *name, struct oed_monitor *m, struct oed_er
 		return -1;
 	if ((m->file = strdup(name)) == NULL) {
 		oed_cfg_free(c);
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	}
 	rc = load(c, m, err);
 	oed_cfg_free(c);
