@@ -1403,6 +1403,7 @@ write_summary(struct runner *R, size_t mi, const char *status, double wall, stru
 		oed_w_num(w, "token_efficiency", 1000.0 * (double)m->waste_passed / m->waste_tokens);
 	}
 	if (c->nmutators && c->scoring.n) {
+		size_t k;
 		const struct oed_mutator *tab = oed_mutator_table(&k);
 
 		oed_w_obj_begin(w, "mutations");

@@ -507,7 +507,7 @@ load_oed(const struct oed_cfg *c, struct oed_task *t, struct oed_err *err)
 		const struct oed_mutator *mu[64];
 		size_t n;
 
-		if (dup_string(c, v, "'mutate'", &t->mutate, err) == -1)
+		if (oed_cfg_strdup(c, v, "'mutate'", false, &t->mutate, err) == -1)
 			return -1;
 		if (oed_mutator_list(t->mutate, mu, &n, err) == -1) {
 			char msg[sizeof(err->msg)];
