@@ -34,7 +34,7 @@ static const struct oed_tool tool = {
 	"Score the new items of a source once each, evaluate alerts and publish them.",
 	options,
 	"Each MONITOR.yaml (see oed-monitor.yaml(5)) is run once, in order.\n"
-	"Exit status 4 when an alert is firing after the run.\n"
+	"Exit status 4 when an alert or an SLO burn alert is firing after the run.\n"
 	"Example:\n  oed-monitor support.yaml || page-someone"
 };
 

@@ -163,6 +163,24 @@ static const char *const migrations[] = {
 	"  source_id INTEGER PRIMARY KEY REFERENCES monitor_sources(id) ON DELETE CASCADE,"
 	"  until REAL NOT NULL"		/* epoch seconds */
 	");",
+	/* oed-monitor SLOs: each run's good and total items, and whether a burn alert fires */
+	"CREATE TABLE monitor_slo_events ("
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  slo TEXT NOT NULL,"
+	"  t INTEGER NOT NULL,"	/* ms since the epoch */
+	"  run_id INTEGER NOT NULL,"
+	"  good INTEGER NOT NULL,"
+	"  total INTEGER NOT NULL,"
+	"  PRIMARY KEY (source_id, slo, t, run_id)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE monitor_slo_state ("
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  slo TEXT NOT NULL,"
+	"  firing INTEGER NOT NULL,"
+	"  changed TEXT,"
+	"  run_id INTEGER,"
+	"  PRIMARY KEY (source_id, slo)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -4,6 +4,7 @@
 #include "monitor.h"
 
 #include <glob.h>
+#include <errno.h>
 #include <math.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -618,6 +619,126 @@ load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 	return 0;
 }
 
+/* ---- SLOs ---- */
+
+static int
+slo_duration(const struct oed_cfg *c, const struct oed_cfg_node *v, const char *what,
+	     int64_t *out, struct oed_err *err)
+{
+	const char *d;
+
+	if (oed_cfg_string(c, v, what, &d, err) == -1)
+		return -1;
+	if (oed_duration_parse(what, d, out, err) == -1)
+		return oed_cfg_error(c, v, err, "%s", err->msg);
+	if (*out <= 0)
+		return oed_cfg_error(c, v, err, "%s must be more than 0", what);
+	return 0;
+}
+
+static int
+load_slos(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_monitor *m,
+	  struct oed_err *err)
+{
+	static const char *const keys[] = { "name", "scorer", "good", "objective", "window", "burn", NULL };
+	static const char *const bkeys[] = { "long", "short", "rate", NULL };
+
+	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'slo'", err) == -1)
+		return -1;
+	if ((m->slos = calloc(n->n ? n->n : 1, sizeof(*m->slos))) == NULL)
+		return nomem(err);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct oed_cfg_node *a = n->items[i], *v;
+		struct oed_mon_slo *o = &m->slos[m->nslos++];
+		const char *g;
+		char *end;
+		size_t k;
+		int x;
+
+		o->window_ms = 7LL * 86400000;
+		if (oed_cfg_expect(c, a, OED_CFG_MAP, "an SLO", err) == -1 ||
+		    oed_cfg_check_keys(c, a, keys, "an SLO", err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(a, "name")) == NULL)
+			return oed_cfg_error(c, a, err, "an SLO needs a 'name'");
+		if (dup_str(c, v, "'name'", &o->name, err) == -1)
+			return -1;
+		for (k = 0; k + 1 < m->nslos; k++)
+			if (strcmp(m->slos[k].name, o->name) == 0)
+				return oed_cfg_error(c, v, err, "two SLOs are named '%s'", oed_quote(o->name));
+		if ((v = oed_cfg_get(a, "scorer")) == NULL)
+			return oed_cfg_error(c, a, err, "SLO '%s' needs a 'scorer'", oed_quote(o->name));
+		if (dup_str(c, v, "'scorer'", &o->scorer, err) == -1)
+			return -1;
+		for (k = 0; k < m->nspecs; k++)
+			if (strcmp(m->specs[k]->key, o->scorer) == 0)
+				break;
+		if (k == m->nspecs)
+			return oed_cfg_error(c, v, err, "SLO '%s': unknown scorer '%s' (an SLO names a scorer of 'scorers')",
+					     oed_quote(o->name), oed_quote(o->scorer));
+		if ((v = oed_cfg_get(a, "good")) == NULL)
+			return oed_cfg_error(c, a, err, "SLO '%s' needs 'good' (e.g. \">= 4\")", oed_quote(o->name));
+		if (oed_cfg_string(c, v, "'good'", &g, err) == -1)
+			return -1;
+		while (*g == ' ')
+			g++;
+		for (x = 5; x >= 0; x--)	/* two-character operators first */
+			if (strncmp(g, op_names[x], strlen(op_names[x])) == 0 &&
+			    (strlen(op_names[x]) == 2 || g[1] != '='))
+				break;
+		if (x < 0)
+			return oed_cfg_error(c, v, err, "'good' must be an operator and a number, as \">= 4\"");
+		o->op = (enum oed_mon_op)x;
+		g += strlen(op_names[x]);
+		errno = 0;
+		o->value = strtod(g, &end);
+		while (*end == ' ')
+			end++;
+		if (end == g || *end != '\0' || errno || !isfinite(o->value))
+			return oed_cfg_error(c, v, err, "'good' must be an operator and a number, as \">= 4\"");
+		if ((v = oed_cfg_get(a, "objective")) == NULL)
+			return oed_cfg_error(c, a, err, "SLO '%s' needs an 'objective'", oed_quote(o->name));
+		if (oed_cfg_number(c, v, "'objective'", 0, 1, &o->objective, err) == -1)
+			return -1;
+		if (o->objective <= 0 || o->objective >= 1)
+			return oed_cfg_error(c, v, err, "'objective' must be between 0 and 1, both excluded");
+		if ((v = oed_cfg_get(a, "window")) && slo_duration(c, v, "'window'", &o->window_ms, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(a, "burn")) == NULL) {
+			static const struct oed_mon_burn def[2] = { { 3600000, 300000, 14.4 },
+								    { 21600000, 1800000, 6 } };
+
+			if ((o->burn = malloc(sizeof(def))) == NULL)
+				return nomem(err);
+			memcpy(o->burn, def, sizeof(def));
+			o->nburn = 2;
+			continue;
+		}
+		if (oed_cfg_expect(c, v, OED_CFG_SEQ, "'burn'", err) == -1)
+			return -1;
+		if ((o->burn = calloc(v->n ? v->n : 1, sizeof(*o->burn))) == NULL)
+			return nomem(err);
+		for (size_t j = 0; j < v->n; j++) {
+			const struct oed_cfg_node *b = v->items[j], *f;
+			struct oed_mon_burn *bw = &o->burn[o->nburn++];
+
+			if (oed_cfg_expect(c, b, OED_CFG_MAP, "a burn window", err) == -1 ||
+			    oed_cfg_check_keys(c, b, bkeys, "a burn window", err) == -1)
+				return -1;
+			if ((f = oed_cfg_get(b, "long")) == NULL || oed_cfg_get(b, "short") == NULL ||
+			    oed_cfg_get(b, "rate") == NULL)
+				return oed_cfg_error(c, b, err, "a burn window needs 'long', 'short' and 'rate'");
+			if (slo_duration(c, f, "'long'", &bw->long_ms, err) == -1 ||
+			    slo_duration(c, oed_cfg_get(b, "short"), "'short'", &bw->short_ms, err) == -1 ||
+			    oed_cfg_number(c, oed_cfg_get(b, "rate"), "'rate'", 0, HUGE_VAL, &bw->rate, err) == -1)
+				return -1;
+			if (bw->short_ms > bw->long_ms)
+				return oed_cfg_error(c, b, err, "'short' is longer than 'long'");
+		}
+	}
+	return 0;
+}
+
 /* ---- publish ---- */
 
 static int
@@ -727,7 +848,7 @@ static int
 load(const struct oed_cfg *c, struct oed_monitor *m, struct oed_err *err)
 {
 	static const char *const keys[] = {
-		"monitor", "source", "id", "fields", "sample", "scorers", "alerts", "publish",
+		"monitor", "source", "id", "fields", "sample", "scorers", "alerts", "slo", "publish",
 		"lease", "batch", NULL
 	};
 	const struct oed_cfg_node *root = c->root, *v;
@@ -762,6 +883,8 @@ load(const struct oed_cfg *c, struct oed_monitor *m, struct oed_err *err)
 	if (m->nspecs == 0)
 		return oed_cfg_error(c, v, err, "'scorers' is empty");
 	if ((v = oed_cfg_get(root, "alerts")) && load_alerts(c, v, m, err) == -1)
+		return -1;
+	if ((v = oed_cfg_get(root, "slo")) && load_slos(c, v, m, err) == -1)
 		return -1;
 	if ((v = oed_cfg_get(root, "publish")) && load_publish(c, v, m, err) == -1)
 		return -1;
@@ -848,6 +971,12 @@ oed_monitor_free(struct oed_monitor *m)
 		free(m->alerts[i].scorer);
 	}
 	free(m->alerts);
+	for (i = 0; i < m->nslos; i++) {
+		free(m->slos[i].name);
+		free(m->slos[i].scorer);
+		free(m->slos[i].burn);
+	}
+	free(m->slos);
 	for (i = 0; i < m->npubs; i++) {
 		free(m->pubs[i].path);
 		free(m->pubs[i].url_env);

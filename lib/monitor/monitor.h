@@ -89,6 +89,28 @@ struct oed_mon_alert {
 	long for_runs;		/* consecutive breaching runs before firing */
 };
 
+/* Multi-window burn-rate alert: fires when both windows burn faster than rate. */
+struct oed_mon_burn {
+	int64_t long_ms, short_ms;
+	double rate;
+};
+
+/*
+ * A service level objective over a scorer: an item is good when its score
+ * passes op value; the objective is the share of good items wanted over
+ * the window; the error budget is 1 - objective.
+ */
+struct oed_mon_slo {
+	char *name;
+	char *scorer;
+	enum oed_mon_op op;
+	double value;
+	double objective;	/* (0, 1) */
+	int64_t window_ms;	/* default 7d */
+	struct oed_mon_burn *burn;	/* default: 1h/5m 14.4 and 6h/30m 6 */
+	size_t nburn;
+};
+
 enum oed_mon_pub_type {
 	OED_MON_PUB_JSONL, OED_MON_PUB_WEBHOOK, OED_MON_PUB_SLACK, OED_MON_PUB_LANGFUSE_SCORES
 };
@@ -125,6 +147,8 @@ struct oed_monitor {
 	size_t nspecs;
 	struct oed_mon_alert *alerts;
 	size_t nalerts;
+	struct oed_mon_slo *slos;
+	size_t nslos;
 	struct oed_mon_publish *pubs;
 	size_t npubs;
 	int64_t lease_ms;	/* a claim's life (default 10m) */
@@ -163,7 +187,7 @@ struct oed_mon_run_opts {
 struct oed_mon_result {
 	int64_t run;
 	uint64_t fetched, fresh, sampled, scored, errors;
-	size_t firing;		/* alerts firing after the run */
+	size_t firing;		/* alerts and SLO burn alerts firing after the run */
 	bool interrupted;
 	size_t undelivered;	/* outbox entries left for the next run */
 	bool skipped;		/* lock: another run of this monitor holds it */

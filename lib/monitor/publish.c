@@ -103,12 +103,23 @@ slack_body(const char *payload, size_t len)
 		oed_fmt_double(v, json_number_value(value));
 	if (json_is_number(json_object_get(rec, "threshold")))
 		oed_fmt_double(th, json_number_value(json_object_get(rec, "threshold")));
-	oed_buf_printf(&plain, "[%s] %s %s: %s(%s) = %s %s %s (n=%lld)",
-		       mon ? mon : "?", alert ? alert : "?",
-		       state && strcmp(state, "resolved") == 0 ? "resolved" : "FIRING",
-		       stat ? stat : "?", scorer ? scorer : "?", v,
-		       state && strcmp(state, "resolved") == 0 ? "no longer" : op ? op : "?", th,
-		       (long long)json_integer_value(json_object_get(rec, "n")));
+	if (json_is_string(json_object_get(rec, "slo"))) {
+		char b[32] = "?";
+
+		if (json_is_number(json_object_get(rec, "budget_remaining")))
+			oed_fmt_double(b, json_number_value(json_object_get(rec, "budget_remaining")));
+		oed_buf_printf(&plain, "[%s] SLO %s %s: error budget burning too fast (%s) (budget remaining %s)",
+			       mon ? mon : "?", json_string_value(json_object_get(rec, "slo")),
+			       state && strcmp(state, "resolved") == 0 ? "resolved" : "FIRING",
+			       scorer ? scorer : "?", b);
+	} else {
+		oed_buf_printf(&plain, "[%s] %s %s: %s(%s) = %s %s %s (n=%lld)",
+			       mon ? mon : "?", alert ? alert : "?",
+			       state && strcmp(state, "resolved") == 0 ? "resolved" : "FIRING",
+			       stat ? stat : "?", scorer ? scorer : "?", v,
+			       state && strcmp(state, "resolved") == 0 ? "no longer" : op ? op : "?", th,
+			       (long long)json_integer_value(json_object_get(rec, "n")));
+	}
 	oed_buf_adds(&t, state && strcmp(state, "resolved") == 0 ? ":white_check_mark: " : ":rotating_light: ");
 	oed_mon_slack_escape(&t, plain.data ? plain.data : "", SLACK_TEXT_MAX);
 	body = json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}]}", "text", t.data ? t.data : "",

@@ -490,6 +490,18 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		oed_w_obj_end(rw);
 		if (any_verdict)
 			oed_w_bool(rw, "pass", all_pass);
+		/* SLOs: agg[nspecs + j] counts the items scored (n) and the bad ones (fails) */
+		for (size_t j = 0; j < m->nslos; j++) {
+			struct agg *g = &agg[m->nspecs + j];
+
+			for (size_t k = 0; k < m->nspecs; k++) {
+				if (strcmp(m->specs[k]->key, m->slos[j].scorer) != 0 || isnan(res[k].value))
+					continue;
+				g->n++;
+				if (!oed_mon_compare(m->slos[j].op, res[k].value, m->slos[j].value))
+					g->fails++;
+			}
+		}
 		if (partial) {
 			oed_w_str(rw, "error", errmsg);
 			ok = 0;
@@ -812,6 +824,195 @@ out:
 	return rc;
 }
 
+/* ---- SLOs ---- */
+
+/* good and total items of an SLO in (since, now] */
+static int
+slo_window(struct oed_mon_ctx *cx, sqlite3_stmt *sum, const char *name, int64_t since,
+	   int64_t *good, int64_t *total, struct oed_err *err)
+{
+	sqlite3_reset(sum);
+	sqlite3_bind_int64(sum, 1, cx->source_id);
+	sqlite3_bind_text(sum, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sum, 3, since);
+	if (sqlite3_step(sum) != SQLITE_ROW)
+		return oed_store_fail(cx->store, err, "cannot read an SLO's events");
+	*good = sqlite3_column_int64(sum, 0);
+	*total = sqlite3_column_int64(sum, 1);
+	return 0;
+}
+
+/* How fast the budget burns: the error rate over the budget (NAN: no items). */
+static double
+burn_rate(int64_t good, int64_t total, double objective)
+{
+	if (total <= 0)
+		return NAN;
+	return ((double)(total - good) / (double)total) / (1 - objective);
+}
+
+static void
+w_num_or_null(struct oed_writer *w, const char *k, double v)
+{
+	if (isnan(v))
+		oed_w_null(w, k);
+	else
+		oed_w_num(w, k, v);
+}
+
+/*
+ * Record this run's counts, then for each SLO: the error budget left over
+ * its window, and the burn rate over each long and short window; a burn
+ * alert fires while both windows of a pair burn faster than its rate.
+ */
+static int
+slos(struct oed_mon_ctx *cx, const struct agg *agg, struct oed_writer *w, struct oed_mon_result *res,
+     struct oed_err *err)
+{
+	struct oed_monitor *m = cx->m;
+	sqlite3_stmt *add = NULL, *sum = NULL, *get = NULL, *put = NULL;
+	struct oed_buf out = OED_BUF_INIT;
+	int64_t now = now_ms();
+	int rc = -1;
+
+	if (m->nslos == 0)
+		return 0;
+	if (oed_store_begin(cx->store, err) == -1)
+		return -1;
+	add = oed_store_prepare(cx->store, "INSERT OR REPLACE INTO monitor_slo_events (source_id, slo, t,"
+				" run_id, good, total) VALUES (?, ?, ?, ?, ?, ?)", err);
+	sum = oed_store_prepare(cx->store, "SELECT coalesce(sum(good), 0), coalesce(sum(total), 0)"
+				" FROM monitor_slo_events WHERE source_id = ? AND slo = ? AND t > ?", err);
+	get = oed_store_prepare(cx->store, "SELECT firing FROM monitor_slo_state WHERE source_id = ? AND slo = ?", err);
+	put = oed_store_prepare(cx->store, "INSERT INTO monitor_slo_state (source_id, slo, firing, changed, run_id)"
+				" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source_id, slo) DO UPDATE"
+				" SET firing = ?3, changed = coalesce(?4, changed), run_id = ?5", err);
+	if (add == NULL || sum == NULL || get == NULL || put == NULL)
+		goto out;
+	for (size_t i = 0; i < m->nslos; i++) {
+		const struct oed_mon_slo *o = &m->slos[i];
+		int64_t good, total, g2, t2;
+		bool was = false, firing = false;
+		const char *transition = NULL, *line;
+		char now_s[32], good_s[48], num[32];
+		size_t len;
+
+		if (agg[i].n > 0) {
+			sqlite3_reset(add);
+			sqlite3_bind_int64(add, 1, cx->source_id);
+			sqlite3_bind_text(add, 2, o->name, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(add, 3, now);
+			sqlite3_bind_int64(add, 4, cx->run);
+			sqlite3_bind_int64(add, 5, (int64_t)(agg[i].n - agg[i].fails));
+			sqlite3_bind_int64(add, 6, (int64_t)agg[i].n);
+			if (sqlite3_step(add) != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot save an SLO's counts");
+				goto out;
+			}
+		}
+		if (slo_window(cx, sum, o->name, now - o->window_ms, &good, &total, err) == -1)
+			goto out;
+		sqlite3_reset(get);
+		sqlite3_bind_int64(get, 1, cx->source_id);
+		sqlite3_bind_text(get, 2, o->name, -1, SQLITE_STATIC);
+		if (sqlite3_step(get) == SQLITE_ROW)
+			was = sqlite3_column_int(get, 0) != 0;
+		oed_w_begin(w);
+		oed_w_str(w, "kind", "monitor.slo");
+		oed_w_str(w, "monitor", m->name);
+		oed_w_str(w, "slo", o->name);
+		oed_w_str(w, "scorer", o->scorer);
+		oed_fmt_double(num, o->value);
+		snprintf(good_s, sizeof(good_s), "%s %s", oed_mon_op_name(o->op), num);
+		oed_w_str(w, "good_when", good_s);
+		oed_w_num(w, "objective", o->objective);
+		oed_w_num(w, "window_s", (double)o->window_ms / 1000);
+		oed_w_int(w, "good", good);
+		oed_w_int(w, "total", total);
+		oed_w_num(w, "budget_remaining", total ? 1 - burn_rate(good, total, o->objective) : 1);
+		oed_w_arr_begin(w, "burn");
+		for (size_t j = 0; j < o->nburn; j++) {
+			const struct oed_mon_burn *b = &o->burn[j];
+			double rl, rs;
+			bool f;
+
+			if (slo_window(cx, sum, o->name, now - b->long_ms, &g2, &t2, err) == -1)
+				goto out;
+			rl = burn_rate(g2, t2, o->objective);
+			if (slo_window(cx, sum, o->name, now - b->short_ms, &g2, &t2, err) == -1)
+				goto out;
+			rs = burn_rate(g2, t2, o->objective);
+			f = !isnan(rl) && !isnan(rs) && rl > b->rate && rs > b->rate;
+			firing = firing || f;
+			oed_w_obj_begin(w, NULL);
+			oed_w_num(w, "long_s", (double)b->long_ms / 1000);
+			oed_w_num(w, "short_s", (double)b->short_ms / 1000);
+			oed_w_num(w, "rate", b->rate);
+			w_num_or_null(w, "long_rate", rl);
+			w_num_or_null(w, "short_rate", rs);
+			oed_w_bool(w, "firing", f);
+			oed_w_obj_end(w);
+		}
+		oed_w_arr_end(w);
+		if (firing && !was)
+			transition = "firing";
+		else if (!firing && was)
+			transition = "resolved";
+		oed_w_bool(w, "firing", firing);
+		if (transition)
+			oed_w_str(w, "transition", transition);
+		else
+			oed_w_null(w, "transition");
+		oed_w_int(w, "run", cx->run);
+		oed_w_close(w, &line, &len);
+		if (firing)
+			res->firing++;
+		oed_now_rfc3339(now_s);
+		sqlite3_reset(put);
+		sqlite3_bind_int64(put, 1, cx->source_id);
+		sqlite3_bind_text(put, 2, o->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(put, 3, firing);
+		if (transition)
+			sqlite3_bind_text(put, 4, now_s, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(put, 4);
+		sqlite3_bind_int64(put, 5, cx->run);
+		if (sqlite3_step(put) != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot save an SLO's state");
+			goto out;
+		}
+		if (oed_buf_add(&out, line, len) == -1) {
+			nomem(err);
+			goto out;
+		}
+		for (size_t s = 0; s < m->npubs; s++) {
+			const struct oed_mon_publish *pub = &m->pubs[s];
+			unsigned bit = transition == NULL ? 0 : strcmp(transition, "firing") == 0
+				       ? OED_MON_ON_FIRING : OED_MON_ON_RESOLVED;
+
+			if (pub->type == OED_MON_PUB_LANGFUSE_SCORES ||
+			    (pub->type == OED_MON_PUB_JSONL ? transition == NULL : !(pub->on & bit)))
+				continue;
+			if (oed_mon_outbox_add(cx, s, line, len, err) == -1)
+				goto out;
+		}
+	}
+	if (oed_store_commit(cx->store, err) == -1)
+		goto out;
+	if (out.len && w->fp && fwrite(out.data, 1, out.len, w->fp) != out.len)
+		w->failed = true;
+	rc = 0;
+out:
+	if (rc == -1)
+		oed_store_rollback(cx->store);
+	sqlite3_finalize(add);
+	sqlite3_finalize(sum);
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	oed_buf_release(&out);
+	return rc;
+}
+
 /* ---- the run ---- */
 
 /* Offsets move on for files whose every item this run handled; the run is finished. */
@@ -1077,13 +1278,15 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 		rc = 0;
 		goto out;
 	}
-	if ((agg = calloc(m->nspecs, sizeof(*agg))) == NULL) {
+	if ((agg = calloc(m->nspecs + m->nslos, sizeof(*agg))) == NULL) {
 		nomem(err);
 		goto out;
 	}
 	if (claim(&cx, &it, err) == -1 || score_all(&cx, &it, o, w, agg, res, err) == -1)
 		goto out;
 	if (!res->interrupted && alerts(&cx, agg, w, res, err) == -1)
+		goto out;
+	if (!res->interrupted && slos(&cx, agg + m->nspecs, w, res, err) == -1)
 		goto out;
 	if (finish(&cx, &it, res, err) == -1)
 		goto out;
