@@ -646,7 +646,7 @@ load_slos(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_moni
 	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'slo'", err) == -1)
 		return -1;
 	if ((m->slos = calloc(n->n ? n->n : 1, sizeof(*m->slos))) == NULL)
-		return nomem(err);
+		return oed_cfg_nomem(err);
 	for (size_t i = 0; i < n->n; i++) {
 		const struct oed_cfg_node *a = n->items[i], *v;
 		struct oed_mon_slo *o = &m->slos[m->nslos++];
@@ -661,14 +661,14 @@ load_slos(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_moni
 			return -1;
 		if ((v = oed_cfg_get(a, "name")) == NULL)
 			return oed_cfg_error(c, a, err, "an SLO needs a 'name'");
-		if (dup_str(c, v, "'name'", &o->name, err) == -1)
+		if (oed_cfg_strdup(c, v, "'name'", true, &o->name, err) == -1)
 			return -1;
 		for (k = 0; k + 1 < m->nslos; k++)
 			if (strcmp(m->slos[k].name, o->name) == 0)
 				return oed_cfg_error(c, v, err, "two SLOs are named '%s'", oed_quote(o->name));
 		if ((v = oed_cfg_get(a, "scorer")) == NULL)
 			return oed_cfg_error(c, a, err, "SLO '%s' needs a 'scorer'", oed_quote(o->name));
-		if (dup_str(c, v, "'scorer'", &o->scorer, err) == -1)
+		if (oed_cfg_strdup(c, v, "'scorer'", true, &o->scorer, err) == -1)
 			return -1;
 		for (k = 0; k < m->nspecs; k++)
 			if (strcmp(m->specs[k]->key, o->scorer) == 0)
@@ -709,7 +709,7 @@ load_slos(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_moni
 								    { 21600000, 1800000, 6 } };
 
 			if ((o->burn = malloc(sizeof(def))) == NULL)
-				return nomem(err);
+				return oed_cfg_nomem(err);
 			memcpy(o->burn, def, sizeof(def));
 			o->nburn = 2;
 			continue;
@@ -717,7 +717,7 @@ load_slos(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_moni
 		if (oed_cfg_expect(c, v, OED_CFG_SEQ, "'burn'", err) == -1)
 			return -1;
 		if ((o->burn = calloc(v->n ? v->n : 1, sizeof(*o->burn))) == NULL)
-			return nomem(err);
+			return oed_cfg_nomem(err);
 		for (size_t j = 0; j < v->n; j++) {
 			const struct oed_cfg_node *b = v->items[j], *f;
 			struct oed_mon_burn *bw = &o->burn[o->nburn++];
