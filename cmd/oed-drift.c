@@ -250,8 +250,7 @@ record_run(struct drift_args *a, struct oed_drift *d, const char *digest, struct
 
 	if (params == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	rc = oed_run_record(&a->io, "oed-drift", a->argc, a->argv, params, digest, fill_run, d,
-			    err);
+	rc = oed_run_end(&a->io, params, digest, fill_run, d, err);
 	free(params);
 	return rc;
 }
@@ -304,11 +303,12 @@ run(struct drift_args *a, int nfiles, char **files)
 	if ((status = check_args(a, nfiles, files)) != 0)
 		return status;
 	if (oed_input_open_output(&a->io, &err) == -1 ||
-	    (a->record && oed_store_check(a->io.store, &err) == -1))
+	    (a->record && oed_run_start(&a->io, "oed-drift", a->argc, a->argv, &err) == -1))
 		return oed_fail(&err);
+	a->o.run = a->io.run_id;	/* the summaries carry it as they stream out */
 	if (a->tokens) {
 		if ((tok = oed_tokenizer_open(a->tokens, NULL, &err)) == NULL)
-			return oed_fail(&err);
+			goto fail;
 		a->o.tok = tok;
 		a->o.tok_name = oed_tokenizer_encoding(tok);
 	}
@@ -333,8 +333,13 @@ run(struct drift_args *a, int nfiles, char **files)
 	oed_reader_digest_hex(r, digest);
 	if (oed_policy_close(&a->io.policy, &err) == -1)
 		goto fail;
-	if (a->record && record_run(a, d, digest, &err) == -1)
-		goto fail;
+	if (a->record) {
+		int rc = record_run(a, d, digest, &err);
+
+		a->io.run_id = 0;	/* ended, "ok" or "failed" */
+		if (rc == -1)
+			goto fail;
+	}
 	if (a->io.policy.bad)
 		oed_policy_summary(&a->io.policy);
 	if (a->fail && oed_drift_found(d))
@@ -342,6 +347,7 @@ run(struct drift_args *a, int nfiles, char **files)
 	goto out;
 fail:
 	status = oed_fail(&err);
+	oed_run_fail(&a->io, status);
 out:
 	oed_reader_free(r);
 	oed_drift_free(d);

@@ -7,17 +7,193 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static enum oed_out_mode out_mode;
+
+void
+oed_writer_mode(enum oed_out_mode mode)
+{
+	out_mode = mode;
+}
 
 void
 oed_writer_init(struct oed_writer *w, FILE *fp)
 {
 	memset(w, 0, sizeof(*w));
 	w->fp = fp;
+	if (fp == stdout && (out_mode == OED_OUT_TABLE ||
+			     (out_mode == OED_OUT_AUTO && isatty(fileno(fp)))))
+		w->table = true;
+}
+
+#define CELL_MAX 40	/* columns; a longer cell is cut, with an ellipsis */
+
+/* Display columns of UTF-8 s: one per code point. */
+static size_t
+cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* The cell text of v: strings bare, numbers as in JSON, null empty; malloc'd. */
+static char *
+cell_text(const json_t *v)
+{
+	char num[32];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strdup(json_string_value(v));
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return strdup(num);
+	case JSON_REAL:
+		oed_fmt_double(num, json_real_value(v));
+		return strdup(num);
+	case JSON_TRUE:
+		return strdup("true");
+	case JSON_FALSE:
+		return strdup("false");
+	case JSON_NULL:
+		return strdup("");
+	default:
+		return json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	}
+}
+
+/* Add v's leaves to flat (key -> text), keys joined with dots. */
+static void
+flatten(json_t *flat, const char *prefix, const json_t *obj)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, k, v) {
+		char key[256];
+		char *t;
+
+		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", k);
+		if (json_is_object(v)) {
+			flatten(flat, key, v);
+			continue;
+		}
+		if ((t = cell_text(v)) != NULL) {
+			json_object_set_new(flat, key, json_string(t));
+			free(t);
+		}
+	}
+}
+
+/* Write s padded to width, cut at CELL_MAX with an ellipsis. */
+static void
+put_cell(FILE *fp, const char *s, size_t width, bool last)
+{
+	size_t n = cols(s), shown = 0;
+
+	if (n > CELL_MAX) {
+		for (; *s && shown < CELL_MAX - 1; shown++) {
+			fputc(*s++, fp);
+			while (((unsigned char)*s & 0xC0) == 0x80)
+				fputc(*s++, fp);
+		}
+		fputs("\u2026", fp);
+		n = CELL_MAX;
+	} else {
+		fputs(s, fp);
+	}
+	if (!last)
+		for (; n < width + 2; n++)
+			fputc(' ', fp);
+}
+
+/* One table per kind, in first-seen order. */
+static void
+print_tables(struct oed_writer *w)
+{
+	json_t *kinds = json_object();	/* kind -> array of flat rows, first-seen order */
+	const char *kind;
+	json_t *rows;
+	size_t i;
+	json_t *rec;
+	bool first = true;
+
+	if (kinds == NULL)
+		return;
+	json_array_foreach(w->rows, i, rec) {
+		json_t *k = json_object_get(rec, "kind"), *flat = json_object(), *list;
+		const char *name = json_is_string(k) ? json_string_value(k) : "";
+
+		if (flat == NULL)
+			break;
+		flatten(flat, "", rec);
+		if ((list = json_object_get(kinds, name)) == NULL) {
+			list = json_array();
+			json_object_set_new(kinds, name, list);
+		}
+		json_array_append_new(list, flat);
+	}
+	json_object_foreach(kinds, kind, rows) {
+		json_t *colsw = json_object(), *row;	/* column -> width, first-seen order */
+		const char *c;
+		json_t *wv;
+		size_t j, ncol, at;
+
+		json_array_foreach(rows, j, row) {
+			const char *k;
+			json_t *v;
+
+			json_object_foreach(row, k, v) {
+				size_t n = cols(json_string_value(v));
+
+				if (n > CELL_MAX)
+					n = CELL_MAX;
+				if ((wv = json_object_get(colsw, k)) == NULL) {
+					size_t h = cols(k);
+
+					json_object_set_new(colsw, k, json_integer(h > n ? h : n));
+				} else if ((json_int_t)n > json_integer_value(wv)) {
+					json_integer_set(wv, n);
+				}
+			}
+		}
+		if (!first)
+			fputc('\n', w->fp);
+		first = false;
+		ncol = json_object_size(colsw);
+		at = 0;
+		json_object_foreach(colsw, c, wv)
+			put_cell(w->fp, c, json_integer_value(wv), ++at == ncol);
+		fputc('\n', w->fp);
+		json_array_foreach(rows, j, row) {
+			at = 0;
+			json_object_foreach(colsw, c, wv) {
+				json_t *v = json_object_get(row, c);
+
+				put_cell(w->fp, v ? json_string_value(v) : "", json_integer_value(wv),
+					 ++at == ncol);
+			}
+			fputc('\n', w->fp);
+		}
+		json_decref(colsw);
+	}
+	json_decref(kinds);
 }
 
 void
 oed_writer_release(struct oed_writer *w)
 {
+	if (w->table && w->rows) {
+		print_tables(w);
+		if (fflush(w->fp) == EOF && w->fp == stdout)
+			oed_stdout_failed(errno);
+	}
+	json_decref(w->rows);
+	w->rows = NULL;
 	oed_buf_release(&w->buf);
 }
 
@@ -135,6 +311,17 @@ oed_w_emit(struct oed_writer *w)
 {
 	if (w->failed)
 		return -1;
+	if (w->table) {
+		json_t *rec = json_loadb(w->buf.data, w->buf.len, JSON_DECODE_ANY, NULL);
+
+		if (rec == NULL || (w->rows == NULL && (w->rows = json_array()) == NULL) ||
+		    json_array_append_new(w->rows, rec) == -1) {
+			w->failed = true;
+			return -1;
+		}
+		oed_buf_reset(&w->buf);
+		return 0;
+	}
 	if (fwrite(w->buf.data, 1, w->buf.len, w->fp) != w->buf.len) {
 		/* sticky: nothing more is written, and the first reason is kept */
 		w->failed = true;

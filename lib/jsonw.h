@@ -30,7 +30,20 @@ struct oed_writer {
 	bool failed;
 	char warned[8][48];		/* keys already warned about (non-finite) */
 	int nwarned;
+	bool table;			/* collect records, print them as tables on release */
+	json_t *rows;			/* the records collected, with table */
 };
+
+/*
+ * Human output.  OED_OUT_AUTO: a table when standard output is a terminal,
+ * else JSON Lines.  With a table, a writer on stdout collects its records
+ * and oed_writer_release prints one aligned table per record kind: the
+ * columns are the keys in first-seen order, nested objects flattened with
+ * dots, cells longer than 40 columns cut with an ellipsis.  Set before
+ * oed_writer_init (--json, --table).
+ */
+enum oed_out_mode { OED_OUT_AUTO, OED_OUT_JSON, OED_OUT_TABLE };
+void oed_writer_mode(enum oed_out_mode mode);
 
 void oed_writer_init(struct oed_writer *w, FILE *fp);
 void oed_writer_release(struct oed_writer *w);

@@ -566,6 +566,12 @@ oed_input_opt(struct oed_input_opts *io, int id, const char *arg, struct oed_err
 	case OED_OPT_OUTPUT:
 		io->output = arg;
 		return 0;
+	case OED_OPT_TABLE:
+		oed_writer_mode(OED_OUT_TABLE);
+		return 0;
+	case OED_OPT_JSON:
+		oed_writer_mode(OED_OUT_JSON);
+		return 0;
 	case OED_OPT_STORE:
 		io->store = arg;
 		return 0;

@@ -63,6 +63,8 @@ enum {
 	OED_OPT_STORE,
 	OED_OPT_NAME,
 	OED_OPT_RUNS,
+	OED_OPT_TABLE,
+	OED_OPT_JSON,
 };
 
 #define OED_INPUT_OPTIONS \
@@ -73,7 +75,11 @@ enum {
 	{ "output", 'o', OED_ARG_REQUIRED, "FILE", \
 	  "write records to FILE instead of standard output", OED_OPT_OUTPUT }, \
 	{ "quiet", 'q', OED_ARG_NONE, NULL, \
-	  "no progress, summary or warnings on stderr", OED_OPT_QUIET }
+	  "no progress, summary or warnings on stderr", OED_OPT_QUIET }, \
+	{ "table", 0, OED_ARG_NONE, NULL, \
+	  "records as aligned tables, one per kind (default on a terminal)", OED_OPT_TABLE }, \
+	{ "json", 0, OED_ARG_NONE, NULL, \
+	  "records as JSON Lines even on a terminal", OED_OPT_JSON }
 
 #define OED_STORE_OPTION \
 	{ "store", 0, OED_ARG_REQUIRED, "PATH", \

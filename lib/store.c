@@ -788,6 +788,92 @@ out:
 }
 
 int
+oed_run_start(struct oed_input_opts *io, const char *tool, int argc, char *const *argv,
+	      struct oed_err *err)
+{
+	struct oed_store *s = oed_store_open(io->store, err);
+	int64_t run;
+	int rc = -1;
+
+	if (s == NULL)
+		return -1;
+	if (oed_store_begin(s, err) == -1)
+		goto out;
+	if (oed_run_begin(s, tool, io->name, argc, argv, NULL, &run, err) == 0 &&
+	    oed_store_commit(s, err) == 0) {
+		rc = 0;
+		io->run_id = run;
+	} else {
+		oed_store_rollback(s);
+	}
+out:
+	oed_store_close(s);
+	return rc;
+}
+
+/* Mark io->run_id status on a fresh connection; errors are noted, not returned. */
+static void
+run_mark(struct oed_input_opts *io, const char *status)
+{
+	struct oed_err err;
+	struct oed_store *s = oed_store_open(io->store, &err);
+
+	if (s == NULL || oed_store_begin(s, &err) == -1 ||
+	    oed_run_finish(s, io->run_id, status, NULL, &err) == -1 ||
+	    oed_store_commit(s, &err) == -1) {
+		if (s)
+			oed_store_rollback(s);
+		oed_warn("run %lld stays 'running' in the store: %s", (long long)io->run_id, err.msg);
+	}
+	oed_store_close(s);
+}
+
+int
+oed_run_end(struct oed_input_opts *io, const char *params_json, const char *input_digest,
+	    oed_run_fill_fn *fill, void *ctx, struct oed_err *err)
+{
+	struct oed_store *s = oed_store_open(io->store, err);
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (s == NULL)
+		goto failed;
+	if (oed_store_begin(s, err) == -1)
+		goto out;
+	st = oed_store_prepare(s, "UPDATE runs SET params = ? WHERE id = ?", err);
+	if (st == NULL)
+		goto back;
+	if (params_json)
+		sqlite3_bind_text(st, 1, params_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, io->run_id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : oed_store_fail(s, err, "cannot record the run");
+	sqlite3_finalize(st);
+	if (rc == 0 && fill(s, io->run_id, ctx, err) == 0 &&
+	    oed_run_finish(s, io->run_id, "ok", input_digest, err) == 0 &&
+	    oed_store_commit(s, err) == 0) {
+		oed_note("recorded run %lld", (long long)io->run_id);
+		goto out;
+	}
+	rc = -1;
+back:
+	oed_store_rollback(s);
+out:
+	oed_store_close(s);
+	if (rc == 0)
+		return 0;
+failed:
+	run_mark(io, "failed");
+	return -1;
+}
+
+void
+oed_run_fail(struct oed_input_opts *io, int status)
+{
+	if (io->run_id > 0)
+		run_mark(io, status == OED_EX_SIGINT || status == OED_EX_SIGTERM ? "interrupted" : "failed");
+}
+
+int
 oed_store_list_runs(struct oed_store *s, const char *tool, oed_run_list_fn *fn, void *ctx,
 		    struct oed_err *err)
 {

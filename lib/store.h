@@ -92,6 +92,24 @@ int oed_run_record(struct oed_input_opts *io, const char *tool, int argc, char *
 		   const char *params_json, const char *input_digest, oed_run_fill_fn *fill,
 		   void *ctx, struct oed_err *err);
 
+/*
+ * A run whose records stream out while it reads, so that they carry its
+ * id before it ends.  oed_run_start opens the store at io->store and
+ * commits the run row (named io->name, status "running") on its own, and
+ * leaves its id in io->run_id.  oed_run_end writes the parameters, fill's
+ * rows and status "ok" with input_digest in one transaction, as
+ * oed_run_record does, and notes "recorded run N"; if that fails, it is
+ * rolled back and the run marked "failed".  oed_run_fail marks it
+ * "failed" ("interrupted" for an exit status of 130 or 143) when the run
+ * stops before oed_run_end.  The store thus holds a finished run whole,
+ * or its bare row with why it did not finish.  0 or -1 (err set).
+ */
+int oed_run_start(struct oed_input_opts *io, const char *tool, int argc, char *const *argv,
+		  struct oed_err *err);
+int oed_run_end(struct oed_input_opts *io, const char *params_json, const char *input_digest,
+		oed_run_fill_fn *fill, void *ctx, struct oed_err *err);
+void oed_run_fail(struct oed_input_opts *io, int status);
+
 /* A run as listed; the strings are borrowed for the call, name, finished and input_digest may be NULL. */
 struct oed_run_info {
 	int64_t id;

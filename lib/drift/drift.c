@@ -1460,6 +1460,8 @@ write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s
 		oed_w_str(w, "window_start", d->bounds[0]);
 		oed_w_str(w, "window_end", d->bounds[1]);
 	}
+	if (d->o.run > 0)
+		oed_w_int(w, "run", d->o.run);
 	oed_w_end(w);
 }
 

@@ -140,6 +140,7 @@ struct oed_drift_opts {
 	long long baseline;		/* the run oed_drift_load_baseline() loaded (it sets it), for the parameters; 0: none */
 	bool gate_any;			/* dataset drift when any feature drifted, whatever the share */
 	bool quiet;			/* no progress on stderr */
+	long long run;			/* the run --record stores, for the summaries' "run"; 0: none */
 };
 
 struct oed_drift_finding {
