@@ -320,6 +320,11 @@ oed_w_emit(struct oed_writer *w)
 			return -1;
 		}
 		oed_buf_reset(&w->buf);
+		/* a long stream is shown in blocks, so memory stays bounded */
+		if (json_array_size(w->rows) >= OED_TABLE_BLOCK) {
+			print_tables(w);
+			json_array_clear(w->rows);
+		}
 		return 0;
 	}
 	if (fwrite(w->buf.data, 1, w->buf.len, w->fp) != w->buf.len) {

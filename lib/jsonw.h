@@ -15,6 +15,8 @@
 #ifndef OED_JSONW_H
 #define OED_JSONW_H
 
+#define OED_TABLE_BLOCK 1000
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,7 +42,8 @@ struct oed_writer {
  * and oed_writer_release prints one aligned table per record kind: the
  * columns are the keys in first-seen order, nested objects flattened with
  * dots, cells longer than 40 columns cut with an ellipsis.  Set before
- * oed_writer_init (--json, --table).
+ * oed_writer_init (--json, --table).  A long stream is printed in blocks of
+ * OED_TABLE_BLOCK records, each block its own tables, so memory stays bounded.
  */
 enum oed_out_mode { OED_OUT_AUTO, OED_OUT_JSON, OED_OUT_TABLE };
 void oed_writer_mode(enum oed_out_mode mode);
