@@ -51,6 +51,7 @@ oed-drift.1	--name nightly-ref	stderr	says which run it recorded
 *	oed-ingest	stderr	prints its counts on standard error
 oed-bench.1	--base-url	skip	needs a model API
 oed-bench.1	openai:	skip	needs a model API
+README	-m openai:	skip	needs a model API
 oed-bench.1	answer.py	skip	a program of the reader's own
 oed-drift.1	- name: drift gate	skip	a GitHub Actions step, not a shell command
 oed-monitor.1	support.yaml	skip	a monitor file of the reader's own (examples/monitor runs in make check)
