@@ -691,6 +691,31 @@ stat_value(const struct oed_mon_alert *a, const struct agg *g, uint64_t *n)
 	return NAN;
 }
 
+/*
+ * Queue an alert or SLO record for the publishers that take it: jsonl
+ * sinks every run (transition NULL), the others on the transitions they
+ * subscribe to (firing, resolved); Langfuse scores never take SLO records.
+ */
+static int
+queue_state(struct oed_mon_ctx *cx, const char *transition, bool slo, const char *line,
+	    size_t len, struct oed_err *err)
+{
+	const struct oed_monitor *m = cx->m;
+	unsigned bit = transition == NULL ? 0 : strcmp(transition, "firing") == 0
+		       ? OED_MON_ON_FIRING : OED_MON_ON_RESOLVED;
+
+	for (size_t s = 0; s < m->npubs; s++) {
+		const struct oed_mon_publish *pub = &m->pubs[s];
+
+		if ((slo && pub->type == OED_MON_PUB_LANGFUSE_SCORES) ||
+		    (pub->type == OED_MON_PUB_JSONL ? transition == NULL : !(pub->on & bit)))
+			continue;
+		if (oed_mon_outbox_add(cx, s, line, len, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed_mon_result *res,
        struct oed_err *err)
@@ -799,16 +824,8 @@ alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed
 			nomem(err);
 			goto out;
 		}
-		for (size_t s = 0; s < m->npubs; s++) {
-			const struct oed_mon_publish *pub = &m->pubs[s];
-			unsigned bit = transition == NULL ? 0 : strcmp(transition, "firing") == 0
-				       ? OED_MON_ON_FIRING : OED_MON_ON_RESOLVED;
-
-			if (pub->type == OED_MON_PUB_JSONL ? transition == NULL : !(pub->on & bit))
-				continue;
-			if (oed_mon_outbox_add(cx, s, line, len, err) == -1)
-				goto out;
-		}
+		if (queue_state(cx, transition, false, line, len, err) == -1)
+			goto out;
 	}
 	if (oed_store_commit(cx->store, err) == -1)
 		goto out;
@@ -985,17 +1002,8 @@ slos(struct oed_mon_ctx *cx, const struct agg *agg, struct oed_writer *w, struct
 			nomem(err);
 			goto out;
 		}
-		for (size_t s = 0; s < m->npubs; s++) {
-			const struct oed_mon_publish *pub = &m->pubs[s];
-			unsigned bit = transition == NULL ? 0 : strcmp(transition, "firing") == 0
-				       ? OED_MON_ON_FIRING : OED_MON_ON_RESOLVED;
-
-			if (pub->type == OED_MON_PUB_LANGFUSE_SCORES ||
-			    (pub->type == OED_MON_PUB_JSONL ? transition == NULL : !(pub->on & bit)))
-				continue;
-			if (oed_mon_outbox_add(cx, s, line, len, err) == -1)
-				goto out;
-		}
+		if (queue_state(cx, transition, true, line, len, err) == -1)
+			goto out;
 	}
 	if (oed_store_commit(cx->store, err) == -1)
 		goto out;
