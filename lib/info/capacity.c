@@ -136,18 +136,6 @@ oed_capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double
 	return rc;
 }
 
-static int
-xyz_cmp(const void *p, const void *q)
-{
-	const struct oed_xyz *a = p, *b = q;
-
-	if (a->z != b->z)
-		return a->z < b->z ? -1 : 1;
-	if (a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	return a->y < b->y ? -1 : a->y > b->y;
-}
-
 struct yref {
 	uint64_t y;
 	size_t i;
@@ -181,23 +169,8 @@ oed_empowerment(const struct oed_xyz *cells, size_t ncells, double tol, unsigned
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < ncells; i++)
-		if (!(cells[i].n >= 0) || isinf(cells[i].n)) {
-			oed_err_set(err, OED_EX_DATA, "count %g is not a finite non-negative number",
-				    cells[i].n);
-			goto fail;
-		}
-	if (ncells > 0) {
-		memcpy(s, cells, ncells * sizeof(*s));
-		qsort(s, ncells, sizeof(*s), xyz_cmp);
-	}
-	/* merge repeated keys, drop empty cells */
-	for (size_t i = 0; i < ncells; i++) {
-		if (k > 0 && s[k - 1].z == s[i].z && s[k - 1].x == s[i].x && s[k - 1].y == s[i].y)
-			s[k - 1].n += s[i].n;
-		else if (s[i].n > 0)
-			s[k++] = s[i];
-	}
+	if ((k = oed_xyz_merge(cells, ncells, s, err)) == (size_t)-1)
+		goto fail;
 	for (size_t i = 0; i < k;) {
 		size_t j = i, g, na = 0, nx = 0;
 		struct oed_channel ch;

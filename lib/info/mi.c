@@ -486,6 +486,31 @@ xyz_cmp(const void *p, const void *q)
 	return a->y < b->y ? -1 : a->y > b->y;
 }
 
+size_t
+oed_xyz_merge(const struct oed_xyz *cells, size_t ncells, struct oed_xyz *s, struct oed_err *err)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < ncells; i++)
+		if (!(cells[i].n >= 0) || isinf(cells[i].n)) {
+			oed_err_set(err, OED_EX_DATA, "count %g is not a finite non-negative number",
+				    cells[i].n);
+			return (size_t)-1;
+		}
+	if (ncells > 0) {
+		memcpy(s, cells, ncells * sizeof(*s));
+		qsort(s, ncells, sizeof(*s), xyz_cmp);
+	}
+	/* merge repeated keys and drop empty cells */
+	for (size_t i = 0; i < ncells; i++) {
+		if (k > 0 && s[k - 1].z == s[i].z && s[k - 1].x == s[i].x && s[k - 1].y == s[i].y)
+			s[k - 1].n += s[i].n;
+		else if (s[i].n > 0)
+			s[k++] = s[i];
+	}
+	return k;
+}
+
 int
 oed_cmi(const struct oed_xyz *cells, size_t ncells, double *cmi, struct oed_err *err)
 {
@@ -501,23 +526,8 @@ oed_cmi(const struct oed_xyz *cells, size_t ncells, double *cmi, struct oed_err 
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < ncells; i++)
-		if (!(cells[i].n >= 0) || isinf(cells[i].n)) {
-			oed_err_set(err, OED_EX_DATA, "count %g is not a finite non-negative number",
-				    cells[i].n);
-			goto out;
-		}
-	if (ncells > 0) {
-		memcpy(s, cells, ncells * sizeof(*s));
-		qsort(s, ncells, sizeof(*s), xyz_cmp);
-	}
-	/* merge repeated keys and drop empty cells */
-	for (size_t i = 0; i < ncells; i++) {
-		if (k > 0 && s[k - 1].z == s[i].z && s[k - 1].x == s[i].x && s[k - 1].y == s[i].y)
-			s[k - 1].n += s[i].n;
-		else if (s[i].n > 0)
-			s[k++] = s[i];
-	}
+	if ((k = oed_xyz_merge(cells, ncells, s, err)) == (size_t)-1)
+		goto out;
 	/* sum over z of n_z I(X;Y|Z=z), in key order; divide once */
 	for (size_t i = 0; i < k;) {
 		size_t j = i;

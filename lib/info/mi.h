@@ -119,4 +119,12 @@ int oed_cmi(const struct oed_xyz *cells, size_t ncells, double *cmi, struct oed_
 int oed_cells_merge(const size_t *row, const size_t *col, const double *n, size_t ncells,
 		    size_t **rc_out, double **n_out, size_t *nout, struct oed_err *err);
 
+/*
+ * Check the counts of cells (finite, non-negative), copy them to s (room
+ * for ncells) sorted by (z, x, y), merge repeated keys and drop empty
+ * cells: the number of cells left, or (size_t)-1 with err set (OED_EX_DATA).
+ */
+size_t oed_xyz_merge(const struct oed_xyz *cells, size_t ncells, struct oed_xyz *s,
+		     struct oed_err *err);
+
 #endif
