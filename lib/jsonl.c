@@ -91,10 +91,10 @@ oed_reader_new(int nfiles, char *const *files, size_t max_line,
 	r->fast = true;
 	r->eof = true;		/* no file open yet */
 	for (int i = 0; i < r->nfiles; i++) {
-		uint64_t size = oed_zstream_size_of(r->files[i]);
+		uint64_t size;
 
-		if (size == 0) {
-			r->size = 0;	/* a pipe or a terminal: no percentage (an empty file none either) */
+		if (!oed_zstream_size_of(r->files[i], &size)) {
+			r->size = 0;	/* a pipe or a terminal: no percentage */
 			break;
 		}
 		r->size += size;

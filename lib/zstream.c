@@ -61,22 +61,25 @@ oed_zstream_named_compressed(const char *name)
 	return name && strcmp(name, "-") != 0 && oed_zstream_base_len(name) != strlen(name);
 }
 
-uint64_t
-oed_zstream_size_of(const char *name)
+bool
+oed_zstream_size_of(const char *name, uint64_t *size)
 {
 	struct stat st;
 
+	*size = 0;
 	if (name == NULL || strcmp(name, "-") == 0) {
 		off_t at;
 
-		if (fstat(STDIN_FILENO, &st) == -1 || !S_ISREG(st.st_mode))
-			return 0;
-		at = lseek(STDIN_FILENO, 0, SEEK_CUR);
-		return at >= 0 && at < st.st_size ? (uint64_t)(st.st_size - at) : 0;
+		if (fstat(STDIN_FILENO, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    (at = lseek(STDIN_FILENO, 0, SEEK_CUR)) < 0)
+			return false;
+		*size = at < st.st_size ? (uint64_t)(st.st_size - at) : 0;
+		return true;
 	}
 	if (stat(name, &st) == -1 || !S_ISREG(st.st_mode))
-		return 0;
-	return (uint64_t)st.st_size;
+		return false;
+	*size = (uint64_t)st.st_size;
+	return true;
 }
 
 static int

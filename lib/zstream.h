@@ -55,9 +55,10 @@ bool oed_zstream_named_compressed(const char *name);
 
 /*
  * The size in bytes of what name would read (for a percentage of
- * progress): a regular file's size, less the offset already read of
- * standard input; 0 when it cannot be known (a pipe, a terminal).
+ * progress) into *size: a regular file's size, less the offset already
+ * read of standard input.  false when it cannot be known (a pipe, a
+ * terminal, no such file).
  */
-uint64_t oed_zstream_size_of(const char *name);
+bool oed_zstream_size_of(const char *name, uint64_t *size);
 
 #endif
