@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -311,16 +312,23 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 	for (int i = 0; i < nfiles; i++) {
 		enum oed_ingest_format g;
 
+		struct stat st;
+		/*
+		 * Only a regular file is looked into: what is read from a pipe
+		 * (a FIFO, <(zcat ...)) would be gone for the reader.
+		 */
+		bool look = stat(files[i], &st) == 0 && S_ISREG(st.st_mode);
+
 		if (strcmp(files[i], "-") == 0)
 			g = OED_FMT_JSONL;
 		else if (ends_with_base(files[i], ".csv"))
 			g = OED_FMT_CSV;
-		else if (first_byte(files[i]) == '[')
+		else if (look && first_byte(files[i]) == '[')
 			g = OED_FMT_JSON_ARRAY;	/* a top-level array of records */
 		else if (ends_with_base(files[i], ".json"))
 			g = OED_FMT_MAP;
 		else
-			g = sniff_jsonl(files[i]);
+			g = look ? sniff_jsonl(files[i]) : OED_FMT_JSONL;
 		if (f != OED_FMT_AUTO && g != f)
 			return oed_err_set(err, OED_EX_USAGE,
 					   "'%s' looks like %s but '%s' like %s: give --format",
