@@ -128,7 +128,16 @@ print(len(r), " ".join(str(json.loads(base64.b64decode(q["cursor"]))["scan"]) if
 oed-monitor "$t/obs.yaml" >"$t/out8" 2>"$t/err8"
 expect "observations: second run scores nothing" 0 "$(grep -c '"kind":"monitor.item"' "$t/out8")"
 
-# 7. the keys are nowhere
+# 7. backfill: traces two days back, past the lookback; the watermark stays
+add 3000 5 2880
+wm() { sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'lf'"; }
+wm0=$(wm)
+oed-monitor --backfill 3d..1d "$t/m.yaml" >"$t/out9" 2>"$t/err9"
+expect "backfill: the count, nothing scored" "0 0 5 items, 5 not scored yet, 5 to score; no model calls" "$? $(grep -c monitor.item "$t/out9") $(sed -n 's/.*to [0-9TZ:.-]*: //p' "$t/err9")"
+oed-monitor -y --backfill 3d..1d "$t/m.yaml" >"$t/out10" 2>"$t/err10"
+expect "backfill --yes: the 5 scored, the watermark stayed" "5 $wm0" "$(grep -c '"kind":"monitor.item"' "$t/out10") $(wm)"
+
+# 8. the keys are nowhere
 if cat "$t"/out* "$t"/err* | grep -q 'sekret\|pk-lf-public' ||
    sqlite3 "$OED_STORE" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public' ||
    sqlite3 "$t/other.db" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public'; then

@@ -162,6 +162,15 @@ msgs 101 1 80
 msgs 201 1 65
 oed-monitor "$t/slack.yaml" >"$t/out13" 2>"$t/err13"
 expect "slack: a late message within the overlap scored, not one older" "1 message 201" "$(items "$t/out13") $(grep '"kind":"monitor.item"' "$t/out13" | sed 's/.*"output":"\([^"]*\)".*/\1/')"
+msgs 300 5 2880
+wm1=$(sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'slack'")
+oed-monitor --backfill 3d..1d "$t/slack.yaml" >"$t/out16" 2>"$t/err16"
+expect "slack backfill: the count, nothing scored" "0 8 items, 8 not scored yet, 8 to score; no model calls" "$? $(sed -n 's/.*to [0-9TZ:.-]*: //p' "$t/err16")"
+expect "slack backfill: oldest and latest bound the window" True "$(stats "$SL" 'import time
+q = [q["query"] for q in s["requests"] if q["method"] == "conversations.history"][-1]
+print(abs(time.time() - 3 * 86400 - float(q["oldest"])) < 30 and abs(time.time() - 86400 - float(q["latest"])) < 30)')"
+oed-monitor --backfill 3d..1d --yes "$t/slack.yaml" >"$t/out17" 2>"$t/err17"
+expect "slack backfill --yes: the 8 scored, the watermark stayed" "8 $wm1" "$(items "$t/out17") $(sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'slack'")"
 sed 's/C0TEST/C0OTHER/' "$t/slack.yaml" >"$t/slack2.yaml"
 oed-monitor "$t/slack2.yaml" >"$t/out14" 2>"$t/err14"
 expect "slack: ok:false names Slack's error" "1 oed-monitor: slack: conversations.history: 'channel_not_found'" "$? $(cat "$t/err14")"

@@ -424,11 +424,6 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 		    oed_cfg_long(c, v, "'page_size'", 1, 999, &s->page_size, err) == -1)
 			return -1;
 	} else {
-		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-			if (strcmp(type, types[i]) == 0)
-				return oed_cfg_error(c, t, err,
-						     "source type '%s' is not supported by this build of oed-monitor",
-						     oed_quote(type));
 		oed_err_unknown(err, "source type", type, types, sizeof(types) / sizeof(types[0]));
 		return oed_cfg_error(c, t, err, "%s", err->msg);
 	}

@@ -71,7 +71,7 @@ struct oed_mon_source_kind {
 int oed_mon_fetch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 /* The variables a source needs, each set and not empty (OED_EX_USAGE naming the first missing). */
 int oed_mon_source_check_env(const struct oed_monitor *m, struct oed_err *err);
-/* Whether the source reads a time window (so --backfill has a meaning). */
+/* Whether the source reads a bounded time window (so --backfill has a meaning). */
 bool oed_mon_source_has_window(const struct oed_mon_source *s);
 
 /* ---- what the API sources share (source_api.c) ---- */

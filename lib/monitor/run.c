@@ -1211,7 +1211,7 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	memset(&it, 0, sizeof(it));
 	if (o->backfill && !oed_mon_source_has_window(&m->source))
 		return oed_err_set(err, OED_EX_USAGE, "%s: --backfill needs a source with a time window"
-				   " (langfuse, slack, or http with 'since_param'), not %s %s source",
+				   " (langfuse, slack, or http with 'since_param' and 'until_param'), not %s %s source",
 				   m->file, m->source.type == OED_MON_SRC_HTTP ? "an" : "a",
 				   oed_mon_source_name(m->source.type));
 	if (check_env(m, !readonly, err) == -1)

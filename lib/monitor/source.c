@@ -224,8 +224,9 @@ oed_mon_source_name(enum oed_mon_source_type t)
 bool
 oed_mon_source_has_window(const struct oed_mon_source *s)
 {
+	/* an http window needs its end too, or a backfill would read up to now */
 	return s->type == OED_MON_SRC_LANGFUSE || s->type == OED_MON_SRC_SLACK ||
-	       (s->type == OED_MON_SRC_HTTP && s->since_param != NULL);
+	       (s->type == OED_MON_SRC_HTTP && s->since_param != NULL && s->until_param != NULL);
 }
 
 int

@@ -91,6 +91,7 @@ START_TEST(config_sources)
 			      "  headers: {Authorization: {env: TOK, prefix: \"Bearer \"}, Accept: application/json}\n"
 			      "  cursor: {field: meta.next, param: after}\n"
 			      "  since_param: updated_since\n"
+			      "  until_param: updated_before\n"
 			      "  since_format: unix\n"
 			      "  max_pages: 7\n"
 			      "id: id\nscorers: [refusal]\n", &m, &err), 0);
@@ -132,6 +133,9 @@ START_TEST(config_sources)
 			      &m, &err), 0);
 	ck_assert_str_eq(m.source.ident, "langfuse:traces:H:n:a:b");
 	ck_assert(!oed_mon_source_has_window(&(struct oed_mon_source){ .type = OED_MON_SRC_HTTP }));
+	/* no end to the window: a backfill would read up to now */
+	ck_assert(!oed_mon_source_has_window(&(struct oed_mon_source){ .type = OED_MON_SRC_HTTP,
+								       .since_param = "since" }));
 	oed_monitor_free(&m);
 
 	ck_assert_int_eq(load("monitor: a\nsource: {type: http, url: https://x/,"
