@@ -189,6 +189,12 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 	 * their pages, which matters once the ids outgrow the page cache.
 	 */
 	if (it->lookup) {
+		sqlite3 *db = oed_store_db(cx->store);
+		bool txn;
+
+		/* one read transaction per batch, not one (and its locks) per lookup */
+		txn = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+
 		qsort(look, nlook, sizeof(*look), by_id);
 		for (size_t k = 0; k < nlook; k++) {
 			struct oed_mon_item *x = look[k];
@@ -209,10 +215,14 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 			} else if (rc != SQLITE_DONE) {
 				oed_store_fail(cx->store, err, "cannot look up scored items");
 				sqlite3_reset(it->lookup);
+				if (txn)
+					sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 				goto fail;
 			}
 		}
 		sqlite3_reset(it->lookup);
+		if (txn)
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	}
 	/* keep the new items, in the order read */
 	w = from;
@@ -392,9 +402,20 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 {
 	sqlite3_stmt *st;
 	int64_t lease = now_ms() + cx->m->lease_ms, now = now_ms();
+	struct oed_mon_item **v;
+	size_t n = 0;
 
-	if (oed_store_begin(cx->store, err) == -1)
+	/* in the order of the index: each page of it is read and written once */
+	if ((v = malloc((it->n ? it->n : 1) * sizeof(*v))) == NULL)
+		return nomem(err);
+	for (size_t i = 0; i < it->n; i++)
+		if (it->v[i].state == ITEM_SAMPLED)
+			v[n++] = &it->v[i];
+	qsort(v, n, sizeof(*v), by_id);
+	if (oed_store_begin(cx->store, err) == -1) {
+		free(v);
 		return -1;
+	}
 	st = oed_store_prepare(cx->store,
 			       "INSERT INTO scored_items (source_id, item, run_id, scored, lease)"
 			       " VALUES (?1, ?2, ?3, 0, ?4)"
@@ -402,23 +423,23 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 			       " WHERE scored = 0 AND lease <= ?5", err);
 	if (st == NULL) {
 		oed_store_rollback(cx->store);
+		free(v);
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, cx->source_id);
 	sqlite3_bind_int64(st, 3, cx->run);
 	sqlite3_bind_int64(st, 4, lease);
 	sqlite3_bind_int64(st, 5, now);
-	for (size_t i = 0; i < it->n; i++) {
-		struct oed_mon_item *x = &it->v[i];
+	for (size_t i = 0; i < n; i++) {
+		struct oed_mon_item *x = v[i];
 
-		if (x->state != ITEM_SAMPLED)
-			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			oed_store_fail(cx->store, err, "cannot claim an item");
 			sqlite3_finalize(st);
 			oed_store_rollback(cx->store);
+			free(v);
 			return -1;
 		}
 		if (sqlite3_changes(oed_store_db(cx->store)) == 1) {
@@ -431,6 +452,7 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 		}
 	}
 	sqlite3_finalize(st);
+	free(v);
 	if (oed_store_commit(cx->store, err) == -1) {
 		oed_store_rollback(cx->store);
 		return -1;
