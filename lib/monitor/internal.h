@@ -88,9 +88,9 @@ void oed_mon_items_release(struct oed_mon_items *it);
 int oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 /*
  * Parse a new item's kept line into rec: 1 done, 0 not an item after all
- * (warned, as the reader warns; the caller counts it), -1 out of memory.
+ * (warned as a line that is not an item is; the caller counts it).
  */
-int oed_mon_item_parse(struct oed_mon_item *x, struct oed_err *err);
+int oed_mon_item_parse(struct oed_mon_item *x);
 /* The stored offset and inode of a jsonl file (0, 0 when none). */
 int oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offset,
 		       long long *inode, struct oed_err *err);

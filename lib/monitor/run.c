@@ -268,18 +268,15 @@ fail:
  * sample; sampled, after any): one that turns out not to be an item is
  * counted an error and no longer fetched, new or sampled.
  */
-static int
-parse_items(struct oed_mon_items *it, int state, struct oed_mon_result *res, struct oed_err *err)
+static void
+parse_items(struct oed_mon_items *it, int state, struct oed_mon_result *res)
 {
 	for (size_t i = 0; i < it->n; i++) {
 		struct oed_mon_item *x = &it->v[i];
-		int rc;
 
 		if (x->state != state || x->rec)
 			continue;
-		if ((rc = oed_mon_item_parse(x, err)) == -1)
-			return -1;
-		if (rc == 0) {
+		if (oed_mon_item_parse(x) == 0) {
 			x->state = ITEM_BAD;
 			res->errors++;
 			res->fetched--;
@@ -288,7 +285,6 @@ parse_items(struct oed_mon_items *it, int state, struct oed_mon_result *res, str
 				res->sampled--;
 		}
 	}
-	return 0;
 }
 
 static int
@@ -1397,9 +1393,11 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	res->fetched = it.fetched;
 	res->fresh = it.fresh;
 	res->errors = it.errors;
-	if ((m->sample == OED_MON_SAMPLE_STRATIFIED && parse_items(&it, ITEM_NEW, res, err) == -1) ||
-	    sample(&cx, &it, &res->sampled, err) == -1 || parse_items(&it, ITEM_SAMPLED, res, err) == -1)
+	if (m->sample == OED_MON_SAMPLE_STRATIFIED)
+		parse_items(&it, ITEM_NEW, res);
+	if (sample(&cx, &it, &res->sampled, err) == -1)
 		goto out;
+	parse_items(&it, ITEM_SAMPLED, res);
 	if (o->dry_run) {
 		for (size_t i = 0; i < it.n; i++) {
 			if (it.v[i].state != ITEM_SAMPLED)

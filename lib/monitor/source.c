@@ -125,12 +125,11 @@ add_line(const struct oed_monitor *m, struct oed_mon_items *it, const char *line
 }
 
 int
-oed_mon_item_parse(struct oed_mon_item *x, struct oed_err *err)
+oed_mon_item_parse(struct oed_mon_item *x)
 {
 	json_error_t je;
 	json_t *rec;
 
-	(void)err;
 	if (x->rec)
 		return 1;
 	rec = json_loadb(x->line, x->linelen, JSON_ALLOW_NUL, &je);
