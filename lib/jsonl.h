@@ -50,6 +50,9 @@ struct oed_value {
 	/*
 	 * STRING: decoded UTF-8 of len bytes, NUL-terminated; a \u0000 in
 	 * the JSON is kept as a NUL byte inside, so use len, not strlen.
+	 * NUMBER, from the scanner only (NULL from jansson): its text as
+	 * written, borrowed from the line and not NUL-terminated (the
+	 * digits of an integer past a long long, for one).
 	 */
 	const char *str;
 	size_t len;

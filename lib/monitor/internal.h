@@ -4,13 +4,18 @@
 
 #include <jansson.h>
 
+#include "map.h"
 #include "monitor.h"
 #include "store.h"
 
 struct oed_mon_item {
 	char *id;
 	size_t idlen;
-	json_t *rec;
+	json_t *rec;		/* NULL until parsed (oed_mon_item_parse) */
+	char *line;		/* the line, kept unparsed while rec is NULL */
+	size_t linelen;
+	const char *where;	/* for messages: a file's path (owned by files), "<stdin>"... */
+	long long at;		/* for messages: byte offset in a file, else line number */
 	size_t file;		/* index into files, (size_t)-1: none */
 	size_t seq;		/* order read */
 	uint64_t key;		/* sample key */
@@ -25,13 +30,24 @@ struct oed_mon_file {
 	bool held;		/* an item of it is in another run's hands: keep the offset */
 };
 
+/*
+ * What a fetch keeps: the new items only.  A source appends items to v and
+ * may call oed_mon_dedup() as it goes (the jsonl reader does, every few
+ * thousand lines), which drops those already scored, held by a live run
+ * or repeated, so memory follows the new items, not the input.
+ */
 struct oed_mon_items {
 	struct oed_mon_item *v;
 	size_t n, cap;
+	size_t checked;		/* v[0..checked) are deduplicated: new items */
 	struct oed_mon_file *files;
 	size_t nfiles;
+	uint64_t fetched;	/* items deduplicated so far, seen ones included */
+	uint64_t fresh;		/* of them new */
 	uint64_t errors;	/* lines that are not items */
 	bool held;		/* some item is in another run's hands */
+	struct oed_map ids;	/* hash of a new item's id -> its index in v */
+	sqlite3_stmt *lookup;	/* scored_items by id, prepared once */
 };
 
 struct oed_net;
@@ -116,6 +132,18 @@ int oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct 
 int oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 int oed_mon_fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 void oed_mon_items_release(struct oed_mon_items *it);
+/*
+ * Dedup v[checked..n) in order read: an item already scored, or claimed
+ * by a live run (the file is then held), or whose id came earlier in this
+ * fetch, is dropped; the new ones stay, compacted, with their sample keys.
+ * Counts fetched and fresh.  0, or -1 with err.
+ */
+int oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
+/*
+ * Parse a new item's kept line into rec: 1 done, 0 not an item after all
+ * (warned as a line that is not an item is; the caller counts it).
+ */
+int oed_mon_item_parse(struct oed_mon_item *x);
 /* The stored offset and inode of a jsonl file (0, 0 when none). */
 int oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offset,
 		       long long *inode, struct oed_err *err);

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "exit.h"
+#include "jscan.h"
 
 static int
 nomem(struct oed_err *err)
@@ -23,12 +26,15 @@ oed_mon_items_release(struct oed_mon_items *it)
 {
 	for (size_t i = 0; i < it->n; i++) {
 		free(it->v[i].id);
+		free(it->v[i].line);
 		json_decref(it->v[i].rec);
 	}
 	free(it->v);
 	for (size_t i = 0; i < it->nfiles; i++)
 		free(it->files[i].path);
 	free(it->files);
+	oed_map_release(&it->ids);
+	sqlite3_finalize(it->lookup);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -48,6 +54,32 @@ item_id(const struct oed_monitor *m, json_t *rec)
 	return NULL;
 }
 
+static struct oed_mon_item *
+item_new(struct oed_mon_items *it)
+{
+	struct oed_mon_item *x;
+
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 256;
+		struct oed_mon_item *v = realloc(it->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		it->v = v;
+		it->cap = cap;
+	}
+	x = &it->v[it->n++];
+	memset(x, 0, sizeof(*x));
+	x->seq = it->n - 1;
+	return x;
+}
+
+static void
+warn_line(const char *where, size_t file, long long at, const char *what)
+{
+	oed_warn("%s: %s %lld: %s", oed_quote(where), file == (size_t)-1 ? "line" : "byte", at, what);
+}
+
 /* One line of JSON: an item more, or a warning and an error counted. */
 static int
 add_line(const struct oed_monitor *m, struct oed_mon_items *it, const char *line, size_t len,
@@ -64,8 +96,7 @@ add_line(const struct oed_monitor *m, struct oed_mon_items *it, const char *line
 		return 0;
 	rec = json_loadb(line, len, JSON_ALLOW_NUL, &je);
 	if (rec == NULL || !json_is_object(rec)) {
-		oed_warn("%s: %s %lld: %s", oed_quote(where), file == (size_t)-1 ? "line" : "byte", at,
-			 rec ? "not a JSON object" : je.text);
+		warn_line(where, file, at, rec ? "not a JSON object" : je.text);
 		json_decref(rec);
 		it->errors++;
 		return 0;
@@ -77,53 +108,194 @@ add_line(const struct oed_monitor *m, struct oed_mon_items *it, const char *line
 		it->errors++;
 		return 0;
 	}
-	if (it->n == it->cap) {
-		size_t cap = it->cap ? it->cap * 2 : 256;
-		struct oed_mon_item *v = realloc(it->v, cap * sizeof(*v));
-
-		if (v == NULL) {
-			free(id);
-			json_decref(rec);
-			return nomem(err);
-		}
-		it->v = v;
-		it->cap = cap;
+	if ((x = item_new(it)) == NULL) {
+		free(id);
+		json_decref(rec);
+		return nomem(err);
 	}
-	x = &it->v[it->n++];
-	memset(x, 0, sizeof(*x));
 	x->id = id;
 	x->idlen = strlen(id);
 	x->rec = rec;
+	x->where = where;
+	x->at = at;
 	x->file = file;
-	x->seq = it->n - 1;
 	return 0;
 }
 
+int
+oed_mon_item_parse(struct oed_mon_item *x)
+{
+	json_error_t je;
+	json_t *rec;
+
+	if (x->rec)
+		return 1;
+	rec = json_loadb(x->line, x->linelen, JSON_ALLOW_NUL, &je);
+	/*
+	 * The scanner took the line, so it is valid JSON: what jansson
+	 * refuses is an integer past a long long.  NEEDSWORK: the record's
+	 * integers all read as reals then, as jansson offers no finer way.
+	 */
+	if (rec == NULL && json_error_code(&je) == json_error_numeric_overflow)
+		rec = json_loadb(x->line, x->linelen, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
+	if (rec == NULL || !json_is_object(rec)) {
+		warn_line(x->where, x->file, x->at, rec ? "not a JSON object" : je.text);
+		json_decref(rec);
+		return 0;
+	}
+	x->rec = rec;
+	free(x->line);
+	x->line = NULL;
+	return 1;
+}
+
+enum {
+	DEDUP_EVERY = 8192,		/* items read between two dedups */
+	READ_CHUNK = 1 << 20,		/* bytes asked of read(2) at once, at least */
+};
+
+/*
+ * One line, the fast way: the scanner validates it and pulls the id
+ * without building a tree, and the line is kept as it is for a parse
+ * once the item is known to be new and sampled.  What the scanner leaves
+ * (errors, for their message; the rare valid lines it declines) goes
+ * through add_line.  An id is a non-empty string or an integer, an
+ * integer past a long long kept as its digits.
+ */
 static int
-read_lines(const struct oed_monitor *m, struct oed_mon_items *it, FILE *fp, const char *where,
+add_fast(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_jscan *scan,
+	 const char *line, size_t len, const char *where, long long at, size_t file,
+	 struct oed_err *err)
+{
+	struct oed_value v;
+	struct oed_mon_item *x;
+	char num[32], *id = NULL, *copy;
+	const char *idp = NULL;
+	size_t idlen = 0;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return 0;
+	if (oed_jscan_line(scan, line, len, &v) != 1) {
+		if (add_line(cx->m, it, line, len, where, at, file, err) == -1)
+			return -1;
+		goto check;
+	}
+	if (v.type == OED_V_STRING && v.len) {
+		idp = v.str;
+		idlen = v.len;
+	} else if (v.type == OED_V_NUMBER && v.is_int) {
+		idlen = (size_t)snprintf(num, sizeof(num), "%lld", v.i);
+		idp = num;
+	} else if (v.type == OED_V_NUMBER && v.str && !v.overflow &&
+		   strspn(v.str + (v.str[0] == '-'), "0123456789") == v.len - (v.str[0] == '-')) {
+		idp = v.str;	/* an integer past a long long */
+		idlen = v.len;
+	}
+	if (idp == NULL) {
+		oed_warn("%s: %s %lld: no id at '%s' (a string or an integer)", oed_quote(where),
+			 file == (size_t)-1 ? "line" : "byte", at, oed_quote(cx->m->id_spec));
+		it->errors++;
+		return 0;
+	}
+	id = malloc(idlen + 1);
+	copy = malloc(len);
+	if (id == NULL || copy == NULL || (x = item_new(it)) == NULL) {
+		free(id);
+		free(copy);
+		return nomem(err);
+	}
+	memcpy(id, idp, idlen);
+	id[idlen] = '\0';
+	memcpy(copy, line, len);
+	x->id = id;
+	x->idlen = idlen;
+	x->line = copy;
+	x->linelen = len;
+	x->where = where;
+	x->at = at;
+	x->file = file;
+check:
+	if (it->n - it->checked >= DEDUP_EVERY)
+		return oed_mon_dedup(cx, it, err);
+	return 0;
+}
+
+/*
+ * Read fd from byte start to its end, line by line, in large reads.  In a
+ * file (file != -1) a last line without its newline is still being
+ * written: it is left for the next run and *end stops before it; a stream
+ * takes it as a line.  Messages name a file's lines by byte offset and a
+ * stream's by number.
+ */
+static int
+read_lines(struct oed_mon_ctx *cx, struct oed_mon_items *it, int fd, const char *where,
 	   size_t file, long long start, long long *end, struct oed_err *err)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	struct oed_jscan *scan = oed_jscan_new(&cx->m->id, 1);
+	size_t cap = READ_CHUNK, len = 0, pos, seen;
+	char *buf = malloc(cap);
 	long long off = start, lineno = 0;
+	bool stream = file == (size_t)-1;
 	int rc = 0;
 
-	while ((len = getline(&line, &cap, fp)) > 0) {
-		lineno++;
-		if (file != (size_t)-1 && line[len - 1] != '\n')
-			break;	/* a line still being written: read next time */
-		if (add_line(m, it, line, (size_t)len, where, file == (size_t)-1 ? lineno : off, file,
-			     err) == -1) {
-			rc = -1;
-			break;
-		}
-		off += len;
+	if (scan == NULL || buf == NULL) {
+		oed_jscan_free(scan);
+		free(buf);
+		return nomem(err);
 	}
-	if (rc == 0 && ferror(fp))
-		rc = oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(where), strerror(errno));
-	free(line);
+	seen = 0;	/* buf[0..seen) holds no newline */
+	for (;;) {
+		ssize_t got;
+		const char *nl;
+
+		pos = 0;
+		while ((nl = memchr(buf + seen, '\n', len - seen)) != NULL) {
+			size_t n = (size_t)(nl - (buf + pos)) + 1;
+
+			lineno++;
+			if (add_fast(cx, it, scan, buf + pos, n, where, stream ? lineno : off, file,
+				     err) == -1) {
+				rc = -1;
+				goto out;
+			}
+			off += (long long)n;
+			pos += n;
+			seen = pos;
+		}
+		memmove(buf, buf + pos, len - pos);
+		len -= pos;
+		seen = len;
+		if (cap - len < READ_CHUNK / 2) {
+			char *b = realloc(buf, cap * 2);
+
+			if (b == NULL) {
+				rc = nomem(err);
+				goto out;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		got = read(fd, buf + len, cap - len);
+		if (got == -1) {
+			rc = oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(where),
+					 strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	/* the end: a last line without a newline */
+	if (len && stream) {
+		lineno++;
+		rc = add_fast(cx, it, scan, buf, len, where, lineno, file, err);
+	}
+out:
 	*end = off;
+	oed_jscan_free(scan);
+	free(buf);
 	return rc;
 }
 
@@ -139,44 +311,44 @@ fetch_jsonl(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *er
 		const char *p = m->source.paths[i];
 		struct oed_mon_file *f = &it->files[it->nfiles++];
 		struct stat st;
-		FILE *fp;
 		long long end;
+		int fd, rc;
 
 		if ((f->path = strdup(p)) == NULL)
 			return nomem(err);
 		if (strcmp(p, "-") == 0) {
 			f->stdin_ = true;
-			if (read_lines(m, it, stdin, "<stdin>", (size_t)-1, 0, &end, err) == -1)
+			if (read_lines(cx, it, STDIN_FILENO, "<stdin>", (size_t)-1, 0, &end, err) == -1)
 				return -1;
 			continue;
 		}
-		if ((fp = fopen(p, "r")) == NULL)
+		if ((fd = open(p, O_RDONLY)) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(p),
 					   strerror(errno));
-		if (fstat(fileno(fp), &st) == -1) {
-			fclose(fp);
+		if (fstat(fd, &st) == -1) {
+			close(fd);
 			return oed_err_set(err, OED_EX_FAIL, "cannot stat '%s': %s", oed_quote(p),
 					   strerror(errno));
 		}
 		f->inode = (long long)st.st_ino;
 		f->start = 0;
 		if (cx->store && oed_mon_offset_get(cx, p, &f->start, &f->old_inode, err) == -1) {
-			fclose(fp);
+			close(fd);
 			return -1;
 		}
 		/* a new file in that place, or one cut shorter: read it all */
 		if (f->old_inode != f->inode || f->start > (long long)st.st_size)
 			f->start = 0;
-		if (f->start && fseeko(fp, (off_t)f->start, SEEK_SET) == -1) {
-			fclose(fp);
+		if (f->start && lseek(fd, (off_t)f->start, SEEK_SET) == -1) {
+			close(fd);
 			return oed_err_set(err, OED_EX_FAIL, "cannot seek '%s': %s", oed_quote(p),
 					   strerror(errno));
 		}
-		if (read_lines(m, it, fp, p, i, f->start, &f->end, err) == -1) {
-			fclose(fp);
+		/* f->path, not p: items point at the name, which must outlive them */
+		rc = read_lines(cx, it, fd, f->path, i, f->start, &f->end, err);
+		close(fd);
+		if (rc == -1)
 			return -1;
-		}
-		fclose(fp);
 	}
 	return 0;
 }
@@ -192,7 +364,7 @@ fetch_command(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 	fflush(NULL);
 	if ((fp = popen(m->source.command, "r")) == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "cannot run the source command: %s", strerror(errno));
-	rc = read_lines(m, it, fp, "command", (size_t)-1, 0, &end, err);
+	rc = read_lines(cx, it, fileno(fp), "command", (size_t)-1, 0, &end, err);
 	status = pclose(fp);
 	if (rc == -1)
 		return -1;
