@@ -199,7 +199,8 @@ oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT id, tool, status, started, finished, version, input_digest, argv, params,"
-		 " (SELECT count(*) FROM metrics WHERE run_id = runs.id), %s FROM runs WHERE id = ?",
+		 " (SELECT count(*) FROM metrics WHERE run_id = runs.id), %s, pid, host, proc_start"
+		 " FROM runs WHERE id = ?",
 		 has_hash(s) ? "hash" : "NULL");
 	st = oed_store_prepare(s, sql, err);
 	if (st == NULL)
@@ -213,7 +214,11 @@ oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err
 		json_object_set_new(run, "kind", json_string("run"));
 		json_object_set_new(run, "run", json_integer(sqlite3_column_int64(st, 0)));
 		json_object_set_new(run, "tool", col_text(st, 1));
-		json_object_set_new(run, "status", col_text(st, 2));
+		/* a "running" run whose process is gone shows as "abandoned" */
+		t = oed_run_status((const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 11),
+				   (const char *)sqlite3_column_text(st, 12),
+				   (const char *)sqlite3_column_text(st, 13));
+		json_object_set_new(run, "status", t ? json_string(t) : json_null());
 		json_object_set_new(run, "started", col_text(st, 3));
 		json_object_set_new(run, "finished", col_text(st, 4));
 		json_object_set_new(run, "version", col_text(st, 5));
