@@ -208,6 +208,23 @@ wants_store(const struct report_args *a)
 	return a->list || a->since_arg || a->tool || a->task || a->model;
 }
 
+/*
+ * The metric rows a report keeps one by one; OED_REPORT_MAX_ROWS sets
+ * another number, so that a test reaches the limit with a small store
+ * (for tests, not users).
+ */
+static size_t
+max_rows(void)
+{
+	const char *env = getenv("OED_REPORT_MAX_ROWS");
+	char *end;
+	unsigned long v;
+
+	if (env && *env >= '1' && *env <= '9' && (v = strtoul(env, &end, 10)) > 0 && *end == '\0')
+		return v;
+	return OED_REP_MAX_METRICS;
+}
+
 /* --list: every run (or those the filters keep) as a JSON Lines record. */
 static int
 list_runs(struct oed_store *s, const struct oed_rep_sel *sel, struct oed_err *err)
@@ -282,11 +299,12 @@ load_side(struct oed_report *rep, struct oed_store *s, const struct report_args 
 		struct oed_rep_sel sel = { .refs = &op, .nrefs = 1 };
 		int64_t *ids;
 		size_t n;
+		bool summarised;
 		int rc;
 
 		if (oed_rep_select(s, &sel, &ids, &n, err) == -1)
 			return -1;
-		rc = oed_rep_load_run(rep, s, ids[0], true, err);
+		rc = oed_rep_load_run(rep, s, ids[0], OED_REP_MAX_METRICS, &summarised, err);
 		free(ids);
 		return rc;
 	}
@@ -484,29 +502,25 @@ run(struct report_args *a, int nops, char **ops)
 	}
 	if (s) {
 		int64_t *ids;
-		size_t n;
-
-		int64_t total;
-		bool metrics = true;
+		size_t n, share, summarised = 0;
 
 		if (oed_rep_select(s, &sel, &ids, &n, &err) == -1)
 			goto fail;
-		/* a month of runs may hold millions of figures: list the runs alone then */
-		total = n > 1 ? oed_rep_metric_count(s, ids, n, &err) : 0;
-		if (total == -1) {
-			free(ids);
-			goto fail;
-		}
-		if (total > OED_REP_MAX_METRICS) {
-			metrics = false;
-			oed_warn("the %zu runs hold %lld metrics, more than %d: only the runs are reported;"
-				 " name fewer runs to see their metrics", n, (long long)total, OED_REP_MAX_METRICS);
-		}
-		for (size_t i = 0; i < n; i++)
-			if (oed_rep_load_run(&rep, s, ids[i], metrics, &err) == -1) {
+		/* the runs share the rows kept one by one; a run past its share is summarised */
+		share = n ? max_rows() / n : 0;
+		for (size_t i = 0; i < n; i++) {
+			bool sum;
+
+			if (oed_rep_load_run(&rep, s, ids[i], share ? share : 1, &sum, &err) == -1) {
 				free(ids);
 				goto fail;
 			}
+			summarised += sum;
+		}
+		if (summarised)
+			oed_warn("runs with more than %zu metric rows each (%zu of %zu) are reported by"
+				 " totals per metric name (run.metric.summary); name fewer runs to see every row",
+				 share ? share : 1, summarised, n);
 		free(ids);
 		any_runs = true;
 	}

@@ -27,6 +27,7 @@ static const char *const k_slo[] = { "monitor", "slo", NULL };
 static const char *const k_scorer[] = { "scorer", NULL };
 static const char *const k_run[] = { "run", NULL };
 static const char *const k_metric[] = { "run", "name", "grp", NULL };
+static const char *const k_msum[] = { "run", "name", NULL };
 static const char *const k_trend[] = { "scorer", NULL };
 static const char *const k_by[] = { "scorer", "segment", NULL };
 static const char *const k_comp[] = { "component", NULL };
@@ -135,6 +136,10 @@ static const struct oed_rep_col c_run[] = {
 	{ "run", "run" }, { "tool", "tool" }, { "status", "status" }, { "started", "started" },
 	{ "finished", "finished" }, { "metrics", "metrics" }, { "hash", "hash" }, { NULL, NULL }
 };
+static const struct oed_rep_col c_msum[] = {
+	{ "run", "run" }, { "name", "metric" }, { "n", "values" }, { "nulls", "nulls" },
+	{ "mean", "mean" }, { "min", "min" }, { "max", "max" }, { NULL, NULL }
+};
 static const struct oed_rep_col c_metric[] = {
 	{ "run", "run" }, { "name", "metric" }, { "grp", "group" }, { "value", "value" },
 	{ "lo", "lo" }, { "hi", "hi" }, { NULL, NULL }
@@ -161,6 +166,7 @@ const struct oed_rep_kind oed_rep_kinds[] = {
 	{ "dataset", "Datasets", k_dataset, c_dataset, false },
 	{ "run", "Runs", k_run, c_run, false },
 	{ "run.metric", "Run metrics", k_metric, c_metric, true },
+	{ "run.metric.summary", "Run metrics, totals per name", k_msum, c_msum, true },
 	{ "bench.item", "Bench items", k_item, c_bitem, true },
 	{ "monitor.item", "Monitor items", k_mitem, c_mitem, true },
 	{ "record", "Records", k_item, c_record, true },

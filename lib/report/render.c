@@ -617,6 +617,11 @@ prom_record(struct prom *p, const json_t *rec, const char *kind)
 		prom_add(p, "oed_run_metric", "A metric recorded in the run store.",
 			 oed_rep_num(rec, "value"), "tool", oed_rep_str(rec, "tool"), "run", run,
 			 "name", oed_rep_str(rec, "name"), "group", oed_rep_str(rec, "grp"), NULL);
+	} else if (strcmp(kind, "run.metric.summary") == 0) {
+		snprintf(run, sizeof(run), "%lld", (long long)json_integer_value(json_object_get(rec, "run")));
+		prom_add(p, "oed_run_metric_mean", "Mean of a metric's values in a run too large to list.",
+			 oed_rep_num(rec, "mean"), "tool", oed_rep_str(rec, "tool"), "run", run,
+			 "name", oed_rep_str(rec, "name"), NULL);
 	}
 }
 

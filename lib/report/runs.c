@@ -61,19 +61,23 @@ bind_filters(sqlite3_stmt *st, const struct oed_rep_sel *sel)
 			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
 }
 
+/* Append id unless it is there (dedup: the few runs named by refs). */
 static int
-push_id(int64_t **ids, size_t *n, int64_t id, struct oed_err *err)
+push_id(int64_t **ids, size_t *n, int64_t id, bool dedup, struct oed_err *err)
 {
 	int64_t *p;
 
-	for (size_t i = 0; i < *n; i++)
+	for (size_t i = 0; dedup && i < *n; i++)
 		if ((*ids)[i] == id)
 			return 0;
-	p = realloc(*ids, (*n + 1) * sizeof(*p));
-	if (p == NULL)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	*ids = p;
-	p[(*n)++] = id;
+	/* grow by doubling: the sizes that are powers of two */
+	if ((*n & (*n - 1)) == 0) {
+		p = realloc(*ids, (*n ? 2 * *n : 1) * sizeof(*p));
+		if (p == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		*ids = p;
+	}
+	(*ids)[(*n)++] = id;
 	return 0;
 }
 
@@ -96,7 +100,7 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 
 			if (oed_store_find_run(s, NULL, ref, &id, err) == -1)
 				goto fail;
-			rc = push_id(ids, n, id, err);
+			rc = push_id(ids, n, id, true, err);
 		} else if (strncmp(ref, "last", 4) == 0) {
 			snprintf(sql, sizeof(sql), "SELECT max(id) FROM runs WHERE%s%s", filters,
 				 ref[4] == ':' ? " AND (tool = ?5 OR tool = 'oed-' || ?5)" : "");
@@ -116,7 +120,7 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 				oed_err_set(err, OED_EX_FAIL, "no run in the store matches '%s'", ref);
 				goto fail;
 			}
-			rc = push_id(ids, n, sqlite3_column_int64(st, 0), err);
+			rc = push_id(ids, n, sqlite3_column_int64(st, 0), true, err);
 			sqlite3_finalize(st);
 		} else {
 			char *end;
@@ -132,7 +136,7 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 				oed_err_set(err, OED_EX_FAIL, "no run %s in the store", ref);
 				goto fail;
 			}
-			rc = push_id(ids, n, id, err);
+			rc = push_id(ids, n, id, true, err);
 		}
 		if (rc == -1)
 			goto fail;
@@ -146,7 +150,8 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 			goto fail;
 		bind_filters(st, sel);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			if (push_id(ids, n, sqlite3_column_int64(st, 0), err) == -1)
+			/* ORDER BY id: each id once */
+			if (push_id(ids, n, sqlite3_column_int64(st, 0), false, err) == -1)
 				break;
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) {
@@ -261,22 +266,51 @@ set_path(json_t *obj, const char *path, json_t *v)
 	set_path(sub, dot + 1, v);
 }
 
+/*
+ * A run's metrics are read one row at a time.  Each row goes into the
+ * records the run printed (oed-drift, oed-entropy, oed-mi: one record per
+ * group, found through an index; oed-bench: its summary, one entry per
+ * scorer), or is a "run.metric" record for the other tools.  Each row
+ * also goes into its name's totals (n, sum, min, max).  Past max_rows
+ * rows, the per-row records are dropped and the run is reported by its
+ * totals, one "run.metric.summary" per name: memory stays bounded by
+ * max_rows whatever the store holds.  A bench summary is itself one entry
+ * per name, and is never dropped.
+ */
+enum derive_mode { D_RAW, D_INFO, D_DRIFT, D_BENCH };
+
+struct agg {
+	uint64_t n, nulls;
+	double sum, min, max;
+};
+
+struct loader {
+	enum derive_mode mode;
+	int64_t id;
+	const char *tool;
+	json_t *recs;		/* the records so far, in order; NULL once past max_rows */
+	json_t *groups;		/* group -> its record in recs (borrowed) */
+	json_t *bench;		/* D_BENCH: the bench.summary */
+	json_t *names;		/* metric name -> index in aggs */
+	struct agg *aggs;
+	size_t naggs, cap;
+	size_t rows, max_rows;
+	bool oom;
+};
+
 /* The record of rows that holds group g, made on first use. */
 static json_t *
-group_rec(json_t *recs, const char *kind, int64_t id, const char *key, const char *g)
+group_rec(struct loader *l, const char *kind, const char *key, const char *g)
 {
-	size_t i;
-	json_t *r;
+	json_t *r = json_object_get(l->groups, g);
 	const char *at = strchr(g, '@');
 	size_t glen = strlen(g);
 
-	json_array_foreach(recs, i, r)
-		if (strcmp(json_string_value(json_object_get(r, "_grp")), g) == 0)
-			return r;
+	if (r)
+		return r;
 	r = json_object();
 	json_object_set_new(r, "kind", json_string(kind));
-	json_object_set_new(r, "run", json_integer(id));
-	json_object_set_new(r, "_grp", json_string(g));
+	json_object_set_new(r, "run", json_integer(l->id));
 	if (key) {
 		/* drift groups are "feature" or "feature@window start" */
 		if (at && strcmp(kind, "drift") == 0)
@@ -285,91 +319,172 @@ group_rec(json_t *recs, const char *kind, int64_t id, const char *key, const cha
 	}
 	if (at && (strcmp(kind, "drift") == 0 || strcmp(kind, "drift.summary") == 0))
 		json_object_set_new(r, "window_start", json_string(at + 1));
-	json_array_append_new(recs, r);
+	if (json_array_append_new(l->recs, r) == -1 || json_object_set_nocheck(l->groups, g, r) == -1)
+		l->oom = true;
 	return r;
 }
 
-/*
- * The records an oed-entropy, oed-mi or oed-drift run printed, rebuilt
- * from its metrics, so a stored run reads (and compares) like its output;
- * NULL for other tools.  New reference.
- */
-static json_t *
-derive(const char *tool, int64_t id, json_t *rows)
+/* Add one row's value to its name's totals. */
+static void
+agg_add(struct loader *l, const char *name, sqlite3_stmt *st, int col)
 {
-	bool drift = strcmp(tool, "oed-drift") == 0;
-	bool info = strcmp(tool, "oed-entropy") == 0 || strcmp(tool, "oed-mi") == 0;
-	json_t *recs, *row, *r;
-	size_t i;
+	json_t *ix = json_object_get(l->names, name);
+	struct agg *a;
+	double v;
 
-	if (!drift && !info)
-		return NULL;
-	recs = json_array();
-	json_array_foreach(rows, i, row) {
-		const char *name = json_string_value(json_object_get(row, "name"));
-		const char *g = json_string_value(json_object_get(row, "grp"));
-		json_t *v = json_object_get(row, "value");
-		const char *slash = strchr(name, '/');
+	if (ix == NULL) {
+		if (l->naggs == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 16;
+			struct agg *p = realloc(l->aggs, cap * sizeof(*p));
 
-		if (info) {
-			if (g == NULL || strcmp(g, "null") == 0)
-				r = group_rec(recs, tool + 4, id, NULL, "");
-			else
-				r = group_rec(recs, "entropy.group", id, "x", g);
-			set_path(r, name, json_incref(v));
-			if (json_is_real(json_object_get(row, "lo"))) {
-				char k[160];
-
-				snprintf(k, sizeof(k), "%s_lo", name);
-				set_path(r, k, json_incref(json_object_get(row, "lo")));
-				snprintf(k, sizeof(k), "%s_hi", name);
-				set_path(r, k, json_incref(json_object_get(row, "hi")));
+			if (p == NULL) {
+				l->oom = true;
+				return;
 			}
-			continue;
+			l->aggs = p;
+			l->cap = cap;
 		}
-		if (g && strncmp(g, "drift.summary", 13) == 0 && (g[13] == '\0' || g[13] == '@')) {
-			r = group_rec(recs, "drift.summary", id, NULL, g);
-			set_path(r, name, strcmp(name, "dataset_drift") == 0 ?
-				 json_boolean(json_number_value(v) != 0) : json_incref(v));
-			continue;
+		if (json_object_set_new_nocheck(l->names, name, json_integer((json_int_t)l->naggs)) == -1) {
+			l->oom = true;
+			return;
 		}
-		r = group_rec(recs, "drift", id, "feature", g ? g : "");
-		if (slash) {
-			json_object_set_new(r, "test", json_stringn(name, (size_t)(slash - name)));
-			set_path(r, slash + 1, strcmp(slash + 1, "drift") == 0 ?
-				 json_boolean(json_number_value(v) != 0) : json_incref(v));
-		} else {
-			set_path(r, name, json_incref(v));
-		}
+		l->aggs[l->naggs] = (struct agg){ 0, 0, 0, INFINITY, -INFINITY };
+		a = &l->aggs[l->naggs++];
+	} else {
+		a = &l->aggs[json_integer_value(ix)];
 	}
-	json_array_foreach(recs, i, r)
-		json_object_del(r, "_grp");
-	return recs;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		a->nulls++;
+		return;
+	}
+	v = sqlite3_column_double(st, col);
+	a->n++;
+	a->sum += v;
+	a->min = fmin(a->min, v);
+	a->max = fmax(a->max, v);
 }
 
-/* An oed-bench run's summary, from its metrics (one per scorer, with its interval). */
-static json_t *
-derive_bench(int64_t id, const json_t *params, json_t *rows)
+/* One metric row (name, grp, value, lo, hi) into the run's records. */
+static void
+load_row(struct loader *l, sqlite3_stmt *st)
 {
-	json_t *recs = json_array(), *sum = json_object(), *metrics = json_object(), *row;
-	static const char *const keep[] = { "task", "model", NULL };
+	const char *name = (const char *)sqlite3_column_text(st, 0);
+	const char *g = (const char *)sqlite3_column_text(st, 1);
+	const char *slash;
+	json_t *r;
+
+	if (name == NULL)
+		name = "";
+	if (l->mode != D_BENCH)
+		agg_add(l, name, st, 2);
+	if (l->recs == NULL)
+		return;
+	if (l->mode != D_BENCH && ++l->rows > l->max_rows) {
+		/* too many rows to keep one by one: the totals stand for them */
+		json_decref(l->recs);
+		l->recs = NULL;
+		json_object_clear(l->groups);
+		return;
+	}
+	switch (l->mode) {
+	case D_RAW:
+		r = json_object();
+		json_object_set_new(r, "kind", json_string("run.metric"));
+		json_object_set_new(r, "run", json_integer(l->id));
+		json_object_set_new(r, "tool", json_string(l->tool));
+		json_object_set_new(r, "name", json_string(name));
+		json_object_set_new(r, "grp", col_text(st, 1));
+		json_object_set_new(r, "value", col_real(st, 2));
+		json_object_set_new(r, "lo", col_real(st, 3));
+		json_object_set_new(r, "hi", col_real(st, 4));
+		if (json_array_append_new(l->recs, r) == -1)
+			l->oom = true;
+		return;
+	case D_BENCH:
+		if (json_object_set_new(json_object_get(l->bench, "metrics"), name,
+					json_pack("{s:o, s:o, s:o}", "mean", col_real(st, 2), "lo", col_real(st, 3),
+						  "hi", col_real(st, 4))) == -1)
+			l->oom = true;
+		return;
+	case D_INFO:
+		if (g == NULL || strcmp(g, "null") == 0)
+			r = group_rec(l, l->tool + 4, NULL, "");
+		else
+			r = group_rec(l, "entropy.group", "x", g);
+		set_path(r, name, col_real(st, 2));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+			char k[160];
+
+			snprintf(k, sizeof(k), "%s_lo", name);
+			set_path(r, k, col_real(st, 3));
+			snprintf(k, sizeof(k), "%s_hi", name);
+			set_path(r, k, col_real(st, 4));
+		}
+		return;
+	case D_DRIFT:
+		if (g && strncmp(g, "drift.summary", 13) == 0 && (g[13] == '\0' || g[13] == '@')) {
+			r = group_rec(l, "drift.summary", NULL, g);
+			set_path(r, name, strcmp(name, "dataset_drift") == 0 ?
+				 json_boolean(sqlite3_column_double(st, 2) != 0) : col_real(st, 2));
+			return;
+		}
+		r = group_rec(l, "drift", "feature", g ? g : "");
+		if ((slash = strchr(name, '/'))) {
+			json_object_set_new(r, "test", json_stringn(name, (size_t)(slash - name)));
+			set_path(r, slash + 1, strcmp(slash + 1, "drift") == 0 ?
+				 json_boolean(sqlite3_column_double(st, 2) != 0) : col_real(st, 2));
+		} else {
+			set_path(r, name, col_real(st, 2));
+		}
+		return;
+	}
+}
+
+/* The run's records into rep: as rebuilt, or its totals once past max_rows. */
+static int
+load_flush(struct oed_report *rep, struct loader *l, struct oed_err *err)
+{
+	const char *k;
+	json_t *v, *r;
 	size_t i;
 
-	json_object_set_new(sum, "kind", json_string("bench.summary"));
-	json_object_set_new(sum, "run", json_integer(id));
-	for (int k = 0; keep[k]; k++)
-		if (json_is_string(json_object_get(params, keep[k])))
-			json_object_set(sum, keep[k], json_object_get(params, keep[k]));
-	json_array_foreach(rows, i, row) {
-		const char *name = json_string_value(json_object_get(row, "name"));
-
-		json_object_set_new(metrics, name, json_pack("{s:O, s:O, s:O}", "mean", json_object_get(row, "value"),
-							     "lo", json_object_get(row, "lo"),
-							     "hi", json_object_get(row, "hi")));
+	if (l->oom)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (l->mode == D_BENCH)
+		return oed_rep_add(rep, json_incref(l->bench), err);
+	if (l->recs) {
+		json_array_foreach(l->recs, i, r)
+			if (oed_rep_add(rep, json_incref(r), err) == -1)
+				return -1;
+		return 0;
 	}
-	json_object_set_new(sum, "metrics", metrics);
-	json_array_append_new(recs, sum);
-	return recs;
+	json_object_foreach(l->names, k, v) {
+		const struct agg *a = &l->aggs[json_integer_value(v)];
+
+		r = json_object();
+		json_object_set_new(r, "kind", json_string("run.metric.summary"));
+		json_object_set_new(r, "run", json_integer(l->id));
+		json_object_set_new(r, "tool", json_string(l->tool));
+		json_object_set_new(r, "name", json_string(k));
+		json_object_set_new(r, "n", json_integer((json_int_t)a->n));
+		json_object_set_new(r, "nulls", json_integer((json_int_t)a->nulls));
+		json_object_set_new(r, "mean", a->n ? json_real(a->sum / (double)a->n) : json_null());
+		json_object_set_new(r, "min", a->n ? json_real(a->min) : json_null());
+		json_object_set_new(r, "max", a->n ? json_real(a->max) : json_null());
+		if (oed_rep_add(rep, r, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+load_release(struct loader *l)
+{
+	json_decref(l->recs);
+	json_decref(l->groups);
+	json_decref(l->bench);
+	json_decref(l->names);
+	free(l->aggs);
 }
 
 /* The bench.item records an oed-bench run kept in the store, in their order. */
@@ -401,83 +516,65 @@ load_items(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_e
 }
 
 int
-oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool metrics,
-		 struct oed_err *err)
+oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, size_t max_rows,
+		 bool *summarised, struct oed_err *err)
 {
-	json_t *run = oed_rep_run_json(s, id, true, err), *tool, *rows, *derived, *r;
+	json_t *run = oed_rep_run_json(s, id, true, err), *params;
+	struct loader l = { .id = id, .max_rows = max_rows };
+	static const char *const keep[] = { "task", "model", NULL };
 	sqlite3_stmt *st;
-	size_t i;
 	int rc;
 
+	*summarised = false;
 	if (run == NULL)
 		return -1;
-	if (!metrics)
-		return oed_rep_add(rep, run, err);
-	tool = json_incref(json_object_get(run, "tool"));
-	if (oed_rep_add(rep, run, err) == -1) {
-		json_decref(tool);
+	l.tool = json_string_value(json_object_get(run, "tool"));
+	if (l.tool == NULL)
+		l.tool = "";
+	if (strcmp(l.tool, "oed-drift") == 0)
+		l.mode = D_DRIFT;
+	else if (strcmp(l.tool, "oed-entropy") == 0 || strcmp(l.tool, "oed-mi") == 0)
+		l.mode = D_INFO;
+	else if (strcmp(l.tool, "oed-bench") == 0)
+		l.mode = D_BENCH;
+	l.recs = json_array();
+	l.groups = json_object();
+	l.names = json_object();
+	if (l.mode == D_BENCH) {
+		/* an oed-bench run's summary: one entry per scorer, with its interval */
+		params = json_object_get(run, "params");
+		l.bench = json_pack("{s:s, s:I}", "kind", "bench.summary", "run", (json_int_t)id);
+		for (int k = 0; l.bench && keep[k]; k++)
+			if (json_is_string(json_object_get(params, keep[k])))
+				json_object_set(l.bench, keep[k], json_object_get(params, keep[k]));
+		if (l.bench)
+			json_object_set_new(l.bench, "metrics", json_object());
+	}
+	rc = oed_rep_add(rep, run, err);
+	if (rc == 0 && (l.recs == NULL || l.groups == NULL || l.names == NULL ||
+			(l.mode == D_BENCH && l.bench == NULL)))
+		rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (rc == -1) {
+		load_release(&l);
 		return -1;
 	}
 	st = oed_store_prepare(s, "SELECT name, grp, value, lo, hi FROM metrics WHERE run_id = ?"
 			       " ORDER BY rowid", err);
 	if (st == NULL) {
-		json_decref(tool);
+		load_release(&l);
 		return -1;
 	}
-	rows = json_array();
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *m = json_object();
-
-		json_object_set_new(m, "kind", json_string("run.metric"));
-		json_object_set_new(m, "run", json_integer(id));
-		json_object_set(m, "tool", tool);
-		json_object_set_new(m, "name", col_text(st, 0));
-		json_object_set_new(m, "grp", col_text(st, 1));
-		json_object_set_new(m, "value", col_real(st, 2));
-		json_object_set_new(m, "lo", col_real(st, 3));
-		json_object_set_new(m, "hi", col_real(st, 4));
-		json_array_append_new(rows, m);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !l.oom)
+		load_row(&l, st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(rows);
-		json_decref(tool);
-		return oed_store_fail(s, err, "cannot read the metrics");
-	}
-	derived = derive(json_string_value(tool), id, rows);
-	if (derived == NULL && strcmp(json_string_value(tool), "oed-bench") == 0)
-		derived = derive_bench(id, json_object_get(run, "params"), rows);
-	json_decref(tool);
-	rc = 0;
-	json_array_foreach(derived ? derived : rows, i, r)
-		if ((rc = oed_rep_add(rep, json_incref(r), err)) == -1)
-			break;
-	json_decref(derived);
-	json_decref(rows);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		rc = oed_store_fail(s, err, "cannot read the metrics");
+	else
+		rc = load_flush(rep, &l, err);
+	*summarised = l.recs == NULL;
+	load_release(&l);
 	if (rc == 0)
 		rc = load_items(rep, s, id, err);
 	return rc;
-}
-
-int64_t
-oed_rep_metric_count(struct oed_store *s, const int64_t *ids, size_t n, struct oed_err *err)
-{
-	sqlite3_stmt *st = oed_store_prepare(s, "SELECT count(*) FROM metrics WHERE run_id = ?", err);
-	int64_t total = 0;
-
-	if (st == NULL)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, ids[i]);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_finalize(st);
-			oed_store_fail(s, err, "cannot count the metrics");
-			return -1;
-		}
-		total += sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return total;
 }
