@@ -267,34 +267,25 @@ set_path(json_t *obj, const char *path, json_t *v)
 }
 
 /*
- * A run's metrics are read one row at a time.  Each row goes into the
- * records the run printed (oed-drift, oed-entropy, oed-mi: one record per
- * group, found through an index; oed-bench: its summary, one entry per
- * scorer), or is a "run.metric" record for the other tools.  Each row
- * also goes into its name's totals (n, sum, min, max).  Past max_rows
- * rows, the per-row records are dropped and the run is reported by its
- * totals, one "run.metric.summary" per name: memory stays bounded by
- * max_rows whatever the store holds.  A bench summary is itself one entry
- * per name, and is never dropped.
+ * A run's metrics are read one row at a time, each row going straight
+ * into the records the run printed (oed-drift, oed-entropy, oed-mi: one
+ * record per group, found through an index; oed-bench: its summary, one
+ * entry per scorer), or into a "run.metric" record for the other tools.
+ * A run holding more than max_rows rows is not rebuilt: SQLite sums its
+ * rows per metric name (GROUP BY over the metrics_run index, streaming),
+ * and each name is one "run.metric.summary" record, so memory stays
+ * bounded by max_rows whatever the store holds.  A bench summary is
+ * itself one entry per name and is always rebuilt.
  */
 enum derive_mode { D_RAW, D_INFO, D_DRIFT, D_BENCH };
-
-struct agg {
-	uint64_t n, nulls;
-	double sum, min, max;
-};
 
 struct loader {
 	enum derive_mode mode;
 	int64_t id;
 	const char *tool;
-	json_t *recs;		/* the records so far, in order; NULL once past max_rows */
+	json_t *recs;		/* the records so far, in order */
 	json_t *groups;		/* group -> its record in recs (borrowed) */
 	json_t *bench;		/* D_BENCH: the bench.summary */
-	json_t *names;		/* metric name -> index in aggs */
-	struct agg *aggs;
-	size_t naggs, cap;
-	size_t rows, max_rows;
 	bool oom;
 };
 
@@ -324,46 +315,6 @@ group_rec(struct loader *l, const char *kind, const char *key, const char *g)
 	return r;
 }
 
-/* Add one row's value to its name's totals. */
-static void
-agg_add(struct loader *l, const char *name, sqlite3_stmt *st, int col)
-{
-	json_t *ix = json_object_get(l->names, name);
-	struct agg *a;
-	double v;
-
-	if (ix == NULL) {
-		if (l->naggs == l->cap) {
-			size_t cap = l->cap ? 2 * l->cap : 16;
-			struct agg *p = realloc(l->aggs, cap * sizeof(*p));
-
-			if (p == NULL) {
-				l->oom = true;
-				return;
-			}
-			l->aggs = p;
-			l->cap = cap;
-		}
-		if (json_object_set_new_nocheck(l->names, name, json_integer((json_int_t)l->naggs)) == -1) {
-			l->oom = true;
-			return;
-		}
-		l->aggs[l->naggs] = (struct agg){ 0, 0, 0, INFINITY, -INFINITY };
-		a = &l->aggs[l->naggs++];
-	} else {
-		a = &l->aggs[json_integer_value(ix)];
-	}
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
-		a->nulls++;
-		return;
-	}
-	v = sqlite3_column_double(st, col);
-	a->n++;
-	a->sum += v;
-	a->min = fmin(a->min, v);
-	a->max = fmax(a->max, v);
-}
-
 /* One metric row (name, grp, value, lo, hi) into the run's records. */
 static void
 load_row(struct loader *l, sqlite3_stmt *st)
@@ -375,17 +326,6 @@ load_row(struct loader *l, sqlite3_stmt *st)
 
 	if (name == NULL)
 		name = "";
-	if (l->mode != D_BENCH)
-		agg_add(l, name, st, 2);
-	if (l->recs == NULL)
-		return;
-	if (l->mode != D_BENCH && ++l->rows > l->max_rows) {
-		/* too many rows to keep one by one: the totals stand for them */
-		json_decref(l->recs);
-		l->recs = NULL;
-		json_object_clear(l->groups);
-		return;
-	}
 	switch (l->mode) {
 	case D_RAW:
 		r = json_object();
@@ -440,40 +380,20 @@ load_row(struct loader *l, sqlite3_stmt *st)
 	}
 }
 
-/* The run's records into rep: as rebuilt, or its totals once past max_rows. */
+/* The run's records into rep. */
 static int
 load_flush(struct oed_report *rep, struct loader *l, struct oed_err *err)
 {
-	const char *k;
-	json_t *v, *r;
+	json_t *r;
 	size_t i;
 
 	if (l->oom)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	if (l->mode == D_BENCH)
 		return oed_rep_add(rep, json_incref(l->bench), err);
-	if (l->recs) {
-		json_array_foreach(l->recs, i, r)
-			if (oed_rep_add(rep, json_incref(r), err) == -1)
-				return -1;
-		return 0;
-	}
-	json_object_foreach(l->names, k, v) {
-		const struct agg *a = &l->aggs[json_integer_value(v)];
-
-		r = json_object();
-		json_object_set_new(r, "kind", json_string("run.metric.summary"));
-		json_object_set_new(r, "run", json_integer(l->id));
-		json_object_set_new(r, "tool", json_string(l->tool));
-		json_object_set_new(r, "name", json_string(k));
-		json_object_set_new(r, "n", json_integer((json_int_t)a->n));
-		json_object_set_new(r, "nulls", json_integer((json_int_t)a->nulls));
-		json_object_set_new(r, "mean", a->n ? json_real(a->sum / (double)a->n) : json_null());
-		json_object_set_new(r, "min", a->n ? json_real(a->min) : json_null());
-		json_object_set_new(r, "max", a->n ? json_real(a->max) : json_null());
-		if (oed_rep_add(rep, r, err) == -1)
+	json_array_foreach(l->recs, i, r)
+		if (oed_rep_add(rep, json_incref(r), err) == -1)
 			return -1;
-	}
 	return 0;
 }
 
@@ -483,8 +403,42 @@ load_release(struct loader *l)
 	json_decref(l->recs);
 	json_decref(l->groups);
 	json_decref(l->bench);
-	json_decref(l->names);
-	free(l->aggs);
+}
+
+/* A run too large to rebuild: one run.metric.summary per metric name, in the order names first came. */
+static int
+load_totals(struct oed_report *rep, struct oed_store *s, int64_t id, const char *tool,
+	    struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT name, count(value), count(*) - count(value),"
+					     " avg(value), min(value), max(value) FROM metrics"
+					     " WHERE run_id = ? GROUP BY name ORDER BY min(rowid)", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *r = json_object();
+
+		json_object_set_new(r, "kind", json_string("run.metric.summary"));
+		json_object_set_new(r, "run", json_integer(id));
+		json_object_set_new(r, "tool", json_string(tool));
+		json_object_set_new(r, "name", col_text(st, 0));
+		json_object_set_new(r, "n", json_integer(sqlite3_column_int64(st, 1)));
+		json_object_set_new(r, "nulls", json_integer(sqlite3_column_int64(st, 2)));
+		json_object_set_new(r, "mean", col_real(st, 3));
+		json_object_set_new(r, "min", col_real(st, 4));
+		json_object_set_new(r, "max", col_real(st, 5));
+		if (oed_rep_add(rep, r, err) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return oed_store_fail(s, err, "cannot read the metrics");
+	return 0;
 }
 
 /* The bench.item records an oed-bench run kept in the store, in their order. */
@@ -520,7 +474,7 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, size_t
 		 bool *summarised, struct oed_err *err)
 {
 	json_t *run = oed_rep_run_json(s, id, true, err), *params;
-	struct loader l = { .id = id, .max_rows = max_rows };
+	struct loader l = { .id = id };
 	static const char *const keep[] = { "task", "model", NULL };
 	sqlite3_stmt *st;
 	int rc;
@@ -537,9 +491,14 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, size_t
 		l.mode = D_INFO;
 	else if (strcmp(l.tool, "oed-bench") == 0)
 		l.mode = D_BENCH;
+	if (l.mode != D_BENCH && json_integer_value(json_object_get(run, "metrics")) > (json_int_t)max_rows) {
+		*summarised = true;
+		if (oed_rep_add(rep, run, err) == -1 || load_totals(rep, s, id, l.tool, err) == -1)
+			return -1;
+		return load_items(rep, s, id, err);
+	}
 	l.recs = json_array();
 	l.groups = json_object();
-	l.names = json_object();
 	if (l.mode == D_BENCH) {
 		/* an oed-bench run's summary: one entry per scorer, with its interval */
 		params = json_object_get(run, "params");
@@ -551,7 +510,7 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, size_t
 			json_object_set_new(l.bench, "metrics", json_object());
 	}
 	rc = oed_rep_add(rep, run, err);
-	if (rc == 0 && (l.recs == NULL || l.groups == NULL || l.names == NULL ||
+	if (rc == 0 && (l.recs == NULL || l.groups == NULL ||
 			(l.mode == D_BENCH && l.bench == NULL)))
 		rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
 	if (rc == -1) {
@@ -572,7 +531,6 @@ oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, size_t
 		rc = oed_store_fail(s, err, "cannot read the metrics");
 	else
 		rc = load_flush(rep, &l, err);
-	*summarised = l.recs == NULL;
 	load_release(&l);
 	if (rc == 0)
 		rc = load_items(rep, s, id, err);
