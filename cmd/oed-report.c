@@ -299,12 +299,12 @@ load_side(struct oed_report *rep, struct oed_store *s, const struct report_args 
 		struct oed_rep_sel sel = { .refs = &op, .nrefs = 1 };
 		int64_t *ids;
 		size_t n;
-		bool summarised;
+		size_t summarised;
 		int rc;
 
 		if (oed_rep_select(s, &sel, &ids, &n, err) == -1)
 			return -1;
-		rc = oed_rep_load_run(rep, s, ids[0], OED_REP_MAX_METRICS, &summarised, err);
+		rc = oed_rep_load_runs(rep, s, ids, 1, max_rows(), &summarised, err);
 		free(ids);
 		return rc;
 	}
@@ -502,25 +502,18 @@ run(struct report_args *a, int nops, char **ops)
 	}
 	if (s) {
 		int64_t *ids;
-		size_t n, share, summarised = 0;
+		size_t n, summarised;
 
 		if (oed_rep_select(s, &sel, &ids, &n, &err) == -1)
 			goto fail;
-		/* the runs share the rows kept one by one; a run past its share is summarised */
-		share = n ? max_rows() / n : 0;
-		for (size_t i = 0; i < n; i++) {
-			bool sum;
-
-			if (oed_rep_load_run(&rep, s, ids[i], share ? share : 1, &sum, &err) == -1) {
-				free(ids);
-				goto fail;
-			}
-			summarised += sum;
+		if (oed_rep_load_runs(&rep, s, ids, n, max_rows(), &summarised, &err) == -1) {
+			free(ids);
+			goto fail;
 		}
 		if (summarised)
 			oed_warn("runs with more than %zu metric rows each (%zu of %zu) are reported by"
 				 " totals per metric name (run.metric.summary); name fewer runs to see every row",
-				 share ? share : 1, summarised, n);
+				 max_rows() / n ? max_rows() / n : 1, summarised, n);
 		free(ids);
 		any_runs = true;
 	}

@@ -35,16 +35,17 @@ int oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t *
 /* A run as a "run" record (new reference); NULL when absent (err set). */
 json_t *oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err *err);
 /*
- * Add the run and its metrics to rep: the records the run printed,
- * rebuilt from its metric rows (drift, entropy, mi, bench.summary), or one
- * "run.metric" per row for other tools.  A run holding more than max_rows
- * rows is reported instead by one "run.metric.summary" per metric name
- * (n, nulls, mean, min, max) and *summarised is set: the rows are read
- * one at a time, so memory is bounded by max_rows, not by the store.
- * 0 or -1 (err set).
+ * Add the runs ids[0..n) to rep, each a "run" record and its metrics: the
+ * records the run printed, rebuilt from its metric rows (drift, entropy,
+ * mi, bench.summary), or one "run.metric" per row for other tools.  The
+ * runs share max_rows rows kept one by one; a run holding more than its
+ * share (max_rows / n) is reported instead by one "run.metric.summary"
+ * per metric name (n, nulls, mean, min, max), and counted in
+ * *summarised.  Rows are read one at a time, so memory is bounded by
+ * max_rows and the names, not by the store.  0 or -1 (err set).
  */
-int oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, size_t max_rows,
-		     bool *summarised, struct oed_err *err);
+int oed_rep_load_runs(struct oed_report *rep, struct oed_store *s, const int64_t *ids, size_t n,
+		      size_t max_rows, size_t *summarised, struct oed_err *err);
 
 /* Metric rows a report keeps one by one, shared by the runs it loads. */
 #define OED_REP_MAX_METRICS 1000000
