@@ -52,8 +52,9 @@ if [ "${AUDIT:-1}" = 1 ]; then
 fi
 mid=$((runs / 2))
 # peak KiB of the last command timed, where GNU time is installed
-rss() { if [ -s "$t/rss" ]; then echo ", peak $(($(tail -n 1 "$t/rss") / 1024)) MiB"; fi; }
-timed() { if [ -x /usr/bin/time ]; then /usr/bin/time -f %M -o "$t/rss" "$@"; else "$@"; fi; }
+# (and its CPU seconds: on a busy machine the wall time says little)
+rss() { if [ -s "$t/rss" ]; then set -- $(tail -n 1 "$t/rss"); echo ", cpu $2 s, peak $(($1 / 1024)) MiB"; fi; }
+timed() { if [ -x /usr/bin/time ]; then /usr/bin/time -f "%M %U+%S" -o "$t/rss" "$@"; else "$@"; fi; }
 s=$(now); timed oed-report "$mid" > "$t/one.md"; echo "one run ($metrics metrics), md: $(secs "$s") s, $(wc -c < "$t/one.md") bytes$(rss)"
 s=$(now); timed oed-report -f json "$mid" > "$t/one.json"; echo "one run, json: $(secs "$s") s, $(wc -l < "$t/one.json") records$(rss)"
 s=$(now); timed oed-report --since 30d > "$t/month.md" 2> "$t/month.err"; echo "--since 30d, md: $(secs "$s") s$(rss) ($(head -c 160 "$t/month.err"))"
