@@ -16,6 +16,7 @@
 #include "report/compare.h"
 #include "report/runs.h"
 #include "report/trust.h"
+#include "score/score.h"
 #include "store.h"
 
 enum {
@@ -40,6 +41,7 @@ enum {
 	OPT_PRUNE,
 	OPT_TRUST,
 	OPT_WEIGHT,
+	OPT_JUDGE,
 };
 
 static const struct oed_option options[] = {
@@ -60,6 +62,8 @@ static const struct oed_option options[] = {
 	  "compare the two operands A B (runs or files) item by item", OPT_COMPARE },
 	{ "max-drop", 0, OED_ARG_REQUIRED, "SCORER=X",
 	  "exit 4 when SCORER drops significantly by more than X (repeatable)", OPT_MAX_DROP },
+	{ "judge", 0, OED_ARG_REQUIRED, "SPEC",
+	  "with --compare: ask a pairwise judge (pairwise:model=PROVIDER:MODEL,...)\nwhether B's output beats A's, item by item", OPT_JUDGE },
 	{ "by", 0, OED_ARG_REQUIRED, "FIELD",
 	  "split the comparison by FIELD into mix and rate effects", OPT_BY },
 	{ "trend", 0, OED_ARG_REQUIRED, "SCORER",
@@ -198,6 +202,23 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_WEIGHT:
 		return oed_trust_weight(&a->tr, arg, err);
+	case OPT_JUDGE:
+		oed_scorer_spec_free(a->cmp.judge);
+		a->cmp.judge = NULL;
+		if (oed_scorer_spec_parse(arg, &a->cmp.judge, err) == -1) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return oed_err_set(err, OED_EX_USAGE, "--judge: %s", msg);
+		}
+		if (strcmp(a->cmp.judge->scorer->name, "pairwise") != 0 || a->cmp.judge->negate) {
+			oed_scorer_spec_free(a->cmp.judge);
+			a->cmp.judge = NULL;
+			return oed_err_set(err, OED_EX_USAGE,
+					   "--judge: '%s' is not a pairwise judge (pairwise:model=PROVIDER:MODEL)",
+					   arg);
+		}
+		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);
 }
@@ -480,8 +501,9 @@ run(struct report_args *a, int nops, char **ops)
 		status = oed_usage_error("--compare, --trend and --trust go alone");
 		goto out;
 	}
-	if (!a->compare && (a->cmp.ndrops || a->cmp.by)) {
-		status = oed_usage_error("%s needs --compare", a->cmp.by ? "--by" : "--max-drop");
+	if (!a->compare && (a->cmp.ndrops || a->cmp.by || a->cmp.judge)) {
+		status = oed_usage_error("%s needs --compare", a->cmp.by ? "--by" : a->cmp.judge ? "--judge" :
+					 "--max-drop");
 		goto out;
 	}
 	if (oed_input_open_output(&a->io, &err) == -1)
@@ -573,5 +595,6 @@ main(int argc, char *argv[])
 	oed_input_opts_release(&a.io);
 	for (size_t i = 0; i < a.cmp.ndrops; i++)
 		free((char *)a.drops[i].scorer);
+	oed_scorer_spec_free(a.cmp.judge);
 	return oed_close_stdout(status);
 }
