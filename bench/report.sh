@@ -50,7 +50,7 @@ if [ "${AUDIT:-1}" = 1 ]; then
 	oed-drift -q -r -R "$here/examples/drift/reference.jsonl" -f model "$here/examples/drift/current.jsonl" > /dev/null
 	echo "sealing them into the audit chain (first writable open): $(secs "$s") s"
 fi
-mid=$((runs / 2))
+mid=$((runs / 2 + 1))	# run 1 is the drift run
 # peak KiB of the last command timed, where GNU time is installed
 # (and its CPU seconds: on a busy machine the wall time says little)
 rss() { if [ -s "$t/rss" ]; then set -- $(tail -n 1 "$t/rss"); echo ", cpu $2 s, peak $(($1 / 1024)) MiB"; fi; }
