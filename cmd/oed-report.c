@@ -320,12 +320,12 @@ load_side(struct oed_report *rep, struct oed_store *s, const struct report_args 
 		struct oed_rep_sel sel = { .refs = &op, .nrefs = 1 };
 		int64_t *ids;
 		size_t n;
-		size_t summarised;
+		size_t summarised, no_items;
 		int rc;
 
 		if (oed_rep_select(s, &sel, &ids, &n, err) == -1)
 			return -1;
-		rc = oed_rep_load_runs(rep, s, ids, 1, max_rows(), &summarised, err);
+		rc = oed_rep_load_runs(rep, s, ids, 1, max_rows(), &summarised, &no_items, err);
 		free(ids);
 		return rc;
 	}
@@ -524,18 +524,22 @@ run(struct report_args *a, int nops, char **ops)
 	}
 	if (s) {
 		int64_t *ids;
-		size_t n, summarised;
+		size_t n, summarised, no_items, share;
 
 		if (oed_rep_select(s, &sel, &ids, &n, &err) == -1)
 			goto fail;
-		if (oed_rep_load_runs(&rep, s, ids, n, max_rows(), &summarised, &err) == -1) {
+		if (oed_rep_load_runs(&rep, s, ids, n, max_rows(), &summarised, &no_items, &err) == -1) {
 			free(ids);
 			goto fail;
 		}
+		share = n && max_rows() / n ? max_rows() / n : 1;
 		if (summarised)
 			oed_warn("runs with more than %zu metric rows each (%zu of %zu) are reported by"
 				 " totals per metric name (run.metric.summary); name fewer runs to see every row",
-				 max_rows() / n ? max_rows() / n : 1, summarised, n);
+				 share, summarised, n);
+		if (no_items)
+			oed_warn("bench runs with more than %zu items each (%zu of %zu) are reported by their"
+				 " summary alone; name fewer runs to see their items", share, no_items, n);
 		free(ids);
 		any_runs = true;
 	}

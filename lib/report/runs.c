@@ -622,7 +622,7 @@ load_items(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_e
 /* Add run id to rep: its records rebuilt, or its totals when tot is given. */
 static int
 load_run(struct oed_report *rep, struct oed_store *s, int64_t id, const struct runtot *tot,
-	 struct oed_err *err)
+	 bool items, struct oed_err *err)
 {
 	json_t *run = oed_rep_run_json(s, id, true, err), *params;
 	struct loader l = { .id = id };
@@ -644,7 +644,7 @@ load_run(struct oed_report *rep, struct oed_store *s, int64_t id, const struct r
 	if (tot) {
 		if (oed_rep_add(rep, run, err) == -1 || tot_flush(rep, tot, err) == -1)
 			return -1;
-		return load_items(rep, s, id, err);
+		return items ? load_items(rep, s, id, err) : 0;
 	}
 	l.recs = json_array();
 	l.groups = json_object();
@@ -681,27 +681,31 @@ load_run(struct oed_report *rep, struct oed_store *s, int64_t id, const struct r
 	else
 		rc = load_flush(rep, &l, err);
 	load_release(&l);
-	if (rc == 0)
+	if (rc == 0 && items)
 		rc = load_items(rep, s, id, err);
 	return rc;
 }
 
 int
 oed_rep_load_runs(struct oed_report *rep, struct oed_store *s, const int64_t *ids, size_t n,
-		  size_t max_rows, size_t *summarised, struct oed_err *err)
+		  size_t max_rows, size_t *summarised, size_t *no_items, struct oed_err *err)
 {
 	sqlite3_stmt *st = oed_store_prepare(s, "SELECT tool, (SELECT count(*) FROM metrics"
+					     " WHERE run_id = runs.id), (SELECT count(*) FROM bench_items"
 					     " WHERE run_id = runs.id) FROM runs WHERE id = ?", err);
 	size_t share = n && max_rows / n ? max_rows / n : 1, nt = 0;
 	struct runtot *tots = NULL;
 	json_t *tools = json_array();
+	bool *items = NULL;
 	int64_t rows = 0;
 	int rc = 0;
 
-	*summarised = 0;
-	if (st == NULL || tools == NULL || (n && (tots = calloc(n, sizeof(*tots))) == NULL)) {
+	*summarised = *no_items = 0;
+	if (st == NULL || tools == NULL || (items = calloc(n + 1, sizeof(*items))) == NULL ||
+	    (n && (tots = calloc(n, sizeof(*tots))) == NULL)) {
 		sqlite3_finalize(st);
 		json_decref(tools);
+		free(items);
 		return st ? oed_err_set(err, OED_EX_FAIL, "out of memory") : -1;
 	}
 	/* which runs hold more rows than their share (a bench run's summary is always small) */
@@ -717,6 +721,9 @@ oed_rep_load_runs(struct oed_report *rep, struct oed_store *s, const int64_t *id
 		}
 		tool = (const char *)sqlite3_column_text(st, 0);
 		count = sqlite3_column_int64(st, 1);
+		/* a bench run's items share the rows too: past its share, its summary stands alone */
+		items[i] = (uint64_t)sqlite3_column_int64(st, 2) <= share;
+		*no_items += !items[i];
 		if ((uint64_t)count <= share || (tool && strcmp(tool, "oed-bench") == 0))
 			continue;
 		json_array_append_new(tools, json_string(tool ? tool : ""));
@@ -734,7 +741,7 @@ oed_rep_load_runs(struct oed_report *rep, struct oed_store *s, const int64_t *id
 		struct runtot key = { .id = ids[i] };
 		struct runtot *tot = nt ? bsearch(&key, tots, nt, sizeof(*tots), cmp_runtot) : NULL;
 
-		rc = load_run(rep, s, ids[i], tot, err);
+		rc = load_run(rep, s, ids[i], tot, items[i], err);
 		if (tot)
 			tot_release(tot);
 	}
@@ -742,6 +749,7 @@ oed_rep_load_runs(struct oed_report *rep, struct oed_store *s, const int64_t *id
 	for (size_t i = 0; i < nt; i++)
 		tot_release(&tots[i]);
 	free(tots);
+	free(items);
 	json_decref(tools);
 	return rc;
 }

@@ -41,11 +41,14 @@ json_t *oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct
  * runs share max_rows rows kept one by one; a run holding more than its
  * share (max_rows / n) is reported instead by one "run.metric.summary"
  * per metric name (n, nulls, mean, min, max), and counted in
- * *summarised.  Rows are read one at a time, so memory is bounded by
- * max_rows and the names, not by the store.  0 or -1 (err set).
+ * *summarised.  An oed-bench run's bench.item records share the rows
+ * too: a run holding more items than its share is loaded without them
+ * (its bench.summary stays), counted in *no_items.  Rows are read one at
+ * a time, so memory is bounded by max_rows and the names, not by the
+ * store.  0 or -1 (err set).
  */
 int oed_rep_load_runs(struct oed_report *rep, struct oed_store *s, const int64_t *ids, size_t n,
-		      size_t max_rows, size_t *summarised, struct oed_err *err);
+		      size_t max_rows, size_t *summarised, size_t *no_items, struct oed_err *err);
 
 /* Metric rows a report keeps one by one, shared by the runs it loads. */
 #define OED_REP_MAX_METRICS 1000000
