@@ -32,6 +32,7 @@
 #ifndef OED_MONITOR_H
 #define OED_MONITOR_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -179,7 +180,7 @@ struct oed_mon_run_opts {
 	bool dry_run;
 	int argc;		/* recorded with the run */
 	char *const *argv;
-	volatile int *stop;	/* set by a signal: finish the item in hand */
+	volatile sig_atomic_t *stop;	/* set by a signal: finish the item in hand */
 	long item_delay_ms;	/* tests: sleep before each item */
 	bool lock;		/* one run at a time per monitor: skip when another holds it */
 };
