@@ -419,6 +419,8 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 	const char **keys = NULL, **vals = NULL;
 	size_t np = 0, cap = 0;
 	struct oed_scorer_spec *spec, **v;
+	const struct oed_scorer *sc = oed_scorer_find(strncmp(name, "not_", 4) == 0 ? name + 4 : name);
+	char **owned = NULL;
 	int rc = -1;
 
 	if (params && !oed_cfg_is_null(params)) {
@@ -428,8 +430,10 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 			const struct oed_cfg_node *pv = params->items[i];
 			size_t k = pv->type == OED_CFG_SEQ ? pv->n : 1;
 
-			if (pv->type == OED_CFG_MAP)
-				return oed_cfg_error(c, pv, err, "a scorer parameter is a value or a list of values");
+			if (pv->type == OED_CFG_MAP) {
+				oed_cfg_error(c, pv, err, "a scorer parameter is a value or a list of values");
+				goto out;
+			}
 			for (size_t j = 0; j < k; j++) {
 				const struct oed_cfg_node *x = pv->type == OED_CFG_SEQ ? pv->items[j] : pv;
 
@@ -439,8 +443,16 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 				}
 				if (np == cap) {
 					const char **nk, **nv;
+					char **no;
 
 					cap = cap ? cap * 2 : 8;
+					no = realloc(owned, cap * sizeof(*no));
+					if (no == NULL) {
+						oed_cfg_nomem(err);
+						goto out;
+					}
+					owned = no;
+					memset(owned + np, 0, (cap - np) * sizeof(*owned));
 					nk = realloc(keys, cap * sizeof(*nk));
 					if (nk)
 						keys = nk;
@@ -453,7 +465,17 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 					}
 				}
 				keys[np] = params->keys[i]->str;
-				vals[np++] = x->str;
+				vals[np] = x->str;
+				/* a judge's files are found from the monitor file's folder */
+				if (sc && (sc->needs & OED_NEEDS_PROVIDER) &&
+				    (strcmp(keys[np], "rubric_file") == 0 || strcmp(keys[np], "prompt") == 0)) {
+					if ((owned[np] = oed_cfg_resolve(c, x->str)) == NULL) {
+						oed_cfg_nomem(err);
+						goto out;
+					}
+					vals[np] = owned[np];
+				}
+				np++;
 			}
 		}
 	}
@@ -461,12 +483,6 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 	if (spec == NULL) {
 		if (err->status == OED_EX_USAGE)
 			oed_cfg_error(c, at, err, "%s", err->msg);
-		goto out;
-	}
-	if (spec->scorer->needs & OED_NEEDS_PROVIDER) {
-		oed_scorer_spec_free(spec);
-		oed_cfg_error(c, at, err, "scorer '%s' needs a model, which oed-monitor does not call yet",
-			      oed_quote(name));
 		goto out;
 	}
 	v = realloc(m->specs, (m->nspecs + 1) * sizeof(*v));
@@ -479,6 +495,9 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 	v[m->nspecs++] = spec;
 	rc = 0;
 out:
+	for (size_t i = 0; owned && i < np; i++)
+		free(owned[i]);
+	free(owned);
 	free(keys);
 	free(vals);
 	return rc;

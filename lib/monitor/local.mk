@@ -12,4 +12,7 @@ endif
 dist_man_MANS += man/oed-monitor.yaml.5
 # publishers against a fake webhook / Slack sink, the langfuse source against a fake API
 TESTS += tests/monitor-net.sh tests/monitor-langfuse.sh
+# LLM judges in monitor files against the fake model server
+TESTS += tests/monitor-judge.sh
+EXTRA_DIST += tests/monitor-judge.sh
 EXTRA_DIST += tests/monitor-net.sh tests/monitor-langfuse.sh

@@ -13,6 +13,7 @@
 
 #include "exit.h"
 #include "map.h"
+#include "provider/provider.h"
 
 enum { ITEM_NEW, ITEM_SEEN, ITEM_DUP, ITEM_SAMPLED, ITEM_CLAIMED, ITEM_LOST };
 
@@ -381,6 +382,37 @@ field_text(const struct oed_mon_field *f, json_t *rec, pcre2_match_data *md, siz
 	return s;
 }
 
+/*
+ * Each judge's model, prompt version, verdict and reasoning, as oed-bench
+ * --score writes them; a judge that failed on this item is left out.
+ */
+static void
+write_judges(const struct oed_monitor *m, const struct oed_score_result *res, struct oed_writer *rw)
+{
+	bool open = false;
+
+	for (size_t k = 0; k < m->nspecs; k++) {
+		const char *model, *version;
+
+		if (!oed_score_judge_info(m->specs[k], &model, &version) || res[k].label[0] == '\0')
+			continue;
+		if (!open)
+			oed_w_obj_begin(rw, "judge");
+		open = true;
+		oed_w_obj_begin(rw, m->specs[k]->key);
+		oed_w_str(rw, "model", model);
+		oed_w_str(rw, "prompt", version);
+		oed_w_str(rw, "verdict", res[k].label);
+		if (res[k].reason)
+			oed_w_str(rw, "reasoning", res[k].reason);
+		else
+			oed_w_null(rw, "reasoning");
+		oed_w_obj_end(rw);
+	}
+	if (open)
+		oed_w_obj_end(rw);
+}
+
 /* Score one item into its monitor.item line in b; 1 scored, 0 an error (counted), -1 err. */
 static int
 score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw,
@@ -418,6 +450,8 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 
 		oed_score_result_init(&res[k]);
 		oed_score_input_init(&in, vals[1], lens[1]);
+		in.input = vals[0];	/* the judges show it */
+		in.input_len = vals[0] ? lens[0] : 0;
 		for (t = 2; t < m->nfields; t++)
 			if (strcmp(m->fields[t].name, "target") == 0 && vals[t]) {
 				in.target = vals[t];
@@ -425,7 +459,12 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 			}
 		oed_err_clear(&e);
 		if (oed_score(m->specs[k], &in, &res[k], &e) == -1) {
-			if (e.status != OED_EX_DATA) {
+			/*
+			 * A judge that fails (the model's answer malformed, the
+			 * service down after the retries, a quota) fails this
+			 * item, not the run.
+			 */
+			if (e.status != OED_EX_DATA && !(m->specs[k]->scorer->needs & OED_NEEDS_PROVIDER)) {
 				*err = e;
 				ok = -1;
 				break;
@@ -464,7 +503,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		for (size_t k = 0; k < m->nspecs; k++) {
 			struct oed_score_result *r = &res[k];
 
-			if (r->label[0])
+			if (m->specs[k]->scorer->kind == OED_SCORE_LABEL && r->label[0])
 				oed_w_str(rw, m->specs[k]->key, r->label);
 			else if (isnan(r->value))
 				oed_w_null(rw, m->specs[k]->key);
@@ -488,6 +527,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 			}
 		}
 		oed_w_obj_end(rw);
+		write_judges(m, res, rw);
 		if (any_verdict)
 			oed_w_bool(rw, "pass", all_pass);
 		/* SLOs: agg[nspecs + j] counts the items scored (n) and the bad ones (fails) */
@@ -1137,6 +1177,24 @@ check_env(const struct oed_monitor *m, bool pubs, struct oed_err *err)
 			return oed_err_set(err, OED_EX_USAGE,
 					   "%s: environment variable '%s' is not set (source)",
 					   m->file, oed_quote(src[k]));
+	/* a judge's key: said now, not as an error on every item */
+	for (size_t i = 0; pubs && i < m->nspecs; i++) {
+		const char *model, *version;
+		struct oed_provider_opts po;
+		struct oed_provider *p;
+
+		if (!oed_score_judge_info(m->specs[i], &model, &version))
+			continue;
+		memset(&po, 0, sizeof(po));
+		if ((p = oed_provider_new(model, &po, err)) == NULL) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return oed_err_set(err, err->status, "%s: scorer '%s': %s", m->file,
+					   oed_quote(m->specs[i]->key), msg);
+		}
+		oed_provider_free(p);
+	}
 	for (size_t i = 0; pubs && i < m->npubs; i++) {
 		const char *names[5] = { m->pubs[i].url_env, m->pubs[i].secret_env, m->pubs[i].host_env,
 					 m->pubs[i].public_key_env, m->pubs[i].secret_key_env };
