@@ -181,6 +181,21 @@ static const char *const migrations[] = {
 	"  run_id INTEGER,"
 	"  PRIMARY KEY (source_id, slo)"
 	") WITHOUT ROWID;",
+	/* oed-monitor: each run's aggregate per scorer, for alerts over a sliding window */
+	"CREATE TABLE monitor_run_aggs ("
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  scorer TEXT NOT NULL,"	/* a key of scores, or drift:FEATURE */
+	"  t INTEGER NOT NULL,"		/* ms since the epoch */
+	"  run_id INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"		/* values */
+	"  sum REAL NOT NULL,"
+	"  sumsq REAL NOT NULL,"
+	"  min REAL,"
+	"  max REAL,"
+	"  verdicts INTEGER NOT NULL,"
+	"  passes INTEGER NOT NULL,"
+	"  PRIMARY KEY (source_id, scorer, t, run_id)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -566,11 +566,16 @@ pick(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what,
 	return oed_cfg_error(c, n, err, "%s", err->msg);
 }
 
+static int slo_duration(const struct oed_cfg *c, const struct oed_cfg_node *v, const char *what,
+			int64_t *out, struct oed_err *err);
+
 static int
 load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_monitor *m,
 	    struct oed_err *err)
 {
-	static const char *const keys[] = { "name", "scorer", "stat", "op", "value", "min_n", "for", NULL };
+	static const char *const keys[] = {
+		"name", "scorer", "stat", "op", "value", "min_n", "for", "window", NULL
+	};
 
 	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'alerts'", err) == -1)
 		return -1;
@@ -633,6 +638,8 @@ load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 			return -1;
 		if ((v = oed_cfg_get(a, "for")) &&
 		    oed_cfg_long(c, v, "'for'", 1, 100000, &al->for_runs, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(a, "window")) && slo_duration(c, v, "'window'", &al->window_ms, err) == -1)
 			return -1;
 	}
 	return 0;

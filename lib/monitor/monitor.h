@@ -88,6 +88,7 @@ struct oed_mon_alert {
 	double value;
 	long min_n;		/* fewer scored values: not evaluated */
 	long for_runs;		/* consecutive breaching runs before firing */
+	int64_t window_ms;	/* 0: this run's values; else every run's within it */
 };
 
 /* Multi-window burn-rate alert: fires when both windows burn faster than rate. */

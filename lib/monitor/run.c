@@ -339,7 +339,7 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 
 struct agg {
 	uint64_t n, verdicts, fails;
-	double sum, min, max;
+	double sum, sumsq, min, max;
 };
 
 /* A field's text: a string as is, anything else as JSON; NULL when absent. */
@@ -512,6 +512,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 			if (!isnan(r->value)) {
 				agg[k].n++;
 				agg[k].sum += r->value;
+				agg[k].sumsq += r->value * r->value;
 				if (agg[k].n == 1 || r->value < agg[k].min)
 					agg[k].min = r->value;
 				if (agg[k].n == 1 || r->value > agg[k].max)
@@ -756,19 +757,96 @@ queue_state(struct oed_mon_ctx *cx, const char *transition, bool slo, const char
 	return 0;
 }
 
+/*
+ * This run's aggregate of each scorer with values or verdicts, kept with
+ * the time so that alerts over a window combine the runs in it (inside
+ * the caller's transaction).
+ */
+static int
+save_aggs(struct oed_mon_ctx *cx, const struct agg *agg, int64_t now, struct oed_err *err)
+{
+	struct oed_monitor *m = cx->m;
+	sqlite3_stmt *st;
+
+	st = oed_store_prepare(cx->store, "INSERT OR REPLACE INTO monitor_run_aggs (source_id, scorer, t,"
+			       " run_id, n, sum, sumsq, min, max, verdicts, passes)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	if (st == NULL)
+		return -1;
+	for (size_t k = 0; k < m->nspecs; k++) {
+		const struct agg *g = &agg[k];
+
+		if (g->n == 0 && g->verdicts == 0)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, cx->source_id);
+		sqlite3_bind_text(st, 2, m->specs[k]->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int64(st, 4, cx->run);
+		sqlite3_bind_int64(st, 5, (int64_t)g->n);
+		sqlite3_bind_double(st, 6, g->sum);
+		sqlite3_bind_double(st, 7, g->sumsq);
+		if (g->n) {
+			sqlite3_bind_double(st, 8, g->min);
+			sqlite3_bind_double(st, 9, g->max);
+		} else {
+			sqlite3_bind_null(st, 8);
+			sqlite3_bind_null(st, 9);
+		}
+		sqlite3_bind_int64(st, 10, (int64_t)g->verdicts);
+		sqlite3_bind_int64(st, 11, (int64_t)(g->verdicts - g->fails));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot save a run's aggregates");
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* A scorer's aggregate over the runs stored in (since, now]: one row per run, not per item. */
+static int
+window_agg(struct oed_mon_ctx *cx, sqlite3_stmt *st, const char *scorer, int64_t since,
+	   struct agg *g, struct oed_err *err)
+{
+	memset(g, 0, sizeof(*g));
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_text(st, 2, scorer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return oed_store_fail(cx->store, err, "cannot read the aggregates of a window");
+	g->n = (uint64_t)sqlite3_column_int64(st, 0);
+	g->sum = sqlite3_column_double(st, 1);
+	g->sumsq = sqlite3_column_double(st, 2);
+	g->min = sqlite3_column_double(st, 3);
+	g->max = sqlite3_column_double(st, 4);
+	g->verdicts = (uint64_t)sqlite3_column_int64(st, 5);
+	g->fails = g->verdicts - (uint64_t)sqlite3_column_int64(st, 6);
+	return 0;
+}
+
 static int
 alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed_mon_result *res,
        struct oed_err *err)
 {
 	struct oed_monitor *m = cx->m;
-	sqlite3_stmt *get = NULL, *put = NULL;
+	sqlite3_stmt *get = NULL, *put = NULL, *win = NULL;
 	struct oed_buf out = OED_BUF_INIT;
+	int64_t now_t = now_ms();
 	int rc = -1;
 
-	if (m->nalerts == 0)
-		return 0;
 	if (oed_store_begin(cx->store, err) == -1)
 		return -1;
+	if (save_aggs(cx, agg, now_t, err) == -1)
+		goto out;
+	win = oed_store_prepare(cx->store, "SELECT coalesce(sum(n), 0), coalesce(sum(sum), 0),"
+				" coalesce(sum(sumsq), 0), min(min), max(max), coalesce(sum(verdicts), 0),"
+				" coalesce(sum(passes), 0) FROM monitor_run_aggs"
+				" WHERE source_id = ? AND scorer = ? AND t > ?", err);
+	if (win == NULL)
+		goto out;
 	get = oed_store_prepare(cx->store, "SELECT state, streak FROM monitor_alerts"
 				" WHERE source_id = ? AND name = ?", err);
 	put = oed_store_prepare(cx->store, "INSERT INTO monitor_alerts (source_id, name, state, streak,"
@@ -799,7 +877,15 @@ alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed
 			snprintf(state, sizeof(state), "%s", (const char *)sqlite3_column_text(get, 0));
 			streak = sqlite3_column_int(get, 1);
 		}
-		v = stat_value(a, &agg[k], &n);
+		if (a->window_ms > 0) {
+			struct agg g;
+
+			if (window_agg(cx, win, a->scorer, now_t - a->window_ms, &g, err) == -1)
+				goto out;
+			v = stat_value(a, &g, &n);
+		} else {
+			v = stat_value(a, &agg[k], &n);
+		}
 		evaluated = n >= (uint64_t)a->min_n && !isnan(v);
 		if (evaluated) {
 			if (oed_mon_compare(a->op, v, a->value)) {
@@ -851,6 +937,8 @@ alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed
 		else
 			oed_w_num(w, "value", v);
 		oed_w_uint(w, "n", n);
+		if (a->window_ms > 0)
+			oed_w_num(w, "window_s", (double)a->window_ms / 1000);
 		oed_w_bool(w, "evaluated", evaluated);
 		oed_w_str(w, "state", state);
 		oed_w_int(w, "streak", streak);
@@ -877,6 +965,7 @@ out:
 		oed_store_rollback(cx->store);
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
+	sqlite3_finalize(win);
 	oed_buf_release(&out);
 	return rc;
 }
