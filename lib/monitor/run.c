@@ -1030,9 +1030,9 @@ slos(struct oed_mon_ctx *cx, const struct agg *agg, struct oed_writer *w, struct
 	sum = oed_store_prepare(cx->store, "SELECT coalesce(sum(good), 0), coalesce(sum(total), 0)"
 				" FROM monitor_slo_events WHERE source_id = ? AND slo = ? AND t > ?", err);
 	get = oed_store_prepare(cx->store, "SELECT firing FROM monitor_slo_state WHERE source_id = ? AND slo = ?", err);
-	put = oed_store_prepare(cx->store, "INSERT INTO monitor_slo_state (source_id, slo, firing, changed, run_id)"
-				" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source_id, slo) DO UPDATE"
-				" SET firing = ?3, changed = coalesce(?4, changed), run_id = ?5", err);
+	put = oed_store_prepare(cx->store, "INSERT INTO monitor_slo_state (source_id, slo, firing, changed, run_id,"
+				" last) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source_id, slo) DO UPDATE"
+				" SET firing = ?3, changed = coalesce(?4, changed), run_id = ?5, last = ?6", err);
 	if (add == NULL || sum == NULL || get == NULL || put == NULL)
 		goto out;
 	for (size_t i = 0; i < m->nslos; i++) {
@@ -1123,6 +1123,8 @@ slos(struct oed_mon_ctx *cx, const struct agg *agg, struct oed_writer *w, struct
 		else
 			sqlite3_bind_null(put, 4);
 		sqlite3_bind_int64(put, 5, cx->run);
+		sqlite3_bind_text(put, 6, line, len && line[len - 1] == '\n' ? (int)len - 1 : (int)len,
+				  SQLITE_TRANSIENT);
 		if (sqlite3_step(put) != SQLITE_DONE) {
 			oed_store_fail(cx->store, err, "cannot save an SLO's state");
 			goto out;
