@@ -30,7 +30,7 @@ static const struct oed_option options[] = {
 	{ "status", 0, OED_ARG_NONE, NULL,
 	  "print each monitor's state in the store (the MONITOR.yaml files given, else all)", OPT_STATUS },
 	OED_STORE_OPTION,
-	{ "quiet", 'q', OED_ARG_NONE, NULL, "no warnings on stderr", OED_OPT_QUIET },
+	{ "quiet", 'q', OED_ARG_NONE, NULL, "no warnings and no progress on stderr", OED_OPT_QUIET },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
@@ -189,6 +189,7 @@ main(int argc, char *argv[])
 	o.argc = argc;
 	o.argv = argv;
 	o.stop = &oed_stop_signal;
+	o.quiet = c.quiet;
 	o.lock = c.every_ms > 0 || c.cron_set;
 	/* for tests: a pause before each item, so a run can be caught midway */
 	if ((delay = getenv("OED_MONITOR_ITEM_DELAY_MS")) != NULL)

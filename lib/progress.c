@@ -53,6 +53,20 @@ oed_progress_tick(struct oed_progress *p, uint64_t done)
 }
 
 void
+oed_progress_step(struct oed_progress *p, uint64_t done)
+{
+	double t;
+
+	if (!p->on)
+		return;
+	t = now();
+	if (p->drawn && t - p->last < 0.25)
+		return;
+	p->last = t;
+	draw(p, done, t);
+}
+
+void
 oed_progress_done(struct oed_progress *p, uint64_t done)
 {
 	if (!p->on || !p->drawn)

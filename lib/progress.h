@@ -20,6 +20,8 @@ struct oed_progress {
 void oed_progress_init(struct oed_progress *p, bool quiet, const char *unit, uint64_t total);
 /* Cheap to call per item: checks the clock only every 4096 calls. */
 void oed_progress_tick(struct oed_progress *p, uint64_t done);
+/* For slow items (a model call each): checks the clock on every call. */
+void oed_progress_step(struct oed_progress *p, uint64_t done);
 void oed_progress_done(struct oed_progress *p, uint64_t done);
 
 #endif

@@ -184,6 +184,7 @@ struct oed_mon_run_opts {
 	volatile sig_atomic_t *stop;	/* set by a signal: finish the item in hand */
 	long item_delay_ms;	/* tests: sleep before each item */
 	bool lock;		/* one run at a time per monitor: skip when another holds it */
+	bool quiet;		/* no progress line on a terminal */
 };
 
 struct oed_mon_result {

@@ -13,6 +13,7 @@
 
 #include "exit.h"
 #include "map.h"
+#include "progress.h"
 #include "provider/provider.h"
 
 enum { ITEM_NEW, ITEM_SEEN, ITEM_DUP, ITEM_SAMPLED, ITEM_CLAIMED, ITEM_LOST };
@@ -663,6 +664,9 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	struct pending *p;
 	size_t np = 0, batch = (size_t)cx->m->batch;
 	pcre2_match_data *md = pcre2_match_data_create(32, NULL);
+	struct oed_progress prog;
+	uint64_t claimed = 0, done = 0;
+	char unit[160];
 	int rc = 0;
 
 	p = malloc(batch * sizeof(*p));
@@ -672,6 +676,13 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 		return nomem(err);
 	}
 	oed_writer_init(&rw, NULL);
+	for (size_t i = 0; i < it->n; i++)
+		claimed += it->v[i].state == ITEM_CLAIMED;
+	/* on a terminal: "12/50 items of 'support' scored (1,204 fetched, 61 new), 3/s, ETA 13s" */
+	snprintf(unit, sizeof(unit), "items of '%s' scored (%llu fetched, %llu new)", oed_quote(cx->m->name),
+		 (unsigned long long)res->fetched, (unsigned long long)res->fresh);
+	oed_progress_init(&prog, o->quiet, unit, claimed);
+	oed_progress_step(&prog, 0);
 	for (size_t i = 0; i < it->n; i++) {
 		struct oed_mon_item *x = &it->v[i];
 		size_t off = b.len;
@@ -679,6 +690,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 
 		if (x->state != ITEM_CLAIMED)
 			continue;
+		oed_progress_step(&prog, done++);
 		if (o->stop && *o->stop) {
 			res->interrupted = true;
 			break;
@@ -707,6 +719,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	}
 	if (rc == 0 && commit_batch(cx, p, np, &b, w, res, err) == -1)
 		rc = -1;
+	oed_progress_done(&prog, res->interrupted || rc == -1 ? done - (done > 0) : done);
 	oed_writer_release(&rw);
 	oed_buf_release(&b);
 	pcre2_match_data_free(md);
