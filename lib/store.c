@@ -187,7 +187,7 @@ static const char *const migrations[] = {
 	 */
 	"CREATE TABLE monitor_run_aggs ("
 	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
-	"  scorer TEXT NOT NULL,"	/* a key of scores, or drift:FEATURE */
+	"  scorer TEXT NOT NULL,"	/* a key of scores */
 	"  t INTEGER NOT NULL,"		/* ms since the epoch */
 	"  run_id INTEGER NOT NULL,"
 	"  n INTEGER NOT NULL,"		/* values */

@@ -16,3 +16,5 @@ TESTS += tests/monitor-net.sh tests/monitor-langfuse.sh
 TESTS += tests/monitor-judge.sh
 EXTRA_DIST += tests/monitor-judge.sh
 EXTRA_DIST += tests/monitor-net.sh tests/monitor-langfuse.sh
+# the drift section: oed-drift's engine on a run's items
+lib_libcore_la_SOURCES += lib/monitor/drift.c

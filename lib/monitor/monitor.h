@@ -77,12 +77,17 @@ enum oed_mon_sample {
 	OED_MON_SAMPLE_STRATIFIED,
 };
 
-enum oed_mon_stat { OED_MON_MEAN, OED_MON_MAX, OED_MON_MIN, OED_MON_COUNT, OED_MON_RATE };
+enum oed_mon_stat {
+	OED_MON_MEAN, OED_MON_MAX, OED_MON_MIN, OED_MON_COUNT, OED_MON_RATE,
+	/* drift:FEATURE only: the test's statistic, its p-value, drift as 1 or 0 */
+	OED_MON_STATISTIC, OED_MON_P_VALUE, OED_MON_DRIFT,
+};
 enum oed_mon_op { OED_MON_GT, OED_MON_GE, OED_MON_LT, OED_MON_LE, OED_MON_EQ, OED_MON_NE };
 
 struct oed_mon_alert {
 	char *name;
-	char *scorer;		/* a key of "scores" */
+	char *scorer;		/* a key of "scores", or drift:FEATURE */
+	bool drift;		/* scorer is drift:FEATURE */
 	enum oed_mon_stat stat;
 	enum oed_mon_op op;
 	double value;
@@ -111,6 +116,19 @@ struct oed_mon_slo {
 	int64_t window_ms;	/* default 7d */
 	struct oed_mon_burn *burn;	/* default: 1h/5m 14.4 and 6h/30m 6 */
 	size_t nburn;
+};
+
+/*
+ * drift: oed-drift's engine on each run's scored items (the item as read,
+ * with the monitor's fields set at its top) against a baseline stored by
+ * oed-drift --record.
+ */
+struct oed_mon_drift {
+	char *baseline;		/* "latest", a run's name or id; NULL: no drift section */
+	char **fields;		/* oed-drift --field specs: F[:KIND[:TEST]] */
+	size_t nfields;
+	char *test;		/* NULL: each feature's automatic test */
+	double threshold;	/* NAN: the test's default */
 };
 
 enum oed_mon_pub_type {
@@ -151,6 +169,7 @@ struct oed_monitor {
 	size_t nalerts;
 	struct oed_mon_slo *slos;
 	size_t nslos;
+	struct oed_mon_drift drift;
 	struct oed_mon_publish *pubs;
 	size_t npubs;
 	int64_t lease_ms;	/* a claim's life (default 10m) */

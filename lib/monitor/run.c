@@ -344,10 +344,11 @@ struct agg {
 };
 
 /* A field's text: a string as is, anything else as JSON; NULL when absent. */
-static char *
-field_text(const struct oed_mon_field *f, json_t *rec, pcre2_match_data *md, size_t *len)
+char *
+oed_mon_field_text(const struct oed_mon_field *f, json_t *rec, void *match_data, size_t *len)
 {
 	json_t *v = oed_path_get(&f->path, rec);
+	pcre2_match_data *md = match_data;
 	char *s;
 
 	if (v == NULL || json_is_null(v))
@@ -381,6 +382,39 @@ field_text(const struct oed_mon_field *f, json_t *rec, pcre2_match_data *md, siz
 		s = g;
 	}
 	return s;
+}
+
+/*
+ * What the metadata scorers read (latency, cost, finish_reason): the
+ * monitor's field of that name when it has one, else the item's top-level
+ * key, as oed-ingest's records have them.  NAN or NULL when absent.
+ */
+static const char *
+meta_text(const struct oed_monitor *m, json_t *rec, char **vals, const char *name)
+{
+	for (size_t i = 2; i < m->nfields; i++)
+		if (strcmp(m->fields[i].name, name) == 0)
+			return vals[i];
+	return json_string_value(json_object_get(rec, name));
+}
+
+static double
+meta_number(const struct oed_monitor *m, json_t *rec, char **vals, const char *name)
+{
+	json_t *v;
+
+	for (size_t i = 2; i < m->nfields; i++)
+		if (strcmp(m->fields[i].name, name) == 0) {
+			char *end;
+			double d;
+
+			if (vals[i] == NULL)
+				return NAN;
+			d = strtod(vals[i], &end);
+			return end != vals[i] && *end == '\0' && isfinite(d) ? d : NAN;
+		}
+	v = json_object_get(rec, name);
+	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 /*
@@ -439,7 +473,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		return nomem(err);
 	}
 	for (size_t i = 0; i < m->nfields; i++)
-		vals[i] = field_text(&m->fields[i], x->rec, md, &lens[i]);
+		vals[i] = oed_mon_field_text(&m->fields[i], x->rec, md, &lens[i]);
 	if (vals[1] == NULL) {
 		snprintf(errmsg, sizeof(errmsg), "no output at '%s'", m->fields[1].path.spec);
 		ok = 0;
@@ -453,6 +487,14 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		oed_score_input_init(&in, vals[1], lens[1]);
 		in.input = vals[0];	/* the judges show it */
 		in.input_len = vals[0] ? lens[0] : 0;
+		in.latency_ms = meta_number(m, x->rec, vals, "latency_ms");
+		in.cost_usd = meta_number(m, x->rec, vals, "cost_usd");
+		{
+			double tok = meta_number(m, x->rec, vals, "tokens_out");
+
+			in.tokens_out = isnan(tok) ? -1 : (long long)tok;
+		}
+		in.finish_reason = meta_text(m, x->rec, vals, "finish_reason");
 		for (t = 2; t < m->nfields; t++)
 			if (strcmp(m->fields[t].name, "target") == 0 && vals[t]) {
 				in.target = vals[t];
@@ -741,6 +783,26 @@ stat_value(const struct oed_mon_alert *a, const struct agg *g, uint64_t *n)
 	case OED_MON_MIN: return g->min;
 	case OED_MON_COUNT: return (double)g->n;
 	case OED_MON_RATE: return (double)g->fails / (double)g->verdicts;
+	case OED_MON_STATISTIC: case OED_MON_P_VALUE: case OED_MON_DRIFT: break;	/* drift_value */
+	}
+	return NAN;
+}
+
+/* A drift feature's value for a rule; NAN and *n 0 when the run did not test it. */
+static double
+drift_value(const struct oed_mon_alert *a, const struct oed_mon_drift_values *dv, uint64_t *n)
+{
+	const char *feature = a->scorer + 6;
+
+	*n = 0;
+	for (size_t i = 0; dv && i < dv->n; i++) {
+		const struct oed_mon_drift_value *x = &dv->v[i];
+
+		if (strcmp(x->feature, feature) != 0 || !x->ran)
+			continue;
+		*n = x->n;
+		return a->stat == OED_MON_STATISTIC ? x->statistic :
+		       a->stat == OED_MON_P_VALUE ? x->p_value : x->drift ? 1 : 0;
 	}
 	return NAN;
 }
@@ -841,8 +903,8 @@ window_agg(struct oed_mon_ctx *cx, sqlite3_stmt *st, const char *scorer, int64_t
 }
 
 static int
-alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed_mon_result *res,
-       struct oed_err *err)
+alerts(struct oed_mon_ctx *cx, struct agg *agg, const struct oed_mon_drift_values *dv,
+       struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
 {
 	struct oed_monitor *m = cx->m;
 	sqlite3_stmt *get = NULL, *put = NULL, *win = NULL;
@@ -890,7 +952,9 @@ alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed
 			snprintf(state, sizeof(state), "%s", (const char *)sqlite3_column_text(get, 0));
 			streak = sqlite3_column_int(get, 1);
 		}
-		if (a->window_ms > 0) {
+		if (a->drift) {
+			v = drift_value(a, dv, &n);
+		} else if (a->window_ms > 0) {
 			struct agg g;
 
 			if (window_agg(cx, win, a->scorer, now_t - a->window_ms, &g, err) == -1)
@@ -1167,6 +1231,25 @@ out:
 
 /* ---- the run ---- */
 
+/* The drift section on the items this run scored and committed. */
+static int
+run_drift(struct oed_mon_ctx *cx, int64_t baseline, struct oed_mon_items *it, struct oed_writer *w,
+	  struct oed_mon_drift_values *dv, struct oed_err *err)
+{
+	struct oed_mon_item **v = malloc((it->n ? it->n : 1) * sizeof(*v));
+	size_t n = 0;
+	int rc;
+
+	if (v == NULL)
+		return nomem(err);
+	for (size_t i = 0; i < it->n; i++)
+		if (it->v[i].state == ITEM_CLAIMED)
+			v[n++] = &it->v[i];
+	rc = oed_mon_drift_run(cx, baseline, v, n, w, dv, err);
+	free(v);
+	return rc;
+}
+
 /* Offsets move on for files whose every item this run handled; the run is finished. */
 static int
 finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_result *res,
@@ -1371,6 +1454,8 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0 };
 	struct oed_mon_items it;
 	struct agg *agg = NULL;
+	struct oed_mon_drift_values dv = { NULL, 0 };
+	int64_t baseline = 0;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -1424,6 +1509,9 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 			goto out;
 		}
 		res->run = cx.run;
+		/* a baseline the store does not hold: said before anything is claimed */
+		if (m->drift.baseline && oed_mon_drift_baseline(&cx, &baseline, err) == -1)
+			goto out;
 		/* what earlier runs could not deliver goes first */
 		if (oed_mon_outbox_flush(&cx, &res->undelivered, err) == -1)
 			goto out;
@@ -1454,7 +1542,9 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	}
 	if (claim(&cx, &it, err) == -1 || score_all(&cx, &it, o, w, agg, res, err) == -1)
 		goto out;
-	if (!res->interrupted && alerts(&cx, agg, w, res, err) == -1)
+	if (!res->interrupted && m->drift.baseline && run_drift(&cx, baseline, &it, w, &dv, err) == -1)
+		goto out;
+	if (!res->interrupted && alerts(&cx, agg, &dv, w, res, err) == -1)
 		goto out;
 	if (!res->interrupted && slos(&cx, agg + m->nspecs, w, res, err) == -1)
 		goto out;
@@ -1474,6 +1564,7 @@ out:
 	if (o->lock && cx.store && cx.run && !o->dry_run)
 		drop_lock(&cx);
 	free(agg);
+	oed_mon_drift_values_release(&dv);
 	oed_mon_items_release(&it);
 	oed_store_close(cx.store);
 	return rc;
