@@ -126,7 +126,35 @@ expect "failing judge: not exit 1" "yes" "$([ $st != 1 ] && echo yes || echo "no
 expect "failing judge: the item's error" "yes" \
 	"$(get "$t/out3" monitor.item error | grep -o "the judge openai:judge-1 failed" | wc -l | sed 's/^ *2$/yes/')"
 
-# 4. the key never shows
+# 4. written back to Langfuse, a judge's reasoning goes with its score as the comment
+lfpid=
+trap '[ -n "$lfpid" ] && kill "$lfpid" 2>/dev/null; stop; [ -n "${KEEP:-}" ] || rm -rf "$t"' EXIT INT TERM
+"$PY" "$top_srcdir/tests/servers/fake_langfuse.py" --port-file "$t/lfport" --public-key pk-lf --secret-key sk-lf &
+lfpid=$!
+i=0
+while [ ! -s "$t/lfport" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s "$t/lfport" ] || { echo "SKIP: the fake Langfuse did not start"; exit 77; }
+LF_HOST=http://127.0.0.1:$(cat "$t/lfport") LF_PK=pk-lf LF_SK=sk-lf
+export LF_HOST LF_PK LF_SK
+sed 's/^monitor: judged$/monitor: judged-lf/' "$t/m.yaml" >"$t/lf.yaml"
+printf 'publish:\n  - {type: langfuse_scores, host_env: LF_HOST, public_key_env: LF_PK, secret_key_env: LF_SK}\n' >>"$t/lf.yaml"
+head -2 "$t/items.jsonl" >"$t/lf.jsonl"
+sed -i 's/path: items.jsonl/path: lf.jsonl/' "$t/lf.yaml"
+OPENAI_API_KEY=$JUDGE_KEY oed-monitor --store "$STORE" "$t/lf.yaml" >"$t/out4" 2>"$t/err4"
+expect "langfuse: exit 4 (the alert)" "4 " "$? $(cat "$t/err4")"
+got=$("$PY" -c 'import json, sys, urllib.request
+s = json.load(urllib.request.urlopen(sys.argv[1] + "/stats"))
+for b in sorted(s["scores"].values(), key=lambda b: (b["traceId"], b["name"])):
+    print(b["traceId"], b["name"], b["value"], b["comment"].split(": ", 1)[-1] if b["name"] == "llm_judge" else "-")' "$LF_HOST")
+expect "langfuse: the reasoning as comment" "1 length 25 -
+1 llm_judge 1 Reasoning for pass.
+2 length 24 -
+2 llm_judge 0 Reasoning for fail." "$got"
+kill "$lfpid"
+wait "$lfpid" 2>/dev/null
+lfpid=
+
+# 5. the key never shows
 if grep -q "$JUDGE_KEY" "$t"/out* "$t"/err* "$STORE"*; then bad "key leaked"; else ok "key absent"; fi
 
 echo "$pass passed, $fail failed"
