@@ -167,7 +167,7 @@ main(int argc, char *argv[])
 	oed_writer_init(&w, stdout);
 	if (c.status) {
 		if (c.dry_run || c.every_ms || c.cron_set)
-			return oed_usage_error("--status goes with neither --dry-run nor --every or --cron");
+			return oed_usage_error("--status goes with none of --dry-run, --every and --cron");
 		status_ = status(&c, argc - first, argv + first, &w);
 		oed_writer_release(&w);
 		return oed_close_stdout(status_);
