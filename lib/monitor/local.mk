@@ -1,7 +1,9 @@
 # monitor: oed-monitor's model and engine (lib/monitor/monitor.h).
 lib_libcore_la_SOURCES += lib/monitor/monitor.h lib/monitor/internal.h \
 	lib/monitor/config.c lib/monitor/source.c lib/monitor/run.c \
-	lib/monitor/publish.c lib/monitor/status.c
+	lib/monitor/publish.c lib/monitor/status.c \
+	lib/monitor/source_api.c lib/monitor/source_http.c lib/monitor/source_slack.c \
+	lib/monitor/source_langfuse.c lib/monitor/backfill.c
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_monitor
 tests_unit_check_monitor_SOURCES = tests/unit/check_monitor.c
@@ -18,3 +20,6 @@ EXTRA_DIST += tests/monitor-judge.sh
 EXTRA_DIST += tests/monitor-net.sh tests/monitor-langfuse.sh
 # the drift section: oed-drift's engine on a run's items
 lib_libcore_la_SOURCES += lib/monitor/drift.c
+# the http and slack sources and --backfill against fake APIs
+TESTS += tests/monitor-sources.sh
+EXTRA_DIST += tests/monitor-sources.sh

@@ -1357,13 +1357,8 @@ write_run(struct oed_mon_ctx *cx, const struct oed_mon_result *res, bool dry, st
 static int
 check_env(const struct oed_monitor *m, bool pubs, struct oed_err *err)
 {
-	const char *src[3] = { m->source.host_env, m->source.public_key_env, m->source.secret_key_env };
-
-	for (int k = 0; k < 3; k++)
-		if (src[k] && (getenv(src[k]) == NULL || *getenv(src[k]) == '\0'))
-			return oed_err_set(err, OED_EX_USAGE,
-					   "%s: environment variable '%s' is not set (source)",
-					   m->file, oed_quote(src[k]));
+	if (oed_mon_source_check_env(m, err) == -1)
+		return -1;
 	/* a judge's key: said now, not as an error on every item */
 	for (size_t i = 0; pubs && i < m->nspecs; i++) {
 		const char *model, *version;
@@ -1438,9 +1433,8 @@ drop_lock(struct oed_mon_ctx *cx)
 static char *
 params_json(const struct oed_monitor *m)
 {
-	static const char *const types[] = { "jsonl", "command", "langfuse" };
 	json_t *p = json_pack("{s:s, s:s, s:s}", "monitor", m->name, "file", m->file, "source",
-			      types[m->source.type]);
+			      oed_mon_source_name(m->source.type));
 	char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
 
 	json_decref(p);
@@ -1451,18 +1445,25 @@ int
 oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_mon_run_opts *o,
 		struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
 {
-	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0 };
+	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0, o->backfill, o->backfill_from, o->backfill_to };
 	struct oed_mon_items it;
 	struct agg *agg = NULL;
 	struct oed_mon_drift_values dv = { NULL, 0 };
 	int64_t baseline = 0;
+	/* a backfill not yet confirmed only looks, as a dry run does */
+	bool readonly = o->dry_run || (o->backfill && !o->backfill_yes);
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(&it, 0, sizeof(it));
-	if (check_env(m, !o->dry_run, err) == -1)
+	if (o->backfill && !oed_mon_source_has_window(&m->source))
+		return oed_err_set(err, OED_EX_USAGE, "%s: --backfill needs a source with a time window"
+				   " (langfuse, slack, or http with 'since_param' and 'until_param'), not %s %s source",
+				   m->file, m->source.type == OED_MON_SRC_HTTP ? "an" : "a",
+				   oed_mon_source_name(m->source.type));
+	if (check_env(m, !readonly, err) == -1)
 		return -1;
-	if (o->dry_run) {
+	if (readonly) {
 		char path[4096];
 		struct stat st;
 
@@ -1522,6 +1523,19 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	res->errors = it.errors;
 	if (dedup(&cx, &it, &res->fresh, err) == -1 || sample(&cx, &it, &res->sampled, err) == -1)
 		goto out;
+	if (o->backfill) {
+		struct oed_mon_backfill b = { o->backfill_from, o->backfill_to, res->fetched, res->fresh,
+					      res->sampled, 0, 0, 0, 0 };
+
+		if (oed_mon_backfill_estimate(m, &it, ITEM_SAMPLED, o->prices, &b, err) == -1)
+			goto out;
+		if (o->backfill_preview)
+			o->backfill_preview(m, &b, o->preview_ctx);
+		if (readonly && !o->dry_run) {
+			rc = 0;
+			goto out;
+		}
+	}
 	if (o->dry_run) {
 		for (size_t i = 0; i < it.n; i++) {
 			if (it.v[i].state != ITEM_SAMPLED)

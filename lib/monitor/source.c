@@ -10,9 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "base64.h"
 #include "exit.h"
-#include "net/net.h"
 
 static int
 nomem(struct oed_err *err)
@@ -206,154 +204,55 @@ fetch_command(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 	return 0;
 }
 
-/* Append s to b percent-encoded for a query string. */
-static void
-query_add(struct oed_buf *b, const char *key, const char *s)
-{
-	oed_buf_printf(b, "&%s=", key);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_' || ch == '.' || ch == '~')
-			oed_buf_addc(b, (char)ch);
-		else
-			oed_buf_printf(b, "%%%02X", ch);
-	}
-}
-
-/*
- * Langfuse: GET /api/public/traces, page by page, oldest first, always
- * bounded: from the watermark less the overlap (never before now less the
- * lookback) to now.  The watermark moves to "now" once the run is done.
- */
-static int
-fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
-{
-	const struct oed_mon_source *s = &cx->m->source;
-	const char *host = getenv(s->host_env), *pk = getenv(s->public_key_env),
-		   *sk = getenv(s->secret_key_env);
-	char from_s[OED_RFC3339_SIZE], to_s[OED_RFC3339_SIZE], *auth64, *userpass = NULL;
-	struct oed_buf url = OED_BUF_INIT, hdr = OED_BUF_INIT;
-	struct oed_net_opts o;
-	struct oed_net *net;
-	double now = oed_time_now(), from, wm;
-	long page = 1, pages = 1;
-	int rc = -1;
-
-	if (cx->store && oed_mon_watermark_get(cx, &wm, err) == -1)
-		return -1;
-	else if (cx->store == NULL)
-		wm = 0;
-	from = now - (double)s->lookback_ms / 1000.0;
-	if (wm > 0 && wm - (double)s->overlap_ms / 1000.0 > from)
-		from = wm - (double)s->overlap_ms / 1000.0;
-	oed_time_to_rfc3339(from, from_s);
-	oed_time_to_rfc3339(now, to_s);
-	if (asprintf(&userpass, "%s:%s", pk, sk) == -1)
-		return nomem(err);
-	auth64 = oed_base64_encode((const unsigned char *)userpass, strlen(userpass));
-	oed_net_opts_init(&o);
-	o.concurrency = 1;
-	o.max_retries = 4;
-	o.timeout_s = 60;
-	if (auth64 == NULL || (net = oed_net_new(&o, err)) == NULL) {
-		if (auth64 == NULL)
-			nomem(err);
-		free(userpass);
-		free(auth64);
-		return -1;
-	}
-	oed_net_secret(net, pk);
-	oed_net_secret(net, sk);
-	oed_net_secret(net, auth64);
-	oed_buf_printf(&hdr, "Authorization: Basic %s", auth64);
-	while (page <= pages) {
-		const char *headers[3] = { hdr.data, "Accept: application/json", NULL };
-		struct oed_mon_http p;
-		json_t *doc, *data, *meta;
-		size_t i, got;
-
-		oed_buf_reset(&url);
-		oed_buf_printf(&url, "%s/api/public/traces?page=%ld&limit=%ld&orderBy=timestamp.asc",
-			       host, page, s->page_size);
-		query_add(&url, "fromTimestamp", from_s);
-		query_add(&url, "toTimestamp", to_s);
-		if (s->name)
-			query_add(&url, "name", s->name);
-		if (s->user_id)
-			query_add(&url, "userId", s->user_id);
-		for (i = 0; i < s->ntags; i++)
-			query_add(&url, "tags", s->tags[i]);
-		if (oed_mon_http(net, "GET", url.data, headers, NULL, &p, err) == -1)
-			goto out;
-		if (p.status != 200) {
-			char why[600];
-
-			snprintf(why, sizeof(why), "%s", p.error[0] ? p.error : "");
-			oed_net_redact(net, why, strlen(why));
-			if (why[0])
-				oed_err_set(err, OED_EX_FAIL, "langfuse: GET /api/public/traces page %ld: %s",
-					    page, why);
-			else
-				oed_err_set(err, OED_EX_FAIL, "langfuse: GET /api/public/traces page %ld: HTTP %ld",
-					    page, p.status);
-			free(p.body);
-			goto out;
-		}
-		doc = p.body ? json_loads(p.body, 0, NULL) : NULL;
-		free(p.body);
-		data = json_object_get(doc, "data");
-		meta = json_object_get(doc, "meta");
-		if (!json_is_array(data)) {
-			json_decref(doc);
-			oed_err_set(err, OED_EX_FAIL, "langfuse: page %ld: no 'data' array in the answer", page);
-			goto out;
-		}
-		for (i = 0; i < json_array_size(data); i++) {
-			char *line = json_dumps(json_array_get(data, i), JSON_COMPACT);
-
-			if (line == NULL) {
-				json_decref(doc);
-				nomem(err);
-				goto out;
-			}
-			if (add_line(cx->m, it, line, strlen(line), "langfuse", (long long)it->n + 1,
-				     (size_t)-1, err) == -1) {
-				free(line);
-				json_decref(doc);
-				goto out;
-			}
-			free(line);
-		}
-		got = json_array_size(data);
-		if (json_is_integer(json_object_get(meta, "totalPages")))
-			pages = (long)json_integer_value(json_object_get(meta, "totalPages"));
-		else if (got < (size_t)s->page_size)
-			pages = page;
-		else
-			pages = page + 1;
-		json_decref(doc);
-		if (got == 0)
-			break;
-		page++;
-	}
-	cx->watermark = now;
-	rc = 0;
-out:
-	oed_net_free(net);
-	oed_buf_release(&url);
-	oed_buf_release(&hdr);
-	free(userpass);
-	free(auth64);
-	return rc;
-}
-
 static const struct oed_mon_source_kind sources[] = {
 	{ "jsonl", OED_MON_SRC_JSONL, fetch_jsonl },
 	{ "command", OED_MON_SRC_COMMAND, fetch_command },
-	{ "langfuse", OED_MON_SRC_LANGFUSE, fetch_langfuse },
+	{ "langfuse", OED_MON_SRC_LANGFUSE, oed_mon_fetch_langfuse },
+	{ "http", OED_MON_SRC_HTTP, oed_mon_fetch_http },
+	{ "slack", OED_MON_SRC_SLACK, oed_mon_fetch_slack },
 };
+
+const char *
+oed_mon_source_name(enum oed_mon_source_type t)
+{
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (sources[i].type == t)
+			return sources[i].name;
+	return "?";
+}
+
+bool
+oed_mon_source_has_window(const struct oed_mon_source *s)
+{
+	/* an http window needs its end too, or a backfill would read up to now */
+	return s->type == OED_MON_SRC_LANGFUSE || s->type == OED_MON_SRC_SLACK ||
+	       (s->type == OED_MON_SRC_HTTP && s->since_param != NULL && s->until_param != NULL);
+}
+
+int
+oed_mon_source_check_env(const struct oed_monitor *m, struct oed_err *err)
+{
+	const struct oed_mon_source *s = &m->source;
+	const char *names[4] = { s->host_env, s->public_key_env, s->secret_key_env, NULL };
+	size_t n = 3;
+
+	if (s->type == OED_MON_SRC_HTTP) {
+		n = 0;
+		names[n++] = s->url_env;
+	} else if (s->type == OED_MON_SRC_SLACK) {
+		n = 0;
+		names[n++] = s->token_env;
+	}
+	for (size_t k = 0; k < n + s->nheaders; k++) {
+		const char *v = k < n ? names[k] : s->headers[k - n].env;
+
+		if (v && (getenv(v) == NULL || *getenv(v) == '\0'))
+			return oed_err_set(err, OED_EX_USAGE,
+					   "%s: environment variable '%s' is not set (source)",
+					   m->file, oed_quote(v));
+	}
+	return 0;
+}
 
 int
 oed_mon_fetch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
