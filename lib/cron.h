@@ -50,9 +50,10 @@ bool oed_cron_match(const struct oed_cron *c, const struct tm *tm);
 
 /*
  * The first whole minute strictly after t whose local time matches: 0 and
- * *next, or -1 when none comes within the next ten years (a schedule such
- * as "0 0 31 2 *" that oed_cron_parse lets through only when it can never
- * be told from the fields alone).
+ * *next, or -1 when none comes within the next ten years.  A schedule
+ * oed_cron_parse accepted always has one (it refuses days that never come,
+ * as "0 0 31 2 *"), unless the time zone's clock changes skip every time
+ * it names.
  */
 int oed_cron_next(const struct oed_cron *c, time_t t, time_t *next);
 
