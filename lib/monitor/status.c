@@ -172,7 +172,10 @@ one(struct oed_store *s, int64_t id, const char *monitor, const char *source, lo
 		col_num(w, "outbox_attempts", st[4], 1);
 	}
 	if (slos(s, id, have_slos, w, err) == -1) {
-		oed_w_end(w);
+		const char *line;
+		size_t len;
+
+		oed_w_close(w, &line, &len);	/* dropped, not written */
 		goto out;
 	}
 	rc = oed_w_end(w) == 0 ? 0 : oed_err_set(err, OED_EX_FAIL, "cannot write the status");
