@@ -9,14 +9,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cron.h"
 #include "diag.h"
 #include "exit.h"
 #include "jsonw.h"
 #include "monitor/monitor.h"
 #include "opt.h"
+#include "stop.h"
 #include "time.h"
 
-enum { OPT_DRY_RUN = 1, OPT_EVERY, OPT_STATUS };
+enum { OPT_DRY_RUN = 1, OPT_EVERY, OPT_STATUS, OPT_CRON };
 enum { OPT_BACKFILL = 100, OPT_YES };
 
 static const struct oed_option options[] = {
@@ -25,6 +27,9 @@ static const struct oed_option options[] = {
 	{ "every", 0, OED_ARG_REQUIRED, "DURATION",
 	  "keep running: a run of every monitor each DURATION (15m, 1h ...),\n"
 	  "one run at a time per monitor; SIGTERM stops after the item in hand", OPT_EVERY },
+	{ "cron", 0, OED_ARG_REQUIRED, "EXPR",
+	  "keep running: a run of every monitor at the minutes the 5-field\n"
+	  "crontab EXPR names, in local time ('*/15 * * * *', '0 9 * * mon-fri', @hourly)", OPT_CRON },
 	{ "status", 0, OED_ARG_NONE, NULL,
 	  "print each monitor's state in the store (the MONITOR.yaml files given, else all)", OPT_STATUS },
 	{ "backfill", 0, OED_ARG_REQUIRED, "FROM..TO",
@@ -32,7 +37,7 @@ static const struct oed_option options[] = {
 	  "from now; TO empty: now): print its count and cost estimate, then stop", OPT_BACKFILL },
 	{ "yes", 'y', OED_ARG_NONE, NULL, "with --backfill: go on and score the window", OPT_YES },
 	OED_STORE_OPTION,
-	{ "quiet", 'q', OED_ARG_NONE, NULL, "no warnings on stderr", OED_OPT_QUIET },
+	{ "quiet", 'q', OED_ARG_NONE, NULL, "no warnings and no progress on stderr", OED_OPT_QUIET },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
@@ -49,6 +54,8 @@ struct ctx {
 	bool dry_run, quiet, status;
 	const char *store;
 	int64_t every_ms;
+	bool cron_set;
+	struct oed_cron cron;
 };
 
 /* --backfill FROM..TO and --yes */
@@ -97,6 +104,16 @@ handle(int id, const char *arg, void *vctx, struct oed_err *err)
 		break;
 	case OPT_EVERY:
 		return oed_duration_parse("--every", arg, &c->every_ms, err);
+	case OPT_CRON:
+		if (oed_cron_parse(arg, &c->cron, err) == -1) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return oed_err_set(err, OED_EX_USAGE, "--cron: '%s' column %d: %s", oed_quote(arg),
+					   err->column, msg);
+		}
+		c->cron_set = true;
+		break;
 	case OPT_STATUS:
 		c->status = true;
 		break;
@@ -116,19 +133,11 @@ handle(int id, const char *arg, void *vctx, struct oed_err *err)
 	return 0;
 }
 
-static volatile int stop_signal;
-
-static void
-on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
 /* Sleep until t (epoch seconds) or a signal. */
 static void
 wait_until(double t)
 {
-	while (!stop_signal) {
+	while (!oed_stop_signal) {
 		double left = t - oed_time_now();
 		struct timespec ts;
 
@@ -140,6 +149,20 @@ wait_until(double t)
 		ts.tv_nsec = (long)(left * 1e9);
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* Sleep until the schedule's next minute after now, or a signal; -1 when none comes. */
+static int
+wait_cron(const struct oed_cron *cron)
+{
+	time_t next;
+
+	if (oed_cron_next(cron, (time_t)oed_time_now(), &next) == -1) {
+		oed_error("--cron: the schedule names no time in the next ten years");
+		return -1;
+	}
+	wait_until((double)next);
+	return 0;
 }
 
 /* What a backfill window holds and would cost, before anything is scored. */
@@ -202,11 +225,10 @@ status(struct ctx *c, int n, char **files, struct oed_writer *w)
 int
 main(int argc, char *argv[])
 {
-	struct ctx c = { false, false, false, NULL, 0 };
+	struct ctx c = { false, false, false, NULL, 0, false, { 0 } };
 	char prices[4096];
 	struct oed_mon_run_opts o;
 	struct oed_writer w;
-	struct sigaction sa;
 	const char *delay;
 	int first, status_ = OED_EX_OK;
 	bool firing = false;
@@ -220,31 +242,35 @@ main(int argc, char *argv[])
 	if (c.status && backfill.on)
 		return oed_usage_error("--backfill goes with a run, not --status");
 	if (c.status) {
-		if (c.dry_run || c.every_ms)
-			return oed_usage_error("--status goes with neither --dry-run nor --every");
+		if (c.dry_run || c.every_ms || c.cron_set)
+			return oed_usage_error("--status goes with none of --dry-run, --every and --cron");
 		status_ = status(&c, argc - first, argv + first, &w);
 		oed_writer_release(&w);
 		return oed_close_stdout(status_);
 	}
 	if (first >= argc)
 		return oed_usage_error("no monitor file given");
-	if (c.dry_run && c.every_ms)
-		return oed_usage_error("--dry-run goes with a single run, not --every");
+	/* the judges keep their answers in the run store they find in OED_STORE: this one */
+	if (c.store && setenv("OED_STORE", c.store, 1) == -1) {
+		oed_error("out of memory");
+		return OED_EX_FAIL;
+	}
+	if (c.every_ms && c.cron_set)
+		return oed_usage_error("give --every or --cron, not both");
+	if (c.dry_run && (c.every_ms || c.cron_set))
+		return oed_usage_error("--dry-run goes with a single run, not --every or --cron");
 	if (backfill.yes && !backfill.on)
 		return oed_usage_error("--yes goes with --backfill");
-	if (backfill.on && c.every_ms)
-		return oed_usage_error("--backfill goes with a single run, not --every");
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (backfill.on && (c.every_ms || c.cron_set))
+		return oed_usage_error("--backfill goes with a single run, not --every or --cron");
+	oed_catch_stop_signals();
 	memset(&o, 0, sizeof(o));
 	o.dry_run = c.dry_run;
 	o.argc = argc;
 	o.argv = argv;
-	o.stop = &stop_signal;
-	o.lock = c.every_ms > 0;
+	o.stop = &oed_stop_signal;
+	o.quiet = c.quiet;
+	o.lock = c.every_ms > 0 || c.cron_set;
 	o.backfill = backfill.on;
 	o.backfill_yes = backfill.yes;
 	o.backfill_from = backfill.from;
@@ -261,9 +287,12 @@ main(int argc, char *argv[])
 	if ((delay = getenv("OED_MONITOR_ITEM_DELAY_MS")) != NULL)
 		o.item_delay_ms = atol(delay);
 	next = oed_time_now();
-	do {
+	/* cron: the first run at the first matching minute, as cron would */
+	if (c.cron_set && wait_cron(&c.cron) == -1)
+		status_ = OED_EX_FAIL;
+	while (status_ == OED_EX_OK && !oed_stop_signal) {
 		firing = false;
-		for (int i = first; i < argc && !stop_signal; i++) {
+		for (int i = first; i < argc && !oed_stop_signal; i++) {
 			struct oed_monitor m;
 			struct oed_mon_result res;
 			struct oed_err err;
@@ -280,7 +309,7 @@ main(int argc, char *argv[])
 				oed_report(&err);
 				status_ = err.status ? err.status : OED_EX_FAIL;
 				/* a loop outlives a failed run (the network, a busy store) */
-				if (c.every_ms && status_ == OED_EX_FAIL)
+				if ((c.every_ms || c.cron_set) && status_ == OED_EX_FAIL)
 					continue;
 				break;
 			}
@@ -293,16 +322,26 @@ main(int argc, char *argv[])
 				break;
 		}
 		fflush(stdout);
-		if (c.every_ms == 0 || (status_ != OED_EX_OK && status_ != OED_EX_FAIL))
+		if ((c.every_ms == 0 && !c.cron_set) || (status_ != OED_EX_OK && status_ != OED_EX_FAIL))
 			break;
+		if (c.cron_set) {
+			/* the next matching minute after now: fires missed by a long run are skipped */
+			if (wait_cron(&c.cron) == -1) {
+				status_ = OED_EX_FAIL;
+				break;
+			}
+			status_ = OED_EX_OK;
+			continue;
+		}
 		next += (double)c.every_ms / 1000.0;
 		if (next < oed_time_now())	/* a run longer than the period: start again now */
 			next = oed_time_now();
 		wait_until(next);
-	} while (!stop_signal);
+		status_ = OED_EX_OK;
+	}
 	oed_writer_release(&w);
-	if (stop_signal && (status_ == OED_EX_OK || status_ == OED_EX_FAIL))
-		status_ = stop_signal == SIGINT ? 130 : 143;
+	if (oed_stop_signal && (status_ == OED_EX_OK || status_ == OED_EX_FAIL))
+		status_ = oed_stop_signal == SIGINT ? 130 : 143;
 	else if (status_ == OED_EX_OK && firing)
 		status_ = OED_EX_GATE;
 	return oed_close_stdout(status_);

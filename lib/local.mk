@@ -20,6 +20,7 @@ lib_libcore_la_SOURCES = \
 	lib/map.c lib/map.h \
 	lib/buf.c lib/buf.h \
 	lib/stop.c lib/stop.h \
+	lib/cron.c lib/cron.h \
 	lib/splitmix.h
 # time: RFC 3339, durations and windows (lib/time.h), against Python's datetime.
 EXTRA_DIST += tests/ref/gen_time_ref.py tests/ref/time_ref.h
@@ -29,6 +30,15 @@ tests_unit_check_time_SOURCES = tests/unit/check_time.c tests/ref/time_ref.h
 tests_unit_check_time_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_time_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_time
+endif
+# cron: 5-field crontab schedules (lib/cron.h), against a brute-force search.
+EXTRA_DIST += tests/ref/gen_cron_ref.py tests/ref/cron_ref.h
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_cron
+tests_unit_check_cron_SOURCES = tests/unit/check_cron.c tests/ref/cron_ref.h
+tests_unit_check_cron_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_cron_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_cron
 endif
 # map and buf: the shared containers (lib/map.h, lib/buf.h).
 if HAVE_CHECK

@@ -186,6 +186,26 @@ static const char *const migrations[] = {
 	"ALTER TABLE runs ADD COLUMN pid INTEGER;"
 	"ALTER TABLE runs ADD COLUMN host TEXT;"
 	"ALTER TABLE runs ADD COLUMN proc_start TEXT;",	/* "BOOT_ID/START_TICKS", Linux */
+	/*
+	 * oed-monitor: each run's aggregate per scorer, for alerts over a
+	 * sliding window; each SLO's last record
+	 */
+	"CREATE TABLE monitor_run_aggs ("
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  scorer TEXT NOT NULL,"	/* a key of scores */
+	"  t INTEGER NOT NULL,"		/* ms since the epoch */
+	"  run_id INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"		/* values */
+	"  sum REAL NOT NULL,"
+	"  sumsq REAL NOT NULL,"
+	"  min REAL,"
+	"  max REAL,"
+	"  verdicts INTEGER NOT NULL,"
+	"  passes INTEGER NOT NULL,"
+	"  PRIMARY KEY (source_id, scorer, t, run_id)"
+	") WITHOUT ROWID;"
+	/* and each SLO's last monitor.slo record, for --status */
+	"ALTER TABLE monitor_slo_state ADD COLUMN last TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -557,8 +577,8 @@ immutable_is_safe(const struct oed_store *s, const struct stat *sb, struct oed_e
 			   " everyone (chmod a-w)", oed_quote(s->path));
 }
 
-struct oed_store *
-oed_store_open_readonly(const char *path, struct oed_err *err)
+static struct oed_store *
+open_readonly(const char *path, bool older_ok, int *version_out, struct oed_err *err)
 {
 	struct oed_store *s = store_new(path, err);
 	struct stat sb;
@@ -619,17 +639,31 @@ oed_store_open_readonly(const char *path, struct oed_err *err)
 		}
 	}
 	/* migrating is a write: leave it to the next command that writes */
-	if (version < NMIGRATIONS) {
+	if (version < NMIGRATIONS && !older_ok) {
 		oed_err_set(err, OED_EX_FAIL,
 			    "store '%s' has schema version %d, older than this oed (%d): run a command"
 			    " that writes to the store (such as oed-drift --record) once to upgrade it",
 			    oed_quote(s->path), version, NMIGRATIONS);
 		goto fail;
 	}
+	if (version_out)
+		*version_out = version;
 	return s;
 fail:
 	oed_store_close(s);
 	return NULL;
+}
+
+struct oed_store *
+oed_store_open_readonly(const char *path, struct oed_err *err)
+{
+	return open_readonly(path, false, NULL, err);
+}
+
+struct oed_store *
+oed_store_open_readonly_any(const char *path, int *version, struct oed_err *err)
+{
+	return open_readonly(path, true, version, err);
 }
 
 void

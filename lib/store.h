@@ -54,6 +54,12 @@ struct oed_store *oed_store_open(const char *path, struct oed_err *err);
  * NULL on failure (err set).
  */
 struct oed_store *oed_store_open_readonly(const char *path, struct oed_err *err);
+/*
+ * The same, but a store older than this build is opened as it is, not
+ * refused: *version is its schema version (PRAGMA user_version), and the
+ * caller reads only the tables it has (oed-monitor --status).
+ */
+struct oed_store *oed_store_open_readonly_any(const char *path, int *version, struct oed_err *err);
 void oed_store_close(struct oed_store *s);
 sqlite3 *oed_store_db(struct oed_store *s);
 const char *oed_store_path(const struct oed_store *s);

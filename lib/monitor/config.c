@@ -14,6 +14,9 @@
 #include <xxhash.h>
 
 #include "config/cfg.h"
+#include "drift/drift.h"
+#include "drift/drifttest.h"
+#include "internal.h"
 #include "exit.h"
 #include "opt.h"
 #include "time.h"
@@ -678,6 +681,8 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 	const char **keys = NULL, **vals = NULL;
 	size_t np = 0, cap = 0;
 	struct oed_scorer_spec *spec, **v;
+	const struct oed_scorer *sc = oed_scorer_find(strncmp(name, "not_", 4) == 0 ? name + 4 : name);
+	char **owned = NULL;
 	int rc = -1;
 
 	if (params && !oed_cfg_is_null(params)) {
@@ -687,8 +692,10 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 			const struct oed_cfg_node *pv = params->items[i];
 			size_t k = pv->type == OED_CFG_SEQ ? pv->n : 1;
 
-			if (pv->type == OED_CFG_MAP)
-				return oed_cfg_error(c, pv, err, "a scorer parameter is a value or a list of values");
+			if (pv->type == OED_CFG_MAP) {
+				oed_cfg_error(c, pv, err, "a scorer parameter is a value or a list of values");
+				goto out;
+			}
 			for (size_t j = 0; j < k; j++) {
 				const struct oed_cfg_node *x = pv->type == OED_CFG_SEQ ? pv->items[j] : pv;
 
@@ -698,8 +705,16 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 				}
 				if (np == cap) {
 					const char **nk, **nv;
+					char **no;
 
 					cap = cap ? cap * 2 : 8;
+					no = realloc(owned, cap * sizeof(*no));
+					if (no == NULL) {
+						oed_cfg_nomem(err);
+						goto out;
+					}
+					owned = no;
+					memset(owned + np, 0, (cap - np) * sizeof(*owned));
 					nk = realloc(keys, cap * sizeof(*nk));
 					if (nk)
 						keys = nk;
@@ -712,7 +727,17 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 					}
 				}
 				keys[np] = params->keys[i]->str;
-				vals[np++] = x->str;
+				vals[np] = x->str;
+				/* a judge's files are found from the monitor file's folder */
+				if (sc && (sc->needs & OED_NEEDS_PROVIDER) &&
+				    (strcmp(keys[np], "rubric_file") == 0 || strcmp(keys[np], "prompt") == 0)) {
+					if ((owned[np] = oed_cfg_resolve(c, x->str)) == NULL) {
+						oed_cfg_nomem(err);
+						goto out;
+					}
+					vals[np] = owned[np];
+				}
+				np++;
 			}
 		}
 	}
@@ -720,12 +745,6 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 	if (spec == NULL) {
 		if (err->status == OED_EX_USAGE)
 			oed_cfg_error(c, at, err, "%s", err->msg);
-		goto out;
-	}
-	if (spec->scorer->needs & OED_NEEDS_PROVIDER) {
-		oed_scorer_spec_free(spec);
-		oed_cfg_error(c, at, err, "scorer '%s' needs a model, which oed-monitor does not call yet",
-			      oed_quote(name));
 		goto out;
 	}
 	v = realloc(m->specs, (m->nspecs + 1) * sizeof(*v));
@@ -738,6 +757,9 @@ add_scorer(const struct oed_cfg *c, const struct oed_cfg_node *at, const char *n
 	v[m->nspecs++] = spec;
 	rc = 0;
 out:
+	for (size_t i = 0; owned && i < np; i++)
+		free(owned[i]);
+	free(owned);
 	free(keys);
 	free(vals);
 	return rc;
@@ -760,7 +782,9 @@ load_scorers(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_m
 
 /* ---- alerts ---- */
 
-static const char *const stat_names[] = { "mean", "max", "min", "count", "rate" };
+static const char *const stat_names[] = {
+	"mean", "max", "min", "count", "rate", "statistic", "p_value", "drift"
+};
 static const char *const op_names[] = { ">", ">=", "<", "<=", "==", "!=" };
 
 const char *
@@ -806,11 +830,16 @@ pick(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what,
 	return oed_cfg_error(c, n, err, "%s", err->msg);
 }
 
+static int slo_duration(const struct oed_cfg *c, const struct oed_cfg_node *v, const char *what,
+			int64_t *out, struct oed_err *err);
+
 static int
 load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_monitor *m,
 	    struct oed_err *err)
 {
-	static const char *const keys[] = { "name", "scorer", "stat", "op", "value", "min_n", "for", NULL };
+	static const char *const keys[] = {
+		"name", "scorer", "stat", "op", "value", "min_n", "for", "window", NULL
+	};
 
 	if (oed_cfg_expect(c, n, OED_CFG_SEQ, "'alerts'", err) == -1)
 		return -1;
@@ -843,7 +872,17 @@ load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 		for (k = 0; k < m->nspecs; k++)
 			if (strcmp(m->specs[k]->key, al->scorer) == 0)
 				break;
-		if (k == m->nspecs) {
+		/* drift:FEATURE, a feature of the drift section (its names come from the data) */
+		if (k == m->nspecs && strncmp(al->scorer, "drift:", 6) == 0) {
+			if (m->drift.baseline == NULL)
+				return oed_cfg_error(c, v, err, "alert '%s': '%s' needs a 'drift' section",
+						     oed_quote(al->name), oed_quote(al->scorer));
+			if (al->scorer[6] == '\0')
+				return oed_cfg_error(c, v, err, "alert '%s': 'drift:' needs a feature, as"
+						     " drift:latency_ms", oed_quote(al->name));
+			al->drift = true;
+			al->stat = OED_MON_DRIFT;
+		} else if (k == m->nspecs) {
 			const char **names = malloc((m->nspecs + 1) * sizeof(*names));
 
 			if (names == NULL)
@@ -855,18 +894,26 @@ load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 			return oed_cfg_error(c, v, err, "%s (alerts name a scorer of 'scorers')", err->msg);
 		}
 		if ((v = oed_cfg_get(a, "stat"))) {
-			if (pick(c, v, "stat", stat_names, 5, &x, err) == -1)
+			if (pick(c, v, "stat", stat_names, 8, &x, err) == -1)
 				return -1;
 			al->stat = (enum oed_mon_stat)x;
+			if (al->drift != (al->stat >= OED_MON_STATISTIC))
+				return oed_cfg_error(c, v, err, al->drift ?
+						     "stat '%s': a drift feature's stat is statistic, p_value or drift" :
+						     "stat '%s' is for drift features (scorer: drift:FEATURE)",
+						     stat_names[x]);
 		}
 		if ((v = oed_cfg_get(a, "op"))) {
 			if (pick(c, v, "op", op_names, 6, &x, err) == -1)
 				return -1;
 			al->op = (enum oed_mon_op)x;
 		}
-		if ((v = oed_cfg_get(a, "value")) == NULL)
+		/* a drift verdict alone: fires when the feature drifted (drift > 0) */
+		if ((v = oed_cfg_get(a, "value")) == NULL && al->drift && al->stat == OED_MON_DRIFT)
+			al->value = 0;
+		else if (v == NULL)
 			return oed_cfg_error(c, a, err, "alert '%s' needs a 'value'", oed_quote(al->name));
-		if (oed_cfg_number(c, v, "'value'", -HUGE_VAL, HUGE_VAL, &al->value, err) == -1)
+		else if (oed_cfg_number(c, v, "'value'", -HUGE_VAL, HUGE_VAL, &al->value, err) == -1)
 			return -1;
 		if ((v = oed_cfg_get(a, "min_n")) &&
 		    oed_cfg_long(c, v, "'min_n'", 1, 1000000000L, &al->min_n, err) == -1)
@@ -874,6 +921,10 @@ load_alerts(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 		if ((v = oed_cfg_get(a, "for")) &&
 		    oed_cfg_long(c, v, "'for'", 1, 100000, &al->for_runs, err) == -1)
 			return -1;
+		if ((v = oed_cfg_get(a, "window")) && slo_duration(c, v, "'window'", &al->window_ms, err) == -1)
+			return -1;
+		if (v && al->drift)
+			return oed_cfg_error(c, v, err, "a drift feature is tested on each run's items: no 'window'");
 	}
 	return 0;
 }
@@ -998,6 +1049,69 @@ load_slos(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_moni
 	return 0;
 }
 
+/* ---- drift ---- */
+
+static int
+load_drift(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_monitor *m,
+	   struct oed_err *err)
+{
+	static const char *const keys[] = { "baseline", "fields", "test", "threshold", NULL };
+	struct oed_mon_drift *dr = &m->drift;
+	const struct oed_cfg_node *v;
+
+	dr->threshold = NAN;
+	if (oed_cfg_expect(c, n, OED_CFG_MAP, "'drift'", err) == -1 ||
+	    oed_cfg_check_keys(c, n, keys, "'drift'", err) == -1)
+		return -1;
+	if ((v = oed_cfg_get(n, "baseline")) == NULL)
+		return oed_cfg_error(c, n, err, "'drift' needs a 'baseline' (latest, or an oed-drift"
+				     " --record run's name or id)");
+	if (oed_cfg_strdup(c, v, "'baseline'", true, &dr->baseline, err) == -1)
+		return -1;
+	if ((v = oed_cfg_get(n, "fields")) == NULL)
+		return oed_cfg_error(c, n, err, "'drift' needs 'fields' (as oed-drift --field: F[:KIND[:TEST]])");
+	if (oed_cfg_expect(c, v, OED_CFG_SEQ, "'fields'", err) == -1)
+		return -1;
+	if (v->n == 0)
+		return oed_cfg_error(c, v, err, "'fields' is empty");
+	if ((dr->fields = calloc(v->n, sizeof(*dr->fields))) == NULL)
+		return oed_cfg_nomem(err);
+	for (size_t i = 0; i < v->n; i++) {
+		struct oed_drift_spec spec;
+
+		if (oed_cfg_strdup(c, v->items[i], "a drift field", true, &dr->fields[dr->nfields++], err) == -1)
+			return -1;
+		if (oed_drift_spec_parse(&spec, dr->fields[i], err) == -1)
+			return oed_cfg_error(c, v->items[i], err, "%s", strncmp(err->msg, "--field: ", 9) == 0 ?
+					     err->msg + 9 : err->msg);
+		oed_drift_spec_release(&spec);
+	}
+	if ((v = oed_cfg_get(n, "test"))) {
+		size_t nt;
+		const struct oed_drift_test *t = oed_drift_tests(&nt);
+		const char **names;
+
+		if (oed_cfg_strdup(c, v, "'test'", true, &dr->test, err) == -1)
+			return -1;
+		if (oed_drift_test_find(dr->test) == NULL) {
+			if ((names = malloc(nt * sizeof(*names))) == NULL)
+				return oed_cfg_nomem(err);
+			for (size_t i = 0; i < nt; i++)
+				names[i] = t[i].name;
+			oed_err_unknown(err, "drift test", dr->test, names, nt);
+			free(names);
+			return oed_cfg_error(c, v, err, "%s", err->msg);
+		}
+	}
+	if ((v = oed_cfg_get(n, "threshold")) &&
+	    oed_cfg_number(c, v, "'threshold'", -HUGE_VAL, HUGE_VAL, &dr->threshold, err) == -1)
+		return -1;
+	/* the test names and what goes with what, as oed-drift checks them */
+	if (oed_mon_drift_check(dr, err) == -1)
+		return oed_cfg_error(c, n, err, "'drift': %s", err->msg);
+	return 0;
+}
+
 /* ---- publish ---- */
 
 static int
@@ -1108,7 +1222,7 @@ load(const struct oed_cfg *c, struct oed_monitor *m, struct oed_err *err)
 {
 	static const char *const keys[] = {
 		"monitor", "source", "id", "fields", "sample", "scorers", "alerts", "slo", "publish",
-		"lease", "batch", NULL
+		"lease", "batch", "drift", NULL
 	};
 	const struct oed_cfg_node *root = c->root, *v;
 
@@ -1141,6 +1255,8 @@ load(const struct oed_cfg *c, struct oed_monitor *m, struct oed_err *err)
 		return -1;
 	if (m->nspecs == 0)
 		return oed_cfg_error(c, v, err, "'scorers' is empty");
+	if ((v = oed_cfg_get(root, "drift")) && load_drift(c, v, m, err) == -1)
+		return -1;
 	if ((v = oed_cfg_get(root, "alerts")) && load_alerts(c, v, m, err) == -1)
 		return -1;
 	if ((v = oed_cfg_get(root, "slo")) && load_slos(c, v, m, err) == -1)
@@ -1237,6 +1353,11 @@ oed_monitor_free(struct oed_monitor *m)
 		free(m->slos[i].burn);
 	}
 	free(m->slos);
+	free(m->drift.baseline);
+	for (i = 0; i < m->drift.nfields; i++)
+		free(m->drift.fields[i]);
+	free(m->drift.fields);
+	free(m->drift.test);
 	for (i = 0; i < m->npubs; i++) {
 		free(m->pubs[i].path);
 		free(m->pubs[i].url_env);

@@ -166,4 +166,32 @@ int oed_mon_slack_escape(struct oed_buf *b, const char *s, size_t max);
 /* HMAC-SHA256 of body with key, as lower-case hex (65 bytes with the NUL). */
 int oed_mon_hmac_hex(const char *key, const char *body, size_t len, char out[65]);
 
+/* A field's text from an item: a string as is, else JSON; NULL when absent or unmatched. */
+char *oed_mon_field_text(const struct oed_mon_field *f, json_t *rec, void *match_data, size_t *len);
+
+/* What a run's drift found for one feature (alert rules on drift:FEATURE). */
+struct oed_mon_drift_value {
+	char *feature;
+	double statistic, p_value;	/* NAN: none */
+	bool drift, ran;
+	uint64_t n;			/* n_cur */
+};
+struct oed_mon_drift_values {
+	struct oed_mon_drift_value *v;
+	size_t n;
+};
+/* The section's fields and test parse and go together (monitor files); 0 or -1. */
+int oed_mon_drift_check(const struct oed_mon_drift *dr, struct oed_err *err);
+/*
+ * Run the drift section on the n items scored, against the baseline run
+ * in cx->store: monitor.drift records to w, the findings in out (released
+ * by the caller).  0, or -1 with err.
+ */
+int oed_mon_drift_run(struct oed_mon_ctx *cx, int64_t baseline, struct oed_mon_item *const *items,
+		      size_t n, struct oed_writer *w, struct oed_mon_drift_values *out,
+		      struct oed_err *err);
+/* The baseline run the section names, looked for before anything is claimed; 0 or -1. */
+int oed_mon_drift_baseline(struct oed_mon_ctx *cx, int64_t *run, struct oed_err *err);
+void oed_mon_drift_values_release(struct oed_mon_drift_values *v);
+
 #endif

@@ -14,7 +14,12 @@ endif
 dist_man_MANS += man/oed-monitor.yaml.5
 # publishers against a fake webhook / Slack sink, the langfuse source against a fake API
 TESTS += tests/monitor-net.sh tests/monitor-langfuse.sh
+# LLM judges in monitor files against the fake model server
+TESTS += tests/monitor-judge.sh
+EXTRA_DIST += tests/monitor-judge.sh
 EXTRA_DIST += tests/monitor-net.sh tests/monitor-langfuse.sh
+# the drift section: oed-drift's engine on a run's items
+lib_libcore_la_SOURCES += lib/monitor/drift.c
 # the http and slack sources and --backfill against fake APIs
 TESTS += tests/monitor-sources.sh
 EXTRA_DIST += tests/monitor-sources.sh

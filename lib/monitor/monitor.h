@@ -32,6 +32,7 @@
 #ifndef OED_MONITOR_H
 #define OED_MONITOR_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -114,17 +115,23 @@ enum oed_mon_sample {
 	OED_MON_SAMPLE_STRATIFIED,
 };
 
-enum oed_mon_stat { OED_MON_MEAN, OED_MON_MAX, OED_MON_MIN, OED_MON_COUNT, OED_MON_RATE };
+enum oed_mon_stat {
+	OED_MON_MEAN, OED_MON_MAX, OED_MON_MIN, OED_MON_COUNT, OED_MON_RATE,
+	/* drift:FEATURE only: the test's statistic, its p-value, drift as 1 or 0 */
+	OED_MON_STATISTIC, OED_MON_P_VALUE, OED_MON_DRIFT,
+};
 enum oed_mon_op { OED_MON_GT, OED_MON_GE, OED_MON_LT, OED_MON_LE, OED_MON_EQ, OED_MON_NE };
 
 struct oed_mon_alert {
 	char *name;
-	char *scorer;		/* a key of "scores" */
+	char *scorer;		/* a key of "scores", or drift:FEATURE */
+	bool drift;		/* scorer is drift:FEATURE */
 	enum oed_mon_stat stat;
 	enum oed_mon_op op;
 	double value;
 	long min_n;		/* fewer scored values: not evaluated */
 	long for_runs;		/* consecutive breaching runs before firing */
+	int64_t window_ms;	/* 0: this run's values; else every run's within it */
 };
 
 /* Multi-window burn-rate alert: fires when both windows burn faster than rate. */
@@ -147,6 +154,19 @@ struct oed_mon_slo {
 	int64_t window_ms;	/* default 7d */
 	struct oed_mon_burn *burn;	/* default: 1h/5m 14.4 and 6h/30m 6 */
 	size_t nburn;
+};
+
+/*
+ * drift: oed-drift's engine on each run's scored items (the item as read,
+ * with the monitor's fields set at its top) against a baseline stored by
+ * oed-drift --record.
+ */
+struct oed_mon_drift {
+	char *baseline;		/* "latest", a run's name or id; NULL: no drift section */
+	char **fields;		/* oed-drift --field specs: F[:KIND[:TEST]] */
+	size_t nfields;
+	char *test;		/* NULL: each feature's automatic test */
+	double threshold;	/* NAN: the test's default */
 };
 
 enum oed_mon_pub_type {
@@ -187,6 +207,7 @@ struct oed_monitor {
 	size_t nalerts;
 	struct oed_mon_slo *slos;
 	size_t nslos;
+	struct oed_mon_drift drift;
 	struct oed_mon_publish *pubs;
 	size_t npubs;
 	int64_t lease_ms;	/* a claim's life (default 10m) */
@@ -238,9 +259,10 @@ struct oed_mon_run_opts {
 	void *preview_ctx;
 	int argc;		/* recorded with the run */
 	char *const *argv;
-	volatile int *stop;	/* set by a signal: finish the item in hand */
+	volatile sig_atomic_t *stop;	/* set by a signal: finish the item in hand */
 	long item_delay_ms;	/* tests: sleep before each item */
 	bool lock;		/* one run at a time per monitor: skip when another holds it */
+	bool quiet;		/* no progress line on a terminal */
 };
 
 struct oed_mon_result {

@@ -227,6 +227,7 @@ deliver_scores(struct oed_mon_ctx *cx, struct oed_net *net, const struct oed_mon
 	json_object_foreach(scores, key, v) {
 		const char *headers[3] = { "Content-Type: application/json", hdr, NULL };
 		const struct oed_scorer_spec *spec = NULL;
+		const char *reason;
 		struct oed_mon_http p;
 		json_t *body;
 		char *text;
@@ -241,9 +242,15 @@ deliver_scores(struct oed_mon_ctx *cx, struct oed_net *net, const struct oed_mon
 				 "value", v, "dataType",
 				 json_is_string(v) ? "CATEGORICAL"
 				 : spec && spec->scorer->kind == OED_SCORE_PASS ? "BOOLEAN" : "NUMERIC");
+		reason = json_string_value(json_object_get(json_object_get(json_object_get(rec, "judge"),
+									    key), "reasoning"));
+		/* a judge's reasoning goes with its score */
 		json_object_set_new(body, "comment",
-				    json_sprintf("oed-monitor %s, run %lld", cx->m->name,
-						 (long long)json_integer_value(json_object_get(rec, "run"))));
+				    reason ? json_sprintf("oed-monitor %s, run %lld: %s", cx->m->name,
+							  (long long)json_integer_value(json_object_get(rec, "run")),
+							  reason)
+				    : json_sprintf("oed-monitor %s, run %lld", cx->m->name,
+						   (long long)json_integer_value(json_object_get(rec, "run"))));
 		text = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 		if (text == NULL || oed_mon_http(net, "POST", url, headers, text, &p, err) == -1) {

@@ -13,6 +13,8 @@
 
 #include "exit.h"
 #include "map.h"
+#include "progress.h"
+#include "provider/provider.h"
 
 enum { ITEM_NEW, ITEM_SEEN, ITEM_DUP, ITEM_SAMPLED, ITEM_CLAIMED, ITEM_LOST, ITEM_BAD };
 
@@ -460,14 +462,15 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 
 struct agg {
 	uint64_t n, verdicts, fails;
-	double sum, min, max;
+	double sum, sumsq, min, max;
 };
 
 /* A field's text: a string as is, anything else as JSON; NULL when absent. */
-static char *
-field_text(const struct oed_mon_field *f, json_t *rec, pcre2_match_data *md, size_t *len)
+char *
+oed_mon_field_text(const struct oed_mon_field *f, json_t *rec, void *match_data, size_t *len)
 {
 	json_t *v = oed_path_get(&f->path, rec);
+	pcre2_match_data *md = match_data;
 	char *s;
 
 	if (v == NULL || json_is_null(v))
@@ -503,6 +506,70 @@ field_text(const struct oed_mon_field *f, json_t *rec, pcre2_match_data *md, siz
 	return s;
 }
 
+/*
+ * What the metadata scorers read (latency, cost, finish_reason): the
+ * monitor's field of that name when it has one, else the item's top-level
+ * key, as oed-ingest's records have them.  NAN or NULL when absent.
+ */
+static const char *
+meta_text(const struct oed_monitor *m, json_t *rec, char **vals, const char *name)
+{
+	for (size_t i = 2; i < m->nfields; i++)
+		if (strcmp(m->fields[i].name, name) == 0)
+			return vals[i];
+	return json_string_value(json_object_get(rec, name));
+}
+
+static double
+meta_number(const struct oed_monitor *m, json_t *rec, char **vals, const char *name)
+{
+	json_t *v;
+
+	for (size_t i = 2; i < m->nfields; i++)
+		if (strcmp(m->fields[i].name, name) == 0) {
+			char *end;
+			double d;
+
+			if (vals[i] == NULL)
+				return NAN;
+			d = strtod(vals[i], &end);
+			return end != vals[i] && *end == '\0' && isfinite(d) ? d : NAN;
+		}
+	v = json_object_get(rec, name);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/*
+ * Each judge's model, prompt version, verdict and reasoning, as oed-bench
+ * --score writes them; a judge that failed on this item is left out.
+ */
+static void
+write_judges(const struct oed_monitor *m, const struct oed_score_result *res, struct oed_writer *rw)
+{
+	bool open = false;
+
+	for (size_t k = 0; k < m->nspecs; k++) {
+		const char *model, *version;
+
+		if (!oed_score_judge_info(m->specs[k], &model, &version) || res[k].label[0] == '\0')
+			continue;
+		if (!open)
+			oed_w_obj_begin(rw, "judge");
+		open = true;
+		oed_w_obj_begin(rw, m->specs[k]->key);
+		oed_w_str(rw, "model", model);
+		oed_w_str(rw, "prompt", version);
+		oed_w_str(rw, "verdict", res[k].label);
+		if (res[k].reason)
+			oed_w_str(rw, "reasoning", res[k].reason);
+		else
+			oed_w_null(rw, "reasoning");
+		oed_w_obj_end(rw);
+	}
+	if (open)
+		oed_w_obj_end(rw);
+}
+
 /* Score one item into its monitor.item line in b; 1 scored, 0 an error (counted), -1 err. */
 static int
 score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw,
@@ -528,7 +595,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		return nomem(err);
 	}
 	for (size_t i = 0; i < m->nfields; i++)
-		vals[i] = field_text(&m->fields[i], x->rec, md, &lens[i]);
+		vals[i] = oed_mon_field_text(&m->fields[i], x->rec, md, &lens[i]);
 	if (vals[1] == NULL) {
 		snprintf(errmsg, sizeof(errmsg), "no output at '%s'", m->fields[1].path.spec);
 		ok = 0;
@@ -540,6 +607,16 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 
 		oed_score_result_init(&res[k]);
 		oed_score_input_init(&in, vals[1], lens[1]);
+		in.input = vals[0];	/* the judges show it */
+		in.input_len = vals[0] ? lens[0] : 0;
+		in.latency_ms = meta_number(m, x->rec, vals, "latency_ms");
+		in.cost_usd = meta_number(m, x->rec, vals, "cost_usd");
+		{
+			double tok = meta_number(m, x->rec, vals, "tokens_out");
+
+			in.tokens_out = isnan(tok) ? -1 : (long long)tok;
+		}
+		in.finish_reason = meta_text(m, x->rec, vals, "finish_reason");
 		for (t = 2; t < m->nfields; t++)
 			if (strcmp(m->fields[t].name, "target") == 0 && vals[t]) {
 				in.target = vals[t];
@@ -547,7 +624,12 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 			}
 		oed_err_clear(&e);
 		if (oed_score(m->specs[k], &in, &res[k], &e) == -1) {
-			if (e.status != OED_EX_DATA) {
+			/*
+			 * A judge that fails (the model's answer malformed, the
+			 * service down after the retries, a quota) fails this
+			 * item, not the run.
+			 */
+			if (e.status != OED_EX_DATA && !(m->specs[k]->scorer->needs & OED_NEEDS_PROVIDER)) {
 				*err = e;
 				ok = -1;
 				break;
@@ -586,7 +668,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		for (size_t k = 0; k < m->nspecs; k++) {
 			struct oed_score_result *r = &res[k];
 
-			if (r->label[0])
+			if (m->specs[k]->scorer->kind == OED_SCORE_LABEL && r->label[0])
 				oed_w_str(rw, m->specs[k]->key, r->label);
 			else if (isnan(r->value))
 				oed_w_null(rw, m->specs[k]->key);
@@ -595,6 +677,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 			if (!isnan(r->value)) {
 				agg[k].n++;
 				agg[k].sum += r->value;
+				agg[k].sumsq += r->value * r->value;
 				if (agg[k].n == 1 || r->value < agg[k].min)
 					agg[k].min = r->value;
 				if (agg[k].n == 1 || r->value > agg[k].max)
@@ -610,6 +693,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 			}
 		}
 		oed_w_obj_end(rw);
+		write_judges(m, res, rw);
 		if (any_verdict)
 			oed_w_bool(rw, "pass", all_pass);
 		/* SLOs: agg[nspecs + j] counts the items scored (n) and the bad ones (fails) */
@@ -744,6 +828,9 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	struct pending *p;
 	size_t np = 0, batch = (size_t)cx->m->batch;
 	pcre2_match_data *md = pcre2_match_data_create(32, NULL);
+	struct oed_progress prog;
+	uint64_t claimed = 0, done = 0;
+	char unit[160];
 	int rc = 0;
 
 	p = malloc(batch * sizeof(*p));
@@ -753,6 +840,13 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 		return nomem(err);
 	}
 	oed_writer_init(&rw, NULL);
+	for (size_t i = 0; i < it->n; i++)
+		claimed += it->v[i].state == ITEM_CLAIMED;
+	/* on a terminal: "12/50 items of 'support' scored (1,204 fetched, 61 new), 3/s, ETA 13s" */
+	snprintf(unit, sizeof(unit), "items of '%s' scored (%llu fetched, %llu new)", oed_quote(cx->m->name),
+		 (unsigned long long)res->fetched, (unsigned long long)res->fresh);
+	oed_progress_init(&prog, o->quiet, unit, claimed);
+	oed_progress_step(&prog, 0);
 	for (size_t i = 0; i < it->n; i++) {
 		struct oed_mon_item *x = &it->v[i];
 		size_t off = b.len;
@@ -760,6 +854,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 
 		if (x->state != ITEM_CLAIMED)
 			continue;
+		oed_progress_step(&prog, done++);
 		if (o->stop && *o->stop) {
 			res->interrupted = true;
 			break;
@@ -788,6 +883,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	}
 	if (rc == 0 && commit_batch(cx, p, np, &b, w, res, err) == -1)
 		rc = -1;
+	oed_progress_done(&prog, res->interrupted || rc == -1 ? done - (done > 0) : done);
 	oed_writer_release(&rw);
 	oed_buf_release(&b);
 	pcre2_match_data_free(md);
@@ -809,6 +905,26 @@ stat_value(const struct oed_mon_alert *a, const struct agg *g, uint64_t *n)
 	case OED_MON_MIN: return g->min;
 	case OED_MON_COUNT: return (double)g->n;
 	case OED_MON_RATE: return (double)g->fails / (double)g->verdicts;
+	case OED_MON_STATISTIC: case OED_MON_P_VALUE: case OED_MON_DRIFT: break;	/* drift_value */
+	}
+	return NAN;
+}
+
+/* A drift feature's value for a rule; NAN and *n 0 when the run did not test it. */
+static double
+drift_value(const struct oed_mon_alert *a, const struct oed_mon_drift_values *dv, uint64_t *n)
+{
+	const char *feature = a->scorer + 6;
+
+	*n = 0;
+	for (size_t i = 0; dv && i < dv->n; i++) {
+		const struct oed_mon_drift_value *x = &dv->v[i];
+
+		if (strcmp(x->feature, feature) != 0 || !x->ran)
+			continue;
+		*n = x->n;
+		return a->stat == OED_MON_STATISTIC ? x->statistic :
+		       a->stat == OED_MON_P_VALUE ? x->p_value : x->drift ? 1 : 0;
 	}
 	return NAN;
 }
@@ -838,19 +954,96 @@ queue_state(struct oed_mon_ctx *cx, const char *transition, bool slo, const char
 	return 0;
 }
 
+/*
+ * This run's aggregate of each scorer with values or verdicts, kept with
+ * the time so that alerts over a window combine the runs in it (inside
+ * the caller's transaction).
+ */
 static int
-alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed_mon_result *res,
-       struct oed_err *err)
+save_aggs(struct oed_mon_ctx *cx, const struct agg *agg, int64_t now, struct oed_err *err)
 {
 	struct oed_monitor *m = cx->m;
-	sqlite3_stmt *get = NULL, *put = NULL;
+	sqlite3_stmt *st;
+
+	st = oed_store_prepare(cx->store, "INSERT OR REPLACE INTO monitor_run_aggs (source_id, scorer, t,"
+			       " run_id, n, sum, sumsq, min, max, verdicts, passes)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	if (st == NULL)
+		return -1;
+	for (size_t k = 0; k < m->nspecs; k++) {
+		const struct agg *g = &agg[k];
+
+		if (g->n == 0 && g->verdicts == 0)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, cx->source_id);
+		sqlite3_bind_text(st, 2, m->specs[k]->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int64(st, 4, cx->run);
+		sqlite3_bind_int64(st, 5, (int64_t)g->n);
+		sqlite3_bind_double(st, 6, g->sum);
+		sqlite3_bind_double(st, 7, g->sumsq);
+		if (g->n) {
+			sqlite3_bind_double(st, 8, g->min);
+			sqlite3_bind_double(st, 9, g->max);
+		} else {
+			sqlite3_bind_null(st, 8);
+			sqlite3_bind_null(st, 9);
+		}
+		sqlite3_bind_int64(st, 10, (int64_t)g->verdicts);
+		sqlite3_bind_int64(st, 11, (int64_t)(g->verdicts - g->fails));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot save a run's aggregates");
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* A scorer's aggregate over the runs stored in (since, now]: one row per run, not per item. */
+static int
+window_agg(struct oed_mon_ctx *cx, sqlite3_stmt *st, const char *scorer, int64_t since,
+	   struct agg *g, struct oed_err *err)
+{
+	memset(g, 0, sizeof(*g));
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_text(st, 2, scorer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return oed_store_fail(cx->store, err, "cannot read the aggregates of a window");
+	g->n = (uint64_t)sqlite3_column_int64(st, 0);
+	g->sum = sqlite3_column_double(st, 1);
+	g->sumsq = sqlite3_column_double(st, 2);
+	g->min = sqlite3_column_double(st, 3);
+	g->max = sqlite3_column_double(st, 4);
+	g->verdicts = (uint64_t)sqlite3_column_int64(st, 5);
+	g->fails = g->verdicts - (uint64_t)sqlite3_column_int64(st, 6);
+	return 0;
+}
+
+static int
+alerts(struct oed_mon_ctx *cx, struct agg *agg, const struct oed_mon_drift_values *dv,
+       struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
+{
+	struct oed_monitor *m = cx->m;
+	sqlite3_stmt *get = NULL, *put = NULL, *win = NULL;
 	struct oed_buf out = OED_BUF_INIT;
+	int64_t now_t = now_ms();
 	int rc = -1;
 
-	if (m->nalerts == 0)
-		return 0;
 	if (oed_store_begin(cx->store, err) == -1)
 		return -1;
+	if (save_aggs(cx, agg, now_t, err) == -1)
+		goto out;
+	win = oed_store_prepare(cx->store, "SELECT coalesce(sum(n), 0), coalesce(sum(sum), 0),"
+				" coalesce(sum(sumsq), 0), min(min), max(max), coalesce(sum(verdicts), 0),"
+				" coalesce(sum(passes), 0) FROM monitor_run_aggs"
+				" WHERE source_id = ? AND scorer = ? AND t > ?", err);
+	if (win == NULL)
+		goto out;
 	get = oed_store_prepare(cx->store, "SELECT state, streak FROM monitor_alerts"
 				" WHERE source_id = ? AND name = ?", err);
 	put = oed_store_prepare(cx->store, "INSERT INTO monitor_alerts (source_id, name, state, streak,"
@@ -881,7 +1074,17 @@ alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed
 			snprintf(state, sizeof(state), "%s", (const char *)sqlite3_column_text(get, 0));
 			streak = sqlite3_column_int(get, 1);
 		}
-		v = stat_value(a, &agg[k], &n);
+		if (a->drift) {
+			v = drift_value(a, dv, &n);
+		} else if (a->window_ms > 0) {
+			struct agg g;
+
+			if (window_agg(cx, win, a->scorer, now_t - a->window_ms, &g, err) == -1)
+				goto out;
+			v = stat_value(a, &g, &n);
+		} else {
+			v = stat_value(a, &agg[k], &n);
+		}
 		evaluated = n >= (uint64_t)a->min_n && !isnan(v);
 		if (evaluated) {
 			if (oed_mon_compare(a->op, v, a->value)) {
@@ -933,6 +1136,8 @@ alerts(struct oed_mon_ctx *cx, struct agg *agg, struct oed_writer *w, struct oed
 		else
 			oed_w_num(w, "value", v);
 		oed_w_uint(w, "n", n);
+		if (a->window_ms > 0)
+			oed_w_num(w, "window_s", (double)a->window_ms / 1000);
 		oed_w_bool(w, "evaluated", evaluated);
 		oed_w_str(w, "state", state);
 		oed_w_int(w, "streak", streak);
@@ -959,6 +1164,7 @@ out:
 		oed_store_rollback(cx->store);
 	sqlite3_finalize(get);
 	sqlite3_finalize(put);
+	sqlite3_finalize(win);
 	oed_buf_release(&out);
 	return rc;
 }
@@ -1023,9 +1229,9 @@ slos(struct oed_mon_ctx *cx, const struct agg *agg, struct oed_writer *w, struct
 	sum = oed_store_prepare(cx->store, "SELECT coalesce(sum(good), 0), coalesce(sum(total), 0)"
 				" FROM monitor_slo_events WHERE source_id = ? AND slo = ? AND t > ?", err);
 	get = oed_store_prepare(cx->store, "SELECT firing FROM monitor_slo_state WHERE source_id = ? AND slo = ?", err);
-	put = oed_store_prepare(cx->store, "INSERT INTO monitor_slo_state (source_id, slo, firing, changed, run_id)"
-				" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source_id, slo) DO UPDATE"
-				" SET firing = ?3, changed = coalesce(?4, changed), run_id = ?5", err);
+	put = oed_store_prepare(cx->store, "INSERT INTO monitor_slo_state (source_id, slo, firing, changed, run_id,"
+				" last) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source_id, slo) DO UPDATE"
+				" SET firing = ?3, changed = coalesce(?4, changed), run_id = ?5, last = ?6", err);
 	if (add == NULL || sum == NULL || get == NULL || put == NULL)
 		goto out;
 	for (size_t i = 0; i < m->nslos; i++) {
@@ -1116,6 +1322,8 @@ slos(struct oed_mon_ctx *cx, const struct agg *agg, struct oed_writer *w, struct
 		else
 			sqlite3_bind_null(put, 4);
 		sqlite3_bind_int64(put, 5, cx->run);
+		sqlite3_bind_text(put, 6, line, len && line[len - 1] == '\n' ? (int)len - 1 : (int)len,
+				  SQLITE_TRANSIENT);
 		if (sqlite3_step(put) != SQLITE_DONE) {
 			oed_store_fail(cx->store, err, "cannot save an SLO's state");
 			goto out;
@@ -1144,6 +1352,25 @@ out:
 }
 
 /* ---- the run ---- */
+
+/* The drift section on the items this run scored and committed. */
+static int
+run_drift(struct oed_mon_ctx *cx, int64_t baseline, struct oed_mon_items *it, struct oed_writer *w,
+	  struct oed_mon_drift_values *dv, struct oed_err *err)
+{
+	struct oed_mon_item **v = malloc((it->n ? it->n : 1) * sizeof(*v));
+	size_t n = 0;
+	int rc;
+
+	if (v == NULL)
+		return nomem(err);
+	for (size_t i = 0; i < it->n; i++)
+		if (it->v[i].state == ITEM_CLAIMED)
+			v[n++] = &it->v[i];
+	rc = oed_mon_drift_run(cx, baseline, v, n, w, dv, err);
+	free(v);
+	return rc;
+}
 
 /* Offsets move on for files whose every item this run handled; the run is finished. */
 static int
@@ -1254,6 +1481,24 @@ check_env(const struct oed_monitor *m, bool pubs, struct oed_err *err)
 {
 	if (oed_mon_source_check_env(m, err) == -1)
 		return -1;
+	/* a judge's key: said now, not as an error on every item */
+	for (size_t i = 0; pubs && i < m->nspecs; i++) {
+		const char *model, *version;
+		struct oed_provider_opts po;
+		struct oed_provider *p;
+
+		if (!oed_score_judge_info(m->specs[i], &model, &version))
+			continue;
+		memset(&po, 0, sizeof(po));
+		if ((p = oed_provider_new(model, &po, err)) == NULL) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return oed_err_set(err, err->status, "%s: scorer '%s': %s", m->file,
+					   oed_quote(m->specs[i]->key), msg);
+		}
+		oed_provider_free(p);
+	}
 	for (size_t i = 0; pubs && i < m->npubs; i++) {
 		const char *names[5] = { m->pubs[i].url_env, m->pubs[i].secret_env, m->pubs[i].host_env,
 					 m->pubs[i].public_key_env, m->pubs[i].secret_key_env };
@@ -1325,6 +1570,8 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0, o->backfill, o->backfill_from, o->backfill_to };
 	struct oed_mon_items it;
 	struct agg *agg = NULL;
+	struct oed_mon_drift_values dv = { NULL, 0 };
+	int64_t baseline = 0;
 	/* a backfill not yet confirmed only looks, as a dry run does */
 	bool readonly = o->dry_run || (o->backfill && !o->backfill_yes);
 	int rc = -1;
@@ -1385,6 +1632,9 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 			goto out;
 		}
 		res->run = cx.run;
+		/* a baseline the store does not hold: said before anything is claimed */
+		if (m->drift.baseline && oed_mon_drift_baseline(&cx, &baseline, err) == -1)
+			goto out;
 		/* what earlier runs could not deliver goes first */
 		if (oed_mon_outbox_flush(&cx, &res->undelivered, err) == -1)
 			goto out;
@@ -1432,7 +1682,9 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	}
 	if (claim(&cx, &it, err) == -1 || score_all(&cx, &it, o, w, agg, res, err) == -1)
 		goto out;
-	if (!res->interrupted && alerts(&cx, agg, w, res, err) == -1)
+	if (!res->interrupted && m->drift.baseline && run_drift(&cx, baseline, &it, w, &dv, err) == -1)
+		goto out;
+	if (!res->interrupted && alerts(&cx, agg, &dv, w, res, err) == -1)
 		goto out;
 	if (!res->interrupted && slos(&cx, agg + m->nspecs, w, res, err) == -1)
 		goto out;
@@ -1452,6 +1704,7 @@ out:
 	if (o->lock && cx.store && cx.run && !o->dry_run)
 		drop_lock(&cx);
 	free(agg);
+	oed_mon_drift_values_release(&dv);
 	oed_mon_items_release(&it);
 	oed_store_close(cx.store);
 	return rc;

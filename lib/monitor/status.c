@@ -3,6 +3,7 @@
 
 #include "internal.h"
 
+#include <jansson.h>
 #include <string.h>
 
 #include "exit.h"
@@ -39,9 +40,71 @@ col_num(struct oed_writer *w, const char *key, sqlite3_stmt *st, int i)
 		oed_w_num(w, key, sqlite3_column_double(st, i));
 }
 
+/* Whether the store has this column of this table (a store made by an older oed may not). */
+static int
+has_column(struct oed_store *s, const char *table, const char *column, bool *yes, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	*yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/*
+ * Each SLO's state as its last run left it: firing, its last change, and
+ * from its last monitor.slo record the budget remaining and burn rates.
+ * null for a store from before SLOs were kept so.
+ */
+static int
+slos(struct oed_store *s, int64_t id, bool have, struct oed_writer *w, struct oed_err *err)
+{
+	static const char *const keep[] = { "objective", "good", "total", "budget_remaining", "burn" };
+	sqlite3_stmt *st;
+
+	if (!have) {
+		oed_w_null(w, "slos");
+		return 0;
+	}
+	st = oed_store_prepare(s, "SELECT slo, firing, changed, run_id, last FROM monitor_slo_state"
+			       " WHERE source_id = ? ORDER BY slo", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	oed_w_arr_begin(w, "slos");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *last = NULL;
+
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			last = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+		oed_w_obj_begin(w, NULL);
+		col_text(w, "slo", st, 0);
+		oed_w_bool(w, "firing", sqlite3_column_int(st, 1) != 0);
+		col_text(w, "changed", st, 2);
+		col_num(w, "run", st, 3);
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+			json_t *v = json_object_get(last, keep[i]);
+
+			if (v)
+				oed_w_json(w, keep[i], v);
+			else
+				oed_w_null(w, keep[i]);
+		}
+		oed_w_obj_end(w);
+		json_decref(last);
+	}
+	oed_w_arr_end(w);
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int
 one(struct oed_store *s, int64_t id, const char *monitor, const char *source, long last_runs,
-    struct oed_writer *w, struct oed_err *err)
+    bool have_slos, struct oed_writer *w, struct oed_err *err)
 {
 	static const char *const sql[] = {
 		"SELECT id, started, finished, status FROM runs WHERE tool = 'oed-monitor'"
@@ -108,6 +171,13 @@ one(struct oed_store *s, int64_t id, const char *monitor, const char *source, lo
 		oed_w_int(w, "outbox", sqlite3_column_int64(st[4], 0));
 		col_num(w, "outbox_attempts", st[4], 1);
 	}
+	if (slos(s, id, have_slos, w, err) == -1) {
+		const char *line;
+		size_t len;
+
+		oed_w_close(w, &line, &len);	/* dropped, not written */
+		goto out;
+	}
 	rc = oed_w_end(w) == 0 ? 0 : oed_err_set(err, OED_EX_FAIL, "cannot write the status");
 out:
 	for (int i = 0; i < 5; i++)
@@ -119,12 +189,24 @@ int
 oed_monitor_status(const char *store_path, const char *const *names, size_t n, long last_runs,
 		   struct oed_writer *w, struct oed_err *err)
 {
-	struct oed_store *s = oed_store_open_readonly(store_path, err);
+	int version;
+	struct oed_store *s = oed_store_open_readonly_any(store_path, &version, err);
 	sqlite3_stmt *st;
+	bool have_monitors, have_slos;
 	int rc = 0;
 
 	if (s == NULL)
 		return -1;
+	/* a store older than this oed is read as it is: what it does not keep is null */
+	if (has_column(s, "monitor_sources", "monitor", &have_monitors, err) == -1 ||
+	    has_column(s, "monitor_slo_state", "last", &have_slos, err) == -1) {
+		oed_store_close(s);
+		return -1;
+	}
+	if (!have_monitors) {
+		oed_store_close(s);
+		return 0;
+	}
 	st = oed_store_prepare(s, "SELECT id, monitor, source FROM monitor_sources ORDER BY monitor, id", err);
 	if (st == NULL) {
 		oed_store_close(s);
@@ -136,7 +218,7 @@ oed_monitor_status(const char *store_path, const char *const *names, size_t n, l
 		if (!wanted(monitor, names, n))
 			continue;
 		rc = one(s, sqlite3_column_int64(st, 0), monitor, (const char *)sqlite3_column_text(st, 2),
-			 last_runs, w, err);
+			 last_runs, have_slos, w, err);
 	}
 	sqlite3_finalize(st);
 	oed_store_close(s);
