@@ -24,6 +24,7 @@
 #include "equiv/extract.h"
 #include "internal.h"
 #include "equiv/minhash.h"
+#include "info/waste.h"
 #include "tokenizer.h"
 
 #define OOM(err) oed_err_set(err, OED_EX_FAIL, "out of memory")
@@ -403,15 +404,18 @@ oed_sc_waste_tokens(struct oed_scorer_spec *spec, const struct oed_score_input *
 		    struct oed_score_result *res, struct oed_err *err)
 {
 	struct samples_state *st = spec->state;
-	size_t self, k = in->nsamples, fewest;
+	size_t self, k = in->nsamples;
+	struct oed_waste_class c = OED_WASTE_CLASS_INIT;
 
 	if (prepare_input(spec, in, &self, err) == -1)
 		return -1;
-	fewest = st->tokens[self];
+	/* the class of this output among the input's samples (waste.h) */
 	for (size_t i = 0; i < k; i++)
-		if (st->cls[i] == st->cls[self] && st->tokens[i] < fewest)
-			fewest = st->tokens[i];
-	res->value = (double)(st->tokens[self] - fewest);
+		if (st->cls[i] == st->cls[self])
+			(void)oed_waste_class_add(&c, st->tokens[i], &OED_COUNT_ONE);
+	if (self == k)
+		(void)oed_waste_class_add(&c, st->tokens[self], &OED_COUNT_ONE);
+	res->value = (double)oed_waste_of(&c, st->tokens[self]);
 	return 0;
 }
 
@@ -435,7 +439,7 @@ oed_waste_add(struct oed_waste *w, double waste_tokens, double output_tokens, in
 double
 oed_waste_ratio(const struct oed_waste *w)
 {
-	return w->tokens > 0 ? w->waste / w->tokens : NAN;
+	return oed_waste_ratio_of(w->waste, w->tokens);
 }
 
 double
