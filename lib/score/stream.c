@@ -489,7 +489,8 @@ oed_score_stream(const struct oed_score_stream_opts *o, int nfiles, char *const 
 			st.want_choices = true;
 		if (needs & OED_NEEDS_META)
 			st.want_meta = true;
-		if (needs & OED_NEEDS_PROVIDER)
+		const char *jm, *jv;
+		if ((needs & OED_NEEDS_PROVIDER) || oed_score_judge_info(o->specs[i], &jm, &jv))
 			st.want_input = true;
 		if ((needs & OED_NEEDS_SAMPLES) && o->samples_by == NULL)
 			return oed_err_set(err, OED_EX_USAGE,
