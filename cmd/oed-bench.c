@@ -265,7 +265,20 @@ struct scoring {
 	const char **choices;
 	size_t capchoices;
 	char **reasons;		/* each scorer's last reason, or NULL */
+	char (*labels)[OED_SCORE_LABEL_MAX];	/* each scorer's last verdict */
 };
+
+static int
+score_judge(void *ctx, size_t i, const char **model, const char **prompt_version,
+	    const char **verdict)
+{
+	const struct scoring *s = ctx;
+
+	if (!oed_score_judge_info(s->specs[i], model, prompt_version))
+		return 0;
+	*verdict = s->labels ? s->labels[i] : "";
+	return 1;
+}
 
 static const char *
 score_reason(void *ctx, size_t i)
@@ -321,6 +334,8 @@ score_one(void *ctx, size_t i, const struct oed_bench_answer *a, double *value, 
 	}
 	*value = res.value;
 	*pass = res.pass == 1;
+	if (s->labels)
+		memcpy(s->labels[i], res.label, sizeof(res.label));
 	if (s->reasons) {
 		free(s->reasons[i]);
 		s->reasons[i] = res.reason;
@@ -341,6 +356,7 @@ scoring_release(struct scoring *s)
 			free(s->reasons[i]);
 	}
 	free(s->reasons);
+	free(s->labels);
 	free(s->specs);
 	free(s->names);
 	free(s->choices);
@@ -354,7 +370,8 @@ scoring_from_task(const struct oed_task *t, struct scoring *s, struct oed_err *e
 	s->specs = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->specs));
 	s->names = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->names));
 	s->reasons = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->reasons));
-	if (s->specs == NULL || s->names == NULL || s->reasons == NULL)
+	s->labels = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->labels));
+	if (s->specs == NULL || s->names == NULL || s->reasons == NULL || s->labels == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (i = 0; i < t->nscorers; i++) {
 		const struct oed_task_scorer *ts = &t->scorers[i];
@@ -627,6 +644,7 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	cfg.scoring.names = sc.names;
 	cfg.scoring.score = score_one;
 	cfg.scoring.reason = score_reason;
+	cfg.scoring.judge = score_judge;
 	cfg.scoring.ctx = &sc;
 	cfg.prices = prices;
 	cfg.stop = &oed_stop_signal;

@@ -832,6 +832,7 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 	struct item *it = j->it;
 	const char *line;
 	size_t len, i;
+	bool opened = false;
 
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "bench.item");
@@ -871,6 +872,24 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 			}
 			oed_w_obj_end(w);
 		}
+		/* each judge's model, prompt version and verdict, as --score records them */
+		for (i = 0; c->scoring.judge && i < c->scoring.n; i++) {
+			const char *jm, *jv, *verdict;
+
+			if (!c->scoring.judge(c->scoring.ctx, i, &jm, &jv, &verdict))
+				continue;
+			if (!opened) {
+				oed_w_obj_begin(w, "judge");
+				opened = true;
+			}
+			oed_w_obj_begin(w, c->scoring.names[i]);
+			oed_w_str(w, "model", jm);
+			oed_w_str(w, "prompt", jv);
+			oed_w_str(w, "verdict", verdict);
+			oed_w_obj_end(w);
+		}
+		if (opened)
+			oed_w_obj_end(w);
 		if (c->scoring.n) {
 			bool all = true;
 
