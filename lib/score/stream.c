@@ -98,6 +98,30 @@ target_text(const struct oed_value *v, char *num, const char **s, size_t *len)
 }
 
 /* Splice scores into the record and write it. */
+
+/*
+ * A score as oed_w_num writes it, the whole numbers most scores are (0, 1,
+ * counts) without going through printf: the same bytes, sooner.
+ */
+static void
+put_value(struct oed_writer *w, const char *key, double v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u;
+
+	if (!(v > -1e15 && v < 1e15) || v != floor(v) || (v == 0 && signbit(v))) {
+		oed_w_num(w, key, v);
+		return;
+	}
+	u = (unsigned long long)(v < 0 ? -v : v);
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	oed_w_raw(w, key, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 static int
 write_record(struct stream *st, struct pending *p, struct oed_err *err)
 {
@@ -138,7 +162,7 @@ write_record(struct stream *st, struct pending *p, struct oed_err *err)
 		else if (isnan(r->value))
 			oed_w_null(w, o->specs[i]->key);
 		else
-			oed_w_num(w, o->specs[i]->key, r->value);
+			put_value(w, o->specs[i]->key, r->value);
 		if (r->pass == 0)
 			verdict = 0;
 		else if (r->pass == 1 && verdict == -1)
