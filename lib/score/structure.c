@@ -552,7 +552,12 @@ count_words(const char *s, size_t len)
 		__m128i sp = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(c, four), four),
 		    _mm_cmpeq_epi8(v, blank));
 		unsigned word = ~(unsigned)_mm_movemask_epi8(sp) & 0xFFFFu;
-		n += (size_t)__builtin_popcount(word & ~((word << 1) | in));
+		/* the bits of the 16-bit starts, added in place (no libgcc call) */
+		unsigned b = word & ~((word << 1) | in) & 0xFFFFu;
+		b -= (b >> 1) & 0x5555u;
+		b = (b & 0x3333u) + ((b >> 2) & 0x3333u);
+		b = (b + (b >> 4)) & 0x0F0Fu;
+		n += (b + (b >> 8)) & 0x1Fu;
 		in = word >> 15;
 		p += 16;
 	}
