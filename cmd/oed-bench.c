@@ -74,17 +74,37 @@ static const struct oed_option options[] = {
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
-static const struct oed_tool tool = {
-	"oed-bench", "[OPTIONS] TASK.yaml|BUILTIN | --score SPEC [FILE...] | --summarize [FILE...]",
-	"Run models over a benchmark task written in YAML, cache every answer in the run store,\n"
-	"and write one bench.item record per answer and one bench.summary per model.",
-	options,
+static const char examples[] =
 	"Examples:\n"
 	"  oed-bench -m openai:gpt-4o-mini gsm.yaml --fail-under exact_match=0.8\n"
 	"  oed-bench -m replay:outputs.jsonl task.yaml | oed-entropy\n"
 	"  oed-bench --shard 2/4 -m anthropic:claude-3-5-haiku-latest task.yaml > part2.jsonl\n"
 	"  oed-bench --summarize part*.jsonl\n"
-	"  oed-ingest answers.json | oed-bench --score contains:refund\n"
+	"  oed-ingest answers.json | oed-bench --score contains:refund\n";
+
+/* The help epilog: the examples, then the scorers from the registry's table. */
+static char *
+help_epilog(void)
+{
+	static const char head[] = "\nScorers (--score NAME[:KEY=VALUE,...] and a task's scorers:; "
+				   "see oed-scorers(7)):\n";
+	char *list = oed_scorer_help_text(), *out = NULL;
+	size_t n;
+
+	if (list != NULL) {
+		n = strlen(examples) + strlen(head) + strlen(list) + 1;
+		if ((out = malloc(n)) != NULL)
+			snprintf(out, n, "%s%s%s", examples, head, list);
+	}
+	free(list);
+	return out;
+}
+
+static struct oed_tool tool = {
+	"oed-bench", "[OPTIONS] TASK.yaml|BUILTIN | --score SPEC [FILE...] | --summarize [FILE...]",
+	"Run models over a benchmark task written in YAML, cache every answer in the run store,\n"
+	"and write one bench.item record per answer and one bench.summary per model.",
+	options, examples,
 };
 
 struct gate {
@@ -717,6 +737,7 @@ int
 main(int argc, char *argv[])
 {
 	struct args a;
+	char *epilog;
 	int first, status;
 	size_t i;
 
@@ -725,6 +746,9 @@ main(int argc, char *argv[])
 	oed_input_opts_init(&a.io);
 	oed_net_opts_init(&a.net);
 	a.timeout_s = 120;
+	/* the scorer list comes from the registry's table (out of memory: examples alone) */
+	if ((epilog = help_epilog()) != NULL)
+		tool.epilog = epilog;
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0) {
 		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
@@ -769,5 +793,6 @@ out:
 	free(a.models);
 	free(a.scores);
 	oed_input_opts_release(&a.io);
+	free(epilog);
 	return oed_close_stdout(status);
 }
