@@ -812,13 +812,25 @@ f1_count(struct f1_table *t, const char *s, size_t len, int side)
 	return 0;
 }
 
-/* Per ASCII byte: what f1_scan does with it (KEEP: controls and DEL). */
+/* Per byte: what f1_scan does with it (KEEP: controls, DEL, and every byte above 0x7F). */
 enum { F1_KEEP = 0, F1_PLAIN = 1, F1_DROP = 2, F1_SPACE = 3 };
-static const unsigned char f1_class[128] = {
+static const unsigned char f1_class[256] = {
 	['0' ... '9'] = F1_PLAIN, ['a' ... 'z'] = F1_PLAIN, ['A' ... 'Z'] = F1_PLAIN,
 	['!' ... '/'] = F1_DROP, [':' ... '@'] = F1_DROP, ['[' ... '`'] = F1_DROP,
 	['{' ... '~'] = F1_DROP,
 	['\t' ... '\r'] = F1_SPACE, [0x1C ... 0x1F] = F1_SPACE, [' '] = F1_SPACE,
+};
+
+/* ASCII lowered, the other bytes as they are (f1_class is 0 above 0x7F: never plain). */
+static const unsigned char f1_lower[256] = {
+#define R16(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, \
+	b + 11, b + 12, b + 13, b + 14, b + 15
+	R16(0x00), R16(0x10), R16(0x20), R16(0x30),
+	0x40, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0x5B, 0x5C, 0x5D, 0x5E, 0x5F,
+	R16(0x60), R16(0x70), R16(0x80), R16(0x90), R16(0xA0), R16(0xB0), R16(0xC0), R16(0xD0),
+	R16(0xE0), R16(0xF0),
+#undef R16
 };
 
 /* One token of normalize_answer, before articles go: count what is left. */
@@ -888,7 +900,12 @@ f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t
 		while (p < end && *p < 0x80) {
 			unsigned char c = *p++, cls = f1_class[c];
 			if (cls == F1_PLAIN) {
-				out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+				/* the rest of a run of letters and digits, lowered by a table */
+				char *o = out + k;
+				*o++ = (char)f1_lower[c];
+				while (p < end && f1_class[*p] == F1_PLAIN)
+					*o++ = (char)f1_lower[*p++];
+				k = (size_t)(o - out);
 			} else if (cls == F1_SPACE) {
 				if (k > 0 && f1_token(t, articles, out, k, plain, side, ntok, err) == -1)
 					return -1;
