@@ -1,11 +1,13 @@
 /* oed-monitor: score new items from a source, exactly once, and publish alerts. */
 #include "config.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "exit.h"
@@ -15,6 +17,7 @@
 #include "time.h"
 
 enum { OPT_DRY_RUN = 1, OPT_EVERY, OPT_STATUS };
+enum { OPT_BACKFILL = 100, OPT_YES };
 
 static const struct oed_option options[] = {
 	{ "dry-run", 'n', OED_ARG_NONE, NULL,
@@ -24,6 +27,10 @@ static const struct oed_option options[] = {
 	  "one run at a time per monitor; SIGTERM stops after the item in hand", OPT_EVERY },
 	{ "status", 0, OED_ARG_NONE, NULL,
 	  "print each monitor's state in the store (the MONITOR.yaml files given, else all)", OPT_STATUS },
+	{ "backfill", 0, OED_ARG_REQUIRED, "FROM..TO",
+	  "score a past window of an API source (RFC 3339 times or durations back\n"
+	  "from now; TO empty: now): print its count and cost estimate, then stop", OPT_BACKFILL },
+	{ "yes", 'y', OED_ARG_NONE, NULL, "with --backfill: go on and score the window", OPT_YES },
 	OED_STORE_OPTION,
 	{ "quiet", 'q', OED_ARG_NONE, NULL, "no warnings on stderr", OED_OPT_QUIET },
 	{ NULL, 0, 0, NULL, NULL, 0 }
@@ -44,6 +51,41 @@ struct ctx {
 	int64_t every_ms;
 };
 
+/* --backfill FROM..TO and --yes */
+static struct {
+	bool on, yes;
+	double from, to;
+} backfill;
+
+/* FROM..TO: each an RFC 3339 time or a duration back from now; TO may be empty (now). */
+static int
+parse_backfill(const char *arg, struct oed_err *err)
+{
+	const char *dots = strstr(arg, "..");
+	double now = oed_time_now();
+	char *from;
+	int rc;
+
+	if (dots == NULL || dots == arg)
+		return oed_err_set(err, OED_EX_USAGE, "--backfill: '%s' is not FROM..TO (7d..1d, "
+				   "2026-01-01T00:00:00Z..2026-01-02T00:00:00Z, or 2d.. up to now)",
+				   oed_quote(arg));
+	if ((from = strndup(arg, (size_t)(dots - arg))) == NULL)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	rc = oed_time_since("--backfill", from, now, &backfill.from, err);
+	free(from);
+	if (rc == -1)
+		return -1;
+	backfill.to = now;
+	if (dots[2] && oed_time_since("--backfill", dots + 2, now, &backfill.to, err) == -1)
+		return -1;
+	if (backfill.from >= backfill.to)
+		return oed_err_set(err, OED_EX_USAGE, "--backfill: '%s' is an empty window (FROM must come before TO)",
+				   oed_quote(arg));
+	backfill.on = true;
+	return 0;
+}
+
 static int
 handle(int id, const char *arg, void *vctx, struct oed_err *err)
 {
@@ -57,6 +99,11 @@ handle(int id, const char *arg, void *vctx, struct oed_err *err)
 		return oed_duration_parse("--every", arg, &c->every_ms, err);
 	case OPT_STATUS:
 		c->status = true;
+		break;
+	case OPT_BACKFILL:
+		return parse_backfill(arg, err);
+	case OPT_YES:
+		backfill.yes = true;
 		break;
 	case OED_OPT_STORE:
 		c->store = arg;
@@ -95,6 +142,32 @@ wait_until(double t)
 	}
 }
 
+/* What a backfill window holds and would cost, before anything is scored. */
+static void
+preview(const struct oed_monitor *m, const struct oed_mon_backfill *b, void *vctx)
+{
+	const struct ctx *c = vctx;
+	char from[OED_RFC3339_SIZE], to[OED_RFC3339_SIZE], cost[160];
+
+	oed_time_to_rfc3339(b->from, from);
+	oed_time_to_rfc3339(b->to, to);
+	if (b->judges == 0 || b->sampled == 0)
+		snprintf(cost, sizeof(cost), "no model calls");
+	else if (isnan(b->cost))
+		snprintf(cost, sizeof(cost), "%llu model calls, about %.0f tokens in and %.0f out; "
+			 "cost unknown (a model without a price)",
+			 (unsigned long long)(b->sampled * b->judges), b->tokens_in, b->tokens_out);
+	else
+		snprintf(cost, sizeof(cost), "%llu model calls, about %.0f tokens in and %.0f out, "
+			 "about $%.4f", (unsigned long long)(b->sampled * b->judges), b->tokens_in,
+			 b->tokens_out, b->cost);
+	oed_note("backfill of '%s' from %s to %s: %llu items, %llu not scored yet, %llu to score; %s",
+		 oed_quote(m->name), from, to, (unsigned long long)b->fetched,
+		 (unsigned long long)b->fresh, (unsigned long long)b->sampled, cost);
+	if (!backfill.yes && !c->dry_run)
+		oed_note("nothing scored: run again with --yes to score them");
+}
+
 static int
 status(struct ctx *c, int n, char **files, struct oed_writer *w)
 {
@@ -130,6 +203,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ctx c = { false, false, false, NULL, 0 };
+	char prices[4096];
 	struct oed_mon_run_opts o;
 	struct oed_writer w;
 	struct sigaction sa;
@@ -143,6 +217,8 @@ main(int argc, char *argv[])
 	if (first <= 0)
 		return oed_close_stdout(first == 0 ? OED_EX_OK : OED_EX_USAGE);
 	oed_writer_init(&w, stdout);
+	if (c.status && backfill.on)
+		return oed_usage_error("--backfill goes with a run, not --status");
 	if (c.status) {
 		if (c.dry_run || c.every_ms)
 			return oed_usage_error("--status goes with neither --dry-run nor --every");
@@ -154,6 +230,10 @@ main(int argc, char *argv[])
 		return oed_usage_error("no monitor file given");
 	if (c.dry_run && c.every_ms)
 		return oed_usage_error("--dry-run goes with a single run, not --every");
+	if (backfill.yes && !backfill.on)
+		return oed_usage_error("--yes goes with --backfill");
+	if (backfill.on && c.every_ms)
+		return oed_usage_error("--backfill goes with a single run, not --every");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -165,6 +245,18 @@ main(int argc, char *argv[])
 	o.argv = argv;
 	o.stop = &stop_signal;
 	o.lock = c.every_ms > 0;
+	o.backfill = backfill.on;
+	o.backfill_yes = backfill.yes;
+	o.backfill_from = backfill.from;
+	o.backfill_to = backfill.to;
+	o.backfill_preview = preview;
+	o.preview_ctx = &c;
+	{
+		const char *dir = getenv("OED_DATA_DIR");
+
+		snprintf(prices, sizeof(prices), "%s/prices.json", dir && dir[0] ? dir : OED_PKGDATADIR);
+		o.prices = access(prices, R_OK) == 0 ? prices : NULL;
+	}
 	/* for tests: a pause before each item, so a run can be caught midway */
 	if ((delay = getenv("OED_MONITOR_ITEM_DELAY_MS")) != NULL)
 		o.item_delay_ms = atol(delay);

@@ -16,6 +16,7 @@
 #include "report/compare.h"
 #include "report/runs.h"
 #include "report/trust.h"
+#include "score/score.h"
 #include "store.h"
 
 enum {
@@ -40,6 +41,7 @@ enum {
 	OPT_PRUNE,
 	OPT_TRUST,
 	OPT_WEIGHT,
+	OPT_JUDGE,
 };
 
 static const struct oed_option options[] = {
@@ -60,6 +62,8 @@ static const struct oed_option options[] = {
 	  "compare the two operands A B (runs or files) item by item", OPT_COMPARE },
 	{ "max-drop", 0, OED_ARG_REQUIRED, "SCORER=X",
 	  "exit 4 when SCORER drops significantly by more than X (repeatable)", OPT_MAX_DROP },
+	{ "judge", 0, OED_ARG_REQUIRED, "SPEC",
+	  "with --compare: ask a pairwise judge (pairwise:model=PROVIDER:MODEL,...)\nwhether B's output beats A's, item by item", OPT_JUDGE },
 	{ "by", 0, OED_ARG_REQUIRED, "FIELD",
 	  "split the comparison by FIELD into mix and rate effects", OPT_BY },
 	{ "trend", 0, OED_ARG_REQUIRED, "SCORER",
@@ -198,6 +202,23 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 		return 0;
 	case OPT_WEIGHT:
 		return oed_trust_weight(&a->tr, arg, err);
+	case OPT_JUDGE:
+		oed_scorer_spec_free(a->cmp.judge);
+		a->cmp.judge = NULL;
+		if (oed_scorer_spec_parse(arg, &a->cmp.judge, err) == -1) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return oed_err_set(err, OED_EX_USAGE, "--judge: %s", msg);
+		}
+		if (strcmp(a->cmp.judge->scorer->name, "pairwise") != 0 || a->cmp.judge->negate) {
+			oed_scorer_spec_free(a->cmp.judge);
+			a->cmp.judge = NULL;
+			return oed_err_set(err, OED_EX_USAGE,
+					   "--judge: '%s' is not a pairwise judge (pairwise:model=PROVIDER:MODEL)",
+					   arg);
+		}
+		return 0;
 	}
 	return oed_input_opt(&a->io, id, arg, err);
 }
@@ -206,6 +227,23 @@ static bool
 wants_store(const struct report_args *a)
 {
 	return a->list || a->since_arg || a->tool || a->task || a->model;
+}
+
+/*
+ * The metric rows a report keeps one by one; OED_REPORT_MAX_ROWS sets
+ * another number, so that a test reaches the limit with a small store
+ * (for tests, not users).
+ */
+static size_t
+max_rows(void)
+{
+	const char *env = getenv("OED_REPORT_MAX_ROWS");
+	char *end;
+	unsigned long v;
+
+	if (env && *env >= '1' && *env <= '9' && (v = strtoul(env, &end, 10)) > 0 && *end == '\0')
+		return v;
+	return OED_REP_MAX_METRICS;
 }
 
 /* --list: every run (or those the filters keep) as a JSON Lines record. */
@@ -282,11 +320,12 @@ load_side(struct oed_report *rep, struct oed_store *s, const struct report_args 
 		struct oed_rep_sel sel = { .refs = &op, .nrefs = 1 };
 		int64_t *ids;
 		size_t n;
+		size_t summarised, no_items;
 		int rc;
 
 		if (oed_rep_select(s, &sel, &ids, &n, err) == -1)
 			return -1;
-		rc = oed_rep_load_run(rep, s, ids[0], true, err);
+		rc = oed_rep_load_runs(rep, s, ids, 1, max_rows(), &summarised, &no_items, err);
 		free(ids);
 		return rc;
 	}
@@ -462,8 +501,9 @@ run(struct report_args *a, int nops, char **ops)
 		status = oed_usage_error("--compare, --trend and --trust go alone");
 		goto out;
 	}
-	if (!a->compare && (a->cmp.ndrops || a->cmp.by)) {
-		status = oed_usage_error("%s needs --compare", a->cmp.by ? "--by" : "--max-drop");
+	if (!a->compare && (a->cmp.ndrops || a->cmp.by || a->cmp.judge)) {
+		status = oed_usage_error("%s needs --compare", a->cmp.by ? "--by" : a->cmp.judge ? "--judge" :
+					 "--max-drop");
 		goto out;
 	}
 	if (oed_input_open_output(&a->io, &err) == -1)
@@ -484,29 +524,22 @@ run(struct report_args *a, int nops, char **ops)
 	}
 	if (s) {
 		int64_t *ids;
-		size_t n;
-
-		int64_t total;
-		bool metrics = true;
+		size_t n, summarised, no_items, share;
 
 		if (oed_rep_select(s, &sel, &ids, &n, &err) == -1)
 			goto fail;
-		/* a month of runs may hold millions of figures: list the runs alone then */
-		total = n > 1 ? oed_rep_metric_count(s, ids, n, &err) : 0;
-		if (total == -1) {
+		if (oed_rep_load_runs(&rep, s, ids, n, max_rows(), &summarised, &no_items, &err) == -1) {
 			free(ids);
 			goto fail;
 		}
-		if (total > OED_REP_MAX_METRICS) {
-			metrics = false;
-			oed_warn("the %zu runs hold %lld metrics, more than %d: only the runs are reported;"
-				 " name fewer runs to see their metrics", n, (long long)total, OED_REP_MAX_METRICS);
-		}
-		for (size_t i = 0; i < n; i++)
-			if (oed_rep_load_run(&rep, s, ids[i], metrics, &err) == -1) {
-				free(ids);
-				goto fail;
-			}
+		share = n && max_rows() / n ? max_rows() / n : 1;
+		if (summarised)
+			oed_warn("runs with more than %zu metric rows each (%zu of %zu) are reported by"
+				 " totals per metric name (run.metric.summary); name fewer runs to see every row",
+				 share, summarised, n);
+		if (no_items)
+			oed_warn("bench runs with more than %zu items each (%zu of %zu) are reported by their"
+				 " summary alone; name fewer runs to see their items", share, no_items, n);
 		free(ids);
 		any_runs = true;
 	}
@@ -566,5 +599,6 @@ main(int argc, char *argv[])
 	oed_input_opts_release(&a.io);
 	for (size_t i = 0; i < a.cmp.ndrops; i++)
 		free((char *)a.drops[i].scorer);
+	oed_scorer_spec_free(a.cmp.judge);
 	return oed_close_stdout(status);
 }

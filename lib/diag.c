@@ -1,5 +1,6 @@
 #include "config.h"
 #include "diag.h"
+#include "progress.h"
 #include "buf.h"
 #include "exit.h"
 
@@ -205,6 +206,7 @@ say(const char *prefix, const char *msg)
 {
 	struct oed_buf b = OED_BUF_INIT;
 
+	oed_progress_clear();	/* a message never lands inside the progress line */
 	if (escape(&b, msg, strlen(msg), false) == -1)
 		fprintf(stderr, "%s: %s(out of memory)\n", progname, prefix);
 	else

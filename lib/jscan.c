@@ -601,6 +601,10 @@ scan_number(struct oed_jscan *s, struct oed_value *v)
 	s->p = p;
 	if (v == NULL && s->inside == 0)
 		return 0;	/* valid, and nobody reads it */
+	if (v) {
+		v->str = (const char *)start;	/* the text as written (jscan.h) */
+		v->len = (size_t)(p - start);
+	}
 	if (!real && ndig <= 18) {
 		/* up to 18 digits always fit: the common case, no strtoll */
 		long long i = 0;

@@ -6,6 +6,7 @@
 #include "exit.h"
 #include "jscan.h"
 #include "buf.h"
+#include "zstream.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -15,15 +16,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #define CHUNK (256u * 1024u)
 
 struct oed_reader {
 	char *const *files;
 	int nfiles, next_file;
-	FILE *fp;
+	struct oed_zstream *zs;	/* the file at hand, decompressed as read (zstream.h) */
+	uint64_t consumed;	/* bytes of the files already closed */
+	uint64_t size;		/* of all the files, for progress; 0: not known */
 	char source[256];
 	bool at_file_start;
 
@@ -31,19 +32,6 @@ struct oed_reader {
 	size_t cpos, clen;
 	bool eof;
 	bool first_fill;	/* the next fill is the file's first */
-
-	/*
-	 * A FILE.gz or FILE.zst is decompressed as it is read: the file's
-	 * bytes go through zbuf into the decoder, whose output fills chunk.
-	 */
-	enum { CODEC_NONE, CODEC_GZIP, CODEC_ZSTD } codec;
-	unsigned char *zbuf;
-	size_t zpos, zlen;
-	bool zeof;		/* the compressed file is read to its end */
-	bool in_frame;		/* inside a gzip member or zstd frame: its end is still to come */
-	z_stream z;
-	bool z_ready;
-	ZSTD_DStream *zs;
 
 	struct oed_buf line;	/* assembled line when it spans reads */
 	const char *cur;	/* the current line, without BOM and CR/LF */
@@ -102,6 +90,15 @@ oed_reader_new(int nfiles, char *const *files, size_t max_line,
 	r->policy = policy;
 	r->fast = true;
 	r->eof = true;		/* no file open yet */
+	for (int i = 0; i < r->nfiles; i++) {
+		uint64_t size;
+
+		if (!oed_zstream_size_of(r->files[i], &size)) {
+			r->size = 0;	/* a pipe or a terminal: no percentage */
+			break;
+		}
+		r->size += size;
+	}
 	return r;
 }
 
@@ -110,8 +107,7 @@ oed_reader_free(struct oed_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->fp && r->fp != stdin)
-		fclose(r->fp);
+	oed_zstream_close(r->zs);
 	for (size_t i = 0; i < r->npaths; i++)
 		oed_path_release(&r->paths[i]);
 	json_decref(r->root);
@@ -119,10 +115,6 @@ oed_reader_free(struct oed_reader *r)
 	if (r->cloc != (locale_t)0)
 		freelocale(r->cloc);
 	oed_buf_release(&r->fix);
-	if (r->z_ready)
-		inflateEnd(&r->z);
-	ZSTD_freeDStream(r->zs);
-	free(r->zbuf);
 	free(r->grew);
 	if (r->digest)
 		XXH3_freeState(r->digest);
@@ -182,153 +174,39 @@ oed_reader_digest(struct oed_reader *r, bool on)
 	}
 }
 
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n > m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Ready the decoder for a new compressed file; -1 out of memory. */
-static int
-codec_start(struct oed_reader *r)
-{
-	if (r->zbuf == NULL && (r->zbuf = malloc(CHUNK)) == NULL)
-		return -1;
-	r->zpos = r->zlen = 0;
-	r->zeof = false;
-	r->in_frame = false;
-	if (r->codec == CODEC_GZIP) {
-		if (r->z_ready)
-			return inflateReset(&r->z) == Z_OK ? 0 : -1;
-		memset(&r->z, 0, sizeof(r->z));
-		/* 15 + 32: a window of 32K, gzip or zlib header found by itself */
-		if (inflateInit2(&r->z, 15 + 32) != Z_OK)
-			return -1;
-		r->z_ready = true;
-		return 0;
-	}
-	if (r->zs == NULL && (r->zs = ZSTD_createDStream()) == NULL)
-		return -1;
-	return ZSTD_isError(ZSTD_initDStream(r->zs)) ? -1 : 0;
-}
-
 static int
 open_next(struct oed_reader *r, struct oed_err *err)
 {
 	const char *name;
 
-	if (r->fp && r->fp != stdin)
-		fclose(r->fp);
-	r->fp = NULL;
+	if (r->zs) {
+		r->consumed += oed_zstream_consumed(r->zs);
+		oed_zstream_close(r->zs);
+		r->zs = NULL;
+	}
 	if (r->next_file >= r->nfiles)
 		return 0;
 	name = r->files[r->next_file++];
-	if (strcmp(name, "-") == 0) {
-		r->fp = stdin;
-		snprintf(r->source, sizeof(r->source), "<stdin>");
-	} else {
-		r->fp = fopen(name, "rb");
-		if (r->fp == NULL)
-			return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(name),
-					   strerror(errno));
-		snprintf(r->source, sizeof(r->source), "%s", name);
-	}
+	if ((r->zs = oed_zstream_open(name, err)) == NULL)
+		return -1;
+	snprintf(r->source, sizeof(r->source), "%s", oed_zstream_source(r->zs));
 	r->lineno = 0;
 	r->at_file_start = true;
 	r->first_fill = true;
 	r->eof = false;
 	r->cpos = r->clen = 0;
-	r->codec = ends_with(name, ".gz") ? CODEC_GZIP : ends_with(name, ".zst") ? CODEC_ZSTD : CODEC_NONE;
-	if (r->codec != CODEC_NONE && codec_start(r) == -1)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	return 1;
 }
 
 /*
- * Decompress into chunk until some bytes come out or the file ends; *n
- * gets their number.  Members (gzip) and frames (zstd) one after the other
- * are read as one stream, as zcat does.  0 or -1 (err set).
- */
-static int
-decode(struct oed_reader *r, size_t *n, struct oed_err *err)
-{
-	const char *what = r->codec == CODEC_GZIP ? "gzip" : "zstd";
-
-	*n = 0;
-	while (*n == 0) {
-		if (r->zpos == r->zlen && !r->zeof) {
-			r->zlen = fread(r->zbuf, 1, CHUNK, r->fp);
-			r->zpos = 0;
-			if (r->zlen < CHUNK && ferror(r->fp))
-				return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s",
-						   oed_quote(r->source), strerror(errno));
-			if (r->zlen == 0)
-				r->zeof = true;
-		}
-		if (r->zpos == r->zlen && r->zeof) {
-			if (r->in_frame)
-				return oed_err_at(err, OED_EX_DATA, r->source, 0, 0,
-						  "%s data cut short: the file ends inside it", what);
-			return 0;
-		}
-		if (r->codec == CODEC_GZIP) {
-			int rc;
-
-			r->z.next_in = r->zbuf + r->zpos;
-			r->z.avail_in = (uInt)(r->zlen - r->zpos);
-			r->z.next_out = (Bytef *)r->chunk;
-			r->z.avail_out = CHUNK;
-			rc = inflate(&r->z, Z_NO_FLUSH);
-			r->zpos = r->zlen - r->z.avail_in;
-			*n = CHUNK - r->z.avail_out;
-			r->in_frame = rc != Z_STREAM_END;
-			if (rc == Z_STREAM_END)
-				inflateReset(&r->z);
-			else if (rc != Z_OK && rc != Z_BUF_ERROR)
-				return oed_err_at(err, OED_EX_DATA, r->source, 0, 0, "not valid gzip data: %s",
-						  r->z.msg ? r->z.msg : zError(rc));
-		} else {
-			ZSTD_inBuffer in = { r->zbuf, r->zlen, r->zpos };
-			ZSTD_outBuffer out = { r->chunk, CHUNK, 0 };
-			size_t rc = ZSTD_decompressStream(r->zs, &out, &in);
-
-			if (ZSTD_isError(rc))
-				return oed_err_at(err, OED_EX_DATA, r->source, 0, 0, "not valid zstd data: %s",
-						  ZSTD_getErrorName(rc));
-			r->zpos = in.pos;
-			*n = out.pos;
-			r->in_frame = rc != 0;
-		}
-	}
-	return 0;
-}
-
-/*
- * The first bytes of a file read as it is: compressed data that was not
- * named so, or a JSON array, is refused with what to do instead.  0 or -1.
+ * A file's first bytes: a JSON array is refused with what to do instead
+ * (compressed data not named so was refused by the stream).  0 or -1.
  */
 static int
 check_start(struct oed_reader *r, struct oed_err *err)
 {
-	static const struct {
-		const char *magic;
-		size_t n;
-		const char *what;
-	} kinds[] = {
-		{ "\x1f\x8b", 2, "gzip data: use zcat or name it .gz" },
-		{ "\x28\xb5\x2f\xfd", 4, "zstd data: use zstdcat or name it .zst" },
-		{ "\xfd" "7zXZ", 5, "xz data: use xzcat" },
-		{ "BZh", 3, "bzip2 data: use bzcat" },
-	};
 	const unsigned char *p = (const unsigned char *)r->chunk, *end = p + r->clen;
 
-	if (r->codec == CODEC_NONE)
-		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-			if (r->clen >= kinds[i].n && memcmp(p, kinds[i].magic, kinds[i].n) == 0 &&
-			    (kinds[i].magic[0] != 'B' || (r->clen > 3 && p[3] >= '1' && p[3] <= '9')))
-				return oed_err_at(err, OED_EX_DATA, r->source, 0, 0, "%s", kinds[i].what);
 	if (r->clen >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
 		p += 3;
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
@@ -340,28 +218,21 @@ check_start(struct oed_reader *r, struct oed_err *err)
 	return 0;
 }
 
+/*
+ * The next block of the file.  The stream reads with read(2), not fread:
+ * on a pipe it returns what has come, so a tool that answers per record or
+ * per window (oed-drift --window) answers while its producer is still
+ * writing.
+ */
 static int
 fill(struct oed_reader *r, struct oed_err *err)
 {
+	ssize_t got = oed_zstream_read(r->zs, r->chunk, CHUNK, err);
 	size_t n;
 
-	if (r->codec != CODEC_NONE) {
-		if (decode(r, &n, err) == -1)
-			return -1;
-	} else {
-		/*
-		 * read(2), not fread: on a pipe it returns what has come, so a
-		 * tool that answers per record or per window (oed-drift --window)
-		 * answers while its producer is still writing.  EINTR too, as
-		 * fread gave it: a signal must stop a tool waiting for input.
-		 */
-		ssize_t got = read(fileno(r->fp), r->chunk, CHUNK);
-
-		if (got == -1)
-			return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s",
-					   oed_quote(r->source), strerror(errno));
-		n = (size_t)got;
-	}
+	if (got == -1)
+		return -1;
+	n = (size_t)got;
 	if (n == 0)
 		r->eof = true;
 	r->clen = n;
@@ -398,7 +269,7 @@ read_line(struct oed_reader *r, struct oed_err *err)
 		size_t len = 0;
 		bool spanned = false, too_long = false, got = false, ended = false;
 
-		if (r->fp == NULL || (r->eof && r->cpos >= r->clen)) {
+		if (r->zs == NULL || (r->eof && r->cpos >= r->clen)) {
 			int rc = open_next(r, err);
 
 			if (rc <= 0)
@@ -863,6 +734,13 @@ uint64_t
 oed_reader_records(const struct oed_reader *r)
 {
 	return r->records;
+}
+
+void
+oed_reader_bytes(const struct oed_reader *r, uint64_t *done, uint64_t *total)
+{
+	*done = r->consumed + (r->zs ? oed_zstream_consumed(r->zs) : 0);
+	*total = r->size;
 }
 
 bool

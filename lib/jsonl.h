@@ -3,6 +3,7 @@
  *
  * It streams FILE... (or standard input) in order, never holding more than
  * one line, and keeps the place (file name, line number) for messages.
+ * Files named .gz or .zst are decompressed as they are read (zstream.h).
  * Per line: a UTF-8 BOM at the start of a file and a CR before the LF are
  * dropped for parsing (kept in the reject copy), blank lines are skipped, a line longer than max_line is a bad
  * record.  Bad records go through the --on-error policy (reject.h).
@@ -49,6 +50,9 @@ struct oed_value {
 	/*
 	 * STRING: decoded UTF-8 of len bytes, NUL-terminated; a \u0000 in
 	 * the JSON is kept as a NUL byte inside, so use len, not strlen.
+	 * NUMBER, from the scanner only (NULL from jansson): its text as
+	 * written, borrowed from the line and not NUL-terminated (the
+	 * digits of an integer past a long long, for one).
 	 */
 	const char *str;
 	size_t len;
@@ -115,6 +119,12 @@ const char *oed_reader_source(const struct oed_reader *r);
 long oed_reader_lineno(const struct oed_reader *r);
 const char *oed_reader_line(const struct oed_reader *r, size_t *len);
 uint64_t oed_reader_records(const struct oed_reader *r);	/* good records returned */
+/*
+ * Progress through the input: *done bytes of the files read so far (of
+ * the compressed file for .gz and .zst), of *total, their size, or 0 when
+ * it cannot be known (standard input from a pipe).
+ */
+void oed_reader_bytes(const struct oed_reader *r, uint64_t *done, uint64_t *total);
 /*
  * Whether input already read waits in the reader's buffer, so that the
  * next oed_reader_next() need not read (and perhaps wait on a pipe).  A

@@ -11,6 +11,7 @@ lib_libcore_la_SOURCES = \
 	lib/jsonl.c lib/jsonl.h \
 	lib/jsonw.c lib/jsonw.h \
 	lib/progress.c lib/progress.h \
+	lib/zstream.c lib/zstream.h \
 	lib/utf8.c lib/utf8.h \
 	lib/base64.c lib/base64.h \
 	lib/jscan.c lib/jscan.h \

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -181,6 +182,10 @@ static const char *const migrations[] = {
 	"  run_id INTEGER,"
 	"  PRIMARY KEY (source_id, slo)"
 	") WITHOUT ROWID;",
+	/* who runs a run, so a "running" run whose process died shows as abandoned */
+	"ALTER TABLE runs ADD COLUMN pid INTEGER;"
+	"ALTER TABLE runs ADD COLUMN host TEXT;"
+	"ALTER TABLE runs ADD COLUMN proc_start TEXT;",	/* "BOOT_ID/START_TICKS", Linux */
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -672,13 +677,93 @@ oed_store_rollback(struct oed_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* ---- who runs a run: process id, host and process start ---- */
+
+/* This machine's host name into out (empty when unknown). */
+static void
+host_name(char *out, size_t size)
+{
+	if (gethostname(out, size) != 0)
+		out[0] = '\0';
+	out[size - 1] = '\0';
+}
+
+/*
+ * When process pid started, as "BOOT_ID/TICKS": the boot's random id and
+ * the start time in clock ticks since boot (field 22 of /proc/PID/stat),
+ * which together name one process for good, where a pid alone is reused.
+ * *zombie tells a process that has exited but is not yet reaped.  0, or
+ * -1 when /proc cannot say (not Linux, no such process).
+ */
+static int
+proc_start(long pid, char *out, size_t size, bool *zombie)
+{
+	char path[64], boot[64], stat[1024], *p;
+	unsigned long long ticks;
+	size_t n;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/sys/kernel/random/boot_id", "r")) == NULL)
+		return -1;
+	n = fread(boot, 1, sizeof(boot) - 1, fp);
+	fclose(fp);
+	while (n > 0 && (boot[n - 1] == '\n' || boot[n - 1] == ' '))
+		n--;
+	boot[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(stat, 1, sizeof(stat) - 1, fp);
+	fclose(fp);
+	stat[n] = '\0';
+	/* "PID (COMM) S ...": COMM may hold spaces and parentheses */
+	if (n == 0 || (p = strrchr(stat, ')')) == NULL || p[1] != ' ')
+		return -1;
+	p += 2;
+	*zombie = *p == 'Z' || *p == 'X';
+	/* the state is field 3, the start time field 22 */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return -1;
+		p++;
+	}
+	if (sscanf(p, "%llu", &ticks) != 1)
+		return -1;
+	snprintf(out, size, "%s/%llu", boot, ticks);
+	return 0;
+}
+
+const char *
+oed_run_status(const char *status, int64_t pid, const char *host, const char *started)
+{
+	char here[256], now[128];
+	bool zombie = false;
+
+	if (status == NULL || strcmp(status, "running") != 0 || pid <= 0 || pid > INT32_MAX ||
+	    host == NULL)
+		return status;
+	host_name(here, sizeof(here));
+	/* a process on another machine cannot be asked */
+	if (strcmp(here, host) != 0)
+		return status;
+	if (kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+		return "abandoned";
+	/* the pid lives: is it still the run's process (not a reused pid, nor a zombie)? */
+	if (proc_start((long)pid, now, sizeof(now), &zombie) == 0 &&
+	    (zombie || (started && strcmp(started, now) != 0)))
+		return "abandoned";
+	return status;
+}
+
 int
 oed_run_begin(struct oed_store *s, const char *tool, const char *name, int argc,
 	      char *const *argv, const char *params_json, int64_t *run_id, struct oed_err *err)
 {
 	json_t *args = json_array();
-	char *argv_json = NULL, now[32];
+	char *argv_json = NULL, now[32], host[256], start[128];
 	sqlite3_stmt *st = NULL;
+	bool zombie;
 	int rc = -1;
 
 	for (int i = 0; args && i < argc; i++)
@@ -689,8 +774,8 @@ oed_run_begin(struct oed_store *s, const char *tool, const char *name, int argc,
 		goto out;
 	}
 	oed_now_rfc3339(now);
-	st = oed_store_prepare(s, "INSERT INTO runs (tool, argv, params, version, started, name)"
-			       " VALUES (?, ?, ?, ?, ?, ?)", err);
+	st = oed_store_prepare(s, "INSERT INTO runs (tool, argv, params, version, started, name,"
+			       " pid, host, proc_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
 	if (st == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, tool, -1, SQLITE_STATIC);
@@ -701,6 +786,12 @@ oed_run_begin(struct oed_store *s, const char *tool, const char *name, int argc,
 	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
 	if (name)
 		sqlite3_bind_text(st, 6, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (int64_t)getpid());
+	host_name(host, sizeof(host));
+	if (*host)
+		sqlite3_bind_text(st, 8, host, -1, SQLITE_STATIC);
+	if (proc_start((long)getpid(), start, sizeof(start), &zombie) == 0)
+		sqlite3_bind_text(st, 9, start, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		int64_t other;
 		struct oed_err ignored;
@@ -878,7 +969,7 @@ oed_store_list_runs(struct oed_store *s, const char *tool, oed_run_list_fn *fn, 
 		    struct oed_err *err)
 {
 	sqlite3_stmt *st = oed_store_prepare(s, "SELECT id, tool, name, started, finished, status,"
-					     " argv, input_digest FROM runs"
+					     " argv, input_digest, pid, host, proc_start FROM runs"
 					     " WHERE ?1 IS NULL OR tool = ?1 ORDER BY id", err);
 	int rc;
 
@@ -894,7 +985,10 @@ oed_store_list_runs(struct oed_store *s, const char *tool, oed_run_list_fn *fn, 
 		run.name = (const char *)sqlite3_column_text(st, 2);
 		run.started = (const char *)sqlite3_column_text(st, 3);
 		run.finished = (const char *)sqlite3_column_text(st, 4);
-		run.status = (const char *)sqlite3_column_text(st, 5);
+		run.status = oed_run_status((const char *)sqlite3_column_text(st, 5),
+					    sqlite3_column_int64(st, 8),
+					    (const char *)sqlite3_column_text(st, 9),
+					    (const char *)sqlite3_column_text(st, 10));
 		run.argv = (const char *)sqlite3_column_text(st, 6);
 		run.input_digest = (const char *)sqlite3_column_text(st, 7);
 		if (fn(&run, ctx, err) == -1) {

@@ -9,7 +9,8 @@
  *
  * Tables (see store.c for the exact schema):
  *   runs              one row per tool run: tool, argv, params (JSON),
- *                     input digest, oed version, start/end (RFC 3339), status
+ *                     input digest, oed version, start/end (RFC 3339), status,
+ *                     and the process id, host and process start of its run
  *   metrics           run, name, grp, value, lo, hi (entropy, mi, drift ...)
  *   datasets          name
  *   dataset_versions  dataset, version (1, 2, ...), digest, records, created
@@ -110,7 +111,19 @@ int oed_run_end(struct oed_input_opts *io, const char *params_json, const char *
 		oed_run_fill_fn *fill, void *ctx, struct oed_err *err);
 void oed_run_fail(struct oed_input_opts *io, int status);
 
-/* A run as listed; the strings are borrowed for the call, name, finished and input_digest may be NULL. */
+/*
+ * The status a run shows: its stored status, but "abandoned" for a
+ * "running" run recorded on this host whose process is gone: no process
+ * has its id (kill(pid, 0) fails with ESRCH), or the one that has it is
+ * a zombie or started at another time or boot (proc_start differs, Linux
+ * /proc), so a reused pid is not taken for the run.  A run from another
+ * host, or one an older oed recorded without its pid, shows as stored.
+ * Computed as runs are read, never written: the store keeps "running".
+ */
+const char *oed_run_status(const char *status, int64_t pid, const char *host,
+			   const char *proc_start);
+
+/* A run as listed (status as oed_run_status shows it); the strings are borrowed for the call, name, finished and input_digest may be NULL. */
 struct oed_run_info {
 	int64_t id;
 	const char *tool, *name, *started, *finished, *status;

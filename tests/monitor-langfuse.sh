@@ -91,7 +91,53 @@ expect "refusals written as 1" 13 "$(stats 'print(sum(1 for b in s["scores"].val
 OED_STORE=$t/other.db oed-monitor "$t/m2.yaml" >"$t/out6" 2>"$t/err6"
 expect "scored again from another store: replaced, not duplicated" "242 121" "$(stats 'print(s["score_posts"], len(s["scores"]))')"
 
-# 6. the keys are nowhere
+# 6. observations: v2 with cursors, a short and an empty page that go on,
+# the type filter, the io field group asked for, a 429
+control "$("$PY" -c 'import datetime, json
+now = datetime.datetime.now(datetime.timezone.utc)
+out = []
+for i in range(50):
+    ts = now - datetime.timedelta(minutes=30) + datetime.timedelta(seconds=i)
+    out.append({"id": "o%d" % i, "traceId": "t%d" % i, "type": "SPAN" if i % 10 == 9 else "GENERATION",
+                "name": "llm", "startTime": ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                "input": {"question": "q%d" % i}, "output": {"text": "answer %d" % i}})
+print(json.dumps({"add_observations": out, "short_pages": 2, "rate_limit": 1}))')"
+cat >"$t/obs.yaml" <<EOF
+monitor: lf-obs
+source:
+  type: langfuse
+  host_env: LF_HOST
+  public_key_env: LF_PK
+  secret_key_env: LF_SK
+  objects: observations
+  filter: {type: GENERATION, name: llm}
+  page_size: 20
+id: id
+fields: {input: input.question, output: output.text}
+scorers: [refusal]
+EOF
+oed-monitor "$t/obs.yaml" >"$t/out7" 2>"$t/err7"
+expect "observations: run exits 0" 0 $?
+expect "observations: the 45 generations, each once, with their output" "45 45 45" "$(grep -c '"kind":"monitor.item"' "$t/out7") $(grep '"kind":"monitor.item"' "$t/out7" | cut -d, -f3 | sort -u | wc -l | tr -d ' ') $(grep -c '"output":"answer' "$t/out7")"
+expect "observations: bounded, filtered, io asked for, limit 20" True "$(stats 'r = s["obs_requests"]
+print(all("fromStartTime" in q and "toStartTime" in q and q["type"] == "GENERATION" and q["name"] == "llm"
+          and "io" in q["fields"].split(",") and q["limit"] == "20" for q in r))')"
+expect "observations: 429, an empty and a short page, then cursors to the end" "6 0 1 2 3 4" "$(stats 'import base64, json
+r = s["obs_requests"]
+print(len(r), " ".join(str(json.loads(base64.b64decode(q["cursor"]))["scan"]) if "cursor" in q else "0" for q in r[1:]))')"
+oed-monitor "$t/obs.yaml" >"$t/out8" 2>"$t/err8"
+expect "observations: second run scores nothing" 0 "$(grep -c '"kind":"monitor.item"' "$t/out8")"
+
+# 7. backfill: traces two days back, past the lookback; the watermark stays
+add 3000 5 2880
+wm() { sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'lf'"; }
+wm0=$(wm)
+oed-monitor --backfill 3d..1d "$t/m.yaml" >"$t/out9" 2>"$t/err9"
+expect "backfill: the count, nothing scored" "0 0 5 items, 5 not scored yet, 5 to score; no model calls" "$? $(grep -c monitor.item "$t/out9") $(sed -n 's/.*to [0-9TZ:.-]*: //p' "$t/err9")"
+oed-monitor -y --backfill 3d..1d "$t/m.yaml" >"$t/out10" 2>"$t/err10"
+expect "backfill --yes: the 5 scored, the watermark stayed" "5 $wm0" "$(grep -c '"kind":"monitor.item"' "$t/out10") $(wm)"
+
+# 8. the keys are nowhere
 if cat "$t"/out* "$t"/err* | grep -q 'sekret\|pk-lf-public' ||
    sqlite3 "$OED_STORE" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public' ||
    sqlite3 "$t/other.db" .dump 2>/dev/null | grep -q 'sekret\|pk-lf-public'; then

@@ -215,6 +215,8 @@ oed_drift_store(struct oed_drift *d, struct oed_store *s, int64_t run, struct oe
 		group_name(grp, sizeof(grp), r->feature, r->windowed, r->window_start);
 		if (metric(s, run, r->test, "statistic", grp, r->statistic, err) == -1 ||
 		    (!isnan(r->p_value) && metric(s, run, r->test, "p_value", grp, r->p_value, err) == -1) ||
+		    /* so a report of the stored run draws the line the verdict was drawn at */
+		    (!isnan(r->threshold) && metric(s, run, r->test, "threshold", grp, r->threshold, err) == -1) ||
 		    metric(s, run, r->test, "drift", grp, r->drift, err) == -1 ||
 		    metric(s, run, NULL, "n_ref", grp, (double)r->n_ref, err) == -1 ||
 		    metric(s, run, NULL, "n_cur", grp, (double)r->n_cur, err) == -1)

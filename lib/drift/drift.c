@@ -344,6 +344,7 @@ oed_drift_new(const struct oed_drift_opts *opts, struct oed_err *err)
 		return NULL;
 	}
 	d->o = *opts;
+	oed_progress_init(&d->prog, opts->quiet, "records", 0);
 	return d;
 }
 
@@ -379,6 +380,7 @@ oed_drift_free(struct oed_drift *d)
 {
 	if (d == NULL)
 		return;
+	oed_progress_end(&d->prog);
 	for (size_t i = 0; i < d->nfields; i++) {
 		for (size_t j = 0; j < d->fields[i]->nfeat; j++)
 			feature_free(d->fields[i]->feat[j]);
@@ -1101,13 +1103,12 @@ oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *er
 	const char *why;
 	int rc;
 
-	struct oed_progress prog;
-
 	if (want_fields(d, r, err) == -1)
 		return -1;
-	oed_progress_init(&prog, d->o.quiet, "reference records", 0);
+	oed_progress_phase(&d->prog, "reference", "records", 0);
+	oed_progress_reader(&d->prog, r);
 	while ((rc = oed_reader_next(r, err)) == 1) {
-		oed_progress_tick(&prog, oed_reader_records(r));
+		oed_progress_tick(&d->prog, oed_reader_records(r));
 		if (oed_reader_records(r) <= KEYS_RECORDS)
 			keys_of(d, r);
 		if (check_record(d, r, &why, whybuf, sizeof(whybuf)) == 1) {
@@ -1118,7 +1119,7 @@ oed_drift_read_ref(struct oed_drift *d, struct oed_reader *r, struct oed_err *er
 		if (keep_record(d, r, REF) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
-	oed_progress_done(&prog, oed_reader_records(r));
+	oed_progress_reader(&d->prog, NULL);	/* r is the caller's, freed next */
 	if (rc == -1)
 		return -1;
 	if (oed_reader_records(r) == 0)
@@ -1279,7 +1280,6 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 	const char *why;
 	int tidx = -1, rc;
 	uint64_t windows = 0;
-	struct oed_progress prog;
 
 	if (want_fields(d, r, err) == -1)
 		return -1;
@@ -1288,12 +1288,13 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 		return -1;
 	}
 	d->newest = -INFINITY;
-	oed_progress_init(&prog, d->o.quiet, "records", 0);
+	oed_progress_phase(&d->prog, "read", "records", 0);
+	oed_progress_reader(&d->prog, r);
 	while ((rc = flush_before_wait(d, r, w, err)) == 0 && (rc = oed_reader_next(r, err)) == 1) {
 		int64_t ws = 0;
 		double t = 0;
 
-		oed_progress_tick(&prog, oed_reader_records(r));
+		oed_progress_tick(&d->prog, oed_reader_records(r));
 		if (oed_reader_records(r) <= KEYS_RECORDS)
 			keys_of(d, r);
 
@@ -1346,7 +1347,7 @@ oed_drift_read_cur(struct oed_drift *d, struct oed_reader *r, struct oed_writer 
 		if (keep_record(d, r, CUR) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	}
-	oed_progress_done(&prog, oed_reader_records(r));
+	oed_progress_reader(&d->prog, NULL);	/* r is the caller's */
 	if (rc == -1)
 		return -1;
 	if (oed_reader_records(r) == 0)
@@ -1442,6 +1443,7 @@ write_summary(struct oed_drift *d, struct oed_writer *w, const struct summary *s
 {
 	char gate[48];
 
+	oed_progress_clear();	/* a record on a terminal never follows the progress line */
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "drift.summary");
 	oed_w_uint(w, "features", s->features);
@@ -1470,6 +1472,7 @@ static void
 write_finding(struct oed_writer *w, const struct oed_drift_finding *res, const char *start,
 	      const char *end)
 {
+	oed_progress_clear();
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "drift");
 	oed_w_str(w, "feature", res->feature);
@@ -1708,6 +1711,8 @@ run_test(struct oed_drift *d, struct feature *f, const char *name, struct oed_dr
 	if (d->o.base)
 		p.log_base = d->o.log_base;
 	p.max_rows = OED_DRIFT_MAX_ROWS;
+	/* windows go by as the read goes on: its line stays; a single comparison shows its tests */
+	p.progress = d->o.time ? NULL : oed_progress_handle(&d->prog);
 	oed_err_clear(&e);
 	switch (f->holds) {
 	case H_NUM:

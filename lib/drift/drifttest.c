@@ -21,6 +21,7 @@
 #include "drifttest.h"
 #include "exit.h"
 #include "opt.h"
+#include "progress.h"
 #include "specfun.h"
 #include "splitmix.h"
 
@@ -1952,10 +1953,13 @@ test_mmd(const double *ref, size_t nref, const double *cur, size_t ncur, size_t 
 	for (i = 0; i < ky; i++)
 		rows[kx + i] = cur + iy[i] * dim;
 	/* squared distances; the bandwidth is their median over distinct pairs */
+	oed_progress_phase(par->progress, "mmd kernel", "rows", N);
 	for (i = 0; i < N; i++) {
 		K[i * N + i] = 0;
 		for (j = i + 1; j < N; j++)
 			K[i * N + j] = K[j * N + i] = sqdist(rows[i], rows[j], dim);
+		/* rows shrink as i grows: show the share of the pairs done */
+		oed_progress_stepf(par->progress, N - (double)(N - i - 1) * (N - i - 1) / N);
 	}
 	{
 		size_t q = 0;
@@ -2006,6 +2010,7 @@ test_mmd(const double *ref, size_t nref, const double *cur, size_t ncur, size_t 
 	obs = mmd2_split(K, rowsum, total, xs, N, kx);
 	for (i = 0; i < N; i++)
 		perm[i] = i;
+	oed_progress_phase(par->progress, "mmd", "permutations", par->permutations);
 	for (b = 0; b < par->permutations; b++) {
 		size_t q = 0;
 
@@ -2024,6 +2029,7 @@ test_mmd(const double *ref, size_t nref, const double *cur, size_t ncur, size_t 
 				xs[q++] = i;
 		if (mmd2_split(K, rowsum, total, xs, N, kx) >= obs - MMD_TIE)
 			ge++;
+		oed_progress_step(par->progress, b + 1);
 	}
 	res->statistic = obs;
 	res->p_value = (1 + ge) / (1.0 + par->permutations);

@@ -116,6 +116,8 @@ bool oed_drift_has_p(const struct oed_drift_test *t);
 int oed_drift_test_unknown(const char *what, const char *name, struct oed_err *err);
 
 
+struct oed_progress;
+
 struct oed_drift_params {
 	double threshold;	/* NAN: the test's default (its row) */
 	bool sorted;		/* numeric samples are already ascending */
@@ -125,9 +127,10 @@ struct oed_drift_params {
 	unsigned long permutations;	/* mmd: permutations for the p-value (200) */
 	uint64_t seed;		/* mmd: subsample and permutation seed (0) */
 	size_t max_rows;	/* mmd: rows kept per sample (500); more are subsampled */
+	struct oed_progress *progress;	/* mmd: its kernel and permutations shown; NULL: not */
 };
 
-#define OED_DRIFT_PARAMS_INIT { NAN, false, 10, 1e-4, 2.0, 200, 0, 500 }
+#define OED_DRIFT_PARAMS_INIT { NAN, false, 10, 1e-4, 2.0, 200, 0, 500, NULL }
 
 /* Notes a result may carry (bits in .notes); the tool turns them into warnings. */
 #define OED_DN_SMALL_EXPECTED	0x01u	/* chi2/g_test: an expected count below 5 */

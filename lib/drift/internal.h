@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "drift.h"
+#include "progress.h"
 #include "strdict.h"
 #include "time.h"
 
@@ -133,6 +134,7 @@ struct oed_drift {
 	struct summary *sums;
 	size_t nsums, capsums;
 	bool found;
+	struct oed_progress prog;	/* the reads, then the long tests (mmd) */
 };
 
 /* ---- shared between drift.c and baseline.c ---- */

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "bootstrap.h"
 #include "exit.h"
+#include "progress.h"
 #include "splitmix.h"
 
 #include <math.h>
@@ -198,6 +199,7 @@ oed_bootstrap(const struct oed_boot *b, size_t nstat, oed_boot_stat stat, void *
 		}
 	}
 	oed_rng_seed(&rng, b->seed);
+	oed_progress_phase(b->progress, "bootstrap", "replicates", b->replicates);
 	for (unsigned long rep = 0; rep < b->replicates; rep++) {
 		memset(mult, 0, b->nunits * sizeof(*mult));
 		if (b->scheme == OED_BOOT_CLUSTERS) {
@@ -215,6 +217,7 @@ oed_bootstrap(const struct oed_boot *b, size_t nstat, oed_boot_stat stat, void *
 		for (size_t s = 0; s < nstat; s++)
 			if (isfinite(out[s]))
 				vals[s * b->replicates + nfinite[s]++] = out[s];
+		oed_progress_step(b->progress, rep + 1);
 	}
 	for (size_t s = 0; s < nstat; s++) {
 		double *v = vals + s * b->replicates;

@@ -39,6 +39,8 @@
 
 #include "diag.h"
 
+struct oed_progress;
+
 struct oed_rng {
 	uint64_t s[4];
 };
@@ -70,6 +72,7 @@ struct oed_boot {
 	uint64_t seed;
 	const double *estimate;	/* the nstat full-sample values: basic intervals; NULL: percentile */
 	double *bias;		/* NULL, or receives mean(replicates) - estimate per quantity */
+	struct oed_progress *progress;	/* NULL, or where the replicates are shown (phase "bootstrap") */
 };
 
 /*

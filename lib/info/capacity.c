@@ -1,16 +1,24 @@
 #include "config.h"
 #include "capacity.h"
 #include "exit.h"
+#include "progress.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* oed_capacity on a channel with each (input, output) at most once. */
+/*
+ * oed_capacity on a channel with each (input, output) at most once.  With
+ * prog, each iteration moves the phase on from done0 towards done0 + 1 by
+ * the larger of the iterations' share of max_iter and the gap's way down
+ * to tol on a log scale (it shrinks about geometrically).
+ */
 static int
 capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double *p_out,
-	 struct oed_capacity *out, struct oed_err *err)
+	 struct oed_capacity *out, struct oed_progress *prog, double done0, struct oed_err *err)
 {
+	double gap0 = NAN;
+
 	size_t nin = ch->nin, nout = ch->nout, m = (nin ? nin : 1) + (nout ? nout : 1);
 	double *buf = NULL, *row, *p, *d, *q;
 	double *w = NULL;	/* W(x|a) per cell */
@@ -85,6 +93,15 @@ capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double *p_
 			if (row[a] > 0)
 				p[a] = p[a] * exp(d[a] - upper) / z;
 		out->iterations++;
+		if (prog) {
+			double f = (double)out->iterations / max_iter;
+
+			if (isnan(gap0))
+				gap0 = out->gap;
+			else if (gap0 > tol && out->gap < gap0)
+				f = fmax(f, log(gap0 / out->gap) / log(gap0 / tol));
+			oed_progress_stepf(prog, done0 + fmin(f, 1));
+		}
 	}
 done:
 	if (p_out)
@@ -101,9 +118,9 @@ out:
  * cells sorted by (input, output) without repeats go straight through,
  * others are sorted and repeats added up.
  */
-int
-oed_capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double *p_out,
-	     struct oed_capacity *out, struct oed_err *err)
+static int
+capacity_any(const struct oed_channel *ch, double tol, unsigned max_iter, double *p_out,
+	     struct oed_capacity *out, struct oed_progress *prog, double done0, struct oed_err *err)
 {
 	struct oed_channel u = *ch;
 	size_t *ax, k;
@@ -115,7 +132,7 @@ oed_capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double
 		    (ch->ai[k - 1] == ch->ai[k] && ch->xj[k - 1] >= ch->xj[k]))
 			break;
 	if (k >= ch->ncells)
-		return capacity(ch, tol, max_iter, p_out, out, err);
+		return capacity(ch, tol, max_iter, p_out, out, prog, done0, err);
 	for (size_t c = 0; c < ch->ncells; c++)
 		if (ch->ai[c] >= ch->nin || ch->xj[c] >= ch->nout) {
 			memset(out, 0, sizeof(*out));
@@ -130,10 +147,17 @@ oed_capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double
 	u.xj = ax + ch->ncells;
 	u.n = n;
 	u.ncells = k;
-	rc = capacity(&u, tol, max_iter, p_out, out, err);
+	rc = capacity(&u, tol, max_iter, p_out, out, prog, done0, err);
 	free(ax);
 	free(n);
 	return rc;
+}
+
+int
+oed_capacity(const struct oed_channel *ch, double tol, unsigned max_iter, double *p_out,
+	     struct oed_capacity *out, struct oed_err *err)
+{
+	return capacity_any(ch, tol, max_iter, p_out, out, NULL, 0, err);
 }
 
 struct yref {
@@ -153,7 +177,8 @@ yref_cmp(const void *p, const void *q)
 
 int
 oed_empowerment(const struct oed_xyz *cells, size_t ncells, double tol, unsigned max_iter,
-		struct oed_empowerment **out, size_t *nstates, struct oed_err *err)
+		struct oed_progress *progress, struct oed_empowerment **out, size_t *nstates,
+		struct oed_err *err)
 {
 	size_t m = ncells ? ncells : 1, k = 0, ns = 0;
 	struct oed_xyz *s = malloc(m * sizeof(*s));
@@ -171,6 +196,13 @@ oed_empowerment(const struct oed_xyz *cells, size_t ncells, double tol, unsigned
 	}
 	if ((k = oed_xyz_merge(cells, ncells, s, err)) == (size_t)-1)
 		goto fail;
+	if (progress) {
+		size_t states = 0;
+
+		for (size_t i = 0; i < k; i++)
+			states += i == 0 || s[i].z != s[i - 1].z;
+		oed_progress_phase(progress, "capacity", "states", states);
+	}
 	for (size_t i = 0; i < k;) {
 		size_t j = i, g, na = 0, nx = 0;
 		struct oed_channel ch;
@@ -200,9 +232,10 @@ oed_empowerment(const struct oed_xyz *cells, size_t ncells, double tol, unsigned
 					   .xj = ai + m, .n = n };
 		e[ns] = (struct oed_empowerment){ .state = s[i].z, .n = tot, .actions = na,
 						  .outcomes = nx };
-		if (oed_capacity(&ch, tol, max_iter, NULL, &e[ns].c, err) == -1)
+		if (capacity_any(&ch, tol, max_iter, NULL, &e[ns].c, progress, (double)ns, err) == -1)
 			goto fail;
 		ns++;
+		oed_progress_step(progress, ns);
 		i = j;
 	}
 	*out = e;

@@ -29,6 +29,8 @@
 #include "diag.h"
 #include "mi.h"
 
+struct oed_progress;
+
 struct oed_channel {
 	size_t nin, nout, ncells;
 	const size_t *ai, *xj;	/* input and output of each cell */
@@ -66,9 +68,11 @@ struct oed_empowerment {
  * Empowerment per state from (x = action, y = next state, z = state)
  * cells in any order (repeated keys add up).  *out (caller frees) gets one
  * entry per state in key order, *nstates how many.  Same errors as
- * oed_capacity.
+ * oed_capacity.  progress (NULL: none) shows the states as phase
+ * "capacity", moving on within a state as its iterations close the gap.
  */
 int oed_empowerment(const struct oed_xyz *cells, size_t ncells, double tol, unsigned max_iter,
-		    struct oed_empowerment **out, size_t *nstates, struct oed_err *err);
+		    struct oed_progress *progress, struct oed_empowerment **out, size_t *nstates,
+		    struct oed_err *err);
 
 #endif

@@ -69,6 +69,8 @@ struct oed_engine_params {
 	bool names;			/* keep the text of each x (state) */
 };
 
+struct oed_progress;
+
 /* How results are computed and written. */
 struct oed_engine_opts {
 	const char *estimator;		/* NULL: plugin */
@@ -83,6 +85,7 @@ struct oed_engine_opts {
 	bool capacity;			/* Blahut-Arimoto per state */
 	double tolerance;		/* capacity: stop when the bounds are this close, in base units */
 	unsigned long max_iter;		/* capacity: iteration limit per state */
+	struct oed_progress *progress;	/* where bootstrap and capacity show their way; NULL: nowhere */
 };
 
 /* The defaults, each given here and nowhere else. */

@@ -417,6 +417,7 @@ struct prep {
 	unsigned max_iter;
 	struct oed_empowerment *states;
 	size_t nstates;
+	struct oed_progress *progress;	/* the capacity of the counts is shown; NULL: none */
 };
 
 static void
@@ -830,7 +831,8 @@ capacity_mean(struct prep *p, const struct view *v, double *out, struct oed_err 
 	free(p->states);
 	p->states = NULL;
 	p->nstates = 0;
-	if (oed_empowerment(p->xyz, k, p->tol, p->max_iter, &p->states, &p->nstates, err) == -1)
+	if (oed_empowerment(p->xyz, k, p->tol, p->max_iter, p->progress, &p->states, &p->nstates,
+			    err) == -1)
 		return -1;
 	for (size_t i = 0; i < p->nstates; i++) {
 		total += p->states[i].n;
@@ -1406,8 +1408,10 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	p.capacity = o->capacity;
 	p.tol = o->tolerance * lb;
 	p.max_iter = (unsigned)o->max_iter;
+	p.progress = o->progress;
 	if (compute(&p, &p.v, q, err) == -1)
 		goto fail;
+	p.progress = NULL;	/* the replicates are shown by the bootstrap */
 	/* the states of the counts, not of the last replicate */
 	states = p.states;
 	nstates = p.nstates;
@@ -1418,7 +1422,7 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 	if (ci) {
 		struct oed_boot b = { .scheme = OED_BOOT_CLUSTERS, .nunits = p.v.ngroups,
 				      .replicates = o->bootstrap, .level = o->ci, .seed = o->seed,
-				      .estimate = q };
+				      .estimate = q, .progress = o->progress };
 		uint64_t *counts = NULL;
 
 		if (e->emp || e->p.x == NULL) {

@@ -188,20 +188,20 @@ oed_engine_help_lists(const char *examples)
 	return b;
 }
 
-/* Count the records of r into e. */
+/* Count the records of r into e: the phase "read". */
 static int
-count_records(struct oed_engine *e, struct oed_reader *r, bool quiet, struct oed_err *err)
+count_records(struct oed_engine *e, struct oed_reader *r, struct oed_progress *prog,
+	      struct oed_err *err)
 {
-	struct oed_progress prog;
 	int rc;
 
-	oed_progress_init(&prog, quiet, "records", 0);
+	oed_progress_phase(prog, "read", "records", 0);
+	oed_progress_reader(prog, r);
 	while ((rc = oed_reader_next(r, err)) == 1) {
 		if (oed_engine_add(e, r, err) == -1)
 			return -1;
-		oed_progress_tick(&prog, oed_reader_records(r));
+		oed_progress_tick(prog, oed_reader_records(r));
 	}
-	oed_progress_done(&prog, oed_reader_records(r));
 	return rc;
 }
 
@@ -213,8 +213,12 @@ oed_engine_run(struct oed_engine_job *job, struct oed_writer *w, struct oed_err 
 	struct oed_results *res = NULL;
 	struct oed_policy strict;
 	char digest[17];
+	struct oed_progress prog;
 	int rc = -1;
 
+	/* the read, then the results' long steps (bootstrap, capacity), on one line */
+	oed_progress_init(&prog, job->io->quiet, "records", 0);
+	job->opts.progress = oed_progress_handle(&prog);
 	oed_policy_init(&strict);
 	if (job->emit_state && job->merge) {
 		oed_err_set(err, OED_EX_USAGE, "--emit-state and --merge do not go together");
@@ -249,7 +253,7 @@ oed_engine_run(struct oed_engine_job *job, struct oed_writer *w, struct oed_err 
 		if (oed_engine_bind(e, r, err) == -1)
 			goto out;
 		oed_reader_digest(r, job->record);
-		if (count_records(e, r, job->io->quiet, err) == -1)
+		if (count_records(e, r, job->opts.progress, err) == -1)
 			goto out;
 		if (oed_policy_close(&job->io->policy, err) == -1)
 			goto out;
@@ -267,7 +271,10 @@ oed_engine_run(struct oed_engine_job *job, struct oed_writer *w, struct oed_err 
 		if (oed_engine_write_state(e, w, err) == -1)
 			goto out;
 	} else {
-		if ((res = oed_engine_results(e, &job->opts, err)) == NULL)
+		oed_progress_phase(job->opts.progress, "results", "", 0);
+		res = oed_engine_results(e, &job->opts, err);
+		oed_progress_end(job->opts.progress);
+		if (res == NULL)
 			goto out;
 		/* recorded first, so that the summary can name its run */
 		if (job->record &&
@@ -280,6 +287,8 @@ oed_engine_run(struct oed_engine_job *job, struct oed_writer *w, struct oed_err 
 	}
 	rc = 0;
 out:
+	oed_progress_end(job->opts.progress);
+	job->opts.progress = NULL;	/* it was on this stack */
 	oed_results_free(res);
 	oed_reader_free(r);
 	oed_engine_free(e);

@@ -2,9 +2,9 @@
 #include "csvin.h"
 #include "buf.h"
 #include "exit.h"
+#include "zstream.h"
 
 #include <csv.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
  * beside it so a row can be reported by its first line and copied out.
  */
 struct oed_csv {
-	FILE *fp;
+	struct oed_zstream *zs;	/* decompressed as read (zstream.h) */
 	char source[256];
 	struct csv_parser parser;
 	char delimiter;
@@ -151,18 +151,11 @@ oed_csv_open(const char *path, char delimiter, size_t max_line, struct oed_polic
 		oed_err_set(err, OED_EX_FAIL, "out of memory");
 		return NULL;
 	}
-	if (path == NULL || strcmp(path, "-") == 0) {
-		c->fp = stdin;
-		snprintf(c->source, sizeof(c->source), "<stdin>");
-	} else {
-		c->fp = fopen(path, "rb");
-		if (c->fp == NULL) {
-			oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(path), strerror(errno));
-			free(c);
-			return NULL;
-		}
-		snprintf(c->source, sizeof(c->source), "%s", path);
+	if ((c->zs = oed_zstream_open(path, err)) == NULL) {
+		free(c);
+		return NULL;
 	}
+	snprintf(c->source, sizeof(c->source), "%s", oed_zstream_source(c->zs));
 	c->delimiter = delimiter ? delimiter : ',';
 	parser_init(c);
 	c->max_line = max_line;
@@ -176,8 +169,7 @@ oed_csv_close(struct oed_csv *c)
 {
 	if (c == NULL)
 		return;
-	if (c->fp && c->fp != stdin)
-		fclose(c->fp);
+	oed_zstream_close(c->zs);
 	csv_free(&c->parser);
 	for (size_t i = 0; i < c->ncols; i++)
 		free(c->header[i]);
@@ -208,14 +200,12 @@ next_segment(struct oed_csv *c, const char **seg, size_t *n, bool *eol, struct o
 		return 1;
 	}
 	if (c->ipos == c->ilen) {
-		c->ipos = 0;
-		c->ilen = fread(c->in, 1, sizeof(c->in), c->fp);
-		if (c->ilen == 0) {
-			if (ferror(c->fp))
-				return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(c->source),
-						   strerror(errno));
-			return 0;
-		}
+		ssize_t got = oed_zstream_read(c->zs, c->in, sizeof(c->in), err);
+
+		c->ipos = c->ilen = 0;
+		if (got <= 0)
+			return (int)got;	/* -1, or 0 at the end of the file */
+		c->ilen = (size_t)got;
 	}
 	p = c->in + c->ipos;
 	avail = c->ilen - c->ipos;

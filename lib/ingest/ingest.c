@@ -8,6 +8,7 @@
 #include "map.h"
 #include "provider/openai_response.h"
 #include "utf8.h"
+#include "zstream.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -144,63 +146,148 @@ oed_ingest_add_inputs(struct oed_ingest_opts *o, const char *arg, struct oed_err
 	return 0;
 }
 
+/* Whether s ends in suffix, a .gz or .zst ending set aside: "a.csv.gz" is a CSV file. */
 static bool
-ends_with(const char *s, const char *suffix)
+ends_with_base(const char *s, const char *suffix)
 {
-	size_t n = strlen(s), m = strlen(suffix);
+	size_t n = oed_zstream_base_len(s), m = strlen(suffix);
 
-	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+	return n >= m && strncasecmp(s + n - m, suffix, m) == 0;
 }
 
-/* Look at the first line of a JSON Lines file: an OpenAI response or a plain record? */
-/* The first byte of a file past a BOM and spacing, or -1. */
+/*
+ * Lines of a file, decompressed as read (zstream.h): the line reader
+ * behind detection and the Batch input file.  Each line comes with its
+ * newline when it has one; a line is held whole, however long.
+ */
+struct zlines {
+	struct oed_zstream *zs;
+	struct oed_buf buf;	/* data[pos..len) read and not yet handed out */
+	size_t pos;
+	bool eof;
+};
+
+/* Whether s[0..n) holds nothing but spacing. */
+static bool
+blank_text(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return false;
+	return true;
+}
+
+/* 0 or -1 (err set: cannot open). */
+static int
+zlines_open(struct zlines *l, const char *path, struct oed_err *err)
+{
+	memset(l, 0, sizeof(*l));
+	l->zs = oed_zstream_open(path, err);
+	return l->zs ? 0 : -1;
+}
+
+static void
+zlines_close(struct zlines *l)
+{
+	oed_zstream_close(l->zs);
+	oed_buf_release(&l->buf);
+}
+
+/* The next line: 1 with it in *line and *len (valid until the next call), 0 at the end, -1 (err). */
+static int
+zlines_next(struct zlines *l, const char **line, size_t *len, struct oed_err *err)
+{
+	size_t scan = l->pos;
+
+	for (;;) {
+		const char *nl = l->buf.len > scan ? memchr(l->buf.data + scan, '\n', l->buf.len - scan) : NULL;
+		ssize_t got;
+
+		if (nl || (l->eof && l->pos < l->buf.len)) {
+			size_t end = nl ? (size_t)(nl - l->buf.data) + 1 : l->buf.len;
+
+			*line = l->buf.data + l->pos;
+			*len = end - l->pos;
+			l->pos = end;
+			return 1;
+		}
+		if (l->eof)
+			return 0;
+		if (l->pos > 0) {
+			memmove(l->buf.data, l->buf.data + l->pos, l->buf.len - l->pos);
+			l->buf.len -= l->pos;
+			l->pos = 0;
+		}
+		scan = l->buf.len;
+		if (oed_buf_grow(&l->buf, 65536) == -1)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		if ((got = oed_zstream_read(l->zs, l->buf.data + l->buf.len, 65536, err)) == -1)
+			return -1;
+		l->buf.len += (size_t)got;
+		l->eof = got == 0;
+	}
+}
+
+/*
+ * The first byte of a file past a BOM and spacing, as its reader will see
+ * it (decompressed), or -1.
+ */
 static int
 first_byte(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	int c, n = 0;
+	struct oed_zstream *zs;
+	struct oed_err err;
+	unsigned char buf[4096];
+	ssize_t got;
+	long n = 0;
+	int c = -1;
 
-	if (fp == NULL)
+	if ((zs = oed_zstream_open(path, &err)) == NULL)
 		return -1;
-	while ((c = getc(fp)) != EOF) {
-		/* a UTF-8 BOM at the start */
-		if (n++ < 3 && (c == 0xEF || c == 0xBB || c == 0xBF))
-			continue;
-		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-			break;
-	}
-	fclose(fp);
+	while (c == -1 && (got = oed_zstream_read(zs, buf, sizeof(buf), &err)) > 0)
+		for (ssize_t i = 0; i < got; i++, n++) {
+			/* a UTF-8 BOM at the start */
+			if (n < 3 && (buf[i] == 0xEF || buf[i] == 0xBB || buf[i] == 0xBF))
+				continue;
+			if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n') {
+				c = buf[i];
+				break;
+			}
+		}
+	oed_zstream_close(zs);
 	return c;
 }
 
+/* Look at the first line of a JSON Lines file: an OpenAI response or a plain record? */
 static enum oed_ingest_format
 sniff_jsonl(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	char *line = NULL;
-	size_t cap = 0;
 	enum oed_ingest_format f = OED_FMT_JSONL;
+	struct zlines l;
+	struct oed_err err;
+	const char *line, *start = NULL;
+	size_t len, skip = 0;
 	json_t *j;
 
-	ssize_t n;
-	char *start;
-
-	if (fp == NULL)
+	if (zlines_open(&l, path, &err) == -1)
 		return f;
 	/* the first line with something on it, as the reader will see it */
-	for (bool first = true; (n = getline(&line, &cap, fp)) > 0; first = false) {
-		start = first && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? line + 3 : line;
-		if (start[strspn(start, " \t\r\n")] != '\0')
+	for (bool first = true; zlines_next(&l, &line, &len, &err) == 1; first = false) {
+		skip = first && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+		while (skip < len && strchr(" \t\r\n", line[skip]))
+			skip++;
+		if (skip < len) {
+			start = line;
 			break;
+		}
 	}
-	if (n > 0 && (j = json_loads(start, 0, NULL)) != NULL) {
+	if (start && (j = json_loadb(start + skip, len - skip, 0, NULL)) != NULL) {
 		if (json_object_get(j, "choices") || is_responses(j) ||
 		    (json_object_get(j, "custom_id") && json_object_get(j, "response")))
 			f = OED_FMT_OPENAI;
 		json_decref(j);
 	}
-	free(line);
-	fclose(fp);
+	zlines_close(&l);
 	return f;
 }
 
@@ -225,16 +312,23 @@ oed_ingest_detect(const struct oed_ingest_opts *o, int nfiles, char *const *file
 	for (int i = 0; i < nfiles; i++) {
 		enum oed_ingest_format g;
 
+		struct stat st;
+		/*
+		 * Only a regular file is looked into: what is read from a pipe
+		 * (a FIFO, <(zcat ...)) would be gone for the reader.
+		 */
+		bool look = stat(files[i], &st) == 0 && S_ISREG(st.st_mode);
+
 		if (strcmp(files[i], "-") == 0)
 			g = OED_FMT_JSONL;
-		else if (ends_with(files[i], ".csv"))
+		else if (ends_with_base(files[i], ".csv"))
 			g = OED_FMT_CSV;
-		else if (first_byte(files[i]) == '[')
+		else if (look && first_byte(files[i]) == '[')
 			g = OED_FMT_JSON_ARRAY;	/* a top-level array of records */
-		else if (ends_with(files[i], ".json"))
+		else if (ends_with_base(files[i], ".json"))
 			g = OED_FMT_MAP;
 		else
-			g = sniff_jsonl(files[i]);
+			g = look ? sniff_jsonl(files[i]) : OED_FMT_JSONL;
 		if (f != OED_FMT_AUTO && g != f)
 			return oed_err_set(err, OED_EX_USAGE,
 					   "'%s' looks like %s but '%s' like %s: give --format",
@@ -1083,16 +1177,15 @@ batch_input_find(const struct batch_inputs *bi, const char *id)
 static int
 batch_inputs_load(struct batch_inputs *bi, const char *path, struct oed_err *err)
 {
-	FILE *fp = fopen(path, "rb");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	struct zlines l;
+	const char *line;
+	size_t len;
 	long lineno = 0;
-	int rc = 0;
+	int rc = 0, more = 0;
 
-	if (fp == NULL)
-		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(path), strerror(errno));
-	while (rc == 0 && (len = getline(&line, &cap, fp)) > 0) {
+	if (zlines_open(&l, path, err) == -1)
+		return -1;
+	while (rc == 0 && (more = zlines_next(&l, &line, &len, err)) == 1) {
 		json_error_t jerr;
 		const char *id;
 		json_t *j;
@@ -1100,9 +1193,9 @@ batch_inputs_load(struct batch_inputs *bi, const char *path, struct oed_err *err
 		bool added;
 
 		lineno++;
-		if (line[strspn(line, " \t\r\n")] == '\0')
+		if (blank_text(line, len))
 			continue;
-		j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL, &jerr);
+		j = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
 		id = json_string_value(json_object_get(j, "custom_id"));
 		if (j == NULL || id == NULL) {
 			rc = oed_err_at(err, OED_EX_DATA, path, lineno, 0, "%s%s",
@@ -1136,10 +1229,9 @@ batch_inputs_load(struct batch_inputs *bi, const char *path, struct oed_err *err
 		}
 		json_decref(j);
 	}
-	if (rc == 0 && ferror(fp))
-		rc = oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(path), strerror(errno));
-	free(line);
-	fclose(fp);
+	if (more == -1)
+		rc = -1;
+	zlines_close(&l);
 	return rc;
 }
 
@@ -1409,7 +1501,7 @@ ingest_lines(const struct oed_ingest_opts *o, const struct ts_rules *ts, bool op
  * element longer than max_line is read past without being held.
  */
 struct array_reader {
-	FILE *fp;
+	struct oed_zstream *zs;	/* decompressed as read */
 	const char *source;
 	struct oed_buf buf;	/* bytes read and not yet consumed: data[pos..len) */
 	size_t pos;
@@ -1423,7 +1515,7 @@ struct array_reader {
 static int
 array_fill(struct array_reader *a, struct oed_err *err)
 {
-	size_t got;
+	ssize_t got;
 
 	if (a->eof)
 		return 0;
@@ -1434,13 +1526,11 @@ array_fill(struct array_reader *a, struct oed_err *err)
 	}
 	if (oed_buf_grow(&a->buf, 65536) == -1)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	got = fread(a->buf.data + a->buf.len, 1, 65536, a->fp);
-	a->buf.len += got;
+	if ((got = oed_zstream_read(a->zs, a->buf.data + a->buf.len, 65536, err)) == -1)
+		return -1;
+	a->buf.len += (size_t)got;
 	a->buf.data[a->buf.len] = '\0';
 	if (got == 0) {
-		if (ferror(a->fp))
-			return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(a->source),
-					   strerror(errno));
 		a->eof = true;
 		return 0;
 	}
@@ -1645,19 +1735,16 @@ ingest_array(const struct oed_ingest_opts *o, const struct ts_rules *ts, int nfi
 		}
 	}
 	for (int k = 0; k < nfiles && rc == 0; k++) {
-		bool std = strcmp(files[k], "-") == 0;
-		struct array_reader a = { .source = std ? "<stdin>" : files[k], .line = 1,
-					  .max_line = o->max_line ? o->max_line : (size_t)-1 };
+		struct array_reader a = { .line = 1, .max_line = o->max_line ? o->max_line : (size_t)-1 };
 		size_t start = 0, len = 0;
 		long line = 0;
 		int r = 0;
 
-		a.fp = std ? stdin : fopen(files[k], "rb");
-		if (a.fp == NULL) {
-			rc = oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(files[k]),
-					 strerror(errno));
+		if ((a.zs = oed_zstream_open(files[k], err)) == NULL) {
+			rc = -1;
 			break;
 		}
+		a.source = oed_zstream_source(a.zs);
 		while (rc == 0 && (r = array_next(&a, &start, &len, &line, err)) > 0) {
 			struct array_elem e = { .source = a.source, .line = line };
 			json_error_t jerr;
@@ -1699,8 +1786,7 @@ ingest_array(const struct oed_ingest_opts *o, const struct ts_rules *ts, int nfi
 		if (r == -1)
 			rc = -1;
 		oed_buf_release(&a.buf);
-		if (!std)
-			fclose(a.fp);
+		oed_zstream_close(a.zs);
 	}
 out:
 	for (int f = 0; f < NFIELDS; f++)
@@ -2009,39 +2095,29 @@ struct mapfile {
 static int
 read_whole(const char *path, char **text, size_t *len, struct oed_err *err)
 {
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t cap = 65536, n = 0;
-	char *buf;
+	struct oed_zstream *zs = oed_zstream_open(path, err);
+	struct oed_buf b = OED_BUF_INIT;
+	ssize_t got;
 
-	if (fp == NULL)
-		return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(path), strerror(errno));
-	buf = malloc(cap);
-	for (;;) {
-		size_t got;
-
-		if (buf == NULL) {
-			if (fp != stdin)
-				fclose(fp);
+	if (zs == NULL)
+		return -1;
+	do {
+		if (oed_buf_grow(&b, 65536) == -1) {
+			oed_zstream_close(zs);
+			oed_buf_release(&b);
 			return oed_err_set(err, OED_EX_FAIL, "out of memory reading '%s'", oed_quote(path));
 		}
-		got = fread(buf + n, 1, cap - n - 1, fp);
-		n += got;
-		if (n + 1 < cap)
-			break;
-		cap *= 2;
-		buf = realloc(buf, cap);
-	}
-	if (ferror(fp)) {
-		free(buf);
-		if (fp != stdin)
-			fclose(fp);
-		return oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(path), strerror(errno));
-	}
-	if (fp != stdin)
-		fclose(fp);
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
+		if ((got = oed_zstream_read(zs, b.data + b.len, 65536, err)) == -1) {
+			oed_zstream_close(zs);
+			oed_buf_release(&b);
+			return -1;
+		}
+		b.len += (size_t)got;
+	} while (got > 0);
+	oed_zstream_close(zs);
+	b.data[b.len] = '\0';
+	*text = b.data;
+	*len = b.len;
 	return 0;
 }
 

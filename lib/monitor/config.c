@@ -10,6 +10,7 @@
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <xxhash.h>
 
 #include "config/cfg.h"
@@ -62,6 +63,204 @@ add_path(struct oed_mon_source *s, const char *p, struct oed_err *err)
 	return 0;
 }
 
+/* lookback, overlap and max_pages of an API source (defaults 24h, 10m, 1000). */
+static int
+window_keys(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mon_source *s,
+	    struct oed_err *err)
+{
+	static const char *const durs[] = { "lookback", "overlap" };
+	const struct oed_cfg_node *v;
+
+	s->lookback_ms = 86400000;
+	s->overlap_ms = 600000;
+	s->max_pages = 1000;
+	for (size_t i = 0; i < 2; i++) {
+		const char *d;
+		int64_t *out = i == 0 ? &s->lookback_ms : &s->overlap_ms;
+		char what[32];
+
+		if ((v = oed_cfg_get(n, durs[i])) == NULL)
+			continue;
+		snprintf(what, sizeof(what), "'%s'", durs[i]);
+		if (oed_cfg_string(c, v, what, &d, err) == -1)
+			return -1;
+		if (oed_duration_parse(what, d, out, err) == -1)
+			return oed_cfg_error(c, v, err, "%s", err->msg);
+	}
+	if ((v = oed_cfg_get(n, "max_pages")) &&
+	    oed_cfg_long(c, v, "'max_pages'", 1, 1000000, &s->max_pages, err) == -1)
+		return -1;
+	return 0;
+}
+
+/* An http(s) URL as a literal value. */
+static int
+load_url(const struct oed_cfg *c, const struct oed_cfg_node *v, const char *what, char **out,
+	 struct oed_err *err)
+{
+	if (oed_cfg_strdup(c, v, what, true, out, err) == -1)
+		return -1;
+	if (strncmp(*out, "http://", 7) != 0 && strncmp(*out, "https://", 8) != 0)
+		return oed_cfg_error(c, v, err, "%s must start with http:// or https://", what);
+	return 0;
+}
+
+/* A header that carries credentials: its value comes from the environment only. */
+static bool
+secret_header(const char *name)
+{
+	static const char *const words[] = { "auth", "token", "key", "secret", "cookie", "session",
+					     "password", "signature" };
+
+	if (strcasecmp(name, "authorization") == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(name, words[i]))
+			return true;
+	return false;
+}
+
+static int
+load_headers(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mon_source *s,
+	     struct oed_err *err)
+{
+	static const char *const keys[] = { "env", "prefix", NULL };
+
+	if (oed_cfg_expect(c, n, OED_CFG_MAP, "'headers'", err) == -1)
+		return -1;
+	if ((s->headers = calloc(n->n ? n->n : 1, sizeof(*s->headers))) == NULL)
+		return oed_cfg_nomem(err);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct oed_cfg_node *k = n->keys[i], *v = n->items[i], *e;
+		struct oed_mon_header *h = &s->headers[s->nheaders++];
+
+		if (k->len == 0 || strpbrk(k->str, ": \t\r\n") != NULL)
+			return oed_cfg_error(c, k, err, "'%s' is not a header name", oed_quote(k->str));
+		if ((h->name = strdup(k->str)) == NULL)
+			return oed_cfg_nomem(err);
+		if (v->type == OED_CFG_SCALAR) {
+			if (secret_header(k->str))
+				return oed_cfg_error(c, v, err,
+						     "header '%s' carries a secret: give {env: VARIABLE, prefix: ...}, not its value",
+						     oed_quote(k->str));
+			if (oed_cfg_strdup(c, v, "a header value", false, &h->value, err) == -1)
+				return -1;
+			if (strpbrk(h->value, "\r\n"))
+				return oed_cfg_error(c, v, err, "a header value is one line");
+			continue;
+		}
+		if (oed_cfg_expect(c, v, OED_CFG_MAP, "a header", err) == -1 ||
+		    oed_cfg_check_keys(c, v, keys, "a header", err) == -1)
+			return -1;
+		if ((e = oed_cfg_get(v, "env")) == NULL)
+			return oed_cfg_error(c, v, err, "a header from the environment needs 'env: VARIABLE'");
+		if (oed_cfg_strdup(c, e, "'env'", true, &h->env, err) == -1)
+			return -1;
+		if ((e = oed_cfg_get(v, "prefix")) && oed_cfg_strdup(c, e, "'prefix'", false, &h->prefix, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_http(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mon_source *s,
+	  struct oed_err *err)
+{
+	static const char *const keys[] = {
+		"type", "url", "url_env", "items", "headers", "cursor", "page", "link", "max_pages",
+		"since_param", "until_param", "since_format", "lookback", "overlap", NULL
+	};
+	static const char *const cursor_keys[] = { "field", "param", NULL };
+	static const char *const page_keys[] = { "param", "start", "size_param", "size", NULL };
+	const struct oed_cfg_node *v, *p;
+	const char *txt;
+	int npaging = 0;
+
+	s->type = OED_MON_SRC_HTTP;
+	s->page_size = 100;
+	if (oed_cfg_check_keys(c, n, keys, "an http source", err) == -1 ||
+	    window_keys(c, n, s, err) == -1)
+		return -1;
+	if (oed_cfg_get(n, "url") && oed_cfg_get(n, "url_env"))
+		return oed_cfg_error(c, oed_cfg_get(n, "url_env"), err, "give 'url' or 'url_env', not both");
+	if ((v = oed_cfg_get(n, "url")) != NULL) {
+		if (load_url(c, v, "'url'", &s->url, err) == -1)
+			return -1;
+	} else if (env_name(c, n, "url_env", false, &s->url_env, err) == -1) {
+		return -1;
+	} else if (s->url_env == NULL) {
+		return oed_cfg_error(c, n, err, "an http source needs 'url' or 'url_env'");
+	}
+	if ((v = oed_cfg_get(n, "items"))) {
+		if (oed_cfg_string(c, v, "'items'", &txt, err) == -1)
+			return -1;
+		if (txt[0] && parse_path(c, v, "'items'", &s->items, err) == -1)
+			return -1;
+	}
+	if ((v = oed_cfg_get(n, "headers")) && load_headers(c, v, s, err) == -1)
+		return -1;
+	if ((p = oed_cfg_get(n, "cursor"))) {
+		npaging++;
+		s->paging = OED_MON_PAGING_CURSOR;
+		if (oed_cfg_expect(c, p, OED_CFG_MAP, "'cursor'", err) == -1 ||
+		    oed_cfg_check_keys(c, p, cursor_keys, "'cursor'", err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(p, "field")) == NULL || oed_cfg_get(p, "param") == NULL)
+			return oed_cfg_error(c, p, err, "'cursor' needs 'field' (where the answer has the next cursor) and 'param'");
+		if (parse_path(c, v, "'field'", &s->cursor_field, err) == -1 ||
+		    oed_cfg_strdup(c, oed_cfg_get(p, "param"), "'param'", true, &s->cursor_param, err) == -1)
+			return -1;
+	}
+	if ((p = oed_cfg_get(n, "page"))) {
+		npaging++;
+		s->paging = OED_MON_PAGING_PAGE;
+		s->page_start = 1;
+		if (oed_cfg_expect(c, p, OED_CFG_MAP, "'page'", err) == -1 ||
+		    oed_cfg_check_keys(c, p, page_keys, "'page'", err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(p, "param")) == NULL)
+			return oed_cfg_error(c, p, err, "'page' needs 'param' (the page number's query parameter)");
+		if (oed_cfg_strdup(c, v, "'param'", true, &s->page_param, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(p, "start")) && oed_cfg_long(c, v, "'start'", 0, 1000000, &s->page_start, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(p, "size_param")) &&
+		    oed_cfg_strdup(c, v, "'size_param'", true, &s->size_param, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(p, "size")) && oed_cfg_long(c, v, "'size'", 1, 1000000, &s->page_size, err) == -1)
+			return -1;
+	}
+	if ((p = oed_cfg_get(n, "link"))) {
+		bool on = false;
+
+		if (oed_cfg_bool(c, p, "'link'", &on, err) == -1)
+			return -1;
+		if (on) {
+			npaging++;
+			s->paging = OED_MON_PAGING_LINK;
+		}
+	}
+	if (npaging > 1)
+		return oed_cfg_error(c, n, err, "give one of 'cursor', 'page' and 'link', not several");
+	if ((v = oed_cfg_get(n, "since_param")) && oed_cfg_strdup(c, v, "'since_param'", true, &s->since_param, err) == -1)
+		return -1;
+	if ((v = oed_cfg_get(n, "until_param"))) {
+		if (s->since_param == NULL)
+			return oed_cfg_error(c, v, err, "'until_param' goes with 'since_param'");
+		if (oed_cfg_strdup(c, v, "'until_param'", true, &s->until_param, err) == -1)
+			return -1;
+	}
+	if ((v = oed_cfg_get(n, "since_format"))) {
+		if (oed_cfg_string(c, v, "'since_format'", &txt, err) == -1)
+			return -1;
+		if (strcmp(txt, "unix") == 0)
+			s->since_unix = true;
+		else if (strcmp(txt, "rfc3339") != 0)
+			return oed_cfg_error(c, v, err, "since_format '%s': rfc3339 or unix", oed_quote(txt));
+	}
+	return 0;
+}
+
 static int
 load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_monitor *m,
 	    struct oed_err *err)
@@ -77,7 +276,7 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 	if (oed_cfg_expect(c, n, OED_CFG_MAP, "'source'", err) == -1)
 		return -1;
 	if ((t = oed_cfg_get(n, "type")) == NULL)
-		return oed_cfg_error(c, n, err, "a source needs a 'type' (jsonl, command or langfuse)");
+		return oed_cfg_error(c, n, err, "a source needs a 'type' (jsonl, command, langfuse, http or slack)");
 	if (oed_cfg_string(c, t, "'type'", &type, err) == -1)
 		return -1;
 	if (strcmp(type, "jsonl") == 0) {
@@ -138,15 +337,13 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 	} else if (strcmp(type, "langfuse") == 0) {
 		static const char *const lf_keys[] = {
 			"type", "host_env", "public_key_env", "secret_key_env", "objects", "filter",
-			"lookback", "overlap", "page_size", NULL
+			"lookback", "overlap", "page_size", "fields", "max_pages", NULL
 		};
 		static const char *const filter_keys[] = { "name", "tags", "user_id", NULL };
-		static const char *const durs[] = { "lookback", "overlap" };
+		static const char *const obs_filter_keys[] = { "name", "type", "user_id", NULL };
 		const struct oed_cfg_node *f;
 
 		s->type = OED_MON_SRC_LANGFUSE;
-		s->lookback_ms = 86400000;
-		s->overlap_ms = 600000;
 		s->page_size = 50;
 		if (oed_cfg_check_keys(c, n, lf_keys, "a langfuse source", err) == -1 ||
 		    env_name(c, n, "host_env", true, &s->host_env, err) == -1 ||
@@ -158,33 +355,34 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 
 			if (oed_cfg_string(c, v, "'objects'", &o, err) == -1)
 				return -1;
-			if (strcmp(o, "traces") != 0)
-				return oed_cfg_error(c, v, err, "objects '%s': this version reads traces only",
+			if (strcmp(o, "observations") == 0)
+				s->observations = true;
+			else if (strcmp(o, "traces") != 0)
+				return oed_cfg_error(c, v, err, "objects '%s': traces or observations",
 						     oed_quote(o));
 		}
-		for (i = 0; i < 2; i++) {
-			const char *d;
-			int64_t *out = i == 0 ? &s->lookback_ms : &s->overlap_ms;
-			char what[32];
-
-			if ((v = oed_cfg_get(n, durs[i])) == NULL)
-				continue;
-			snprintf(what, sizeof(what), "'%s'", durs[i]);
-			if (oed_cfg_string(c, v, what, &d, err) == -1)
-				return -1;
-			if (oed_duration_parse(what, d, out, err) == -1)
-				return oed_cfg_error(c, v, err, "%s", err->msg);
-		}
-		if ((v = oed_cfg_get(n, "page_size")) &&
-		    oed_cfg_long(c, v, "'page_size'", 1, 100, &s->page_size, err) == -1)
+		if (window_keys(c, n, s, err) == -1)
 			return -1;
+		if ((v = oed_cfg_get(n, "page_size")) &&
+		    oed_cfg_long(c, v, "'page_size'", 1, s->observations ? 1000 : 100, &s->page_size, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(n, "fields"))) {
+			if (!s->observations)
+				return oed_cfg_error(c, v, err, "'fields' goes with objects: observations");
+			if (oed_cfg_strdup(c, v, "'fields'", true, &s->obs_fields, err) == -1)
+				return -1;
+		}
 		if ((f = oed_cfg_get(n, "filter"))) {
 			if (oed_cfg_expect(c, f, OED_CFG_MAP, "'filter'", err) == -1 ||
-			    oed_cfg_check_keys(c, f, filter_keys, "'filter'", err) == -1)
+			    oed_cfg_check_keys(c, f, s->observations ? obs_filter_keys : filter_keys,
+					       s->observations ? "the filter of observations" : "the filter of traces",
+					       err) == -1)
 				return -1;
 			if ((v = oed_cfg_get(f, "name")) && oed_cfg_strdup(c, v, "'name'", true, &s->name, err) == -1)
 				return -1;
 			if ((v = oed_cfg_get(f, "user_id")) && oed_cfg_strdup(c, v, "'user_id'", true, &s->user_id, err) == -1)
+				return -1;
+			if ((v = oed_cfg_get(f, "type")) && oed_cfg_strdup(c, v, "'type'", true, &s->obs_type, err) == -1)
 				return -1;
 			if ((v = oed_cfg_get(f, "tags"))) {
 				size_t k = v->type == OED_CFG_SEQ ? v->n : 1;
@@ -197,12 +395,35 @@ load_source(const struct oed_cfg *c, const struct oed_cfg_node *n, struct oed_mo
 						return -1;
 			}
 		}
+	} else if (strcmp(type, "http") == 0) {
+		if (load_http(c, n, s, err) == -1)
+			return -1;
+	} else if (strcmp(type, "slack") == 0) {
+		static const char *const slack_keys[] = {
+			"type", "token_env", "channel", "replies", "base_url", "lookback", "overlap",
+			"page_size", "max_pages", NULL
+		};
+
+		s->type = OED_MON_SRC_SLACK;
+		s->page_size = 200;
+		if (oed_cfg_check_keys(c, n, slack_keys, "a slack source", err) == -1 ||
+		    env_name(c, n, "token_env", true, &s->token_env, err) == -1 ||
+		    window_keys(c, n, s, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(n, "channel")) == NULL)
+			return oed_cfg_error(c, n, err, "a slack source needs 'channel' (an id such as C0123ABCD)");
+		if (oed_cfg_strdup(c, v, "'channel'", true, &s->channel, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(n, "replies")) && oed_cfg_bool(c, v, "'replies'", &s->replies, err) == -1)
+			return -1;
+		if ((v = oed_cfg_get(n, "base_url")) && load_url(c, v, "'base_url'", &s->base_url, err) == -1)
+			return -1;
+		if (s->base_url == NULL && (s->base_url = strdup("https://slack.com/api")) == NULL)
+			return oed_cfg_nomem(err);
+		if ((v = oed_cfg_get(n, "page_size")) &&
+		    oed_cfg_long(c, v, "'page_size'", 1, 999, &s->page_size, err) == -1)
+			return -1;
 	} else {
-		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-			if (strcmp(type, types[i]) == 0)
-				return oed_cfg_error(c, t, err,
-						     "source type '%s' is not supported by this build of oed-monitor",
-						     oed_quote(type));
 		oed_err_unknown(err, "source type", type, types, sizeof(types) / sizeof(types[0]));
 		return oed_cfg_error(c, t, err, "%s", err->msg);
 	}
@@ -222,9 +443,21 @@ source_ident(struct oed_monitor *m, struct oed_err *err)
 		oed_buf_adds(&b, s->command);
 	} else if (s->type == OED_MON_SRC_LANGFUSE) {
 		/* the variables' names, never their values */
-		oed_buf_printf(&b, "langfuse:traces:%s:%s", s->host_env, s->name ? s->name : "");
+		oed_buf_printf(&b, "langfuse:%s:%s:%s", s->observations ? "observations" : "traces",
+			       s->host_env, s->name ? s->name : "");
 		for (size_t i = 0; i < s->ntags; i++)
 			oed_buf_printf(&b, ":%s", s->tags[i]);
+		if (s->obs_type)
+			oed_buf_printf(&b, ":type=%s", s->obs_type);
+	} else if (s->type == OED_MON_SRC_HTTP) {
+		if (s->url)
+			oed_buf_printf(&b, "http:%s", s->url);
+		else
+			oed_buf_printf(&b, "http:$%s", s->url_env);
+		if (s->items.spec)
+			oed_buf_printf(&b, ":%s", s->items.spec);
+	} else if (s->type == OED_MON_SRC_SLACK) {
+		oed_buf_printf(&b, "slack:%s", s->channel);
 	} else {
 		oed_buf_adds(&b, "jsonl:");
 		for (size_t i = 0; i < s->npaths; i++) {
@@ -235,6 +468,32 @@ source_ident(struct oed_monitor *m, struct oed_err *err)
 	}
 	s->ident = oed_buf_steal(&b, NULL);
 	return s->ident ? 0 : oed_cfg_nomem(err);
+}
+
+static void
+source_release(struct oed_mon_source *s)
+{
+	free(s->obs_type);
+	free(s->obs_fields);
+	free(s->url);
+	free(s->url_env);
+	oed_path_release(&s->items);
+	for (size_t i = 0; i < s->nheaders; i++) {
+		free(s->headers[i].name);
+		free(s->headers[i].value);
+		free(s->headers[i].env);
+		free(s->headers[i].prefix);
+	}
+	free(s->headers);
+	oed_path_release(&s->cursor_field);
+	free(s->cursor_param);
+	free(s->page_param);
+	free(s->size_param);
+	free(s->since_param);
+	free(s->until_param);
+	free(s->token_env);
+	free(s->channel);
+	free(s->base_url);
 }
 
 /* ---- fields ---- */
@@ -953,6 +1212,7 @@ oed_monitor_free(struct oed_monitor *m)
 		free(m->source.tags[i]);
 	free(m->source.tags);
 	free(m->source.ident);
+	source_release(&m->source);
 	oed_path_release(&m->id);
 	free(m->id_spec);
 	for (i = 0; i < m->nfields; i++) {

@@ -4,13 +4,18 @@
 
 #include <jansson.h>
 
+#include "map.h"
 #include "monitor.h"
 #include "store.h"
 
 struct oed_mon_item {
 	char *id;
 	size_t idlen;
-	json_t *rec;
+	json_t *rec;		/* NULL until parsed (oed_mon_item_parse) */
+	char *line;		/* the line, kept unparsed while rec is NULL */
+	size_t linelen;
+	const char *where;	/* for messages: a file's path (owned by files), "<stdin>"... */
+	long long at;		/* for messages: byte offset in a file, else line number */
 	size_t file;		/* index into files, (size_t)-1: none */
 	size_t seq;		/* order read */
 	uint64_t key;		/* sample key */
@@ -25,13 +30,24 @@ struct oed_mon_file {
 	bool held;		/* an item of it is in another run's hands: keep the offset */
 };
 
+/*
+ * What a fetch keeps: the new items only.  A source appends items to v and
+ * may call oed_mon_dedup() as it goes (the jsonl reader does, every few
+ * thousand lines), which drops those already scored, held by a live run
+ * or repeated, so memory follows the new items, not the input.
+ */
 struct oed_mon_items {
 	struct oed_mon_item *v;
 	size_t n, cap;
+	size_t checked;		/* v[0..checked) are deduplicated: new items */
 	struct oed_mon_file *files;
 	size_t nfiles;
+	uint64_t fetched;	/* items deduplicated so far, seen ones included */
+	uint64_t fresh;		/* of them new */
 	uint64_t errors;	/* lines that are not items */
 	bool held;		/* some item is in another run's hands */
+	struct oed_map ids;	/* hash of a new item's id -> its index in v */
+	sqlite3_stmt *lookup;	/* scored_items by id, prepared once */
 };
 
 struct oed_net;
@@ -42,10 +58,15 @@ struct oed_mon_http {
 	long status;		/* 0: no answer */
 	char *body;		/* malloc'd; the caller frees */
 	char error[512];	/* when the transport gave up */
+	char *header;		/* oed_mon_http_ex: the header asked for, malloc'd, NULL if absent */
 };
 int oed_mon_http(struct oed_net *net, const char *method, const char *url,
 		 const char *const *headers, const char *body, struct oed_mon_http *p,
 		 struct oed_err *err);
+/* The same, keeping the value of response header want_header (any case) in p->header. */
+int oed_mon_http_ex(struct oed_net *net, const char *method, const char *url,
+		    const char *const *headers, const char *body, const char *want_header,
+		    struct oed_mon_http *p, struct oed_err *err);
 
 struct oed_mon_ctx {
 	struct oed_monitor *m;
@@ -53,6 +74,8 @@ struct oed_mon_ctx {
 	int64_t source_id;		/* 0 when not in the store yet */
 	int64_t run;
 	double watermark;		/* API sources: fetched up to here (0: none) */
+	bool backfill;			/* fetch [bf_from, bf_to) only; the watermark stays */
+	double bf_from, bf_to;
 };
 
 struct oed_mon_source_kind {
@@ -62,7 +85,65 @@ struct oed_mon_source_kind {
 };
 
 int oed_mon_fetch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
+/* The variables a source needs, each set and not empty (OED_EX_USAGE naming the first missing). */
+int oed_mon_source_check_env(const struct oed_monitor *m, struct oed_err *err);
+/* Whether the source reads a bounded time window (so --backfill has a meaning). */
+bool oed_mon_source_has_window(const struct oed_mon_source *s);
+
+/* ---- what the API sources share (source_api.c) ---- */
+
+/*
+ * The window to fetch: [from, to) from the watermark less the overlap, never
+ * before now less the lookback, to now; under backfill the backfill window.
+ */
+int oed_mon_api_window(struct oed_mon_ctx *cx, double *from, double *to, struct oed_err *err);
+/* Add rec (the reference is stolen) as an item; one without an id is a warning and an error counted. */
+int oed_mon_item_add(const struct oed_monitor *m, struct oed_mon_items *it, json_t *rec,
+		     const char *where, struct oed_err *err);
+/* Append "?key=value" or "&key=value" (percent-encoded) to the URL in b. */
+void oed_mon_query_add(struct oed_buf *b, const char *key, const char *value);
+/* The transport for reading an API: one request at a time, 4 retries, 60 s each. */
+struct oed_net *oed_mon_api_net(struct oed_err *err);
+/*
+ * GET url and parse the JSON answer into *doc (the caller decrefs).  Not
+ * 2xx, or not JSON: -1 with err "WHAT: HTTP 401: why" (secrets
+ * redacted).  want_header: its value in *header (malloc'd, or NULL).
+ */
+int oed_mon_api_get(struct oed_net *net, const char *what, const char *url,
+		    const char *const *headers, const char *want_header, json_t **doc,
+		    char **header, struct oed_err *err);
+/* The target of the first link with rel "next" in a Link header (RFC 8288), malloc'd, or NULL. */
+char *oed_mon_link_next(const char *link);
+
+/*
+ * --backfill's estimate for the items in state sampled_state: judge
+ * scorers make one model call per item, of (input + output bytes) / 4
+ * tokens plus a flat allowance for the prompt in, a flat answer out,
+ * priced from the table at prices_path (NULL: the cost is NAN).
+ */
+#define OED_MON_BYTES_PER_TOKEN		4.0
+#define OED_MON_JUDGE_PROMPT_TOKENS	500.0
+#define OED_MON_JUDGE_ANSWER_TOKENS	200.0
+int oed_mon_backfill_estimate(const struct oed_monitor *m, const struct oed_mon_items *it,
+			      int sampled_state, const char *prices_path, struct oed_mon_backfill *b,
+			      struct oed_err *err);
+
+int oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
+int oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
+int oed_mon_fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 void oed_mon_items_release(struct oed_mon_items *it);
+/*
+ * Dedup v[checked..n) in order read: an item already scored, or claimed
+ * by a live run (the file is then held), or whose id came earlier in this
+ * fetch, is dropped; the new ones stay, compacted, with their sample keys.
+ * Counts fetched and fresh.  0, or -1 with err.
+ */
+int oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
+/*
+ * Parse a new item's kept line into rec: 1 done, 0 not an item after all
+ * (warned as a line that is not an item is; the caller counts it).
+ */
+int oed_mon_item_parse(struct oed_mon_item *x);
 /* The stored offset and inode of a jsonl file (0, 0 when none). */
 int oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offset,
 		       long long *inode, struct oed_err *err);

@@ -1,7 +1,9 @@
 # monitor: oed-monitor's model and engine (lib/monitor/monitor.h).
 lib_libcore_la_SOURCES += lib/monitor/monitor.h lib/monitor/internal.h \
 	lib/monitor/config.c lib/monitor/source.c lib/monitor/run.c \
-	lib/monitor/publish.c lib/monitor/status.c
+	lib/monitor/publish.c lib/monitor/status.c \
+	lib/monitor/source_api.c lib/monitor/source_http.c lib/monitor/source_slack.c \
+	lib/monitor/source_langfuse.c lib/monitor/backfill.c
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_monitor
 tests_unit_check_monitor_SOURCES = tests/unit/check_monitor.c
@@ -13,3 +15,6 @@ dist_man_MANS += man/oed-monitor.yaml.5
 # publishers against a fake webhook / Slack sink, the langfuse source against a fake API
 TESTS += tests/monitor-net.sh tests/monitor-langfuse.sh
 EXTRA_DIST += tests/monitor-net.sh tests/monitor-langfuse.sh
+# the http and slack sources and --backfill against fake APIs
+TESTS += tests/monitor-sources.sh
+EXTRA_DIST += tests/monitor-sources.sh

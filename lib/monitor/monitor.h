@@ -45,6 +45,24 @@ enum oed_mon_source_type {
 	OED_MON_SRC_JSONL,
 	OED_MON_SRC_COMMAND,
 	OED_MON_SRC_LANGFUSE,
+	OED_MON_SRC_HTTP,
+	OED_MON_SRC_SLACK,
+};
+
+/* http: how to ask for the next page. */
+enum oed_mon_paging {
+	OED_MON_PAGING_NONE,	/* one request */
+	OED_MON_PAGING_CURSOR,	/* a field of the answer, sent back as a query parameter */
+	OED_MON_PAGING_PAGE,	/* page numbers (and a page size) as query parameters */
+	OED_MON_PAGING_LINK,	/* the Link: <...>; rel="next" header (RFC 8288) */
+};
+
+/* http: a request header; its value is literal text, or an environment variable's (a secret). */
+struct oed_mon_header {
+	char *name;
+	char *value;		/* literal, NULL when from env */
+	char *env;		/* the variable's name */
+	char *prefix;		/* before the variable's value ("Bearer "), may be NULL */
 };
 
 struct oed_mon_source {
@@ -58,8 +76,28 @@ struct oed_mon_source {
 	size_t ntags;
 	int64_t lookback_ms;	/* default 24h: never further back */
 	int64_t overlap_ms;	/* default 10m: re-read before the watermark */
-	long page_size;		/* default 50 */
+	long page_size;		/* default 50 (langfuse), 100 (http), 200 (slack) */
 	char *ident;		/* the source's identity in the store */
+	/* langfuse: objects: observations (GET /api/public/v2/observations) */
+	bool observations;
+	char *obs_type;		/* filter: type (GENERATION, SPAN ...) */
+	char *obs_fields;	/* field groups asked for (default core,basic,io,metadata) */
+	/* http: where, what is an item, which headers, how pages follow */
+	char *url, *url_env;
+	struct oed_path items;	/* the item array in the answer; no segments: the answer itself */
+	struct oed_mon_header *headers;
+	size_t nheaders;
+	enum oed_mon_paging paging;
+	struct oed_path cursor_field;	/* cursor: where the next cursor is */
+	char *cursor_param;		/* cursor: the query parameter that sends it */
+	char *page_param, *size_param;	/* page: page number and page size parameters */
+	long page_start;		/* page: the first page's number (default 1) */
+	long max_pages;			/* at most this many requests a run (default 1000) */
+	char *since_param, *until_param;	/* the time window's query parameters */
+	bool since_unix;		/* send the window in epoch seconds, not RFC 3339 */
+	/* slack: the bot token's variable, the channel, threads, the Web API's root */
+	char *token_env, *channel, *base_url;
+	bool replies;
 };
 
 struct oed_mon_field {
@@ -162,6 +200,7 @@ int oed_monitor_load_text(const char *name, const char *text, const char *dir,
 void oed_monitor_free(struct oed_monitor *m);
 
 /* Names for records and messages. */
+const char *oed_mon_source_name(enum oed_mon_source_type t);
 const char *oed_mon_stat_name(enum oed_mon_stat s);
 const char *oed_mon_op_name(enum oed_mon_op op);
 bool oed_mon_compare(enum oed_mon_op op, double a, double b);
@@ -175,8 +214,28 @@ uint64_t oed_mon_sample_key(uint64_t seed, const char *id, size_t len);
 
 struct oed_store;
 
+/* --backfill: what the window holds, before anything is scored. */
+struct oed_mon_backfill {
+	double from, to;
+	uint64_t fetched, fresh, sampled;
+	size_t judges;		/* judge scorers, each one model call per item */
+	double cost;		/* estimated dollars, NAN when some model has no price */
+	double tokens_in, tokens_out;	/* estimated, over all judge calls */
+};
+
 struct oed_mon_run_opts {
 	bool dry_run;
+	/*
+	 * backfill: fetch [backfill_from, backfill_to) only, leave the
+	 * watermark; call backfill_preview with the counts and the estimate,
+	 * then score only when backfill_yes (else nothing is written).
+	 */
+	bool backfill, backfill_yes;
+	double backfill_from, backfill_to;
+	const char *prices;	/* price table for the estimate (NULL: none) */
+	void (*backfill_preview)(const struct oed_monitor *m, const struct oed_mon_backfill *b,
+				 void *ctx);
+	void *preview_ctx;
 	int argc;		/* recorded with the run */
 	char *const *argv;
 	volatile int *stop;	/* set by a signal: finish the item in hand */

@@ -134,30 +134,46 @@ slack_body(const char *payload, size_t len)
 	return out;
 }
 
+struct http_wait {
+	struct oed_mon_http *p;
+	const char *want;
+};
+
 static void
 post_done(const struct oed_net_result *r, void *ctx)
 {
-	struct oed_mon_http *p = ctx;
+	struct http_wait *hw = ctx;
+	struct oed_mon_http *p = hw->p;
 
 	p->done = true;
 	p->status = r->status;
 	p->body = r->body ? strndup(r->body, r->len) : NULL;
+	if (hw->want)
+		p->header = oed_net_result_header(r, hw->want);
 	snprintf(p->error, sizeof(p->error), "%s", r->failed ? r->error : "");
+}
+
+int
+oed_mon_http_ex(struct oed_net *net, const char *method, const char *url, const char *const *headers,
+		const char *body, const char *want_header, struct oed_mon_http *p, struct oed_err *err)
+{
+	struct oed_net_req rq = { method, url, headers, body, body ? strlen(body) : 0, 0, NULL };
+	struct http_wait hw = { p, want_header };
+
+	memset(p, 0, sizeof(*p));
+	if (oed_net_submit(net, &rq, err) == -1)
+		return -1;
+	while (!p->done)
+		if (oed_net_poll(net, 1000, post_done, &hw, err) == -1)
+			return -1;
+	return 0;
 }
 
 int
 oed_mon_http(struct oed_net *net, const char *method, const char *url, const char *const *headers,
 	     const char *body, struct oed_mon_http *p, struct oed_err *err)
 {
-	struct oed_net_req rq = { method, url, headers, body, body ? strlen(body) : 0, 0, NULL };
-
-	memset(p, 0, sizeof(*p));
-	if (oed_net_submit(net, &rq, err) == -1)
-		return -1;
-	while (!p->done)
-		if (oed_net_poll(net, 1000, post_done, p, err) == -1)
-			return -1;
-	return 0;
+	return oed_mon_http_ex(net, method, url, headers, body, NULL, p, err);
 }
 
 /* The score's id: the same for the same (monitor, trace, scorer), so a resend replaces it. */

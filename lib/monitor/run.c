@@ -14,7 +14,7 @@
 #include "exit.h"
 #include "map.h"
 
-enum { ITEM_NEW, ITEM_SEEN, ITEM_DUP, ITEM_SAMPLED, ITEM_CLAIMED, ITEM_LOST };
+enum { ITEM_NEW, ITEM_SEEN, ITEM_DUP, ITEM_SAMPLED, ITEM_CLAIMED, ITEM_LOST, ITEM_BAD };
 
 static int
 nomem(struct oed_err *err)
@@ -110,38 +110,71 @@ oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err)
 
 /* ---- dedup, sample, claim ---- */
 
+/* Item pointers in the order of their ids in the store's index (BINARY collation). */
 static int
-dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, uint64_t *fresh, struct oed_err *err)
+by_id(const void *a, const void *b)
 {
-	struct oed_map seen;
-	sqlite3_stmt *st = NULL;
+	const struct oed_mon_item *const *x = a, *const *y = b;
+	size_t n = (*x)->idlen < (*y)->idlen ? (*x)->idlen : (*y)->idlen;
+	int c = memcmp((*x)->id, (*y)->id, n);
+
+	if (c)
+		return c;
+	return (*x)->idlen < (*y)->idlen ? -1 : (*x)->idlen > (*y)->idlen;
+}
+
+static void
+item_drop(struct oed_mon_item *x)
+{
+	free(x->id);
+	free(x->line);
+	json_decref(x->rec);
+}
+
+int
+oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
+{
+	struct oed_map batch;
+	struct oed_mon_item **look = NULL;
+	size_t from = it->checked, nlook = 0, w;
 	int64_t now = now_ms();
 
-	oed_map_init(&seen);
-	if (cx->source_id) {
-		st = oed_store_prepare(cx->store, "SELECT scored, lease, run_id FROM scored_items"
-				       " WHERE source_id = ? AND item = ?", err);
-		if (st == NULL)
+	if (from == it->n)
+		return 0;
+	if (cx->source_id && it->lookup == NULL) {
+		it->lookup = oed_store_prepare(cx->store, "SELECT scored, lease FROM scored_items"
+					       " WHERE source_id = ? AND item = ?", err);
+		if (it->lookup == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, cx->source_id);
+		sqlite3_bind_int64(it->lookup, 1, cx->source_id);
 	}
-	*fresh = 0;
-	for (size_t i = 0; i < it->n; i++) {
+	oed_map_init(&batch);
+	if ((look = malloc((it->n - from) * sizeof(*look))) == NULL)
+		goto nomem;
+	/*
+	 * In the order read, a repeat of an id met earlier in this fetch (a
+	 * new item kept from an earlier batch, or anything in this one) is
+	 * no item: the first is.
+	 */
+	for (size_t i = from; i < it->n; i++) {
 		struct oed_mon_item *x = &it->v[i];
-		uint64_t h = oed_mon_sample_key(0, x->id, x->idlen);
+		uint64_t h = oed_mon_sample_key(0, x->id, x->idlen), *slot;
+		struct oed_mon_item *y;
 		bool added;
-		uint64_t *slot;
 
-		/* a repeated id within one fetch: the first is the item */
-		slot = oed_map_put(&seen, h, &added);
-		if (slot == NULL) {
-			sqlite3_finalize(st);
-			oed_map_release(&seen);
-			return nomem(err);
+		x->seq = (size_t)it->fetched++;
+		x->state = ITEM_NEW;
+		if ((slot = oed_map_get(&it->ids, h)) != NULL) {
+			y = &it->v[*slot];
+			if (y->idlen == x->idlen && memcmp(y->id, x->id, x->idlen) == 0) {
+				x->state = ITEM_DUP;
+				continue;
+			}
 		}
+		if ((slot = oed_map_put(&batch, h, &added)) == NULL)
+			goto nomem;
 		if (!added) {
-			struct oed_mon_item *y = &it->v[*slot];
-
+			y = &it->v[*slot];
 			if (y->idlen == x->idlen && memcmp(y->id, x->id, x->idlen) == 0) {
 				x->state = ITEM_DUP;
 				continue;
@@ -149,32 +182,109 @@ dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, uint64_t *fresh, struct 
 		} else {
 			*slot = i;
 		}
-		x->state = ITEM_NEW;
-		if (st) {
-			sqlite3_reset(st);
-			sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				bool scored = sqlite3_column_int(st, 0) != 0;
-				int64_t lease = sqlite3_column_int64(st, 1);
+		look[nlook++] = x;
+	}
+	/*
+	 * The store, in the order of its index: neighbouring lookups share
+	 * their pages, which matters once the ids outgrow the page cache.
+	 */
+	if (it->lookup) {
+		sqlite3 *db = oed_store_db(cx->store);
+		bool txn;
 
-				if (scored) {
+		/* one read transaction per batch, not one (and its locks) per lookup */
+		txn = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+
+		qsort(look, nlook, sizeof(*look), by_id);
+		for (size_t k = 0; k < nlook; k++) {
+			struct oed_mon_item *x = look[k];
+			int rc;
+
+			sqlite3_reset(it->lookup);
+			sqlite3_bind_text(it->lookup, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+			rc = sqlite3_step(it->lookup);
+			if (rc == SQLITE_ROW) {
+				if (sqlite3_column_int(it->lookup, 0) != 0) {
 					x->state = ITEM_SEEN;
-				} else if (lease > now) {
+				} else if (sqlite3_column_int64(it->lookup, 1) > now) {
 					x->state = ITEM_SEEN;	/* a live run has it */
 					if (x->file != (size_t)-1)
 						it->files[x->file].held = true;
 					it->held = true;
 				}
+			} else if (rc != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot look up scored items");
+				sqlite3_reset(it->lookup);
+				if (txn)
+					sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+				goto fail;
 			}
 		}
-		if (x->state == ITEM_NEW) {
-			x->key = oed_mon_sample_key(cx->m->seed, x->id, x->idlen);
-			(*fresh)++;
+		sqlite3_reset(it->lookup);
+		if (txn)
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	}
+	/* keep the new items, in the order read */
+	w = from;
+	for (size_t i = from; i < it->n; i++) {
+		struct oed_mon_item *x = &it->v[i];
+		uint64_t *slot;
+		bool added;
+
+		if (x->state != ITEM_NEW) {
+			item_drop(x);
+			continue;
+		}
+		x->key = oed_mon_sample_key(cx->m->seed, x->id, x->idlen);
+		if (w != i)
+			it->v[w] = *x;
+		if ((slot = oed_map_put(&it->ids, oed_mon_sample_key(0, x->id, x->idlen), &added)) == NULL) {
+			/* the items from i + 1 on are still whole: drop them too */
+			for (size_t j = i + 1; j < it->n; j++)
+				item_drop(&it->v[j]);
+			it->n = w + 1;
+			it->checked = it->n;
+			goto nomem;
+		}
+		if (added)
+			*slot = w;
+		w++;
+		it->fresh++;
+	}
+	it->n = it->checked = w;
+	oed_map_release(&batch);
+	free(look);
+	return 0;
+nomem:
+	nomem(err);
+fail:
+	oed_map_release(&batch);
+	free(look);
+	return -1;
+}
+
+/*
+ * Parse the kept lines of the items in state (new, before a stratified
+ * sample; sampled, after any): one that turns out not to be an item is
+ * counted an error and no longer fetched, new or sampled.
+ */
+static void
+parse_items(struct oed_mon_items *it, int state, struct oed_mon_result *res)
+{
+	for (size_t i = 0; i < it->n; i++) {
+		struct oed_mon_item *x = &it->v[i];
+
+		if (x->state != state || x->rec)
+			continue;
+		if (oed_mon_item_parse(x) == 0) {
+			x->state = ITEM_BAD;
+			res->errors++;
+			res->fetched--;
+			res->fresh--;
+			if (state == ITEM_SAMPLED)
+				res->sampled--;
 		}
 	}
-	sqlite3_finalize(st);
-	oed_map_release(&seen);
-	return 0;
 }
 
 static int
@@ -288,9 +398,20 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 {
 	sqlite3_stmt *st;
 	int64_t lease = now_ms() + cx->m->lease_ms, now = now_ms();
+	struct oed_mon_item **v;
+	size_t n = 0;
 
-	if (oed_store_begin(cx->store, err) == -1)
+	/* in the order of the index: each page of it is read and written once */
+	if ((v = malloc((it->n ? it->n : 1) * sizeof(*v))) == NULL)
+		return nomem(err);
+	for (size_t i = 0; i < it->n; i++)
+		if (it->v[i].state == ITEM_SAMPLED)
+			v[n++] = &it->v[i];
+	qsort(v, n, sizeof(*v), by_id);
+	if (oed_store_begin(cx->store, err) == -1) {
+		free(v);
 		return -1;
+	}
 	st = oed_store_prepare(cx->store,
 			       "INSERT INTO scored_items (source_id, item, run_id, scored, lease)"
 			       " VALUES (?1, ?2, ?3, 0, ?4)"
@@ -298,23 +419,23 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 			       " WHERE scored = 0 AND lease <= ?5", err);
 	if (st == NULL) {
 		oed_store_rollback(cx->store);
+		free(v);
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, cx->source_id);
 	sqlite3_bind_int64(st, 3, cx->run);
 	sqlite3_bind_int64(st, 4, lease);
 	sqlite3_bind_int64(st, 5, now);
-	for (size_t i = 0; i < it->n; i++) {
-		struct oed_mon_item *x = &it->v[i];
+	for (size_t i = 0; i < n; i++) {
+		struct oed_mon_item *x = v[i];
 
-		if (x->state != ITEM_SAMPLED)
-			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			oed_store_fail(cx->store, err, "cannot claim an item");
 			sqlite3_finalize(st);
 			oed_store_rollback(cx->store);
+			free(v);
 			return -1;
 		}
 		if (sqlite3_changes(oed_store_db(cx->store)) == 1) {
@@ -327,6 +448,7 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 		}
 	}
 	sqlite3_finalize(st);
+	free(v);
 	if (oed_store_commit(cx->store, err) == -1) {
 		oed_store_rollback(cx->store);
 		return -1;
@@ -1130,13 +1252,8 @@ write_run(struct oed_mon_ctx *cx, const struct oed_mon_result *res, bool dry, st
 static int
 check_env(const struct oed_monitor *m, bool pubs, struct oed_err *err)
 {
-	const char *src[3] = { m->source.host_env, m->source.public_key_env, m->source.secret_key_env };
-
-	for (int k = 0; k < 3; k++)
-		if (src[k] && (getenv(src[k]) == NULL || *getenv(src[k]) == '\0'))
-			return oed_err_set(err, OED_EX_USAGE,
-					   "%s: environment variable '%s' is not set (source)",
-					   m->file, oed_quote(src[k]));
+	if (oed_mon_source_check_env(m, err) == -1)
+		return -1;
 	for (size_t i = 0; pubs && i < m->npubs; i++) {
 		const char *names[5] = { m->pubs[i].url_env, m->pubs[i].secret_env, m->pubs[i].host_env,
 					 m->pubs[i].public_key_env, m->pubs[i].secret_key_env };
@@ -1193,9 +1310,8 @@ drop_lock(struct oed_mon_ctx *cx)
 static char *
 params_json(const struct oed_monitor *m)
 {
-	static const char *const types[] = { "jsonl", "command", "langfuse" };
 	json_t *p = json_pack("{s:s, s:s, s:s}", "monitor", m->name, "file", m->file, "source",
-			      types[m->source.type]);
+			      oed_mon_source_name(m->source.type));
 	char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
 
 	json_decref(p);
@@ -1206,16 +1322,23 @@ int
 oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_mon_run_opts *o,
 		struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
 {
-	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0 };
+	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0, o->backfill, o->backfill_from, o->backfill_to };
 	struct oed_mon_items it;
 	struct agg *agg = NULL;
+	/* a backfill not yet confirmed only looks, as a dry run does */
+	bool readonly = o->dry_run || (o->backfill && !o->backfill_yes);
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(&it, 0, sizeof(it));
-	if (check_env(m, !o->dry_run, err) == -1)
+	if (o->backfill && !oed_mon_source_has_window(&m->source))
+		return oed_err_set(err, OED_EX_USAGE, "%s: --backfill needs a source with a time window"
+				   " (langfuse, slack, or http with 'since_param' and 'until_param'), not %s %s source",
+				   m->file, m->source.type == OED_MON_SRC_HTTP ? "an" : "a",
+				   oed_mon_source_name(m->source.type));
+	if (check_env(m, !readonly, err) == -1)
 		return -1;
-	if (o->dry_run) {
+	if (readonly) {
 		char path[4096];
 		struct stat st;
 
@@ -1266,12 +1389,29 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 		if (oed_mon_outbox_flush(&cx, &res->undelivered, err) == -1)
 			goto out;
 	}
-	if (oed_mon_fetch(&cx, &it, err) == -1)
+	if (oed_mon_fetch(&cx, &it, err) == -1 || oed_mon_dedup(&cx, &it, err) == -1)
 		goto out;
-	res->fetched = it.n;
+	res->fetched = it.fetched;
+	res->fresh = it.fresh;
 	res->errors = it.errors;
-	if (dedup(&cx, &it, &res->fresh, err) == -1 || sample(&cx, &it, &res->sampled, err) == -1)
+	if (m->sample == OED_MON_SAMPLE_STRATIFIED)
+		parse_items(&it, ITEM_NEW, res);
+	if (sample(&cx, &it, &res->sampled, err) == -1)
 		goto out;
+	parse_items(&it, ITEM_SAMPLED, res);
+	if (o->backfill) {
+		struct oed_mon_backfill b = { o->backfill_from, o->backfill_to, res->fetched, res->fresh,
+					      res->sampled, 0, 0, 0, 0 };
+
+		if (oed_mon_backfill_estimate(m, &it, ITEM_SAMPLED, o->prices, &b, err) == -1)
+			goto out;
+		if (o->backfill_preview)
+			o->backfill_preview(m, &b, o->preview_ctx);
+		if (readonly && !o->dry_run) {
+			rc = 0;
+			goto out;
+		}
+	}
 	if (o->dry_run) {
 		for (size_t i = 0; i < it.n; i++) {
 			if (it.v[i].state != ITEM_SAMPLED)

@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-#include "base64.h"
 #include "exit.h"
-#include "net/net.h"
+#include "jscan.h"
 
 static int
 nomem(struct oed_err *err)
@@ -25,12 +26,15 @@ oed_mon_items_release(struct oed_mon_items *it)
 {
 	for (size_t i = 0; i < it->n; i++) {
 		free(it->v[i].id);
+		free(it->v[i].line);
 		json_decref(it->v[i].rec);
 	}
 	free(it->v);
 	for (size_t i = 0; i < it->nfiles; i++)
 		free(it->files[i].path);
 	free(it->files);
+	oed_map_release(&it->ids);
+	sqlite3_finalize(it->lookup);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -50,6 +54,32 @@ item_id(const struct oed_monitor *m, json_t *rec)
 	return NULL;
 }
 
+static struct oed_mon_item *
+item_new(struct oed_mon_items *it)
+{
+	struct oed_mon_item *x;
+
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 256;
+		struct oed_mon_item *v = realloc(it->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		it->v = v;
+		it->cap = cap;
+	}
+	x = &it->v[it->n++];
+	memset(x, 0, sizeof(*x));
+	x->seq = it->n - 1;
+	return x;
+}
+
+static void
+warn_line(const char *where, size_t file, long long at, const char *what)
+{
+	oed_warn("%s: %s %lld: %s", oed_quote(where), file == (size_t)-1 ? "line" : "byte", at, what);
+}
+
 /* One line of JSON: an item more, or a warning and an error counted. */
 static int
 add_line(const struct oed_monitor *m, struct oed_mon_items *it, const char *line, size_t len,
@@ -66,8 +96,7 @@ add_line(const struct oed_monitor *m, struct oed_mon_items *it, const char *line
 		return 0;
 	rec = json_loadb(line, len, JSON_ALLOW_NUL, &je);
 	if (rec == NULL || !json_is_object(rec)) {
-		oed_warn("%s: %s %lld: %s", oed_quote(where), file == (size_t)-1 ? "line" : "byte", at,
-			 rec ? "not a JSON object" : je.text);
+		warn_line(where, file, at, rec ? "not a JSON object" : je.text);
 		json_decref(rec);
 		it->errors++;
 		return 0;
@@ -79,53 +108,194 @@ add_line(const struct oed_monitor *m, struct oed_mon_items *it, const char *line
 		it->errors++;
 		return 0;
 	}
-	if (it->n == it->cap) {
-		size_t cap = it->cap ? it->cap * 2 : 256;
-		struct oed_mon_item *v = realloc(it->v, cap * sizeof(*v));
-
-		if (v == NULL) {
-			free(id);
-			json_decref(rec);
-			return nomem(err);
-		}
-		it->v = v;
-		it->cap = cap;
+	if ((x = item_new(it)) == NULL) {
+		free(id);
+		json_decref(rec);
+		return nomem(err);
 	}
-	x = &it->v[it->n++];
-	memset(x, 0, sizeof(*x));
 	x->id = id;
 	x->idlen = strlen(id);
 	x->rec = rec;
+	x->where = where;
+	x->at = at;
 	x->file = file;
-	x->seq = it->n - 1;
 	return 0;
 }
 
+int
+oed_mon_item_parse(struct oed_mon_item *x)
+{
+	json_error_t je;
+	json_t *rec;
+
+	if (x->rec)
+		return 1;
+	rec = json_loadb(x->line, x->linelen, JSON_ALLOW_NUL, &je);
+	/*
+	 * The scanner took the line, so it is valid JSON: what jansson
+	 * refuses is an integer past a long long.  NEEDSWORK: the record's
+	 * integers all read as reals then, as jansson offers no finer way.
+	 */
+	if (rec == NULL && json_error_code(&je) == json_error_numeric_overflow)
+		rec = json_loadb(x->line, x->linelen, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
+	if (rec == NULL || !json_is_object(rec)) {
+		warn_line(x->where, x->file, x->at, rec ? "not a JSON object" : je.text);
+		json_decref(rec);
+		return 0;
+	}
+	x->rec = rec;
+	free(x->line);
+	x->line = NULL;
+	return 1;
+}
+
+enum {
+	DEDUP_EVERY = 8192,		/* items read between two dedups */
+	READ_CHUNK = 1 << 20,		/* bytes asked of read(2) at once, at least */
+};
+
+/*
+ * One line, the fast way: the scanner validates it and pulls the id
+ * without building a tree, and the line is kept as it is for a parse
+ * once the item is known to be new and sampled.  What the scanner leaves
+ * (errors, for their message; the rare valid lines it declines) goes
+ * through add_line.  An id is a non-empty string or an integer, an
+ * integer past a long long kept as its digits.
+ */
 static int
-read_lines(const struct oed_monitor *m, struct oed_mon_items *it, FILE *fp, const char *where,
+add_fast(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_jscan *scan,
+	 const char *line, size_t len, const char *where, long long at, size_t file,
+	 struct oed_err *err)
+{
+	struct oed_value v;
+	struct oed_mon_item *x;
+	char num[32], *id = NULL, *copy;
+	const char *idp = NULL;
+	size_t idlen = 0;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return 0;
+	if (oed_jscan_line(scan, line, len, &v) != 1) {
+		if (add_line(cx->m, it, line, len, where, at, file, err) == -1)
+			return -1;
+		goto check;
+	}
+	if (v.type == OED_V_STRING && v.len) {
+		idp = v.str;
+		idlen = v.len;
+	} else if (v.type == OED_V_NUMBER && v.is_int) {
+		idlen = (size_t)snprintf(num, sizeof(num), "%lld", v.i);
+		idp = num;
+	} else if (v.type == OED_V_NUMBER && v.str && !v.overflow &&
+		   strspn(v.str + (v.str[0] == '-'), "0123456789") == v.len - (v.str[0] == '-')) {
+		idp = v.str;	/* an integer past a long long */
+		idlen = v.len;
+	}
+	if (idp == NULL) {
+		oed_warn("%s: %s %lld: no id at '%s' (a string or an integer)", oed_quote(where),
+			 file == (size_t)-1 ? "line" : "byte", at, oed_quote(cx->m->id_spec));
+		it->errors++;
+		return 0;
+	}
+	id = malloc(idlen + 1);
+	copy = malloc(len);
+	if (id == NULL || copy == NULL || (x = item_new(it)) == NULL) {
+		free(id);
+		free(copy);
+		return nomem(err);
+	}
+	memcpy(id, idp, idlen);
+	id[idlen] = '\0';
+	memcpy(copy, line, len);
+	x->id = id;
+	x->idlen = idlen;
+	x->line = copy;
+	x->linelen = len;
+	x->where = where;
+	x->at = at;
+	x->file = file;
+check:
+	if (it->n - it->checked >= DEDUP_EVERY)
+		return oed_mon_dedup(cx, it, err);
+	return 0;
+}
+
+/*
+ * Read fd from byte start to its end, line by line, in large reads.  In a
+ * file (file != -1) a last line without its newline is still being
+ * written: it is left for the next run and *end stops before it; a stream
+ * takes it as a line.  Messages name a file's lines by byte offset and a
+ * stream's by number.
+ */
+static int
+read_lines(struct oed_mon_ctx *cx, struct oed_mon_items *it, int fd, const char *where,
 	   size_t file, long long start, long long *end, struct oed_err *err)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	struct oed_jscan *scan = oed_jscan_new(&cx->m->id, 1);
+	size_t cap = READ_CHUNK, len = 0, pos, seen;
+	char *buf = malloc(cap);
 	long long off = start, lineno = 0;
+	bool stream = file == (size_t)-1;
 	int rc = 0;
 
-	while ((len = getline(&line, &cap, fp)) > 0) {
-		lineno++;
-		if (file != (size_t)-1 && line[len - 1] != '\n')
-			break;	/* a line still being written: read next time */
-		if (add_line(m, it, line, (size_t)len, where, file == (size_t)-1 ? lineno : off, file,
-			     err) == -1) {
-			rc = -1;
-			break;
-		}
-		off += len;
+	if (scan == NULL || buf == NULL) {
+		oed_jscan_free(scan);
+		free(buf);
+		return nomem(err);
 	}
-	if (rc == 0 && ferror(fp))
-		rc = oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(where), strerror(errno));
-	free(line);
+	seen = 0;	/* buf[0..seen) holds no newline */
+	for (;;) {
+		ssize_t got;
+		const char *nl;
+
+		pos = 0;
+		while ((nl = memchr(buf + seen, '\n', len - seen)) != NULL) {
+			size_t n = (size_t)(nl - (buf + pos)) + 1;
+
+			lineno++;
+			if (add_fast(cx, it, scan, buf + pos, n, where, stream ? lineno : off, file,
+				     err) == -1) {
+				rc = -1;
+				goto out;
+			}
+			off += (long long)n;
+			pos += n;
+			seen = pos;
+		}
+		memmove(buf, buf + pos, len - pos);
+		len -= pos;
+		seen = len;
+		if (cap - len < READ_CHUNK / 2) {
+			char *b = realloc(buf, cap * 2);
+
+			if (b == NULL) {
+				rc = nomem(err);
+				goto out;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		got = read(fd, buf + len, cap - len);
+		if (got == -1) {
+			rc = oed_err_set(err, OED_EX_FAIL, "cannot read '%s': %s", oed_quote(where),
+					 strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	/* the end: a last line without a newline */
+	if (len && stream) {
+		lineno++;
+		rc = add_fast(cx, it, scan, buf, len, where, lineno, file, err);
+	}
+out:
 	*end = off;
+	oed_jscan_free(scan);
+	free(buf);
 	return rc;
 }
 
@@ -141,44 +311,44 @@ fetch_jsonl(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *er
 		const char *p = m->source.paths[i];
 		struct oed_mon_file *f = &it->files[it->nfiles++];
 		struct stat st;
-		FILE *fp;
 		long long end;
+		int fd, rc;
 
 		if ((f->path = strdup(p)) == NULL)
 			return nomem(err);
 		if (strcmp(p, "-") == 0) {
 			f->stdin_ = true;
-			if (read_lines(m, it, stdin, "<stdin>", (size_t)-1, 0, &end, err) == -1)
+			if (read_lines(cx, it, STDIN_FILENO, "<stdin>", (size_t)-1, 0, &end, err) == -1)
 				return -1;
 			continue;
 		}
-		if ((fp = fopen(p, "r")) == NULL)
+		if ((fd = open(p, O_RDONLY)) == -1)
 			return oed_err_set(err, OED_EX_FAIL, "cannot open '%s': %s", oed_quote(p),
 					   strerror(errno));
-		if (fstat(fileno(fp), &st) == -1) {
-			fclose(fp);
+		if (fstat(fd, &st) == -1) {
+			close(fd);
 			return oed_err_set(err, OED_EX_FAIL, "cannot stat '%s': %s", oed_quote(p),
 					   strerror(errno));
 		}
 		f->inode = (long long)st.st_ino;
 		f->start = 0;
 		if (cx->store && oed_mon_offset_get(cx, p, &f->start, &f->old_inode, err) == -1) {
-			fclose(fp);
+			close(fd);
 			return -1;
 		}
 		/* a new file in that place, or one cut shorter: read it all */
 		if (f->old_inode != f->inode || f->start > (long long)st.st_size)
 			f->start = 0;
-		if (f->start && fseeko(fp, (off_t)f->start, SEEK_SET) == -1) {
-			fclose(fp);
+		if (f->start && lseek(fd, (off_t)f->start, SEEK_SET) == -1) {
+			close(fd);
 			return oed_err_set(err, OED_EX_FAIL, "cannot seek '%s': %s", oed_quote(p),
 					   strerror(errno));
 		}
-		if (read_lines(m, it, fp, p, i, f->start, &f->end, err) == -1) {
-			fclose(fp);
+		/* f->path, not p: items point at the name, which must outlive them */
+		rc = read_lines(cx, it, fd, f->path, i, f->start, &f->end, err);
+		close(fd);
+		if (rc == -1)
 			return -1;
-		}
-		fclose(fp);
 	}
 	return 0;
 }
@@ -194,7 +364,7 @@ fetch_command(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 	fflush(NULL);
 	if ((fp = popen(m->source.command, "r")) == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "cannot run the source command: %s", strerror(errno));
-	rc = read_lines(m, it, fp, "command", (size_t)-1, 0, &end, err);
+	rc = read_lines(cx, it, fileno(fp), "command", (size_t)-1, 0, &end, err);
 	status = pclose(fp);
 	if (rc == -1)
 		return -1;
@@ -206,154 +376,55 @@ fetch_command(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 	return 0;
 }
 
-/* Append s to b percent-encoded for a query string. */
-static void
-query_add(struct oed_buf *b, const char *key, const char *s)
-{
-	oed_buf_printf(b, "&%s=", key);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_' || ch == '.' || ch == '~')
-			oed_buf_addc(b, (char)ch);
-		else
-			oed_buf_printf(b, "%%%02X", ch);
-	}
-}
-
-/*
- * Langfuse: GET /api/public/traces, page by page, oldest first, always
- * bounded: from the watermark less the overlap (never before now less the
- * lookback) to now.  The watermark moves to "now" once the run is done.
- */
-static int
-fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
-{
-	const struct oed_mon_source *s = &cx->m->source;
-	const char *host = getenv(s->host_env), *pk = getenv(s->public_key_env),
-		   *sk = getenv(s->secret_key_env);
-	char from_s[OED_RFC3339_SIZE], to_s[OED_RFC3339_SIZE], *auth64, *userpass = NULL;
-	struct oed_buf url = OED_BUF_INIT, hdr = OED_BUF_INIT;
-	struct oed_net_opts o;
-	struct oed_net *net;
-	double now = oed_time_now(), from, wm;
-	long page = 1, pages = 1;
-	int rc = -1;
-
-	if (cx->store && oed_mon_watermark_get(cx, &wm, err) == -1)
-		return -1;
-	else if (cx->store == NULL)
-		wm = 0;
-	from = now - (double)s->lookback_ms / 1000.0;
-	if (wm > 0 && wm - (double)s->overlap_ms / 1000.0 > from)
-		from = wm - (double)s->overlap_ms / 1000.0;
-	oed_time_to_rfc3339(from, from_s);
-	oed_time_to_rfc3339(now, to_s);
-	if (asprintf(&userpass, "%s:%s", pk, sk) == -1)
-		return nomem(err);
-	auth64 = oed_base64_encode((const unsigned char *)userpass, strlen(userpass));
-	oed_net_opts_init(&o);
-	o.concurrency = 1;
-	o.max_retries = 4;
-	o.timeout_s = 60;
-	if (auth64 == NULL || (net = oed_net_new(&o, err)) == NULL) {
-		if (auth64 == NULL)
-			nomem(err);
-		free(userpass);
-		free(auth64);
-		return -1;
-	}
-	oed_net_secret(net, pk);
-	oed_net_secret(net, sk);
-	oed_net_secret(net, auth64);
-	oed_buf_printf(&hdr, "Authorization: Basic %s", auth64);
-	while (page <= pages) {
-		const char *headers[3] = { hdr.data, "Accept: application/json", NULL };
-		struct oed_mon_http p;
-		json_t *doc, *data, *meta;
-		size_t i, got;
-
-		oed_buf_reset(&url);
-		oed_buf_printf(&url, "%s/api/public/traces?page=%ld&limit=%ld&orderBy=timestamp.asc",
-			       host, page, s->page_size);
-		query_add(&url, "fromTimestamp", from_s);
-		query_add(&url, "toTimestamp", to_s);
-		if (s->name)
-			query_add(&url, "name", s->name);
-		if (s->user_id)
-			query_add(&url, "userId", s->user_id);
-		for (i = 0; i < s->ntags; i++)
-			query_add(&url, "tags", s->tags[i]);
-		if (oed_mon_http(net, "GET", url.data, headers, NULL, &p, err) == -1)
-			goto out;
-		if (p.status != 200) {
-			char why[600];
-
-			snprintf(why, sizeof(why), "%s", p.error[0] ? p.error : "");
-			oed_net_redact(net, why, strlen(why));
-			if (why[0])
-				oed_err_set(err, OED_EX_FAIL, "langfuse: GET /api/public/traces page %ld: %s",
-					    page, why);
-			else
-				oed_err_set(err, OED_EX_FAIL, "langfuse: GET /api/public/traces page %ld: HTTP %ld",
-					    page, p.status);
-			free(p.body);
-			goto out;
-		}
-		doc = p.body ? json_loads(p.body, 0, NULL) : NULL;
-		free(p.body);
-		data = json_object_get(doc, "data");
-		meta = json_object_get(doc, "meta");
-		if (!json_is_array(data)) {
-			json_decref(doc);
-			oed_err_set(err, OED_EX_FAIL, "langfuse: page %ld: no 'data' array in the answer", page);
-			goto out;
-		}
-		for (i = 0; i < json_array_size(data); i++) {
-			char *line = json_dumps(json_array_get(data, i), JSON_COMPACT);
-
-			if (line == NULL) {
-				json_decref(doc);
-				nomem(err);
-				goto out;
-			}
-			if (add_line(cx->m, it, line, strlen(line), "langfuse", (long long)it->n + 1,
-				     (size_t)-1, err) == -1) {
-				free(line);
-				json_decref(doc);
-				goto out;
-			}
-			free(line);
-		}
-		got = json_array_size(data);
-		if (json_is_integer(json_object_get(meta, "totalPages")))
-			pages = (long)json_integer_value(json_object_get(meta, "totalPages"));
-		else if (got < (size_t)s->page_size)
-			pages = page;
-		else
-			pages = page + 1;
-		json_decref(doc);
-		if (got == 0)
-			break;
-		page++;
-	}
-	cx->watermark = now;
-	rc = 0;
-out:
-	oed_net_free(net);
-	oed_buf_release(&url);
-	oed_buf_release(&hdr);
-	free(userpass);
-	free(auth64);
-	return rc;
-}
-
 static const struct oed_mon_source_kind sources[] = {
 	{ "jsonl", OED_MON_SRC_JSONL, fetch_jsonl },
 	{ "command", OED_MON_SRC_COMMAND, fetch_command },
-	{ "langfuse", OED_MON_SRC_LANGFUSE, fetch_langfuse },
+	{ "langfuse", OED_MON_SRC_LANGFUSE, oed_mon_fetch_langfuse },
+	{ "http", OED_MON_SRC_HTTP, oed_mon_fetch_http },
+	{ "slack", OED_MON_SRC_SLACK, oed_mon_fetch_slack },
 };
+
+const char *
+oed_mon_source_name(enum oed_mon_source_type t)
+{
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (sources[i].type == t)
+			return sources[i].name;
+	return "?";
+}
+
+bool
+oed_mon_source_has_window(const struct oed_mon_source *s)
+{
+	/* an http window needs its end too, or a backfill would read up to now */
+	return s->type == OED_MON_SRC_LANGFUSE || s->type == OED_MON_SRC_SLACK ||
+	       (s->type == OED_MON_SRC_HTTP && s->since_param != NULL && s->until_param != NULL);
+}
+
+int
+oed_mon_source_check_env(const struct oed_monitor *m, struct oed_err *err)
+{
+	const struct oed_mon_source *s = &m->source;
+	const char *names[4] = { s->host_env, s->public_key_env, s->secret_key_env, NULL };
+	size_t n = 3;
+
+	if (s->type == OED_MON_SRC_HTTP) {
+		n = 0;
+		names[n++] = s->url_env;
+	} else if (s->type == OED_MON_SRC_SLACK) {
+		n = 0;
+		names[n++] = s->token_env;
+	}
+	for (size_t k = 0; k < n + s->nheaders; k++) {
+		const char *v = k < n ? names[k] : s->headers[k - n].env;
+
+		if (v && (getenv(v) == NULL || *getenv(v) == '\0'))
+			return oed_err_set(err, OED_EX_USAGE,
+					   "%s: environment variable '%s' is not set (source)",
+					   m->file, oed_quote(v));
+	}
+	return 0;
+}
 
 int
 oed_mon_fetch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)

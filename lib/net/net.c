@@ -34,6 +34,7 @@ struct xfer {
 	CURL *easy;
 	struct curl_slist *hl;
 	struct sbuf resp;
+	struct sbuf hdrs;		/* of the current response */
 	struct xfer *next;		/* in the free or pending lists */
 };
 
@@ -129,6 +130,7 @@ xfer_free(struct oed_net *n, struct xfer *x)
 	free(x->method);
 	free(x->body);
 	sbuf_release(&x->resp);
+	sbuf_release(&x->hdrs);
 	free(x);
 }
 
@@ -353,6 +355,47 @@ oed_net_parse_retry_after(const char *s, double now)
 	return v < 0 ? 0 : v;
 }
 
+char *
+oed_net_header(const char *block, size_t len, const char *name)
+{
+	size_t nl = strlen(name), i = 0;
+	struct sbuf out = { 0 };
+	bool any = false;
+
+	while (i < len) {
+		size_t end = i, vs, ve;
+
+		while (end < len && block[end] != '\n')
+			end++;
+		/* "Name:" at the start of a line (no folded continuation lines) */
+		if (end - i > nl && block[i + nl] == ':' && strncasecmp(block + i, name, nl) == 0) {
+			vs = i + nl + 1;
+			ve = end;
+			while (vs < ve && (block[vs] == ' ' || block[vs] == '\t'))
+				vs++;
+			while (ve > vs && (block[ve - 1] == '\r' || block[ve - 1] == ' ' ||
+					   block[ve - 1] == '\t'))
+				ve--;
+			if (any)
+				sbuf_add(&out, ", ", 2);
+			sbuf_add(&out, block + vs, ve - vs);
+			any = true;
+		}
+		i = end + 1;
+	}
+	if (!any) {
+		sbuf_release(&out);
+		return NULL;
+	}
+	return sbuf_take(&out, NULL);
+}
+
+char *
+oed_net_result_header(const struct oed_net_result *r, const char *name)
+{
+	return r->headers ? oed_net_header(r->headers, r->headers_len, name) : NULL;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *ud)
 {
@@ -370,6 +413,10 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	char line[256], *colon, *v;
 	double ms = -1;
 
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		x->hdrs.len = 0;	/* a new response: only the last one's headers count */
+	if (len > 2 || (p[0] != '\r' && p[0] != '\n'))
+		sbuf_add(&x->hdrs, p, len);
 	if (len >= sizeof(line))
 		return len;
 	memcpy(line, p, len);
@@ -432,6 +479,7 @@ start(struct oed_net *n, struct xfer *x, struct oed_err *err)
 			x->hl = l;
 	}
 	sbuf_release(&x->resp);
+	sbuf_release(&x->hdrs);
 	x->hint_ms = -1;
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hl);
@@ -662,6 +710,8 @@ ended(struct oed_net *n, struct xfer *x, CURLcode code, oed_net_done done, void 
 			 " (after %u attempts)", x->attempts);
 	r.body = x->resp.s ? x->resp.s : "";
 	r.len = x->resp.len;
+	r.headers = x->hdrs.s && !x->hdrs.failed ? x->hdrs.s : "";
+	r.headers_len = x->hdrs.s && !x->hdrs.failed ? x->hdrs.len : 0;
 	oed_net_redact(n, r.error, strlen(r.error));
 	logf_(n, "%s: %s after %.0f ms", x->url, r.failed ? r.error : "ok", r.latency_ms);
 	for (i = 0; i < n->n; i++)

@@ -20,8 +20,10 @@
  * - Secrets given to oed_net_secret() are replaced by "[redacted]" in
  *   every text the layer hands out (errors, log lines).
  *
- * Requests are copied on submit; result texts are valid during the done
- * callback only.  lib/ never prints: log lines go to the caller's hook.
+ * Requests are copied on submit; result texts (body, error, headers) are
+ * valid during the done callback only.  The headers are those of the last
+ * response only: an earlier attempt's, or an interim 1xx response's, are
+ * dropped when the next status line arrives.  lib/ never prints: log lines go to the caller's hook.
  */
 #ifndef OED_NET_H
 #define OED_NET_H
@@ -67,6 +69,8 @@ struct oed_net_result {
 	char error[512];
 	double latency_ms;		/* of the last attempt */
 	unsigned attempts;
+	const char *headers;		/* raw header lines of the last response, CRLF kept */
+	size_t headers_len;
 };
 
 typedef void (*oed_net_done)(const struct oed_net_result *r, void *ctx);
@@ -99,6 +103,14 @@ struct oed_net_stats {
 	unsigned concurrency;
 };
 void oed_net_stats(const struct oed_net *n, struct oed_net_stats *s);
+
+/*
+ * The value of header name (any case) in a raw header block, malloc'd; a
+ * header given several times is joined with ", " (RFC 9110 5.3); NULL
+ * when absent (or out of memory).  oed_net_result_header reads r's block.
+ */
+char *oed_net_header(const char *block, size_t len, const char *name);
+char *oed_net_result_header(const struct oed_net_result *r, const char *name);
 
 /* Parse "1s", "6m0s", "20ms", "1.5s", "2h" (Go durations) into ms; -1 if not one. */
 double oed_net_parse_go_duration(const char *s);

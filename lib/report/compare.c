@@ -4,6 +4,7 @@
 #include "config.h"
 #include "report/compare.h"
 #include "report/stats.h"
+#include "score/score.h"
 #include "time.h"
 #include "exit.h"
 
@@ -314,6 +315,113 @@ fail:
 	return -1;
 }
 
+/* B's record against A's, by a pairwise judge. */
+struct pw {
+	unsigned long wins, ties, losses, errors, skipped;
+	char first_error[512];
+};
+
+/*
+ * Ask the judge about each aligned pair with an output on both sides: B's
+ * output is the scorer's output, A's its reference, and the scorer asks
+ * in both orders, so a judge that prefers a position cancels out.  A
+ * verdict the judge gave badly (OED_EX_DATA) is counted in errors; any
+ * other failure (the model cannot be reached) stops.  0 or -1 (err set).
+ */
+static int
+judge_pairs(const struct items *ia, const struct items *ib, const struct pair *pairs, size_t np,
+	    struct oed_scorer_spec *judge, struct pw *w, struct oed_err *err)
+{
+	memset(w, 0, sizeof(*w));
+	for (size_t p = 0; p < np; p++) {
+		const json_t *ra = ia->v[pairs[p].ia].rec, *rb = ib->v[pairs[p].ib].rec;
+		const char *oa = oed_rep_str(ra, "output"), *ob = oed_rep_str(rb, "output");
+		const char *input = oed_rep_str(rb, "input") ? oed_rep_str(rb, "input") : oed_rep_str(ra, "input");
+		struct oed_score_input in;
+		struct oed_score_result res;
+		struct oed_err e = { 0 };
+
+		if (oa == NULL || ob == NULL) {
+			w->skipped++;
+			continue;
+		}
+		oed_score_input_init(&in, ob, strlen(ob));
+		in.target = oa;
+		in.target_len = strlen(oa);
+		if (input) {
+			in.input = input;
+			in.input_len = strlen(input);
+		}
+		oed_score_result_init(&res);
+		if (oed_score(judge, &in, &res, &e) == -1) {
+			oed_score_result_release(&res);
+			if (e.status != OED_EX_DATA) {
+				*err = e;
+				return -1;
+			}
+			if (w->errors++ == 0)
+				snprintf(w->first_error, sizeof(w->first_error), "%.200s: %.300s", ib->v[pairs[p].ib].key,
+					 e.msg);
+			continue;
+		}
+		if (res.value > 0.5)
+			w->wins++;
+		else if (res.value < 0.5)
+			w->losses++;
+		else if (res.value == 0.5)
+			w->ties++;
+		else
+			w->errors++;
+		oed_score_result_release(&res);
+	}
+	/* not one verdict: the judge is not working (unreachable, refusing), not a result */
+	if (w->errors && w->wins + w->ties + w->losses == 0)
+		return oed_err_set(err, OED_EX_FAIL, "--judge: no verdict on any of the %lu items, the first: %s",
+				   w->errors, w->first_error);
+	return 0;
+}
+
+/* The judge's report.compare row, p_holm from adj. */
+static json_t *
+judge_row(const struct oed_scorer_spec *judge, const struct pw *w, double p, double adj)
+{
+	unsigned long n = w->wins + w->losses;
+	double rate = n ? (double)w->wins / (double)n : NAN, lo, hi;
+	const char *model = NULL, *prompt = NULL;
+	json_t *r = json_object();
+
+	oed_wilson(w->wins, n, &lo, &hi);
+	json_object_set_new(r, "kind", json_string("report.compare"));
+	json_object_set_new(r, "scorer", json_string(judge->key));
+	json_object_set_new(r, "n", json_integer((json_int_t)(n + w->ties)));
+	num_or_null(r, "a", 1 - rate);
+	num_or_null(r, "b", rate);
+	num_or_null(r, "diff", 2 * rate - 1);
+	num_or_null(r, "lo", 2 * lo - 1);
+	num_or_null(r, "hi", 2 * hi - 1);
+	json_object_set_new(r, "test", json_string("pairwise"));
+	num_or_null(r, "p_value", p);
+	num_or_null(r, "p_holm", isfinite(p) ? adj : NAN);
+	/* diff is (wins - losses) / n: a +-1 outcome per pair, sd 1 under no preference */
+	num_or_null(r, "mde", oed_mde(1, n));
+	json_object_set_new(r, "wins", json_integer((json_int_t)w->wins));
+	json_object_set_new(r, "ties", json_integer((json_int_t)w->ties));
+	json_object_set_new(r, "losses", json_integer((json_int_t)w->losses));
+	num_or_null(r, "win_rate", rate);
+	num_or_null(r, "win_lo", lo);
+	num_or_null(r, "win_hi", hi);
+	json_object_set_new(r, "judge_errors", json_integer((json_int_t)w->errors));
+	if (w->errors)
+		json_object_set_new(r, "judge_error", json_string(w->first_error));
+	if (w->skipped)
+		json_object_set_new(r, "no_output", json_integer((json_int_t)w->skipped));
+	if (oed_score_judge_info(judge, &model, &prompt)) {
+		json_object_set_new(r, "judge", json_string(model ? model : ""));
+		json_object_set_new(r, "prompt", json_string(prompt ? prompt : ""));
+	}
+	return r;
+}
+
 int
 oed_rep_compare(const struct oed_report *a, const struct oed_report *b,
 		const struct oed_cmp_opts *opts, struct oed_report *out, bool *gate,
@@ -324,6 +432,7 @@ oed_rep_compare(const struct oed_report *a, const struct oed_report *b,
 	bool *used_a = NULL, *used_b = NULL;
 	size_t np = 0, i = 0, j = 0, count = 0;
 	struct result *res = NULL;
+	struct pw pw;
 	json_t *scorers = NULL, *al, *v;
 	double *pv = NULL, *adj = NULL, *da = NULL, *db = NULL, *d = NULL;
 	int rc = -1;
@@ -388,8 +497,9 @@ oed_rep_compare(const struct oed_report *a, const struct oed_report *b,
 				json_array_append_new(scorers, json_string(k));
 		}
 	count = json_array_size(scorers);
-	pv = calloc(count + 1, sizeof(*pv));
-	adj = calloc(count + 1, sizeof(*adj));
+	/* one more for the pairwise judge */
+	pv = calloc(count + 2, sizeof(*pv));
+	adj = calloc(count + 2, sizeof(*adj));
 	da = malloc((np + 1) * sizeof(*da));
 	db = malloc((np + 1) * sizeof(*db));
 	d = malloc((np + 1) * sizeof(*d));
@@ -443,7 +553,14 @@ oed_rep_compare(const struct oed_report *a, const struct oed_report *b,
 		else
 			pv[s] = oed_signflip_p(d, n, 20, opts->permutations, opts->seed);
 	}
-	oed_holm(pv, count, adj);
+	if (opts->judge) {
+		if (judge_pairs(&ia, &ib, pairs, np, opts->judge, &pw, err) == -1)
+			goto out;
+		pv[count] = oed_sign_test(pw.wins, pw.wins + pw.losses);
+		if (pw.wins + pw.losses == 0)
+			pv[count] = NAN;
+	}
+	oed_holm(pv, count + (opts->judge != NULL), adj);
 	for (size_t s = 0; s < count; s++) {
 		const char *name = json_string_value(json_array_get(scorers, s));
 		struct result *q = &res[s];
@@ -474,6 +591,23 @@ oed_rep_compare(const struct oed_report *a, const struct oed_report *b,
 			if (strcmp(opts->drops[g].scorer, name) != 0)
 				continue;
 			tripped = isfinite(pv[s]) && adj[s] < 0.05 && -q->diff > opts->drops[g].max;
+			json_object_set_new(r, "max_drop", json_real(opts->drops[g].max));
+			json_object_set_new(r, "gate", json_boolean(tripped));
+			*gate |= tripped;
+		}
+		if (oed_rep_add(out, r, err) == -1)
+			goto out;
+	}
+	if (opts->judge) {
+		json_t *r = judge_row(opts->judge, &pw, pv[count], adj[count]);
+
+		for (size_t g = 0; g < opts->ndrops; g++) {
+			bool tripped;
+
+			if (strcmp(opts->drops[g].scorer, opts->judge->key) != 0)
+				continue;
+			tripped = isfinite(pv[count]) && adj[count] < 0.05 &&
+				  -oed_rep_num(r, "diff") > opts->drops[g].max;
 			json_object_set_new(r, "max_drop", json_real(opts->drops[g].max));
 			json_object_set_new(r, "gate", json_boolean(tripped));
 			*gate |= tripped;

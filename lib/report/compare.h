@@ -21,6 +21,8 @@ struct oed_drop {
 	double max;		/* a significant drop larger than this trips the gate */
 };
 
+struct oed_scorer_spec;	/* score/score.h */
+
 struct oed_cmp_opts {
 	unsigned long bootstrap;	/* resamples for the interval (2000) */
 	unsigned long permutations;	/* random sign patterns past exact (10000) */
@@ -28,12 +30,22 @@ struct oed_cmp_opts {
 	const char *by;			/* --by FIELD, or NULL */
 	const struct oed_drop *drops;
 	size_t ndrops;
+	/*
+	 * --judge: a pairwise judge (borrowed) asked, for each aligned item
+	 * with an output on both sides, whether B's output beats A's; NULL:
+	 * none.  Its row is a report.compare with test "pairwise".
+	 */
+	struct oed_scorer_spec *judge;
 };
 
 /*
  * Compare a with b and append to out: one report.alignment record, one
- * report.compare record per scorer (Holm across them), report.by records
- * under opts->by.  *gate is set when a --max-drop limit is passed.  0 or
+ * report.compare record per scorer and one for the pairwise judge (Holm
+ * across them), report.by records under opts->by.  The judge's row
+ * counts B's wins, ties and losses (its verdicts in both orders averaged:
+ * above 1/2 a win), win_rate = wins / (wins + losses) with Wilson's 95%
+ * interval, a = 1 - win_rate and b = win_rate, diff = b - a with its
+ * interval, and the two-sided sign test of wins against losses.  *gate is set when a --max-drop limit is passed.  0 or
  * -1 (err set; status OED_EX_DATA when no item is in both).
  */
 int oed_rep_compare(const struct oed_report *a, const struct oed_report *b,

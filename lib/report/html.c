@@ -597,60 +597,105 @@ out:
 	free(rows);
 }
 
-/* Monitor alerts: each alert's value over its records, threshold line, firing marks. */
-static void
-chart_alerts(struct oed_sb *b, const struct oed_report *rep)
+/*
+ * The records of kind grouped by monitor and name (field: "alert",
+ * "slo"), in the order they came: an object "MONITOR\tNAME" -> array of
+ * the records (borrowed).  NULL when out of memory.
+ */
+static json_t *
+by_monitor(const struct oed_report *rep, const char *kind, const char *field)
 {
-	size_t i, j;
-	json_t *rec, *other;
-	struct oed_sb seen = { 0 };
+	json_t *groups = json_object(), *rec, *g = NULL;
+	size_t i;
 
 	json_array_foreach(rep->recs, i, rec) {
-		const char *mon = oed_rep_str(rec, "monitor"), *al = oed_rep_str(rec, "alert");
+		const char *mon = oed_rep_str(rec, "monitor"), *name = oed_rep_str(rec, field);
 		struct oed_sb key = { 0 };
-		double *y = NULL, thr = NAN;
-		bool *flag = NULL;
-		const char **xl = NULL;
-		size_t m = 0;
 
-		if (!is_kind(rec, "monitor.alert") || al == NULL)
+		if (groups == NULL || !is_kind(rec, kind) || name == NULL)
 			continue;
-		oed_sb_printf(&key, "\n%s\t%s\n", mon ? mon : "", al);
-		if (seen.s && strstr(seen.s, key.s)) {
-			oed_sb_release(&key);
-			continue;
+		oed_sb_printf(&key, "%s\t%s", mon ? mon : "", name);
+		if (key.s && (g = json_object_get(groups, key.s)) == NULL) {
+			g = json_array();
+			if (json_object_set_new_nocheck(groups, key.s, g) == -1)
+				g = NULL;
 		}
-		oed_sb_puts(&seen, key.s);
-		json_array_foreach(rep->recs, j, other) {
-			const char *m2 = oed_rep_str(other, "monitor"), *a2 = oed_rep_str(other, "alert");
-			const char *st = oed_rep_str(other, "state");
-
-			if (!is_kind(other, "monitor.alert") || a2 == NULL || strcmp(a2, al) != 0 ||
-			    strcmp(m2 ? m2 : "", mon ? mon : "") != 0)
-				continue;
-			y = realloc(y, (m + 1) * sizeof(*y));
-			flag = realloc(flag, (m + 1) * sizeof(*flag));
-			xl = realloc(xl, (m + 1) * sizeof(*xl));
-			if (y == NULL || flag == NULL || xl == NULL)
-				break;
-			y[m] = oed_rep_num(other, "value");
-			thr = oed_rep_num(other, "threshold");
-			flag[m] = json_is_true(json_object_get(other, "firing")) || (st && strcmp(st, "firing") == 0);
-			xl[m] = oed_rep_str(other, "ts") ? oed_rep_str(other, "ts") : "";
-			m++;
+		if (key.oom || g == NULL || json_array_append(g, rec) == -1) {
+			json_decref(groups);
+			groups = NULL;
 		}
-		if (m > 1 && y && flag && xl) {
-			char title[512];
+		oed_sb_release(&key);
+	}
+	return groups;
+}
 
-			snprintf(title, sizeof(title), "%s%s%s over time", mon ? mon : "", mon ? ": " : "", al);
-			series(b, title, "value", xl, y, flag, m, thr, "alert threshold", NULL);
+/* A monitor record's place in time: its "ts", else "run N". */
+static const char *
+when(const json_t *rec, char buf[32])
+{
+	json_t *run = json_object_get(rec, "run");
+
+	if (oed_rep_str(rec, "ts"))
+		return oed_rep_str(rec, "ts");
+	if (json_is_integer(run)) {
+		snprintf(buf, 32, "run %lld", (long long)json_integer_value(run));
+		return buf;
+	}
+	return "";
+}
+
+/*
+ * One series per monitor and name over its records: y is field's value,
+ * flagged when firing; thr the threshold line (from the record's
+ * threshold field when thr_field is given).
+ */
+static void
+monitor_series(struct oed_sb *b, const struct oed_report *rep, const char *kind, const char *field,
+	       const char *y_field, const char *thr_field, double thr, const char *tlabel,
+	       const char *ylabel, const char *what)
+{
+	json_t *groups = by_monitor(rep, kind, field), *g, *rec;
+	const char *key;
+	size_t j;
+
+	json_object_foreach(groups, key, g) {
+		size_t m = json_array_size(g);
+		double *y = calloc(m + 1, sizeof(*y));
+		bool *flag = calloc(m + 1, sizeof(*flag));
+		const char **xl = calloc(m + 1, sizeof(*xl));
+		char (*lab)[32] = calloc(m + 1, sizeof(*lab));
+		char title[512];
+		const char *tab = strchr(key, '\t');
+
+		if (m > 1 && y && flag && xl && lab) {
+			json_array_foreach(g, j, rec) {
+				const char *st = oed_rep_str(rec, "state");
+
+				y[j] = oed_rep_num(rec, y_field);
+				if (thr_field)
+					thr = oed_rep_num(rec, thr_field);
+				flag[j] = json_is_true(json_object_get(rec, "firing")) ||
+					  (st && strcmp(st, "firing") == 0);
+				xl[j] = when(rec, lab[j]);
+			}
+			snprintf(title, sizeof(title), "%.*s%s%s %s", (int)(tab - key), key,
+				 tab > key ? ": " : "", tab + 1, what);
+			series(b, title, ylabel, xl, y, flag, m, thr, tlabel, NULL);
 		}
 		free(y);
 		free(flag);
 		free(xl);
-		oed_sb_release(&key);
+		free(lab);
 	}
-	oed_sb_release(&seen);
+	json_decref(groups);
+}
+
+/* Monitor alerts: each alert's value over its runs, threshold line, firing marks. */
+static void
+chart_alerts(struct oed_sb *b, const struct oed_report *rep)
+{
+	monitor_series(b, rep, "monitor.alert", "alert", "value", "threshold", NAN, "alert threshold", "value",
+		       "over time");
 }
 
 /* The trend's values in time order, with the Theil-Sen line's values as the threshold is not. */
@@ -722,28 +767,36 @@ chart_by(struct oed_sb *b, const struct oed_report *rep)
 	free(lab);
 }
 
+/* SLOs: each one's error budget left (its latest record), then over its runs. */
 static void
 chart_slo(struct oed_sb *b, const struct oed_report *rep)
 {
-	struct hrow rows[64];
-	char labels[64][128];
-	size_t n = 0, i;
-	json_t *rec;
+	json_t *groups = by_monitor(rep, "monitor.slo", "slo"), *g;
+	size_t n = json_object_size(groups), i = 0;
+	struct hrow *rows = calloc(n + 1, sizeof(*rows));
+	char (*labels)[128] = calloc(n + 1, sizeof(*labels));
+	const char *key;
 
-	json_array_foreach(rep->recs, i, rec) {
-		if (!is_kind(rec, "monitor.slo") || n == 64)
-			continue;
-		snprintf(labels[n], sizeof(labels[n]), "%s%s%s",
-			 oed_rep_str(rec, "monitor") ? oed_rep_str(rec, "monitor") : "",
-			 oed_rep_str(rec, "monitor") ? " · " : "",
-			 oed_rep_str(rec, "slo") ? oed_rep_str(rec, "slo") : "?");
-		rows[n] = (struct hrow){ labels[n], oed_rep_num(rec, "budget_remaining"), NAN, NAN,
-					 oed_rep_num(rec, "budget_remaining") < 0 };
-		n++;
+	if (rows && labels) {
+		json_object_foreach(groups, key, g) {
+			const json_t *last = json_array_get(g, json_array_size(g) - 1);
+			const char *tab = strchr(key, '\t');
+
+			snprintf(labels[i], sizeof(labels[i]), "%.*s%s%s", (int)(tab - key), key,
+				 tab > key ? " · " : "", tab + 1);
+			rows[i] = (struct hrow){ labels[i], oed_rep_num(last, "budget_remaining"), NAN, NAN,
+						 oed_rep_num(last, "budget_remaining") < 0 };
+			i++;
+		}
+		if (n)
+			hchart(b, "SLO error budget remaining (latest)", "share of the error budget left", rows,
+			       n, true, 0, "budget spent", "spent", "left");
 	}
-	if (n)
-		hchart(b, "SLO error budget remaining", "share of the error budget left", rows, n, true, 0,
-		       "budget spent", "spent", "left");
+	free(rows);
+	free(labels);
+	json_decref(groups);
+	monitor_series(b, rep, "monitor.slo", "slo", "budget_remaining", NULL, 0, "budget spent",
+		       "share of the error budget left", "error budget over time");
 }
 
 /* ---- tables ---- */

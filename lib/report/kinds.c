@@ -27,6 +27,7 @@ static const char *const k_slo[] = { "monitor", "slo", NULL };
 static const char *const k_scorer[] = { "scorer", NULL };
 static const char *const k_run[] = { "run", NULL };
 static const char *const k_metric[] = { "run", "name", "grp", NULL };
+static const char *const k_msum[] = { "run", "name", NULL };
 static const char *const k_trend[] = { "scorer", NULL };
 static const char *const k_by[] = { "scorer", "segment", NULL };
 static const char *const k_comp[] = { "component", NULL };
@@ -81,21 +82,28 @@ static const struct oed_rep_col c_bsum[] = {
 };
 static const struct oed_rep_col c_mitem[] = {
 	{ "monitor", "monitor" }, { "id", "item" }, { "output", "output" },
-	{ "scores", "scores" }, { "run", "run" }, { NULL, NULL }
+	{ "scores", "scores" }, { "pass", "pass" }, { "error", "error" }, { "run", "run" }, { NULL, NULL }
 };
+/* the fields oed-monitor writes (tests/cli/report/041-monitor-end-to-end) */
 static const struct oed_rep_col c_mrun[] = {
-	{ "monitor", "monitor" }, { "run", "run" }, { "ts", "time" }, { "fetched", "fetched" },
+	{ "monitor", "monitor" }, { "run", "run" }, { "fetched", "fetched" },
 	{ "new", "new" }, { "sampled", "sampled" }, { "scored", "scored" },
-	{ "errors", "errors" }, { "alerts_firing", "alerts firing" }, { NULL, NULL }
+	{ "errors", "errors" }, { "alerts_firing", "alerts firing" },
+	{ "undelivered", "undelivered" }, { NULL, NULL }
 };
 static const struct oed_rep_col c_alert[] = {
-	{ "monitor", "monitor" }, { "alert", "alert" }, { "state", "state" },
-	{ "value", "value" }, { "threshold", "threshold" }, { "ts", "time" }, { NULL, NULL }
+	{ "monitor", "monitor" }, { "alert", "alert" }, { "run", "run" }, { "state", "state" },
+	{ "stat", "statistic" }, { "op", "op" }, { "threshold", "threshold" }, { "value", "value" },
+	{ "n", "n" }, { "transition", "transition" }, { NULL, NULL }
 };
 static const struct oed_rep_col c_slo[] = {
-	{ "monitor", "monitor" }, { "slo", "SLO" }, { "objective", "objective" },
-	{ "budget_remaining", "budget remaining" }, { "burn_rate", "burn rate" },
-	{ "ts", "time" }, { NULL, NULL }
+	{ "monitor", "monitor" }, { "slo", "SLO" }, { "run", "run" }, { "good_when", "good when" },
+	{ "objective", "objective" }, { "good", "good" }, { "total", "total" },
+	{ "budget_remaining", "budget remaining" }, { "burn", "burn rates" },
+	{ "firing", "firing" }, { "transition", "transition" }, { NULL, NULL }
+};
+static const struct oed_rep_col c_mcand[] = {
+	{ "monitor", "monitor" }, { "id", "item" }, { NULL, NULL }
 };
 static const struct oed_rep_col c_compare[] = {
 	{ "scorer", "scorer" }, { "n", "n" }, { "a", "A" }, { "b", "B" }, { "diff", "B − A" },
@@ -135,6 +143,10 @@ static const struct oed_rep_col c_run[] = {
 	{ "run", "run" }, { "tool", "tool" }, { "status", "status" }, { "started", "started" },
 	{ "finished", "finished" }, { "metrics", "metrics" }, { "hash", "hash" }, { NULL, NULL }
 };
+static const struct oed_rep_col c_msum[] = {
+	{ "run", "run" }, { "name", "metric" }, { "n", "values" }, { "nulls", "nulls" },
+	{ "mean", "mean" }, { "min", "min" }, { "max", "max" }, { NULL, NULL }
+};
 static const struct oed_rep_col c_metric[] = {
 	{ "run", "run" }, { "name", "metric" }, { "grp", "group" }, { "value", "value" },
 	{ "lo", "lo" }, { "hi", "hi" }, { NULL, NULL }
@@ -161,8 +173,10 @@ const struct oed_rep_kind oed_rep_kinds[] = {
 	{ "dataset", "Datasets", k_dataset, c_dataset, false },
 	{ "run", "Runs", k_run, c_run, false },
 	{ "run.metric", "Run metrics", k_metric, c_metric, true },
+	{ "run.metric.summary", "Run metrics, totals per name", k_msum, c_msum, true },
 	{ "bench.item", "Bench items", k_item, c_bitem, true },
 	{ "monitor.item", "Monitor items", k_mitem, c_mitem, true },
+	{ "monitor.candidate", "Monitor items a run would score (--dry-run)", k_mitem, c_mcand, true },
 	{ "record", "Records", k_item, c_record, true },
 	{ NULL, NULL, NULL, NULL, false }
 };
@@ -425,6 +439,20 @@ sep(struct oed_sb *b, size_t start)
 		oed_sb_puts(b, "; ");
 }
 
+/* Keep rec as the latest record of its alert or SLO in last ("KIND\tMONITOR\tNAME" -> rec, borrowed). */
+static void
+latest(json_t *last, const json_t *rec, const char *kind)
+{
+	const char *mon = oed_rep_str(rec, "monitor");
+	const char *name = oed_rep_str(rec, strcmp(kind, "monitor.alert") == 0 ? "alert" : "slo");
+	struct oed_sb key = { 0 };
+
+	oed_sb_printf(&key, "%s\t%s\t%s", kind, mon ? mon : "", name ? name : "");
+	if (last && key.s)
+		json_object_set_nocheck(last, key.s, (json_t *)rec);
+	oed_sb_release(&key);
+}
+
 /*
  * One line saying what matters most first: comparisons, then alerts and
  * SLOs, bench scores, drift, entropy, and what could not be read.
@@ -432,9 +460,11 @@ sep(struct oed_sb *b, size_t start)
 void
 oed_rep_verdict(const struct oed_report *rep, struct oed_sb *b)
 {
-	size_t start = b->n, i, unknown = 0, firing = 0, alerts = 0, slos = 0, burnt = 0;
+	size_t start = b->n, i, unknown = 0, firing = 0, alerts = 0, slos = 0, burnt = 0, slo_firing = 0;
 	size_t drifts = 0, drifted = 0, cmp_sig = 0, cmps = 0, runs = 0;
 	const json_t *dsum = NULL, *ent = NULL, *rec;
+	json_t *last = json_object();
+	const char *key;
 
 	json_array_foreach(rep->recs, i, rec) {
 		const char *kind = oed_rep_kindof(rec);
@@ -445,15 +475,8 @@ oed_rep_verdict(const struct oed_report *rep, struct oed_sb *b)
 			cmps++;
 			if (oed_rep_num(rec, "p_holm") < 0.05)
 				cmp_sig++;
-		} else if (strcmp(kind, "monitor.alert") == 0) {
-			alerts++;
-			if (json_is_true(oed_rep_get(rec, "firing")) ||
-			    (oed_rep_str(rec, "state") && strcmp(oed_rep_str(rec, "state"), "firing") == 0))
-				firing++;
-		} else if (strcmp(kind, "monitor.slo") == 0) {
-			slos++;
-			if (oed_rep_num(rec, "budget_remaining") < 0)
-				burnt++;
+		} else if (strcmp(kind, "monitor.alert") == 0 || strcmp(kind, "monitor.slo") == 0) {
+			latest(last, rec, kind);
 		} else if (strcmp(kind, "drift.summary") == 0) {
 			dsum = rec;
 		} else if (strcmp(kind, "drift") == 0) {
@@ -466,6 +489,20 @@ oed_rep_verdict(const struct oed_report *rep, struct oed_sb *b)
 			runs++;
 		}
 	}
+	/* an alert or SLO counts once, as its latest record says */
+	json_object_foreach(last, key, rec) {
+		if (strncmp(key, "monitor.alert", 13) == 0) {
+			alerts++;
+			if (json_is_true(oed_rep_get(rec, "firing")) ||
+			    (oed_rep_str(rec, "state") && strcmp(oed_rep_str(rec, "state"), "firing") == 0))
+				firing++;
+		} else {
+			slos++;
+			burnt += oed_rep_num(rec, "budget_remaining") < 0;
+			slo_firing += json_is_true(oed_rep_get(rec, "firing"));
+		}
+	}
+	json_decref(last);
 	json_array_foreach(rep->recs, i, rec) {
 		const char *kind = oed_rep_kindof(rec);
 
@@ -525,6 +562,8 @@ oed_rep_verdict(const struct oed_report *rep, struct oed_sb *b)
 	if (slos) {
 		sep(b, start);
 		oed_sb_printf(b, "%zu of %zu SLOs out of budget", burnt, slos);
+		if (slo_firing)
+			oed_sb_printf(b, ", %zu burning fast", slo_firing);
 	}
 	json_array_foreach(rep->recs, i, rec) {
 		const char *kind = oed_rep_kindof(rec), *k;

@@ -597,6 +597,10 @@ prom_record(struct prom *p, const json_t *rec, const char *kind)
 		prom_add(p, "oed_monitor_slo_budget_remaining", "Share of the SLO's error budget left.",
 			 oed_rep_num(rec, "budget_remaining"), "monitor", oed_rep_str(rec, "monitor"),
 			 "slo", oed_rep_str(rec, "slo"), NULL);
+		if (json_is_boolean(oed_rep_get(rec, "firing")))
+			prom_add(p, "oed_monitor_slo_firing", "1 while the SLO's burn-rate alert is firing.",
+				 oed_rep_num(rec, "firing"), "monitor", oed_rep_str(rec, "monitor"),
+				 "slo", oed_rep_str(rec, "slo"), NULL);
 	} else if (strcmp(kind, "monitor.run") == 0) {
 		static const char *const f[] = { "fetched", "new", "sampled", "scored", "errors", NULL };
 
@@ -617,6 +621,11 @@ prom_record(struct prom *p, const json_t *rec, const char *kind)
 		prom_add(p, "oed_run_metric", "A metric recorded in the run store.",
 			 oed_rep_num(rec, "value"), "tool", oed_rep_str(rec, "tool"), "run", run,
 			 "name", oed_rep_str(rec, "name"), "group", oed_rep_str(rec, "grp"), NULL);
+	} else if (strcmp(kind, "run.metric.summary") == 0) {
+		snprintf(run, sizeof(run), "%lld", (long long)json_integer_value(json_object_get(rec, "run")));
+		prom_add(p, "oed_run_metric_mean", "Mean of a metric's values in a run too large to list.",
+			 oed_rep_num(rec, "mean"), "tool", oed_rep_str(rec, "tool"), "run", run,
+			 "name", oed_rep_str(rec, "name"), NULL);
 	}
 }
 
@@ -797,6 +806,13 @@ oed_rep_junit(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 			if (e && !json_is_null(e)) {
 				oed_rep_cell(&msg, e);
 				error = sb_take(&msg);
+			} else if (strcmp(kind, "monitor.item") == 0) {
+				/* the monitor's own verdict: every scorer with one passed */
+				if (json_is_false(json_object_get(rec, "pass"))) {
+					oed_sb_puts(&msg, "did not pass: ");
+					oed_rep_cell(&msg, json_object_get(rec, "scores"));
+					failure = sb_take(&msg);
+				}
 			} else {
 				failure = failed_scores(json_object_get(rec, "scores"));
 			}
@@ -824,8 +840,9 @@ oed_rep_junit(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 				failure = sb_take(&msg);
 			}
 		} else if (strcmp(kind, "monitor.slo") == 0) {
-			if (oed_rep_num(rec, "budget_remaining") < 0) {
-				oed_sb_puts(&msg, "error budget spent: remaining ");
+			if (oed_rep_num(rec, "budget_remaining") < 0 || json_is_true(json_object_get(rec, "firing"))) {
+				oed_sb_puts(&msg, json_is_true(json_object_get(rec, "firing")) ?
+					    "burn-rate alert firing, budget remaining " : "error budget spent: remaining ");
 				oed_rep_fmt(&msg, oed_rep_num(rec, "budget_remaining"));
 				failure = sb_take(&msg);
 			}

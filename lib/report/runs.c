@@ -61,19 +61,23 @@ bind_filters(sqlite3_stmt *st, const struct oed_rep_sel *sel)
 			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
 }
 
+/* Append id unless it is there (dedup: the few runs named by refs). */
 static int
-push_id(int64_t **ids, size_t *n, int64_t id, struct oed_err *err)
+push_id(int64_t **ids, size_t *n, int64_t id, bool dedup, struct oed_err *err)
 {
 	int64_t *p;
 
-	for (size_t i = 0; i < *n; i++)
+	for (size_t i = 0; dedup && i < *n; i++)
 		if ((*ids)[i] == id)
 			return 0;
-	p = realloc(*ids, (*n + 1) * sizeof(*p));
-	if (p == NULL)
-		return oed_err_set(err, OED_EX_FAIL, "out of memory");
-	*ids = p;
-	p[(*n)++] = id;
+	/* grow by doubling: the sizes that are powers of two */
+	if ((*n & (*n - 1)) == 0) {
+		p = realloc(*ids, (*n ? 2 * *n : 1) * sizeof(*p));
+		if (p == NULL)
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		*ids = p;
+	}
+	(*ids)[(*n)++] = id;
 	return 0;
 }
 
@@ -96,7 +100,7 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 
 			if (oed_store_find_run(s, NULL, ref, &id, err) == -1)
 				goto fail;
-			rc = push_id(ids, n, id, err);
+			rc = push_id(ids, n, id, true, err);
 		} else if (strncmp(ref, "last", 4) == 0) {
 			snprintf(sql, sizeof(sql), "SELECT max(id) FROM runs WHERE%s%s", filters,
 				 ref[4] == ':' ? " AND (tool = ?5 OR tool = 'oed-' || ?5)" : "");
@@ -116,7 +120,7 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 				oed_err_set(err, OED_EX_FAIL, "no run in the store matches '%s'", ref);
 				goto fail;
 			}
-			rc = push_id(ids, n, sqlite3_column_int64(st, 0), err);
+			rc = push_id(ids, n, sqlite3_column_int64(st, 0), true, err);
 			sqlite3_finalize(st);
 		} else {
 			char *end;
@@ -132,7 +136,7 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 				oed_err_set(err, OED_EX_FAIL, "no run %s in the store", ref);
 				goto fail;
 			}
-			rc = push_id(ids, n, id, err);
+			rc = push_id(ids, n, id, true, err);
 		}
 		if (rc == -1)
 			goto fail;
@@ -146,7 +150,8 @@ oed_rep_select(struct oed_store *s, const struct oed_rep_sel *sel, int64_t **ids
 			goto fail;
 		bind_filters(st, sel);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			if (push_id(ids, n, sqlite3_column_int64(st, 0), err) == -1)
+			/* ORDER BY id: each id once */
+			if (push_id(ids, n, sqlite3_column_int64(st, 0), false, err) == -1)
 				break;
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) {
@@ -199,7 +204,8 @@ oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT id, tool, status, started, finished, version, input_digest, argv, params,"
-		 " (SELECT count(*) FROM metrics WHERE run_id = runs.id), %s FROM runs WHERE id = ?",
+		 " (SELECT count(*) FROM metrics WHERE run_id = runs.id), %s, pid, host, proc_start"
+		 " FROM runs WHERE id = ?",
 		 has_hash(s) ? "hash" : "NULL");
 	st = oed_store_prepare(s, sql, err);
 	if (st == NULL)
@@ -213,7 +219,11 @@ oed_rep_run_json(struct oed_store *s, int64_t id, bool with_argv, struct oed_err
 		json_object_set_new(run, "kind", json_string("run"));
 		json_object_set_new(run, "run", json_integer(sqlite3_column_int64(st, 0)));
 		json_object_set_new(run, "tool", col_text(st, 1));
-		json_object_set_new(run, "status", col_text(st, 2));
+		/* a "running" run whose process is gone shows as "abandoned" */
+		t = oed_run_status((const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 11),
+				   (const char *)sqlite3_column_text(st, 12),
+				   (const char *)sqlite3_column_text(st, 13));
+		json_object_set_new(run, "status", t ? json_string(t) : json_null());
 		json_object_set_new(run, "started", col_text(st, 3));
 		json_object_set_new(run, "finished", col_text(st, 4));
 		json_object_set_new(run, "version", col_text(st, 5));
@@ -256,22 +266,42 @@ set_path(json_t *obj, const char *path, json_t *v)
 	set_path(sub, dot + 1, v);
 }
 
+/*
+ * A run's metrics are read one row at a time, each row going straight
+ * into the records the run printed (oed-drift, oed-entropy, oed-mi: one
+ * record per group, found through an index; oed-bench: its summary, one
+ * entry per scorer), or into a "run.metric" record for the other tools.
+ * A run holding more than max_rows rows is not rebuilt: SQLite sums its
+ * rows per metric name (GROUP BY over the metrics_run index, streaming),
+ * and each name is one "run.metric.summary" record, so memory stays
+ * bounded by max_rows whatever the store holds.  A bench summary is
+ * itself one entry per name and is always rebuilt.
+ */
+enum derive_mode { D_RAW, D_INFO, D_DRIFT, D_BENCH };
+
+struct loader {
+	enum derive_mode mode;
+	int64_t id;
+	const char *tool;
+	json_t *recs;		/* the records so far, in order */
+	json_t *groups;		/* group -> its record in recs (borrowed) */
+	json_t *bench;		/* D_BENCH: the bench.summary */
+	bool oom;
+};
+
 /* The record of rows that holds group g, made on first use. */
 static json_t *
-group_rec(json_t *recs, const char *kind, int64_t id, const char *key, const char *g)
+group_rec(struct loader *l, const char *kind, const char *key, const char *g)
 {
-	size_t i;
-	json_t *r;
+	json_t *r = json_object_get(l->groups, g);
 	const char *at = strchr(g, '@');
 	size_t glen = strlen(g);
 
-	json_array_foreach(recs, i, r)
-		if (strcmp(json_string_value(json_object_get(r, "_grp")), g) == 0)
-			return r;
+	if (r)
+		return r;
 	r = json_object();
 	json_object_set_new(r, "kind", json_string(kind));
-	json_object_set_new(r, "run", json_integer(id));
-	json_object_set_new(r, "_grp", json_string(g));
+	json_object_set_new(r, "run", json_integer(l->id));
 	if (key) {
 		/* drift groups are "feature" or "feature@window start" */
 		if (at && strcmp(kind, "drift") == 0)
@@ -280,91 +310,285 @@ group_rec(json_t *recs, const char *kind, int64_t id, const char *key, const cha
 	}
 	if (at && (strcmp(kind, "drift") == 0 || strcmp(kind, "drift.summary") == 0))
 		json_object_set_new(r, "window_start", json_string(at + 1));
-	json_array_append_new(recs, r);
+	if (json_array_append_new(l->recs, r) == -1 || json_object_set_nocheck(l->groups, g, r) == -1)
+		l->oom = true;
 	return r;
 }
 
-/*
- * The records an oed-entropy, oed-mi or oed-drift run printed, rebuilt
- * from its metrics, so a stored run reads (and compares) like its output;
- * NULL for other tools.  New reference.
- */
-static json_t *
-derive(const char *tool, int64_t id, json_t *rows)
+/* One metric row (name, grp, value, lo, hi) into the run's records. */
+static void
+load_row(struct loader *l, sqlite3_stmt *st)
 {
-	bool drift = strcmp(tool, "oed-drift") == 0;
-	bool info = strcmp(tool, "oed-entropy") == 0 || strcmp(tool, "oed-mi") == 0;
-	json_t *recs, *row, *r;
-	size_t i;
+	const char *name = (const char *)sqlite3_column_text(st, 0);
+	const char *g = (const char *)sqlite3_column_text(st, 1);
+	const char *slash;
+	json_t *r;
 
-	if (!drift && !info)
-		return NULL;
-	recs = json_array();
-	json_array_foreach(rows, i, row) {
-		const char *name = json_string_value(json_object_get(row, "name"));
-		const char *g = json_string_value(json_object_get(row, "grp"));
-		json_t *v = json_object_get(row, "value");
-		const char *slash = strchr(name, '/');
+	if (name == NULL)
+		name = "";
+	switch (l->mode) {
+	case D_RAW:
+		r = json_object();
+		json_object_set_new(r, "kind", json_string("run.metric"));
+		json_object_set_new(r, "run", json_integer(l->id));
+		json_object_set_new(r, "tool", json_string(l->tool));
+		json_object_set_new(r, "name", json_string(name));
+		json_object_set_new(r, "grp", col_text(st, 1));
+		json_object_set_new(r, "value", col_real(st, 2));
+		json_object_set_new(r, "lo", col_real(st, 3));
+		json_object_set_new(r, "hi", col_real(st, 4));
+		if (json_array_append_new(l->recs, r) == -1)
+			l->oom = true;
+		return;
+	case D_BENCH:
+		if (json_object_set_new(json_object_get(l->bench, "metrics"), name,
+					json_pack("{s:o, s:o, s:o}", "mean", col_real(st, 2), "lo", col_real(st, 3),
+						  "hi", col_real(st, 4))) == -1)
+			l->oom = true;
+		return;
+	case D_INFO:
+		if (g == NULL || strcmp(g, "null") == 0)
+			r = group_rec(l, l->tool + 4, NULL, "");
+		else
+			r = group_rec(l, "entropy.group", "x", g);
+		set_path(r, name, col_real(st, 2));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+			char k[160];
 
-		if (info) {
-			if (g == NULL || strcmp(g, "null") == 0)
-				r = group_rec(recs, tool + 4, id, NULL, "");
-			else
-				r = group_rec(recs, "entropy.group", id, "x", g);
-			set_path(r, name, json_incref(v));
-			if (json_is_real(json_object_get(row, "lo"))) {
-				char k[160];
-
-				snprintf(k, sizeof(k), "%s_lo", name);
-				set_path(r, k, json_incref(json_object_get(row, "lo")));
-				snprintf(k, sizeof(k), "%s_hi", name);
-				set_path(r, k, json_incref(json_object_get(row, "hi")));
-			}
-			continue;
+			snprintf(k, sizeof(k), "%s_lo", name);
+			set_path(r, k, col_real(st, 3));
+			snprintf(k, sizeof(k), "%s_hi", name);
+			set_path(r, k, col_real(st, 4));
 		}
+		return;
+	case D_DRIFT:
 		if (g && strncmp(g, "drift.summary", 13) == 0 && (g[13] == '\0' || g[13] == '@')) {
-			r = group_rec(recs, "drift.summary", id, NULL, g);
+			r = group_rec(l, "drift.summary", NULL, g);
 			set_path(r, name, strcmp(name, "dataset_drift") == 0 ?
-				 json_boolean(json_number_value(v) != 0) : json_incref(v));
-			continue;
+				 json_boolean(sqlite3_column_double(st, 2) != 0) : col_real(st, 2));
+			return;
 		}
-		r = group_rec(recs, "drift", id, "feature", g ? g : "");
-		if (slash) {
+		r = group_rec(l, "drift", "feature", g ? g : "");
+		if ((slash = strchr(name, '/'))) {
 			json_object_set_new(r, "test", json_stringn(name, (size_t)(slash - name)));
 			set_path(r, slash + 1, strcmp(slash + 1, "drift") == 0 ?
-				 json_boolean(json_number_value(v) != 0) : json_incref(v));
+				 json_boolean(sqlite3_column_double(st, 2) != 0) : col_real(st, 2));
 		} else {
-			set_path(r, name, json_incref(v));
+			set_path(r, name, col_real(st, 2));
 		}
+		return;
 	}
-	json_array_foreach(recs, i, r)
-		json_object_del(r, "_grp");
-	return recs;
 }
 
-/* An oed-bench run's summary, from its metrics (one per scorer, with its interval). */
-static json_t *
-derive_bench(int64_t id, const json_t *params, json_t *rows)
+/* The run's records into rep. */
+static int
+load_flush(struct oed_report *rep, struct loader *l, struct oed_err *err)
 {
-	json_t *recs = json_array(), *sum = json_object(), *metrics = json_object(), *row;
-	static const char *const keep[] = { "task", "model", NULL };
+	json_t *r;
 	size_t i;
 
-	json_object_set_new(sum, "kind", json_string("bench.summary"));
-	json_object_set_new(sum, "run", json_integer(id));
-	for (int k = 0; keep[k]; k++)
-		if (json_is_string(json_object_get(params, keep[k])))
-			json_object_set(sum, keep[k], json_object_get(params, keep[k]));
-	json_array_foreach(rows, i, row) {
-		const char *name = json_string_value(json_object_get(row, "name"));
+	if (l->oom)
+		return oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (l->mode == D_BENCH)
+		return oed_rep_add(rep, json_incref(l->bench), err);
+	json_array_foreach(l->recs, i, r)
+		if (oed_rep_add(rep, json_incref(r), err) == -1)
+			return -1;
+	return 0;
+}
 
-		json_object_set_new(metrics, name, json_pack("{s:O, s:O, s:O}", "mean", json_object_get(row, "value"),
-							     "lo", json_object_get(row, "lo"),
-							     "hi", json_object_get(row, "hi")));
+static void
+load_release(struct loader *l)
+{
+	json_decref(l->recs);
+	json_decref(l->groups);
+	json_decref(l->bench);
+}
+
+/* ---- totals per metric name, for a run too large to rebuild ---- */
+
+struct tot {
+	uint64_t n, nulls;
+	double sum, min, max;
+};
+
+/* One run's totals: names in the order they first came. */
+struct runtot {
+	int64_t id;
+	const char *tool;	/* borrowed from the caller's table */
+	json_t *names;		/* name -> index in t */
+	json_t *order;		/* the names, in order */
+	struct tot *t;
+	size_t nt, cap, last;
+};
+
+static int
+tot_add(struct runtot *r, const char *name, sqlite3_stmt *st, int col)
+{
+	struct tot *t = NULL;
+	double v;
+
+	/* rows come in the same few names over and over: try the next one first */
+	if (r->nt) {
+		size_t next = (r->last + 1) % r->nt;
+
+		if (strcmp(json_string_value(json_array_get(r->order, next)), name) == 0)
+			t = &r->t[r->last = next];
+		else if (strcmp(json_string_value(json_array_get(r->order, r->last)), name) == 0)
+			t = &r->t[r->last];
 	}
-	json_object_set_new(sum, "metrics", metrics);
-	json_array_append_new(recs, sum);
-	return recs;
+	if (t == NULL) {
+		json_t *ix = json_object_get(r->names, name);
+
+		if (ix) {
+			r->last = (size_t)json_integer_value(ix);
+		} else {
+			if (r->nt == r->cap) {
+				size_t cap = r->cap ? 2 * r->cap : 8;
+				struct tot *p = realloc(r->t, cap * sizeof(*p));
+
+				if (p == NULL)
+					return -1;
+				r->t = p;
+				r->cap = cap;
+			}
+			if (json_object_set_new_nocheck(r->names, name, json_integer((json_int_t)r->nt)) == -1 ||
+			    json_array_append_new(r->order, json_string_nocheck(name)) == -1)
+				return -1;
+			r->t[r->nt] = (struct tot){ 0, 0, 0, INFINITY, -INFINITY };
+			r->last = r->nt++;
+		}
+		t = &r->t[r->last];
+	}
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		t->nulls++;
+		return 0;
+	}
+	v = sqlite3_column_double(st, col);
+	t->n++;
+	t->sum += v;
+	t->min = fmin(t->min, v);
+	t->max = fmax(t->max, v);
+	return 0;
+}
+
+/* r's totals into rep as run.metric.summary records. */
+static int
+tot_flush(struct oed_report *rep, const struct runtot *r, struct oed_err *err)
+{
+	for (size_t i = 0; i < r->nt; i++) {
+		const struct tot *t = &r->t[i];
+		json_t *rec = json_object();
+
+		json_object_set_new(rec, "kind", json_string("run.metric.summary"));
+		json_object_set_new(rec, "run", json_integer(r->id));
+		json_object_set_new(rec, "tool", json_string(r->tool));
+		json_object_set(rec, "name", json_array_get(r->order, i));
+		json_object_set_new(rec, "n", json_integer((json_int_t)t->n));
+		json_object_set_new(rec, "nulls", json_integer((json_int_t)t->nulls));
+		json_object_set_new(rec, "mean", t->n ? json_real(t->sum / (double)t->n) : json_null());
+		json_object_set_new(rec, "min", t->n ? json_real(t->min) : json_null());
+		json_object_set_new(rec, "max", t->n ? json_real(t->max) : json_null());
+		if (oed_rep_add(rep, rec, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+tot_release(struct runtot *r)
+{
+	json_decref(r->names);
+	json_decref(r->order);
+	free(r->t);
+	r->names = r->order = NULL;
+	r->t = NULL;
+}
+
+static int
+tot_init(struct runtot *r, int64_t id, const char *tool)
+{
+	*r = (struct runtot){ .id = id, .tool = tool, .names = json_object(), .order = json_array() };
+	return r->names && r->order ? 0 : -1;
+}
+
+static int
+cmp_runtot(const void *a, const void *b)
+{
+	int64_t x = ((const struct runtot *)a)->id, y = ((const struct runtot *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Sum rows (run_id, name, value) from st into the runs of tots (sorted by
+ * id), skipping the rows of other runs.  0 or -1 (err set).
+ */
+static int
+tot_read(struct oed_store *s, sqlite3_stmt *st, struct runtot *tots, size_t n, struct oed_err *err)
+{
+	struct runtot *cur = NULL;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+
+		/* a run's rows come together: look the run up when it changes */
+		if (cur == NULL || cur->id != id) {
+			struct runtot key = { .id = id };
+
+			cur = bsearch(&key, tots, n, sizeof(*tots), cmp_runtot);
+			if (cur == NULL)
+				continue;
+		}
+		if (tot_add(cur, name ? name : "", st, 2) == -1) {
+			sqlite3_reset(st);
+			return oed_err_set(err, OED_EX_FAIL, "out of memory");
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return oed_store_fail(s, err, "cannot read the metrics");
+	return 0;
+}
+
+/*
+ * The totals of the runs tots[0..n) (sorted by id) holding rows in all.
+ * When they hold a good part of the store's rows, one pass over the table
+ * in storage order reads them (three times faster a row than going
+ * through the index, which must look each row up); otherwise each run's
+ * rows are read through the index.
+ */
+static int
+tot_scan(struct oed_store *s, struct runtot *tots, size_t n, int64_t rows, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT max(rowid) FROM metrics", err);
+	int64_t top = 0;
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		top = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rows * 3 >= top) {
+		st = oed_store_prepare(s, "SELECT run_id, name, value FROM metrics NOT INDEXED", err);
+		if (st == NULL)
+			return -1;
+		rc = tot_read(s, st, tots, n, err);
+	} else {
+		st = oed_store_prepare(s, "SELECT run_id, name, value FROM metrics WHERE run_id = ?"
+				       " ORDER BY rowid", err);
+		if (st == NULL)
+			return -1;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			sqlite3_bind_int64(st, 1, tots[i].id);
+			rc = tot_read(s, st, tots, n, err);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /* The bench.item records an oed-bench run kept in the store, in their order. */
@@ -395,84 +619,137 @@ load_items(struct oed_report *rep, struct oed_store *s, int64_t id, struct oed_e
 	return 0;
 }
 
-int
-oed_rep_load_run(struct oed_report *rep, struct oed_store *s, int64_t id, bool metrics,
-		 struct oed_err *err)
+/* Add run id to rep: its records rebuilt, or its totals when tot is given. */
+static int
+load_run(struct oed_report *rep, struct oed_store *s, int64_t id, const struct runtot *tot,
+	 bool items, struct oed_err *err)
 {
-	json_t *run = oed_rep_run_json(s, id, true, err), *tool, *rows, *derived, *r;
+	json_t *run = oed_rep_run_json(s, id, true, err), *params;
+	struct loader l = { .id = id };
+	static const char *const keep[] = { "task", "model", NULL };
 	sqlite3_stmt *st;
-	size_t i;
 	int rc;
 
 	if (run == NULL)
 		return -1;
-	if (!metrics)
-		return oed_rep_add(rep, run, err);
-	tool = json_incref(json_object_get(run, "tool"));
-	if (oed_rep_add(rep, run, err) == -1) {
-		json_decref(tool);
+	l.tool = json_string_value(json_object_get(run, "tool"));
+	if (l.tool == NULL)
+		l.tool = "";
+	if (strcmp(l.tool, "oed-drift") == 0)
+		l.mode = D_DRIFT;
+	else if (strcmp(l.tool, "oed-entropy") == 0 || strcmp(l.tool, "oed-mi") == 0)
+		l.mode = D_INFO;
+	else if (strcmp(l.tool, "oed-bench") == 0)
+		l.mode = D_BENCH;
+	if (tot) {
+		if (oed_rep_add(rep, run, err) == -1 || tot_flush(rep, tot, err) == -1)
+			return -1;
+		return items ? load_items(rep, s, id, err) : 0;
+	}
+	l.recs = json_array();
+	l.groups = json_object();
+	if (l.mode == D_BENCH) {
+		/* an oed-bench run's summary: one entry per scorer, with its interval */
+		params = json_object_get(run, "params");
+		l.bench = json_pack("{s:s, s:I}", "kind", "bench.summary", "run", (json_int_t)id);
+		for (int k = 0; l.bench && keep[k]; k++)
+			if (json_is_string(json_object_get(params, keep[k])))
+				json_object_set(l.bench, keep[k], json_object_get(params, keep[k]));
+		if (l.bench)
+			json_object_set_new(l.bench, "metrics", json_object());
+	}
+	rc = oed_rep_add(rep, run, err);
+	if (rc == 0 && (l.recs == NULL || l.groups == NULL ||
+			(l.mode == D_BENCH && l.bench == NULL)))
+		rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+	if (rc == -1) {
+		load_release(&l);
 		return -1;
 	}
 	st = oed_store_prepare(s, "SELECT name, grp, value, lo, hi FROM metrics WHERE run_id = ?"
 			       " ORDER BY rowid", err);
 	if (st == NULL) {
-		json_decref(tool);
+		load_release(&l);
 		return -1;
 	}
-	rows = json_array();
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *m = json_object();
-
-		json_object_set_new(m, "kind", json_string("run.metric"));
-		json_object_set_new(m, "run", json_integer(id));
-		json_object_set(m, "tool", tool);
-		json_object_set_new(m, "name", col_text(st, 0));
-		json_object_set_new(m, "grp", col_text(st, 1));
-		json_object_set_new(m, "value", col_real(st, 2));
-		json_object_set_new(m, "lo", col_real(st, 3));
-		json_object_set_new(m, "hi", col_real(st, 4));
-		json_array_append_new(rows, m);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !l.oom)
+		load_row(&l, st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(rows);
-		json_decref(tool);
-		return oed_store_fail(s, err, "cannot read the metrics");
-	}
-	derived = derive(json_string_value(tool), id, rows);
-	if (derived == NULL && strcmp(json_string_value(tool), "oed-bench") == 0)
-		derived = derive_bench(id, json_object_get(run, "params"), rows);
-	json_decref(tool);
-	rc = 0;
-	json_array_foreach(derived ? derived : rows, i, r)
-		if ((rc = oed_rep_add(rep, json_incref(r), err)) == -1)
-			break;
-	json_decref(derived);
-	json_decref(rows);
-	if (rc == 0)
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		rc = oed_store_fail(s, err, "cannot read the metrics");
+	else
+		rc = load_flush(rep, &l, err);
+	load_release(&l);
+	if (rc == 0 && items)
 		rc = load_items(rep, s, id, err);
 	return rc;
 }
 
-int64_t
-oed_rep_metric_count(struct oed_store *s, const int64_t *ids, size_t n, struct oed_err *err)
+int
+oed_rep_load_runs(struct oed_report *rep, struct oed_store *s, const int64_t *ids, size_t n,
+		  size_t max_rows, size_t *summarised, size_t *no_items, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(s, "SELECT count(*) FROM metrics WHERE run_id = ?", err);
-	int64_t total = 0;
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT tool, (SELECT count(*) FROM metrics"
+					     " WHERE run_id = runs.id), (SELECT count(*) FROM bench_items"
+					     " WHERE run_id = runs.id) FROM runs WHERE id = ?", err);
+	size_t share = n && max_rows / n ? max_rows / n : 1, nt = 0;
+	struct runtot *tots = NULL;
+	json_t *tools = json_array();
+	bool *items = NULL;
+	int64_t rows = 0;
+	int rc = 0;
 
-	if (st == NULL)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
+	*summarised = *no_items = 0;
+	if (st == NULL || tools == NULL || (items = calloc(n + 1, sizeof(*items))) == NULL ||
+	    (n && (tots = calloc(n, sizeof(*tots))) == NULL)) {
+		sqlite3_finalize(st);
+		json_decref(tools);
+		free(items);
+		return st ? oed_err_set(err, OED_EX_FAIL, "out of memory") : -1;
+	}
+	/* which runs hold more rows than their share (a bench run's summary is always small) */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *tool;
+		int64_t count;
+
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, ids[i]);
 		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_finalize(st);
-			oed_store_fail(s, err, "cannot count the metrics");
-			return -1;
+			rc = oed_err_set(err, OED_EX_FAIL, "no run %lld in the store", (long long)ids[i]);
+			break;
 		}
-		total += sqlite3_column_int64(st, 0);
+		tool = (const char *)sqlite3_column_text(st, 0);
+		count = sqlite3_column_int64(st, 1);
+		/* a bench run's items share the rows too: past its share, its summary stands alone */
+		items[i] = (uint64_t)sqlite3_column_int64(st, 2) <= share;
+		*no_items += !items[i];
+		if ((uint64_t)count <= share || (tool && strcmp(tool, "oed-bench") == 0))
+			continue;
+		json_array_append_new(tools, json_string(tool ? tool : ""));
+		if (tot_init(&tots[nt], ids[i], json_string_value(json_array_get(tools, nt))) == -1)
+			rc = oed_err_set(err, OED_EX_FAIL, "out of memory");
+		nt++;
+		rows += count;
 	}
 	sqlite3_finalize(st);
-	return total;
+	if (rc == 0 && nt) {
+		qsort(tots, nt, sizeof(*tots), cmp_runtot);
+		rc = tot_scan(s, tots, nt, rows, err);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct runtot key = { .id = ids[i] };
+		struct runtot *tot = nt ? bsearch(&key, tots, nt, sizeof(*tots), cmp_runtot) : NULL;
+
+		rc = load_run(rep, s, ids[i], tot, items[i], err);
+		if (tot)
+			tot_release(tot);
+	}
+	*summarised = nt;
+	for (size_t i = 0; i < nt; i++)
+		tot_release(&tots[i]);
+	free(tots);
+	free(items);
+	json_decref(tools);
+	return rc;
 }

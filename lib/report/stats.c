@@ -25,6 +25,31 @@ oed_mcnemar_exact(unsigned long b, unsigned long c)
 }
 
 double
+oed_sign_test(unsigned long k, unsigned long n)
+{
+	return k > n ? NAN : oed_mcnemar_exact(k, n - k);
+}
+
+void
+oed_wilson(unsigned long k, unsigned long n, double *lo, double *hi)
+{
+	/* norm.ppf(0.975) */
+	static const double z = 1.959963984540054;
+	double p, d, c, h;
+
+	if (n == 0 || k > n) {
+		*lo = *hi = NAN;
+		return;
+	}
+	p = (double)k / (double)n;
+	d = 1 + z * z / (double)n;
+	c = (p + z * z / (2 * (double)n)) / d;
+	h = z * sqrt(p * (1 - p) / (double)n + z * z / (4 * (double)n * (double)n)) / d;
+	*lo = fmax(0, c - h);
+	*hi = fmin(1, c + h);
+}
+
+double
 oed_signflip_p(const double *d, size_t n, unsigned exact_max, unsigned long rounds, uint64_t seed)
 {
 	double *nz = malloc((n ? n : 1) * sizeof(*nz)), t = 0, scale = 0, tol;

@@ -40,6 +40,20 @@ double oed_signflip_p(const double *d, size_t n, unsigned exact_max, unsigned lo
 int oed_paired_bootstrap(const double *d, size_t n, unsigned long replicates, uint64_t seed,
 			 double *lo, double *hi);
 
+/*
+ * The sign test of k successes in n trials against p = 1/2: the two-sided
+ * exact binomial p-value, as scipy.stats.binomtest(k, n).pvalue (the same
+ * sum as McNemar's); 1 when n == 0.
+ */
+double oed_sign_test(unsigned long k, unsigned long n);
+
+/*
+ * Wilson's score interval (no continuity correction) for the proportion
+ * k / n at 95%, as binomtest(k, n).proportion_ci(method='wilson'); NAN
+ * when n == 0.
+ */
+void oed_wilson(unsigned long k, unsigned long n, double *lo, double *hi);
+
 /* Holm's step-down adjusted p-values of p[0..m) into adj, as statsmodels' multipletests('holm'). */
 void oed_holm(const double *p, size_t m, double *adj);
 

@@ -4,7 +4,7 @@
     /usr/bin/python3 tests/ref/report_ref.py > tests/ref/report_ref.h
 
 McNemar's exact test and Holm's correction from statsmodels (mcnemar,
-multipletests), the sign-flip permutation test from scipy's
+multipletests), the sign test and Wilson's interval from scipy's binomtest, the sign-flip permutation test from scipy's
 permutation_test (exact: every pattern), paired bootstrap intervals from
 scipy's bootstrap (percentile, many resamples: the C side draws its own, so
 the check allows for Monte Carlo error), the minimum detectable effect from
@@ -34,6 +34,16 @@ for b, c in [(0, 0), (1, 0), (0, 5), (3, 3), (2, 9), (9, 2), (10, 25), (50, 80),
              (120, 95), (400, 470), (1, 20), (0, 60)]:
     r = mcnemar([[7, b], [c, 11]], exact=True)
     print("\t{ %d, %d, %.17g }," % (b, c, r.pvalue))
+print("};")
+
+# ---- sign test and Wilson's interval (pairwise judges) ----
+print("struct binom_case { unsigned long k, n; double p, lo, hi; };")
+print("static const struct binom_case binom_cases[] = {")
+for k, n in [(0, 1), (1, 1), (3, 6), (14, 17), (3, 17), (0, 12), (12, 12), (7, 20),
+             (50, 80), (480, 1000), (1, 30), (29, 30)]:
+    r = stats.binomtest(k, n)
+    ci = r.proportion_ci(0.95, method="wilson")
+    print("\t{ %d, %d, %.17g, %.17g, %.17g }," % (k, n, r.pvalue, ci.low, ci.high))
 print("};")
 
 # ---- Holm ----

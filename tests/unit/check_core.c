@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio_ext.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "field.h"
 #include "jsonl.h"
 #include "utf8.h"
+#include "zstream.h"
 #include "jsonw.h"
 #include "opt.h"
 #include "reject.h"
@@ -736,6 +738,74 @@ START_TEST(reader_compressed_input)
 END_TEST
 
 /*
+ * The stream alone: reads of any size give the same bytes (a 1-byte
+ * buffer through a multi-member gzip), names set the codec whatever
+ * their case, and the reader counts the compressed bytes it went
+ * through against the files' size, for progress.
+ */
+START_TEST(zstream_reads_and_names)
+{
+	size_t n, k = 0;
+	char *data = records(500, &n), path[600], *back = malloc(n + 1);
+	struct oed_zstream *zs;
+	struct oed_err err;
+	struct oed_reader *r;
+	struct oed_policy pol;
+	uint64_t done, total;
+	struct stat st;
+	ssize_t got;
+	char *files[2];
+
+	ck_assert_ptr_nonnull(back);
+	snprintf(path, sizeof(path), "%s/tiny.JSONL.GZ", tmpdir);
+	write_gzip(path, data, n, 3);
+	ck_assert_ptr_nonnull(zs = oed_zstream_open(path, &err));
+	ck_assert_str_eq(oed_zstream_source(zs), path);
+	while ((got = oed_zstream_read(zs, back + k, 1, &err)) == 1)
+		ck_assert_uint_le(++k, n);
+	ck_assert_int_eq(got, 0);
+	ck_assert_uint_eq(k, n);
+	ck_assert(memcmp(back, data, n) == 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(oed_zstream_consumed(zs), (uint64_t)st.st_size);
+	oed_zstream_close(zs);
+	oed_zstream_close(NULL);
+
+	ck_assert_uint_eq(oed_zstream_base_len("a.csv.gz"), 5);
+	ck_assert_uint_eq(oed_zstream_base_len("a.json.ZST"), 6);
+	ck_assert_uint_eq(oed_zstream_base_len("a.gzip"), 6);
+	ck_assert_uint_eq(oed_zstream_base_len(".gz"), 3);	/* a name, not an ending */
+	ck_assert(oed_zstream_named_compressed("x.jsonl.zst"));
+	ck_assert(!oed_zstream_named_compressed("-"));
+	ck_assert(!oed_zstream_named_compressed("x.jsonl"));
+	ck_assert(oed_zstream_size_of(path, &total));
+	ck_assert_uint_eq(total, (uint64_t)st.st_size);
+	ck_assert(!oed_zstream_size_of(tmpdir, &total));	/* not a regular file */
+	ck_assert(!oed_zstream_size_of("/nonexistent/x", &total));
+	ck_assert_ptr_null(oed_zstream_open("/nonexistent/x", &err));
+	ck_assert_int_eq(err.status, OED_EX_FAIL);
+
+	/* the reader: the compressed bytes of both files, of their total size */
+	files[0] = path;
+	files[1] = (char *)write_tmp("plain2.jsonl", data, n);
+	oed_policy_init(&pol);
+	ck_assert_ptr_nonnull(r = oed_reader_new(2, files, 0, &pol, &err));
+	oed_reader_bytes(r, &done, &total);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_uint_eq(total, (uint64_t)st.st_size + n);
+	while (oed_reader_next(r, &err) == 1)
+		;
+	oed_reader_bytes(r, &done, &total);
+	ck_assert_uint_eq(done, total);
+	ck_assert_uint_eq(oed_reader_records(r), 1000);
+	oed_reader_free(r);
+	oed_policy_release(&pol);
+	free(back);
+	free(data);
+}
+END_TEST
+
+/*
  * XXH3_createState, failing when asked: the reader's digest state is its
  * one allocation a test can make fail without failing everything else.
  */
@@ -1006,6 +1076,7 @@ core_suite(void)
 	tcase_add_test(tc, policy_parse);
 	tcase_add_test(tc, parse_numbers);
 	tcase_add_test(tc, reader_compressed_input);
+	tcase_add_test(tc, zstream_reads_and_names);
 	tcase_add_test(tc, reader_refuses_a_json_array);
 	tcase_add_test(tc, reader_digest_out_of_memory);
 	tcase_add_test(tc, reject_copy_is_byte_for_byte);

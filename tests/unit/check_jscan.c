@@ -353,11 +353,16 @@ START_TEST(values_exact)
 	ck_assert_str_eq(v[0].str, "last");
 	ck_assert(v[1].is_int && v[1].i == -12 && v[1].num == -12.0);
 	ck_assert(!v[2].is_int && v[2].num == 0.1);
+	/* a number's text as written, borrowed from the line */
+	ck_assert(v[1].len == 3 && memcmp(v[1].str, "-12", 3) == 0);
+	ck_assert(v[2].len == 3 && memcmp(v[2].str, "0.1", 3) == 0);
 	ck_assert_str_eq(v[spec_index("n.x")].str, "nx");
 	ck_assert_str_eq(v[spec_index("/n/x")].str, "nx");	/* shares the node */
 	ck_assert_int_eq(v[spec_index("n.y.z")].type, OED_V_MISSING);	/* n was replaced */
 	ck_assert_int_eq(v[spec_index("n.y.1")].i, 6);
 	ck_assert_str_eq(v[spec_index("arr.0")].str, "zero");
+	ck_assert_int_eq(oed_jscan_line(scan, "{\"b\":18446744073709551616}", 26, v), 1);
+	ck_assert(!v[1].is_int && v[1].len == 20 && memcmp(v[1].str, "18446744073709551616", 20) == 0);
 	/* the line is not NUL-terminated and must not be read past its length */
 	ck_assert_int_eq(oed_jscan_line(scan, "{\"a\":1}garbage", 7, v), 1);
 	ck_assert_int_eq(oed_jscan_line(scan, "{\"a\":\"xy\"}\"}", 9, v), 0);

@@ -354,7 +354,7 @@ START_TEST(empowerment_per_state)
 	struct oed_err err;
 	size_t n;
 
-	ck_assert_int_eq(oed_empowerment(c, sizeof(c) / sizeof(c[0]), 1e-13, 10000, &e, &n, &err), 0);
+	ck_assert_int_eq(oed_empowerment(c, sizeof(c) / sizeof(c[0]), 1e-13, 10000, NULL, &e, &n, &err), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert(e[0].state == 3 && e[0].actions == 4 && e[0].outcomes == 4 && e[0].n == 10);
 	close_to(e[0].c.capacity, log(4), 1e-13, "deterministic", "empowerment");
@@ -397,7 +397,7 @@ START_TEST(limits_capacity)
 	xj[2] = 2;
 	ck_assert_int_eq(oed_capacity(&ch, 1e-12, 10, NULL, &r, &err), -1);
 	ck_assert_str_eq(err.msg, "cell 2 lies outside the 4 x 2 channel");
-	ck_assert_int_eq(oed_empowerment(NULL, 0, 1e-12, 10, &e, &n, &err), 0);
+	ck_assert_int_eq(oed_empowerment(NULL, 0, 1e-12, 10, NULL, &e, &n, &err), 0);
 	ck_assert(n == 0);
 	free(e);
 }

@@ -78,6 +78,147 @@ START_TEST(config_errors)
 }
 END_TEST
 
+START_TEST(config_sources)
+{
+	struct oed_monitor m;
+	struct oed_err err;
+
+	ck_assert_int_eq(load("monitor: a\n"
+			      "source:\n"
+			      "  type: http\n"
+			      "  url: https://api.example.com/v1/answers\n"
+			      "  items: data.items\n"
+			      "  headers: {Authorization: {env: TOK, prefix: \"Bearer \"}, Accept: application/json}\n"
+			      "  cursor: {field: meta.next, param: after}\n"
+			      "  since_param: updated_since\n"
+			      "  until_param: updated_before\n"
+			      "  since_format: unix\n"
+			      "  max_pages: 7\n"
+			      "id: id\nscorers: [refusal]\n", &m, &err), 0);
+	ck_assert_int_eq(m.source.type, OED_MON_SRC_HTTP);
+	ck_assert_int_eq(m.source.paging, OED_MON_PAGING_CURSOR);
+	ck_assert_str_eq(m.source.items.spec, "data.items");
+	ck_assert_str_eq(m.source.cursor_param, "after");
+	ck_assert_uint_eq(m.source.nheaders, 2);
+	ck_assert_str_eq(m.source.headers[0].env, "TOK");
+	ck_assert_str_eq(m.source.headers[0].prefix, "Bearer ");
+	ck_assert_ptr_null(m.source.headers[0].value);
+	ck_assert_str_eq(m.source.headers[1].value, "application/json");
+	ck_assert(m.source.since_unix);
+	ck_assert_int_eq(m.source.max_pages, 7);
+	ck_assert_int_eq(m.source.lookback_ms, 86400000);
+	ck_assert(oed_mon_source_has_window(&m.source));
+	ck_assert_str_eq(m.source.ident, "http:https://api.example.com/v1/answers:data.items");
+	oed_monitor_free(&m);
+
+	ck_assert_int_eq(load("monitor: a\nsource: {type: slack, token_env: T, channel: C1, replies: true}\n"
+			      "id: id\nscorers: [refusal]\n", &m, &err), 0);
+	ck_assert_str_eq(m.source.base_url, "https://slack.com/api");
+	ck_assert(m.source.replies);
+	ck_assert_int_eq(m.source.page_size, 200);
+	ck_assert_str_eq(m.source.ident, "slack:C1");
+	oed_monitor_free(&m);
+
+	ck_assert_int_eq(load("monitor: a\nsource: {type: langfuse, host_env: H, public_key_env: P,"
+			      " secret_key_env: S, objects: observations, page_size: 500,"
+			      " filter: {type: GENERATION, name: answer}}\n"
+			      "id: id\nscorers: [refusal]\n", &m, &err), 0);
+	ck_assert(m.source.observations);
+	ck_assert_int_eq(m.source.page_size, 500);
+	ck_assert_str_eq(m.source.ident, "langfuse:observations:H:answer:type=GENERATION");
+	oed_monitor_free(&m);
+	/* the traces' identity is what earlier versions stored */
+	ck_assert_int_eq(load("monitor: a\nsource: {type: langfuse, host_env: H, public_key_env: P,"
+			      " secret_key_env: S, filter: {name: n, tags: [a, b]}}\nid: id\nscorers: [refusal]\n",
+			      &m, &err), 0);
+	ck_assert_str_eq(m.source.ident, "langfuse:traces:H:n:a:b");
+	ck_assert(!oed_mon_source_has_window(&(struct oed_mon_source){ .type = OED_MON_SRC_HTTP }));
+	/* no end to the window: a backfill would read up to now */
+	ck_assert(!oed_mon_source_has_window(&(struct oed_mon_source){ .type = OED_MON_SRC_HTTP,
+								       .since_param = "since" }));
+	oed_monitor_free(&m);
+
+	ck_assert_int_eq(load("monitor: a\nsource: {type: http, url: https://x/,"
+			      " headers: {X-Api-Key: k-123}}\nid: id\nscorers: [refusal]\n", &m, &err), -1);
+	ck_assert_str_eq(err.msg, "header 'X-Api-Key' carries a secret: give {env: VARIABLE, prefix: ...}, not its value");
+	ck_assert_int_eq(err.line, 2);
+	ck_assert_int_eq(load("monitor: a\nsource: {type: http, url: https://x/, link: true,"
+			      " page: {param: p}}\nid: id\nscorers: [refusal]\n", &m, &err), -1);
+	ck_assert_str_eq(err.msg, "give one of 'cursor', 'page' and 'link', not several");
+	ck_assert_int_eq(load("monitor: a\nsource: {type: langfuse, host_env: H, public_key_env: P,"
+			      " secret_key_env: S, objects: observations, filter: {tags: [x]}}\n"
+			      "id: id\nscorers: [refusal]\n", &m, &err), -1);
+	ck_assert_str_eq(err.msg, "unknown key 'tags' in the filter of observations");
+}
+END_TEST
+
+START_TEST(link_next)
+{
+	char *u;
+
+	u = oed_mon_link_next("<https://a/?page=2>; rel=\"next\"");
+	ck_assert_str_eq(u, "https://a/?page=2");
+	free(u);
+	/* several links, a quoted comma, a relation list, case */
+	u = oed_mon_link_next("<https://a/?p=1>; rel=\"first\", <https://a/?p=3>; title=\"a, b; c\";"
+			      " rel=\"last NEXT\" , <https://a/?p=9>; rel=next");
+	ck_assert_str_eq(u, "https://a/?p=3");
+	free(u);
+	u = oed_mon_link_next("</items?cursor=abc,def>;rel=next;type=\"application/json\"");
+	ck_assert_str_eq(u, "/items?cursor=abc,def");
+	free(u);
+	ck_assert_ptr_null(oed_mon_link_next("<https://a/?p=1>; rel=\"prev\", <https://a/?p=0>; rel=first"));
+	ck_assert_ptr_null(oed_mon_link_next("<https://a/?p=1>; rel=\"nextpage\""));
+	ck_assert_ptr_null(oed_mon_link_next(""));
+	ck_assert_ptr_null(oed_mon_link_next("garbage"));
+}
+END_TEST
+
+START_TEST(backfill_estimate)
+{
+	const char *keys[] = { "rubric", "model" }, *vals[] = { "helpful?", "openai:gpt-4o-mini" };
+	struct oed_monitor m;
+	struct oed_err err;
+	struct oed_mon_items it = { 0 };
+	struct oed_mon_backfill b = { 0 };
+	struct oed_scorer_spec *judge, **v;
+	const char *top = getenv("top_srcdir");
+	char prices[4096];
+
+	ck_assert_int_eq(load("monitor: a\nsource: {type: slack, token_env: T, channel: C1}\n"
+			      "id: id\nfields: {input: q, output: a}\nscorers: [refusal]\n", &m, &err), 0);
+	b.sampled = 2;
+	it.v = calloc(3, sizeof(*it.v));
+	it.n = 3;
+	it.v[0].rec = json_pack("{s:s, s:s}", "q", "abcd", "a", "12345678");
+	it.v[1].rec = json_pack("{s:s, s:{s:i}}", "q", "ab", "a", "x", 1);	/* {"x":1}: 7 bytes */
+	it.v[2].rec = json_pack("{s:s, s:s}", "q", "not sampled", "a", "no");
+	it.v[0].state = it.v[1].state = 3;
+	/* no judge: no model calls */
+	ck_assert_int_eq(oed_mon_backfill_estimate(&m, &it, 3, NULL, &b, &err), 0);
+	ck_assert_uint_eq(b.judges, 0);
+	ck_assert_double_eq(b.cost, 0);
+	judge = oed_scorer_spec_from_pairs("llm_judge", 2, keys, vals, &err);
+	ck_assert_ptr_nonnull(judge);
+	v = realloc(m.specs, (m.nspecs + 1) * sizeof(*v));
+	ck_assert_ptr_nonnull(v);
+	m.specs = v;
+	m.specs[m.nspecs++] = judge;
+	snprintf(prices, sizeof(prices), "%s/data/prices.json", top ? top : ".");
+	ck_assert_int_eq(oed_mon_backfill_estimate(&m, &it, 3, prices, &b, &err), 0);
+	ck_assert_uint_eq(b.judges, 1);
+	/* (4 + 8 + 2 + 7) bytes / 4 + 2 prompts of 500; 2 answers of 200 */
+	ck_assert_double_eq_tol(b.tokens_in, 21 / 4.0 + 1000, 1e-9);
+	ck_assert_double_eq_tol(b.tokens_out, 400, 1e-9);
+	/* gpt-4o-mini at $0.15 in and $0.60 out per million tokens (data/prices.json), whole tokens */
+	ck_assert_double_eq_tol(b.cost, (1005 * 0.15 + 400 * 0.6) / 1e6, 1e-12);
+	ck_assert_int_eq(oed_mon_backfill_estimate(&m, &it, 3, NULL, &b, &err), 0);
+	ck_assert(isnan(b.cost));
+	oed_mon_items_release(&it);
+	oed_monitor_free(&m);
+}
+END_TEST
+
 START_TEST(slack_escape)
 {
 	struct oed_buf b = OED_BUF_INIT;
@@ -126,6 +267,9 @@ main(void)
 
 	tcase_add_test(tc, config_full);
 	tcase_add_test(tc, config_errors);
+	tcase_add_test(tc, config_sources);
+	tcase_add_test(tc, link_next);
+	tcase_add_test(tc, backfill_estimate);
 	tcase_add_test(tc, slack_escape);
 	tcase_add_test(tc, hmac_rfc4231);
 	tcase_add_test(tc, sample_key_stable);

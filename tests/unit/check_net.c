@@ -1,10 +1,15 @@
 /* Unit tests for lib/net and the provider helpers: headers, redaction, argv. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "exit.h"
 #include "net/net.h"
@@ -54,6 +59,129 @@ START_TEST(redaction)
 	ck_assert_str_eq(s, "Bearer [redacted] and [redacted], [re!");
 	ck_assert_uint_eq(len, strlen(s));
 	oed_net_free(n);
+}
+END_TEST
+
+START_TEST(header_lookup)
+{
+	static const char block[] =
+		"HTTP/1.1 200 OK\r\n"
+		"Content-Type: application/json\r\n"
+		"link: <https://x/?page=2>; rel=\"next\"\r\n"
+		"X-Link-Extra: no\r\n"
+		"LINK:   <https://x/?page=9>; rel=\"last\"  \r\n"
+		"Links: not this one\r\n"
+		"\r\n";
+	char *v;
+
+	v = oed_net_header(block, strlen(block), "Link");
+	ck_assert_str_eq(v, "<https://x/?page=2>; rel=\"next\", <https://x/?page=9>; rel=\"last\"");
+	free(v);
+	v = oed_net_header(block, strlen(block), "content-type");
+	ck_assert_str_eq(v, "application/json");
+	free(v);
+	ck_assert_ptr_null(oed_net_header(block, strlen(block), "X-Link"));
+	ck_assert_ptr_null(oed_net_header(block, strlen(block), "Retry-After"));
+	ck_assert_ptr_null(oed_net_header("", 0, "Link"));
+}
+END_TEST
+
+/* A server on 127.0.0.1 that answers each connection with the next canned response. */
+static pid_t
+canned_server(const char *const *answers, int *port)
+{
+	struct sockaddr_in a = { 0 };
+	socklen_t alen = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	pid_t pid;
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(s, 4), 0);
+	getsockname(s, (struct sockaddr *)&a, &alen);
+	*port = ntohs(a.sin_port);
+	if ((pid = fork()) == 0) {
+		for (size_t i = 0; answers[i]; i++) {
+			char buf[4096];
+			int c = accept(s, NULL, NULL);
+
+			if (c < 0)
+				_exit(1);
+			(void)!read(c, buf, sizeof(buf));	/* one small request */
+			(void)!write(c, answers[i], strlen(answers[i]));
+			shutdown(c, SHUT_WR);
+			while (read(c, buf, sizeof(buf)) > 0)
+				;
+			close(c);
+		}
+		_exit(0);
+	}
+	close(s);
+	return pid;
+}
+
+struct got {
+	bool done;
+	long status;
+	unsigned attempts;
+	char *link, *first, *interim;
+};
+
+static void
+got_done(const struct oed_net_result *r, void *ctx)
+{
+	struct got *g = ctx;
+
+	g->done = true;
+	g->status = r->status;
+	g->attempts = r->attempts;
+	g->link = oed_net_result_header(r, "link");
+	g->first = oed_net_result_header(r, "x-first");
+	g->interim = oed_net_result_header(r, "x-interim");
+}
+
+START_TEST(headers_of_last_response)
+{
+	/* a 503 that asks for a retry at once, then a 100 Continue before the 200 */
+	static const char *const answers[] = {
+		"HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nX-First: yes\r\n"
+		"Link: <http://old/>; rel=\"next\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\n"
+		"HTTP/1.1 200 OK\r\nlink: <http://new/?p=2>; rel=\"next\"\r\n"
+		"Content-Length: 2\r\nConnection: close\r\n\r\nok",
+		NULL
+	};
+	struct oed_net_opts o;
+	struct oed_err err;
+	struct oed_net *n;
+	struct got g = { 0 };
+	char url[64];
+	int port, st;
+	pid_t pid = canned_server(answers, &port);
+	struct oed_net_req rq = { "GET", url, NULL, NULL, 0, 0, NULL };
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", port);
+	oed_net_opts_init(&o);
+	o.concurrency = 1;
+	o.timeout_s = 10;
+	n = oed_net_new(&o, &err);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(oed_net_submit(n, &rq, &err), 0);
+	for (int i = 0; i < 200 && !g.done; i++)
+		ck_assert_int_eq(oed_net_poll(n, 100, got_done, &g, &err), 0);
+	ck_assert(g.done);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_uint_eq(g.attempts, 2);
+	ck_assert_str_eq(g.link, "<http://new/?p=2>; rel=\"next\"");
+	ck_assert_ptr_null(g.first);
+	ck_assert_ptr_null(g.interim);
+	free(g.link);
+	oed_net_free(n);
+	/* the server ends once it has given every answer */
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 END_TEST
 
@@ -120,6 +248,8 @@ main(void)
 	tcase_add_test(tc, go_durations);
 	tcase_add_test(tc, retry_after);
 	tcase_add_test(tc, redaction);
+	tcase_add_test(tc, header_lookup);
+	tcase_add_test(tc, headers_of_last_response);
 	tcase_add_test(tc, argv_split);
 	tcase_add_test(tc, provider_specs);
 	suite_add_tcase(s, tc);

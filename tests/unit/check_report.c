@@ -35,6 +35,23 @@ START_TEST(mcnemar_matches_statsmodels)
 }
 END_TEST
 
+START_TEST(sign_test_and_wilson_match_scipy)
+{
+	for (size_t i = 0; i < N(binom_cases); i++) {
+		double lo, hi;
+
+		close_rel(oed_sign_test(binom_cases[i].k, binom_cases[i].n), binom_cases[i].p, 1e-10,
+			  "sign test", i);
+		oed_wilson(binom_cases[i].k, binom_cases[i].n, &lo, &hi);
+		/* an end at 0 or 1 is exact; else relative */
+		ck_assert_msg(fabs(lo - binom_cases[i].lo) <= 1e-12 + 1e-12 * binom_cases[i].lo,
+			      "wilson lo case %zu: got %.17g, want %.17g", i, lo, binom_cases[i].lo);
+		ck_assert_msg(fabs(hi - binom_cases[i].hi) <= 1e-12,
+			      "wilson hi case %zu: got %.17g, want %.17g", i, hi, binom_cases[i].hi);
+	}
+}
+END_TEST
+
 START_TEST(holm_matches_statsmodels)
 {
 	for (size_t i = 0; i < N(holm_cases); i++) {
@@ -275,6 +292,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, mcnemar_matches_statsmodels);
+	tcase_add_test(tc, sign_test_and_wilson_match_scipy);
 	tcase_add_test(tc, holm_matches_statsmodels);
 	tcase_add_test(tc, signflip_exact_matches_scipy);
 	tcase_add_test(tc, signflip_monte_carlo_near_exact);
