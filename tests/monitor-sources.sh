@@ -114,6 +114,9 @@ expect "backfill --yes: exits 0" 0 $?
 expect "backfill --yes: the 20 scored" 20 "$(items "$t/out8")"
 expect "backfill --yes: the count came first" 1 "$(grep -c '20 items, 20 not scored yet, 20 to score' "$t/err8")"
 expect "backfill --yes: the watermark stayed" "$wm0" "$(wm)"
+expect "status: the watermark, as RFC 3339" True "$(oed-monitor --status "$t/cursor.yaml" | "$PY" -c 'import datetime, json, sys
+r = json.loads(sys.stdin.readline())
+print(abs(datetime.datetime.fromisoformat(r["watermark"].replace("Z", "+00:00")).timestamp() - float(sys.argv[1])) < 0.001)' "$(wm)")"
 oed-monitor -y --backfill 3d.. "$t/cursor.yaml" >"$t/out9" 2>"$t/err9"
 expect "backfill again: nothing new, nothing scored" "0|81 items, 0 not scored yet, 0 to score; no model calls" "$(items "$t/out9")|$(sed -n 's/.*to [0-9TZ:.-]*: //p' "$t/err9" | head -1)"
 
