@@ -18,6 +18,9 @@ JUDGE_KEY=sk-monitor-judge-test
 export OPENAI_BASE_URL JUDGE_KEY
 unset OED_STORE
 STORE=$t/store.db
+# the default store, which the judges must not use: --store is theirs too
+XDG_DATA_HOME=$t/xdg
+export XDG_DATA_HOME
 # get FILE KIND PATH: one value per record of that kind (a.b.c), JSON unless a string
 get() {
 	"$PY" -c 'import json,sys
@@ -117,6 +120,8 @@ expect "second run: the new ids only" "4 " "$(get "$t/out2" monitor.run sampled)
 expect "second run: answers from the cache" "$asked" "$(count 'hi there [[verdict')"
 expect "second run: same verdicts" "pass fail null null " "$(get "$t/out2" monitor.item judge.llm_judge.verdict)"
 expect "malformed answers are not cached: asked again" "2" "$(count 'hmm [[answer')"
+expect "the answers are kept in --store, no other store made" "yes no" \
+	"$([ "$(sqlite3 "$STORE" 'SELECT count(*) FROM bench_responses')" -gt 0 ] && echo yes || echo no) $([ -e "$t/xdg/oed/oed.db" ] && echo yes || echo no)"
 
 # 3. a request the judge refuses for this item (400) is an item error, the run goes on
 echo '{"id":"5","q":"Say hi","a":"down [[error:400]]"}' >>"$t/items.jsonl"

@@ -1638,6 +1638,9 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 				   oed_mon_source_name(m->source.type));
 	if (check_env(m, !readonly, err) == -1)
 		return -1;
+	/* the judges keep their answers in the monitor's store */
+	for (size_t k = 0; k < m->nspecs; k++)
+		m->specs[k]->store = store_path;
 	if (readonly) {
 		char path[4096];
 		struct stat st;
