@@ -1421,7 +1421,44 @@ run_drift(struct oed_mon_ctx *cx, int64_t baseline, struct oed_mon_items *it, st
 	return rc;
 }
 
-/* Offsets move on for files whose every item this run handled; the run is finished. */
+/*
+ * The runs' aggregates no window reaches any more: older than the longest
+ * window of the monitor's alerts and SLOs (all of them when none has one).
+ */
+static int
+prune_aggs(struct oed_mon_ctx *cx, struct oed_err *err)
+{
+	const struct oed_monitor *m = cx->m;
+	int64_t keep = 0;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	for (size_t i = 0; i < m->nalerts; i++)
+		if (m->alerts[i].window_ms > keep)
+			keep = m->alerts[i].window_ms;
+	for (size_t i = 0; i < m->nslos; i++) {
+		if (m->slos[i].window_ms > keep)
+			keep = m->slos[i].window_ms;
+		for (size_t b = 0; b < m->slos[i].nburn; b++)
+			if (m->slos[i].burn[b].long_ms > keep)
+				keep = m->slos[i].burn[b].long_ms;
+	}
+	/* a window takes the rows with t > now - window: the others are never read again */
+	st = oed_store_prepare(cx->store, "DELETE FROM monitor_run_aggs WHERE source_id = ? AND t <= ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 2, now_ms() - keep);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = oed_store_fail(cx->store, err, "cannot prune the runs' aggregates");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Offsets move on for files whose every item this run handled; the runs'
+ * aggregates no window needs are dropped; the run is finished.
+ */
 static int
 finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_result *res,
        struct oed_err *err)
@@ -1431,6 +1468,8 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 
 	if (oed_store_begin(cx->store, err) == -1)
 		return -1;
+	if (prune_aggs(cx, err) == -1)
+		goto fail;
 	if (!res->interrupted && !res->judge_failed) {
 		st = oed_store_prepare(cx->store, "INSERT INTO monitor_offsets (source_id, path, inode, offset)"
 				       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source_id, path)"
