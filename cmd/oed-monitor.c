@@ -250,11 +250,6 @@ main(int argc, char *argv[])
 	}
 	if (first >= argc)
 		return oed_usage_error("no monitor file given");
-	/* the judges keep their answers in the run store they find in OED_STORE: this one */
-	if (c.store && setenv("OED_STORE", c.store, 1) == -1) {
-		oed_error("out of memory");
-		return OED_EX_FAIL;
-	}
 	if (c.every_ms && c.cron_set)
 		return oed_usage_error("give --every or --cron, not both");
 	if (c.dry_run && (c.every_ms || c.cron_set))

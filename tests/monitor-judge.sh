@@ -3,8 +3,10 @@
 # the fake model server (tests/servers/fake_llm.py, [[verdict:V]] scripts
 # the judge) on 127.0.0.1 at an ephemeral port: the verdict, reasoning,
 # judge model and prompt version in each monitor.item; a malformed answer
-# or a judge that keeps failing is an item error counted in monitor.run,
-# not a failed run; answers cached in the monitor's store; an alert over a
+# or a request refused for the item is an item error counted in
+# monitor.run, not a failed run, while a judge down for every item (its
+# key, its quota, the service after the retries) stops the run and leaves
+# the rest unscored; answers cached in the monitor's store; an alert over a
 # judge; the key in no output and not in the store.  Skips (77) when
 # python3 is missing or the server cannot start.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -16,6 +18,9 @@ JUDGE_KEY=sk-monitor-judge-test
 export OPENAI_BASE_URL JUDGE_KEY
 unset OED_STORE
 STORE=$t/store.db
+# the default store, which the judges must not use: --store is theirs too
+XDG_DATA_HOME=$t/xdg
+export XDG_DATA_HOME
 # get FILE KIND PATH: one value per record of that kind (a.b.c), JSON unless a string
 get() {
 	"$PY" -c 'import json,sys
@@ -115,16 +120,65 @@ expect "second run: the new ids only" "4 " "$(get "$t/out2" monitor.run sampled)
 expect "second run: answers from the cache" "$asked" "$(count 'hi there [[verdict')"
 expect "second run: same verdicts" "pass fail null null " "$(get "$t/out2" monitor.item judge.llm_judge.verdict)"
 expect "malformed answers are not cached: asked again" "2" "$(count 'hmm [[answer')"
+expect "the answers are kept in --store, no other store made" "yes no" \
+	"$([ "$(sqlite3 "$STORE" 'SELECT count(*) FROM bench_responses')" -gt 0 ] && echo yes || echo no) $([ -e "$t/xdg/oed/oed.db" ] && echo yes || echo no)"
 
-# 3. a judge that keeps failing (after the retries) is an item error, the run goes on
+# 3. a request the judge refuses for this item (400) is an item error, the run goes on
 echo '{"id":"5","q":"Say hi","a":"down [[error:400]]"}' >>"$t/items.jsonl"
-echo '{"id":"6","q":"Say hi","a":"over quota [[quota]]"}' >>"$t/items.jsonl"
+echo '{"id":"6","q":"Say hi","a":"after it [[verdict:pass]]"}' >>"$t/items.jsonl"
 OPENAI_API_KEY=$JUDGE_KEY oed-monitor --store "$STORE" "$t/m.yaml" >"$t/out3" 2>"$t/err3"
 st=$?
-expect "failing judge: the run works" "2 2 " "$(get "$t/out3" monitor.run sampled)$(get "$t/out3" monitor.run errors)"
-expect "failing judge: not exit 1" "yes" "$([ $st != 1 ] && echo yes || echo "no: $st $(cat "$t/err3")")"
-expect "failing judge: the item's error" "yes" \
-	"$(get "$t/out3" monitor.item error | grep -o "the judge openai:judge-1 failed" | wc -l | sed 's/^ *2$/yes/')"
+expect "refused item: the run works" "2 1 1 " \
+	"$(get "$t/out3" monitor.run sampled)$(get "$t/out3" monitor.run scored)$(get "$t/out3" monitor.run errors)"
+expect "refused item: not exit 1" "yes" "$([ $st != 1 ] && echo yes || echo "no: $st $(cat "$t/err3")")"
+expect "refused item: the item's error" "yes" \
+	"$(get "$t/out3" monitor.item error | grep -o "the judge openai:judge-1 failed: HTTP 400" | wc -l | sed 's/^ *1$/yes/')"
+
+# 3b. a judge down for every item (its key refused, the service failing
+# after the retries, no quota) stops the run: what was scored is kept, the
+# rest is left for the next run, exit 1 saying why, monitor.run written
+cat >"$t/d.yaml" <<EOF
+monitor: judge-down
+source: {type: jsonl, path: down.jsonl}
+id: id
+fields: {input: q, output: a}
+scorers: [{llm_judge: {rubric_file: rubrics/greet.md, model: "openai:judge-1"}}]
+EOF
+cat >"$t/down.jsonl" <<'EOF'
+{"id":"d1","q":"Say hi","a":"first [[verdict:pass]]"}
+{"id":"d2","q":"Say hi","a":"bad key once [[fail:1:401]] [[verdict:pass]]"}
+{"id":"d3","q":"Say hi","a":"third [[verdict:fail]]"}
+EOF
+down() {	# down N: run the monitor into out-dN and err-dN, its status in st-dN
+	OPENAI_API_KEY=$JUDGE_KEY oed-monitor --store "$STORE" "$t/d.yaml" >"$t/out-d$1" 2>"$t/err-d$1"
+	echo $? >"$t/st-d$1"
+}
+down 1
+expect "401: exit 1" "1" "$(cat "$t/st-d1")"
+expect "401: says why" "oed-monitor: $t/d.yaml: judge 'llm_judge': the judge openai:judge-1 failed: HTTP 401: try again" \
+	"$(cat "$t/err-d1")"
+expect "401: the item before it kept" "d1 " "$(get "$t/out-d1" monitor.item id)"
+expect "401: monitor.run" "3 1 0 true " \
+	"$(get "$t/out-d1" monitor.run sampled)$(get "$t/out-d1" monitor.run scored)$(get "$t/out-d1" monitor.run errors)$(get "$t/out-d1" monitor.run judge_failed)"
+down 2
+expect "next run: exit 0" "0 " "$(cat "$t/st-d2") $(cat "$t/err-d2")"
+expect "next run: the rest scored" "d2 d3 " "$(get "$t/out-d2" monitor.item id)"
+expect "next run: verdicts" "pass fail " "$(get "$t/out-d2" monitor.item judge.llm_judge.verdict)"
+echo '{"id":"d4","q":"Say hi","a":"down for a while [[fail:7:503]] [[verdict:pass]]"}' >>"$t/down.jsonl"
+down 3
+expect "503 after the retries: exit 1" "1" "$(cat "$t/st-d3")"
+expect "503 after the retries: says why" "oed-monitor: $t/d.yaml: judge 'llm_judge': the judge openai:judge-1 failed: HTTP 503: try again (after 7 attempts)" \
+	"$(cat "$t/err-d3")"
+expect "503: no item error" "0 0 " "$(get "$t/out-d3" monitor.run scored)$(get "$t/out-d3" monitor.run errors)"
+down 4
+expect "503: scored next run" "0 d4 pass " "$(cat "$t/st-d4") $(get "$t/out-d4" monitor.item id)$(get "$t/out-d4" monitor.item judge.llm_judge.verdict)"
+echo '{"id":"d5","q":"Say hi","a":"over quota [[quota]]"}' >>"$t/down.jsonl"
+down 5
+expect "quota: exit 1" "1" "$(cat "$t/st-d5")"
+expect "quota: says why" "oed-monitor: $t/d.yaml: judge 'llm_judge': the judge openai:judge-1 failed: HTTP 429 insufficient_quota: the account has no quota left (not retried)" \
+	"$(cat "$t/err-d5")"
+oed-monitor --dry-run --store "$STORE" "$t/d.yaml" >"$t/out-d6" 2>&1
+expect "quota: the item is still to score" "d5 " "$(get "$t/out-d6" monitor.candidate id)"
 
 # 4. written back to Langfuse, a judge's reasoning goes with its score as the comment
 lfpid=

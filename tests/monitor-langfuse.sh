@@ -3,7 +3,8 @@
 # (tests/servers/fake_langfuse.py) on 127.0.0.1 at an ephemeral port:
 # Basic auth, page pagination bounded by fromTimestamp/toTimestamp and
 # ordered by timestamp, filters, a page that fails once, 429 with
-# Retry-After, the watermark with its overlap catching a late trace, and
+# Retry-After, the watermark with its overlap catching a late trace, a walk
+# stopped by max_pages moving the watermark only as far as it read, and
 # the keys kept out of every output and the store.
 # Skips (77) when python3 is missing or the server cannot start.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -136,6 +137,29 @@ oed-monitor --backfill 3d..1d "$t/m.yaml" >"$t/out9" 2>"$t/err9"
 expect "backfill: the count, nothing scored" "0 0 5 items, 5 not scored yet, 5 to score; no model calls" "$? $(grep -c monitor.item "$t/out9") $(sed -n 's/.*to [0-9TZ:.-]*: //p' "$t/err9")"
 oed-monitor -y --backfill 3d..1d "$t/m.yaml" >"$t/out10" 2>"$t/err10"
 expect "backfill --yes: the 5 scored, the watermark stayed" "5 $wm0" "$(grep -c '"kind":"monitor.item"' "$t/out10") $(wm)"
+
+# 7b. max_pages stops the walk: the watermark goes only as far as the
+# newest trace read (oldest first), so the rest comes in the next runs
+"$PY" -c 'import datetime, json
+now = datetime.datetime.now(datetime.timezone.utc)
+print(json.dumps({"add": [{"id": "t%d" % i, "name": "capped", "tags": ["prod"],
+    "timestamp": (now - datetime.timedelta(minutes=90, seconds=-(i - 4000))).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+    "input": {"question": "q%d" % i}, "output": {"text": "answer %d" % i}} for i in range(4000, 4120)]}))' >"$t/capped.json"
+control "$(cat "$t/capped.json")"
+sed -e 's/^monitor: lf$/monitor: lfcap/' -e 's/name: answer/name: capped/' -e 's/overlap: 10m/overlap: 1s/' \
+	-e 's/page_size: 50/page_size: 50\n  max_pages: 1/' "$t/m.yaml" >"$t/cap.yaml"
+capwm() { sqlite3 "$OED_STORE" "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', until, 'unixepoch') FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'lfcap'"; }
+oed-monitor "$t/cap.yaml" >"$t/out11" 2>"$t/err11"
+expect "max_pages: 50 scored, the rest announced" "0 50 oed-monitor: warning: langfuse: stopped after 1 pages (max_pages): the rest is read next run" \
+	"$? $(grep -c '"kind":"monitor.item"' "$t/out11") $(cat "$t/err11")"
+expect "max_pages: the watermark is the newest trace read (t4049)" \
+	"$("$PY" -c 'import json, sys; print([t["timestamp"] for t in json.load(open(sys.argv[1]))["add"] if t["id"] == "t4049"][0])' "$t/capped.json")" \
+	"$(capwm)"
+oed-monitor "$t/cap.yaml" >"$t/out12" 2>"$t/err12"
+oed-monitor "$t/cap.yaml" >"$t/out13" 2>"$t/err13"
+cat "$t/out11" "$t/out12" "$t/out13" | grep '"kind":"monitor.item"' | sed 's/.*"id":"\([^"]*\)".*/\1/' >"$t/capids"
+expect "max_pages: the rest in the next runs, each once" "120 120 t4000 t4119" \
+	"$(wc -l <"$t/capids" | tr -d ' ') $(sort -u "$t/capids" | wc -l | tr -d ' ') $(sort "$t/capids" | sed -n '1p;$p' | tr '\n' ' ' | sed 's/ $//')"
 
 # 8. the keys are nowhere
 if cat "$t"/out* "$t"/err* | grep -q 'sekret\|pk-lf-public' ||

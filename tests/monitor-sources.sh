@@ -3,7 +3,8 @@
 # (tests/servers/fake_api.py, fake_slack_api.py) on 127.0.0.1 at ephemeral
 # ports: the three ways of paging (cursor, page numbers, Link headers),
 # the auth header from the environment, 429 with Retry-After, items
-# scored exactly once across runs, the watermark catching a late item,
+# scored exactly once across runs, the watermark catching a late item and
+# staying when max_pages stops a walk,
 # Slack's history and replies with cursors and oldest, ok:false, the
 # backfill count before --yes (the estimate for judge scorers is checked
 # in tests/unit/check_monitor.c), and the secrets kept out of every output
@@ -113,8 +114,20 @@ expect "backfill --yes: exits 0" 0 $?
 expect "backfill --yes: the 20 scored" 20 "$(items "$t/out8")"
 expect "backfill --yes: the count came first" 1 "$(grep -c '20 items, 20 not scored yet, 20 to score' "$t/err8")"
 expect "backfill --yes: the watermark stayed" "$wm0" "$(wm)"
+expect "status: the watermark, as RFC 3339" True "$(oed-monitor --status "$t/cursor.yaml" | "$PY" -c 'import datetime, json, sys
+r = json.loads(sys.stdin.readline())
+print(abs(datetime.datetime.fromisoformat(r["watermark"].replace("Z", "+00:00")).timestamp() - float(sys.argv[1])) < 0.001)' "$(wm)")"
 oed-monitor -y --backfill 3d.. "$t/cursor.yaml" >"$t/out9" 2>"$t/err9"
 expect "backfill again: nothing new, nothing scored" "0|81 items, 0 not scored yet, 0 to score; no model calls" "$(items "$t/out9")|$(sed -n 's/.*to [0-9TZ:.-]*: //p' "$t/err9" | head -1)"
+
+# 5b. max_pages stops the walk: the items' times are unknown to the
+# source, so the watermark stays (the next run reads the window again)
+http capped "url: $API/cursor" "items: data.items" "cursor: {field: next, param: cursor}" "max_pages: 2"
+oed-monitor "$t/capped.yaml" >"$t/out10" 2>"$t/err10"
+expect "max_pages: 50 scored, the rest announced" "0 50 oed-monitor: warning: http: stopped after 2 pages (max_pages): the rest is read next run (the watermark stays)" \
+	"$? $(items "$t/out10") $(cat "$t/err10")"
+expect "max_pages: no watermark saved" "" \
+	"$(sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'capped'")"
 
 # 6. slack: history and replies, cursors, oldest, ok:false, 429
 export SLACK_TOKEN=xoxb-sekret-slack-0004
@@ -176,6 +189,13 @@ oed-monitor "$t/slack2.yaml" >"$t/out14" 2>"$t/err14"
 expect "slack: ok:false names Slack's error" "1 oed-monitor: slack: conversations.history: 'channel_not_found'" "$? $(cat "$t/err14")"
 SLACK_TOKEN=xoxb-sekret-wrong oed-monitor "$t/slack.yaml" >"$t/out15" 2>"$t/err15"
 expect "slack: a wrong token" "1 oed-monitor: slack: conversations.history: 'invalid_auth'" "$? $(cat "$t/err15")"
+# max_pages stops the history (newest first): what it did not read is older, so the watermark stays
+sed -e 's/^monitor: slack$/monitor: slackcap/' -e 's/page_size: 10/page_size: 10\n  max_pages: 1/' "$t/slack.yaml" >"$t/slackcap.yaml"
+oed-monitor "$t/slackcap.yaml" >"$t/out18" 2>"$t/err18"
+expect "slack max_pages: the rest announced" "0 oed-monitor: warning: slack: conversations.history: stopped after 1 pages (max_pages): the rest is read next run (the watermark stays)" \
+	"$? $(cat "$t/err18")"
+expect "slack max_pages: no watermark saved" "" \
+	"$(sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'slackcap'")"
 
 # 7. the secrets are nowhere
 if cat "$t"/out* "$t"/err* | grep -q 'sekret' ||

@@ -116,12 +116,15 @@ item_line(const struct oed_monitor *m, const struct oed_mon_item *x, pcre2_match
 	return 0;
 }
 
-/* The engine's findings (its output in text) as monitor.drift records, kept in out. */
+/* The engine's findings (its output in text) as monitor.drift records in lines, kept in out. */
 static int
-convert(struct oed_mon_ctx *cx, const char *text, size_t size, struct oed_writer *w,
+convert(struct oed_mon_ctx *cx, const char *text, size_t size, struct oed_buf *lines,
 	struct oed_mon_drift_values *out, struct oed_err *err)
 {
 	const char *p = text, *end = text + size;
+	struct oed_writer rw, *w = &rw;
+
+	oed_writer_init(&rw, NULL);
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -143,13 +146,21 @@ convert(struct oed_mon_ctx *cx, const char *text, size_t size, struct oed_writer
 			if (strcmp(key, "kind") != 0)
 				oed_w_json(w, key, v);
 		oed_w_int(w, "run", cx->run);
-		if (oed_w_end(w) == -1) {
-			json_decref(f);
-			return oed_err_set(err, OED_EX_FAIL, "cannot write the output");
+		{
+			const char *line;
+			size_t n;
+
+			oed_w_close(w, &line, &n);
+			if (oed_buf_add(lines, line, n) == -1) {
+				json_decref(f);
+				oed_writer_release(&rw);
+				return nomem(err);
+			}
 		}
 		nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
 		if (nv == NULL) {
 			json_decref(f);
+			oed_writer_release(&rw);
 			return nomem(err);
 		}
 		out->v = nv;
@@ -165,11 +176,47 @@ convert(struct oed_mon_ctx *cx, const char *text, size_t size, struct oed_writer
 		dv->ran = json_is_string(json_object_get(f, "test")) && !isnan(dv->statistic);
 		dv->n = (uint64_t)json_integer_value(json_object_get(f, "n_cur"));
 		json_decref(f);
-		if (dv->feature == NULL)
+		if (dv->feature == NULL) {
+			oed_writer_release(&rw);
 			return nomem(err);
+		}
 		out->n++;
 	}
+	oed_writer_release(&rw);
 	return 0;
+}
+
+/*
+ * Keep what the drift found, in one transaction: the findings as metrics
+ * of the run (as oed-drift --record keeps them, so oed-report shows
+ * them) and the monitor.drift records queued for the jsonl sinks; then
+ * the records go to w.
+ */
+static int
+keep(struct oed_mon_ctx *cx, struct oed_drift *d, const struct oed_buf *lines, struct oed_writer *w,
+     struct oed_err *err)
+{
+	const struct oed_monitor *m = cx->m;
+
+	if (oed_store_begin(cx->store, err) == -1)
+		return -1;
+	if (oed_drift_store(d, cx->store, cx->run, err) == -1)
+		goto fail;
+	for (size_t s = 0; s < m->npubs && lines->len; s++)
+		if (m->pubs[s].type == OED_MON_PUB_JSONL &&
+		    oed_mon_outbox_add(cx, s, lines->data, lines->len, err) == -1)
+			goto fail;
+	if (oed_store_commit(cx->store, err) == -1)
+		goto fail;
+	if (lines->len && w->fp && !w->failed) {
+		if (fwrite(lines->data, 1, lines->len, w->fp) != lines->len)
+			w->failed = true;
+		fflush(w->fp);
+	}
+	return 0;
+fail:
+	oed_store_rollback(cx->store);
+	return -1;
 }
 
 int
@@ -197,7 +244,7 @@ oed_mon_drift_run(struct oed_mon_ctx *cx, int64_t run, struct oed_mon_item *cons
 	struct oed_reader *r = NULL;
 	struct oed_policy policy;
 	struct oed_writer dw;
-	struct oed_buf b = OED_BUF_INIT;
+	struct oed_buf b = OED_BUF_INIT, lines = OED_BUF_INIT;
 	pcre2_match_data *md = NULL;
 	char path[4096], *files[1], *text = NULL;
 	const char *tmp = getenv("TMPDIR");
@@ -262,7 +309,9 @@ oed_mon_drift_run(struct oed_mon_ctx *cx, int64_t run, struct oed_mon_item *cons
 		rc = nomem(err);
 	mem = NULL;
 	if (rc == 0)
-		rc = convert(cx, text, size, w, out, err);
+		rc = convert(cx, text, size, &lines, out, err);
+	if (rc == 0)
+		rc = keep(cx, d, &lines, w, err);
 out:
 	if (fp)
 		fclose(fp);
@@ -276,6 +325,7 @@ out:
 	oed_drift_free(d);
 	pcre2_match_data_free(md);
 	oed_buf_release(&b);
+	oed_buf_release(&lines);
 	if (rc == -1)
 		oed_mon_drift_values_release(out);
 	return rc;

@@ -270,6 +270,7 @@ struct oed_mon_result {
 	uint64_t fetched, fresh, sampled, scored, errors;
 	size_t firing;		/* alerts and SLO burn alerts firing after the run */
 	bool interrupted;
+	bool judge_failed;	/* a judge failed for every item: the rest waits for the next run */
 	size_t undelivered;	/* outbox entries left for the next run */
 	bool skipped;		/* lock: another run of this monitor holds it */
 };

@@ -570,7 +570,35 @@ write_judges(const struct oed_monitor *m, const struct oed_score_result *res, st
 		oed_w_obj_end(rw);
 }
 
-/* Score one item into its monitor.item line in b; 1 scored, 0 an error (counted), -1 err. */
+/*
+ * Whether a judge's failure is about the judge, not the item: its key
+ * refused (401, 403), no quota left, the cache or the provider unusable
+ * (all but OED_EX_DATA), or the service still failing after the
+ * transport's retries (the net layer ends such a message with "(after N
+ * attempts)").  A malformed verdict or a 400 for this prompt is the item's.
+ */
+static bool
+judge_down(const struct oed_err *e)
+{
+	return e->status != OED_EX_DATA || strstr(e->msg, " attempts)") != NULL;
+}
+
+/* err: "FILE: judge 'KEY': what", the scorer's own "scorer 'NAME': " cut. */
+static int
+judge_down_err(const struct oed_monitor *m, const char *key, const struct oed_err *e, struct oed_err *err)
+{
+	const char *msg = e->msg, *q;
+
+	if (strncmp(msg, "scorer '", 8) == 0 && (q = strstr(msg + 8, "': ")) != NULL)
+		msg = q + 3;
+	return oed_err_set(err, OED_EX_FAIL, "%s: judge '%s': %s", m->file, oed_quote(key), msg);
+}
+
+/*
+ * Score one item into its monitor.item line in b; 1 scored, 0 an error
+ * (counted), -1 err, -2 a judge failed for every item (err says why): the
+ * run stops, this item is left for the next run.
+ */
 static int
 score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw,
 	   pcre2_match_data *md, struct agg *agg, struct oed_buf *b, struct oed_err *err)
@@ -624,16 +652,22 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 			}
 		oed_err_clear(&e);
 		if (oed_score(m->specs[k], &in, &res[k], &e) == -1) {
-			/*
-			 * A judge that fails (the model's answer malformed, the
-			 * service down after the retries, a quota) fails this
-			 * item, not the run.
-			 */
 			if (e.status != OED_EX_DATA && !(m->specs[k]->scorer->needs & OED_NEEDS_PROVIDER)) {
 				*err = e;
 				ok = -1;
 				break;
 			}
+			/*
+			 * A judge that cannot judge at all (its key, its quota,
+			 * the service down after the retries) stops the run:
+			 * were the item an error it would never be scored.
+			 */
+			if ((m->specs[k]->scorer->needs & OED_NEEDS_PROVIDER) && judge_down(&e)) {
+				judge_down_err(m, m->specs[k]->key, &e, err);
+				ok = -2;
+				break;
+			}
+			/* the model's answer malformed, a request refused for this item: the item's error */
 			/* this scorer cannot score this output: its score is null, the others stand */
 			if (errmsg[0] == '\0')
 				snprintf(errmsg, sizeof(errmsg), "%s: %s", m->specs[k]->key, e.msg);
@@ -643,7 +677,7 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 			partial = true;
 		}
 	}
-	if (ok == -1)
+	if (ok < 0)
 		goto out;
 	oed_w_begin(rw);
 	oed_w_str(rw, "kind", "monitor.item");
@@ -819,9 +853,16 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * Score the claimed items, committing batch by batch.  A judge down for
+ * every item stops the scoring: what was scored is committed, the rest
+ * stays unscored (finish gives the claims back), res->judge_failed is
+ * set and *why says it.
+ */
 static int
 score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_run_opts *o,
-	  struct oed_writer *w, struct agg *agg, struct oed_mon_result *res, struct oed_err *err)
+	  struct oed_writer *w, struct agg *agg, struct oed_mon_result *res, struct oed_err *why,
+	  struct oed_err *err)
 {
 	struct oed_writer rw;
 	struct oed_buf b = OED_BUF_INIT;
@@ -850,6 +891,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	for (size_t i = 0; i < it->n; i++) {
 		struct oed_mon_item *x = &it->v[i];
 		size_t off = b.len;
+		struct oed_err e;
 		int s;
 
 		if (x->state != ITEM_CLAIMED)
@@ -861,8 +903,15 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 		}
 		if (o->item_delay_ms > 0)
 			sleep_ms(o->item_delay_ms);
-		s = score_item(cx, x, &rw, md, agg, &b, err);
+		oed_err_clear(&e);
+		s = score_item(cx, x, &rw, md, agg, &b, &e);
+		if (s == -2) {
+			*why = e;
+			res->judge_failed = true;
+			break;
+		}
 		if (s == -1) {
+			*err = e;
 			rc = -1;
 			break;
 		}
@@ -883,7 +932,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	}
 	if (rc == 0 && commit_batch(cx, p, np, &b, w, res, err) == -1)
 		rc = -1;
-	oed_progress_done(&prog, res->interrupted || rc == -1 ? done - (done > 0) : done);
+	oed_progress_done(&prog, res->interrupted || res->judge_failed || rc == -1 ? done - (done > 0) : done);
 	oed_writer_release(&rw);
 	oed_buf_release(&b);
 	pcre2_match_data_free(md);
@@ -1372,7 +1421,44 @@ run_drift(struct oed_mon_ctx *cx, int64_t baseline, struct oed_mon_items *it, st
 	return rc;
 }
 
-/* Offsets move on for files whose every item this run handled; the run is finished. */
+/*
+ * The runs' aggregates no window reaches any more: older than the longest
+ * window of the monitor's alerts and SLOs (all of them when none has one).
+ */
+static int
+prune_aggs(struct oed_mon_ctx *cx, struct oed_err *err)
+{
+	const struct oed_monitor *m = cx->m;
+	int64_t keep = 0;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	for (size_t i = 0; i < m->nalerts; i++)
+		if (m->alerts[i].window_ms > keep)
+			keep = m->alerts[i].window_ms;
+	for (size_t i = 0; i < m->nslos; i++) {
+		if (m->slos[i].window_ms > keep)
+			keep = m->slos[i].window_ms;
+		for (size_t b = 0; b < m->slos[i].nburn; b++)
+			if (m->slos[i].burn[b].long_ms > keep)
+				keep = m->slos[i].burn[b].long_ms;
+	}
+	/* a window takes the rows with t > now - window: the others are never read again */
+	st = oed_store_prepare(cx->store, "DELETE FROM monitor_run_aggs WHERE source_id = ? AND t <= ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 2, now_ms() - keep);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = oed_store_fail(cx->store, err, "cannot prune the runs' aggregates");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Offsets move on for files whose every item this run handled; the runs'
+ * aggregates no window needs are dropped; the run is finished.
+ */
 static int
 finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_result *res,
        struct oed_err *err)
@@ -1382,7 +1468,9 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 
 	if (oed_store_begin(cx->store, err) == -1)
 		return -1;
-	if (!res->interrupted) {
+	if (prune_aggs(cx, err) == -1)
+		goto fail;
+	if (!res->interrupted && !res->judge_failed) {
 		st = oed_store_prepare(cx->store, "INSERT INTO monitor_offsets (source_id, path, inode, offset)"
 				       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source_id, path)"
 				       " DO UPDATE SET inode = ?3, offset = ?4", err);
@@ -1441,7 +1529,7 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 	    oed_metric_add(cx->store, cx->run, "monitor.errors", cx->m->name, (double)res->errors, NAN, NAN, err) == -1 ||
 	    oed_metric_add(cx->store, cx->run, "monitor.alerts_firing", cx->m->name, (double)res->firing, NAN, NAN, err) == -1)
 		goto fail;
-	snprintf(buf, sizeof(buf), "%s", res->interrupted ? "interrupted" : "ok");
+	snprintf(buf, sizeof(buf), "%s", res->interrupted ? "interrupted" : res->judge_failed ? "failed" : "ok");
 	if (oed_run_finish(cx->store, cx->run, buf, NULL, err) == -1)
 		goto fail;
 	return oed_store_commit(cx->store, err);
@@ -1471,6 +1559,8 @@ write_run(struct oed_mon_ctx *cx, const struct oed_mon_result *res, bool dry, st
 		oed_w_bool(w, "dry_run", true);
 	if (res->interrupted)
 		oed_w_bool(w, "interrupted", true);
+	if (res->judge_failed)
+		oed_w_bool(w, "judge_failed", true);
 	if (res->undelivered)
 		oed_w_uint(w, "undelivered", res->undelivered);
 	oed_w_end(w);
@@ -1574,6 +1664,8 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	int64_t baseline = 0;
 	/* a backfill not yet confirmed only looks, as a dry run does */
 	bool readonly = o->dry_run || (o->backfill && !o->backfill_yes);
+	bool stopped, finished = false;
+	struct oed_err why;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -1585,6 +1677,9 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 				   oed_mon_source_name(m->source.type));
 	if (check_env(m, !readonly, err) == -1)
 		return -1;
+	/* the judges keep their answers in the monitor's store */
+	for (size_t k = 0; k < m->nspecs; k++)
+		m->specs[k]->store = store_path;
 	if (readonly) {
 		char path[4096];
 		struct stat st;
@@ -1680,13 +1775,16 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 		nomem(err);
 		goto out;
 	}
-	if (claim(&cx, &it, err) == -1 || score_all(&cx, &it, o, w, agg, res, err) == -1)
+	oed_err_clear(&why);
+	if (claim(&cx, &it, err) == -1 || score_all(&cx, &it, o, w, agg, res, &why, err) == -1)
 		goto out;
-	if (!res->interrupted && m->drift.baseline && run_drift(&cx, baseline, &it, w, &dv, err) == -1)
+	/* a run cut short judges nothing: its alerts and drift wait for a whole run */
+	stopped = res->interrupted || res->judge_failed;
+	if (!stopped && m->drift.baseline && run_drift(&cx, baseline, &it, w, &dv, err) == -1)
 		goto out;
-	if (!res->interrupted && alerts(&cx, agg, &dv, w, res, err) == -1)
+	if (!stopped && alerts(&cx, agg, &dv, w, res, err) == -1)
 		goto out;
-	if (!res->interrupted && slos(&cx, agg + m->nspecs, w, res, err) == -1)
+	if (!stopped && slos(&cx, agg + m->nspecs, w, res, err) == -1)
 		goto out;
 	if (finish(&cx, &it, res, err) == -1)
 		goto out;
@@ -1694,8 +1792,14 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 		goto out;
 	write_run(&cx, res, false, w);
 	rc = 0;
+	if (res->judge_failed) {
+		/* reported as the run's failure, after its record; the run is finished already */
+		*err = why;
+		rc = -1;
+		finished = true;
+	}
 out:
-	if (rc == -1 && cx.store && cx.run && !o->dry_run) {
+	if (rc == -1 && !finished && cx.store && cx.run && !o->dry_run) {
 		struct oed_err e2;
 
 		oed_store_rollback(cx.store);

@@ -122,7 +122,8 @@ next_cursor(const struct oed_mon_source *s, json_t *doc)
  * GET the URL, then the next page while the paging says there is one and
  * the page was not empty, at most max_pages requests.  With since_param
  * the window [watermark less overlap, now) goes with every request and
- * the watermark moves to its end when the run is done.
+ * the watermark moves to its end when the run is done, unless max_pages
+ * stopped it.
  */
 int
 oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
@@ -241,10 +242,17 @@ oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_
 		if (next == NULL || got == 0)
 			break;
 	}
-	if (n == s->max_pages)
+	/*
+	 * Stopped by max_pages: the items' order and times are unknown, so
+	 * the watermark stays and the next run reads the window again.
+	 */
+	if (n == s->max_pages && s->since_param)
+		oed_warn("http: stopped after %ld pages (max_pages): the rest is read next run"
+			 " (the watermark stays)", s->max_pages);
+	else if (n == s->max_pages)
 		oed_warn("http: stopped after %ld pages (max_pages): items past them are not read this run",
 			 s->max_pages);
-	if (s->since_param && !cx->backfill)
+	if (s->since_param && !cx->backfill && n < s->max_pages)
 		cx->watermark = to;
 	rc = 0;
 out:

@@ -27,10 +27,31 @@ add_data(struct oed_mon_ctx *cx, struct oed_mon_items *it, json_t *data, struct 
 	return 0;
 }
 
-/* GET /api/public/traces, page by page (meta.totalPages), oldest first. */
+/* The newest "timestamp" (RFC 3339) of the traces in data, or newest as it was. */
+static double
+newest_of(json_t *data, double newest)
+{
+	for (size_t i = 0; i < json_array_size(data); i++) {
+		json_t *ts = json_object_get(json_array_get(data, i), "timestamp");
+		double t;
+
+		if (json_is_string(ts) && oed_time_parse(json_string_value(ts), json_string_length(ts), &t) == 0 &&
+		    t > newest)
+			newest = t;
+	}
+	return newest;
+}
+
+/*
+ * GET /api/public/traces, page by page (meta.totalPages), oldest first.
+ * Stopped by max_pages, *capped is set and *newest is the newest trace's
+ * time read (0: none): the watermark goes no further, so the rest comes
+ * next run.
+ */
 static int
 traces(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_net *net, const char *host,
-       const char *const *headers, const char *from_s, const char *to_s, struct oed_err *err)
+       const char *const *headers, const char *from_s, const char *to_s, bool *capped, double *newest,
+       struct oed_err *err)
 {
 	const struct oed_mon_source *s = &cx->m->source;
 	struct oed_buf url = OED_BUF_INIT;
@@ -43,7 +64,9 @@ traces(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_net *net, co
 		size_t got;
 
 		if (page > s->max_pages) {
-			oed_warn("langfuse: stopped after %ld pages (max_pages)", s->max_pages);
+			*capped = true;
+			oed_warn("langfuse: stopped after %ld pages (max_pages): the rest is read next run",
+				 s->max_pages);
 			break;
 		}
 		oed_buf_reset(&url);
@@ -75,6 +98,7 @@ traces(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_net *net, co
 			json_decref(doc);
 			goto out;
 		}
+		*newest = newest_of(data, *newest);
 		got = json_array_size(data);
 		if (json_is_integer(json_object_get(meta, "totalPages")))
 			pages = (long)json_integer_value(json_object_get(meta, "totalPages"));
@@ -97,10 +121,13 @@ out:
  * GET /api/public/v2/observations, page by page while meta.cursor is
  * there: a page may be short, even empty, and still have a cursor (a slow
  * query goes on across requests), so only the cursor ends the walk.
+ * Their order is not documented: stopped by max_pages (*capped), the
+ * watermark stays and the window is read again next run.
  */
 static int
 observations(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_net *net, const char *host,
-	     const char *const *headers, const char *from_s, const char *to_s, struct oed_err *err)
+	     const char *const *headers, const char *from_s, const char *to_s, bool *capped,
+	     struct oed_err *err)
 {
 	const struct oed_mon_source *s = &cx->m->source;
 	struct oed_buf url = OED_BUF_INIT;
@@ -161,8 +188,11 @@ observations(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_net *n
 		if (cursor == NULL)
 			break;
 	}
-	if (page > s->max_pages)
-		oed_warn("langfuse: stopped after %ld pages (max_pages)", s->max_pages);
+	if (page > s->max_pages) {
+		*capped = true;
+		oed_warn("langfuse: stopped after %ld pages (max_pages): the rest is read next run"
+			 " (the watermark stays)", s->max_pages);
+	}
 	rc = 0;
 out:
 	free(cursor);
@@ -173,7 +203,8 @@ out:
 /*
  * Always bounded: from the watermark less the overlap (never before now
  * less the lookback) to now, or the backfill window.  The watermark moves
- * to the window's end once the run is done (not under backfill).  HTTP
+ * to the window's end once the run is done (not under backfill), or,
+ * when max_pages stopped the walk, only as far as what was read.  HTTP
  * Basic auth with the public and secret keys.
  */
 int
@@ -185,7 +216,8 @@ oed_mon_fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct 
 	char from_s[OED_RFC3339_SIZE], to_s[OED_RFC3339_SIZE], *auth64, *userpass = NULL;
 	struct oed_buf hdr = OED_BUF_INIT;
 	struct oed_net *net;
-	double from, to;
+	double from, to, newest = 0;
+	bool capped = false;
 	int rc;
 
 	if (oed_mon_api_window(cx, &from, &to, err) == -1)
@@ -212,12 +244,14 @@ oed_mon_fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct 
 		if (hdr.data == NULL)
 			rc = nomem(err);
 		else if (s->observations)
-			rc = observations(cx, it, net, host, headers, from_s, to_s, err);
+			rc = observations(cx, it, net, host, headers, from_s, to_s, &capped, err);
 		else
-			rc = traces(cx, it, net, host, headers, from_s, to_s, err);
+			rc = traces(cx, it, net, host, headers, from_s, to_s, &capped, &newest, err);
 	}
-	if (rc == 0 && !cx->backfill)
+	if (rc == 0 && !cx->backfill && !capped)
 		cx->watermark = to;
+	else if (rc == 0 && !cx->backfill && newest > 0)
+		cx->watermark = newest;	/* oldest first: what came after it is read next run */
 	oed_net_free(net);
 	if (hdr.data)
 		explicit_bzero(hdr.data, hdr.len);

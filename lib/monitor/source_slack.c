@@ -17,6 +17,7 @@ struct slack {
 	struct oed_net *net;
 	const char *headers[3];
 	double newest;		/* the newest message's ts */
+	bool capped;		/* max_pages stopped a method */
 	char **threads;		/* ts of parents with replies */
 	size_t nthreads;
 };
@@ -126,8 +127,11 @@ method(struct slack *sl, const char *name, const char *query, const char *thread
 		if (cursor == NULL)
 			break;
 	}
-	if (n == s->max_pages)
-		oed_warn("slack: %s: stopped after %ld pages (max_pages)", name, s->max_pages);
+	if (n == s->max_pages) {
+		sl->capped = true;
+		oed_warn("slack: %s: stopped after %ld pages (max_pages): the rest is read next run"
+			 " (the watermark stays)", name, s->max_pages);
+	}
 	rc = 0;
 out:
 	free(cursor);
@@ -146,7 +150,7 @@ oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed
 {
 	const struct oed_mon_source *s = &cx->m->source;
 	const char *token = getenv(s->token_env);
-	struct slack sl = { cx, it, NULL, { NULL }, 0, NULL, 0 };
+	struct slack sl = { cx, it, NULL, { NULL }, 0, false, NULL, 0 };
 	struct oed_buf q = OED_BUF_INIT;
 	char *auth = NULL, num[64];
 	double from, to;
@@ -184,7 +188,8 @@ oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed
 		if (q.data == NULL || method(&sl, "conversations.replies", q.data, sl.threads[i], err) == -1)
 			goto out;
 	}
-	if (!cx->backfill && sl.newest > 0)
+	/* history comes newest first: stopped early, what it did not read is older, so stay */
+	if (!cx->backfill && sl.newest > 0 && !sl.capped)
 		cx->watermark = sl.newest;
 	rc = 0;
 out:

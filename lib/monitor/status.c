@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "exit.h"
+#include "store.h"
+#include "time.h"
 
 static bool
 wanted(const char *name, const char *const *names, size_t n)
@@ -102,12 +104,45 @@ slos(struct oed_store *s, int64_t id, bool have, struct oed_writer *w, struct oe
 	return 0;
 }
 
+/* What an older store may lack. */
+struct have {
+	bool slos;		/* monitor_slo_state.last */
+	bool pid;		/* runs.pid, host, proc_start: a dead run shows as abandoned */
+	bool watermarks;	/* monitor_watermarks */
+};
+
+/* The API source's watermark as RFC 3339, null when it has none (jsonl, command, not run yet). */
+static int
+watermark(struct oed_store *s, int64_t id, bool have, struct oed_writer *w, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	char txt[OED_RFC3339_SIZE];
+
+	if (!have) {
+		oed_w_null(w, "watermark");
+		return 0;
+	}
+	if ((st = oed_store_prepare(s, "SELECT until FROM monitor_watermarks WHERE source_id = ?", err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    oed_time_to_rfc3339(sqlite3_column_double(st, 0), txt) > 0)
+		oed_w_str(w, "watermark", txt);
+	else
+		oed_w_null(w, "watermark");
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int
 one(struct oed_store *s, int64_t id, const char *monitor, const char *source, long last_runs,
-    bool have_slos, struct oed_writer *w, struct oed_err *err)
+    const struct have *have, struct oed_writer *w, struct oed_err *err)
 {
-	static const char *const sql[] = {
-		"SELECT id, started, finished, status FROM runs WHERE tool = 'oed-monitor'"
+	const char *sql[] = {
+		have->pid ?
+		"SELECT id, started, finished, status, pid, host, proc_start FROM runs WHERE tool = 'oed-monitor'"
+		" AND json_extract(params, '$.monitor') = ?2 ORDER BY id DESC LIMIT ?3" :
+		"SELECT id, started, finished, status, NULL, NULL, NULL FROM runs WHERE tool = 'oed-monitor'"
 		" AND json_extract(params, '$.monitor') = ?2 ORDER BY id DESC LIMIT ?3",
 		"SELECT path, inode, offset FROM monitor_offsets WHERE source_id = ?1 ORDER BY path",
 		"SELECT sum(scored), sum(1 - scored) FROM scored_items WHERE source_id = ?1",
@@ -134,11 +169,20 @@ one(struct oed_store *s, int64_t id, const char *monitor, const char *source, lo
 	oed_w_strn(w, "source", source, strcspn(source, ":"));
 	oed_w_arr_begin(w, "runs");
 	while (sqlite3_step(st[0]) == SQLITE_ROW) {
+		const char *status;
+
 		oed_w_obj_begin(w, NULL);
 		oed_w_int(w, "run", sqlite3_column_int64(st[0], 0));
 		col_text(w, "started", st[0], 1);
 		col_text(w, "finished", st[0], 2);
-		col_text(w, "status", st[0], 3);
+		/* "running" from a process that is gone: abandoned, as oed-report --list says */
+		status = oed_run_status((const char *)sqlite3_column_text(st[0], 3), sqlite3_column_int64(st[0], 4),
+					(const char *)sqlite3_column_text(st[0], 5),
+					(const char *)sqlite3_column_text(st[0], 6));
+		if (status)
+			oed_w_str(w, "status", status);
+		else
+			oed_w_null(w, "status");
 		oed_w_obj_end(w);
 	}
 	oed_w_arr_end(w);
@@ -151,6 +195,13 @@ one(struct oed_store *s, int64_t id, const char *monitor, const char *source, lo
 		oed_w_obj_end(w);
 	}
 	oed_w_arr_end(w);
+	if (watermark(s, id, have->watermarks, w, err) == -1) {
+		const char *line;
+		size_t len;
+
+		oed_w_close(w, &line, &len);	/* dropped, not written */
+		goto out;
+	}
 	if (sqlite3_step(st[2]) == SQLITE_ROW) {
 		oed_w_int(w, "scored", sqlite3_column_int64(st[2], 0));
 		oed_w_int(w, "claimed", sqlite3_column_int64(st[2], 1));
@@ -171,7 +222,7 @@ one(struct oed_store *s, int64_t id, const char *monitor, const char *source, lo
 		oed_w_int(w, "outbox", sqlite3_column_int64(st[4], 0));
 		col_num(w, "outbox_attempts", st[4], 1);
 	}
-	if (slos(s, id, have_slos, w, err) == -1) {
+	if (slos(s, id, have->slos, w, err) == -1) {
 		const char *line;
 		size_t len;
 
@@ -192,14 +243,17 @@ oed_monitor_status(const char *store_path, const char *const *names, size_t n, l
 	int version;
 	struct oed_store *s = oed_store_open_readonly_any(store_path, &version, err);
 	sqlite3_stmt *st;
-	bool have_monitors, have_slos;
+	bool have_monitors;
+	struct have have;
 	int rc = 0;
 
 	if (s == NULL)
 		return -1;
 	/* a store older than this oed is read as it is: what it does not keep is null */
 	if (has_column(s, "monitor_sources", "monitor", &have_monitors, err) == -1 ||
-	    has_column(s, "monitor_slo_state", "last", &have_slos, err) == -1) {
+	    has_column(s, "monitor_slo_state", "last", &have.slos, err) == -1 ||
+	    has_column(s, "runs", "proc_start", &have.pid, err) == -1 ||
+	    has_column(s, "monitor_watermarks", "until", &have.watermarks, err) == -1) {
 		oed_store_close(s);
 		return -1;
 	}
@@ -218,7 +272,7 @@ oed_monitor_status(const char *store_path, const char *const *names, size_t n, l
 		if (!wanted(monitor, names, n))
 			continue;
 		rc = one(s, sqlite3_column_int64(st, 0), monitor, (const char *)sqlite3_column_text(st, 2),
-			 last_runs, have_slos, w, err);
+			 last_runs, &have, w, err);
 	}
 	sqlite3_finalize(st);
 	oed_store_close(s);

@@ -82,6 +82,7 @@ const struct oed_scorer_param oed_sc_pairwise_params[] = {
 enum { PW_MODEL, PW_RUBRIC, PW_VALUE, PW_PROMPT, PW_TIMEOUT, PW_CACHE };
 
 struct judge {
+	const struct oed_scorer_spec *spec;	/* its store: the response cache's */
 	const char *name;		/* the scorer's, for messages */
 	const char *model;		/* borrowed from the spec */
 	double timeout_s;
@@ -178,6 +179,7 @@ judge_make(const char *name, const char *model, const char *prompt, double timeo
 		OOM(err);
 		return NULL;
 	}
+	j->spec = spec;
 	j->name = name;
 	j->model = model;
 	j->timeout_s = timeout_s;
@@ -443,7 +445,7 @@ cache_get(struct judge *j, const char *digest, struct oed_err *err)
 	int rc;
 
 	if (j->store == NULL) {
-		if ((j->store = oed_store_open(NULL, err)) == NULL ||
+		if ((j->store = oed_store_open(j->spec->store, err)) == NULL ||
 		    (j->get = oed_store_prepare(j->store,
 			"SELECT response FROM bench_responses WHERE digest = ?1 AND sample = 0",
 			err)) == NULL ||

@@ -145,6 +145,12 @@ struct oed_scorer_spec {
 	double threshold;	/* threshold= (NAN when not given) */
 	struct oed_param_value *pv;	/* one per row of scorer->params */
 	void *state;		/* the scorer's compiled state */
+	/*
+	 * The run store a judge keeps its answers in (borrowed; read when
+	 * the first answer is looked up); NULL: the default, OED_STORE or
+	 * $XDG_DATA_HOME/oed/oed.db.
+	 */
+	const char *store;
 };
 
 /*
