@@ -383,7 +383,8 @@ scoring_release(struct scoring *s)
 }
 
 static int
-scoring_from_task(const struct oed_task *t, struct scoring *s, struct oed_err *err)
+scoring_from_task(const struct oed_task *t, const char *store, struct scoring *s,
+		  struct oed_err *err)
 {
 	size_t i;
 
@@ -405,6 +406,7 @@ scoring_from_task(const struct oed_task *t, struct scoring *s, struct oed_err *e
 			snprintf(msg, sizeof(msg), "%s", err->msg);
 			return oed_err_at(err, OED_EX_USAGE, t->path, ts->line, ts->col, "%s", msg);
 		}
+		s->specs[i]->store = store;	/* a judge's answers are cached with the run's */
 		s->names[i] = s->specs[i]->key;
 		s->n++;
 	}
@@ -433,6 +435,7 @@ score_mode(struct args *a, int nfiles, char **files)
 							      oed_fail(&err);
 			goto out;
 		}
+		specs[i]->store = a->io.store;	/* a judge's answers are cached there */
 	}
 	if (oed_input_open_output(&a->io, &err) == -1) {
 		status = oed_fail(&err);
@@ -556,7 +559,7 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	}
 	if (a->samples)
 		task.gen.samples = (unsigned)a->samples;
-	if (scoring_from_task(&task, &sc, &err) == -1) {
+	if (scoring_from_task(&task, a->io.store, &sc, &err) == -1) {
 		/* an error in the task file: its position says where, no --help hint */
 		oed_report(&err);
 		status = err.status;

@@ -138,6 +138,11 @@ oed-bench --score 'llm_judge:Cache me,model=openai:j,cache=false' "$t/in10" >"$t
 expect "cache=false asks again" "2" "$(count 'cached [[verdict')"
 oed-bench --score 'llm_judge:Cache me,model=openai:other' "$t/in10" >"$t/out2" 2>"$t/err"
 expect "cache: another judge model asks" "3" "$(count 'cached [[verdict')"
+# --store names the cache: answers go there, not to $OED_STORE
+oed-bench --store "$t/other.db" --score 'llm_judge:Cache me,model=openai:j' "$t/in10" >"$t/out2" 2>"$t/err"
+expect "--store: a fresh store asks" "4" "$(count 'cached [[verdict')"
+oed-bench --store "$t/other.db" --score 'llm_judge:Cache me,model=openai:j' "$t/in10" >"$t/out2" 2>"$t/err"
+expect "--store: asked again, answered from it" "4" "$(count 'cached [[verdict')"
 
 # a malformed answer is not kept: asked again
 printf '%s\n' '{"output":"uncached [[answer:no verdict]]"}' >"$t/in11"

@@ -84,7 +84,7 @@ int oed_sc_samples_judge_info(const struct oed_scorer_spec *spec, const char **m
 struct oed_sc_judge;
 struct oed_sc_judge *oed_sc_equiv_judge_new(const char *scorer, const char *model,
 					    const char *prompt, double timeout_s, bool cache,
-					    struct oed_err *err);
+					    const struct oed_scorer_spec *spec, struct oed_err *err);
 void oed_sc_equiv_judge_free(struct oed_sc_judge *j);
 const char *oed_sc_equiv_judge_model(const struct oed_sc_judge *j);
 const char *oed_sc_equiv_judge_version(const struct oed_sc_judge *j);

@@ -82,7 +82,7 @@ const struct oed_scorer_param oed_sc_pairwise_params[] = {
 enum { PW_MODEL, PW_RUBRIC, PW_VALUE, PW_PROMPT, PW_TIMEOUT, PW_CACHE };
 
 struct judge {
-	const struct oed_scorer_spec *spec;	/* its store: the response cache's */
+	const struct oed_scorer_spec *spec;	/* its store names the response cache's (read on first use) */
 	const char *name;		/* the scorer's, for messages */
 	const char *model;		/* borrowed from the spec */
 	double timeout_s;
@@ -170,7 +170,8 @@ static void judge_free(struct judge *j);
  */
 static struct judge *
 judge_make(const char *name, const char *model, const char *prompt, double timeout_s, bool cache,
-	   const char *builtin, const char *builtin_version, struct oed_err *err)
+	   const struct oed_scorer_spec *spec, const char *builtin, const char *builtin_version,
+	   struct oed_err *err)
 {
 	struct judge *j = calloc(1, sizeof(*j));
 	char what[64];
@@ -224,8 +225,8 @@ judge_new(struct oed_scorer_spec *spec, size_t imodel, size_t iprompt, size_t it
 	  const char *builtin, const char *builtin_version, struct oed_err *err)
 {
 	struct judge *j = judge_make(spec->scorer->name, spec->pv[imodel].s, spec->pv[iprompt].s,
-				     spec->pv[itimeout].d, spec->pv[itimeout + 1].b, builtin,
-				     builtin_version, err);
+				     spec->pv[itimeout].d, spec->pv[itimeout + 1].b, spec,
+				     builtin, builtin_version, err);
 
 	spec->state = j;
 	return j;
@@ -749,9 +750,10 @@ out:
 
 struct oed_sc_judge *
 oed_sc_equiv_judge_new(const char *scorer, const char *model, const char *prompt,
-		       double timeout_s, bool cache, struct oed_err *err)
+		       double timeout_s, bool cache, const struct oed_scorer_spec *spec,
+		       struct oed_err *err)
 {
-	struct judge *j = judge_make(scorer, model, prompt, timeout_s, cache,
+	struct judge *j = judge_make(scorer, model, prompt, timeout_s, cache, spec,
 				     oed_judge_prompt_semantic_equivalence,
 				     "semantic_equivalence.v1", err);
 

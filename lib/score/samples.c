@@ -137,7 +137,8 @@ oed_sc_samples_prepare(struct oed_scorer_spec *spec, struct oed_err *err)
 			    "scorer '%s': cluster= and equivalence=semantic do not go together: "
 			    "the judge does the clustering", name);
 		if ((st->judge = oed_sc_equiv_judge_new(name, spec->pv[EQ_MODEL].s,
-		    spec->pv[EQ_PROMPT].s, spec->pv[EQ_TIMEOUT].d, spec->pv[EQ_CACHE].b, err)) == NULL)
+		    spec->pv[EQ_PROMPT].s, spec->pv[EQ_TIMEOUT].d, spec->pv[EQ_CACHE].b, spec,
+		    err)) == NULL)
 			return -1;
 	} else if (spec->pv[EQ_MODEL].given || spec->pv[EQ_PROMPT].given ||
 		   spec->pv[EQ_TIMEOUT].given || spec->pv[EQ_CACHE].given) {
