@@ -132,6 +132,8 @@ int oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct 
 int oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 int oed_mon_fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 void oed_mon_items_release(struct oed_mon_items *it);
+/* The id of a record as text (malloc'd): a string as is, an integer in decimal; NULL when neither. */
+char *oed_mon_record_id(const struct oed_monitor *m, json_t *rec);
 /*
  * Dedup v[checked..n) in order read: an item already scored, or claimed
  * by a live run (the file is then held), or whose id came earlier in this

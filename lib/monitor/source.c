@@ -38,9 +38,8 @@ oed_mon_items_release(struct oed_mon_items *it)
 	memset(it, 0, sizeof(*it));
 }
 
-/* The id of a record as text: a string as is, an integer in decimal. */
-static char *
-item_id(const struct oed_monitor *m, json_t *rec)
+char *
+oed_mon_record_id(const struct oed_monitor *m, json_t *rec)
 {
 	json_t *v = oed_path_get(&m->id, rec);
 	char num[32];
@@ -101,7 +100,7 @@ add_line(const struct oed_monitor *m, struct oed_mon_items *it, const char *line
 		it->errors++;
 		return 0;
 	}
-	if ((id = item_id(m, rec)) == NULL) {
+	if ((id = oed_mon_record_id(m, rec)) == NULL) {
 		oed_warn("%s: %s %lld: no id at '%s' (a string or an integer)", oed_quote(where),
 			 file == (size_t)-1 ? "line" : "byte", at, oed_quote(m->id_spec));
 		json_decref(rec);

@@ -33,22 +33,6 @@ oed_mon_api_window(struct oed_mon_ctx *cx, double *from, double *to, struct oed_
 	return 0;
 }
 
-/* The id of a record as text: a string as is, an integer in decimal; NULL when neither. */
-static char *
-record_id(const struct oed_monitor *m, json_t *rec)
-{
-	json_t *v = oed_path_get(&m->id, rec);
-	char num[32];
-
-	if (json_is_string(v))
-		return json_string_length(v) ? strndup(json_string_value(v), json_string_length(v)) : NULL;
-	if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return strdup(num);
-	}
-	return NULL;
-}
-
 int
 oed_mon_item_add(const struct oed_monitor *m, struct oed_mon_items *it, json_t *rec,
 		 const char *where, struct oed_err *err)
@@ -62,7 +46,7 @@ oed_mon_item_add(const struct oed_monitor *m, struct oed_mon_items *it, json_t *
 		it->errors++;
 		return 0;
 	}
-	if ((id = record_id(m, rec)) == NULL) {
+	if ((id = oed_mon_record_id(m, rec)) == NULL) {
 		oed_warn("%s: item %zu: no id at '%s' (a string or an integer)", where,
 			 it->n + (size_t)it->errors + 1, oed_quote(m->id_spec));
 		json_decref(rec);

@@ -77,7 +77,8 @@ int oed_sc_samples_judge_info(const struct oed_scorer_spec *spec, const char **m
  * The semantic_equivalence judge (judge.c) as an equivalence: scorer
  * names the scorer in messages; model, prompt (a file, NULL for the
  * built-in semantic_equivalence.v1), timeout and cache as that scorer's
- * parameters.  oed_sc_equiv_judge_same asks whether a entails b and b
+ * parameters; spec is the scorer's, whose store holds the answers' cache
+ * (read on first use).  oed_sc_equiv_judge_same asks whether a entails b and b
  * entails a (the second only when the first holds): 1 yes both ways, 0
  * not, -1 with err set (OED_EX_DATA for a verdict that does not parse).
  */
