@@ -226,12 +226,12 @@ save_alerts(struct oed_mon_ctx *cx, sqlite3_stmt *agg, struct oed_err *err)
 				" AND a.run_id = ?3 AND r.id = ?3", err);
 	win = oed_store_prepare(cx->store, "SELECT coalesce(sum(n), 0), coalesce(sum(verdicts), 0)"
 				" FROM monitor_run_aggs WHERE source_id = ? AND scorer = ? AND t > ?", err);
-	prev = oed_store_prepare(cx->store, "SELECT x.value FROM metrics x WHERE x.name = 'monitor.alert.state'"
-				 " AND x.grp = ?1 AND x.run_id = (SELECT max(r.id) FROM runs r"
-				 " WHERE r.tool = 'oed-monitor' AND r.id < ?2"
-				 " AND json_extract(r.params, '$.monitor') = ?3 AND EXISTS (SELECT 1"
-				 " FROM metrics y WHERE y.run_id = r.id AND y.name = 'monitor.alert.state'"
-				 " AND y.grp = ?1))", err);
+	/* newest first down the runs' ids (+tool: not through runs_tool), so it stops at the first */
+	prev = oed_store_prepare(cx->store, "SELECT x.value FROM runs r JOIN metrics x ON x.run_id = r.id"
+				 " WHERE r.id < ?2 AND +r.tool = 'oed-monitor'"
+				 " AND json_extract(r.params, '$.monitor') = ?3"
+				 " AND x.name = 'monitor.alert.state' AND x.grp = ?1"
+				 " ORDER BY r.id DESC LIMIT 1", err);
 	/* the time this run's aggregates were saved at: the end of the alerts' windows */
 	any = oed_store_prepare(cx->store, "SELECT max(t) FROM monitor_run_aggs WHERE source_id = ?"
 				" AND run_id = ?", err);
