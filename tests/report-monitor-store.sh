@@ -25,6 +25,25 @@ n=$(oed-report -f json --tool oed-monitor | grep -c '"kind":"monitor\.alert"')
 if [ "$n" = 6 ]; then echo "PASS: two alerts in each of three runs from the store"
 else echo "FAIL: $n monitor.alert records from the store, want 6"; fail=1; fi
 
+# an alert already firing in a store from before these metrics: the next
+# run, still firing, says no transition (its state changed before it began)
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$OED_STORE" "DELETE FROM metrics WHERE name LIKE 'monitor.alert.%';
+		UPDATE monitor_alerts SET state = 'firing', streak = 5, changed = '2020-01-01T00:00:00Z'
+		WHERE name = 'refusals'"
+	add 7 "I cannot help with that."
+	add 8 "I cannot help with that."
+	oed-monitor -q "$work/m.yaml" > "$work/printed"
+	t=$(oed-report -f json last | grep '"alert":"refusals"' | sed 's/.*"transition":\([^,]*\).*/\1/')
+	if [ "$t" = null ] && grep -q '"alert":"refusals".*"state":"firing".*"transition":null' "$work/printed"; then
+		echo "PASS: no transition for an alert firing since an older store"
+	else
+		echo "FAIL: transition $t for an alert firing since an older store"; fail=1
+	fi
+else
+	echo "SKIP: sqlite3 not installed: the older store is not tried"
+fi
+
 if command -v promtool >/dev/null 2>&1; then
 	ran=1
 	for sel in "--tool oed-monitor" "last:oed-monitor" "2"; do
