@@ -74,17 +74,37 @@ static const struct oed_option options[] = {
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 
-static const struct oed_tool tool = {
-	"oed-bench", "[OPTIONS] TASK.yaml|BUILTIN | --score SPEC [FILE...] | --summarize [FILE...]",
-	"Run models over a benchmark task written in YAML, cache every answer in the run store,\n"
-	"and write one bench.item record per answer and one bench.summary per model.",
-	options,
+static const char examples[] =
 	"Examples:\n"
 	"  oed-bench -m openai:gpt-4o-mini gsm.yaml --fail-under exact_match=0.8\n"
 	"  oed-bench -m replay:outputs.jsonl task.yaml | oed-entropy\n"
 	"  oed-bench --shard 2/4 -m anthropic:claude-3-5-haiku-latest task.yaml > part2.jsonl\n"
 	"  oed-bench --summarize part*.jsonl\n"
-	"  oed-ingest answers.json | oed-bench --score contains:refund\n"
+	"  oed-ingest answers.json | oed-bench --score contains:refund\n";
+
+/* The help epilog: the examples, then the scorers from the registry's table. */
+static char *
+help_epilog(void)
+{
+	static const char head[] = "\nScorers (--score NAME[:KEY=VALUE,...] and a task's scorers:; "
+				   "see oed-scorers(7)):\n";
+	char *list = oed_scorer_help_text(), *out = NULL;
+	size_t n;
+
+	if (list != NULL) {
+		n = strlen(examples) + strlen(head) + strlen(list) + 1;
+		if ((out = malloc(n)) != NULL)
+			snprintf(out, n, "%s%s%s", examples, head, list);
+	}
+	free(list);
+	return out;
+}
+
+static struct oed_tool tool = {
+	"oed-bench", "[OPTIONS] TASK.yaml|BUILTIN | --score SPEC [FILE...] | --summarize [FILE...]",
+	"Run models over a benchmark task written in YAML, cache every answer in the run store,\n"
+	"and write one bench.item record per answer and one bench.summary per model.",
+	options, examples,
 };
 
 struct gate {
@@ -265,7 +285,20 @@ struct scoring {
 	const char **choices;
 	size_t capchoices;
 	char **reasons;		/* each scorer's last reason, or NULL */
+	char (*labels)[OED_SCORE_LABEL_MAX];	/* each scorer's last verdict */
 };
+
+static int
+score_judge(void *ctx, size_t i, const char **model, const char **prompt_version,
+	    const char **verdict)
+{
+	const struct scoring *s = ctx;
+
+	if (!oed_score_judge_info(s->specs[i], model, prompt_version))
+		return 0;
+	*verdict = s->labels ? s->labels[i] : "";
+	return 1;
+}
 
 static const char *
 score_reason(void *ctx, size_t i)
@@ -321,6 +354,8 @@ score_one(void *ctx, size_t i, const struct oed_bench_answer *a, double *value, 
 	}
 	*value = res.value;
 	*pass = res.pass == 1;
+	if (s->labels)
+		memcpy(s->labels[i], res.label, sizeof(res.label));
 	if (s->reasons) {
 		free(s->reasons[i]);
 		s->reasons[i] = res.reason;
@@ -341,6 +376,7 @@ scoring_release(struct scoring *s)
 			free(s->reasons[i]);
 	}
 	free(s->reasons);
+	free(s->labels);
 	free(s->specs);
 	free(s->names);
 	free(s->choices);
@@ -354,7 +390,8 @@ scoring_from_task(const struct oed_task *t, struct scoring *s, struct oed_err *e
 	s->specs = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->specs));
 	s->names = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->names));
 	s->reasons = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->reasons));
-	if (s->specs == NULL || s->names == NULL || s->reasons == NULL)
+	s->labels = calloc(t->nscorers ? t->nscorers : 1, sizeof(*s->labels));
+	if (s->specs == NULL || s->names == NULL || s->reasons == NULL || s->labels == NULL)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	for (i = 0; i < t->nscorers; i++) {
 		const struct oed_task_scorer *ts = &t->scorers[i];
@@ -627,6 +664,7 @@ bench_mode(struct args *a, int argc, char **argv, const char *task_path)
 	cfg.scoring.names = sc.names;
 	cfg.scoring.score = score_one;
 	cfg.scoring.reason = score_reason;
+	cfg.scoring.judge = score_judge;
 	cfg.scoring.ctx = &sc;
 	cfg.prices = prices;
 	cfg.stop = &oed_stop_signal;
@@ -699,6 +737,7 @@ int
 main(int argc, char *argv[])
 {
 	struct args a;
+	char *epilog;
 	int first, status;
 	size_t i;
 
@@ -707,6 +746,9 @@ main(int argc, char *argv[])
 	oed_input_opts_init(&a.io);
 	oed_net_opts_init(&a.net);
 	a.timeout_s = 120;
+	/* the scorer list comes from the registry's table (out of memory: examples alone) */
+	if ((epilog = help_epilog()) != NULL)
+		tool.epilog = epilog;
 	first = oed_opt_parse(&tool, argc, argv, handle, &a);
 	if (first <= 0) {
 		status = first == 0 ? OED_EX_OK : OED_EX_USAGE;
@@ -751,5 +793,6 @@ out:
 	free(a.models);
 	free(a.scores);
 	oed_input_opts_release(&a.io);
+	free(epilog);
 	return oed_close_stdout(status);
 }

@@ -12,7 +12,7 @@
 #include "opt.h"
 #include "tokenizer.h"
 
-enum { OPT_X = 1, OPT_Y, OPT_PER_GROUP, OPT_TOP, OPT_CLASSES, OPT_TOKENS };
+enum { OPT_X = 1, OPT_Y, OPT_PER_GROUP, OPT_TOP, OPT_CLASSES, OPT_TOKENS, OPT_WASTE };
 
 static const struct oed_option options[] = {
 	{ "x", 'x', OED_ARG_REQUIRED, "FIELD", "the input field (default input_id; 'none': H(Y) alone)", OPT_X },
@@ -23,6 +23,8 @@ static const struct oed_option options[] = {
 	  "the number of possible outputs, for the estimators that use it", OPT_CLASSES },
 	{ "tokens", 'T', OED_ARG_REQUIRED, "ENCODING",
 	  "token-length statistics with this encoding or model (as tiktoken)", OPT_TOKENS },
+	{ "waste", 0, OED_ARG_NONE, NULL,
+	  "token waste: tokens beyond the shortest equivalent output of each input", OPT_WASTE },
 	OED_ENGINE_OPTIONS,
 	OED_INPUT_OPTIONS,
 	OED_STORE_OPTION,
@@ -57,6 +59,9 @@ handle(int id, const char *arg, void *ctx, struct oed_err *err)
 	case OPT_TOKENS:
 		j->params.tokens = j->given.tokens = arg;
 		return 0;
+	case OPT_WASTE:
+		j->params.waste = j->given.waste = true;
+		return 0;
 	}
 	if (id >= OED_ENGINE_OPT_FIRST)
 		return oed_engine_opt(j, id, arg, err);
@@ -83,6 +88,9 @@ run(struct oed_engine_job *j)
 		j->opts.classes = 0;
 	}
 	j->params.cluster_seed = j->opts.seed;
+	/* waste is counted in tokens: the waste_tokens scorer's encoding unless one is named */
+	if (j->params.waste && j->params.tokens == NULL && !j->merge)
+		j->params.tokens = "cl100k_base";
 	if (oed_input_open_output(j->io, &err) == -1)
 		return oed_fail(&err);
 	oed_writer_init(&w, stdout);

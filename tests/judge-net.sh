@@ -145,6 +145,55 @@ oed-bench --score 'llm_judge:Cache me,model=openai:j' "$t/in11" >/dev/null 2>&1
 oed-bench --score 'llm_judge:Cache me,model=openai:j' "$t/in11" >/dev/null 2>&1
 expect "cache: malformed answers asked again" "2" "$(count 'uncached [[answer')"
 
+# 11. semantic entropy: consistency and hallucination_risk with the judge as
+# the equivalence (Farquhar et al.).  The fake judge answers after the text
+# it shows first, so a sample marked yes means the same as another marked
+# yes; identical samples are one class without asking.  By hand:
+#   q1 {Paris, It is Paris.} {Lyon, Lyon}: H = 1 bit, consistency 1 - 1/2
+#   q2 three yes: one cluster, H = 0, consistency 1
+#   q3 three no: three clusters, H = log2 3, consistency 0
+printf '%s\n' '{"input_id":"q1","input":"Capital of France?","output":"Paris [[verdict:yes]]"}' \
+	'{"input_id":"q1","input":"Capital of France?","output":"It is Paris. [[verdict:yes]]"}' \
+	'{"input_id":"q1","input":"Capital of France?","output":"Lyon [[verdict:no]]"}' \
+	'{"input_id":"q1","input":"Capital of France?","output":"Lyon [[verdict:no]]"}' \
+	'{"input_id":"q2","output":"4 [[verdict:yes]]"}' '{"input_id":"q2","output":"four [[verdict:yes]]"}' \
+	'{"input_id":"q2","output":"2+2 [[verdict:yes]]"}' \
+	'{"input_id":"q3","output":"x [[verdict:no]]"}' '{"input_id":"q3","output":"y [[verdict:no]]"}' \
+	'{"input_id":"q3","output":"z [[verdict:no]]"}' >"$t/in12"
+sem='equivalence=semantic,model=openai:sem'
+base=$(count 'Text 1')
+oed-bench --samples-by input_id --score "consistency:$sem" --score "hallucination_risk:$sem" \
+	"$t/in12" >"$t/out" 2>"$t/err"
+expect "semantic entropy: exit 0" "0 " "$? $(cat "$t/err")"
+expect "semantic entropy: consistency" "0.5 0.5 0.5 0.5 1 1 1 0 0 0 " "$(get "$t/out" scores.consistency)"
+"$PY" -c 'import json,math,sys
+want = [1.0] * 4 + [0.0] * 3 + [math.log2(3)] * 3
+got = [json.loads(l)["scores"]["hallucination_risk"] for l in open(sys.argv[1])]
+print("yes" if all(abs(a - b) < 1e-12 for a, b in zip(got, want)) and len(got) == 10 else "no: %r" % got)' "$t/out" >"$t/chk"
+expect "semantic entropy: hallucination_risk in bits" "yes" "$(cat "$t/chk")"
+expect "semantic entropy: judge and prompt recorded" "openai:sem  semantic_equivalence.v1 " \
+	"$(head -1 "$t/out" | get /dev/stdin judge.consistency.model) $(head -1 "$t/out" | get /dev/stdin judge.consistency.prompt)"
+# the same samples by text: three classes in q1
+oed-bench --samples-by input_id --score consistency "$t/in12" >"$t/out" 2>"$t/err"
+expect "text equivalence differs" "0.25 " "$(head -1 "$t/out" | get /dev/stdin scores.consistency)"
+# asked: q1 (B,A) both ways and (Lyon,Paris) once; q2 two pairs both ways;
+# q3 1 + 2 pairs once each; both scorers share the cache
+expect "semantic entropy: requests" "$((base + 10))" "$(count 'Text 1')"
+oed-bench --samples-by input_id --score "consistency:$sem" "$t/in12" >/dev/null 2>"$t/err"
+expect "semantic entropy: cached" "$((base + 10)) " "$(count 'Text 1') $(cat "$t/err")"
+# a malformed verdict is an error for the input's records, never a class
+printf '%s\n' '{"input_id":"q4","output":"a [[verdict:yes]]"}' '{"input_id":"q4","output":"b [[verdict:maybe]]"}' \
+	'{"input_id":"q5","output":"c [[verdict:yes]]"}' >"$t/in13"
+oed-bench --samples-by input_id --on-error=skip --score "consistency:$sem" "$t/in13" >"$t/out" 2>"$t/err"
+expect "semantic malformed: exit 0 with skip" "0" "$?"
+expect "semantic malformed: only q5 scored" "c [[verdict:yes]] " "$(get "$t/out" output)"
+expect "semantic malformed: messages" "oed-bench: $t/in13:1: scorer 'consistency': the judge's verdict 'maybe' is not one of: yes, no
+oed-bench: $t/in13:2: scorer 'consistency': the judge's verdict 'maybe' is not one of: yes, no
+oed-bench: 2 bad records skipped" "$(cat "$t/err")"
+oed-bench --samples-by input_id --score "consistency:model=openai:sem" "$t/in13" >"$t/out" 2>"$t/err"
+expect "model= without equivalence=semantic: usage" "2 oed-bench: --score: scorer 'consistency': model=, prompt=, timeout= and cache= go with equivalence=semantic" \
+	"$? $(head -1 "$t/err")"
+
 # 10. the key never shows
 if grep -rq "$OPENAI_API_KEY" "$t"/out* "$t"/err "$t"/store.db*; then bad "key leaked"; else ok "key absent"; fi
 

@@ -17,6 +17,7 @@
 #include "ingest/csvin.h"
 #include "ingest/dataset.h"
 #include "info/estimators.h"
+#include "info/waste.h"
 #include "exit.h"
 #include "field.h"
 #include "opt.h"
@@ -831,6 +832,7 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 	struct item *it = j->it;
 	const char *line;
 	size_t len, i;
+	bool opened = false;
 
 	oed_w_begin(w);
 	oed_w_str(w, "kind", "bench.item");
@@ -870,6 +872,24 @@ write_item(struct runner *R, struct job *j, const char *extracted, size_t elen, 
 			}
 			oed_w_obj_end(w);
 		}
+		/* each judge's model, prompt version and verdict, as --score records them */
+		for (i = 0; c->scoring.judge && i < c->scoring.n; i++) {
+			const char *jm, *jv, *verdict;
+
+			if (!c->scoring.judge(c->scoring.ctx, i, &jm, &jv, &verdict))
+				continue;
+			if (!opened) {
+				oed_w_obj_begin(w, "judge");
+				opened = true;
+			}
+			oed_w_obj_begin(w, c->scoring.names[i]);
+			oed_w_str(w, "model", jm);
+			oed_w_str(w, "prompt", jv);
+			oed_w_str(w, "verdict", verdict);
+			oed_w_obj_end(w);
+		}
+		if (opened)
+			oed_w_obj_end(w);
 		if (c->scoring.n) {
 			bool all = true;
 
@@ -1100,21 +1120,20 @@ finish_input(struct runner *R, struct item *it)
 		 */
 		if (R->samples > 1 && it->mut == NULL) {
 			for (k = 0; k < R->samples; k++) {
-				long long least;
+				struct oed_waste_class cl = OED_WASTE_CLASS_INIT;
 				size_t q;
 				int pass = ns > 0;
 
 				if (js[k].failed || js[k].tout < 0)
 					continue;
-				least = js[k].tout;
 				for (q = 0; q < R->samples; q++)
-					if (!js[q].failed && js[q].tout >= 0 && js[q].tout < least &&
+					if (!js[q].failed && js[q].tout >= 0 &&
 					    R->anslen[q] == R->anslen[k] &&
 					    memcmp(R->answers[q], R->answers[k], R->anslen[k]) == 0)
-						least = js[q].tout;
+						(void)oed_waste_class_add(&cl, (uint64_t)js[q].tout, &OED_COUNT_ONE);
 				for (i = 0; i < ns; i++)
 					pass = pass && passes[i * R->samples + k];
-				m->waste += (double)(js[k].tout - least);
+				m->waste += (double)oed_waste_of(&cl, (uint64_t)js[k].tout);
 				m->waste_tokens += (double)js[k].tout;
 				m->waste_passed += pass;
 			}

@@ -55,6 +55,11 @@ struct oed_bench_scoring {
 	/* optional: why scorer i gave its last verdict, or NULL (valid until
 	 * its next call); written as the item's "reasons" */
 	const char *(*reason)(void *ctx, size_t i);
+	/* optional: 1 when scorer i asks a judge, with its model, prompt version
+	 * and last verdict (valid until its next call); written as the item's
+	 * "judge": {NAME: {"model", "prompt", "verdict"}} */
+	int (*judge)(void *ctx, size_t i, const char **model, const char **prompt_version,
+		     const char **verdict);
 	void *ctx;
 };
 

@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include "bench/mutate.h"
+#include "buf.h"
 #include "config/cfg.h"
 #include "exit.h"
 #include "opt.h"
@@ -76,6 +77,9 @@ oed_task_release(struct oed_task *t)
 }
 
 /* Compile a template at node n; lm_eval: only plain {{field}} forms. */
+static int load_mutate(const struct oed_cfg *c, const struct oed_cfg_node *v, struct oed_task *t,
+		       struct oed_err *err);
+
 static int
 template_at(const struct oed_cfg *c, const struct oed_cfg_node *n, const char *what, bool lm_eval,
 	    struct oed_tmpl **out, struct oed_err *err)
@@ -503,20 +507,83 @@ load_oed(const struct oed_cfg *c, struct oed_task *t, struct oed_err *err)
 		return -1;
 	if ((v = oed_cfg_get(root, "scorers")) && load_scorers(c, v, t, err) == -1)
 		return -1;
-	if ((v = oed_cfg_get(root, "mutate"))) {
-		const struct oed_mutator *mu[64];
-		size_t n;
+	if ((v = oed_cfg_get(root, "mutate")) && load_mutate(c, v, t, err) == -1)
+		return -1;
+	return 0;
+}
 
-		if (oed_cfg_strdup(c, v, "'mutate'", false, &t->mutate, err) == -1)
-			return -1;
-		if (oed_mutator_list(t->mutate, mu, &n, err) == -1) {
-			char msg[sizeof(err->msg)];
+/*
+ * mutate: a YAML list of mutator names, or the same comma-separated (as
+ * --mutate takes them); kept as the comma-separated list.  An unknown
+ * name is reported at its own position: the list item, or its column in
+ * a plain one-line scalar.
+ */
+static int
+load_mutate(const struct oed_cfg *c, const struct oed_cfg_node *v, struct oed_task *t,
+	    struct oed_err *err)
+{
+	const struct oed_mutator *mu[64];
+	struct oed_buf b = OED_BUF_INIT;
+	size_t n;
 
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			return oed_cfg_error(c, v, err, "'mutate': %s", msg);
+	if (v->type == OED_CFG_SEQ) {
+		if (v->n == 0)
+			return oed_cfg_error(c, v, err, "'mutate' must name at least one mutator");
+		for (size_t i = 0; i < v->n; i++) {
+			const struct oed_cfg_node *it = v->items[i];
+			const char *name;
+
+			if (oed_cfg_string(c, it, "an item of 'mutate'", &name, err) == -1)
+				goto fail;
+			if (name[0] == '\0' || strchr(name, ',') != NULL) {
+				oed_cfg_error(c, it, err,
+				    "an item of 'mutate' is one mutator name, not '%s'", name);
+				goto fail;
+			}
+			if (oed_mutator_list(name, mu, &n, err) == -1) {
+				char msg[sizeof(err->msg)];
+
+				snprintf(msg, sizeof(msg), "%s", err->msg);
+				oed_cfg_error(c, it, err, "'mutate': %s", msg);
+				goto fail;
+			}
+			if (oed_buf_printf(&b, "%s%s", i ? "," : "", name) == -1) {
+				oed_cfg_nomem(err);
+				goto fail;
+			}
 		}
+		free(t->mutate);
+		t->mutate = b.data;
+		return 0;
+	}
+	if (oed_cfg_strdup(c, v, "'mutate'", false, &t->mutate, err) == -1)
+		return -1;
+	if (oed_mutator_list(t->mutate, mu, &n, err) == -1) {
+		char msg[sizeof(err->msg)];
+		struct oed_cfg_node at = *v;
+		const char *p = t->mutate;
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		/* in a plain scalar on one line, point at the name that failed */
+		for (size_t off = 0; !v->quoted && strchr(t->mutate, '\n') == NULL; off += strcspn(p + off, ",") + 1) {
+			struct oed_err e2;
+			char one[128];
+			size_t l = strcspn(p + off, ",");
+
+			snprintf(one, sizeof(one), "%.*s", (int)(l < sizeof(one) ? l : sizeof(one) - 1), p + off);
+			if (oed_mutator_list(one, mu, &n, &e2) == -1) {
+				at.col = v->col + (int)off;
+				break;
+			}
+			if (p[off + l] == '\0')
+				break;
+		}
+		return oed_cfg_error(c, &at, err, "'mutate': %s", msg);
 	}
 	return 0;
+fail:
+	oed_buf_release(&b);
+	return -1;
 }
 
 /* lm-evaluation-harness task files: the keys oed reads, and what it makes of them. */

@@ -165,6 +165,7 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 	oed_tab_init(&e->zxy, 3);
 	oed_lenhist_init(&e->chars);
 	oed_lenhist_init(&e->tokens);
+	oed_waste_tab_init(&e->waste);
 	oed_names_init(&e->names);
 	oed_norm_scratch_init(&e->nsc);
 	e->missing_key = oed_fingerprint(MISSING_TEXT, MISSING_LEN);
@@ -219,6 +220,13 @@ oed_engine_new(const struct oed_engine_params *p, struct oed_err *err)
 			goto fail;
 		e->has_norm = e->norm.nstep > 0;
 	}
+	if (p->waste && (p->kind != OED_ENGINE_ENTROPY || p->x == NULL || p->tokens == NULL)) {
+		oed_err_set(err, OED_EX_USAGE, p->kind != OED_ENGINE_ENTROPY ?
+			    "token waste is computed by oed-entropy" : p->x == NULL ?
+			    "--waste compares the outputs of each input: it needs an input field (-x)" :
+			    "--waste needs a tokenizer (--tokens)");
+		goto fail;
+	}
 	if (p->tokens) {
 		if (oed_tokens_arg_check(p->tokens, err) == -1)
 			goto fail;
@@ -269,6 +277,7 @@ oed_engine_free(struct oed_engine *e)
 	oed_tab_release(&e->zxy);
 	oed_lenhist_release(&e->chars);
 	oed_lenhist_release(&e->tokens);
+	oed_waste_tab_release(&e->waste);
 	oed_names_release(&e->names);
 	oed_names_release(&e->inputs);
 	oed_names_release(&e->modes);
@@ -498,6 +507,9 @@ oed_engine_add(struct oed_engine *e, struct oed_reader *r, struct oed_err *err)
 			if (nt == (size_t)-1)
 				return oed_err_set(err, OED_EX_FAIL, "out of memory");
 			if (oed_lenhist_add(&e->tokens, nt, &w, err) == -1)
+				return -1;
+			/* waste: against the other outputs of this input in its class */
+			if (e->p.waste && oed_waste_tab_add(&e->waste, k[1], k[2], nt, &w, err) == -1)
 				return -1;
 		}
 	}

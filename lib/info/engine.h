@@ -65,6 +65,7 @@ struct oed_engine_params {
 	const char *cluster_field;	/* --cluster-field F */
 	uint64_t cluster_seed;		/* --seed, for the MinHash of --cluster */
 	const char *tokens;		/* --tokens ENCODING|MODEL */
+	bool waste;			/* --waste: token waste per (input, class), by tokens */
 	bool names;			/* keep the text of each x (state) */
 };
 

@@ -18,6 +18,7 @@
 #include "equiv/minhash.h"
 #include "equiv/normalize.h"
 #include "tokenizer.h"
+#include "waste.h"
 
 /* The MinHash signature of each distinct (x, class) pair, for --cluster. */
 struct oed_sigmap {
@@ -62,6 +63,7 @@ struct oed_engine {
 
 	struct oed_tab xy, zxy;
 	struct oed_lenhist chars, tokens;
+	struct oed_waste_tab waste;	/* --waste */
 	struct oed_names names;
 	uint64_t records;		/* records counted (weight 0 included) */
 

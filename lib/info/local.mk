@@ -11,6 +11,7 @@ lib_libcore_la_SOURCES += \
 	lib/info/capacity.c lib/info/capacity.h \
 	lib/info/bootstrap.c lib/info/bootstrap.h \
 	lib/info/engine.c lib/info/engine.h lib/info/engine_priv.h \
+	lib/info/waste.c lib/info/waste.h \
 	lib/info/state.c lib/info/results.c lib/info/run.c
 EXTRA_DIST += tests/ref/gen_info_ref.py tests/ref/info_ref.h \
 	tests/ref/gen_mi_ref.py tests/ref/mi_ref.h \

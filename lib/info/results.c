@@ -69,6 +69,8 @@ struct group {
 	const char *input;	/* the "input" field, or NULL */
 	const char *mode;	/* text of the most common class, or NULL */
 	bool missing;		/* the missing class of --missing=class */
+	bool has_waste;		/* --waste: the input's token waste */
+	struct oed_waste_sum waste;
 };
 
 struct oed_results {
@@ -207,6 +209,21 @@ write_bound(struct oed_writer *w, const char *key, const char *suffix, double v)
 		oed_w_null(w, k);
 }
 
+/* The waste figures of an input (--waste); a ratio without tokens is null. */
+static void
+write_waste(struct oed_writer *w, const struct oed_waste_sum *s)
+{
+	double ratio = oed_waste_ratio_of(s->waste, s->tokens);
+
+	oed_w_num(w, "output_tokens", s->tokens);
+	oed_w_num(w, "waste_tokens", s->waste);
+	if (isfinite(ratio))
+		oed_w_num(w, "waste_ratio", ratio);
+	else
+		oed_w_null(w, "waste_ratio");
+	oed_w_num(w, "waste_per_output", s->outputs > 0 ? s->waste / s->outputs : 0);
+}
+
 int
 oed_results_write(const struct oed_results *res, int64_t run_id, struct oed_writer *w)
 {
@@ -273,6 +290,8 @@ oed_results_write(const struct oed_results *res, int64_t run_id, struct oed_writ
 		if (g->mode)
 			oed_w_str(w, "mode", g->mode);
 		oed_w_num(w, "mode_share", g->n > 0 ? g->mode_n / g->n : 0);
+		if (g->has_waste)
+			write_waste(w, &g->waste);
 		if (oed_w_end(w) == -1)
 			return -1;
 	}
@@ -320,6 +339,16 @@ results_fill(struct oed_store *st, int64_t run, void *ctx, struct oed_err *err)
 		    oed_metric_add(st, run, "h", grp, g->h, NAN, NAN, err) == -1 ||
 		    oed_metric_add(st, run, "mode_share", grp, g->n > 0 ? g->mode_n / g->n : 0, NAN, NAN,
 				   err) == -1)
+			return -1;
+		if (g->has_waste &&
+		    (oed_metric_add(st, run, "output_tokens", grp, g->waste.tokens, NAN, NAN, err) == -1 ||
+		     oed_metric_add(st, run, "waste_tokens", grp, g->waste.waste, NAN, NAN, err) == -1 ||
+		     (g->waste.tokens > 0 &&
+		      oed_metric_add(st, run, "waste_ratio", grp, g->waste.waste / g->waste.tokens, NAN,
+				     NAN, err) == -1) ||
+		     oed_metric_add(st, run, "waste_per_output", grp,
+				    g->waste.outputs > 0 ? g->waste.waste / g->waste.outputs : 0, NAN, NAN,
+				    err) == -1))
 			return -1;
 	}
 	return 0;
@@ -531,7 +560,7 @@ xyrep_cmp(const void *a, const void *b)
  * v (sorted by (x, y)) and the zxy rows, sorted again and merged.
  */
 static int
-cluster_rows(const struct oed_engine *e, struct view *v, struct oed_err *err)
+cluster_rows(struct oed_engine *e, struct view *v, struct oed_err *err)
 {
 	unsigned perm = e->mh.perm;
 	struct xyrep *map = malloc((v->nrows + 1) * sizeof(*map));
@@ -592,6 +621,14 @@ cluster_rows(const struct oed_engine *e, struct view *v, struct oed_err *err)
 			v->zrows[i].k[2] = hit->rep;
 	}
 	sort_merge(v->zrows, &v->nzrows);
+	/* and in the waste classes, merged when settled */
+	for (size_t i = 0; e->p.waste && i < e->waste.used; i++) {
+		struct xyrep key = { e->waste.cell[i].x, e->waste.cell[i].y, 0 };
+		struct xyrep *hit = bsearch(&key, map, nmap, sizeof(*map), xyrep_cmp);
+
+		if (hit)
+			e->waste.cell[i].y = hit->rep;
+	}
 	rc = 0;
 out:
 	free(map);
@@ -621,6 +658,8 @@ prep_init(struct prep *p, struct oed_engine *e, struct oed_err *err)
 	e->nbests = e->capbests = 0;
 	if (e->has_mh && cluster_rows(e, v, err) == -1)
 		return -1;
+	if (e->p.waste)
+		oed_waste_tab_settle(&e->waste);
 	v->w = malloc((v->nrows + 1) * sizeof(double));
 	v->yid = malloc((v->nrows + 1) * sizeof(size_t));
 	v->zw = malloc((v->nzrows + 1) * sizeof(double));
@@ -1055,6 +1094,8 @@ put_groups(struct oed_results *res, struct prep *p, const struct oed_engine_opts
 	oed_names_init(&e->names);
 	oed_names_init(&e->inputs);
 	oed_names_init(&e->modes);
+	size_t wc = 0;		/* the waste cells, sorted by input like the groups */
+
 	for (size_t i = 0; i < p->v.ngroups; i++) {
 		size_t a = p->v.gstart[i], b = p->v.gstart[i + 1], best = a;
 
@@ -1077,6 +1118,17 @@ put_groups(struct oed_results *res, struct prep *p, const struct oed_engine_opts
 		g[i].input = oed_names_get(&res->inputs, g[i].x);
 		g[i].mode = oed_names_get(&res->modes, oed_pair_key(g[i].x, p->v.rows[best].k[1]));
 		g[i].missing = g[i].x == e->missing_key;
+		g[i].has_waste = e->p.waste;
+		memset(&g[i].waste, 0, sizeof(g[i].waste));
+		if (e->p.waste) {
+			size_t c0;
+
+			while (wc < e->waste.used && e->waste.cell[wc].x < g[i].x)
+				wc++;
+			for (c0 = wc; wc < e->waste.used && e->waste.cell[wc].x == g[i].x; wc++)
+				;
+			oed_waste_sum_cells(&g[i].waste, e->waste.cell + c0, wc - c0);
+		}
 	}
 	if (o->top) {
 		qsort(g, p->v.ngroups, sizeof(*g), group_by_h);
@@ -1530,6 +1582,18 @@ oed_engine_results(struct oed_engine *e, const struct oed_engine_opts *o, struct
 			put_lengths(res, r, "length_tokens", e->p.tokens, &e->tokens, err, &rc);
 		if (rc == -1)
 			goto fail;
+	}
+	if (e->p.waste) {
+		struct oed_waste_sum ws = { 0, 0, 0 };
+
+		oed_waste_sum_cells(&ws, e->waste.cell, e->waste.used);
+		put_num(res, r, "output_tokens", ws.tokens);
+		put_num(res, r, "waste_tokens", ws.waste);
+		if (ws.tokens > 0)
+			put_num(res, r, "waste_ratio", ws.waste / ws.tokens);
+		else
+			item_new(res, r, "waste_ratio", IT_NULL);
+		put_num(res, r, "waste_per_output", ws.outputs > 0 ? ws.waste / ws.outputs : 0);
 	}
 	if (e->emp && o->per_group && put_states(res, &p, o, states, nstates, err) == -1)
 		goto fail;

@@ -40,6 +40,7 @@ oed_engine_params_json(const struct oed_engine_params *p)
 			return NULL;
 		}
 	if (json_object_set_new(o, "missing", json_string(p->missing_class ? "class" : "error")) == -1 ||
+	    (p->waste && json_object_set_new(o, "waste", json_true()) == -1) ||
 	    (p->cluster &&
 	     json_object_set_new(o, "cluster_seed", json_integer((json_int_t)p->cluster_seed)) == -1)) {
 		json_decref(o);
@@ -199,6 +200,38 @@ write_names(struct oed_writer *w, const char *kind, const struct oed_names *m, u
 	return 0;
 }
 
+/* Waste classes as [x, y, outputs, tokens, fewest], in key order. */
+static int
+write_waste(struct oed_writer *w, struct oed_waste_tab *t, unsigned *lines, struct oed_err *err)
+{
+	int rc = 0;
+
+	/* a state is the engine's last act: the cells may be sorted where they are */
+	oed_waste_tab_settle(t);
+	for (size_t i = 0; i < t->used && rc == 0; i += STATE_CHUNK) {
+		oed_w_begin(w);
+		oed_w_str(w, "kind", "oed.state.waste");
+		oed_w_arr_begin(w, "cells");
+		for (size_t j = i; j < t->used && j < i + STATE_CHUNK; j++) {
+			const struct oed_waste_cell *c = &t->cell[j];
+
+			oed_w_arr_begin(w, NULL);
+			w_hex(w, c->x);
+			w_hex(w, c->y);
+			w_count(w, &c->c.n);
+			w_count(w, &c->c.tokens);
+			oed_w_uint(w, NULL, c->c.fewest);
+			oed_w_arr_end(w);
+		}
+		oed_w_arr_end(w);
+		rc = oed_w_end(w);
+		++*lines;
+	}
+	if (rc == -1)
+		return oed_err_set(err, OED_EX_FAIL, "cannot write the state");
+	return 0;
+}
+
 struct sigref {
 	uint64_t x, y;
 	const uint64_t *sig;
@@ -283,7 +316,8 @@ oed_engine_write_state(struct oed_engine *e, struct oed_writer *w, struct oed_er
 	    write_names(w, "oed.state.names", &e->names, &lines, err) == -1 ||
 	    write_names(w, "oed.state.inputs", &e->inputs, &lines, err) == -1 ||
 	    write_names(w, "oed.state.modes", &e->modes, &lines, err) == -1 ||
-	    (e->has_mh && write_sigs(w, e->sigs, &lines, err) == -1))
+	    (e->has_mh && write_sigs(w, e->sigs, &lines, err) == -1) ||
+	    (e->p.waste && write_waste(w, &e->waste, &lines, err) == -1))
 		return -1;
 	/* the count of lines lets --merge tell a whole state from a cut one */
 	oed_w_begin(w);
@@ -432,6 +466,28 @@ merge_line(struct oed_engine *e, struct oed_reader *r, json_t *rec, const char *
 		}
 		return 0;
 	}
+	if (strcmp(kind, "oed.state.waste") == 0) {
+		if (!e->p.waste || !json_is_array(arr = json_object_get(rec, "cells")))
+			return state_bad(r, err, "state waste without --waste");
+		json_array_foreach(arr, i, item) {
+			uint64_t x, y;
+			struct oed_waste_class c = OED_WASTE_CLASS_INIT;
+			json_t *tk = json_array_get(item, 3), *few = json_array_get(item, 4);
+
+			/* tokens may sum to zero (empty outputs); the count of outputs may not */
+			if (json_array_size(item) != 5 || parse_hex(json_array_get(item, 0), &x) == -1 ||
+			    parse_hex(json_array_get(item, 1), &y) == -1 ||
+			    parse_count(json_array_get(item, 2), &c.n) == -1 ||
+			    (!(json_is_integer(tk) && json_integer_value(tk) == 0) &&
+			     parse_count(tk, &c.tokens) == -1) ||
+			    !json_is_integer(few) || json_integer_value(few) < 0)
+				return state_bad(r, err, "a state waste cell is not [x, y, outputs, tokens, fewest]");
+			c.fewest = (uint64_t)json_integer_value(few);
+			if (oed_waste_tab_put(&e->waste, x, y, &c, err) == -1)
+				return -1;
+		}
+		return 0;
+	}
 	if (strcmp(kind, "oed.state.moments") == 0)
 		return 0;
 	return state_bad(r, err, "not a line of an oed state");
@@ -448,15 +504,15 @@ params_differ(json_t *a, json_t *b, const char **va, const char **vb)
 		json_t *w = json_object_get(b, key);
 
 		if (!json_equal(v, w)) {
-			*va = json_is_string(v) ? json_string_value(v) : NULL;
-			*vb = json_is_string(w) ? json_string_value(w) : NULL;
+			*va = json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "true" : NULL;
+			*vb = json_is_string(w) ? json_string_value(w) : json_is_true(w) ? "true" : NULL;
 			return key;
 		}
 	}
 	json_object_foreach(b, key, v)
 		if (json_object_get(a, key) == NULL) {
 			*va = NULL;
-			*vb = json_is_string(v) ? json_string_value(v) : NULL;
+			*vb = json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "true" : NULL;
 			return key;
 		}
 	return NULL;
@@ -491,6 +547,7 @@ params_from_json(json_t *o, struct oed_engine_params *p)
 	p->cluster = GET("cluster");
 	p->cluster_field = GET("cluster_field");
 	p->tokens = GET("tokens");
+	p->waste = json_is_true(json_object_get(o, "waste"));
 	m = GET("missing");
 	p->missing_class = m && strcmp(m, "class") == 0;
 	p->cluster_seed = (uint64_t)json_integer_value(json_object_get(o, "cluster_seed"));
@@ -537,6 +594,9 @@ check_given(const json_t *first, const struct oed_engine_params *g, bool given_m
 			  strcmp(oed_encoding_for(g->tokens), s.tokens) != 0))
 		return oed_err_set(err, OED_EX_USAGE, "--merge: the states were made with tokens %s, not '%s'",
 				   quoted(s.tokens, b1, sizeof(b1)), g->tokens);
+	if (g->waste && !s.waste)
+		return oed_err_set(err, OED_EX_USAGE,
+				   "--merge: the states were made without --waste: give --waste to --emit-state");
 	if (given_missing && g->missing_class != s.missing_class)
 		return oed_err_set(err, OED_EX_USAGE, "--merge: the states were made with --missing=%s",
 				   s.missing_class ? "class" : "error");

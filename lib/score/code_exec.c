@@ -15,7 +15,8 @@
  * timeout, and the PID namespace takes every process with it.
  *
  * Where bubblewrap cannot build a sandbox the scorer refuses to prepare;
- * unsafe=true (oed-bench --unsafe-exec) runs the program with the rlimits
+ * the parameter unsafe=true (code_exec:unsafe=true, or unsafe: true in a
+ * task's scorer) runs the program with the rlimits
  * and the timeout only.
  */
 #include "config.h"
@@ -49,7 +50,7 @@ const struct oed_scorer_param oed_sc_code_exec_params[] = {
 	{ "procs", OED_PARAM_INT, "256",
 	  "processes of all sandboxed runs together (enforced when oed runs as root)", NULL },
 	{ "fsize", OED_PARAM_INT, "16", "largest file written, MiB (output included)", NULL },
-	{ "unsafe", OED_PARAM_BOOL, "false", "run without the sandbox (oed-bench --unsafe-exec)",
+	{ "unsafe", OED_PARAM_BOOL, "false", "run without the sandbox, only the limits and the timeout",
 	  NULL },
 	OED_SC_PARAMS_END
 };
@@ -261,8 +262,8 @@ oed_sc_code_exec_prepare(struct oed_scorer_spec *spec, struct oed_err *err)
 	unlink(out);
 	if (status == -2 || to || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return oed_err_set(err, OED_EX_FAIL, "scorer 'code_exec': cannot build a sandbox "
-		    "(bwrap %s%s%s); model code is never run unsandboxed unless asked with unsafe=true "
-		    "(oed-bench --unsafe-exec)",
+		    "(bwrap %s%s%s); model code is never run unsandboxed unless asked with "
+		    "code_exec:unsafe=true",
 		    status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "not found" :
 		    "failed", line[0] ? ": " : "", line);
 	return 0;

@@ -69,6 +69,28 @@ void oed_sc_judge_release(struct oed_scorer_spec *spec);
 int oed_sc_code_exec_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
 void oed_sc_code_exec_release(struct oed_scorer_spec *spec);
 int oed_sc_samples_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
+/* A samples scorer's judge under equivalence=semantic: 1 with its model and prompt, else 0. */
+int oed_sc_samples_judge_info(const struct oed_scorer_spec *spec, const char **model,
+			      const char **prompt_version);
+
+/*
+ * The semantic_equivalence judge (judge.c) as an equivalence: scorer
+ * names the scorer in messages; model, prompt (a file, NULL for the
+ * built-in semantic_equivalence.v1), timeout and cache as that scorer's
+ * parameters.  oed_sc_equiv_judge_same asks whether a entails b and b
+ * entails a (the second only when the first holds): 1 yes both ways, 0
+ * not, -1 with err set (OED_EX_DATA for a verdict that does not parse).
+ */
+struct oed_sc_judge;
+struct oed_sc_judge *oed_sc_equiv_judge_new(const char *scorer, const char *model,
+					    const char *prompt, double timeout_s, bool cache,
+					    struct oed_err *err);
+void oed_sc_equiv_judge_free(struct oed_sc_judge *j);
+const char *oed_sc_equiv_judge_model(const struct oed_sc_judge *j);
+const char *oed_sc_equiv_judge_version(const struct oed_sc_judge *j);
+int oed_sc_equiv_judge_same(struct oed_sc_judge *j, const char *input, size_t input_len,
+			    const char *a, size_t alen, const char *b, size_t blen,
+			    struct oed_err *err);
 void oed_sc_samples_release(struct oed_scorer_spec *spec);
 int oed_sc_refusal_prepare(struct oed_scorer_spec *spec, struct oed_err *err);
 void oed_sc_refusal_release(struct oed_scorer_spec *spec);

@@ -160,51 +160,72 @@ finish_scale(struct judge *j, struct oed_err *err)
 	return 0;
 }
 
-/* The common part: the model, the prompt template and its version. */
+static void judge_free(struct judge *j);
+
+/*
+ * The common part: the model, the prompt template and its version.  name
+ * is the scorer's, for messages; prompt a file or NULL for the built-in.
+ * NULL with err set (the judge freed).
+ */
 static struct judge *
-judge_new(struct oed_scorer_spec *spec, size_t imodel, size_t iprompt, size_t itimeout,
-	  const char *builtin, const char *builtin_version, struct oed_err *err)
+judge_make(const char *name, const char *model, const char *prompt, double timeout_s, bool cache,
+	   const char *builtin, const char *builtin_version, struct oed_err *err)
 {
-	const char *name = spec->scorer->name;
 	struct judge *j = calloc(1, sizeof(*j));
 	char what[64];
 
-	if ((spec->state = j) == NULL) {
+	if (j == NULL) {
 		OOM(err);
 		return NULL;
 	}
 	j->name = name;
-	j->model = spec->pv[imodel].s;
-	j->timeout_s = spec->pv[itimeout].d;
-	j->cache = spec->pv[itimeout + 1].b;
+	j->model = model;
+	j->timeout_s = timeout_s;
+	j->cache = cache;
 	if (j->model == NULL || j->model[0] == '\0') {
 		oed_err_set(err, OED_EX_USAGE,
 		    "scorer '%s' needs a judge: model=PROVIDER:MODEL, like model=openai:gpt-4o-mini",
 		    name);
-		return NULL;
+		goto fail;
 	}
 	if (strncmp(j->model, "replay:", 7) == 0) {
 		oed_err_set(err, OED_EX_USAGE, "scorer '%s': a judge cannot be replay:, name a model",
 		    name);
-		return NULL;
+		goto fail;
 	}
 	if (!(j->timeout_s > 0)) {
 		oed_err_set(err, OED_EX_USAGE, "scorer '%s': timeout must be more than 0", name);
-		return NULL;
+		goto fail;
 	}
 	snprintf(what, sizeof(what), "scorer '%s': prompt", name);
-	if (spec->pv[iprompt].s != NULL) {
-		if (read_file(what, spec->pv[iprompt].s, &j->tmpl, err) == -1)
-			return NULL;
-		j->version = strdup(spec->pv[iprompt].s);
+	if (prompt != NULL) {
+		if (read_file(what, prompt, &j->tmpl, err) == -1)
+			goto fail;
+		j->version = strdup(prompt);
 	} else {
 		j->tmpl = strdup(builtin);
 		j->version = strdup(builtin_version);
 	}
 	if (j->tmpl == NULL || j->version == NULL) {
 		OOM(err);
-		return NULL;
+		goto fail;
 	}
+	return j;
+fail:
+	judge_free(j);
+	return NULL;
+}
+
+/* The same for a judge scorer's spec, whose state it becomes. */
+static struct judge *
+judge_new(struct oed_scorer_spec *spec, size_t imodel, size_t iprompt, size_t itimeout,
+	  const char *builtin, const char *builtin_version, struct oed_err *err)
+{
+	struct judge *j = judge_make(spec->scorer->name, spec->pv[imodel].s, spec->pv[iprompt].s,
+				     spec->pv[itimeout].d, spec->pv[itimeout + 1].b, builtin,
+				     builtin_version, err);
+
+	spec->state = j;
 	return j;
 }
 
@@ -307,11 +328,9 @@ oed_sc_judge_pw_prepare(struct oed_scorer_spec *spec, struct oed_err *err)
 	return finish_scale(j, err);
 }
 
-void
-oed_sc_judge_release(struct oed_scorer_spec *spec)
+static void
+judge_free(struct judge *j)
 {
-	struct judge *j = spec->state;
-
 	if (j == NULL)
 		return;
 	oed_provider_free(j->p);
@@ -329,6 +348,12 @@ oed_sc_judge_release(struct oed_scorer_spec *spec)
 	oed_buf_release(&j->prompt);
 	oed_buf_release(&j->answer);
 	free(j);
+}
+
+void
+oed_sc_judge_release(struct oed_scorer_spec *spec)
+{
+	judge_free(spec->state);
 	spec->state = NULL;
 }
 
@@ -338,6 +363,8 @@ oed_score_judge_info(const struct oed_scorer_spec *spec, const char **model,
 {
 	const struct judge *j = spec->state;
 
+	if (spec->scorer->prepare == oed_sc_samples_prepare)
+		return oed_sc_samples_judge_info(spec, model, prompt_version);
 	if (!(spec->scorer->needs & OED_NEEDS_PROVIDER) || j == NULL)
 		return 0;
 	*model = j->model;
@@ -714,4 +741,67 @@ out:
 	free(r1);
 	free(r2);
 	return rc;
+}
+
+/* ---- semantic_equivalence as the equivalence of the samples scorers ---- */
+
+struct oed_sc_judge *
+oed_sc_equiv_judge_new(const char *scorer, const char *model, const char *prompt,
+		       double timeout_s, bool cache, struct oed_err *err)
+{
+	struct judge *j = judge_make(scorer, model, prompt, timeout_s, cache,
+				     oed_judge_prompt_semantic_equivalence,
+				     "semantic_equivalence.v1", err);
+
+	if (j == NULL)
+		return NULL;
+	if (add_verdict(j, "yes", err) == -1 || add_verdict(j, "no", err) == -1 ||
+	    finish_scale(j, err) == -1) {
+		judge_free(j);
+		return NULL;
+	}
+	return (struct oed_sc_judge *)j;
+}
+
+void
+oed_sc_equiv_judge_free(struct oed_sc_judge *j)
+{
+	judge_free((struct judge *)j);
+}
+
+const char *
+oed_sc_equiv_judge_model(const struct oed_sc_judge *j)
+{
+	return ((const struct judge *)j)->model;
+}
+
+const char *
+oed_sc_equiv_judge_version(const struct oed_sc_judge *j)
+{
+	return ((const struct judge *)j)->version;
+}
+
+int
+oed_sc_equiv_judge_same(struct oed_sc_judge *jj, const char *input, size_t input_len,
+			const char *a, size_t alen, const char *b, size_t blen, struct oed_err *err)
+{
+	struct judge *j = (struct judge *)jj;
+	char *r = NULL;
+	int v;
+
+	/* a entails b, then (only when it does) b entails a */
+	for (int dir = 0; dir < 2; dir++) {
+		struct slot s[] = {
+			{ "input", input, input_len },
+			{ "text1", dir == 0 ? a : b, dir == 0 ? alen : blen },
+			{ "text2", dir == 0 ? b : a, dir == 0 ? blen : alen },
+		};
+		if (render(j, s, 3, err) == -1 || (v = judge_once(j, &r, err)) == -1)
+			return -1;
+		free(r);
+		r = NULL;
+		if (v != 0)
+			return 0;
+	}
+	return 1;
 }

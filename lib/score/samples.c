@@ -9,6 +9,10 @@
  *   waste_tokens        this output's tokens minus the fewest tokens of an
  *                       output of the same input in its class
  *
+ * With equivalence=semantic the semantic_equivalence judge (judge.c)
+ * joins those classes, as Farquhar et al. cluster by bidirectional
+ * entailment.
+ *
  * The classes of an input's samples are computed once and reused for each
  * of its records: the cache is keyed by a digest of the samples' texts.
  */
@@ -24,6 +28,7 @@
 #include "equiv/extract.h"
 #include "internal.h"
 #include "equiv/minhash.h"
+#include "info/waste.h"
 #include "tokenizer.h"
 
 #define OOM(err) oed_err_set(err, OED_EX_FAIL, "out of memory")
@@ -34,7 +39,18 @@
 	{ "extract", OED_PARAM_REGEX, NULL, \
 	  "compare only this part of each output (oed-entropy --extract)", NULL }, \
 	{ "cluster", OED_PARAM_STRING, NULL, \
-	  "jaccard:T groups near-duplicates (oed-entropy --cluster)", NULL }
+	  "jaccard:T groups near-duplicates (oed-entropy --cluster)", NULL }, \
+	{ "equivalence", OED_PARAM_ENUM, "text", \
+	  "text: the steps above; semantic: a judge clusters the samples (semantic entropy)", \
+	  "text|semantic" }, \
+	{ "model", OED_PARAM_STRING, NULL, "equivalence=semantic: the judge, PROVIDER:MODEL", NULL }, \
+	{ "prompt", OED_PARAM_STRING, NULL, \
+	  "equivalence=semantic: a prompt file instead of the built-in semantic_equivalence.v1", \
+	  NULL }, \
+	{ "timeout", OED_PARAM_NUMBER, "120", "equivalence=semantic: seconds per judge request", \
+	  NULL }, \
+	{ "cache", OED_PARAM_BOOL, "true", \
+	  "equivalence=semantic: reuse the judge's answers kept in the run store", NULL }
 
 const struct oed_scorer_param oed_sc_consistency_params[] = {
 	EQUIV_PARAMS,
@@ -50,13 +66,15 @@ const struct oed_scorer_param oed_sc_waste_tokens_params[] = {
 	{ "encoding", OED_PARAM_STRING, "cl100k_base", "tokenizer encoding or model", NULL },
 	OED_SC_PARAMS_END
 };
-enum { EQ_NORMALIZE, EQ_EXTRACT, EQ_CLUSTER, EQ_EXTRA };
+enum { EQ_NORMALIZE, EQ_EXTRACT, EQ_CLUSTER, EQ_EQUIVALENCE, EQ_MODEL, EQ_PROMPT, EQ_TIMEOUT,
+       EQ_CACHE, EQ_EXTRA };
 
 struct samples_state {
 	struct oed_norm norm;
 	struct oed_extract *extract;
 	struct oed_minhash mh;
 	bool cluster;
+	struct oed_sc_judge *judge;	/* equivalence=semantic */
 	struct oed_tokenizer *tok;
 	struct oed_norm_scratch ns;
 	/* The last input's classes. */
@@ -113,6 +131,20 @@ oed_sc_samples_prepare(struct oed_scorer_spec *spec, struct oed_err *err)
 		}
 		st->cluster = true;
 	}
+	if (spec->pv[EQ_EQUIVALENCE].i == 1) {
+		if (st->cluster)
+			return oed_err_set(err, OED_EX_USAGE,
+			    "scorer '%s': cluster= and equivalence=semantic do not go together: "
+			    "the judge does the clustering", name);
+		if ((st->judge = oed_sc_equiv_judge_new(name, spec->pv[EQ_MODEL].s,
+		    spec->pv[EQ_PROMPT].s, spec->pv[EQ_TIMEOUT].d, spec->pv[EQ_CACHE].b, err)) == NULL)
+			return -1;
+	} else if (spec->pv[EQ_MODEL].given || spec->pv[EQ_PROMPT].given ||
+		   spec->pv[EQ_TIMEOUT].given || spec->pv[EQ_CACHE].given) {
+		return oed_err_set(err, OED_EX_USAGE,
+		    "scorer '%s': model=, prompt=, timeout= and cache= go with equivalence=semantic",
+		    name);
+	}
 	if (spec->scorer->params == oed_sc_waste_tokens_params) {
 		const char *enc = spec->pv[EQ_EXTRA].s;
 		if (oed_encoding_for(enc) == NULL)
@@ -132,6 +164,7 @@ oed_sc_samples_release(struct oed_scorer_spec *spec)
 	if (st == NULL)
 		return;
 	oed_extract_free(st->extract);
+	oed_sc_equiv_judge_free(st->judge);
 	oed_tokenizer_free(st->tok);
 	oed_norm_scratch_release(&st->ns);
 	oed_buf_release(&st->keys);
@@ -198,9 +231,84 @@ cmp_key(const void *a, const void *b, void *ctx)
  * appended).  Fills st->cls, st->entropy (of the first k only, the
  * input's samples), st->tokens when counting.  0 or -1 (err set).
  */
+/* What the judge reads of a sample: the part extract= keeps, else all of it. */
+static int
+judged_text(struct samples_state *st, const struct oed_score_sample *t, const char **s,
+	    size_t *len, struct oed_err *err)
+{
+	*s = t->text != NULL ? t->text : "";
+	*len = t->len;
+	if (st->extract != NULL && oed_extract_apply(st->extract, *s, *len, s, len, err) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * equivalence=semantic: the exact classes (equal after extract and
+ * normalize) joined by the judge, as Farquhar et al. cluster: each class,
+ * in the order its first sample comes, is compared (both ways) with the
+ * first sample of each cluster made so far and joins the first that
+ * means the same, else starts a cluster.  Outputs without a match under
+ * extract= stay a class of their own.  0 or -1 (err set).
+ */
+static int
+semantic_classes(struct samples_state *st, const struct oed_score_sample *t, size_t n,
+		 const struct oed_score_input *in, struct oed_err *err)
+{
+	uint32_t nexact = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (st->cls[i] + 1 > nexact)
+			nexact = st->cls[i] + 1;
+	uint32_t *to = malloc(((size_t)nexact + 1) * sizeof(*to));	/* exact class -> cluster */
+	size_t *rep = malloc((n + 1) * sizeof(*rep));		/* cluster -> its first sample */
+	uint32_t nclu = 0;
+
+	if (to == NULL || rep == NULL) {
+		OOM(err);
+		goto out;
+	}
+	for (uint32_t c = 0; c < nexact; c++)
+		to[c] = UINT32_MAX;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = st->cls[i], q;
+
+		if (to[c] != UINT32_MAX)
+			continue;
+		for (q = 0; q < nclu && !st->nomatch[i]; q++) {
+			int same;
+
+			if (st->nomatch[rep[q]])
+				continue;
+			const char *a, *b;
+			size_t al, bl;
+			if (judged_text(st, &t[i], &a, &al, err) == -1 ||
+			    judged_text(st, &t[rep[q]], &b, &bl, err) == -1)
+				goto out;
+			same = oed_sc_equiv_judge_same(st->judge, in->input, in->input_len, a, al, b, bl,
+			    err);
+			if (same == -1)
+				goto out;
+			if (same == 1)
+				break;
+		}
+		if (q == nclu || st->nomatch[i])
+			rep[q = nclu++] = i;
+		to[c] = q;
+	}
+	for (size_t i = 0; i < n; i++)
+		st->cls[i] = to[st->cls[i]];
+	rc = 0;
+out:
+	free(to);
+	free(rep);
+	return rc;
+}
+
 static int
 classify(struct samples_state *st, const struct oed_score_sample *t, size_t n, size_t k,
-	 struct oed_err *err)
+	 const struct oed_score_input *in, struct oed_err *err)
 {
 	if (reserve(st, n) == -1)
 		return OOM(err);
@@ -276,6 +384,8 @@ classify(struct samples_state *st, const struct oed_score_sample *t, size_t n, s
 				st->cls[i] = top;
 		free(of);
 	}
+	if (st->judge != NULL && semantic_classes(st, t, n, in, err) == -1)
+		return -1;
 	/* H over the input's k samples. */
 	uint32_t maxc = 0;
 	for (size_t i = 0; i < k; i++)
@@ -344,6 +454,8 @@ prepare_input(struct oed_scorer_spec *spec, const struct oed_score_input *in, si
 			i = j;
 	*self = i;
 	uint64_t d = digest(s, k);
+	if (st->judge != NULL && in->input != NULL)	/* the judge sees the input too */
+		d ^= XXH3_64bits(in->input, in->input_len) * 0x9E3779B97F4A7C15ULL;
 	if (i < k && st->valid && st->n == k && st->digest == d)
 		return 0;
 	struct oed_score_sample *all = malloc((k + 1) * sizeof(*all));
@@ -353,7 +465,7 @@ prepare_input(struct oed_scorer_spec *spec, const struct oed_score_input *in, si
 	all[k].text = in->output;
 	all[k].len = in->output_len;
 	st->valid = false;
-	int rc = classify(st, all, i < k ? k : k + 1, k, err);
+	int rc = classify(st, all, i < k ? k : k + 1, k, in, err);
 	free(all);
 	if (rc == 0 && i < k) {
 		st->valid = true;
@@ -403,16 +515,32 @@ oed_sc_waste_tokens(struct oed_scorer_spec *spec, const struct oed_score_input *
 		    struct oed_score_result *res, struct oed_err *err)
 {
 	struct samples_state *st = spec->state;
-	size_t self, k = in->nsamples, fewest;
+	size_t self, k = in->nsamples;
+	struct oed_waste_class c = OED_WASTE_CLASS_INIT;
 
 	if (prepare_input(spec, in, &self, err) == -1)
 		return -1;
-	fewest = st->tokens[self];
+	/* the class of this output among the input's samples (waste.h) */
 	for (size_t i = 0; i < k; i++)
-		if (st->cls[i] == st->cls[self] && st->tokens[i] < fewest)
-			fewest = st->tokens[i];
-	res->value = (double)(st->tokens[self] - fewest);
+		if (st->cls[i] == st->cls[self])
+			(void)oed_waste_class_add(&c, st->tokens[i], &OED_COUNT_ONE);
+	if (self == k)
+		(void)oed_waste_class_add(&c, st->tokens[self], &OED_COUNT_ONE);
+	res->value = (double)oed_waste_of(&c, st->tokens[self]);
 	return 0;
+}
+
+int
+oed_sc_samples_judge_info(const struct oed_scorer_spec *spec, const char **model,
+			  const char **prompt_version)
+{
+	const struct samples_state *st = spec->state;
+
+	if (st == NULL || st->judge == NULL)
+		return 0;
+	*model = oed_sc_equiv_judge_model(st->judge);
+	*prompt_version = oed_sc_equiv_judge_version(st->judge);
+	return 1;
 }
 
 /* ---- Run-level figures ---- */
@@ -435,7 +563,7 @@ oed_waste_add(struct oed_waste *w, double waste_tokens, double output_tokens, in
 double
 oed_waste_ratio(const struct oed_waste *w)
 {
-	return w->tokens > 0 ? w->waste / w->tokens : NAN;
+	return oed_waste_ratio_of(w->waste, w->tokens);
 }
 
 double

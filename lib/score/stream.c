@@ -63,7 +63,20 @@ struct stream {
 	struct oed_score_sample refs[OED_SCORE_MAX_REFS];
 	uint64_t written;
 	char num[32];		/* a numeric target as text */
+	/*
+	 * Scores as text, by the bits of the double: a stream repeats its
+	 * values (f1 is a ratio of small counts), and the shortest form
+	 * costs a printf and a strtod or more.  Direct-mapped, allocated on
+	 * first use.
+	 */
+	struct numtext {
+		uint64_t bits;
+		unsigned char len;	/* 0: empty */
+		char text[23];
+	} *numcache;
 };
+
+#define NUMCACHE 4096
 
 static void
 pending_release(struct pending *p)
@@ -98,6 +111,52 @@ target_text(const struct oed_value *v, char *num, const char **s, size_t *len)
 }
 
 /* Splice scores into the record and write it. */
+
+/*
+ * A score as oed_w_num writes it, the whole numbers most scores are (0, 1,
+ * counts) without going through printf, others from the stream's cache:
+ * the same bytes, sooner.
+ */
+static void
+put_value(struct stream *st, struct oed_writer *w, const char *key, double v)
+{
+	char buf[32], *p = buf + sizeof(buf);
+	unsigned long long u;
+
+	if (!isfinite(v) || (v == 0 && signbit(v))) {
+		oed_w_num(w, key, v);
+		return;
+	}
+	if (v > -1e15 && v < 1e15 && v == floor(v)) {
+		u = (unsigned long long)(v < 0 ? -v : v);
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (v < 0)
+			*--p = '-';
+		oed_w_raw(w, key, p, (size_t)(buf + sizeof(buf) - p));
+		return;
+	}
+	if (st->numcache == NULL && (st->numcache = calloc(NUMCACHE, sizeof(*st->numcache))) == NULL) {
+		oed_w_num(w, key, v);
+		return;
+	}
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof(bits));
+	struct numtext *c = &st->numcache[(bits * 0x9E3779B97F4A7C15ULL) >> 52];	/* 12 bits: NUMCACHE */
+	if (c->len == 0 || c->bits != bits) {
+		int n = oed_fmt_double(buf, v);
+		if (n <= 0 || (size_t)n >= sizeof(c->text)) {
+			oed_w_num(w, key, v);
+			return;
+		}
+		c->bits = bits;
+		c->len = (unsigned char)n;
+		memcpy(c->text, buf, (size_t)n);
+	}
+	oed_w_raw(w, key, c->text, c->len);
+}
+
 static int
 write_record(struct stream *st, struct pending *p, struct oed_err *err)
 {
@@ -138,7 +197,7 @@ write_record(struct stream *st, struct pending *p, struct oed_err *err)
 		else if (isnan(r->value))
 			oed_w_null(w, o->specs[i]->key);
 		else
-			oed_w_num(w, o->specs[i]->key, r->value);
+			put_value(st, w, o->specs[i]->key, r->value);
 		if (r->pass == 0)
 			verdict = 0;
 		else if (r->pass == 1 && verdict == -1)
@@ -489,7 +548,8 @@ oed_score_stream(const struct oed_score_stream_opts *o, int nfiles, char *const 
 			st.want_choices = true;
 		if (needs & OED_NEEDS_META)
 			st.want_meta = true;
-		if (needs & OED_NEEDS_PROVIDER)
+		const char *jm, *jv;
+		if ((needs & OED_NEEDS_PROVIDER) || oed_score_judge_info(o->specs[i], &jm, &jv))
 			st.want_input = true;
 		if ((needs & OED_NEEDS_SAMPLES) && o->samples_by == NULL)
 			return oed_err_set(err, OED_EX_USAGE,
@@ -546,6 +606,7 @@ out:
 	free(st.pend);
 	free(st.group);
 	free(st.seen);
+	free(st.numcache);
 	free(st.res);
 	free(st.samples);
 	free(st.choices);

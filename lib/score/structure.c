@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "exit.h"
 #include "internal.h"
@@ -460,10 +463,61 @@ oed_sc_length_release(struct oed_scorer_spec *spec)
 	spec->state = NULL;
 }
 
-/* ASCII White_Space. */
-static const unsigned char ascii_ws[128] = {
+/*
+ * Per byte, for counting words: 0 a byte of a word, 1 ASCII White_Space,
+ * 2 the lead byte of a code point that may be White_Space above ASCII
+ * (U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F,
+ * U+205F, U+3000: leads C2, E1, E2, E3), decoded.  Any other byte, a lead
+ * or a continuation, is part of a word: a continuation after its lead
+ * changes nothing, and a stray one starts a word as an undecodable byte
+ * does.
+ */
+static const unsigned char word_byte[256] = {
 	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+	[0xC2] = 2, [0xE1] = 2, [0xE2] = 2, [0xE3] = 2,
 };
+
+/* The length of the White_Space code point above ASCII at p (lead C2, E1, E2, E3), else 0. */
+static inline size_t
+wide_space(const unsigned char *p, const unsigned char *end)
+{
+	size_t left = (size_t)(end - p);
+
+	if (p[0] == 0xC2)
+		return left >= 2 && (p[1] == 0x85 || p[1] == 0xA0) ? 2 : 0;
+	if (left < 3)
+		return 0;
+	if (p[0] == 0xE1)
+		return p[1] == 0x9A && p[2] == 0x80 ? 3 : 0;
+	if (p[0] == 0xE3)
+		return p[1] == 0x80 && p[2] == 0x80 ? 3 : 0;
+	if (p[1] == 0x80)	/* E2 80: U+2000..U+200A, U+2028, U+2029, U+202F */
+		return (p[2] >= 0x80 && p[2] <= 0x8A) || p[2] == 0xA8 || p[2] == 0xA9 ||
+		    p[2] == 0xAF ? 3 : 0;
+	return p[1] == 0x81 && p[2] == 0x9F ? 3 : 0;	/* U+205F */
+}
+
+/* One byte (or one White_Space code point) of count_words at *p. */
+static inline void
+word_step(const unsigned char **pp, const unsigned char *end, size_t *n, unsigned *in)
+{
+	const unsigned char *p = *pp;
+	unsigned c = word_byte[*p];
+
+	if (__builtin_expect(c == 2, 0)) {
+		size_t k = wide_space(p, end);
+		if (k > 0) {
+			*in = 0;
+			*pp = p + k;
+			return;
+		}
+		c = 0;
+	}
+	unsigned word = c == 0;
+	*n += word & (*in ^ 1);
+	*in = word;
+	*pp = p + 1;
+}
 
 /* Words: maximal runs of code points that are not White_Space. */
 static size_t
@@ -471,27 +525,45 @@ count_words(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	size_t n = 0;
-	bool in = false;
+	unsigned in = 0;
 
-	for (;;) {
-		while (p < end && *p < 0x80) {
-			bool sp = ascii_ws[*p++];
-			n += !sp && !in;
-			in = !sp;
+#ifdef __SSE2__
+	/*
+	 * Sixteen bytes at a time: a word starts at each byte that is not
+	 * ASCII White_Space after one that is (the first byte: unless a word
+	 * runs on).  A block holding a byte that may lead White_Space above
+	 * ASCII (C2, E1..E3) goes byte by byte.
+	 */
+	const __m128i xc2 = _mm_set1_epi8((char)0xC2), xe1 = _mm_set1_epi8((char)0xE1);
+	const __m128i two = _mm_set1_epi8(2), four = _mm_set1_epi8(4);
+	const __m128i tab = _mm_set1_epi8(0x09), blank = _mm_set1_epi8(' ');
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i e = _mm_sub_epi8(v, xe1);	/* E1..E3: 0..2 */
+		__m128i lead = _mm_or_si128(_mm_cmpeq_epi8(v, xc2),
+		    _mm_cmpeq_epi8(_mm_max_epu8(e, two), two));
+		if (_mm_movemask_epi8(lead) != 0) {
+			const unsigned char *stop = p + 16;
+			while (p < stop)
+				word_step(&p, end, &n, &in);
+			continue;
 		}
-		if (p >= end)
-			break;
-		uint32_t cp;
-		size_t k = oed_utf8_decode(p, end, &cp);
-		/* White_Space above ASCII: U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028,
-		 * U+2029, U+202F, U+205F, U+3000. */
-		bool sp = k > 0 && (cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-		    (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
-		    cp == 0x205F || cp == 0x3000);
-		p += k ? k : 1;
-		n += !sp && !in;
-		in = !sp;
+		__m128i c = _mm_sub_epi8(v, tab);	/* TAB..CR: 0..4 */
+		__m128i sp = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(c, four), four),
+		    _mm_cmpeq_epi8(v, blank));
+		unsigned word = ~(unsigned)_mm_movemask_epi8(sp) & 0xFFFFu;
+		/* the bits of the 16-bit starts, added in place (no libgcc call) */
+		unsigned b = word & ~((word << 1) | in) & 0xFFFFu;
+		b -= (b >> 1) & 0x5555u;
+		b = (b & 0x3333u) + ((b >> 2) & 0x3333u);
+		b = (b + (b >> 4)) & 0x0F0Fu;
+		n += (b + (b >> 8)) & 0x1Fu;
+		in = word >> 15;
+		p += 16;
 	}
+#endif
+	while (p < end)
+		word_step(&p, end, &n, &in);
 	return n;
 }
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* f1 hashes millions of short tokens: XXH3 inlined, not through the library */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "exit.h"
@@ -415,12 +417,19 @@ ngram_match_refs(struct ngram_scratch *sc, const uint32_t *h, size_t nh,
 
 /* ---- State shared by the reference metrics ---- */
 
-/* f1's token counts (see f1_scan). */
+/*
+ * f1's token counts (see f1_scan): the reference's tokens, each with its
+ * count in the output beside its own.  The output's tokens are only looked
+ * up, so the table stays as small as the reference; a 4,096-bit filter on
+ * (length, first two bytes) of the reference's tokens turns most output
+ * tokens away before they are hashed.
+ */
 struct f1_table {
 	uint64_t *key;		/* 0: empty */
 	uint32_t *cnt;		/* two counts per slot: output, target */
 	size_t *used;		/* slots in use, to clear them */
 	size_t cap, n;
+	uint64_t filter[64];
 	struct oed_buf tok, tmp;
 	struct spans sp;
 };
@@ -694,15 +703,78 @@ f1_table_clear(struct f1_table *t)
 		t->cnt[2 * t->used[i]] = t->cnt[2 * t->used[i] + 1] = 0;
 	}
 	t->n = 0;
+	memset(t->filter, 0, sizeof(t->filter));
 }
 
-static int
+/* The filter's bit for a token: its length and first two bytes. */
+static inline uint32_t
+f1_filter_bit(const char *s, size_t len)
+{
+	uint32_t x = (uint32_t)len * 0x9E3779B1u ^ (unsigned char)s[0] * 0x85EBCA77u ^
+	    (len > 1 ? (unsigned char)s[1] : 0u) * 0xC2B2AE3Du;
+
+	return (x ^ (x >> 15)) & 4095;
+}
+
+/*
+ * A token's 64-bit fingerprint, as XXH3 would serve but inlined and
+ * without its dispatch on length: eight bytes at a time, the last word
+ * masked to the token.  It reads up to 7 bytes past the token, so every
+ * buffer a token lies in keeps F1_SLACK bytes of room after its text.
+ */
+#define F1_SLACK 8
+static inline uint64_t
+f1_hash(const char *s, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)len << 56), w;
+	size_t i = 0;
+
+	for (; len - i > 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+		h ^= h >> 31;
+	}
+	memcpy(&w, s + i, 8);
+	w &= ~0ULL >> (64 - 8 * (len - i));
+	h = (h ^ w) * 0x94D049BB133111EBULL;
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	h ^= h >> 32;
+	return h | 1;
+#else
+	return XXH3_64bits(s, len) | 1;
+#endif
+}
+
+/*
+ * Count a token: side 1 (the reference) adds it to the table, side 0
+ * (the output) counts it only where the reference has it.
+ */
+static inline __attribute__((always_inline)) int
 f1_count(struct f1_table *t, const char *s, size_t len, int side)
 {
-	uint64_t h = XXH3_64bits(s, len) | 1;
+	uint32_t bit = f1_filter_bit(s, len);
 
+	if (side == 0 && !(t->filter[bit >> 6] >> (bit & 63) & 1))
+		return 0;
+	uint64_t h = f1_hash(s, len);
+
+	if (side == 0) {
+		if (t->cap == 0)
+			return 0;
+		for (size_t j = h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+			if (t->key[j] == h) {
+				t->cnt[2 * j]++;
+				return 0;
+			}
+			if (t->key[j] == 0)
+				return 0;
+		}
+	}
+	t->filter[bit >> 6] |= UINT64_C(1) << (bit & 63);
 	if ((t->n + 1) * 2 > t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 1024;
+		size_t ncap = t->cap ? t->cap * 2 : 64;
 		uint64_t *k = calloc(ncap, sizeof(*k));
 		uint32_t *c = calloc(2 * ncap, sizeof(*c));
 		size_t *u = malloc(ncap / 2 * sizeof(*u));
@@ -740,17 +812,29 @@ f1_count(struct f1_table *t, const char *s, size_t len, int side)
 	return 0;
 }
 
-/* Per ASCII byte: what f1_scan does with it (KEEP: controls and DEL). */
+/* Per byte: what f1_scan does with it (KEEP: controls, DEL, and every byte above 0x7F). */
 enum { F1_KEEP = 0, F1_PLAIN = 1, F1_DROP = 2, F1_SPACE = 3 };
-static const unsigned char f1_class[128] = {
+static const unsigned char f1_class[256] = {
 	['0' ... '9'] = F1_PLAIN, ['a' ... 'z'] = F1_PLAIN, ['A' ... 'Z'] = F1_PLAIN,
 	['!' ... '/'] = F1_DROP, [':' ... '@'] = F1_DROP, ['[' ... '`'] = F1_DROP,
 	['{' ... '~'] = F1_DROP,
 	['\t' ... '\r'] = F1_SPACE, [0x1C ... 0x1F] = F1_SPACE, [' '] = F1_SPACE,
 };
 
+/* ASCII lowered, the other bytes as they are (f1_class is 0 above 0x7F: never plain). */
+static const unsigned char f1_lower[256] = {
+#define R16(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, \
+	b + 11, b + 12, b + 13, b + 14, b + 15
+	R16(0x00), R16(0x10), R16(0x20), R16(0x30),
+	0x40, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0x5B, 0x5C, 0x5D, 0x5E, 0x5F,
+	R16(0x60), R16(0x70), R16(0x80), R16(0x90), R16(0xA0), R16(0xB0), R16(0xC0), R16(0xD0),
+	R16(0xE0), R16(0xF0),
+#undef R16
+};
+
 /* One token of normalize_answer, before articles go: count what is left. */
-static int
+static inline __attribute__((always_inline)) int
 f1_token(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len, bool plain,
 	 int side, size_t *ntok, struct oed_err *err)
 {
@@ -785,6 +869,8 @@ f1_token(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_
 	}
 	if (oed_sc_regex_replace(articles, s, len, ' ', &t->tmp, err) == -1)
 		return -1;
+	if (oed_buf_reserve(&t->tmp, t->tmp.len + F1_SLACK) == -1)
+		return OOM(err);
 	t->sp.n = 0;
 	if (py_split(t->tmp.data, t->tmp.len, &t->sp) == -1)
 		return OOM(err);
@@ -806,7 +892,7 @@ f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t
 	bool plain = true;
 
 	*ntok = 0;
-	if (oed_buf_reserve(&t->tok, len * OED_CASEFOLD_GROWTH + 1) == -1)
+	if (oed_buf_reserve(&t->tok, len * OED_CASEFOLD_GROWTH + 1 + F1_SLACK) == -1)
 		return OOM(err);
 	out = t->tok.data;
 	for (;;) {
@@ -814,7 +900,12 @@ f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t
 		while (p < end && *p < 0x80) {
 			unsigned char c = *p++, cls = f1_class[c];
 			if (cls == F1_PLAIN) {
-				out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+				/* the rest of a run of letters and digits, lowered by a table */
+				char *o = out + k;
+				*o++ = (char)f1_lower[c];
+				while (p < end && f1_class[*p] == F1_PLAIN)
+					*o++ = (char)f1_lower[*p++];
+				k = (size_t)(o - out);
 			} else if (cls == F1_SPACE) {
 				if (k > 0 && f1_token(t, articles, out, k, plain, side, ntok, err) == -1)
 					return -1;
@@ -828,7 +919,18 @@ f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t
 		if (p >= end)
 			break;
 		uint32_t cp;
-		size_t n = oed_utf8_decode(p, end, &cp);
+		size_t n;
+		/* two- and three-byte code points inline (accents, Cyrillic, CJK), the rest decoded */
+		if (*p >= 0xC2 && *p <= 0xDF && end - p >= 2 && (p[1] & 0xC0) == 0x80) {
+			cp = (uint32_t)(*p & 0x1F) << 6 | (p[1] & 0x3F);
+			n = 2;
+		} else if (((*p >= 0xE1 && *p <= 0xEC) || *p == 0xEE || *p == 0xEF) && end - p >= 3 &&
+			   (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+			cp = (uint32_t)(*p & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+			n = 3;
+		} else {
+			n = oed_utf8_decode(p, end, &cp);
+		}
 		if (n == 0) {
 			out[k++] = (char)*p++;
 			plain = false;
@@ -845,8 +947,8 @@ f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t
 		const unsigned char *f;
 		size_t fl = oed_uni_casefold(cp, &f);
 		if (fl == 0) {
-			memcpy(out + k, p - n, n);
-			k += n;
+			for (size_t i = 0; i < n; i++)
+				out[k++] = (char)p[(ptrdiff_t)i - (ptrdiff_t)n];
 		} else {
 			for (size_t i = 0; i < fl; i++)
 				if (f[i] >= 0x80 || !ascii_punct[f[i]])
@@ -871,8 +973,9 @@ oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 	if (oed_sc_reference(spec, 0, in, &ref, &reflen, err) == -1)
 		return -1;
 	f1_table_clear(t);
-	if (f1_scan(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1 ||
-	    f1_scan(t, st->articles, ref, reflen, 1, &nr, err) == -1)
+	/* the reference first: the output's tokens are only looked up in it */
+	if (f1_scan(t, st->articles, ref, reflen, 1, &nr, err) == -1 ||
+	    f1_scan(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1)
 		return -1;
 	for (size_t i = 0; i < t->n; i++) {
 		uint32_t a = t->cnt[2 * t->used[i]], b = t->cnt[2 * t->used[i] + 1];

@@ -21,6 +21,7 @@
 #include "info/engine.h"
 #include "info/results.h"
 #include "info/state.h"
+#include "info/waste.h"
 #include "opt.h"
 #include "jsonl.h"
 #include "jsonw.h"
@@ -961,6 +962,62 @@ START_TEST(refusals)
 }
 END_TEST
 
+/*
+ * Token waste of a class (waste.h), by hand: outputs of 3, 7 and 7 tokens
+ * waste 0 + 4 + 4 = 8; a weight of 2.5 on the 7 counts it 2.5 times; a
+ * class split in two and merged is the class counted at once.
+ */
+START_TEST(waste_classes)
+{
+	struct oed_waste_class a = OED_WASTE_CLASS_INIT, b = OED_WASTE_CLASS_INIT,
+			       all = OED_WASTE_CLASS_INIT, wt = OED_WASTE_CLASS_INIT;
+	struct oed_count half;
+	struct oed_waste_tab t;
+	struct oed_waste_sum sum = { 0, 0, 0 };
+	struct oed_err err;
+
+	ck_assert_double_eq(oed_waste_class_total(&a), 0);
+	ck_assert_int_eq(oed_waste_class_add(&a, 7, &OED_COUNT_ONE), 0);
+	ck_assert_int_eq(oed_waste_class_add(&b, 3, &OED_COUNT_ONE), 0);
+	ck_assert_int_eq(oed_waste_class_add(&b, 7, &OED_COUNT_ONE), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(oed_waste_class_add(&all, i == 0 ? 3 : 7, &OED_COUNT_ONE), 0);
+	ck_assert_int_eq(oed_waste_class_merge(&a, &b), 0);
+	ck_assert_mem_eq(&a, &all, sizeof(a));
+	ck_assert_double_eq(oed_waste_class_total(&all), 8);
+	ck_assert_uint_eq(oed_waste_of(&all, 7), 4);
+	ck_assert_uint_eq(oed_waste_of(&all, 3), 0);
+	ck_assert_int_eq(oed_count_from_double(2.5, &half), 0);
+	ck_assert_int_eq(oed_waste_class_add(&wt, 3, &OED_COUNT_ONE), 0);
+	ck_assert_int_eq(oed_waste_class_add(&wt, 7, &half), 0);
+	ck_assert_double_eq_tol(oed_waste_class_total(&wt), 10, 1e-12);
+	ck_assert(isnan(oed_waste_ratio_of(0, 0)));
+	ck_assert_double_eq(oed_waste_ratio_of(8, 17), 8.0 / 17);
+	/* the table: (x, y) cells; relabelled cells merge when settled */
+	oed_waste_tab_init(&t);
+	ck_assert_int_eq(oed_waste_tab_add(&t, 1, 10, 5, &OED_COUNT_ONE, &err), 0);
+	ck_assert_int_eq(oed_waste_tab_add(&t, 1, 11, 2, &OED_COUNT_ONE, &err), 0);
+	ck_assert_int_eq(oed_waste_tab_add(&t, 2, 10, 9, &OED_COUNT_ONE, &err), 0);
+	ck_assert_int_eq(oed_waste_tab_add(&t, 1, 10, 6, &OED_COUNT_ONE, &err), 0);
+	ck_assert_uint_eq(t.used, 3);
+	oed_waste_sum_cells(&sum, t.cell, t.used);
+	ck_assert_double_eq(sum.waste, 1);	/* 6 - 5 */
+	for (size_t i = 0; i < t.used; i++)
+		if (t.cell[i].y == 11)
+			t.cell[i].y = 10;	/* as --cluster joins the classes of input 1 */
+	oed_waste_tab_settle(&t);
+	ck_assert_uint_eq(t.used, 2);
+	ck_assert_uint_eq(t.cell[0].x, 1);
+	ck_assert_uint_eq(t.cell[0].c.fewest, 2);
+	memset(&sum, 0, sizeof(sum));
+	oed_waste_sum_cells(&sum, t.cell, t.used);
+	ck_assert_double_eq(sum.waste, 7);	/* 5 + 6 + 2 - 3 * 2 */
+	ck_assert_double_eq(sum.tokens, 22);
+	ck_assert_double_eq(sum.outputs, 4);
+	oed_waste_tab_release(&t);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -976,6 +1033,7 @@ engine_suite(void)
 	tcase_add_test(core, bootstrap_intervals);
 	tcase_add_test(core, interval_coverage);
 	tcase_add_test(core, record_in_store);
+	tcase_add_test(core, waste_classes);
 	tcase_add_test(limits, merge_refuses);
 	tcase_add_test(limits, edge_cases);
 	tcase_add_test(limits, refusals);

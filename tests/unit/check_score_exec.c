@@ -202,7 +202,7 @@ START_TEST(usage)
 	ck_assert_int_eq(oed_scorer_spec_parse("code_exec", &spec, &err), -1);
 	ck_assert_int_eq(err.status, OED_EX_FAIL);
 	ck_assert_str_eq(err.msg, "scorer 'code_exec': cannot build a sandbox (bwrap not found); "
-	    "model code is never run unsandboxed unless asked with unsafe=true (oed-bench --unsafe-exec)");
+	    "model code is never run unsandboxed unless asked with code_exec:unsafe=true");
 	if (path != NULL) {
 		setenv("PATH", path, 1);
 		free(path);

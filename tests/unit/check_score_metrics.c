@@ -13,7 +13,11 @@
 
 #include "diag.h"
 #include "exit.h"
+#include "buf.h"
+#include "equiv/normalize.h"
+#include "score/internal.h"
 #include "score/score.h"
+#include "splitmix.h"
 #include "../ref/score_ref.h"
 
 static double
@@ -264,6 +268,155 @@ START_TEST(json_schema_reasons_and_errors)
 }
 END_TEST
 
+/* Words as count_words defined them before its fast paths: decode every code point. */
+static size_t
+words_reference(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n = 0;
+	bool in = false;
+
+	while (p < end) {
+		uint32_t cp;
+		size_t k = oed_utf8_decode(p, end, &cp);
+		bool sp;
+		if (k == 0) {
+			sp = false;
+			k = 1;
+		} else {
+			sp = cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 ||
+			    cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+			    cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+		}
+		n += !sp && !in;
+		in = !sp;
+		p += k;
+	}
+	return n;
+}
+
+/*
+ * The word count's sixteen-byte and byte-table paths against the
+ * decoding one, on generated text of ASCII, White_Space above ASCII,
+ * other code points, and broken sequences, cut anywhere.
+ */
+START_TEST(words_fast_paths_agree)
+{
+	static const char *const pieces[] = {
+		"a", "word", " ", "  ", "\t", "\n", "\r\v\f", "\xc2\xa0", "\xc2\x85", "\xc2\xa9",
+		"\xe1\x9a\x80", "\xe1\x9a\x81", "\xe2\x80\x80", "\xe2\x80\x8a", "\xe2\x80\x8b",
+		"\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe2\x9c\x93",
+		"\xe3\x80\x80", "\xe3\x80\x81", "\xe6\x9d\xb1", "\xd0\xbe", "\xf0\x9f\x98\x80",
+		"\xe2\x80", "\xe2", "\xc2", "\x80", "\xbf", "\xff", "\xe3\x80", "\xe1\x9a",
+		"\x1c", "\x1f", "x\xe2\x80\x83y",
+	};
+	size_t np = sizeof(pieces) / sizeof(pieces[0]);
+	uint64_t seed = 12;
+	char buf[400];
+
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 0, want = oed_splitmix64(&seed) % 60;
+		for (size_t i = 0; i < want; i++) {
+			const char *pc = pieces[oed_splitmix64(&seed) % np];
+			size_t l = strlen(pc);
+			if (len + l >= sizeof(buf))
+				break;
+			memcpy(buf + len, pc, l);
+			len += l;
+		}
+		/* cut anywhere, so sequences break at the end too */
+		size_t cut = len ? oed_splitmix64(&seed) % (len + 1) : 0;
+		char text[400];
+		memcpy(text, buf, cut);
+		text[cut] = '\0';
+		double got = score_text("length:unit=words", text, cut, "", 0);
+		ck_assert_msg(got == (double)words_reference(text, cut),
+		    "round %d: %g words, the decoding count says %zu", round, got,
+		    words_reference(text, cut));
+	}
+}
+END_TEST
+
+/*
+ * f1's one-pass scan (inlined hashing, the reference's table, the ASCII
+ * and two- and three-byte paths) against SQuAD's normalize_answer as the
+ * library's plain path writes it, tokens counted here by their text.
+ */
+static double
+f1_reference(struct oed_sc_regex *articles, const char *a, const char *b)
+{
+	struct oed_buf tmp = OED_BUF_INIT, na = OED_BUF_INIT, nb = OED_BUF_INIT;
+	struct oed_err err;
+	char *ta[400], *tb[400];
+	size_t ka = 0, kb = 0, common = 0;
+
+	ck_assert_int_eq(oed_sc_squad_normalize(articles, &tmp, &na, a, strlen(a), &err), 0);
+	ck_assert_int_eq(oed_sc_squad_normalize(articles, &tmp, &nb, b, strlen(b), &err), 0);
+	ck_assert_int_eq(oed_buf_add(&na, "", 1), 0);
+	ck_assert_int_eq(oed_buf_add(&nb, "", 1), 0);
+	for (char *t = strtok(na.data, " "); t != NULL && ka < 400; t = strtok(NULL, " "))
+		ta[ka++] = t;
+	for (char *t = strtok(nb.data, " "); t != NULL && kb < 400; t = strtok(NULL, " "))
+		tb[kb++] = t;
+	/* the multiset intersection: each token of a used once */
+	bool used[400] = { false };
+	for (size_t i = 0; i < kb; i++)
+		for (size_t j = 0; j < ka; j++)
+			if (!used[j] && strcmp(ta[j], tb[i]) == 0) {
+				used[j] = true;
+				common++;
+				break;
+			}
+	oed_buf_release(&tmp);
+	oed_buf_release(&na);
+	oed_buf_release(&nb);
+	if (common == 0)
+		return 0;
+	double p = (double)common / (double)ka, r = (double)common / (double)kb;
+	return 2 * p * r / (p + r);
+}
+
+START_TEST(f1_fast_path_agrees)
+{
+	static const char *const words[] = {
+		"the", "The", "a", "An", "an", "answer", "Answer!", "is", "42", "42.", "don't", "(paris)",
+		"PARIS", "Paris,", "caf\xc3\xa9", "CAF\xc3\x89", "\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82",
+		"\xd0\x9e\xd0\xa2\xd0\x92\xd0\x95\xd0\xa2", "stra\xc3\x9f" "e", "STRASSE", "\xe6\x9d\xb1\xe4\xba\xac",
+		"\xe2\x9c\x93", "x\xc2\xa0y", "\xc3\xa9the", "the\xc3\xa9", "a\xe6\x9d\xb1", "verylongword12345",
+		"evenlongerwordthanthat", "\xf0\x9f\x98\x80", "\xe2\x80\x83", "-", "--the--", "\x01", "ab\x7f",
+		"na\xc3\xafve", "NA\xc3\x8fVE", "\xe1\xba\x9e", "\xc2\xbd",
+	};
+	size_t nw = sizeof(words) / sizeof(words[0]);
+	struct oed_err err;
+	struct oed_sc_regex *articles = oed_sc_squad_articles(&err);
+	uint64_t seed = 7;
+	char a[800], b[800];
+
+	ck_assert_ptr_nonnull(articles);
+	for (int round = 0; round < 5000; round++) {
+		char *bufs[2] = { a, b };
+		for (int side = 0; side < 2; side++) {
+			size_t len = 0, n = oed_splitmix64(&seed) % (side ? 12 : 60);
+			for (size_t i = 0; i < n; i++) {
+				const char *w = words[oed_splitmix64(&seed) % nw];
+				const char *sep = (oed_splitmix64(&seed) & 7) == 0 ? "\t " : " ";
+				size_t l = strlen(w), ls = strlen(sep);
+				if (len + l + ls + 1 >= sizeof(a))
+					break;
+				memcpy(bufs[side] + len, w, l);
+				memcpy(bufs[side] + len + l, sep, ls);
+				len += l + ls;
+			}
+			bufs[side][len] = '\0';
+		}
+		double got = score1("f1", a, b), want = f1_reference(articles, a, b);
+		ck_assert_msg(fabs(got - want) <= 1e-15, "round %d: f1('%s', '%s') = %.17g, reference %.17g",
+		    round, a, b, got, want);
+	}
+	oed_sc_regex_free(articles);
+}
+END_TEST
+
 START_TEST(length_units)
 {
 	/* "naïve 東京 ok": 11 code points, 3 words, 16 bytes. */
@@ -363,6 +516,8 @@ metrics_suite(void)
 	TCase *limits = tcase_create("limits");
 
 	tcase_add_test(core, reference_values);
+	tcase_add_test(core, words_fast_paths_agree);
+	tcase_add_test(core, f1_fast_path_agrees);
 	tcase_add_test(core, corpus_reference_values);
 	tcase_add_test(core, sacrebleu_vectors);
 	tcase_add_test(core, documented_differences);
