@@ -196,4 +196,18 @@ int oed_mon_drift_run(struct oed_mon_ctx *cx, int64_t baseline, struct oed_mon_i
 int oed_mon_drift_baseline(struct oed_mon_ctx *cx, int64_t *run, struct oed_err *err);
 void oed_mon_drift_values_release(struct oed_mon_drift_values *v);
 
+/*
+ * Keep the run's figures as metrics (metrics.c), inside the caller's
+ * transaction, before the run is finished: per scorer (grp: its key)
+ * monitor.score.{n,mean,sd,min,max,verdicts,pass_rate}; per alert the run
+ * evaluated (grp: its name) monitor.alert.{value,threshold,n,streak},
+ * monitor.alert.state (0 ok, 1 pending, 2 firing) and
+ * monitor.alert.transition (1 firing, -1 resolved, 0 none); per SLO
+ * (grp: its name) monitor.slo.{good,total,budget_remaining,firing,
+ * transition} and one monitor.slo.burn.{long_rate,short_rate,firing} row
+ * each per burn pair, in order.  The rules go into the run's params
+ * ("alerts", "slos").  0, or -1 with err.
+ */
+int oed_mon_run_metrics(struct oed_mon_ctx *cx, struct oed_err *err);
+
 #endif

@@ -23,3 +23,5 @@ lib_libcore_la_SOURCES += lib/monitor/drift.c
 # the http and slack sources and --backfill against fake APIs
 TESTS += tests/monitor-sources.sh
 EXTRA_DIST += tests/monitor-sources.sh
+# the figures a run keeps as metrics, for oed-report
+lib_libcore_la_SOURCES += lib/monitor/metrics.c

@@ -1529,6 +1529,8 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 	    oed_metric_add(cx->store, cx->run, "monitor.errors", cx->m->name, (double)res->errors, NAN, NAN, err) == -1 ||
 	    oed_metric_add(cx->store, cx->run, "monitor.alerts_firing", cx->m->name, (double)res->firing, NAN, NAN, err) == -1)
 		goto fail;
+	if (oed_mon_run_metrics(cx, err) == -1)
+		goto fail;
 	snprintf(buf, sizeof(buf), "%s", res->interrupted ? "interrupted" : res->judge_failed ? "failed" : "ok");
 	if (oed_run_finish(cx->store, cx->run, buf, NULL, err) == -1)
 		goto fail;

@@ -706,6 +706,13 @@ oed_rep_trend(const struct oed_report *in, const char *scorer, struct oed_report
 			if (name && strcmp(name, scorer) == 0)
 				v = oed_rep_num(rec, "value");
 			when = run_time;
+		} else if (kind && strcmp(kind, "monitor.score") == 0) {
+			/* a stored monitor run's mean of the scorer */
+			const char *name = oed_rep_str(rec, "scorer");
+
+			if (name && strcmp(name, scorer) == 0)
+				v = oed_rep_num(rec, "mean");
+			when = run_time;
 		} else if (!json_is_boolean(oed_rep_get(rec, scorer))) {
 			v = oed_rep_num(rec, scorer);
 		}

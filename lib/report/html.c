@@ -698,6 +698,14 @@ chart_alerts(struct oed_sb *b, const struct oed_report *rep)
 		       "over time");
 }
 
+/* Monitor scores: each scorer's mean over its runs. */
+static void
+chart_scores(struct oed_sb *b, const struct oed_report *rep)
+{
+	monitor_series(b, rep, "monitor.score", "scorer", "mean", NULL, NAN, NULL, "mean score",
+		       "mean over time");
+}
+
 /* The trend's values in time order, with the Theil-Sen line's values as the threshold is not. */
 static void
 chart_trend(struct oed_sb *b, const struct oed_report *rep)
@@ -915,6 +923,8 @@ oed_rep_html(const struct oed_report *rep, FILE *fp, struct oed_err *err)
 			chart_alerts(&b, rep);
 		else if (strcmp(k->kind, "monitor.slo") == 0)
 			chart_slo(&b, rep);
+		else if (strcmp(k->kind, "monitor.score") == 0)
+			chart_scores(&b, rep);
 		else if (strcmp(k->kind, "report.trend.point") == 0)
 			chart_trend(&b, rep);
 		else if (strcmp(k->kind, "report.by") == 0)

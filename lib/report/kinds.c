@@ -24,6 +24,7 @@ static const char *const k_mitem[] = { "monitor", "id", NULL };
 static const char *const k_monitor[] = { "monitor", "run", NULL };
 static const char *const k_alert[] = { "monitor", "alert", NULL };
 static const char *const k_slo[] = { "monitor", "slo", NULL };
+static const char *const k_mscore[] = { "monitor", "scorer", "run", NULL };
 static const char *const k_scorer[] = { "scorer", NULL };
 static const char *const k_run[] = { "run", NULL };
 static const char *const k_metric[] = { "run", "name", "grp", NULL };
@@ -102,6 +103,12 @@ static const struct oed_rep_col c_slo[] = {
 	{ "budget_remaining", "budget remaining" }, { "burn", "burn rates" },
 	{ "firing", "firing" }, { "transition", "transition" }, { NULL, NULL }
 };
+/* a stored oed-monitor run's aggregate per scorer (lib/report/runs.c) */
+static const struct oed_rep_col c_mscore[] = {
+	{ "monitor", "monitor" }, { "scorer", "scorer" }, { "run", "run" }, { "n", "n" },
+	{ "mean", "mean" }, { "sd", "sd" }, { "min", "min" }, { "max", "max" },
+	{ "pass_rate", "pass rate" }, { NULL, NULL }
+};
 static const struct oed_rep_col c_mcand[] = {
 	{ "monitor", "monitor" }, { "id", "item" }, { NULL, NULL }
 };
@@ -164,6 +171,7 @@ const struct oed_rep_kind oed_rep_kinds[] = {
 	{ "monitor.alert", "Monitor alerts", k_alert, c_alert, false },
 	{ "monitor.slo", "Monitor SLOs", k_slo, c_slo, false },
 	{ "monitor.run", "Monitor runs", k_monitor, c_mrun, false },
+	{ "monitor.score", "Monitor scores per run", k_mscore, c_mscore, false },
 	{ "drift.summary", "Drift summary", k_window, c_dsum, false },
 	{ "drift", "Drift per feature", k_feature, c_drift, false },
 	{ "entropy", "Entropy", k_none, c_entropy, false },

@@ -13,3 +13,6 @@ tests_unit_check_report_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_report_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_report
 endif
+# stored oed-monitor runs through promtool and xmllint
+TESTS += tests/report-monitor-store.sh
+EXTRA_DIST += tests/report-monitor-store.sh

@@ -601,6 +601,13 @@ prom_record(struct prom *p, const json_t *rec, const char *kind)
 			prom_add(p, "oed_monitor_slo_firing", "1 while the SLO's burn-rate alert is firing.",
 				 oed_rep_num(rec, "firing"), "monitor", oed_rep_str(rec, "monitor"),
 				 "slo", oed_rep_str(rec, "slo"), NULL);
+	} else if (strcmp(kind, "monitor.score") == 0) {
+		prom_add(p, "oed_monitor_score", "Mean score per monitor and scorer (latest run).",
+			 oed_rep_num(rec, "mean"), "monitor", oed_rep_str(rec, "monitor"),
+			 "scorer", oed_rep_str(rec, "scorer"), NULL);
+		prom_add(p, "oed_monitor_pass_rate", "Share of verdicts that passed (latest run).",
+			 oed_rep_num(rec, "pass_rate"), "monitor", oed_rep_str(rec, "monitor"),
+			 "scorer", oed_rep_str(rec, "scorer"), NULL);
 	} else if (strcmp(kind, "monitor.run") == 0) {
 		static const char *const f[] = { "fetched", "new", "sampled", "scored", "errors", NULL };
 

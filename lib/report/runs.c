@@ -277,7 +277,7 @@ set_path(json_t *obj, const char *path, json_t *v)
  * bounded by max_rows whatever the store holds.  A bench summary is
  * itself one entry per name and is always rebuilt.
  */
-enum derive_mode { D_RAW, D_INFO, D_DRIFT, D_BENCH };
+enum derive_mode { D_RAW, D_INFO, D_DRIFT, D_BENCH, D_MONITOR };
 
 struct loader {
 	enum derive_mode mode;
@@ -286,6 +286,7 @@ struct loader {
 	json_t *recs;		/* the records so far, in order */
 	json_t *groups;		/* group -> its record in recs (borrowed) */
 	json_t *bench;		/* D_BENCH: the bench.summary */
+	const json_t *params;	/* D_MONITOR: the run's params (monitor, alerts, slos), borrowed */
 	bool oom;
 };
 
@@ -315,6 +316,244 @@ group_rec(struct loader *l, const char *kind, const char *key, const char *g)
 	return r;
 }
 
+/* A row as it is stored: a "run.metric" record. */
+static void
+raw_row(struct loader *l, sqlite3_stmt *st, const char *name)
+{
+	json_t *r = json_object();
+
+	json_object_set_new(r, "kind", json_string("run.metric"));
+	json_object_set_new(r, "run", json_integer(l->id));
+	json_object_set_new(r, "tool", json_string(l->tool));
+	json_object_set_new(r, "name", json_string(name));
+	json_object_set_new(r, "grp", col_text(st, 1));
+	json_object_set_new(r, "value", col_real(st, 2));
+	json_object_set_new(r, "lo", col_real(st, 3));
+	json_object_set_new(r, "hi", col_real(st, 4));
+	if (json_array_append_new(l->recs, r) == -1)
+		l->oom = true;
+}
+
+/* ---- oed-monitor runs: monitor.run, monitor.score, monitor.alert, monitor.slo ---- */
+
+/* A count as an integer, as the tool printed it; null when absent. */
+static json_t *
+col_count(sqlite3_stmt *st, int i)
+{
+	double v = sqlite3_column_double(st, i);
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL || !isfinite(v))
+		return json_null();
+	return v == floor(v) && fabs(v) < 9e15 ? json_integer((json_int_t)v) : json_real(v);
+}
+
+/* The rule named name in the run's params list ("alerts", "slos"); NULL when absent. */
+static const json_t *
+rule(const struct loader *l, const char *list, const char *name)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(l->params, list), i, r)
+		if (json_is_string(json_object_get(r, "name")) &&
+		    strcmp(json_string_value(json_object_get(r, "name")), name) == 0)
+			return r;
+	return NULL;
+}
+
+/* Copy field from the rule (or null) into r. */
+static void
+from_rule(json_t *r, const json_t *ru, const char *field)
+{
+	json_t *v = ru ? json_object_get(ru, field) : NULL;
+
+	json_object_set_new(r, field, v ? json_deep_copy(v) : json_null());
+}
+
+/*
+ * The record of kind for name (key: its name field), made on first use
+ * with the fields of the record oed-monitor prints, in its order; values
+ * the rows do not give stay null.
+ */
+static json_t *
+monitor_rec(struct loader *l, const char *kind, const char *key, const char *name)
+{
+	struct oed_sb k = { 0 };
+	json_t *r, *mon = json_object_get(l->params, "monitor");
+	const json_t *ru;
+
+	oed_sb_printf(&k, "%s\t%s", kind, name ? name : "");
+	if (k.oom) {
+		l->oom = true;
+		return NULL;
+	}
+	r = json_object_get(l->groups, k.s);
+	if (r) {
+		oed_sb_release(&k);
+		return r;
+	}
+	r = json_object();
+	json_object_set_new(r, "kind", json_string(kind));
+	json_object_set_new(r, "monitor", json_is_string(mon) ? json_incref(mon) :
+			    name && strcmp(kind, "monitor.run") == 0 ? json_string(name) : json_null());
+	if (strcmp(kind, "monitor.run") == 0) {
+		json_object_set_new(r, "run", json_integer(l->id));
+	} else if (strcmp(kind, "monitor.alert") == 0) {
+		static const char *const f[] = { "value", "n", "window_s", "evaluated", "state", "streak",
+						 "transition", NULL };
+
+		ru = rule(l, "alerts", name);
+		json_object_set_new(r, key, json_string(name));
+		from_rule(r, ru, "scorer");
+		from_rule(r, ru, "stat");
+		from_rule(r, ru, "op");
+		from_rule(r, ru, "threshold");
+		for (int i = 0; f[i]; i++)
+			if (strcmp(f[i], "window_s") != 0 || (ru && json_object_get(ru, "window_s")))
+				from_rule(r, strcmp(f[i], "window_s") == 0 ? ru : NULL, f[i]);
+	} else if (strcmp(kind, "monitor.slo") == 0) {
+		ru = rule(l, "slos", name);
+		json_object_set_new(r, key, json_string(name));
+		from_rule(r, ru, "scorer");
+		from_rule(r, ru, "good_when");
+		from_rule(r, ru, "objective");
+		from_rule(r, ru, "window_s");
+		json_object_set_new(r, "good", json_null());
+		json_object_set_new(r, "total", json_null());
+		json_object_set_new(r, "budget_remaining", json_null());
+		json_object_set_new(r, "burn", json_array());
+		json_object_set_new(r, "firing", json_null());
+		json_object_set_new(r, "transition", json_null());
+	} else {
+		json_object_set_new(r, key, json_string(name));
+	}
+	if (json_array_append_new(l->recs, r) == -1 || json_object_set_nocheck(l->groups, k.s, r) == -1)
+		l->oom = true;
+	oed_sb_release(&k);
+	return r;
+}
+
+static json_t *
+transition(sqlite3_stmt *st)
+{
+	double v = sqlite3_column_double(st, 2);
+
+	if (sqlite3_column_type(st, 2) == SQLITE_NULL || v == 0)
+		return json_null();
+	return json_string(v > 0 ? "firing" : "resolved");
+}
+
+/* One row of an oed-monitor run; false when it is none of the monitor's figures. */
+static bool
+monitor_row(struct loader *l, sqlite3_stmt *st, const char *name, const char *g)
+{
+	static const char *const counts[] = { "fetched", "new", "sampled", "scored", "errors",
+					      "alerts_firing", NULL };
+	static const char *const states[] = { "ok", "pending", "firing" };
+	json_t *r;
+
+	if (strncmp(name, "monitor.", 8) != 0 || g == NULL)
+		return false;
+	for (int i = 0; counts[i]; i++)
+		if (strcmp(name + 8, counts[i]) == 0) {
+			if ((r = monitor_rec(l, "monitor.run", NULL, g)))
+				json_object_set_new(r, counts[i], col_count(st, 2));
+			return true;
+		}
+	if (strncmp(name, "monitor.score.", 14) == 0) {
+		const char *f = name + 14;
+
+		if ((r = monitor_rec(l, "monitor.score", "scorer", g)))
+			json_object_set_new(r, f, strcmp(f, "n") == 0 || strcmp(f, "verdicts") == 0 ?
+					    col_count(st, 2) : col_real(st, 2));
+		return true;
+	}
+	if (strncmp(name, "monitor.alert.", 14) == 0) {
+		const char *f = name + 14;
+		double v = sqlite3_column_double(st, 2);
+
+		if ((r = monitor_rec(l, "monitor.alert", "alert", g)) == NULL)
+			return true;
+		if (strcmp(f, "state") == 0)
+			json_object_set_new(r, f, sqlite3_column_type(st, 2) == SQLITE_NULL || v < 0 || v > 2 ?
+					    json_null() : json_string(states[(int)v]));
+		else if (strcmp(f, "transition") == 0)
+			json_object_set_new(r, f, transition(st));
+		else
+			json_object_set_new(r, f, strcmp(f, "n") == 0 || strcmp(f, "streak") == 0 ?
+					    col_count(st, 2) : col_real(st, 2));
+		return true;
+	}
+	if (strncmp(name, "monitor.slo.", 12) == 0) {
+		const char *f = name + 12;
+		json_t *burn;
+
+		if ((r = monitor_rec(l, "monitor.slo", "slo", g)) == NULL)
+			return true;
+		burn = json_object_get(r, "burn");
+		if (strcmp(f, "burn.long_rate") == 0) {
+			/* each pair starts with its long window's rate; its windows are the rule's */
+			const json_t *ru = json_array_get(json_object_get(rule(l, "slos", g), "burn"),
+							  json_array_size(burn));
+			json_t *b = json_object();
+
+			from_rule(b, ru, "long_s");
+			from_rule(b, ru, "short_s");
+			from_rule(b, ru, "rate");
+			json_object_set_new(b, "long_rate", col_real(st, 2));
+			json_object_set_new(b, "short_rate", json_null());
+			json_object_set_new(b, "firing", json_null());
+			if (json_array_append_new(burn, b) == -1)
+				l->oom = true;
+		} else if (strncmp(f, "burn.", 5) == 0) {
+			json_t *b = json_array_get(burn, json_array_size(burn) - 1);
+
+			if (b)
+				json_object_set_new(b, f + 5, strcmp(f + 5, "firing") == 0 ?
+						    json_boolean(sqlite3_column_double(st, 2) != 0) :
+						    col_real(st, 2));
+		} else if (strcmp(f, "firing") == 0) {
+			json_object_set_new(r, f, json_boolean(sqlite3_column_double(st, 2) != 0));
+		} else if (strcmp(f, "transition") == 0) {
+			json_object_set_new(r, f, transition(st));
+		} else {
+			json_object_set_new(r, f, strcmp(f, "good") == 0 || strcmp(f, "total") == 0 ?
+					    col_count(st, 2) : col_real(st, 2));
+		}
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The monitor's records complete: an alert is evaluated when it had its
+ * min_n values and a value (a drift rule's n is not kept: a value
+ * suffices); each record but monitor.run ends with its run, as printed.
+ */
+static void
+monitor_finish(struct loader *l)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(l->recs, i, r) {
+		const char *kind = json_string_value(json_object_get(r, "kind"));
+
+		if (kind == NULL || strncmp(kind, "monitor.", 8) != 0 || strcmp(kind, "monitor.run") == 0)
+			continue;
+		if (strcmp(kind, "monitor.alert") == 0) {
+			const json_t *ru = rule(l, "alerts", json_string_value(json_object_get(r, "alert")));
+			json_t *n = json_object_get(r, "n"), *min_n = ru ? json_object_get(ru, "min_n") : NULL;
+			bool has = json_is_number(json_object_get(r, "value"));
+
+			json_object_set_new(r, "evaluated", json_boolean(has && (!json_is_number(n) ||
+					    json_number_value(n) >= (json_is_number(min_n) ?
+								     json_number_value(min_n) : 0))));
+		}
+		json_object_set_new(r, "run", json_integer(l->id));
+	}
+}
+
 /* One metric row (name, grp, value, lo, hi) into the run's records. */
 static void
 load_row(struct loader *l, sqlite3_stmt *st)
@@ -327,18 +566,12 @@ load_row(struct loader *l, sqlite3_stmt *st)
 	if (name == NULL)
 		name = "";
 	switch (l->mode) {
+	case D_MONITOR:
+		if (!monitor_row(l, st, name, g))
+			raw_row(l, st, name);
+		return;
 	case D_RAW:
-		r = json_object();
-		json_object_set_new(r, "kind", json_string("run.metric"));
-		json_object_set_new(r, "run", json_integer(l->id));
-		json_object_set_new(r, "tool", json_string(l->tool));
-		json_object_set_new(r, "name", json_string(name));
-		json_object_set_new(r, "grp", col_text(st, 1));
-		json_object_set_new(r, "value", col_real(st, 2));
-		json_object_set_new(r, "lo", col_real(st, 3));
-		json_object_set_new(r, "hi", col_real(st, 4));
-		if (json_array_append_new(l->recs, r) == -1)
-			l->oom = true;
+		raw_row(l, st, name);
 		return;
 	case D_BENCH:
 		if (json_object_set_new(json_object_get(l->bench, "metrics"), name,
@@ -391,6 +624,8 @@ load_flush(struct oed_report *rep, struct loader *l, struct oed_err *err)
 		return oed_err_set(err, OED_EX_FAIL, "out of memory");
 	if (l->mode == D_BENCH)
 		return oed_rep_add(rep, json_incref(l->bench), err);
+	if (l->mode == D_MONITOR)
+		monitor_finish(l);
 	json_array_foreach(l->recs, i, r)
 		if (oed_rep_add(rep, json_incref(r), err) == -1)
 			return -1;
@@ -641,6 +876,9 @@ load_run(struct oed_report *rep, struct oed_store *s, int64_t id, const struct r
 		l.mode = D_INFO;
 	else if (strcmp(l.tool, "oed-bench") == 0)
 		l.mode = D_BENCH;
+	else if (strcmp(l.tool, "oed-monitor") == 0)
+		l.mode = D_MONITOR;
+	l.params = json_object_get(run, "params");
 	if (tot) {
 		if (oed_rep_add(rep, run, err) == -1 || tot_flush(rep, tot, err) == -1)
 			return -1;
