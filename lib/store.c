@@ -206,6 +206,12 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;"
 	/* and each SLO's last monitor.slo record, for --status */
 	"ALTER TABLE monitor_slo_state ADD COLUMN last TEXT;",
+	/* oed-monitor: one run at a time delivers a monitor's outbox */
+	"CREATE TABLE monitor_flush_leases ("
+	"  source_id INTEGER PRIMARY KEY REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  run_id INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL"	/* ms since the epoch */
+	");",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

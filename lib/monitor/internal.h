@@ -76,6 +76,7 @@ struct oed_mon_ctx {
 	double watermark;		/* API sources: fetched up to here (0: none) */
 	bool backfill;			/* fetch [bf_from, bf_to) only; the watermark stays */
 	double bf_from, bf_to;
+	long delay_ms;			/* tests: sleep before each delivery, to widen races */
 };
 
 struct oed_mon_source_kind {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -16,6 +17,7 @@
 #include "base64.h"
 #include "exit.h"
 #include "net/net.h"
+#include "time.h"
 
 /* Slack's section text limit is 3000 characters; stay under it. */
 #define SLACK_TEXT_MAX 2900
@@ -371,8 +373,42 @@ deliver(struct oed_mon_ctx *cx, struct oed_net **net, const struct oed_mon_publi
 
 static const char *const pub_names[] = { "jsonl", "webhook", "slack", "langfuse_scores" };
 
-int
-oed_mon_outbox_flush(struct oed_mon_ctx *cx, size_t *left, struct oed_err *err)
+/*
+ * The flush lease: one run of a monitor delivers its outbox at a time, or
+ * two overlapping runs would read the same rows and both deliver them.
+ * Taken when free or expired (a holder killed mid-flush); renewed after
+ * each delivery; 1 when another live run holds it.
+ */
+static int
+flush_lease(struct oed_mon_ctx *cx, bool take, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)(oed_time_now() * 1000.0);
+	int rc;
+
+	st = oed_store_prepare(cx->store, take ?
+			       "INSERT INTO monitor_flush_leases (source_id, run_id, until)"
+			       " VALUES (?1, ?2, ?3) ON CONFLICT (source_id) DO UPDATE"
+			       " SET run_id = ?2, until = ?3 WHERE until <= ?4 OR run_id = ?2" :
+			       "DELETE FROM monitor_flush_leases WHERE source_id = ?1 AND run_id = ?2", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	sqlite3_bind_int64(st, 2, cx->run);
+	if (take) {
+		sqlite3_bind_int64(st, 3, now + cx->m->lease_ms);
+		sqlite3_bind_int64(st, 4, now);
+	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = oed_store_fail(cx->store, err, "cannot take the outbox's lease");
+	else
+		rc = take && sqlite3_changes(oed_store_db(cx->store)) != 1 ? 1 : 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+flush_rows(struct oed_mon_ctx *cx, size_t *left, struct oed_err *err)
 {
 	sqlite3_stmt *sel, *del = NULL, *bump = NULL;
 	struct oed_net *net = NULL;
@@ -433,8 +469,12 @@ oed_mon_outbox_flush(struct oed_mon_ctx *cx, size_t *left, struct oed_err *err)
 				(*left)++;
 				continue;
 			}
+			if (cx->delay_ms > 0)
+				nanosleep(&(struct timespec){ cx->delay_ms / 1000, cx->delay_ms % 1000 * 1000000L }, NULL);
 			d = deliver(cx, &net, pub, rows[i].payload, rows[i].len, why, sizeof(why), err);
 			if (d == -1)
+				goto rows_out;
+			if (flush_lease(cx, true, err) == -1)
 				goto rows_out;
 			if (d == 1) {
 				sqlite3_reset(del);
@@ -470,5 +510,21 @@ out:
 	sqlite3_finalize(del);
 	sqlite3_finalize(bump);
 	oed_net_free(net);
+	return rc;
+}
+
+int
+oed_mon_outbox_flush(struct oed_mon_ctx *cx, size_t *left, struct oed_err *err)
+{
+	int held, rc;
+
+	/* wait for an overlapping run's flush: it may not hold our rows yet */
+	while ((held = flush_lease(cx, true, err)) == 1)
+		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
+	if (held == -1)
+		return -1;
+	rc = flush_rows(cx, left, err);
+	if (flush_lease(cx, false, rc == 0 ? err : &(struct oed_err){ 0 }) == -1)
+		rc = -1;
 	return rc;
 }

@@ -1659,7 +1659,8 @@ int
 oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_mon_run_opts *o,
 		struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
 {
-	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0, o->backfill, o->backfill_from, o->backfill_to };
+	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0, o->backfill, o->backfill_from, o->backfill_to,
+				  o->item_delay_ms };
 	struct oed_mon_items it;
 	struct agg *agg = NULL;
 	struct oed_mon_drift_values dv = { NULL, 0 };
