@@ -1063,13 +1063,16 @@ f1_scan_memo(struct f1_table *t, struct oed_sc_regex *articles, const char *s, s
 				    ((c2 - F1_ONES) & ~c2);
 				if ((m &= F1_HIGH) != 0) {
 					p += (size_t)__builtin_ctzll(m) >> 3;
-					break;
+					goto candidate;
 				}
 				p += 8;
 			}
 #endif
 			while (p < end && *p > ' ' && *p != 0xC2 && (*p < 0xE0 || *p > 0xE3))
 				p++;
+#ifdef F1_SWAR
+candidate:
+#endif
 			if (p >= end || f1_space_at(p, end) > 0)
 				break;
 			p++;
@@ -1084,11 +1087,15 @@ f1_scan_memo(struct f1_table *t, struct oed_sc_regex *articles, const char *s, s
 		uint64_t w[3] = { 0, 0, 0 }, key;
 #ifdef F1_SWAR
 		if (end - q >= 24) {
-			/* whole words, masked to the token */
-			memcpy(w, q, 24);
-			for (size_t i = 0; i < 3; i++)
-				w[i] = tl >= 8 * i + 8 ? w[i] : tl <= 8 * i ? 0 :
-				    w[i] & (~0ULL >> (64 - 8 * (tl - 8 * i)));
+			/* whole words, the last masked to the token */
+			size_t last = (tl - 1) >> 3;
+
+			memcpy(&w[0], q, 8);
+			if (last > 0)
+				memcpy(&w[1], q + 8, 8);
+			if (last > 1)
+				memcpy(&w[2], q + 16, 8);
+			w[last] &= ~0ULL >> (64 - 8 * (tl - 8 * last));
 		} else
 #endif
 		{
