@@ -211,9 +211,68 @@ start --n
 BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
 $BENCH --no-cache -m openai:m "$t/nfirst.yaml" >"$t/out" 2>"$t/err"
 expect "n: exit 0, a choice per sample" "0 10 10 10" \
-	"$? $(grep -c '"sample":0,.*"output":"ok"' "$t/out") $(grep -c '"sample":1,.*"output":"ok #1"' "$t/out") $(grep -c '"sample":2,.*"output":"ok #2"' "$t/out")"
+	"$? $(grep -c '"sample":0,.*"output":"ok #7"' "$t/out") $(grep -c '"sample":1,.*"output":"ok #8"' "$t/out") $(grep -c '"sample":2,.*"output":"ok #9"' "$t/out")"
 expect "n: one request per input" "10 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] 10" \
 	"$(stats | "$PY" -c 'import json,sys; s=json.load(sys.stdin); print(s["n_requests"], sorted(s["requests"].values()))') $(field "$t/out" bench.summary requests)"
+
+# 11c. --samples raised from 3 to 5 over a stored run: n = 2 per input, for
+# samples 3 and 4 (seed + 3), cached samples never asked again; the same
+# items and metrics as a fresh run with 5 (the server is deterministic per seed)
+start --n
+BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
+# choices: the answers asked so far, per prompt, in prompt order
+choices() { stats | "$PY" -c 'import json,sys; c=json.load(sys.stdin)["choices"]; print([c[k] for k in sorted(c)])'; }
+# items FILE: the bench.item records without what differs between runs
+items() {
+	"$PY" -c 'import json,sys
+for l in open(sys.argv[1]):
+	r=json.loads(l)
+	if r.get("kind")!="bench.item": continue
+	for k in ("latency_ms","cached","tokens_in","tokens_out","tokens_cached","tokens_reasoning","cost_usd","attempts","run"): r.pop(k,None)
+	print(json.dumps(r,sort_keys=True))' "$1"
+}
+OED_STORE="$t/grow.db" $BENCH -m openai:m "$t/nfirst.yaml" >"$t/out" 2>"$t/err"
+expect "grow: 3 samples, exit 0" "0 " "$? $(cat "$t/err")"
+c3=$(choices)
+OED_STORE="$t/grow.db" $BENCH -k 5 -m openai:m "$t/nfirst.yaml" >"$t/out" 2>"$t/err"
+expect "grow: 5 samples, exit 0, 30 from the cache" "0 30" "$? $(field "$t/out" bench.summary cache_hits)"
+expect "grow: n = 2 asked per input" "[3, 3, 3, 3, 3, 3, 3, 3, 3, 3] -> [5, 5, 5, 5, 5, 5, 5, 5, 5, 5] 20" \
+	"$(echo "$c3") -> $(choices) $(stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["n_requests"])')"
+expect "grow: the new samples got their own seeds" "10 10" \
+	"$(grep -c '"sample":3,.*"output":"ok #10"' "$t/out") $(grep -c '"sample":4,.*"output":"ok #11"' "$t/out")"
+OED_STORE="$t/grow-fresh.db" $BENCH -k 5 -m openai:m "$t/nfirst.yaml" >"$t/fresh" 2>/dev/null
+expect "grow: same items as a fresh run" "$(items "$t/fresh")" "$(items "$t/out")"
+expect "grow: same metrics as a fresh run" "$(field "$t/fresh" bench.summary metrics)" \
+	"$(field "$t/out" bench.summary metrics)"
+
+# 11d. kill -9 mid-run with 5 samples, then the same command: the rerun asks
+# exactly the answers the store lacks, and gives the fresh run's items
+set --
+i=0
+while [ $i -lt 20 ]; do i=$((i + 1)); set -- "$@" "[[slow:0.2]][[answer:ok]] g$i"; done
+task gkill "$@"
+sed -i 's/seed: 7}/seed: 7, samples: 5}/' "$t/gkill.yaml"
+OED_STORE="$t/gkill.db" $BENCH -c 1 --max-concurrency 1 -m openai:m "$t/gkill.yaml" >/dev/null 2>&1 &
+bpid=$!
+i=0
+while [ $i -lt 200 ]; do
+	n=$(sqlite3 "$t/gkill.db" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
+	[ "${n:-0}" -ge 10 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 $bpid
+wait $bpid 2>/dev/null
+stored=$(sqlite3 "$t/gkill.db" "SELECT count(*) FROM bench_responses")
+before=$(stats | "$PY" -c 'import json,sys; print(sum(v for k, v in json.load(sys.stdin)["choices"].items() if " g" in k))')
+OED_STORE="$t/gkill.db" $BENCH -m openai:m "$t/gkill.yaml" >"$t/out" 2>"$t/err"
+expect "grow resume: exit 0, every stored answer reused" "0 $stored" "$? $(field "$t/out" bench.summary cache_hits)"
+after=$(stats | "$PY" -c 'import json,sys; print(sum(v for k, v in json.load(sys.stdin)["choices"].items() if " g" in k))')
+expect "grow resume: only the missing answers asked" "$((100 - stored))" "$((after - before))"
+[ "$stored" -gt 0 ] && [ "$stored" -lt 100 ] && ok "grow resume: $stored answers stored before the kill" ||
+	bad "grow resume: $stored answers stored before the kill"
+OED_STORE="$t/gkill-fresh.db" $BENCH -m openai:m "$t/gkill.yaml" >"$t/fresh" 2>/dev/null
+expect "grow resume: same items as a fresh run" "$(items "$t/fresh")" "$(items "$t/out")"
 start
 BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
 

@@ -1625,29 +1625,46 @@ queue_item(struct runner *R, struct item *it, struct oed_err *err)
 	return 0;
 }
 
+/*
+ * Submit what waits, a batch at a time: the queued samples of one input
+ * (those the cache lacks, consecutive in the queue) go together, so that
+ * openai can ask them in one request with n = their number.
+ */
 static int
 submit_queued(struct runner *R, struct oed_err *err)
 {
+	unsigned batch[R->samples];
 	size_t mi;
 
 	for (mi = 0; mi < R->nm; mi++) {
 		struct model_acc *m = &R->m[mi];
 		size_t room = oed_provider_room(m->p);
 
-		while (room-- > 0 && m->qhead) {
-			struct job *j = m->qhead;
-			struct oed_prov_req req = {
-				.messages = j->it->messages, .prompt = j->it->prompt,
-				.gen = &R->t->gen, .input_id = j->it->id, .sample = j->sample,
-				.user = j,
-			};
+		while (room > 0 && m->qhead) {
+			struct item *it = m->qhead->it;
+			unsigned nb = 0, i;
+			struct job *j;
 
-			m->qhead = j->next_queued;
-			if (m->qhead == NULL)
-				m->qtail = NULL;
-			j->next_queued = NULL;
-			if (oed_provider_submit(m->p, &req, err) == -1)
-				return -1;
+			for (j = m->qhead; j != NULL && j->it == it && nb < R->samples; j = j->next_queued)
+				batch[nb++] = j->sample;
+			for (i = 0; i < nb; i++) {
+				struct oed_prov_req req = {
+					.messages = it->messages, .prompt = it->prompt,
+					.gen = &R->t->gen, .input_id = it->id,
+					.batch = batch, .nbatch = nb,
+				};
+
+				j = m->qhead;
+				req.sample = j->sample;
+				req.user = j;
+				m->qhead = j->next_queued;
+				if (m->qhead == NULL)
+					m->qtail = NULL;
+				j->next_queued = NULL;
+				if (oed_provider_submit(m->p, &req, err) == -1)
+					return -1;
+			}
+			room = room > nb ? room - nb : 0;
 		}
 	}
 	return 0;

@@ -12,9 +12,12 @@
  * anthropic-version; the system prompt travels apart from the messages,
  * and max_tokens is required (1024 when the task gives none).
  *
- * Several samples of an input go to openai as one request with n = the
- * samples (seed unchanged), each sample its choice; the request's usage
- * is given to the first sample asked, 0 tokens to the others.  A server
+ * The samples of an input that the cache lacks (all of them on a fresh
+ * run; only the new ones when --samples grows or a run resumes) go to
+ * openai as one request with n = their number and seed + the first of
+ * them, choice i to the i-th missing sample; the request's usage is
+ * given to the first sample asked, 0 tokens to the others.  A lone
+ * missing sample is asked on its own, with seed + sample.  A server
  * that answers such a request 400 (vLLM with beam search off, llama.cpp,
  * Ollama...) gets one request per sample with seed + sample from then on,
  * for the rest of the run.
@@ -35,14 +38,15 @@
 #include "openai_response.h"
 #include "provider_impl.h"
 
-/* One request with n > 1: the samples of one input. */
+/* One request with n > 1: the missing samples of one input. */
 struct ngroup {
 	struct ngroup *next;
 	char *input_id;
 	json_t *messages;
 	const struct oed_gen *gen;
-	unsigned k;
-	void **users;		/* [k]: each sample's handle, NULL when not asked */
+	unsigned k;		/* n */
+	unsigned *samples;	/* [k]: choice i answers sample samples[i] */
+	void **users;		/* [k]: each sample's handle, NULL until submitted */
 };
 
 struct http {
@@ -61,6 +65,7 @@ ngroup_free(struct ngroup *g)
 {
 	free(g->input_id);
 	json_decref(g->messages);
+	free(g->samples);
 	free(g->users);
 	free(g);
 }
@@ -258,9 +263,13 @@ send_one(struct oed_provider *p, const struct oed_prov_req *r, struct ngroup *g,
 	const char *headers[4];
 	struct oed_net_req req = { 0 };
 	size_t nh = 0;
-	char *body = oed_http_body(p, r, g == NULL, err);
+	struct oed_prov_req q = *r;
+	char *body;
 	int rc;
 
+	if (g != NULL)
+		q.sample = g->samples[0];	/* seed + the first sample asked */
+	body = oed_http_body(p, &q, true, err);
 	if (body == NULL)
 		return -1;
 	if (g != NULL) {
@@ -298,22 +307,23 @@ oed_http_submit(struct oed_provider *p, const struct oed_prov_req *r, struct oed
 {
 	struct http *h = p->http;
 	struct ngroup *g;
+	unsigned i;
 
-	if (p->kind != OED_PROV_OPENAI || h->no_n || r->gen->samples < 2 ||
-	    r->sample >= r->gen->samples)
+	if (p->kind != OED_PROV_OPENAI || h->no_n || r->batch == NULL || r->nbatch < 2)
 		return send_one(p, r, NULL, err);
-	/* a later sample of an input whose request is in flight joins it */
+	/* a later sample of the batch joins the request of its first */
 	for (g = h->groups; g != NULL; g = g->next)
-		if (strcmp(g->input_id, r->input_id) == 0) {
-			if (g->users[r->sample] != NULL)
-				break;
-			g->users[r->sample] = r->user;
-			return 0;
-		}
-	if (g != NULL)
-		return send_one(p, r, NULL, err);
+		if (strcmp(g->input_id, r->input_id) == 0)
+			for (i = 0; i < g->k; i++)
+				if (g->samples[i] == r->sample && g->users[i] == NULL) {
+					g->users[i] = r->user;
+					return 0;
+				}
+	if (r->sample != r->batch[0])
+		return send_one(p, r, NULL, err);	/* not the batch's first: not grouped */
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
-	    (g->users = calloc(r->gen->samples, sizeof(*g->users))) == NULL ||
+	    (g->users = calloc(r->nbatch, sizeof(*g->users))) == NULL ||
+	    (g->samples = malloc(r->nbatch * sizeof(*g->samples))) == NULL ||
 	    (g->input_id = strdup(r->input_id)) == NULL) {
 		if (g != NULL)
 			ngroup_free(g);
@@ -321,8 +331,9 @@ oed_http_submit(struct oed_provider *p, const struct oed_prov_req *r, struct oed
 	}
 	g->messages = json_incref(r->messages);
 	g->gen = r->gen;
-	g->k = r->gen->samples;
-	g->users[r->sample] = r->user;
+	g->k = r->nbatch;
+	memcpy(g->samples, r->batch, r->nbatch * sizeof(*g->samples));
+	g->users[0] = r->user;
 	if (send_one(p, r, g, err) == -1) {
 		ngroup_free(g);
 		return -1;
@@ -417,7 +428,7 @@ group_done(struct oed_provider *p, struct ngroup *g, const struct oed_net_result
 			q->messages = json_incref(g->messages);
 			q->gen = g->gen;
 			q->input_id = strdup(g->input_id);
-			q->sample = s;
+			q->sample = g->samples[s];
 			q->user = g->users[s];
 			if (q->input_id == NULL) {
 				json_decref(q->messages);

@@ -15,9 +15,10 @@
  * the poll timeout.
  *
  * One request is one sample, except that openai asks the samples of an
- * input with n > 1 first and falls back to one request per sample (with
- * seed + sample when the task gives a seed) once the server refuses n
- * (http.c); every sample still gets its own callback.
+ * input submitted as one batch (those the cache lacks) with n > 1 first
+ * and falls back to one request per sample (with seed + sample when the
+ * task gives a seed) once the server refuses n (http.c); every sample
+ * still gets its own callback.
  *
  * The request's canonical text (oed_provider_canonical) is what the run
  * store's cache is keyed by: the provider, base URL or argv, and the
@@ -52,6 +53,14 @@ struct oed_prov_req {
 	const struct oed_gen *gen;
 	const char *input_id;
 	unsigned sample;
+	/*
+	 * The samples of this input submitted one after the other, this one
+	 * among them, ascending (NULL: this one alone): openai asks them in
+	 * one request with n = nbatch.  Samples already cached are left out,
+	 * so a resumed run asks only what is missing.
+	 */
+	const unsigned *batch;
+	unsigned nbatch;
 	void *user;			/* handed back with the response */
 };
 

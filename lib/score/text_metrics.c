@@ -417,6 +417,26 @@ ngram_match_refs(struct ngram_scratch *sc, const uint32_t *h, size_t nh,
 
 /* ---- State shared by the reference metrics ---- */
 
+/* A normalized token: its fingerprint and its bit in the filter. */
+struct f1_tok {
+	uint64_t h;
+	uint32_t bit;
+};
+#define F1_REC 16
+
+/*
+ * A white-space token of up to 24 bytes as it was, and the normalized
+ * tokens it gives (up to 3): text repeats its words, so most tokens are
+ * normalized once for the whole stream.  Direct-mapped by the raw bytes.
+ */
+struct f1_memo {
+	uint64_t raw[3];	/* the bytes, zero-padded */
+	unsigned char len;	/* 0: empty */
+	unsigned char n;
+	struct f1_tok tok[3];
+};
+#define F1_MEMO_BITS 12
+
 /*
  * f1's token counts (see f1_scan): the reference's tokens, each with its
  * count in the output beside its own.  The output's tokens are only looked
@@ -432,6 +452,9 @@ struct f1_table {
 	uint64_t filter[64];
 	struct oed_buf tok, tmp;
 	struct spans sp;
+	struct f1_memo *memo;	/* [1 << F1_MEMO_BITS] */
+	struct f1_tok rec[F1_REC];	/* side 2's tokens */
+	size_t nrec;
 };
 
 static void
@@ -443,6 +466,7 @@ f1_table_release(struct f1_table *t)
 	oed_buf_release(&t->tok);
 	oed_buf_release(&t->tmp);
 	free(t->sp.v);
+	free(t->memo);
 }
 
 struct tm_state {
@@ -747,20 +771,13 @@ f1_hash(const char *s, size_t len)
 #endif
 }
 
-/*
- * Count a token: side 1 (the reference) adds it to the table, side 0
- * (the output) counts it only where the reference has it.
- */
+/* Count a token by its fingerprint and filter bit, as f1_count() says. */
 static inline __attribute__((always_inline)) int
-f1_count(struct f1_table *t, const char *s, size_t len, int side)
+f1_count_h(struct f1_table *t, uint64_t h, uint32_t bit, int side)
 {
-	uint32_t bit = f1_filter_bit(s, len);
-
-	if (side == 0 && !(t->filter[bit >> 6] >> (bit & 63) & 1))
-		return 0;
-	uint64_t h = f1_hash(s, len);
-
 	if (side == 0) {
+		if (!(t->filter[bit >> 6] >> (bit & 63) & 1))
+			return 0;
 		if (t->cap == 0)
 			return 0;
 		for (size_t j = h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
@@ -811,6 +828,33 @@ f1_count(struct f1_table *t, const char *s, size_t len, int side)
 	t->cnt[2 * j + side]++;
 	return 0;
 }
+
+/*
+ * Count a token: side 1 (the reference) adds it to the table, side 0
+ * (the output) counts it only where the reference has it, side 2 notes
+ * its fingerprint and filter bit in t->rec (for f1_memo).
+ */
+static inline __attribute__((always_inline)) int
+f1_count(struct f1_table *t, const char *s, size_t len, int side)
+{
+	uint32_t bit = f1_filter_bit(s, len);
+
+	if (side == 2) {
+		if (t->nrec < F1_REC)
+			t->rec[t->nrec] = (struct f1_tok){ f1_hash(s, len), bit };
+		t->nrec++;
+		return 0;
+	}
+	if (side == 0 && !(t->filter[bit >> 6] >> (bit & 63) & 1))
+		return 0;
+	return f1_count_h(t, f1_hash(s, len), bit, side);
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define F1_SWAR 1
+#define F1_ONES UINT64_C(0x0101010101010101)
+#define F1_HIGH UINT64_C(0x8080808080808080)
+#endif
 
 /* Per byte: what f1_scan does with it (KEEP: controls, DEL, and every byte above 0x7F). */
 enum { F1_KEEP = 0, F1_PLAIN = 1, F1_DROP = 2, F1_SPACE = 3 };
@@ -961,6 +1005,136 @@ f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t
 	return 0;
 }
 
+/* The length of the White_Space code point at p (py_space), else 0. */
+static inline size_t
+f1_space_at(const unsigned char *p, const unsigned char *end)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (*p < 0x80)
+		return f1_class[*p] == F1_SPACE;
+	if (*p != 0xC2 && (*p < 0xE1 || *p > 0xE3))
+		return 0;
+	n = oed_utf8_decode(p, end, &cp);
+	return n > 0 && py_space(cp) ? n : 0;
+}
+
+/*
+ * f1_scan() a white-space token at a time, each looked up in t->memo
+ * first: a token seen before gives its normalized tokens without being
+ * folded again.  A token normalizes the same wherever it stands (white
+ * space ends a word for the articles pattern as the text's ends do), so
+ * the counts are f1_scan()'s.
+ */
+static int
+f1_scan_memo(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len, int side,
+	     size_t *ntok, struct oed_err *err)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n;
+
+	*ntok = 0;
+	if (t->memo == NULL &&
+	    (t->memo = calloc((size_t)1 << F1_MEMO_BITS, sizeof(*t->memo))) == NULL)
+		return OOM(err);
+	while (p < end) {
+		const unsigned char *q;
+		size_t sl, tl;
+
+		while (p < end && (sl = f1_space_at(p, end)) > 0)
+			p += sl;
+		if (p >= end)
+			break;
+		q = p;
+		for (;;) {
+#ifdef F1_SWAR
+			/*
+			 * eight bytes at a time to the first that may begin a space:
+			 * below '!', C2, or E0..E3 (the lowest flagged byte is exact)
+			 */
+			while (end - p >= 8) {
+				uint64_t w, e0, c2, m;
+
+				memcpy(&w, p, 8);
+				e0 = w ^ 0xE0 * F1_ONES;
+				c2 = w ^ 0xC2 * F1_ONES;
+				m = ((w - 0x21 * F1_ONES) & ~w) | ((e0 - 4 * F1_ONES) & ~e0) |
+				    ((c2 - F1_ONES) & ~c2);
+				if ((m &= F1_HIGH) != 0) {
+					p += (size_t)__builtin_ctzll(m) >> 3;
+					goto candidate;
+				}
+				p += 8;
+			}
+#endif
+			while (p < end && *p > ' ' && *p != 0xC2 && (*p < 0xE0 || *p > 0xE3))
+				p++;
+#ifdef F1_SWAR
+candidate:
+#endif
+			if (p >= end || f1_space_at(p, end) > 0)
+				break;
+			p++;
+		}
+		tl = (size_t)(p - q);
+		if (tl > sizeof(t->memo->raw)) {
+			if (f1_scan(t, articles, (const char *)q, tl, side, &n, err) == -1)
+				return -1;
+			*ntok += n;
+			continue;
+		}
+		uint64_t w[3] = { 0, 0, 0 }, key;
+#ifdef F1_SWAR
+		if (end - q >= 24) {
+			/* whole words, the last masked to the token */
+			size_t last = (tl - 1) >> 3;
+
+			memcpy(&w[0], q, 8);
+			if (last > 0)
+				memcpy(&w[1], q + 8, 8);
+			if (last > 1)
+				memcpy(&w[2], q + 16, 8);
+			w[last] &= ~0ULL >> (64 - 8 * (tl - 8 * last));
+		} else
+#endif
+		{
+			memcpy(w, q, tl);
+		}
+		key = (w[0] * 0x9E3779B97F4A7C15ULL ^ w[1] * 0xC2B2AE3D27D4EB4FULL ^
+		       w[2] * 0x165667B19E3779F9ULL ^ tl) * 0xBF58476D1CE4E5B9ULL;
+		struct f1_memo *e = &t->memo[key >> (64 - F1_MEMO_BITS)];
+		if (e->len != tl || e->raw[0] != w[0] || e->raw[1] != w[1] || e->raw[2] != w[2]) {
+			t->nrec = 0;
+			if (f1_scan(t, articles, (const char *)q, tl, 2, &n, err) == -1)
+				return -1;
+			if (n > F1_REC) {
+				/* too many to note: counted straight */
+				if (f1_scan(t, articles, (const char *)q, tl, side, &n, err) == -1)
+					return -1;
+				*ntok += n;
+				continue;
+			}
+			if (n > 3) {
+				for (size_t i = 0; i < n; i++)
+					if (f1_count_h(t, t->rec[i].h, t->rec[i].bit, side) == -1)
+						return OOM(err);
+				*ntok += n;
+				continue;
+			}
+			memcpy(e->raw, w, sizeof(w));
+			e->len = (unsigned char)tl;
+			e->n = (unsigned char)n;
+			memcpy(e->tok, t->rec, n * sizeof(*t->rec));
+		}
+		for (size_t i = 0; i < e->n; i++)
+			if (f1_count_h(t, e->tok[i].h, e->tok[i].bit, side) == -1)
+				return OOM(err);
+		*ntok += e->n;
+	}
+	return 0;
+}
+
 int
 oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 	  struct oed_score_result *res, struct oed_err *err)
@@ -974,8 +1148,8 @@ oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 		return -1;
 	f1_table_clear(t);
 	/* the reference first: the output's tokens are only looked up in it */
-	if (f1_scan(t, st->articles, ref, reflen, 1, &nr, err) == -1 ||
-	    f1_scan(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1)
+	if (f1_scan_memo(t, st->articles, ref, reflen, 1, &nr, err) == -1 ||
+	    f1_scan_memo(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1)
 		return -1;
 	for (size_t i = 0; i < t->n; i++) {
 		uint32_t a = t->cnt[2 * t->used[i]], b = t->cnt[2 * t->used[i] + 1];

@@ -26,7 +26,10 @@ last user message, [[name:arg]], say what to do with that prompt.
 Server-wide (arguments): --max-concurrent N answers 429 above N requests
 in flight; n > 1 is refused with 400, as some servers do, unless --n
 (then n choices come back, the i-th answer followed by " #i" from the
-second on).  GET /stats gives {"requests": {prompt: count},
+second on; or, when the request has a seed, every answer followed by
+" #S" with S = seed + i: deterministic per seed, as if choice i had been
+asked alone with that seed).  GET /stats gives {"requests": {prompt:
+count}, "choices": {prompt: the answers asked, n summed},
 "n_requests": N (asking n > 1, refused or not), "max_in_flight": N,
 "refused": N, "auth": [header values seen, hashed]} so tests can check
 what was asked.
@@ -47,6 +50,7 @@ import time
 
 lock = threading.Lock()
 counts = {}
+choices = {}
 in_flight = 0
 max_in_flight = 0
 refused = 0
@@ -80,7 +84,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/stats":
             with lock:
-                self.send_json(200, {"requests": counts, "max_in_flight": max_in_flight,
+                self.send_json(200, {"requests": counts, "choices": choices, "max_in_flight": max_in_flight,
                                      "refused": refused, "n_requests": n_requests, "auth": sorted(auth_seen)})
         else:
             self.send_json(404, {"error": {"message": "not found"}})
@@ -117,6 +121,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         d = directives(prompt)
         with lock:
             counts[prompt] = counts.get(prompt, 0) + 1
+            choices[prompt] = choices.get(prompt, 0) + (1 if anthropic else req.get("n", 1))
             seen = counts[prompt]
             in_flight += 1
             max_in_flight = max(max_in_flight, in_flight)
@@ -176,7 +181,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "model": model, "system_fingerprint": "fp_test",
                     "choices": [{"index": i, "finish_reason": "stop",
                                  "message": {"role": "assistant",
-                                             "content": text + (" #%d" % i if i else "")}}
+                                             "content": text + suffix(req, i)}}
                                 for i in range(req.get("n", 1))],
                     "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
                               "total_tokens": len(prompt.split()) + len(text.split())}}
@@ -186,6 +191,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "malformed" in d:
             raw = raw[: len(raw) // 2]
         self.send_json(200, None, raw=raw)
+
+
+def suffix(req, i):
+    if args.n and isinstance(req.get("seed"), int):
+        return " #%d" % (req["seed"] + i)
+    return " #%d" % i if i else ""
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

@@ -417,6 +417,97 @@ START_TEST(f1_fast_path_agrees)
 }
 END_TEST
 
+/*
+ * f1 through one scorer over a stream, as oed-bench --score runs it: the
+ * white-space tokens it has normalized before are looked up in its memo,
+ * so the words repeat across records, with tokens of 8, 16, 24 and 25
+ * bytes, one that articles split into five, Unicode White_Space between
+ * words and near misses of it, each text in a buffer of its exact length
+ * (the sanitizers catch a read past it).
+ */
+START_TEST(f1_stream_agrees)
+{
+	static const char *const words[] = {
+		"the", "The", "a", "An", "answer", "Answer!", "42", "don't", "PARIS", "Paris,",
+		"caf\xc3\xa9", "CAF\xc3\x89", "\xd0\x9e\xd0\xa2\xd0\x92\xd0\x95\xd0\xa2", "stra\xc3\x9f" "e",
+		"STRASSE", "\xe6\x9d\xb1\xe4\xba\xac", "\xc3\xa9the", "the\xc3\xa9", "abcdefgh", "ABCDEFGH",
+		"abcdefghijklmnop", "abcdefghijklmnopqrstuvwx", "ABCDEFGHIJKLMNOPQRSTUVWX",
+		"abcdefghijklmnopqrstuvwxy", "abcdefg9", "abcdefgh12345678", "abcdefghijklmnopqrstuvw9",
+		"\xe2\x86\x92" "a\xe2\x86\x92" "a\xe2\x86\x92" "a\xe2\x86\x92" "a\xe2\x86\x92",
+		"\xe2\x86\x92the\xe2\x86\x92", "x\xe2\x80\x8by", "\xe3\x81\x82", "\xe0\xa4\x85", "\xc2\xa9", "--the--",
+		"\x01" "a\x01", "\xe1\xba\x9e", "\xf0\x9f\x98\x80",
+	};
+	static const char *const seps[] = {
+		" ", "\t ", "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8", "\xc2\x85", "\xe1\x9a\x80",
+		"\xe2\x81\x9f", "\x1c", "\n",
+	};
+	size_t nw = sizeof(words) / sizeof(words[0]), ns = sizeof(seps) / sizeof(seps[0]);
+	struct oed_scorer_spec *spec;
+	struct oed_err err;
+	struct oed_sc_regex *articles = oed_sc_squad_articles(&err);
+	uint64_t seed = 11;
+	char a[800], b[800];
+
+	ck_assert_ptr_nonnull(articles);
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &spec, &err), 0);
+	/* odd rounds draw from 30 words made up for the round: thousands in all, so they collide in the memo */
+	static const char *const letters[] = { "a", "b", "t", "h", "e", "n", "A", "T", "1", "\xc3\xa9", "-" };
+	char pool[30][64];
+	for (int round = 0; round < 3000; round++) {
+		char *bufs[2] = { a, b };
+		size_t lens[2];
+		for (size_t i = 0; i < 30; i++) {
+			size_t k = 0, n = 1 + oed_splitmix64(&seed) % 26;
+			for (size_t j = 0; j < n; j++) {
+				const char *l = letters[oed_splitmix64(&seed) % (sizeof(letters) / sizeof(letters[0]))];
+				memcpy(pool[i] + k, l, strlen(l));
+				k += strlen(l);
+			}
+			pool[i][k] = '\0';
+		}
+		for (int side = 0; side < 2; side++) {
+			size_t len = 0, last = 0, n = oed_splitmix64(&seed) % (side ? 12 : 60);
+			for (size_t i = 0; i < n; i++) {
+				const char *w = round & 1 ? pool[oed_splitmix64(&seed) % 30] :
+				    words[oed_splitmix64(&seed) % nw];
+				const char *sep = (oed_splitmix64(&seed) & 3) == 0 ?
+				    seps[oed_splitmix64(&seed) % ns] : " ";
+				size_t l = strlen(w), ls = strlen(sep);
+				if (len + l + ls + 1 >= sizeof(a))
+					break;
+				memcpy(bufs[side] + len, w, l);
+				memcpy(bufs[side] + len + l, sep, ls);
+				len += l + ls;
+				last = ls;
+			}
+			/* half the texts end in a word, not a separator */
+			if (oed_splitmix64(&seed) & 1)
+				len -= last;
+			bufs[side][len] = '\0';
+			lens[side] = len;
+		}
+		char *x = malloc(lens[0] + 1), *y = malloc(lens[1] + 1);
+		struct oed_score_input in;
+		struct oed_score_result res;
+		ck_assert(x != NULL && y != NULL);
+		memcpy(x, a, lens[0]);
+		memcpy(y, b, lens[1]);
+		oed_score_input_init(&in, x, lens[0]);
+		in.target = y;
+		in.target_len = lens[1];
+		ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+		double want = f1_reference(articles, a, b);
+		ck_assert_msg(fabs(res.value - want) <= 1e-15, "round %d: f1('%s', '%s') = %.17g, reference %.17g",
+		    round, a, b, res.value, want);
+		oed_score_result_release(&res);
+		free(x);
+		free(y);
+	}
+	oed_scorer_spec_free(spec);
+	oed_sc_regex_free(articles);
+}
+END_TEST
+
 START_TEST(length_units)
 {
 	/* "naïve 東京 ok": 11 code points, 3 words, 16 bytes. */
@@ -518,6 +609,7 @@ metrics_suite(void)
 	tcase_add_test(core, reference_values);
 	tcase_add_test(core, words_fast_paths_agree);
 	tcase_add_test(core, f1_fast_path_agrees);
+	tcase_add_test(core, f1_stream_agrees);
 	tcase_add_test(core, corpus_reference_values);
 	tcase_add_test(core, sacrebleu_vectors);
 	tcase_add_test(core, documented_differences);
