@@ -134,6 +134,18 @@ hash_id(int64_t source, const char *id, size_t len, struct hashed *h)
 	h->chk = (int64_t)v.high64;
 }
 
+/*
+ * For the connection's lookups in and moves to monitor_scored: up to 64 MB
+ * of its pages kept, and the file read through a map rather than copied
+ * page by page.  Best effort: a run works without.
+ */
+static void
+tune(struct oed_mon_ctx *cx)
+{
+	sqlite3_exec(oed_store_db(cx->store), "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824",
+		     NULL, NULL, NULL);
+}
+
 /* In the order of monitor_scored: neighbouring lookups share their pages. */
 static int
 by_hash(const void *a, const void *b)
@@ -173,6 +185,7 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 		if (it->lookup == NULL)
 			return -1;
 		sqlite3_bind_int64(it->lookup, 1, cx->source_id);
+		tune(cx);
 	}
 	oed_map_init(&batch);
 	if ((look = malloc((it->n - from) * sizeof(*look))) == NULL)
@@ -528,6 +541,7 @@ move_scored(struct oed_mon_ctx *cx, struct oed_err *err)
 
 	if ((v = malloc(CHUNK * sizeof(*v))) == NULL)
 		return nomem(err);
+	tune(cx);
 	if ((sel = oed_store_prepare(cx->store, "SELECT id, item FROM monitor_claims"
 				     " WHERE source_id = ? AND scored = 1 ORDER BY id LIMIT ?", err)) == NULL ||
 	    (ins = oed_store_prepare(cx->store, "INSERT OR IGNORE INTO monitor_scored (key, source_id, chk)"
@@ -560,6 +574,7 @@ move_scored(struct oed_mon_ctx *cx, struct oed_err *err)
 		if (n == 0)
 			break;
 		/* the last row of the chunk: ids come in order */
+		sqlite3_reset(del);
 		sqlite3_bind_int64(del, 2, v[n - 1].row);
 		qsort(v, n, sizeof(*v), by_hash);
 		for (size_t i = 0; i < n; i++) {
@@ -589,7 +604,6 @@ move_scored(struct oed_mon_ctx *cx, struct oed_err *err)
 				goto out;
 			}
 		}
-		sqlite3_reset(del);
 		if (sqlite3_step(del) != SQLITE_DONE) {
 			oed_store_fail(cx->store, err, "cannot mark an item scored");
 			goto out;
