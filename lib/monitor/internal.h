@@ -49,6 +49,7 @@ struct oed_mon_items {
 	bool held;		/* some item is in another run's hands */
 	struct oed_map ids;	/* hash of a new item's id -> its index in v */
 	sqlite3_stmt *lookup;	/* scored ids and claims by id, prepared once */
+	int64_t version;	/* PRAGMA data_version before the first lookup */
 };
 
 struct oed_net;

@@ -134,6 +134,20 @@ hash_id(int64_t source, const char *id, size_t len, struct hashed *h)
 	h->chk = (int64_t)v.high64;
 }
 
+/* The store's PRAGMA data_version: it changes when another connection commits. */
+static int64_t
+data_version(struct oed_mon_ctx *cx)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(oed_store_db(cx->store), "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 /*
  * For the connection's lookups in and moves to monitor_scored: up to 64 MB
  * of its pages kept, and the file read through a map rather than copied
@@ -234,6 +248,8 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 
 		/* one read transaction per batch, not one (and its locks) per lookup */
 		txn = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+		if (from == 0)
+			it->version = data_version(cx);
 
 		qsort(look, nlook, sizeof(*look), by_hash);
 		for (size_t k = 0; k < nlook; k++) {
@@ -443,28 +459,57 @@ static int
 claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	sqlite3 *db = oed_store_db(cx->store);
 	int64_t lease = now_ms() + cx->m->lease_ms, now = now_ms(), top = 0;
 	struct hashed *v;
 	size_t n = 0;
-	int rc;
 
 	if ((v = malloc((it->n ? it->n : 1) * sizeof(*v))) == NULL)
 		return nomem(err);
-	for (size_t i = 0; i < it->n; i++) {
-		struct oed_mon_item *x = &it->v[i];
-
-		if (x->state != ITEM_SAMPLED)
-			continue;
-		hash_id(cx->source_id, x->id, x->idlen, &v[n]);
-		v[n].x = x;
-		v[n].row = (int64_t)n + 1;
-		n++;
-	}
-	/* the lookups in monitor_scored in its order: each page of it is read once */
-	qsort(v, n, sizeof(*v), by_hash);
 	if (oed_store_begin(cx->store, err) == -1) {
 		free(v);
 		return -1;
+	}
+	/*
+	 * What the lookups found holds unless another run committed since:
+	 * then each item is looked up again in monitor_scored (in its order:
+	 * each page read once), as it may have been scored meanwhile.
+	 */
+	if (it->lookup == NULL || data_version(cx) != it->version) {
+		st = oed_store_prepare(cx->store,
+				       "SELECT 1 FROM monitor_scored WHERE key = ?3 AND source_id = ?1 AND chk = ?4"
+				       " UNION ALL SELECT 1 FROM monitor_scored_ids"
+				       " WHERE source_id = ?1 AND item = ?2 LIMIT 1", err);
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, cx->source_id);
+		for (size_t i = 0; i < it->n; i++) {
+			if (it->v[i].state != ITEM_SAMPLED)
+				continue;
+			hash_id(cx->source_id, it->v[i].id, it->v[i].idlen, &v[n]);
+			v[n++].x = &it->v[i];
+		}
+		qsort(v, n, sizeof(*v), by_hash);
+		for (size_t i = 0; i < n; i++) {
+			struct oed_mon_item *x = v[i].x;
+			int rc;
+
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, v[i].key);
+			sqlite3_bind_int64(st, 4, v[i].chk);
+			if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				x->state = ITEM_LOST;	/* scored meanwhile */
+				if (x->file != (size_t)-1)
+					it->files[x->file].held = true;
+				it->held = true;
+			} else if (rc != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot look up scored items");
+				goto fail;
+			}
+		}
+		sqlite3_finalize(st);
+		st = NULL;
 	}
 	if ((st = oed_store_prepare(cx->store, "SELECT max(id) FROM monitor_claims", err)) == NULL)
 		goto fail;
@@ -473,40 +518,52 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 	sqlite3_finalize(st);
 	st = oed_store_prepare(cx->store,
 			       "INSERT INTO monitor_claims (id, source_id, item, run_id, scored, lease)"
-			       " SELECT ?6, ?1, ?2, ?3, 0, ?4"
-			       " WHERE NOT EXISTS (SELECT 1 FROM monitor_scored WHERE key = ?7 AND source_id = ?1"
-			       " AND chk = ?8)"
-			       " AND NOT EXISTS (SELECT 1 FROM monitor_scored_ids WHERE source_id = ?1 AND item = ?2)"
+			       " VALUES (?6, ?1, ?2, ?3, 0, ?4)"
 			       " ON CONFLICT (source_id, item) DO UPDATE SET run_id = ?3, lease = ?4"
-			       " WHERE scored = 0 AND lease <= ?5 RETURNING id", err);
+			       " WHERE scored = 0 AND lease <= ?5", err);
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, cx->source_id);
 	sqlite3_bind_int64(st, 3, cx->run);
 	sqlite3_bind_int64(st, 4, lease);
 	sqlite3_bind_int64(st, 5, now);
-	for (size_t i = 0; i < n; i++) {
-		struct oed_mon_item *x = v[i].x;
+	for (size_t i = 0; i < it->n; i++) {
+		struct oed_mon_item *x = &it->v[i];
 
+		if (x->state != ITEM_SAMPLED)
+			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, top + v[i].row);
-		sqlite3_bind_int64(st, 7, v[i].key);
-		sqlite3_bind_int64(st, 8, v[i].chk);
-		x->state = ITEM_LOST;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			x->state = ITEM_CLAIMED;
-			x->claim = sqlite3_column_int64(st, 0);
-		}
-		if (rc != SQLITE_DONE) {
+		sqlite3_bind_int64(st, 6, ++top);
+		if (sqlite3_step(st) != SQLITE_DONE) {
 			oed_store_fail(cx->store, err, "cannot claim an item");
 			goto fail;
 		}
-		if (x->state == ITEM_LOST) {
-			/* scored meanwhile, or a live run holds it */
+		if (sqlite3_changes(db) == 0) {
+			x->state = ITEM_LOST;	/* a live run holds it, or it was scored meanwhile */
 			if (x->file != (size_t)-1)
 				it->files[x->file].held = true;
 			it->held = true;
+			continue;
+		}
+		x->state = ITEM_CLAIMED;
+		x->claim = top;
+		if (sqlite3_last_insert_rowid(db) != top) {
+			/* taken over from a run whose lease ran out: its row */
+			sqlite3_stmt *q = oed_store_prepare(cx->store, "SELECT id FROM monitor_claims"
+							    " WHERE source_id = ? AND item = ?", err);
+
+			if (q == NULL)
+				goto fail;
+			sqlite3_bind_int64(q, 1, cx->source_id);
+			sqlite3_bind_text(q, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+			if (sqlite3_step(q) != SQLITE_ROW) {
+				oed_store_fail(cx->store, err, "cannot claim an item");
+				sqlite3_finalize(q);
+				goto fail;
+			}
+			x->claim = sqlite3_column_int64(q, 0);
+			sqlite3_finalize(q);
 		}
 	}
 	sqlite3_finalize(st);
