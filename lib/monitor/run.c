@@ -475,7 +475,7 @@ claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 	 * then each item is looked up again in monitor_scored (in its order:
 	 * each page read once), as it may have been scored meanwhile.
 	 */
-	if (it->lookup == NULL || data_version(cx) != it->version) {
+	if (it->lookup == NULL || it->version == -1 || data_version(cx) != it->version) {
 		st = oed_store_prepare(cx->store,
 				       "SELECT 1 FROM monitor_scored WHERE key = ?3 AND source_id = ?1 AND chk = ?4"
 				       " UNION ALL SELECT 1 FROM monitor_scored_ids"
