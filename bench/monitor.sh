@@ -12,8 +12,11 @@
 #   - store.base: the first 90% of those ids already scored, and more ids
 #     up to STORE_IDS in all, as if scored long ago.  Built by one
 #     oed-monitor run over an empty file (the store and the monitor's
-#     source), then direct inserts into scored_items in one transaction:
-#     setup, not measured.  No file offset is stored.
+#     source), direct inserts of scored claims into monitor_claims in one
+#     transaction, then another run over the empty file, which moves them
+#     to monitor_scored in chunks of 2^20, as after an upgrade, and a
+#     VACUUM (the claims' pages are free): setup, not measured.  No file
+#     offset is stored.
 # What is measured, each from a copy of store.base, wall and CPU seconds
 # (the machine may be shared: CPU time is the steadier figure):
 #   - cat, and oed-drift -f latency_ms over the file (against a 1,000-line
@@ -27,10 +30,11 @@
 #     item already scored: reading plus dedup;
 #   - dedup alone: bench/monitor_dedup.c hands the file's ids to
 #     oed_mon_dedup() in batches as the source does; only that is timed;
-#   - the store's bytes per scored id: store.base's size over its ids
-#     (bulk inserts in order), and the growth of a new store when
-#     oed-monitor scores the 10% new items itself (claims and marks in
-#     random order, as in use), after a WAL checkpoint.
+#   - the store's bytes per scored id: store.base's size over its ids,
+#     the pages of monitor_scored alone (dbstat) over them, and
+#     the growth of a new store when oed-monitor scores ITEMS/10 new items
+#     a second time (the first run's claims left free pages that the
+#     second reuses, as in use), after a WAL checkpoint.
 # Needs sqlite3 (the command), cc and pkg-config, /usr/bin/time.
 set -eu
 build=$(cd "${1:?build folder}" && pwd)
@@ -65,19 +69,21 @@ fi
 head -n "$old" "items-$n.jsonl" > part-old.jsonl
 tail -n "$fresh" "items-$n.jsonl" > part-new.jsonl
 head -n 1000 "items-$n.jsonl" > ref.jsonl
-base=store-$n-$ids.base
+base=store-$n-$ids.v10.base	# v10: the schema of monitor_scored
 if [ ! -s "$base" ]; then
 	rm -f store.db store.db-wal store.db-shm
 	: > items.jsonl
 	"$build/oed-monitor" -q m.yaml > /dev/null
 	sqlite3 store.db "BEGIN;
 		WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < $ids - 1)
-		INSERT INTO scored_items (source_id, item, run_id, scored, lease)
+		INSERT INTO monitor_claims (source_id, item, run_id, scored, lease)
 		SELECT (SELECT id FROM monitor_sources WHERE monitor = 'bench'), $idsql, 1, 1, 0
 		FROM (SELECT CASE WHEN i < $old THEN i ELSE i - $old + $n END AS j FROM c) ORDER BY 2;
-		DELETE FROM monitor_offsets;
-		COMMIT;
-		PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null
+		COMMIT;" > /dev/null
+	"$build/oed-monitor" -q m.yaml > /dev/null
+	left=$(sqlite3 store.db "SELECT count(*) FROM monitor_claims")
+	[ "$left" = 0 ] || { echo "$left claims not moved" >&2; exit 1; }
+	sqlite3 store.db "DELETE FROM monitor_offsets; PRAGMA wal_checkpoint(TRUNCATE); VACUUM;" > /dev/null
 	mv store.db "$base"
 fi
 cc -O2 -iquote "$top/lib" -iquote "$top/lib/monitor" -I"$build" "$here/monitor_dedup.c" \
@@ -121,12 +127,13 @@ sid=$(sqlite3 "$base" "SELECT id FROM monitor_sources WHERE monitor = 'bench'")
 
 # bytes per id: the base store, and a new store that oed-monitor fills
 base_bytes=$(stat -c %s "$base")
+table_bytes=$(sqlite3 "$base" "SELECT sum(pgsize) FROM dbstat WHERE name = 'monitor_scored'")
 rm -f grow.db grow.db-wal grow.db-shm
-: > items.jsonl
+cp part-new.jsonl items.jsonl
 OED_STORE=$out/grow.db "$build/oed-monitor" -q m.yaml > /dev/null
 sqlite3 grow.db "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
 grow0=$(stat -c %s grow.db)
-cp part-new.jsonl items.jsonl
+head -n "$fresh" part-old.jsonl > items.jsonl
 OED_STORE=$out/grow.db "$build/oed-monitor" -q m.yaml > grow.out
 sqlite3 grow.db "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
 grow1=$(stat -c %s grow.db)
@@ -151,6 +158,7 @@ END {
 		(wall[s] - wall[d]) / n * 1e6, (cpu[s] - cpu[d]) / n * 1e6
 }' times
 echo "  dedup alone (monitor_dedup): $(cat dedup.out)"
-awk -v b="$base_bytes" -v ids="$ids" -v g0="$grow0" -v g1="$grow1" -v k="$fresh" 'BEGIN {
-	printf "  store bytes per scored id: %.1f (bulk-loaded base, %d ids), %.1f (growth when oed-monitor scores %d)\n",
-		b / ids, ids, (g1 - g0) / k, k }'
+awk -v b="$base_bytes" -v t="$table_bytes" -v ids="$ids" -v g0="$grow0" -v g1="$grow1" -v k="$fresh" 'BEGIN {
+	printf "  store bytes per scored id: %.1f (base file, %d ids), %.1f (its monitor_scored),",
+		b / ids, ids, t / ids
+	printf " %.1f (growth when oed-monitor scores %d more)\n", (g1 - g0) / k, k }'

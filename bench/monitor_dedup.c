@@ -1,7 +1,7 @@
 /*
  * oed-monitor's dedup check alone: the ids of a JSON Lines file are read
  * first (untimed), then handed to oed_mon_dedup() in batches of 8,192 as
- * the jsonl source hands them, against a store's scored_items; only the
+ * the jsonl source hands them, against a store's scored ids; only the
  * dedup calls are timed, in wall and CPU time (the machine may be
  * shared).  Prints items, new, seconds and microseconds per item.  Build from a configured tree (bench/monitor.sh does):
  *   cc -O2 -iquote lib -iquote lib/monitor -I. bench/monitor_dedup.c \

@@ -212,6 +212,39 @@ static const char *const migrations[] = {
 	"  run_id INTEGER NOT NULL,"
 	"  until INTEGER NOT NULL"	/* ms since the epoch */
 	");",
+	/*
+	 * oed-monitor: claims apart from the scored ids, which are kept
+	 * compact (a 128-bit hash of the source and id, lib/monitor/run.c);
+	 * the scored items of an older store become scored claims, which the
+	 * next run moves (the store has no hash function to do it here).
+	 * scored_items stays, as a view, for --status and the sqlite3 shell.
+	 */
+	"CREATE TABLE monitor_claims ("
+	"  id INTEGER PRIMARY KEY,"	/* in the order claimed: batches mark neighbours */
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  item TEXT NOT NULL,"
+	"  run_id INTEGER NOT NULL,"	/* the run that claimed or scored it */
+	"  scored INTEGER NOT NULL,"	/* 0 claimed, 1 scored (not yet moved to monitor_scored) */
+	"  lease INTEGER NOT NULL,"	/* claim valid until (ms since the epoch); 0 once scored */
+	"  UNIQUE (source_id, item)"
+	");"
+	"INSERT INTO monitor_claims (source_id, item, run_id, scored, lease)"
+	"  SELECT source_id, item, run_id, scored, lease FROM scored_items;"
+	"DROP TABLE scored_items;"
+	"CREATE TABLE monitor_scored ("
+	"  key INTEGER PRIMARY KEY,"	/* low 64 bits of the hash */
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  chk INTEGER NOT NULL"	/* high 64 bits */
+	");"
+	"CREATE TABLE monitor_scored_ids ("	/* scored ids whose key another id holds */
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  item TEXT NOT NULL,"
+	"  PRIMARY KEY (source_id, item)"
+	") WITHOUT ROWID;"
+	"CREATE VIEW scored_items (source_id, item, run_id, scored, lease) AS"
+	"  SELECT source_id, item, run_id, scored, lease FROM monitor_claims"
+	"  UNION ALL SELECT source_id, item, NULL, 1, 0 FROM monitor_scored_ids"
+	"  UNION ALL SELECT source_id, NULL, NULL, 1, 0 FROM monitor_scored;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

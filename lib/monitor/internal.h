@@ -19,6 +19,7 @@ struct oed_mon_item {
 	size_t file;		/* index into files, (size_t)-1: none */
 	size_t seq;		/* order read */
 	uint64_t key;		/* sample key */
+	int64_t claim;		/* its row in monitor_claims, once claimed */
 	int state;		/* ITEM_* in run.c */
 };
 
@@ -47,7 +48,8 @@ struct oed_mon_items {
 	uint64_t errors;	/* lines that are not items */
 	bool held;		/* some item is in another run's hands */
 	struct oed_map ids;	/* hash of a new item's id -> its index in v */
-	sqlite3_stmt *lookup;	/* scored_items by id, prepared once */
+	sqlite3_stmt *lookup;	/* scored ids and claims by id, prepared once */
+	int64_t version;	/* PRAGMA data_version before the first lookup */
 };
 
 struct oed_net;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <xxhash.h>
 
 #include "exit.h"
 #include "map.h"
@@ -112,17 +113,60 @@ oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err)
 
 /* ---- dedup, sample, claim ---- */
 
-/* Item pointers in the order of their ids in the store's index (BINARY collation). */
-static int
-by_id(const void *a, const void *b)
-{
-	const struct oed_mon_item *const *x = a, *const *y = b;
-	size_t n = (*x)->idlen < (*y)->idlen ? (*x)->idlen : (*y)->idlen;
-	int c = memcmp((*x)->id, (*y)->id, n);
+/*
+ * A scored id's place in monitor_scored: the two halves of a 128-bit hash
+ * of the id, its source the seed; the low half is the key, the high half
+ * checks a key found.  An id whose key another id holds is kept whole in
+ * monitor_scored_ids instead.
+ */
+struct hashed {
+	int64_t key, chk;
+	struct oed_mon_item *x;
+	int64_t row;		/* move_scored: the claim's row */
+};
 
-	if (c)
-		return c;
-	return (*x)->idlen < (*y)->idlen ? -1 : (*x)->idlen > (*y)->idlen;
+static void
+hash_id(int64_t source, const char *id, size_t len, struct hashed *h)
+{
+	XXH128_hash_t v = XXH3_128bits_withSeed(id, len, (uint64_t)source);
+
+	h->key = (int64_t)v.low64;
+	h->chk = (int64_t)v.high64;
+}
+
+/* The store's PRAGMA data_version: it changes when another connection commits. */
+static int64_t
+data_version(struct oed_mon_ctx *cx)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(oed_store_db(cx->store), "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * For the connection's lookups in and moves to monitor_scored: up to 64 MB
+ * of its pages kept, and the file read through a map rather than copied
+ * page by page.  Best effort: a run works without.
+ */
+static void
+tune(struct oed_mon_ctx *cx)
+{
+	sqlite3_exec(oed_store_db(cx->store), "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824",
+		     NULL, NULL, NULL);
+}
+
+/* In the order of monitor_scored: neighbouring lookups share their pages. */
+static int
+by_hash(const void *a, const void *b)
+{
+	const struct hashed *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
 static void
@@ -137,18 +181,25 @@ int
 oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 {
 	struct oed_map batch;
-	struct oed_mon_item **look = NULL;
+	struct hashed *look = NULL;
 	size_t from = it->checked, nlook = 0, w;
 	int64_t now = now_ms();
 
 	if (from == it->n)
 		return 0;
 	if (cx->source_id && it->lookup == NULL) {
-		it->lookup = oed_store_prepare(cx->store, "SELECT scored, lease FROM scored_items"
-					       " WHERE source_id = ? AND item = ?", err);
+		/* scored; else claimed (scored or not); else scored, its key held by another id */
+		it->lookup = oed_store_prepare(cx->store,
+					       "SELECT 1, 0 FROM monitor_scored WHERE key = ?3 AND source_id = ?1"
+					       " AND chk = ?4"
+					       " UNION ALL SELECT scored, lease FROM monitor_claims"
+					       " WHERE source_id = ?1 AND item = ?2"
+					       " UNION ALL SELECT 1, 0 FROM monitor_scored_ids"
+					       " WHERE source_id = ?1 AND item = ?2 LIMIT 1", err);
 		if (it->lookup == NULL)
 			return -1;
 		sqlite3_bind_int64(it->lookup, 1, cx->source_id);
+		tune(cx);
 	}
 	oed_map_init(&batch);
 	if ((look = malloc((it->n - from) * sizeof(*look))) == NULL)
@@ -184,7 +235,8 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 		} else {
 			*slot = i;
 		}
-		look[nlook++] = x;
+		hash_id(cx->source_id, x->id, x->idlen, &look[nlook]);
+		look[nlook++].x = x;
 	}
 	/*
 	 * The store, in the order of its index: neighbouring lookups share
@@ -196,14 +248,18 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 
 		/* one read transaction per batch, not one (and its locks) per lookup */
 		txn = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+		if (from == 0)
+			it->version = data_version(cx);
 
-		qsort(look, nlook, sizeof(*look), by_id);
+		qsort(look, nlook, sizeof(*look), by_hash);
 		for (size_t k = 0; k < nlook; k++) {
-			struct oed_mon_item *x = look[k];
+			struct oed_mon_item *x = look[k].x;
 			int rc;
 
 			sqlite3_reset(it->lookup);
 			sqlite3_bind_text(it->lookup, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+			sqlite3_bind_int64(it->lookup, 3, look[k].key);
+			sqlite3_bind_int64(it->lookup, 4, look[k].chk);
 			rc = sqlite3_step(it->lookup);
 			if (rc == SQLITE_ROW) {
 				if (sqlite3_column_int(it->lookup, 0) != 0) {
@@ -394,68 +450,231 @@ sample(struct oed_mon_ctx *cx, struct oed_mon_items *it, uint64_t *sampled, stru
 	return 0;
 }
 
-/* One transaction: claim every sampled item that no live run holds. */
+/*
+ * One transaction: claim every sampled item that is not scored and that no
+ * live run holds.  Claims are numbered in the order read, which is the
+ * order scored: each batch marks neighbouring rows.
+ */
 static int
 claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 {
-	sqlite3_stmt *st;
-	int64_t lease = now_ms() + cx->m->lease_ms, now = now_ms();
-	struct oed_mon_item **v;
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = oed_store_db(cx->store);
+	int64_t lease = now_ms() + cx->m->lease_ms, now = now_ms(), top = 0;
+	struct hashed *v;
 	size_t n = 0;
 
-	/* in the order of the index: each page of it is read and written once */
 	if ((v = malloc((it->n ? it->n : 1) * sizeof(*v))) == NULL)
 		return nomem(err);
-	for (size_t i = 0; i < it->n; i++)
-		if (it->v[i].state == ITEM_SAMPLED)
-			v[n++] = &it->v[i];
-	qsort(v, n, sizeof(*v), by_id);
 	if (oed_store_begin(cx->store, err) == -1) {
 		free(v);
 		return -1;
 	}
+	/*
+	 * What the lookups found holds unless another run committed since:
+	 * then each item is looked up again in monitor_scored (in its order:
+	 * each page read once), as it may have been scored meanwhile.
+	 */
+	if (it->lookup == NULL || it->version == -1 || data_version(cx) != it->version) {
+		st = oed_store_prepare(cx->store,
+				       "SELECT 1 FROM monitor_scored WHERE key = ?3 AND source_id = ?1 AND chk = ?4"
+				       " UNION ALL SELECT 1 FROM monitor_scored_ids"
+				       " WHERE source_id = ?1 AND item = ?2 LIMIT 1", err);
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, cx->source_id);
+		for (size_t i = 0; i < it->n; i++) {
+			if (it->v[i].state != ITEM_SAMPLED)
+				continue;
+			hash_id(cx->source_id, it->v[i].id, it->v[i].idlen, &v[n]);
+			v[n++].x = &it->v[i];
+		}
+		qsort(v, n, sizeof(*v), by_hash);
+		for (size_t i = 0; i < n; i++) {
+			struct oed_mon_item *x = v[i].x;
+			int rc;
+
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, v[i].key);
+			sqlite3_bind_int64(st, 4, v[i].chk);
+			if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				x->state = ITEM_LOST;	/* scored meanwhile */
+				if (x->file != (size_t)-1)
+					it->files[x->file].held = true;
+				it->held = true;
+			} else if (rc != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot look up scored items");
+				goto fail;
+			}
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if ((st = oed_store_prepare(cx->store, "SELECT max(id) FROM monitor_claims", err)) == NULL)
+		goto fail;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		top = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	st = oed_store_prepare(cx->store,
-			       "INSERT INTO scored_items (source_id, item, run_id, scored, lease)"
-			       " VALUES (?1, ?2, ?3, 0, ?4)"
+			       "INSERT INTO monitor_claims (id, source_id, item, run_id, scored, lease)"
+			       " VALUES (?6, ?1, ?2, ?3, 0, ?4)"
 			       " ON CONFLICT (source_id, item) DO UPDATE SET run_id = ?3, lease = ?4"
 			       " WHERE scored = 0 AND lease <= ?5", err);
-	if (st == NULL) {
-		oed_store_rollback(cx->store);
-		free(v);
-		return -1;
-	}
+	if (st == NULL)
+		goto fail;
 	sqlite3_bind_int64(st, 1, cx->source_id);
 	sqlite3_bind_int64(st, 3, cx->run);
 	sqlite3_bind_int64(st, 4, lease);
 	sqlite3_bind_int64(st, 5, now);
-	for (size_t i = 0; i < n; i++) {
-		struct oed_mon_item *x = v[i];
+	for (size_t i = 0; i < it->n; i++) {
+		struct oed_mon_item *x = &it->v[i];
 
+		if (x->state != ITEM_SAMPLED)
+			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, ++top);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			oed_store_fail(cx->store, err, "cannot claim an item");
-			sqlite3_finalize(st);
-			oed_store_rollback(cx->store);
-			free(v);
-			return -1;
+			goto fail;
 		}
-		if (sqlite3_changes(oed_store_db(cx->store)) == 1) {
-			x->state = ITEM_CLAIMED;
-		} else {
-			x->state = ITEM_LOST;
+		if (sqlite3_changes(db) == 0) {
+			x->state = ITEM_LOST;	/* a live run holds it, or it was scored meanwhile */
 			if (x->file != (size_t)-1)
 				it->files[x->file].held = true;
 			it->held = true;
+			continue;
+		}
+		x->state = ITEM_CLAIMED;
+		x->claim = top;
+		if (sqlite3_last_insert_rowid(db) != top) {
+			/* taken over from a run whose lease ran out: its row */
+			sqlite3_stmt *q = oed_store_prepare(cx->store, "SELECT id FROM monitor_claims"
+							    " WHERE source_id = ? AND item = ?", err);
+
+			if (q == NULL)
+				goto fail;
+			sqlite3_bind_int64(q, 1, cx->source_id);
+			sqlite3_bind_text(q, 2, x->id, (int)x->idlen, SQLITE_STATIC);
+			if (sqlite3_step(q) != SQLITE_ROW) {
+				oed_store_fail(cx->store, err, "cannot claim an item");
+				sqlite3_finalize(q);
+				goto fail;
+			}
+			x->claim = sqlite3_column_int64(q, 0);
+			sqlite3_finalize(q);
 		}
 	}
 	sqlite3_finalize(st);
+	st = NULL;
 	free(v);
 	if (oed_store_commit(cx->store, err) == -1) {
 		oed_store_rollback(cx->store);
 		return -1;
 	}
 	return 0;
+fail:
+	sqlite3_finalize(st);
+	oed_store_rollback(cx->store);
+	free(v);
+	return -1;
+}
+
+/*
+ * In the transaction open: move the scored claims of the source (this
+ * run's, a killed run's, an older store's) to monitor_scored, in its
+ * order, so that each of its pages is written once per run rather than
+ * once per batch.  Until moved, a scored claim deduplicates as well.
+ */
+static int
+move_scored(struct oed_mon_ctx *cx, struct oed_err *err)
+{
+	enum { CHUNK = 1 << 20 };
+	sqlite3_stmt *sel = NULL, *ins = NULL, *get = NULL, *keep = NULL, *del = NULL;
+	struct hashed *v = NULL;
+	size_t n;
+	int rc = -1;
+
+	if ((v = malloc(CHUNK * sizeof(*v))) == NULL)
+		return nomem(err);
+	tune(cx);
+	if ((sel = oed_store_prepare(cx->store, "SELECT id, item FROM monitor_claims"
+				     " WHERE source_id = ? AND scored = 1 ORDER BY id LIMIT ?", err)) == NULL ||
+	    (ins = oed_store_prepare(cx->store, "INSERT OR IGNORE INTO monitor_scored (key, source_id, chk)"
+				     " VALUES (?, ?, ?)", err)) == NULL ||
+	    (get = oed_store_prepare(cx->store, "SELECT source_id, chk FROM monitor_scored WHERE key = ?",
+				     err)) == NULL ||
+	    (keep = oed_store_prepare(cx->store, "INSERT OR IGNORE INTO monitor_scored_ids (source_id, item)"
+				      " SELECT source_id, item FROM monitor_claims WHERE id = ?", err)) == NULL ||
+	    (del = oed_store_prepare(cx->store, "DELETE FROM monitor_claims"
+				     " WHERE source_id = ? AND scored = 1 AND id <= ?", err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(sel, 1, cx->source_id);
+	sqlite3_bind_int64(sel, 2, CHUNK);
+	sqlite3_bind_int64(ins, 2, cx->source_id);
+	sqlite3_bind_int64(del, 1, cx->source_id);
+	do {
+		int s;
+
+		n = 0;
+		sqlite3_reset(sel);
+		while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
+			hash_id(cx->source_id, (const char *)sqlite3_column_text(sel, 1),
+				(size_t)sqlite3_column_bytes(sel, 1), &v[n]);
+			v[n++].row = sqlite3_column_int64(sel, 0);
+		}
+		if (s != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot read scored claims");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		/* the last row of the chunk: ids come in order */
+		sqlite3_reset(del);
+		sqlite3_bind_int64(del, 2, v[n - 1].row);
+		qsort(v, n, sizeof(*v), by_hash);
+		for (size_t i = 0; i < n; i++) {
+			bool same;
+
+			sqlite3_reset(ins);
+			sqlite3_bind_int64(ins, 1, v[i].key);
+			sqlite3_bind_int64(ins, 3, v[i].chk);
+			if (sqlite3_step(ins) != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot mark an item scored");
+				goto out;
+			}
+			if (sqlite3_changes(oed_store_db(cx->store)) == 1)
+				continue;
+			/* the key is taken: by this id (scored twice over), or by another */
+			sqlite3_reset(get);
+			sqlite3_bind_int64(get, 1, v[i].key);
+			same = sqlite3_step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) == cx->source_id &&
+			       sqlite3_column_int64(get, 1) == v[i].chk;
+			sqlite3_reset(get);
+			if (same)
+				continue;
+			sqlite3_reset(keep);
+			sqlite3_bind_int64(keep, 1, v[i].row);
+			if (sqlite3_step(keep) != SQLITE_DONE) {
+				oed_store_fail(cx->store, err, "cannot mark an item scored");
+				goto out;
+			}
+		}
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			oed_store_fail(cx->store, err, "cannot mark an item scored");
+			goto out;
+		}
+	} while (n == CHUNK);
+	rc = 0;
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(get);
+	sqlite3_finalize(keep);
+	sqlite3_finalize(del);
+	free(v);
+	return rc;
 }
 
 /* ---- scoring ---- */
@@ -788,15 +1007,14 @@ commit_batch(struct oed_mon_ctx *cx, struct pending *p, size_t n, struct oed_buf
 		return 0;
 	if (oed_store_begin(cx->store, err) == -1)
 		return -1;
-	st = oed_store_prepare(cx->store, "UPDATE scored_items SET scored = 1, lease = 0"
-			       " WHERE source_id = ? AND item = ? AND run_id = ? AND scored = 0", err);
+	st = oed_store_prepare(cx->store, "UPDATE monitor_claims SET scored = 1, lease = 0"
+			       " WHERE id = ? AND run_id = ? AND scored = 0", err);
 	if (st == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, cx->source_id);
-	sqlite3_bind_int64(st, 3, cx->run);
+	sqlite3_bind_int64(st, 2, cx->run);
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_reset(st);
-		sqlite3_bind_text(st, 2, p[i].x->id, (int)p[i].x->idlen, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, p[i].x->claim);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			oed_store_fail(cx->store, err, "cannot mark an item scored");
 			goto fail;
@@ -1509,7 +1727,7 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 		}
 	} else {
 		/* give back what this run claimed and did not score */
-		st = oed_store_prepare(cx->store, "DELETE FROM scored_items WHERE source_id = ?"
+		st = oed_store_prepare(cx->store, "DELETE FROM monitor_claims WHERE source_id = ?"
 				       " AND run_id = ? AND scored = 0", err);
 		if (st == NULL)
 			goto fail;
@@ -1522,6 +1740,8 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 		sqlite3_finalize(st);
 		st = NULL;
 	}
+	if (move_scored(cx, err) == -1)
+		goto fail;
 	if (oed_metric_add(cx->store, cx->run, "monitor.fetched", cx->m->name, (double)res->fetched, NAN, NAN, err) == -1 ||
 	    oed_metric_add(cx->store, cx->run, "monitor.new", cx->m->name, (double)res->fresh, NAN, NAN, err) == -1 ||
 	    oed_metric_add(cx->store, cx->run, "monitor.sampled", cx->m->name, (double)res->sampled, NAN, NAN, err) == -1 ||
