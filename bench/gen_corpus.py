@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Deterministic benchmark corpus in oed's normalised record format.
 
-Usage: gen_corpus.py RECORDS [SEED] > corpus.jsonl
+Usage: gen_corpus.py RECORDS [SEED [VOCAB]] > corpus.jsonl
+
+With VOCAB, words are drawn with Zipf weights (1/rank) from VOCAB made-up
+words of 2-11 letters (Latin, accented, Cyrillic and Greek), as natural
+text does, instead of the small fixed list below: caches keyed by word
+gain far less there.
 
 Several samples per input, Zipf-like repeated outputs (a model that mostly
 agrees with itself), realistic text of 20-400 words with some Unicode, and
@@ -20,14 +25,32 @@ WORDS = ("the of and to in is that for it as was with be by on not he this are o
          "数据 模型 答案 結果 données модель ответ δεδομένα 😀 ✓").split()
 
 
+ZIPF = None
+
+
+def zipf_vocab(rng, size):
+    letters = "abcdefghijklmnopqrstuvwxyzéüñçßабвгдежзийклмнδεζηθ"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 11))) for _ in range(size)]
+    cum, total = [], 0.0
+    for k in range(size):
+        total += 1.0 / (k + 1)
+        cum.append(total)
+    return words, cum
+
+
 def text(rng, lo, hi):
     n = rng.randint(lo, hi)
+    if ZIPF:
+        return " ".join(rng.choices(ZIPF[0], cum_weights=ZIPF[1], k=n)).capitalize() + "."
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
 def main():
     records = int(sys.argv[1])
+    global ZIPF
     rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    if len(sys.argv) > 3:
+        ZIPF = zipf_vocab(rng, int(sys.argv[3]))
     samples = 5
     out = sys.stdout
     i = 0

@@ -3,7 +3,7 @@
 # (exact_match, contains, regex, f1, length), every record written back
 # with its scores, side by side with the jansson floor (parsing the same
 # records and nothing more) and a Python loop doing the same scoring.
-#   sh bench/score.sh BUILD_DIR [RECORDS] [ROUNDS]
+#   [VOCAB=N] sh bench/score.sh BUILD_DIR [RECORDS] [ROUNDS]
 # The reference text is the corpus's `input` field.  Needs GNU time,
 # cc, pkg-config and /usr/bin/python3.  Outputs go to /dev/null.
 # Each contender's median wall time and median CPU time (user + system)
@@ -16,8 +16,11 @@ rounds=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 out=${TMPDIR:-/tmp}/oed-bench-score
 mkdir -p "$out"
-corpus=$out/corpus-$records.jsonl
-[ -s "$corpus" ] || /usr/bin/python3 "$here/gen_corpus.py" "$records" > "$corpus"
+# VOCAB=50000: words drawn from a Zipf vocabulary of that size (natural
+# text) rather than the corpus's few hundred distinct words
+vocab=${VOCAB:-}
+corpus=$out/corpus-$records${vocab:+-v$vocab}.jsonl
+[ -s "$corpus" ] || /usr/bin/python3 "$here/gen_corpus.py" "$records" 1 $vocab > "$corpus"
 cc -O2 "$here/jansson_floor.c" $(pkg-config --cflags --libs jansson libxxhash) -o "$out/jansson_floor"
 specs="exact_match contains:the regex:\\b(?:answer|result)\\b f1 length:max=200,unit=words"
 scoreargs=
