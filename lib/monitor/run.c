@@ -1641,7 +1641,8 @@ run_drift(struct oed_mon_ctx *cx, int64_t baseline, struct oed_mon_items *it, st
 
 /*
  * The runs' aggregates no window reaches any more: older than the longest
- * window of the monitor's alerts and SLOs (all of them when none has one).
+ * window of the monitor's alerts and SLOs (all of them when none has one);
+ * and each SLO's events older than its own longest window.
  */
 static int
 prune_aggs(struct oed_mon_ctx *cx, struct oed_err *err)
@@ -1669,6 +1670,27 @@ prune_aggs(struct oed_mon_ctx *cx, struct oed_err *err)
 	sqlite3_bind_int64(st, 2, now_ms() - keep);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = oed_store_fail(cx->store, err, "cannot prune the runs' aggregates");
+	sqlite3_finalize(st);
+	if (rc == -1 || m->nslos == 0)
+		return rc;
+	/* each SLO's events past its window and its burn windows, likewise */
+	st = oed_store_prepare(cx->store, "DELETE FROM monitor_slo_events WHERE source_id = ? AND slo = ?"
+			       " AND t <= ?", err);
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < m->nslos && rc == 0; i++) {
+		int64_t slo_keep = m->slos[i].window_ms;
+
+		for (size_t b = 0; b < m->slos[i].nburn; b++)
+			if (m->slos[i].burn[b].long_ms > slo_keep)
+				slo_keep = m->slos[i].burn[b].long_ms;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, cx->source_id);
+		sqlite3_bind_text(st, 2, m->slos[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_ms() - slo_keep);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = oed_store_fail(cx->store, err, "cannot prune the SLO events");
+	}
 	sqlite3_finalize(st);
 	return rc;
 }
