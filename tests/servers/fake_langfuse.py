@@ -32,12 +32,10 @@ import argparse
 import base64
 import http.server
 import json
-import os
-import signal
-import socketserver
-import sys
 import threading
 import urllib.parse
+
+from serve import serve
 
 lock = threading.Lock()
 traces = []
@@ -181,11 +179,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(200, {"id": body.get("id")})
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
     global args
     p = argparse.ArgumentParser()
@@ -193,12 +186,7 @@ def main():
     p.add_argument("--public-key", required=True)
     p.add_argument("--secret-key", required=True)
     args = p.parse_args()
-    srv = Server(("127.0.0.1", 0), Handler)
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(args.port_file + ".tmp", args.port_file)
-    srv.serve_forever()
+    serve(Handler, args.port_file)
 
 
 if __name__ == "__main__":

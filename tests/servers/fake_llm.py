@@ -42,11 +42,10 @@ import hashlib
 import http.server
 import json
 import re
-import signal
-import socketserver
-import sys
 import threading
 import time
+
+from serve import serve
 
 lock = threading.Lock()
 counts = {}
@@ -199,15 +198,6 @@ def suffix(req, i):
     return " #%d" % i if i else ""
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256
-
-    def handle_error(self, request, client_address):
-        pass  # clients that drop a connection (timeouts, kill -9) are expected
-
-
 def main():
     global args
     p = argparse.ArgumentParser()
@@ -215,13 +205,7 @@ def main():
     p.add_argument("--max-concurrent", type=int, default=0)
     p.add_argument("--n", action="store_true")
     args = p.parse_args()
-    srv = Server(("127.0.0.1", 0), Handler)
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    import os
-    os.rename(args.port_file + ".tmp", args.port_file)
-    srv.serve_forever()
+    serve(Handler, args.port_file, quiet_errors=True)
 
 
 if __name__ == "__main__":

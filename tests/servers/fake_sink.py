@@ -19,10 +19,9 @@ Writes the port to FILE once listening; stops on SIGTERM.
 import argparse
 import http.server
 import json
-import signal
-import socketserver
-import sys
 import threading
+
+from serve import serve
 
 lock = threading.Lock()
 posts = []
@@ -78,24 +77,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(200, "ok" if slack else "{}")
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
     global args
     p = argparse.ArgumentParser()
     p.add_argument("--port-file", required=True)
     p.add_argument("--signature-header", default="X-Oed-Signature")
     args = p.parse_args()
-    srv = Server(("127.0.0.1", 0), Handler)
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    import os
-    os.rename(args.port_file + ".tmp", args.port_file)
-    srv.serve_forever()
+    serve(Handler, args.port_file)
 
 
 if __name__ == "__main__":

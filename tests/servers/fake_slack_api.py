@@ -22,13 +22,11 @@ Usage: fake_slack_api.py --port-file FILE --token TOKEN --channel C
 import argparse
 import http.server
 import json
-import os
-import signal
-import socketserver
-import sys
 import threading
 import urllib.parse
 from decimal import Decimal
+
+from serve import serve
 
 lock = threading.Lock()
 messages = []
@@ -114,11 +112,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(200, {"ok": True})
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
     global args
     p = argparse.ArgumentParser()
@@ -126,12 +119,7 @@ def main():
     p.add_argument("--token", required=True)
     p.add_argument("--channel", required=True)
     args = p.parse_args()
-    srv = Server(("127.0.0.1", 0), Handler)
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(args.port_file + ".tmp", args.port_file)
-    srv.serve_forever()
+    serve(Handler, args.port_file)
 
 
 if __name__ == "__main__":
