@@ -1197,18 +1197,21 @@ drift_value(const struct oed_mon_alert *a, const struct oed_mon_drift_values *dv
 }
 
 /*
- * Queue an alert or SLO record for the publishers that take it: jsonl
+ * Keep an alert or SLO record in out (printed once the run commits) and
+ * queue it for the publishers that take it: jsonl
  * sinks every run (transition NULL), the others on the transitions they
  * subscribe to (firing, resolved); Langfuse scores never take SLO records.
  */
 static int
-queue_state(struct oed_mon_ctx *cx, const char *transition, bool slo, const char *line,
-	    size_t len, struct oed_err *err)
+queue_state(struct oed_mon_ctx *cx, struct oed_buf *out, const char *transition, bool slo,
+	    const char *line, size_t len, struct oed_err *err)
 {
 	const struct oed_monitor *m = cx->m;
 	unsigned bit = transition == NULL ? 0 : strcmp(transition, "firing") == 0
 		       ? OED_MON_ON_FIRING : OED_MON_ON_RESOLVED;
 
+	if (oed_buf_add(out, line, len) == -1)
+		return nomem(err);
 	for (size_t s = 0; s < m->npubs; s++) {
 		const struct oed_mon_publish *pub = &m->pubs[s];
 
@@ -1218,6 +1221,18 @@ queue_state(struct oed_mon_ctx *cx, const char *transition, bool slo, const char
 		if (oed_mon_outbox_add(cx, s, line, len, err) == -1)
 			return -1;
 	}
+	return 0;
+}
+
+/* Commit the states and their outbox entries, then print what was kept in out. */
+static int
+commit_states(struct oed_mon_ctx *cx, const struct oed_buf *out, struct oed_writer *w,
+	      struct oed_err *err)
+{
+	if (oed_store_commit(cx->store, err) == -1)
+		return -1;
+	if (out->len && w->fp && fwrite(out->data, 1, out->len, w->fp) != out->len)
+		w->failed = true;
 	return 0;
 }
 
@@ -1414,17 +1429,11 @@ alerts(struct oed_mon_ctx *cx, struct agg *agg, const struct oed_mon_drift_value
 			oed_w_null(w, "transition");
 		oed_w_int(w, "run", cx->run);
 		oed_w_close(w, &line, &len);
-		if (oed_buf_add(&out, line, len) == -1) {
-			nomem(err);
-			goto out;
-		}
-		if (queue_state(cx, transition, false, line, len, err) == -1)
+		if (queue_state(cx, &out, transition, false, line, len, err) == -1)
 			goto out;
 	}
-	if (oed_store_commit(cx->store, err) == -1)
+	if (commit_states(cx, &out, w, err) == -1)
 		goto out;
-	if (out.len && w->fp && fwrite(out.data, 1, out.len, w->fp) != out.len)
-		w->failed = true;
 	rc = 0;
 out:
 	if (rc == -1)
@@ -1595,17 +1604,11 @@ slos(struct oed_mon_ctx *cx, const struct agg *agg, struct oed_writer *w, struct
 			oed_store_fail(cx->store, err, "cannot save an SLO's state");
 			goto out;
 		}
-		if (oed_buf_add(&out, line, len) == -1) {
-			nomem(err);
-			goto out;
-		}
-		if (queue_state(cx, transition, true, line, len, err) == -1)
+		if (queue_state(cx, &out, transition, true, line, len, err) == -1)
 			goto out;
 	}
-	if (oed_store_commit(cx->store, err) == -1)
+	if (commit_states(cx, &out, w, err) == -1)
 		goto out;
-	if (out.len && w->fp && fwrite(out.data, 1, out.len, w->fp) != out.len)
-		w->failed = true;
 	rc = 0;
 out:
 	if (rc == -1)
