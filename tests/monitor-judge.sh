@@ -69,8 +69,9 @@ cat >"$t/pairs.jsonl" <<'EOF'
 {"id":"2","a":"Paris [[verdict:yes]]","ref":"Lyon [[verdict:no]]"}
 EOF
 
-# 0. without the key the run stops before claiming anything (exit 2)
-OPENAI_BASE_URL=https://api.openai.com/v1 OPENAI_API_KEY='' \
+# 0. without the key the run stops before claiming anything (exit 2); the
+# default endpoint needs one, so nothing is asked of it
+env -u OPENAI_BASE_URL OPENAI_API_KEY='' \
 	oed-monitor --store "$STORE" "$t/m.yaml" >"$t/out0" 2>"$t/err0"
 expect "no key: usage error" "2" "$?"
 expect "no key: says so" "oed-monitor: $t/m.yaml: scorer 'llm_judge': OPENAI_API_KEY is not set: the OpenAI API needs an API key" "$(cat "$t/err0")"

@@ -1,7 +1,7 @@
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE runs (  id INTEGER PRIMARY KEY,  tool TEXT NOT NULL,  argv TEXT NOT NULL,  params TEXT,  input_digest TEXT,  version TEXT NOT NULL,  started TEXT NOT NULL,  finished TEXT,  status TEXT NOT NULL DEFAULT 'running'    CHECK (status IN ('running','ok','failed','interrupted')), chain_seq INTEGER, hash TEXT, name TEXT, pid INTEGER, host TEXT, proc_start TEXT);
-INSERT INTO runs VALUES(1,'oed-monitor','["/work/main/oed-monitor","-q","m.yaml"]','{"monitor":"upgrade","file":"m.yaml","source":"jsonl"}',NULL,'0.1.0','2026-12-02T02:14:46Z','2026-12-02T02:14:46Z','ok',1,'2e14b5d22a772183fae7451fb6d137e5809d4638540aa79d1d05dd78943d4d78',NULL,22672,'vm','2130cfcb-63cf-4d76-afff-efa0e4a0eccc/1476500');
+INSERT INTO runs VALUES(1,'oed-monitor','["oed-monitor","-q","m.yaml"]','{"monitor":"upgrade","file":"m.yaml","source":"jsonl"}',NULL,'0.1.0','2026-12-02T02:14:46Z','2026-12-02T02:14:46Z','ok',1,'2e14b5d22a772183fae7451fb6d137e5809d4638540aa79d1d05dd78943d4d78',NULL,22672,'build-host','00000000-0000-0000-0000-000000000000/1476500');
 CREATE TABLE metrics (  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,  name TEXT NOT NULL,  grp TEXT,  value REAL,  lo REAL,  hi REAL);
 INSERT INTO metrics VALUES(1,'monitor.fetched','upgrade',3.0,NULL,NULL);
 INSERT INTO metrics VALUES(1,'monitor.new','upgrade',3.0,NULL,NULL);
