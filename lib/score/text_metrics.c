@@ -273,6 +273,24 @@ struct ngram_scratch {
 	size_t gcap;
 };
 
+/* Room for need n-gram indexes on each side (ih, ir).  0 or -1 (oom). */
+static int
+scratch_reserve(struct ngram_scratch *sc, size_t need)
+{
+	size_t *x;
+
+	if (need <= sc->cap)
+		return 0;
+	if ((x = realloc(sc->ih, need * sizeof(*x))) == NULL)
+		return -1;
+	sc->ih = x;
+	if ((x = realloc(sc->ir, need * sizeof(*x))) == NULL)
+		return -1;
+	sc->ir = x;
+	sc->cap = need;
+	return 0;
+}
+
 /*
  * The n-grams of h (nh symbols) and r: their totals and the clipped
  * matches sum over n-grams of min(count in h, count in r).  0 or -1 (oom).
@@ -289,16 +307,8 @@ ngram_match(struct ngram_scratch *sc, const uint32_t *h, size_t nh, const uint32
 	*match = 0;
 	if (a == 0 || b == 0)
 		return 0;
-	if (need > sc->cap) {
-		size_t *x = realloc(sc->ih, need * sizeof(*x));
-		if (x == NULL)
-			return -1;
-		sc->ih = x;
-		if ((x = realloc(sc->ir, need * sizeof(*x))) == NULL)
-			return -1;
-		sc->ir = x;
-		sc->cap = need;
-	}
+	if (scratch_reserve(sc, need) == -1)
+		return -1;
 	for (size_t i = 0; i < a; i++)
 		sc->ih[i] = i;
 	for (size_t i = 0; i < b; i++)
@@ -348,16 +358,8 @@ ngram_match_refs(struct ngram_scratch *sc, const uint32_t *h, size_t nh,
 	for (size_t k = 0; k < nrefs; k++)
 		if (nref[k] >= n && nref[k] - n + 1 > need)
 			need = nref[k] - n + 1;
-	if (need > sc->cap) {
-		size_t *x = realloc(sc->ih, need * sizeof(*x));
-		if (x == NULL)
-			return -1;
-		sc->ih = x;
-		if ((x = realloc(sc->ir, need * sizeof(*x))) == NULL)
-			return -1;
-		sc->ir = x;
-		sc->cap = need;
-	}
+	if (scratch_reserve(sc, need) == -1)
+		return -1;
 	if (a > sc->gcap) {
 		size_t *x = realloc(sc->gcnt, a * sizeof(*x));
 		if (x == NULL)
