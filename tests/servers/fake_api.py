@@ -20,12 +20,11 @@ next N requests answer 429 with Retry-After: 1.  GET /stats gives
 Usage: fake_api.py --port-file FILE --token TOKEN
 """
 import argparse
-import http.server
 import json
 import threading
 import urllib.parse
 
-from serve import serve
+from serve import JsonHandler, serve
 
 lock = threading.Lock()
 items = []
@@ -34,22 +33,7 @@ state = {"rate_limit": 0, "unauthorized": 0, "rate_limited": 0}
 args = None
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *a):
-        pass
-
-    def answer(self, status, obj, extra=()):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
+class Handler(JsonHandler):
     def do_GET(self):
         u = urllib.parse.urlparse(self.path)
         if u.path == "/stats":

@@ -30,12 +30,11 @@ Usage: fake_langfuse.py --port-file FILE --public-key PK --secret-key SK
 """
 import argparse
 import base64
-import http.server
 import json
 import threading
 import urllib.parse
 
-from serve import serve
+from serve import JsonHandler, serve
 
 lock = threading.Lock()
 traces = []
@@ -48,22 +47,7 @@ state = {"fail_page": None, "rate_limit": 0, "unauthorized": 0, "score_posts": 0
 args = None
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *a):
-        pass
-
-    def answer(self, status, obj, extra=()):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
+class Handler(JsonHandler):
     def authorized(self):
         want = "Basic " + base64.b64encode(
             ("%s:%s" % (args.public_key, args.secret_key)).encode()).decode()

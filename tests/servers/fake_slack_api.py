@@ -20,13 +20,12 @@ ts is a reply: not in the history, counted in its parent's reply_count),
 Usage: fake_slack_api.py --port-file FILE --token TOKEN --channel C
 """
 import argparse
-import http.server
 import json
 import threading
 import urllib.parse
 from decimal import Decimal
 
-from serve import serve
+from serve import JsonHandler, serve
 
 lock = threading.Lock()
 messages = []
@@ -42,22 +41,7 @@ def page(sel, q):
     return sel[at:at + limit], {"next_cursor": str(at + limit) if more else ""}, more
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *a):
-        pass
-
-    def answer(self, status, obj, extra=()):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
+class Handler(JsonHandler):
     def do_GET(self):
         u = urllib.parse.urlparse(self.path)
         if u.path == "/stats":

@@ -2,14 +2,34 @@
 ephemeral port, the port written to --port-file (by a rename, so a test
 never reads half a number), stopped by SIGTERM.
 
-    from serve import serve
+    from serve import JsonHandler, serve
+    class Handler(JsonHandler): ...      # self.answer(200, {...})
     serve(Handler, args.port_file)
 """
 import http.server
+import json
 import os
 import signal
 import socketserver
 import sys
+
+
+class JsonHandler(http.server.BaseHTTPRequestHandler):
+    """Quiet, keep-alive, and answer(status, obj, extra headers) as JSON."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *a):
+        pass
+
+    def answer(self, status, obj, extra=()):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
