@@ -18,13 +18,31 @@ nomem(struct oed_err *err)
 	return oed_err_set(err, OED_EX_FAIL, "out of memory");
 }
 
-static int
-add_data(struct oed_mon_ctx *cx, struct oed_mon_items *it, json_t *data, struct oed_err *err)
+/*
+ * GET one page (what names it in messages) and add the items of its
+ * "data" array.  The answer, whose data *data points into (the caller
+ * releases it), or NULL with err.
+ */
+static json_t *
+get_page(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_net *net, const char *what,
+	 const char *url, const char *const *headers, long page, json_t **data, struct oed_err *err)
 {
-	for (size_t i = 0; i < json_array_size(data); i++)
-		if (oed_mon_item_add(cx->m, it, json_incref(json_array_get(data, i)), "langfuse", err) == -1)
-			return -1;
-	return 0;
+	json_t *doc;
+
+	if (oed_mon_api_get(net, what, url, headers, NULL, &doc, NULL, err) == -1)
+		return NULL;
+	*data = json_object_get(doc, "data");
+	if (!json_is_array(*data)) {
+		json_decref(doc);
+		oed_err_set(err, OED_EX_FAIL, "langfuse: page %ld: no 'data' array in the answer", page);
+		return NULL;
+	}
+	for (size_t i = 0; i < json_array_size(*data); i++)
+		if (oed_mon_item_add(cx->m, it, json_incref(json_array_get(*data, i)), "langfuse", err) == -1) {
+			json_decref(doc);
+			return NULL;
+		}
+	return doc;
 }
 
 /* The newest "timestamp" (RFC 3339) of the traces in data, or newest as it was. */
@@ -85,19 +103,9 @@ traces(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_net *net, co
 			goto out;
 		}
 		snprintf(what, sizeof(what), "langfuse: GET /api/public/traces page %ld", page);
-		if (oed_mon_api_get(net, what, url.data, headers, NULL, &doc, NULL, err) == -1)
+		if ((doc = get_page(cx, it, net, what, url.data, headers, page, &data, err)) == NULL)
 			goto out;
-		data = json_object_get(doc, "data");
 		meta = json_object_get(doc, "meta");
-		if (!json_is_array(data)) {
-			json_decref(doc);
-			oed_err_set(err, OED_EX_FAIL, "langfuse: page %ld: no 'data' array in the answer", page);
-			goto out;
-		}
-		if (add_data(cx, it, data, err) == -1) {
-			json_decref(doc);
-			goto out;
-		}
 		*newest = newest_of(data, *newest);
 		got = json_array_size(data);
 		if (json_is_integer(json_object_get(meta, "totalPages")))
@@ -159,18 +167,8 @@ observations(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_net *n
 			goto out;
 		}
 		snprintf(what, sizeof(what), "langfuse: GET /api/public/v2/observations page %ld", page);
-		if (oed_mon_api_get(net, what, url.data, headers, NULL, &doc, NULL, err) == -1)
+		if ((doc = get_page(cx, it, net, what, url.data, headers, page, &data, err)) == NULL)
 			goto out;
-		data = json_object_get(doc, "data");
-		if (!json_is_array(data)) {
-			json_decref(doc);
-			oed_err_set(err, OED_EX_FAIL, "langfuse: page %ld: no 'data' array in the answer", page);
-			goto out;
-		}
-		if (add_data(cx, it, data, err) == -1) {
-			json_decref(doc);
-			goto out;
-		}
 		c = json_object_get(json_object_get(doc, "meta"), "cursor");
 		if (json_is_string(c) && json_string_length(c) > 0 &&
 		    (cursor == NULL || strcmp(cursor, json_string_value(c)) != 0)) {
