@@ -44,6 +44,20 @@ struct oed_map {
 
 #define OED_MAP_INIT { NULL, 0, 0, 64, false, 0 }
 
+/*
+ * Keys for pairs of 64-bit values: the first key to try for (x, y); a key
+ * another pair holds (about once in 2^64) moves on by OED_MAP_PAIR_STEP,
+ * so the caller keeps x and y in its rows and compares them.
+ */
+#define OED_MAP_PAIR_STEP 0x9E3779B97F4A7C15ULL
+static inline uint64_t
+oed_map_pair_key(uint64_t x, uint64_t y)
+{
+	uint64_t h = x ^ (y * 0xC2B2AE3D27D4EB4FULL);
+
+	return h ^ (h >> 29);
+}
+
 void oed_map_init(struct oed_map *m);
 /* Free the slots; the map is empty and usable again. */
 void oed_map_release(struct oed_map *m);

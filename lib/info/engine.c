@@ -48,28 +48,18 @@ oed_sigmap_free(struct oed_sigmap *m)
 	free(m);
 }
 
-/* The first map key to try for (x, y); the next is key + SIG_STEP. */
-#define SIG_STEP 0x9E3779B97F4A7C15ULL
-static inline uint64_t
-sig_key(uint64_t x, uint64_t y)
-{
-	uint64_t h = x ^ (y * 0xC2B2AE3D27D4EB4FULL);
-
-	return h ^ (h >> 29);
-}
-
 /* The entry of (x, y), or SIZE_MAX; *free_key receives the first key no pair holds. */
 static size_t
 sig_find(const struct oed_sigmap *m, uint64_t x, uint64_t y, uint64_t *free_key)
 {
-	uint64_t key = sig_key(x, y);
+	uint64_t key = oed_map_pair_key(x, y);
 	const uint64_t *v;
 
 	/* two pairs share a key about once in 2^64: then the second takes the next */
 	while ((v = oed_map_get(&m->at, key)) != NULL) {
 		if (m->kx[*v] == x && m->ky[*v] == y)
 			return (size_t)*v;
-		key += SIG_STEP;
+		key += OED_MAP_PAIR_STEP;
 	}
 	if (free_key)
 		*free_key = key;

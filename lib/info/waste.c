@@ -73,27 +73,17 @@ oed_waste_tab_release(struct oed_waste_tab *t)
 	oed_waste_tab_init(t);
 }
 
-/* The first map key to try for (x, y); a key taken by another pair moves on by STEP. */
-#define STEP 0x9E3779B97F4A7C15ULL
-static inline uint64_t
-pair_hash(uint64_t x, uint64_t y)
-{
-	uint64_t h = x ^ (y * 0xC2B2AE3D27D4EB4FULL);
-
-	return h ^ (h >> 31);
-}
-
 /* The cell of (x, y), made empty when new; NULL when out of memory. */
 static struct oed_waste_cell *
 cell_of(struct oed_waste_tab *t, uint64_t x, uint64_t y)
 {
-	uint64_t key = pair_hash(x, y);
+	uint64_t key = oed_map_pair_key(x, y);
 	const uint64_t *v;
 
 	while ((v = oed_map_get(&t->at, key)) != NULL) {
 		if (t->cell[*v].x == x && t->cell[*v].y == y)
 			return &t->cell[*v];
-		key += STEP;
+		key += OED_MAP_PAIR_STEP;
 	}
 	if (t->used == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 64;
