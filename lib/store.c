@@ -297,7 +297,8 @@ foreign_tables(struct oed_store *s, char *out, size_t size, struct oed_err *err)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 
-		if (len < size)
+		/* a few names, whole: a cut one would read as a name of its own */
+		if (n < 6 && len < size)
 			len += (size_t)snprintf(out + len, size - len, "%s'%s'", n ? ", " : "",
 						oed_quote(name));
 		n++;
@@ -305,6 +306,8 @@ foreign_tables(struct oed_store *s, char *out, size_t size, struct oed_err *err)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return oed_store_fail(s, err, "cannot read the store");
+	if (n > 6 && len < size)
+		snprintf(out + len, size - len, " and %d more", n - 6);
 	return n;
 }
 
