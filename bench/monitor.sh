@@ -13,10 +13,10 @@
 #     up to STORE_IDS in all, as if scored long ago.  Built by one
 #     oed-monitor run over an empty file (the store and the monitor's
 #     source), direct inserts of scored claims into monitor_claims in one
-#     transaction, then another run over the empty file, which moves them
-#     to monitor_scored in chunks of 2^20, as after an upgrade, and a
-#     VACUUM (the claims' pages are free): setup, not measured.  No file
-#     offset is stored.
+#     transaction (the table of an older store), then another run over
+#     the empty file, which folds them into sorted segments of hashes, as
+#     after an upgrade, and a VACUUM (the claims' pages are free): setup,
+#     not measured.  No file offset is stored.
 # What is measured, each from a copy of store.base, wall and CPU seconds
 # (the machine may be shared: CPU time is the steadier figure):
 #   - cat, and oed-drift -f latency_ms over the file (against a 1,000-line
@@ -31,7 +31,7 @@
 #   - dedup alone: bench/monitor_dedup.c hands the file's ids to
 #     oed_mon_dedup() in batches as the source does; only that is timed;
 #   - the store's bytes per scored id: store.base's size over its ids,
-#     the pages of monitor_scored alone (dbstat) over them, and
+#     the pages of monitor_key_chunks and its index (dbstat) over them, and
 #     the growth of a new store when oed-monitor scores ITEMS/10 new items
 #     a second time (the first run's claims left free pages that the
 #     second reuses, as in use), after a WAL checkpoint.
@@ -69,7 +69,7 @@ fi
 head -n "$old" "items-$n.jsonl" > part-old.jsonl
 tail -n "$fresh" "items-$n.jsonl" > part-new.jsonl
 head -n 1000 "items-$n.jsonl" > ref.jsonl
-base=store-$n-$ids.v10.base	# v10: the schema of monitor_scored
+base=store-$n-$ids.v11.base	# v11: scored ids in segments (lib/monitor/keys.c)
 if [ ! -s "$base" ]; then
 	rm -f store.db store.db-wal store.db-shm
 	: > items.jsonl
@@ -127,7 +127,7 @@ sid=$(sqlite3 "$base" "SELECT id FROM monitor_sources WHERE monitor = 'bench'")
 
 # bytes per id: the base store, and a new store that oed-monitor fills
 base_bytes=$(stat -c %s "$base")
-table_bytes=$(sqlite3 "$base" "SELECT sum(pgsize) FROM dbstat WHERE name = 'monitor_scored'")
+table_bytes=$(sqlite3 "$base" "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'monitor_key_chunks%'")
 rm -f grow.db grow.db-wal grow.db-shm
 cp part-new.jsonl items.jsonl
 OED_STORE=$out/grow.db "$build/oed-monitor" -q m.yaml > /dev/null
@@ -159,6 +159,6 @@ END {
 }' times
 echo "  dedup alone (monitor_dedup): $(cat dedup.out)"
 awk -v b="$base_bytes" -v t="$table_bytes" -v ids="$ids" -v g0="$grow0" -v g1="$grow1" -v k="$fresh" 'BEGIN {
-	printf "  store bytes per scored id: %.1f (base file, %d ids), %.1f (its monitor_scored),",
+	printf "  store bytes per scored id: %.1f (base file, %d ids), %.1f (its monitor_key_chunks),",
 		b / ids, ids, t / ids
 	printf " %.1f (growth when oed-monitor scores %d more)\n", (g1 - g0) / k, k }'

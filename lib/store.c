@@ -245,6 +245,41 @@ static const char *const migrations[] = {
 	"  SELECT source_id, item, run_id, scored, lease FROM monitor_claims"
 	"  UNION ALL SELECT source_id, item, NULL, 1, 0 FROM monitor_scored_ids"
 	"  UNION ALL SELECT source_id, NULL, NULL, 1, 0 FROM monitor_scored;",
+	/*
+	 * oed-monitor: scored ids as sorted segments of 128-bit hashes cut in
+	 * chunks, claims as sets of one batch (lib/monitor/keys.c); a run
+	 * folds its source's rows of the three tables before in.  The view
+	 * has a row per id as before (a chunk's or set's n rows).
+	 */
+	"CREATE TABLE monitor_key_chunks ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"	/* never reused: a run keeps chunks it read by id */
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  segment INTEGER NOT NULL,"
+	"  first BLOB NOT NULL,"	/* its first key */
+	"  n INTEGER NOT NULL,"
+	"  keys BLOB NOT NULL"		/* n keys of 16 bytes, big-endian, ascending */
+	");"
+	"CREATE INDEX monitor_key_chunks_by_segment ON monitor_key_chunks (source_id, segment, first, n);"
+	"CREATE TABLE monitor_claim_sets ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  run_id INTEGER NOT NULL,"
+	"  scored INTEGER NOT NULL,"	/* 0 claimed, 1 scored (not yet in a segment) */
+	"  lease INTEGER NOT NULL,"	/* claim valid until (ms since the epoch); 0 once scored */
+	"  n INTEGER NOT NULL,"
+	"  keys BLOB NOT NULL"
+	");"
+	"CREATE INDEX monitor_claim_sets_by_source ON monitor_claim_sets (source_id, scored);"
+	"DROP VIEW scored_items;"
+	"CREATE VIEW scored_items (source_id, item, run_id, scored, lease) AS"
+	"  WITH RECURSIVE k (source_id, run_id, scored, lease, i, n) AS ("
+	"    SELECT source_id, NULL, 1, 0, 1, n FROM monitor_key_chunks"
+	"    UNION ALL SELECT source_id, run_id, scored, lease, 1, n FROM monitor_claim_sets WHERE n > 0"
+	"    UNION ALL SELECT source_id, run_id, scored, lease, i + 1, n FROM k WHERE i < n)"
+	"  SELECT source_id, NULL, run_id, scored, lease FROM k"
+	"  UNION ALL SELECT source_id, item, run_id, scored, lease FROM monitor_claims"
+	"  UNION ALL SELECT source_id, item, NULL, 1, 0 FROM monitor_scored_ids"
+	"  UNION ALL SELECT source_id, NULL, NULL, 1, 0 FROM monitor_scored;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

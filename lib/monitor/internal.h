@@ -8,6 +8,11 @@
 #include "monitor.h"
 #include "store.h"
 
+/* A 128-bit hash of an id and its source (keys.c). */
+struct oed_mon_key {
+	uint64_t a, b;
+};
+
 struct oed_mon_item {
 	char *id;
 	size_t idlen;
@@ -19,7 +24,8 @@ struct oed_mon_item {
 	size_t file;		/* index into files, (size_t)-1: none */
 	size_t seq;		/* order read */
 	uint64_t key;		/* sample key */
-	int64_t claim;		/* its row in monitor_claims, once claimed */
+	struct oed_mon_key hash;	/* its place among the scored ids (keys.c) */
+	int64_t claim;		/* its claim set, once claimed */
 	int state;		/* ITEM_* in run.c */
 };
 
@@ -48,8 +54,7 @@ struct oed_mon_items {
 	uint64_t errors;	/* lines that are not items */
 	bool held;		/* some item is in another run's hands */
 	struct oed_map ids;	/* hash of a new item's id -> its index in v */
-	sqlite3_stmt *lookup;	/* scored ids and claims by id, prepared once */
-	int64_t version;	/* PRAGMA data_version before the first lookup */
+	struct oed_mon_keys *keys;	/* the source's scored ids and claims, once looked up */
 };
 
 struct oed_net;
@@ -155,6 +160,46 @@ int oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offs
 
 /* The stored watermark of an API source (0 when none). */
 int oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err);
+
+/*
+ * keys.c: the scored ids of a source and the claims on them.  Look-ups
+ * run inside a transaction after oed_mon_keys_sync(); the writers inside
+ * the caller's write transaction.
+ */
+enum { OED_MON_KEY_NEW, OED_MON_KEY_SCORED, OED_MON_KEY_HELD };
+struct oed_mon_keys;
+struct oed_mon_key oed_mon_key_of(int64_t source_id, const char *id, size_t len);
+struct oed_mon_keys *oed_mon_keys_new(struct oed_store *s, int64_t source_id);
+void oed_mon_keys_free(struct oed_mon_keys *k);
+/* At most bytes of chunks kept in memory (256 MB unless set; tests set less). */
+void oed_mon_keys_budget(struct oed_mon_keys *k, size_t bytes);
+/* Load what another connection changed since the last call: 1 loaded, 0 unchanged, -1 err. */
+int oed_mon_keys_sync(struct oed_mon_keys *k, struct oed_err *err);
+/* OED_MON_KEY_SCORED, _HELD (claimed by a run whose lease runs past now), _NEW, or -1 with err. */
+int oed_mon_keys_find(struct oed_mon_keys *k, struct oed_mon_key key, const char *id, size_t len, int64_t now,
+		      struct oed_err *err);
+/* The same for the items v[0..n) (their hash, id and idlen), each one's answer in found[]; 0 or -1. */
+int oed_mon_keys_find_many(struct oed_mon_keys *k, struct oed_mon_item *const *v, size_t n, int64_t now,
+			   int *found, struct oed_err *err);
+/* Claim keys[0..n) for run until lease (ms): one set, its row in *row. */
+int oed_mon_keys_claim(struct oed_mon_keys *k, int64_t run, int64_t lease, const struct oed_mon_key *keys,
+		       size_t n, int64_t *row, struct oed_err *err);
+/* Drop the claims whose lease ran out by now: their items are free again. */
+int oed_mon_keys_expire(struct oed_mon_keys *k, int64_t now, struct oed_err *err);
+/*
+ * Mark keys[0..n) of claim set row scored: 1 done, 0 when run no longer
+ * holds the set (its lease ran out and another run took its items).
+ */
+int oed_mon_keys_mark(struct oed_mon_keys *k, int64_t row, int64_t run, const struct oed_mon_key *keys,
+		      size_t n, struct oed_err *err);
+/* Give back what run claimed and did not score. */
+int oed_mon_keys_release(struct oed_mon_keys *k, int64_t run, struct oed_err *err);
+/* The scored claim sets (any run's) into a new segment, merged as due. */
+int oed_mon_keys_fold(struct oed_mon_keys *k, struct oed_err *err);
+/* An older store's scored ids of the source (kept one row per id) into segments. */
+int oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err);
+/* SQL, ?1 the source id: one row, how many of its ids are scored, and claimed but not scored. */
+extern const char oed_mon_keys_count_sql[];
 
 /* Queue a payload for publisher sink (inside the caller's transaction). */
 int oed_mon_outbox_add(struct oed_mon_ctx *cx, size_t sink, const char *payload, size_t len,

@@ -1,6 +1,6 @@
 # monitor: oed-monitor's model and engine (lib/monitor/monitor.h).
 lib_libcore_la_SOURCES += lib/monitor/monitor.h lib/monitor/internal.h \
-	lib/monitor/config.c lib/monitor/source.c lib/monitor/run.c \
+	lib/monitor/config.c lib/monitor/source.c lib/monitor/run.c lib/monitor/keys.c \
 	lib/monitor/publish.c lib/monitor/status.c \
 	lib/monitor/source_api.c lib/monitor/source_http.c lib/monitor/source_slack.c \
 	lib/monitor/source_langfuse.c lib/monitor/backfill.c
@@ -10,6 +10,11 @@ tests_unit_check_monitor_SOURCES = tests/unit/check_monitor.c
 tests_unit_check_monitor_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_monitor_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_monitor
+check_PROGRAMS += tests/unit/check_monitor_keys
+tests_unit_check_monitor_keys_SOURCES = tests/unit/check_monitor_keys.c
+tests_unit_check_monitor_keys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_monitor_keys_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/check_monitor_keys
 endif
 dist_man_MANS += man/oed-monitor.yaml.5
 # publishers against a fake webhook / Slack sink, the langfuse source against a fake API

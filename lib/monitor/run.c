@@ -113,62 +113,6 @@ oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err)
 
 /* ---- dedup, sample, claim ---- */
 
-/*
- * A scored id's place in monitor_scored: the two halves of a 128-bit hash
- * of the id, its source the seed; the low half is the key, the high half
- * checks a key found.  An id whose key another id holds is kept whole in
- * monitor_scored_ids instead.
- */
-struct hashed {
-	int64_t key, chk;
-	struct oed_mon_item *x;
-	int64_t row;		/* move_scored: the claim's row */
-};
-
-static void
-hash_id(int64_t source, const char *id, size_t len, struct hashed *h)
-{
-	XXH128_hash_t v = XXH3_128bits_withSeed(id, len, (uint64_t)source);
-
-	h->key = (int64_t)v.low64;
-	h->chk = (int64_t)v.high64;
-}
-
-/* The store's PRAGMA data_version: it changes when another connection commits. */
-static int64_t
-data_version(struct oed_mon_ctx *cx)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(oed_store_db(cx->store), "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/*
- * For the connection's lookups in and moves to monitor_scored: up to 64 MB
- * of its pages kept, and the file read through a map rather than copied
- * page by page.  Best effort: a run works without.
- */
-static void
-tune(struct oed_mon_ctx *cx)
-{
-	sqlite3_exec(oed_store_db(cx->store), "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824",
-		     NULL, NULL, NULL);
-}
-
-/* In the order of monitor_scored: neighbouring lookups share their pages. */
-static int
-by_hash(const void *a, const void *b)
-{
-	const struct hashed *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
 static void
 item_drop(struct oed_mon_item *x)
 {
@@ -181,26 +125,15 @@ int
 oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 {
 	struct oed_map batch;
-	struct hashed *look = NULL;
+	struct oed_mon_item **look = NULL;
+	int *found = NULL;
 	size_t from = it->checked, nlook = 0, w;
 	int64_t now = now_ms();
 
 	if (from == it->n)
 		return 0;
-	if (cx->source_id && it->lookup == NULL) {
-		/* scored; else claimed (scored or not); else scored, its key held by another id */
-		it->lookup = oed_store_prepare(cx->store,
-					       "SELECT 1, 0 FROM monitor_scored WHERE key = ?3 AND source_id = ?1"
-					       " AND chk = ?4"
-					       " UNION ALL SELECT scored, lease FROM monitor_claims"
-					       " WHERE source_id = ?1 AND item = ?2"
-					       " UNION ALL SELECT 1, 0 FROM monitor_scored_ids"
-					       " WHERE source_id = ?1 AND item = ?2 LIMIT 1", err);
-		if (it->lookup == NULL)
-			return -1;
-		sqlite3_bind_int64(it->lookup, 1, cx->source_id);
-		tune(cx);
-	}
+	if (cx->source_id && it->keys == NULL && (it->keys = oed_mon_keys_new(cx->store, cx->source_id)) == NULL)
+		return nomem(err);
 	oed_map_init(&batch);
 	if ((look = malloc((it->n - from) * sizeof(*look))) == NULL)
 		goto nomem;
@@ -235,50 +168,40 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 		} else {
 			*slot = i;
 		}
-		hash_id(cx->source_id, x->id, x->idlen, &look[nlook]);
-		look[nlook++].x = x;
+		x->hash = oed_mon_key_of(cx->source_id, x->id, x->idlen);
+		look[nlook++] = x;
 	}
-	/*
-	 * The store, in the order of its index: neighbouring lookups share
-	 * their pages, which matters once the ids outgrow the page cache.
-	 */
-	if (it->lookup) {
+	if (it->keys) {
 		sqlite3 *db = oed_store_db(cx->store);
 		bool txn;
 
-		/* one read transaction per batch, not one (and its locks) per lookup */
+		/* one read transaction per batch: the claims and chunks read hold together */
 		txn = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-		if (from == 0)
-			it->version = data_version(cx);
-
-		qsort(look, nlook, sizeof(*look), by_hash);
+		if (oed_mon_keys_sync(it->keys, err) == -1) {
+			if (txn)
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+		if ((found = malloc((nlook ? nlook : 1) * sizeof(*found))) == NULL ||
+		    oed_mon_keys_find_many(it->keys, look, nlook, now, found, err) == -1) {
+			if (found == NULL)
+				nomem(err);
+			if (txn)
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
 		for (size_t k = 0; k < nlook; k++) {
-			struct oed_mon_item *x = look[k].x;
-			int rc;
+			struct oed_mon_item *x = look[k];
 
-			sqlite3_reset(it->lookup);
-			sqlite3_bind_text(it->lookup, 2, x->id, (int)x->idlen, SQLITE_STATIC);
-			sqlite3_bind_int64(it->lookup, 3, look[k].key);
-			sqlite3_bind_int64(it->lookup, 4, look[k].chk);
-			rc = sqlite3_step(it->lookup);
-			if (rc == SQLITE_ROW) {
-				if (sqlite3_column_int(it->lookup, 0) != 0) {
-					x->state = ITEM_SEEN;
-				} else if (sqlite3_column_int64(it->lookup, 1) > now) {
-					x->state = ITEM_SEEN;	/* a live run has it */
-					if (x->file != (size_t)-1)
-						it->files[x->file].held = true;
-					it->held = true;
-				}
-			} else if (rc != SQLITE_DONE) {
-				oed_store_fail(cx->store, err, "cannot look up scored items");
-				sqlite3_reset(it->lookup);
-				if (txn)
-					sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-				goto fail;
+			if (found[k] == OED_MON_KEY_NEW)
+				continue;
+			x->state = ITEM_SEEN;
+			if (found[k] == OED_MON_KEY_HELD) {	/* a live run has it */
+				if (x->file != (size_t)-1)
+					it->files[x->file].held = true;
+				it->held = true;
 			}
 		}
-		sqlite3_reset(it->lookup);
 		if (txn)
 			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	}
@@ -312,12 +235,14 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 	it->n = it->checked = w;
 	oed_map_release(&batch);
 	free(look);
+	free(found);
 	return 0;
 nomem:
 	nomem(err);
 fail:
 	oed_map_release(&batch);
 	free(look);
+	free(found);
 	return -1;
 }
 
@@ -450,231 +375,87 @@ sample(struct oed_mon_ctx *cx, struct oed_mon_items *it, uint64_t *sampled, stru
 	return 0;
 }
 
+/* A sampled item another run scored or holds since the look-up: not this run's. */
+static void
+lose(struct oed_mon_items *it, struct oed_mon_item *x)
+{
+	x->state = ITEM_LOST;
+	if (x->file != (size_t)-1)
+		it->files[x->file].held = true;
+	it->held = true;
+}
+
 /*
  * One transaction: claim every sampled item that is not scored and that no
- * live run holds.  Claims are numbered in the order read, which is the
- * order scored: each batch marks neighbouring rows.
+ * live run holds, in sets of one scoring batch, in the order scored: each
+ * batch then marks its set whole.  Claims whose lease ran out are dropped
+ * first; what the look-ups found holds unless another run committed since,
+ * and then each item is looked up again.
  */
 static int
 claim(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3 *db = oed_store_db(cx->store);
-	int64_t lease = now_ms() + cx->m->lease_ms, now = now_ms(), top = 0;
-	struct hashed *v;
-	size_t n = 0;
+	int64_t now = now_ms(), lease = now + cx->m->lease_ms;
+	size_t batch = (size_t)cx->m->batch, n = 0;
+	struct oed_mon_key *v;
+	size_t *at;
+	int changed;
 
-	if ((v = malloc((it->n ? it->n : 1) * sizeof(*v))) == NULL)
+	if (it->keys == NULL && (it->keys = oed_mon_keys_new(cx->store, cx->source_id)) == NULL)
 		return nomem(err);
-	if (oed_store_begin(cx->store, err) == -1) {
+	v = malloc(batch * sizeof(*v));
+	at = malloc(batch * sizeof(*at));
+	if (v == NULL || at == NULL) {
 		free(v);
-		return -1;
+		free(at);
+		return nomem(err);
 	}
-	/*
-	 * What the lookups found holds unless another run committed since:
-	 * then each item is looked up again in monitor_scored (in its order:
-	 * each page read once), as it may have been scored meanwhile.
-	 */
-	if (it->lookup == NULL || it->version == -1 || data_version(cx) != it->version) {
-		st = oed_store_prepare(cx->store,
-				       "SELECT 1 FROM monitor_scored WHERE key = ?3 AND source_id = ?1 AND chk = ?4"
-				       " UNION ALL SELECT 1 FROM monitor_scored_ids"
-				       " WHERE source_id = ?1 AND item = ?2 LIMIT 1", err);
-		if (st == NULL)
-			goto fail;
-		sqlite3_bind_int64(st, 1, cx->source_id);
-		for (size_t i = 0; i < it->n; i++) {
-			if (it->v[i].state != ITEM_SAMPLED)
+	if (oed_store_begin(cx->store, err) == -1)
+		goto out;
+	if ((changed = oed_mon_keys_sync(it->keys, err)) == -1 || oed_mon_keys_expire(it->keys, now, err) == -1)
+		goto fail;
+	for (size_t i = 0; i <= it->n; i++) {
+		struct oed_mon_item *x = i < it->n ? &it->v[i] : NULL;
+
+		if (x && x->state != ITEM_SAMPLED)
+			continue;
+		if (x && changed) {
+			int found = oed_mon_keys_find(it->keys, x->hash, x->id, x->idlen, now, err);
+
+			if (found == -1)
+				goto fail;
+			if (found != OED_MON_KEY_NEW) {
+				lose(it, x);
 				continue;
-			hash_id(cx->source_id, it->v[i].id, it->v[i].idlen, &v[n]);
-			v[n++].x = &it->v[i];
-		}
-		qsort(v, n, sizeof(*v), by_hash);
-		for (size_t i = 0; i < n; i++) {
-			struct oed_mon_item *x = v[i].x;
-			int rc;
-
-			sqlite3_reset(st);
-			sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, v[i].key);
-			sqlite3_bind_int64(st, 4, v[i].chk);
-			if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-				x->state = ITEM_LOST;	/* scored meanwhile */
-				if (x->file != (size_t)-1)
-					it->files[x->file].held = true;
-				it->held = true;
-			} else if (rc != SQLITE_DONE) {
-				oed_store_fail(cx->store, err, "cannot look up scored items");
-				goto fail;
 			}
 		}
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	if ((st = oed_store_prepare(cx->store, "SELECT max(id) FROM monitor_claims", err)) == NULL)
-		goto fail;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		top = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = oed_store_prepare(cx->store,
-			       "INSERT INTO monitor_claims (id, source_id, item, run_id, scored, lease)"
-			       " VALUES (?6, ?1, ?2, ?3, 0, ?4)"
-			       " ON CONFLICT (source_id, item) DO UPDATE SET run_id = ?3, lease = ?4"
-			       " WHERE scored = 0 AND lease <= ?5", err);
-	if (st == NULL)
-		goto fail;
-	sqlite3_bind_int64(st, 1, cx->source_id);
-	sqlite3_bind_int64(st, 3, cx->run);
-	sqlite3_bind_int64(st, 4, lease);
-	sqlite3_bind_int64(st, 5, now);
-	for (size_t i = 0; i < it->n; i++) {
-		struct oed_mon_item *x = &it->v[i];
-
-		if (x->state != ITEM_SAMPLED)
-			continue;
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 2, x->id, (int)x->idlen, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, ++top);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			oed_store_fail(cx->store, err, "cannot claim an item");
-			goto fail;
+		if (x) {
+			at[n] = i;
+			v[n++] = x->hash;
 		}
-		if (sqlite3_changes(db) == 0) {
-			x->state = ITEM_LOST;	/* a live run holds it, or it was scored meanwhile */
-			if (x->file != (size_t)-1)
-				it->files[x->file].held = true;
-			it->held = true;
-			continue;
-		}
-		x->state = ITEM_CLAIMED;
-		x->claim = top;
-		if (sqlite3_last_insert_rowid(db) != top) {
-			/* taken over from a run whose lease ran out: its row */
-			sqlite3_stmt *q = oed_store_prepare(cx->store, "SELECT id FROM monitor_claims"
-							    " WHERE source_id = ? AND item = ?", err);
+		if (n && (n == batch || x == NULL)) {
+			int64_t row;
 
-			if (q == NULL)
+			if (oed_mon_keys_claim(it->keys, cx->run, lease, v, n, &row, err) == -1)
 				goto fail;
-			sqlite3_bind_int64(q, 1, cx->source_id);
-			sqlite3_bind_text(q, 2, x->id, (int)x->idlen, SQLITE_STATIC);
-			if (sqlite3_step(q) != SQLITE_ROW) {
-				oed_store_fail(cx->store, err, "cannot claim an item");
-				sqlite3_finalize(q);
-				goto fail;
+			for (size_t j = 0; j < n; j++) {
+				it->v[at[j]].state = ITEM_CLAIMED;
+				it->v[at[j]].claim = row;
 			}
-			x->claim = sqlite3_column_int64(q, 0);
-			sqlite3_finalize(q);
+			n = 0;
 		}
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	if (oed_store_commit(cx->store, err) == -1)
+		goto fail;
 	free(v);
-	if (oed_store_commit(cx->store, err) == -1) {
-		oed_store_rollback(cx->store);
-		return -1;
-	}
+	free(at);
 	return 0;
 fail:
-	sqlite3_finalize(st);
 	oed_store_rollback(cx->store);
-	free(v);
-	return -1;
-}
-
-/*
- * In the transaction open: move the scored claims of the source (this
- * run's, a killed run's, an older store's) to monitor_scored, in its
- * order, so that each of its pages is written once per run rather than
- * once per batch.  Until moved, a scored claim deduplicates as well.
- */
-static int
-move_scored(struct oed_mon_ctx *cx, struct oed_err *err)
-{
-	enum { CHUNK = 1 << 20 };
-	sqlite3_stmt *sel = NULL, *ins = NULL, *get = NULL, *keep = NULL, *del = NULL;
-	struct hashed *v = NULL;
-	size_t n;
-	int rc = -1;
-
-	if ((v = malloc(CHUNK * sizeof(*v))) == NULL)
-		return nomem(err);
-	tune(cx);
-	if ((sel = oed_store_prepare(cx->store, "SELECT id, item FROM monitor_claims"
-				     " WHERE source_id = ? AND scored = 1 ORDER BY id LIMIT ?", err)) == NULL ||
-	    (ins = oed_store_prepare(cx->store, "INSERT OR IGNORE INTO monitor_scored (key, source_id, chk)"
-				     " VALUES (?, ?, ?)", err)) == NULL ||
-	    (get = oed_store_prepare(cx->store, "SELECT source_id, chk FROM monitor_scored WHERE key = ?",
-				     err)) == NULL ||
-	    (keep = oed_store_prepare(cx->store, "INSERT OR IGNORE INTO monitor_scored_ids (source_id, item)"
-				      " SELECT source_id, item FROM monitor_claims WHERE id = ?", err)) == NULL ||
-	    (del = oed_store_prepare(cx->store, "DELETE FROM monitor_claims"
-				     " WHERE source_id = ? AND scored = 1 AND id <= ?", err)) == NULL)
-		goto out;
-	sqlite3_bind_int64(sel, 1, cx->source_id);
-	sqlite3_bind_int64(sel, 2, CHUNK);
-	sqlite3_bind_int64(ins, 2, cx->source_id);
-	sqlite3_bind_int64(del, 1, cx->source_id);
-	do {
-		int s;
-
-		n = 0;
-		sqlite3_reset(sel);
-		while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
-			hash_id(cx->source_id, (const char *)sqlite3_column_text(sel, 1),
-				(size_t)sqlite3_column_bytes(sel, 1), &v[n]);
-			v[n++].row = sqlite3_column_int64(sel, 0);
-		}
-		if (s != SQLITE_DONE) {
-			oed_store_fail(cx->store, err, "cannot read scored claims");
-			goto out;
-		}
-		if (n == 0)
-			break;
-		/* the last row of the chunk: ids come in order */
-		sqlite3_reset(del);
-		sqlite3_bind_int64(del, 2, v[n - 1].row);
-		qsort(v, n, sizeof(*v), by_hash);
-		for (size_t i = 0; i < n; i++) {
-			bool same;
-
-			sqlite3_reset(ins);
-			sqlite3_bind_int64(ins, 1, v[i].key);
-			sqlite3_bind_int64(ins, 3, v[i].chk);
-			if (sqlite3_step(ins) != SQLITE_DONE) {
-				oed_store_fail(cx->store, err, "cannot mark an item scored");
-				goto out;
-			}
-			if (sqlite3_changes(oed_store_db(cx->store)) == 1)
-				continue;
-			/* the key is taken: by this id (scored twice over), or by another */
-			sqlite3_reset(get);
-			sqlite3_bind_int64(get, 1, v[i].key);
-			same = sqlite3_step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) == cx->source_id &&
-			       sqlite3_column_int64(get, 1) == v[i].chk;
-			sqlite3_reset(get);
-			if (same)
-				continue;
-			sqlite3_reset(keep);
-			sqlite3_bind_int64(keep, 1, v[i].row);
-			if (sqlite3_step(keep) != SQLITE_DONE) {
-				oed_store_fail(cx->store, err, "cannot mark an item scored");
-				goto out;
-			}
-		}
-		if (sqlite3_step(del) != SQLITE_DONE) {
-			oed_store_fail(cx->store, err, "cannot mark an item scored");
-			goto out;
-		}
-	} while (n == CHUNK);
-	rc = 0;
 out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(get);
-	sqlite3_finalize(keep);
-	sqlite3_finalize(del);
 	free(v);
-	return rc;
+	free(at);
+	return -1;
 }
 
 /* ---- scoring ---- */
@@ -996,42 +777,43 @@ struct pending {
  * to w.
  */
 static int
-commit_batch(struct oed_mon_ctx *cx, struct pending *p, size_t n, struct oed_buf *b,
+commit_batch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct pending *p, size_t n, struct oed_buf *b,
 	     struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
 {
 	struct oed_buf keep = OED_BUF_INIT;
-	sqlite3_stmt *st;
-	int rc = -1;
+	struct oed_mon_key *keys;
 
 	if (n == 0)
 		return 0;
-	if (oed_store_begin(cx->store, err) == -1)
+	if ((keys = malloc(n * sizeof(*keys))) == NULL)
+		return nomem(err);
+	if (oed_store_begin(cx->store, err) == -1) {
+		free(keys);
 		return -1;
-	st = oed_store_prepare(cx->store, "UPDATE monitor_claims SET scored = 1, lease = 0"
-			       " WHERE id = ? AND run_id = ? AND scored = 0", err);
-	if (st == NULL)
-		goto fail;
-	sqlite3_bind_int64(st, 2, cx->run);
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, p[i].x->claim);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			oed_store_fail(cx->store, err, "cannot mark an item scored");
+	}
+	/* the items of one claim set are neighbours (claim() made the sets in this order) */
+	for (size_t i = 0, j; i < n; i = j) {
+		int held;
+
+		for (j = i; j < n && p[j].x->claim == p[i].x->claim; j++)
+			keys[j - i] = p[j].x->hash;
+		if ((held = oed_mon_keys_mark(it->keys, p[i].x->claim, cx->run, keys, j - i, err)) == -1)
 			goto fail;
+		for (size_t q = i; q < j; q++) {
+			if (!held) {
+				/* the lease ran out and another run took the items: its results count */
+				p[q].x->state = ITEM_LOST;
+				continue;
+			}
+			if (oed_buf_add(&keep, b->data + p[q].off, p[q].len) == -1) {
+				nomem(err);
+				goto fail;
+			}
+			if (p[q].error)
+				res->errors++;
+			else
+				res->scored++;
 		}
-		if (sqlite3_changes(oed_store_db(cx->store)) != 1) {
-			/* the lease ran out and another run took the item: its result counts */
-			p[i].x->state = ITEM_LOST;
-			continue;
-		}
-		if (oed_buf_add(&keep, b->data + p[i].off, p[i].len) == -1) {
-			nomem(err);
-			goto fail;
-		}
-		if (p[i].error)
-			res->errors++;
-		else
-			res->scored++;
 	}
 	for (size_t s = 0; s < cx->m->npubs && keep.len; s++) {
 		if (cx->m->pubs[s].type == OED_MON_PUB_JSONL && cx->m->pubs[s].items &&
@@ -1047,8 +829,7 @@ commit_batch(struct oed_mon_ctx *cx, struct pending *p, size_t n, struct oed_buf
 	}
 	if (oed_store_commit(cx->store, err) == -1)
 		goto fail;
-	sqlite3_finalize(st);
-	st = NULL;
+	free(keys);
 	if (keep.len && w->fp && !w->failed) {
 		if (fwrite(keep.data, 1, keep.len, w->fp) != keep.len)
 			w->failed = true;
@@ -1057,10 +838,10 @@ commit_batch(struct oed_mon_ctx *cx, struct pending *p, size_t n, struct oed_buf
 	oed_buf_release(&keep);
 	return 0;
 fail:
-	sqlite3_finalize(st);
 	oed_store_rollback(cx->store);
 	oed_buf_release(&keep);
-	return rc;
+	free(keys);
+	return -1;
 }
 
 static void
@@ -1139,7 +920,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 		p[np].error = s == 0;
 		np++;
 		if (np == batch) {
-			if (commit_batch(cx, p, np, &b, w, res, err) == -1) {
+			if (commit_batch(cx, it, p, np, &b, w, res, err) == -1) {
 				rc = -1;
 				np = 0;
 				break;
@@ -1148,7 +929,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 			oed_buf_reset(&b);
 		}
 	}
-	if (rc == 0 && commit_batch(cx, p, np, &b, w, res, err) == -1)
+	if (rc == 0 && commit_batch(cx, it, p, np, &b, w, res, err) == -1)
 		rc = -1;
 	oed_progress_done(&prog, res->interrupted || res->judge_failed || rc == -1 ? done - (done > 0) : done);
 	oed_writer_release(&rw);
@@ -1752,20 +1533,10 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 		}
 	} else {
 		/* give back what this run claimed and did not score */
-		st = oed_store_prepare(cx->store, "DELETE FROM monitor_claims WHERE source_id = ?"
-				       " AND run_id = ? AND scored = 0", err);
-		if (st == NULL)
+		if (oed_mon_keys_release(it->keys, cx->run, err) == -1)
 			goto fail;
-		sqlite3_bind_int64(st, 1, cx->source_id);
-		sqlite3_bind_int64(st, 2, cx->run);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			oed_store_fail(cx->store, err, "cannot release claims");
-			goto fail;
-		}
-		sqlite3_finalize(st);
-		st = NULL;
 	}
-	if (move_scored(cx, err) == -1)
+	if (oed_mon_keys_fold(it->keys, err) == -1)
 		goto fail;
 	if (oed_metric_add(cx->store, cx->run, "monitor.fetched", cx->m->name, (double)res->fetched, NAN, NAN, err) == -1 ||
 	    oed_metric_add(cx->store, cx->run, "monitor.new", cx->m->name, (double)res->fresh, NAN, NAN, err) == -1 ||
@@ -1975,6 +1746,17 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 			goto out;
 		}
 		res->run = cx.run;
+		/* an older store's scored ids of this source, folded in once, before any look-up */
+		if ((it.keys = oed_mon_keys_new(cx.store, cx.source_id)) == NULL) {
+			nomem(err);
+			goto out;
+		}
+		if (oed_store_begin(cx.store, err) == -1)
+			goto out;
+		if (oed_mon_keys_upgrade(it.keys, err) == -1 || oed_store_commit(cx.store, err) == -1) {
+			oed_store_rollback(cx.store);
+			goto out;
+		}
 		/* a baseline the store does not hold: said before anything is claimed */
 		if (m->drift.baseline && oed_mon_drift_baseline(&cx, &baseline, err) == -1)
 			goto out;

@@ -34,7 +34,7 @@ oed_mon_items_release(struct oed_mon_items *it)
 		free(it->files[i].path);
 	free(it->files);
 	oed_map_release(&it->ids);
-	sqlite3_finalize(it->lookup);
+	oed_mon_keys_free(it->keys);
 	memset(it, 0, sizeof(*it));
 }
 

@@ -109,6 +109,7 @@ struct have {
 	bool slos;		/* monitor_slo_state.last */
 	bool pid;		/* runs.pid, host, proc_start: a dead run shows as abandoned */
 	bool watermarks;	/* monitor_watermarks */
+	bool keys;		/* monitor_key_chunks: scored ids counted by chunk, not by row */
 };
 
 /* The API source's watermark as RFC 3339, null when it has none (jsonl, command, not run yet). */
@@ -145,6 +146,7 @@ one(struct oed_store *s, int64_t id, const char *monitor, const char *source, lo
 		"SELECT id, started, finished, status, NULL, NULL, NULL FROM runs WHERE tool = 'oed-monitor'"
 		" AND json_extract(params, '$.monitor') = ?2 ORDER BY id DESC LIMIT ?3",
 		"SELECT path, inode, offset FROM monitor_offsets WHERE source_id = ?1 ORDER BY path",
+		have->keys ? oed_mon_keys_count_sql :
 		"SELECT sum(scored), sum(1 - scored) FROM scored_items WHERE source_id = ?1",
 		"SELECT name, state, streak, value, changed, run_id FROM monitor_alerts"
 		" WHERE source_id = ?1 ORDER BY name",
@@ -253,7 +255,8 @@ oed_monitor_status(const char *store_path, const char *const *names, size_t n, l
 	if (has_column(s, "monitor_sources", "monitor", &have_monitors, err) == -1 ||
 	    has_column(s, "monitor_slo_state", "last", &have.slos, err) == -1 ||
 	    has_column(s, "runs", "proc_start", &have.pid, err) == -1 ||
-	    has_column(s, "monitor_watermarks", "until", &have.watermarks, err) == -1) {
+	    has_column(s, "monitor_watermarks", "until", &have.watermarks, err) == -1 ||
+	    has_column(s, "monitor_key_chunks", "n", &have.keys, err) == -1) {
 		oed_store_close(s);
 		return -1;
 	}
