@@ -280,6 +280,14 @@ static const char *const migrations[] = {
 	"  UNION ALL SELECT source_id, item, run_id, scored, lease FROM monitor_claims"
 	"  UNION ALL SELECT source_id, item, NULL, 1, 0 FROM monitor_scored_ids"
 	"  UNION ALL SELECT source_id, NULL, NULL, 1, 0 FROM monitor_scored;",
+	/* oed-monitor: a Bloom filter per segment of scored ids (lib/monitor/keys.c) */
+	"CREATE TABLE monitor_key_filters ("
+	"  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  segment INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"		/* the keys of the segment it was made for */
+	"  bits BLOB NOT NULL,"
+	"  PRIMARY KEY (source_id, segment)"
+	");",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

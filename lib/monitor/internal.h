@@ -27,6 +27,7 @@ struct oed_mon_item {
 	struct oed_mon_key hash;	/* its place among the scored ids (keys.c) */
 	int64_t claim;		/* its claim set, once claimed */
 	int state;		/* ITEM_* in run.c */
+	bool borrowed;		/* id and line are in the fetch's arena until dedup keeps the item */
 };
 
 struct oed_mon_file {
@@ -55,6 +56,7 @@ struct oed_mon_items {
 	bool held;		/* some item is in another run's hands */
 	struct oed_map ids;	/* hash of a new item's id -> its index in v */
 	struct oed_mon_keys *keys;	/* the source's scored ids and claims, once looked up */
+	struct oed_mon_block *arena;	/* the ids and lines of items not deduplicated yet (source.c) */
 };
 
 struct oed_net;
@@ -140,6 +142,8 @@ int oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct 
 int oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 int oed_mon_fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *err);
 void oed_mon_items_release(struct oed_mon_items *it);
+/* After a dedup: the items still borrowing from the arena are gone or kept whole; empty it. */
+void oed_mon_arena_reset(struct oed_mon_items *it);
 /* The id of a record as text (malloc'd): a string as is, an integer in decimal; NULL when neither. */
 char *oed_mon_record_id(const struct oed_monitor *m, json_t *rec);
 /*
@@ -173,6 +177,8 @@ struct oed_mon_keys *oed_mon_keys_new(struct oed_store *s, int64_t source_id);
 void oed_mon_keys_free(struct oed_mon_keys *k);
 /* At most bytes of chunks kept in memory (256 MB unless set; tests set less). */
 void oed_mon_keys_budget(struct oed_mon_keys *k, size_t bytes);
+/* The bytes of chunks read and kept now. */
+size_t oed_mon_keys_cached(const struct oed_mon_keys *k);
 /* Load what another connection changed since the last call: 1 loaded, 0 unchanged, -1 err. */
 int oed_mon_keys_sync(struct oed_mon_keys *k, struct oed_err *err);
 /* OED_MON_KEY_SCORED, _HELD (claimed by a run whose lease runs past now), _NEW, or -1 with err. */

@@ -116,8 +116,10 @@ oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err)
 static void
 item_drop(struct oed_mon_item *x)
 {
-	free(x->id);
-	free(x->line);
+	if (!x->borrowed) {
+		free(x->id);
+		free(x->line);
+	}
 	json_decref(x->rec);
 }
 
@@ -217,6 +219,23 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 			continue;
 		}
 		x->key = oed_mon_sample_key(cx->m->seed, x->id, x->idlen);
+		if (x->borrowed) {
+			/* kept: its own copies, the arena is emptied below */
+			char *id = strndup(x->id, x->idlen), *line = x->line ? malloc(x->linelen) : NULL;
+
+			if (id == NULL || (x->line && line == NULL)) {
+				free(id);
+				free(line);
+				it->n = w;
+				it->checked = it->n;
+				goto nomem;
+			}
+			if (line)
+				memcpy(line, x->line, x->linelen);
+			x->id = id;
+			x->line = line;
+			x->borrowed = false;
+		}
 		if (w != i)
 			it->v[w] = *x;
 		if ((slot = oed_map_put(&it->ids, oed_mon_sample_key(0, x->id, x->idlen), &added)) == NULL) {
@@ -233,12 +252,14 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 		it->fresh++;
 	}
 	it->n = it->checked = w;
+	oed_mon_arena_reset(it);
 	oed_map_release(&batch);
 	free(look);
 	free(found);
 	return 0;
 nomem:
 	nomem(err);
+	oed_mon_arena_reset(it);
 fail:
 	oed_map_release(&batch);
 	free(look);

@@ -386,6 +386,48 @@ START_TEST(find_many_small_budget)
 }
 END_TEST
 
+/*
+ * The filters: looking up 1,000 keys the store lacks reads few of its 49
+ * chunks (each key has a 1-2% chance to pass the filter: about 13 chunks;
+ * without a filter, all 49), and the filter of a segment made for more
+ * keys than it holds still lets every one of them through.
+ */
+START_TEST(filters_spare_chunks)
+{
+	struct fixture f;
+	struct oed_err err;
+	enum { N = 100000 };
+	struct oed_mon_key *v = malloc(N * sizeof(*v));
+	uint64_t seed = 11;
+	size_t chunk_bytes = 2048 * sizeof(struct oed_mon_key);
+	int64_t r;
+
+	fixture_open(&f);
+	oed_err_clear(&err);
+	for (size_t i = 0; i < N; i++)
+		v[i] = (struct oed_mon_key){ rnd(&seed), rnd(&seed) };
+	/* twice over: the set dedups to N, its filter made for 2N */
+	begin(&f);
+	ck_assert(oed_mon_keys_claim(f.keys, 1, 1000, v, N, &r, &err) == 0);
+	ck_assert_int_eq(oed_mon_keys_mark(f.keys, r, 1, v, N, &err), 1);
+	ck_assert(oed_mon_keys_claim(f.keys, 2, 1000, v, N, &r, &err) == 0);
+	ck_assert_int_eq(oed_mon_keys_mark(f.keys, r, 2, v, N, &err), 1);
+	ck_assert(oed_mon_keys_fold(f.keys, &err) == 0);
+	commit(&f);
+	ck_assert_int_eq(one_int(&f, "SELECT count(*) FROM monitor_key_filters"), 1);
+	ck_assert_int_eq(one_int(&f, "SELECT n FROM monitor_key_filters"), N);
+	ck_assert_int_eq(one_int(&f, "SELECT count(*) FROM monitor_key_chunks"), (N + 2047) / 2048);
+	for (int i = 0; i < 1000; i++)
+		ck_assert_int_eq(find(&f, (struct oed_mon_key){ rnd(&seed), rnd(&seed) }, 0), OED_MON_KEY_NEW);
+	ck_assert_uint_le(oed_mon_keys_cached(f.keys), 25 * chunk_bytes);
+	for (size_t i = 0; i < N; i++)
+		ck_assert_int_eq(find(&f, v[i], 0), OED_MON_KEY_SCORED);
+	ck_assert_uint_eq(oed_mon_keys_cached(f.keys), (size_t)N * sizeof(struct oed_mon_key));
+	free(v);
+	fixture_close(&f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -399,6 +441,7 @@ main(void)
 	tcase_add_test(tc, lease_taken_over);
 	tcase_add_test(tc, damaged_chunk);
 	tcase_add_test(tc, find_many_small_budget);
+	tcase_add_test(tc, filters_spare_chunks);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
