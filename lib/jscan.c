@@ -98,6 +98,8 @@ struct oed_jscan {
 	int inside;		/* requested arrays and objects open around s->p */
 	unsigned long nuls;	/* \u0000 escapes decoded */
 	unsigned long overflows;	/* numbers beyond a double seen in them */
+	bool every_number;		/* oed_jscan_check_numbers(): count them anywhere */
+	unsigned long bigints;		/* then also integers past a long long */
 };
 
 /*
@@ -599,7 +601,7 @@ scan_number(struct oed_jscan *s, struct oed_value *v)
 			exp = -exp;
 	}
 	s->p = p;
-	if (v == NULL && s->inside == 0)
+	if (v == NULL && s->inside == 0 && !s->every_number)
 		return 0;	/* valid, and nobody reads it */
 	if (v) {
 		v->str = (const char *)start;	/* the text as written (jscan.h) */
@@ -637,6 +639,8 @@ scan_number(struct oed_jscan *s, struct oed_value *v)
 			return 0;
 		}
 	}
+	if (!real)
+		s->bigints++;
 	/*
 	 * A real, or an integer past a long long.  |value| < 10^(ndig + exp):
 	 * up to 10^308 it cannot overflow, so inside a container that is all
@@ -878,6 +882,18 @@ scan_value(struct oed_jscan *s, const struct node *n, int depth)
 	}
 }
 
+void
+oed_jscan_check_numbers(struct oed_jscan *s)
+{
+	s->every_number = true;
+}
+
+unsigned long
+oed_jscan_out_of_range(const struct oed_jscan *s)
+{
+	return s->overflows + s->bigints;
+}
+
 int
 oed_jscan_line(struct oed_jscan *s, const char *line, size_t len, struct oed_value *vals)
 {
@@ -890,6 +906,7 @@ oed_jscan_line(struct oed_jscan *s, const char *line, size_t len, struct oed_val
 	s->scratch.len = 0;
 	s->inside = 0;
 	s->overflows = 0;
+	s->bigints = 0;
 	s->nuls = 0;
 	for (size_t i = 0; i < s->npaths; i++)
 		memset(&vals[i], 0, sizeof(vals[i]));

@@ -42,5 +42,12 @@ void oed_jscan_free(struct oed_jscan *scan);
  */
 int oed_jscan_line(struct oed_jscan *scan, const char *line, size_t len,
 		   struct oed_value *vals);
+/*
+ * From now on check the range of every number of a line, read or not, for
+ * oed_jscan_out_of_range(): how many numbers in the last line jansson
+ * would not take as they are (beyond a double, integers past a long long).
+ */
+void oed_jscan_check_numbers(struct oed_jscan *scan);
+unsigned long oed_jscan_out_of_range(const struct oed_jscan *scan);
 
 #endif

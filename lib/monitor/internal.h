@@ -57,6 +57,7 @@ struct oed_mon_items {
 	struct oed_map ids;	/* hash of a new item's id -> its index in v */
 	struct oed_mon_keys *keys;	/* the source's scored ids and claims, once looked up */
 	struct oed_mon_block *arena;	/* the ids and lines of items not deduplicated yet (source.c) */
+	struct oed_mon_projection *projection;	/* what oed_mon_item_parse_fast pulls from a line */
 };
 
 struct oed_net;
@@ -158,6 +159,12 @@ int oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_e
  * (warned as a line that is not an item is; the caller counts it).
  */
 int oed_mon_item_parse(struct oed_mon_item *x);
+/*
+ * The same, keeping in rec only the values the monitor reads (its fields,
+ * meta fields, stratum) where it can: 1, 0, or -1 out of memory.
+ */
+int oed_mon_item_parse_fast(const struct oed_monitor *m, struct oed_mon_items *it, struct oed_mon_item *x);
+void oed_mon_projection_free(struct oed_mon_projection *p);
 /* The stored offset and inode of a jsonl file (0, 0 when none). */
 int oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offset,
 		       long long *inode, struct oed_err *err);

@@ -272,15 +272,19 @@ fail:
  * sample; sampled, after any): one that turns out not to be an item is
  * counted an error and no longer fetched, new or sampled.
  */
-static void
-parse_items(struct oed_mon_items *it, int state, struct oed_mon_result *res)
+static int
+parse_items(const struct oed_monitor *m, struct oed_mon_items *it, int state, struct oed_mon_result *res,
+	    struct oed_err *err)
 {
 	for (size_t i = 0; i < it->n; i++) {
 		struct oed_mon_item *x = &it->v[i];
+		int r;
 
 		if (x->state != state || x->rec)
 			continue;
-		if (oed_mon_item_parse(x) == 0) {
+		if ((r = oed_mon_item_parse_fast(m, it, x)) == -1)
+			return nomem(err);
+		if (r == 0) {
 			x->state = ITEM_BAD;
 			res->errors++;
 			res->fetched--;
@@ -289,6 +293,7 @@ parse_items(struct oed_mon_items *it, int state, struct oed_mon_result *res)
 				res->sampled--;
 		}
 	}
+	return 0;
 }
 
 static int
@@ -1790,11 +1795,10 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 	res->fetched = it.fetched;
 	res->fresh = it.fresh;
 	res->errors = it.errors;
-	if (m->sample == OED_MON_SAMPLE_STRATIFIED)
-		parse_items(&it, ITEM_NEW, res);
-	if (sample(&cx, &it, &res->sampled, err) == -1)
+	if (m->sample == OED_MON_SAMPLE_STRATIFIED && parse_items(m, &it, ITEM_NEW, res, err) == -1)
 		goto out;
-	parse_items(&it, ITEM_SAMPLED, res);
+	if (sample(&cx, &it, &res->sampled, err) == -1 || parse_items(m, &it, ITEM_SAMPLED, res, err) == -1)
+		goto out;
 	if (o->backfill) {
 		struct oed_mon_backfill b = { o->backfill_from, o->backfill_to, res->fetched, res->fresh,
 					      res->sampled, 0, 0, 0, 0 };

@@ -86,6 +86,7 @@ oed_mon_items_release(struct oed_mon_items *it)
 	}
 	oed_mon_arena_reset(it);
 	free(it->arena);
+	oed_mon_projection_free(it->projection);
 	free(it->v);
 	for (size_t i = 0; i < it->nfiles; i++)
 		free(it->files[i].path);
@@ -198,6 +199,185 @@ oed_mon_item_parse(struct oed_mon_item *x)
 		warn_line(x->where, x->file, x->at, rec ? "not a JSON object" : je.text);
 		json_decref(rec);
 		return 0;
+	}
+	x->rec = rec;
+	if (!x->borrowed)
+		free(x->line);
+	x->line = NULL;
+	return 1;
+}
+
+/*
+ * The fast parse of a kept line: the scanner pulls just the values the
+ * monitor reads (its fields, the meta fields the scorers take, the
+ * stratum) and rec is built of those alone, at the paths they came from,
+ * instead of a tree of the whole record by jansson: a few values where
+ * jansson allocates a node per value and a table per object.  Values the
+ * scanner leaves to jansson (an array or object where a field points, an
+ * integer past a long long), a line with a number out of range anywhere
+ * (jansson refuses it, or reads its integers as reals), paths through
+ * arrays and the drift section (which reads the whole record) take the
+ * whole parse.
+ */
+struct oed_mon_projection {
+	struct oed_path *paths;
+	size_t n;
+	struct oed_jscan *scan;
+	struct oed_value *vals;
+	bool off;		/* this monitor takes the whole parse */
+};
+
+static const char *const meta_names[] = { "latency_ms", "cost_usd", "tokens_out", "finish_reason" };
+
+static int
+projection_init(const struct oed_monitor *m, struct oed_mon_projection *p)
+{
+	size_t cap = m->nfields + sizeof(meta_names) / sizeof(meta_names[0]) + 1;
+	struct oed_err err;
+
+	memset(p, 0, sizeof(*p));
+	if (m->drift.baseline) {
+		p->off = true;
+		return 0;
+	}
+	if ((p->paths = calloc(cap, sizeof(*p->paths))) == NULL)
+		return -1;
+	for (size_t i = 0; i < m->nfields; i++)
+		if (oed_path_parse(&p->paths[p->n++], m->fields[i].path.spec, &err) == -1)
+			return -1;
+	for (size_t i = 0; i < sizeof(meta_names) / sizeof(meta_names[0]); i++) {
+		/* a top-level name: a dot or slash in it would read as a path */
+		struct oed_path_seg *seg = calloc(1, sizeof(*seg));
+		char *key = strdup(meta_names[i]);
+
+		if (seg == NULL || key == NULL) {
+			free(seg);
+			free(key);
+			return -1;
+		}
+		seg->key = key;
+		seg->len = strlen(key);
+		seg->index = -1;
+		p->paths[p->n].spec = strdup(key);
+		p->paths[p->n].seg = seg;
+		p->paths[p->n++].nseg = 1;
+		if (p->paths[p->n - 1].spec == NULL)
+			return -1;
+	}
+	if (m->stratum.spec && oed_path_parse(&p->paths[p->n++], m->stratum.spec, &err) == -1)
+		return -1;
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t k = 0; k < p->paths[i].nseg; k++)
+			if (p->paths[i].seg[k].index >= 0)
+				p->off = true;	/* an array, or an object's key of digits: the scanner cannot say */
+	if (p->off)
+		return 0;
+	p->scan = oed_jscan_new(p->paths, p->n);
+	p->vals = calloc(p->n, sizeof(*p->vals));
+	if (p->scan == NULL || p->vals == NULL)
+		return -1;
+	oed_jscan_check_numbers(p->scan);
+	return 0;
+}
+
+void
+oed_mon_projection_free(struct oed_mon_projection *p)
+{
+	if (p == NULL)
+		return;
+	oed_jscan_free(p->scan);
+	for (size_t i = 0; i < p->n; i++)
+		oed_path_release(&p->paths[i]);
+	free(p->paths);
+	free(p->vals);
+	free(p);
+}
+
+/* Set v at path in rec, making the objects on the way; v is stolen. */
+static int
+set_at(json_t *rec, const struct oed_path *path, json_t *v)
+{
+	json_t *o = rec;
+
+	if (v == NULL)
+		return -1;
+	for (size_t k = 0; k + 1 < path->nseg; k++) {
+		json_t *next = json_object_getn(o, path->seg[k].key, path->seg[k].len);
+
+		if (next == NULL) {
+			next = json_object();
+			if (next == NULL || json_object_setn_new_nocheck(o, path->seg[k].key, path->seg[k].len,
+									 next) == -1) {
+				json_decref(v);
+				return -1;
+			}
+		}
+		if (!json_is_object(next)) {
+			json_decref(v);
+			return -1;
+		}
+		o = next;
+	}
+	return json_object_setn_new_nocheck(o, path->seg[path->nseg - 1].key, path->seg[path->nseg - 1].len, v);
+}
+
+/* 1 parsed, 0 not an item, -1 out of memory. */
+int
+oed_mon_item_parse_fast(const struct oed_monitor *m, struct oed_mon_items *it, struct oed_mon_item *x)
+{
+	struct oed_mon_projection *p = it->projection;
+	json_t *rec;
+
+	if (x->rec)
+		return 1;
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return -1;
+		it->projection = p;
+		if (projection_init(m, p) == -1)
+			return -1;
+	}
+	if (p->off || x->line == NULL || oed_jscan_line(p->scan, x->line, x->linelen, p->vals) != 1 ||
+	    oed_jscan_out_of_range(p->scan))
+		return oed_mon_item_parse(x);
+	if ((rec = json_object()) == NULL)
+		return -1;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct oed_value *v = &p->vals[i];
+		json_t *j;
+
+		switch (v->type) {
+		case OED_V_MISSING:
+			continue;
+		case OED_V_STRING:
+			j = json_stringn_nocheck(v->str, v->len);	/* the scanner checked the UTF-8 */
+			break;
+		case OED_V_NUMBER:
+			if (v->overflow || (!v->is_int && v->str &&
+					    strspn(v->str + (v->str[0] == '-'), "0123456789") == v->len - (v->str[0] == '-'))) {
+				json_decref(rec);
+				return oed_mon_item_parse(x);	/* an integer past a long long: as jansson reads it */
+			}
+			j = v->is_int ? json_integer(v->i) : json_real(v->num);
+			break;
+		case OED_V_TRUE:
+			j = json_true();
+			break;
+		case OED_V_FALSE:
+			j = json_false();
+			break;
+		case OED_V_NULL:
+			j = json_null();
+			break;
+		default:
+			/* an array or object: its text is the whole parse's to make */
+			json_decref(rec);
+			return oed_mon_item_parse(x);
+		}
+		if (set_at(rec, &p->paths[i], j) == -1) {
+			json_decref(rec);
+			return oed_mon_item_parse(x);
+		}
 	}
 	x->rec = rec;
 	if (!x->borrowed)

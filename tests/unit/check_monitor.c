@@ -257,6 +257,81 @@ START_TEST(sample_key_stable)
 }
 END_TEST
 
+/*
+ * The fast parse keeps, at every path the monitor reads, what the whole
+ * parse has there (compared as compact JSON, absent as absent), and
+ * leaves to the whole parse the lines it cannot stand for: arrays and
+ * objects at a field, numbers out of range anywhere, lines jansson
+ * refuses.
+ */
+START_TEST(fast_parse_same_values)
+{
+	static const char *const lines[] = {
+		"{\"id\":\"a\",\"output\":\"plain\",\"q\":{\"text\":\"deep\"},\"tier\":\"gold\"}",
+		"{\"id\":\"b\",\"output\":null,\"latency_ms\":12,\"cost_usd\":0.1,\"tokens_out\":-0,\"q\":{}}",
+		"{\"id\":\"c\",\"output\":\"\\u00e9\\u0000x\\ud83d\\ude00\",\"finish_reason\":\"stop\",\"tier\":7}",
+		"{\"id\":\"d\",\"output\":\"dup\",\"output\":\"last wins\",\"q\":{\"text\":1e5},\"tier\":true}",
+		"{\"id\":\"e\",\"output\":[1,2],\"q\":{\"text\":{\"x\":1}},\"tier\":false}",
+		"{\"id\":\"f\",\"output\":\"x\",\"other\":18446744073709551616,\"latency_ms\":5}",
+		"{\"id\":\"g\",\"output\":\"x\",\"other\":[1e400]}",
+		"{\"id\":\"h\",\"output\":\"x\",\"q\":\"not an object\",\"latency_ms\":1.5e-3}",
+		"{\"id\":\"i\",\"q\":{\"text\":\"only nested\"},\"cost_usd\":12345678901234567}",
+		"{\"id\":\"j\",\"output\":\"x\",\"q\":{\"text\":\"a\",\"text\":[\"later array\"]}}",
+	};
+	static const char *const paths[] = { "output", "input", "q.text", "/q/text", "tier", "latency_ms",
+					     "cost_usd", "tokens_out", "finish_reason" };
+	struct oed_monitor m;
+	struct oed_err err;
+
+	ck_assert_int_eq(load("monitor: p\n"
+			      "source: {type: jsonl, path: items.jsonl}\n"
+			      "id: id\n"
+			      "fields: {output: output, question: q.text}\n"
+			      "sample: {strategy: stratified, by: tier, n: 5}\n"
+			      "scorers: [refusal]\n", &m, &err), 0);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct oed_mon_items fast, whole;
+		struct oed_mon_item *x, *y;
+		int rf, rw;
+
+		memset(&fast, 0, sizeof(fast));
+		memset(&whole, 0, sizeof(whole));
+		fast.v = x = calloc(1, sizeof(*x));
+		whole.v = y = calloc(1, sizeof(*y));
+		fast.n = whole.n = 1;
+		x->line = strdup(lines[i]);
+		y->line = strdup(lines[i]);
+		x->linelen = y->linelen = strlen(lines[i]);
+		x->where = y->where = "items.jsonl";
+		rf = oed_mon_item_parse_fast(&m, &fast, x);
+		rw = oed_mon_item_parse(y);
+		ck_assert_msg(rf == rw, "line %zu: fast %d, whole %d", i, rf, rw);
+		for (size_t k = 0; rw == 1 && k < sizeof(paths) / sizeof(paths[0]); k++) {
+			struct oed_path path;
+			json_t *a, *b;
+			char *sa, *sb;
+
+			ck_assert_int_eq(oed_path_parse(&path, paths[k], &err), 0);
+			a = oed_path_get(&path, x->rec);
+			b = oed_path_get(&path, y->rec);
+			sa = a ? json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+			sb = b ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+			/* a path the monitor does not read may be missing from the fast one, never different */
+			if (sa || k < 2 || k >= 4)
+				ck_assert_msg((sa == NULL) == (sb == NULL) && (sa == NULL || strcmp(sa, sb) == 0),
+					      "line %zu, %s: fast %s, whole %s", i, paths[k], sa ? sa : "absent",
+					      sb ? sb : "absent");
+			free(sa);
+			free(sb);
+			oed_path_release(&path);
+		}
+		oed_mon_items_release(&fast);
+		oed_mon_items_release(&whole);
+	}
+	oed_monitor_free(&m);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -273,6 +348,7 @@ main(void)
 	tcase_add_test(tc, slack_escape);
 	tcase_add_test(tc, hmac_rfc4231);
 	tcase_add_test(tc, sample_key_stable);
+	tcase_add_test(tc, fast_parse_same_values);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
