@@ -75,6 +75,8 @@ struct oed_mon_keys {
 	struct claim *claims;		/* sorted */
 	size_t nclaims;
 	size_t cached;			/* bytes of chunks kept */
+	struct oed_mon_key *scratch[3];	/* for sorting and marking, kept between calls */
+	size_t nscratch[3];
 	size_t budget;			/* bytes of chunks kept at most */
 	unsigned char *arena;		/* where they are kept: mapped on first use */
 	size_t arena_size;
@@ -86,6 +88,22 @@ static int
 nomem(struct oed_err *err)
 {
 	return oed_err_set(err, OED_EX_FAIL, "out of memory");
+}
+
+/* Scratch buffer i of k, room for n keys: a batch's keys every batch, not a malloc and free each. */
+static struct oed_mon_key *
+scratch(struct oed_mon_keys *k, int i, size_t n)
+{
+	if (n > k->nscratch[i]) {
+		size_t cap = n < 4096 ? 4096 : n;
+		struct oed_mon_key *v = realloc(k->scratch[i], cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		k->scratch[i] = v;
+		k->nscratch[i] = cap;
+	}
+	return k->scratch[i];
 }
 
 struct oed_mon_key
@@ -105,19 +123,61 @@ key_cmp(struct oed_mon_key x, struct oed_mon_key y)
 	return x.b < y.b ? -1 : x.b > y.b;
 }
 
-static int
-by_key(const void *x, const void *y)
+/*
+ * Sort by a, a byte at a time from the lowest (a radix sort: the keys are
+ * hashes, and a comparison sort of a batch's keys through qsort's
+ * callback cost more than the rest of claiming it); passes in which every
+ * key has the same byte are skipped; then keys of equal a, which hashes
+ * all but never have, are put in order of b.  tmp holds n keys.
+ */
+static void
+radix_sort(struct oed_mon_key *v, struct oed_mon_key *tmp, size_t n)
 {
-	return key_cmp(*(const struct oed_mon_key *)x, *(const struct oed_mon_key *)y);
+	size_t count[8][256] = { { 0 } };
+	struct oed_mon_key *src = v, *dst = tmp;
+
+	for (size_t i = 0; i < n; i++)
+		for (int d = 0; d < 8; d++)
+			count[d][(v[i].a >> (8 * d)) & 255]++;
+	for (int d = 0; d < 8; d++) {
+		size_t at = 0, *c = count[d];
+
+		if (c[(v[0].a >> (8 * d)) & 255] == n)
+			continue;
+		for (int b = 0; b < 256; b++) {
+			size_t k = c[b];
+
+			c[b] = at;
+			at += k;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[c[(src[i].a >> (8 * d)) & 255]++] = src[i];
+		src = dst;
+		dst = src == v ? tmp : v;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	for (size_t i = 1; i < n; i++) {
+		struct oed_mon_key x = v[i];
+		size_t j = i;
+
+		while (j > 0 && v[j - 1].a == x.a && v[j - 1].b > x.b) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
 }
 
-/* Sort and drop repeats; the new count. */
+/* Sort v[0..n) and drop repeats, tmp holding n keys; the new count. */
 static size_t
-sort_unique(struct oed_mon_key *v, size_t n)
+sort_unique(struct oed_mon_key *v, struct oed_mon_key *tmp, size_t n)
 {
 	size_t w = 0;
 
-	qsort(v, n, sizeof(*v), by_key);
+	if (n < 2)
+		return n;
+	radix_sort(v, tmp, n);
 	for (size_t i = 0; i < n; i++)
 		if (w == 0 || key_cmp(v[w - 1], v[i]) != 0)
 			v[w++] = v[i];
@@ -316,6 +376,8 @@ oed_mon_keys_free(struct oed_mon_keys *k)
 	if (k == NULL)
 		return;
 	unload(k);
+	for (int i = 0; i < 3; i++)
+		free(k->scratch[i]);
 	if (k->arena)
 		munmap(k->arena, k->arena_size);
 	sqlite3_finalize(k->read_chunk);
@@ -952,16 +1014,13 @@ int
 oed_mon_keys_claim(struct oed_mon_keys *k, int64_t run, int64_t lease, const struct oed_mon_key *keys,
 		   size_t n, int64_t *row, struct oed_err *err)
 {
-	struct oed_mon_key *v = malloc((n ? n : 1) * sizeof(*v));
-	int rc;
+	struct oed_mon_key *v = scratch(k, 0, n), *tmp = scratch(k, 1, n);
 
-	if (v == NULL)
+	if (v == NULL || tmp == NULL)
 		return nomem(err);
 	memcpy(v, keys, n * sizeof(*v));
-	n = sort_unique(v, n);
-	rc = insert_set(k, run, false, lease, v, n, row, err);
-	free(v);
-	return rc;
+	n = sort_unique(v, tmp, n);
+	return insert_set(k, run, false, lease, v, n, row, err);
 }
 
 int
@@ -1008,12 +1067,12 @@ oed_mon_keys_mark(struct oed_mon_keys *k, int64_t row, int64_t run, const struct
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((done = malloc((n ? n : 1) * sizeof(*done))) == NULL) {
+	if ((done = scratch(k, 0, n)) == NULL || scratch(k, 1, n) == NULL) {
 		rc = nomem(err);
 		goto out;
 	}
 	memcpy(done, keys, n * sizeof(*done));
-	n = sort_unique(done, n);
+	n = sort_unique(done, k->scratch[1], n);
 	/* what the set keeps claimed: its keys not among the done ones */
 	for (size_t i = 0, j = 0; i < nhave; i++) {
 		while (j < n && key_cmp(done[j], have[i]) < 0)
@@ -1054,7 +1113,6 @@ fail:
 out:
 	sqlite3_finalize(st);
 	free(have);
-	free(done);
 	return rc;
 }
 
@@ -1403,7 +1461,11 @@ oed_mon_keys_fold(struct oed_mon_keys *k, struct oed_err *err)
 		rc = 0;
 		goto out;
 	}
-	n = sort_unique(all, n);
+	if (scratch(k, 2, n) == NULL) {
+		nomem(err);
+		goto out;
+	}
+	n = sort_unique(all, k->scratch[2], n);
 	if (write_segment(k, all, n, err) == -1)
 		goto out;
 	st = oed_store_prepare(k->store, "DELETE FROM monitor_claim_sets WHERE source_id = ? AND scored = 1", err);
@@ -1498,7 +1560,11 @@ oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err)
 			v[n++] = oed_mon_key_of(k->source, (const char *)sqlite3_column_text(st, 0),
 						(size_t)sqlite3_column_bytes(st, 0));
 		if (n == FOLD_KEYS || (s != SQLITE_ROW && n)) {
-			n = sort_unique(v, n);
+			if (scratch(k, 2, n) == NULL) {
+				nomem(err);
+				goto out;
+			}
+			n = sort_unique(v, k->scratch[2], n);
 			if (write_segment(k, v, n, err) == -1)
 				goto out;
 			n = 0;

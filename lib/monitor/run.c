@@ -803,20 +803,16 @@ struct pending {
  * to w.
  */
 static int
-commit_batch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct pending *p, size_t n, struct oed_buf *b,
-	     struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
+commit_batch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct pending *p, size_t n,
+	     struct oed_mon_key *keys, struct oed_buf *b, struct oed_writer *w, struct oed_mon_result *res,
+	     struct oed_err *err)
 {
 	struct oed_buf keep = OED_BUF_INIT;
-	struct oed_mon_key *keys;
 
 	if (n == 0)
 		return 0;
-	if ((keys = malloc(n * sizeof(*keys))) == NULL)
-		return nomem(err);
-	if (oed_store_begin(cx->store, err) == -1) {
-		free(keys);
+	if (oed_store_begin(cx->store, err) == -1)
 		return -1;
-	}
 	/* the items of one claim set are neighbours (claim() made the sets in this order) */
 	for (size_t i = 0, j; i < n; i = j) {
 		int held;
@@ -855,7 +851,6 @@ commit_batch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct pending *p
 	}
 	if (oed_store_commit(cx->store, err) == -1)
 		goto fail;
-	free(keys);
 	if (keep.len && w->fp && !w->failed) {
 		if (fwrite(keep.data, 1, keep.len, w->fp) != keep.len)
 			w->failed = true;
@@ -866,7 +861,6 @@ commit_batch(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct pending *p
 fail:
 	oed_store_rollback(cx->store);
 	oed_buf_release(&keep);
-	free(keys);
 	return -1;
 }
 
@@ -892,6 +886,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	struct oed_writer rw;
 	struct oed_buf b = OED_BUF_INIT;
 	struct pending *p;
+	struct oed_mon_key *keys;	/* a batch's, for marking */
 	size_t np = 0, batch = (size_t)cx->m->batch;
 	pcre2_match_data *md = pcre2_match_data_create(32, NULL);
 	struct oed_progress prog;
@@ -900,8 +895,10 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	int rc = 0;
 
 	p = malloc(batch * sizeof(*p));
-	if (p == NULL || md == NULL) {
+	keys = malloc(batch * sizeof(*keys));
+	if (p == NULL || keys == NULL || md == NULL) {
 		free(p);
+		free(keys);
 		pcre2_match_data_free(md);
 		return nomem(err);
 	}
@@ -946,7 +943,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 		p[np].error = s == 0;
 		np++;
 		if (np == batch) {
-			if (commit_batch(cx, it, p, np, &b, w, res, err) == -1) {
+			if (commit_batch(cx, it, p, np, keys, &b, w, res, err) == -1) {
 				rc = -1;
 				np = 0;
 				break;
@@ -955,13 +952,14 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 			oed_buf_reset(&b);
 		}
 	}
-	if (rc == 0 && commit_batch(cx, it, p, np, &b, w, res, err) == -1)
+	if (rc == 0 && commit_batch(cx, it, p, np, keys, &b, w, res, err) == -1)
 		rc = -1;
 	oed_progress_done(&prog, res->interrupted || res->judge_failed || rc == -1 ? done - (done > 0) : done);
 	oed_writer_release(&rw);
 	oed_buf_release(&b);
 	pcre2_match_data_free(md);
 	free(p);
+	free(keys);
 	return rc;
 }
 
