@@ -496,7 +496,8 @@ load_segments(struct oed_mon_keys *k, struct oed_err *err)
 		return oed_store_fail(k->store, err, "cannot read the scored ids");
 	if (k->filters && load_filters(k, err) == -1)
 		return -1;
-	qsort(k->segs, k->nsegs, sizeof(*k->segs), by_size);
+	if (k->nsegs > 1)
+		qsort(k->segs, k->nsegs, sizeof(*k->segs), by_size);
 	return 0;
 nomem:
 	sqlite3_finalize(st);
@@ -546,7 +547,8 @@ load_claims(struct oed_mon_keys *k, struct oed_err *err)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return oed_store_fail(k->store, err, "cannot read the claims");
-	qsort(k->claims, k->nclaims, sizeof(*k->claims), by_claim);
+	if (k->nclaims > 1)
+		qsort(k->claims, k->nclaims, sizeof(*k->claims), by_claim);
 	return 0;
 }
 
@@ -705,11 +707,12 @@ search_start(struct search *s, const struct chunk *c, uint64_t lower, uint64_t u
 static inline void
 search_step(struct search *s, struct oed_mon_key key)
 {
-	const struct oed_mon_key *v = s->c->keys;
+	const struct oed_mon_key *v;
 	int r;
 
 	if (s->state != SEARCHING)
 		return;
+	v = s->c->keys;
 	r = key_cmp(v[s->g], key);
 	if (r == 0) {
 		s->state = FOUND;
