@@ -290,6 +290,17 @@ blob_keys(struct oed_mon_keys *k, sqlite3_stmt *st, int col, struct oed_mon_key 
 	return 0;
 }
 
+/* A statement of sql whose ?1 is bound to the source; NULL with err. */
+static sqlite3_stmt *
+source_stmt(struct oed_mon_keys *k, const char *sql, struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(k->store, sql, err);
+
+	if (st)
+		sqlite3_bind_int64(st, 1, k->source);
+	return st;
+}
+
 static int64_t
 data_version(struct oed_store *s)
 {
@@ -405,14 +416,13 @@ by_claim(const void *x, const void *y)
 static int
 load_filters(struct oed_mon_keys *k, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(k->store, "SELECT segment, n, bits FROM monitor_key_filters"
-					     " WHERE source_id = ? ORDER BY segment", err);
+	sqlite3_stmt *st = source_stmt(k, "SELECT segment, n, bits FROM monitor_key_filters"
+					  " WHERE source_id = ? ORDER BY segment", err);
 	size_t i = 0;
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, k->source);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t seg = sqlite3_column_int64(st, 0);
 		size_t bytes = (size_t)sqlite3_column_bytes(st, 2);
@@ -441,15 +451,14 @@ load_filters(struct oed_mon_keys *k, struct oed_err *err)
 static int
 load_segments(struct oed_mon_keys *k, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(k->store, "SELECT segment, id, first, n FROM monitor_key_chunks"
-					     " WHERE source_id = ? ORDER BY segment, first", err);
+	sqlite3_stmt *st = source_stmt(k, "SELECT segment, id, first, n FROM monitor_key_chunks"
+					  " WHERE source_id = ? ORDER BY segment, first", err);
 	int64_t seg = 0;
 	size_t cap = 0;
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, k->source);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct segment *s;
 
@@ -507,14 +516,13 @@ nomem:
 static int
 load_claims(struct oed_mon_keys *k, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(k->store, "SELECT scored, lease, keys FROM monitor_claim_sets"
-					     " WHERE source_id = ?", err);
+	sqlite3_stmt *st = source_stmt(k, "SELECT scored, lease, keys FROM monitor_claim_sets"
+					  " WHERE source_id = ?", err);
 	size_t cap = 0;
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, k->source);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t lease = sqlite3_column_int(st, 0) ? 0 : sqlite3_column_int64(st, 1);
 		struct oed_mon_key *v;
@@ -564,12 +572,11 @@ load_old(struct oed_mon_keys *k, struct oed_err *err)
 
 	k->old = false;
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && !k->old; i++) {
-		sqlite3_stmt *st = oed_store_prepare(k->store, sql[i], err);
+		sqlite3_stmt *st = source_stmt(k, sql[i], err);
 		int rc;
 
 		if (st == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, k->source);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc == SQLITE_ROW)
@@ -992,10 +999,9 @@ insert_set(struct oed_mon_keys *k, int64_t run, bool scored, int64_t lease, cons
 	if (blob == NULL)
 		return nomem(err);
 	encode(blob, v, n);
-	st = oed_store_prepare(k->store, "INSERT INTO monitor_claim_sets (source_id, run_id, scored, lease, n, keys)"
-			       " VALUES (?, ?, ?, ?, ?, ?)", err);
+	st = source_stmt(k, "INSERT INTO monitor_claim_sets (source_id, run_id, scored, lease, n, keys)"
+			    " VALUES (?, ?, ?, ?, ?, ?)", err);
 	if (st) {
-		sqlite3_bind_int64(st, 1, k->source);
 		sqlite3_bind_int64(st, 2, run);
 		sqlite3_bind_int(st, 3, scored);
 		sqlite3_bind_int64(st, 4, lease);
@@ -1026,21 +1032,27 @@ oed_mon_keys_claim(struct oed_mon_keys *k, int64_t run, int64_t lease, const str
 	return insert_set(k, run, false, lease, v, n, row, err);
 }
 
-int
-oed_mon_keys_expire(struct oed_mon_keys *k, int64_t now, struct oed_err *err)
+/* Delete the source's claim sets that sql (?1 the source, ?2 v) says. */
+static int
+drop_sets(struct oed_mon_keys *k, const char *sql, int64_t v, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(k->store, "DELETE FROM monitor_claim_sets"
-					     " WHERE source_id = ? AND scored = 0 AND lease <= ?", err);
+	sqlite3_stmt *st = source_stmt(k, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, k->source);
-	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 2, v);
 	rc = step_done(k, st, "cannot release claims", err);
 	sqlite3_finalize(st);
 	k->version = -1;
 	return rc;
+}
+
+int
+oed_mon_keys_expire(struct oed_mon_keys *k, int64_t now, struct oed_err *err)
+{
+	return drop_sets(k, "DELETE FROM monitor_claim_sets WHERE source_id = ?1 AND scored = 0 AND lease <= ?2",
+			 now, err);
 }
 
 int
@@ -1122,18 +1134,8 @@ out:
 int
 oed_mon_keys_release(struct oed_mon_keys *k, int64_t run, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(k->store, "DELETE FROM monitor_claim_sets"
-					     " WHERE source_id = ? AND run_id = ? AND scored = 0", err);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, k->source);
-	sqlite3_bind_int64(st, 2, run);
-	rc = step_done(k, st, "cannot release claims", err);
-	sqlite3_finalize(st);
-	k->version = -1;
-	return rc;
+	return drop_sets(k, "DELETE FROM monitor_claim_sets WHERE source_id = ?1 AND run_id = ?2 AND scored = 0",
+			 run, err);
 }
 
 /* ---- segments: written in order, merged ---- */
@@ -1154,8 +1156,8 @@ struct writer {
 static int
 writer_open(struct oed_mon_keys *k, struct writer *w, uint64_t expected, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(k->store, "SELECT coalesce(max(segment), 0) + 1"
-					     " FROM monitor_key_chunks WHERE source_id = ?", err);
+	sqlite3_stmt *st = source_stmt(k, "SELECT coalesce(max(segment), 0) + 1"
+					  " FROM monitor_key_chunks WHERE source_id = ?", err);
 
 	memset(w, 0, sizeof(*w));
 	w->k = k;
@@ -1163,18 +1165,16 @@ writer_open(struct oed_mon_keys *k, struct writer *w, uint64_t expected, struct 
 		return -1;
 	if (k->filters && expected && (w->filter = calloc(filter_blocks(expected), FILTER_BLOCK)) != NULL)
 		w->nblocks = filter_blocks(expected);
-	sqlite3_bind_int64(st, 1, k->source);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		return oed_store_fail(k->store, err, "cannot read the scored ids");
 	}
 	w->segment = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	w->ins = oed_store_prepare(k->store, "INSERT INTO monitor_key_chunks (source_id, segment, first, n, keys)"
-				   " VALUES (?, ?, ?, ?, ?)", err);
+	w->ins = source_stmt(k, "INSERT INTO monitor_key_chunks (source_id, segment, first, n, keys)"
+				" VALUES (?, ?, ?, ?, ?)", err);
 	if (w->ins == NULL)
 		return -1;
-	sqlite3_bind_int64(w->ins, 1, k->source);
 	sqlite3_bind_int64(w->ins, 2, w->segment);
 	return 0;
 }
@@ -1309,8 +1309,8 @@ struct seginfo {
 static int
 compact(struct oed_mon_keys *k, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(k->store, "SELECT segment, sum(n) FROM monitor_key_chunks"
-					     " WHERE source_id = ? GROUP BY segment ORDER BY segment", err);
+	sqlite3_stmt *st = source_stmt(k, "SELECT segment, sum(n) FROM monitor_key_chunks"
+					  " WHERE source_id = ? GROUP BY segment ORDER BY segment", err);
 	struct seginfo *seg = NULL;
 	struct cursor *cur = NULL;
 	struct writer *w = NULL;
@@ -1320,7 +1320,6 @@ compact(struct oed_mon_keys *k, struct oed_err *err)
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, k->source);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct seginfo *v = realloc(seg, (nseg + 1) * sizeof(*v));
 
@@ -1359,11 +1358,10 @@ compact(struct oed_mon_keys *k, struct oed_err *err)
 	for (size_t i = from; i < nseg; i++) {
 		struct cursor *c = &cur[ncur++];
 
-		c->st = oed_store_prepare(k->store, "SELECT keys FROM monitor_key_chunks"
-					  " WHERE source_id = ? AND segment = ? ORDER BY first", err);
+		c->st = source_stmt(k, "SELECT keys FROM monitor_key_chunks"
+				       " WHERE source_id = ? AND segment = ? ORDER BY first", err);
 		if (c->st == NULL)
 			goto out;
-		sqlite3_bind_int64(c->st, 1, k->source);
 		sqlite3_bind_int64(c->st, 2, seg[i].segment);
 		c->i = c->n = 0;
 		if (cursor_next(k, c, err) == -1)
@@ -1387,12 +1385,11 @@ compact(struct oed_mon_keys *k, struct oed_err *err)
 		cur[i].st = NULL;
 	}
 	for (int t = 0; t < 2; t++) {
-		st = oed_store_prepare(k->store, t == 0 ?
-				       "DELETE FROM monitor_key_chunks WHERE source_id = ? AND segment = ?" :
-				       "DELETE FROM monitor_key_filters WHERE source_id = ? AND segment = ?", err);
+		st = source_stmt(k, t == 0 ?
+				    "DELETE FROM monitor_key_chunks WHERE source_id = ? AND segment = ?" :
+				    "DELETE FROM monitor_key_filters WHERE source_id = ? AND segment = ?", err);
 		if (st == NULL)
 			goto out;
-		sqlite3_bind_int64(st, 1, k->source);
 		for (size_t i = from; i < nseg; i++) {
 			sqlite3_reset(st);
 			sqlite3_bind_int64(st, 2, seg[i].segment);
@@ -1421,15 +1418,14 @@ out:
 int
 oed_mon_keys_fold(struct oed_mon_keys *k, struct oed_err *err)
 {
-	sqlite3_stmt *st = oed_store_prepare(k->store, "SELECT keys FROM monitor_claim_sets"
-					     " WHERE source_id = ? AND scored = 1", err);
+	sqlite3_stmt *st = source_stmt(k, "SELECT keys FROM monitor_claim_sets"
+					  " WHERE source_id = ? AND scored = 1", err);
 	struct oed_mon_key *all = NULL;
 	size_t n = 0, cap = 0;
 	int rc = -1, s;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, k->source);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct oed_mon_key *v;
 		size_t m;
@@ -1471,10 +1467,9 @@ oed_mon_keys_fold(struct oed_mon_keys *k, struct oed_err *err)
 	n = sort_unique(all, k->scratch[2], n);
 	if (write_segment(k, all, n, err) == -1)
 		goto out;
-	st = oed_store_prepare(k->store, "DELETE FROM monitor_claim_sets WHERE source_id = ? AND scored = 1", err);
+	st = source_stmt(k, "DELETE FROM monitor_claim_sets WHERE source_id = ? AND scored = 1", err);
 	if (st == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, k->source);
 	if (step_done(k, st, "cannot save scored ids", err) == -1 || compact(k, err) == -1)
 		goto out;
 	rc = 0;
@@ -1519,9 +1514,8 @@ oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err)
 		nomem(err);
 		goto out;
 	}
-	if ((st = oed_store_prepare(k->store, "SELECT count(*) FROM monitor_scored WHERE source_id = ?", err)) == NULL)
+	if ((st = source_stmt(k, "SELECT count(*) FROM monitor_scored WHERE source_id = ?", err)) == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, k->source);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		oed_store_fail(k->store, err, "cannot read the scored ids");
 		goto out;
@@ -1531,13 +1525,12 @@ oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err)
 	sqlite3_finalize(st);
 	st = NULL;
 	for (int half = 0; half < 2; half++) {
-		st = oed_store_prepare(k->store, half == 0 ?
-				       "SELECT key, chk FROM monitor_scored WHERE source_id = ? AND key >= 0 ORDER BY key" :
-				       "SELECT key, chk FROM monitor_scored WHERE source_id = ? AND key < 0 ORDER BY key",
+		st = source_stmt(k, half == 0 ?
+				    "SELECT key, chk FROM monitor_scored WHERE source_id = ? AND key >= 0 ORDER BY key" :
+				    "SELECT key, chk FROM monitor_scored WHERE source_id = ? AND key < 0 ORDER BY key",
 				       err);
 		if (st == NULL)
 			goto out;
-		sqlite3_bind_int64(st, 1, k->source);
 		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 			struct oed_mon_key key = { (uint64_t)sqlite3_column_int64(st, 0),
 						   (uint64_t)sqlite3_column_int64(st, 1) };
@@ -1554,9 +1547,8 @@ oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err)
 	}
 	if (writer_close(w, err) == -1)
 		goto out;
-	if ((st = oed_store_prepare(k->store, text_sql, err)) == NULL)
+	if ((st = source_stmt(k, text_sql, err)) == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, k->source);
 	do {
 		s = sqlite3_step(st);
 		if (s == SQLITE_ROW)
@@ -1580,9 +1572,8 @@ oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err)
 	sqlite3_finalize(st);
 	st = NULL;
 	for (size_t i = 0; i < sizeof(del_sql) / sizeof(del_sql[0]); i++) {
-		if ((st = oed_store_prepare(k->store, del_sql[i], err)) == NULL)
+		if ((st = source_stmt(k, del_sql[i], err)) == NULL)
 			goto out;
-		sqlite3_bind_int64(st, 1, k->source);
 		if (step_done(k, st, "cannot save scored ids", err) == -1)
 			goto out;
 		sqlite3_finalize(st);
@@ -1591,12 +1582,11 @@ oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err)
 	/* merge until no merge is due: the pieces are many and small */
 	for (;;) {
 		int64_t before = -1, after = -1;
-		sqlite3_stmt *c = oed_store_prepare(k->store, "SELECT count(DISTINCT segment)"
-						    " FROM monitor_key_chunks WHERE source_id = ?", err);
+		sqlite3_stmt *c = source_stmt(k, "SELECT count(DISTINCT segment)"
+						 " FROM monitor_key_chunks WHERE source_id = ?", err);
 
 		if (c == NULL)
 			goto out;
-		sqlite3_bind_int64(c, 1, k->source);
 		if (sqlite3_step(c) == SQLITE_ROW)
 			before = sqlite3_column_int64(c, 0);
 		if (compact(k, err) == -1) {
