@@ -625,31 +625,64 @@ judge_down_err(const struct oed_monitor *m, const char *key, const struct oed_er
  * (counted), -1 err, -2 a judge failed for every item (err says why): the
  * run stops, this item is left for the next run.
  */
-static int
-score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw,
-	   pcre2_match_data *md, struct agg *agg, struct oed_buf *b, struct oed_err *err)
-{
-	struct oed_monitor *m = cx->m;
+/* What score_item needs per item, allocated once per run: a field's text, its length, whether it is a copy. */
+struct item_scratch {
 	char **vals;
 	size_t *lens;
+	bool *owned;
+	struct oed_score_result *res;
+};
+
+static void
+item_scratch_free(struct item_scratch *sc)
+{
+	free(sc->vals);
+	free(sc->lens);
+	free(sc->owned);
+	free(sc->res);
+}
+
+static int
+item_scratch_init(struct item_scratch *sc, const struct oed_monitor *m)
+{
+	sc->vals = calloc(m->nfields ? m->nfields : 1, sizeof(*sc->vals));
+	sc->lens = calloc(m->nfields ? m->nfields : 1, sizeof(*sc->lens));
+	sc->owned = calloc(m->nfields ? m->nfields : 1, sizeof(*sc->owned));
+	sc->res = calloc(m->nspecs ? m->nspecs : 1, sizeof(*sc->res));
+	if (sc->vals && sc->lens && sc->owned && sc->res)
+		return 0;
+	item_scratch_free(sc);
+	return -1;
+}
+
+static int
+score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw,
+	   pcre2_match_data *md, struct agg *agg, struct oed_buf *b, struct item_scratch *sc,
+	   struct oed_err *err)
+{
+	struct oed_monitor *m = cx->m;
+	char **vals = sc->vals;
+	size_t *lens = sc->lens;
 	const char *line;
 	size_t len;
 	int ok = 1;
 	bool any_verdict = false, all_pass = true, partial = false;
 	char errmsg[768] = "";
-	struct oed_score_result *res;
+	struct oed_score_result *res = sc->res;
 
-	vals = calloc(m->nfields, sizeof(*vals));
-	lens = calloc(m->nfields, sizeof(*lens));
-	res = calloc(m->nspecs, sizeof(*res));
-	if (vals == NULL || lens == NULL || res == NULL) {
-		free(vals);
-		free(lens);
-		free(res);
-		return nomem(err);
+	memset(res, 0, m->nspecs * sizeof(*res));
+	for (size_t i = 0; i < m->nfields; i++) {
+		json_t *v = oed_path_get(&m->fields[i].path, x->rec);
+
+		/* a string as it is, borrowed from rec: no copy for most fields */
+		sc->owned[i] = !(json_is_string(v) && m->fields[i].re == NULL);
+		if (sc->owned[i]) {
+			vals[i] = oed_mon_field_text(&m->fields[i], x->rec, md, &lens[i]);
+		} else {
+			vals[i] = (char *)json_string_value(v);
+			lens[i] = json_string_length(v);
+		}
 	}
-	for (size_t i = 0; i < m->nfields; i++)
-		vals[i] = oed_mon_field_text(&m->fields[i], x->rec, md, &lens[i]);
 	if (vals[1] == NULL) {
 		snprintf(errmsg, sizeof(errmsg), "no output at '%s'", m->fields[1].path.spec);
 		ok = 0;
@@ -782,12 +815,10 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		ok = nomem(err);
 out:
 	for (size_t i = 0; i < m->nfields; i++)
-		free(vals[i]);
+		if (sc->owned[i])
+			free(vals[i]);
 	for (size_t k = 0; k < m->nspecs; k++)
 		oed_score_result_release(&res[k]);
-	free(vals);
-	free(lens);
-	free(res);
 	return ok;
 }
 
@@ -887,6 +918,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	struct oed_buf b = OED_BUF_INIT;
 	struct pending *p;
 	struct oed_mon_key *keys;	/* a batch's, for marking */
+	struct item_scratch sc;
 	size_t np = 0, batch = (size_t)cx->m->batch;
 	pcre2_match_data *md = pcre2_match_data_create(32, NULL);
 	struct oed_progress prog;
@@ -896,7 +928,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 
 	p = malloc(batch * sizeof(*p));
 	keys = malloc(batch * sizeof(*keys));
-	if (p == NULL || keys == NULL || md == NULL) {
+	if (p == NULL || keys == NULL || md == NULL || item_scratch_init(&sc, cx->m) == -1) {
 		free(p);
 		free(keys);
 		pcre2_match_data_free(md);
@@ -926,7 +958,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 		if (o->item_delay_ms > 0)
 			sleep_ms(o->item_delay_ms);
 		oed_err_clear(&e);
-		s = score_item(cx, x, &rw, md, agg, &b, &e);
+		s = score_item(cx, x, &rw, md, agg, &b, &sc, &e);
 		if (s == -2) {
 			*why = e;
 			res->judge_failed = true;
@@ -958,6 +990,7 @@ score_all(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon
 	oed_writer_release(&rw);
 	oed_buf_release(&b);
 	pcre2_match_data_free(md);
+	item_scratch_free(&sc);
 	free(p);
 	free(keys);
 	return rc;
