@@ -245,7 +245,27 @@ expect "grow: same items as a fresh run" "$(items "$t/fresh")" "$(items "$t/out"
 expect "grow: same metrics as a fresh run" "$(field "$t/fresh" bench.summary metrics)" \
 	"$(field "$t/out" bench.summary metrics)"
 
-# 11d. kill -9 mid-run with 5 samples, then the same command: the rerun asks
+# 11d. the same growth from 3 to 5 samples against a server that refuses
+# n > 1: samples 3 and 4 asked one by one, with their own seeds (7 + 3 and
+# 7 + 4), after one refused try at most; the cached 3 never asked again
+start
+BENCH="oed-bench -q --base-url $BASE --connect-timeout 2s"
+# seeds: the seeds asked so far, per prompt, in prompt order
+seeds() { stats | "$PY" -c 'import json,sys; s=json.load(sys.stdin)["seeds"]; print([s[k] for k in sorted(s)])'; }
+OED_STORE="$t/growr.db" $BENCH -c 1 --max-concurrency 1 -m openai:m "$t/nfirst.yaml" >"$t/out" 2>"$t/err"
+expect "grow, n refused: 3 samples, exit 0" "0 30" "$? $(grep -c '"output":"ok"' "$t/out")"
+s3=$(seeds)
+OED_STORE="$t/growr.db" $BENCH -c 1 --max-concurrency 1 -k 5 -m openai:m "$t/nfirst.yaml" >"$t/out" 2>"$t/err"
+expect "grow, n refused: 5 samples, exit 0, 30 from the cache, 50 answers" "0 30 50" \
+	"$? $(field "$t/out" bench.summary cache_hits) $(grep -c '"output":"ok"' "$t/out")"
+expect "grow, n refused: each input asked samples 3 and 4 alone, seeds 10 and 11" \
+	"[[7, 8, 9, 10, 11], [7, 8, 9, 10, 11], [7, 8, 9, 10, 11], [7, 8, 9, 10, 11], [7, 8, 9, 10, 11], [7, 8, 9, 10, 11], [7, 8, 9, 10, 11], [7, 8, 9, 10, 11], [7, 8, 9, 10, 11], [7, 8, 9, 10, 11]]" \
+	"$(seeds | "$PY" -c 'import ast,sys; print([[x for x in l if x is not None] for l in ast.literal_eval(sys.stdin.read())])')"
+expect "grow, n refused: the first run's seeds" \
+	"[[7, 8, 9], [7, 8, 9], [7, 8, 9], [7, 8, 9], [7, 8, 9], [7, 8, 9], [7, 8, 9], [7, 8, 9], [7, 8, 9], [7, 8, 9]]" \
+	"$(echo "$s3" | "$PY" -c 'import ast,sys; print([[x for x in l if x is not None] for l in ast.literal_eval(sys.stdin.read())])')"
+
+# 11e. kill -9 mid-run with 5 samples, then the same command: the rerun asks
 # exactly the answers the store lacks, and gives the fresh run's items
 set --
 i=0

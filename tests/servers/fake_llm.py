@@ -31,7 +31,8 @@ second on; or, when the request has a seed, every answer followed by
 asked alone with that seed).  GET /stats gives {"requests": {prompt:
 count}, "choices": {prompt: the answers asked, n summed},
 "n_requests": N (asking n > 1, refused or not), "max_in_flight": N,
-"refused": N, "auth": [header values seen, hashed]} so tests can check
+"refused": N, "auth": [header values seen, hashed], "seeds": {prompt: the
+seeds of the requests taken, in order, null for none}} so tests can check
 what was asked.
 
 Usage: fake_llm.py --port-file FILE [--max-concurrent N] [--n]
@@ -50,6 +51,7 @@ from serve import serve
 lock = threading.Lock()
 counts = {}
 choices = {}
+seeds = {}
 in_flight = 0
 max_in_flight = 0
 refused = 0
@@ -84,7 +86,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/stats":
             with lock:
                 self.send_json(200, {"requests": counts, "choices": choices, "max_in_flight": max_in_flight,
-                                     "refused": refused, "n_requests": n_requests, "auth": sorted(auth_seen)})
+                                     "refused": refused, "n_requests": n_requests, "auth": sorted(auth_seen),
+                                     "seeds": seeds})
         else:
             self.send_json(404, {"error": {"message": "not found"}})
 
@@ -121,6 +124,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             counts[prompt] = counts.get(prompt, 0) + 1
             choices[prompt] = choices.get(prompt, 0) + (1 if anthropic else req.get("n", 1))
+            seeds.setdefault(prompt, []).append(req.get("seed"))
             seen = counts[prompt]
             in_flight += 1
             max_in_flight = max(max_in_flight, in_flight)
