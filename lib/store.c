@@ -288,6 +288,16 @@ static const char *const migrations[] = {
 	"  bits BLOB NOT NULL,"
 	"  PRIMARY KEY (source_id, segment)"
 	");",
+	/*
+	 * oed-monitor: where an http source's walk stopped at max_pages, so
+	 * that the next run goes on from there over the same window
+	 */
+	"CREATE TABLE monitor_resume ("
+	"  source_id INTEGER PRIMARY KEY REFERENCES monitor_sources(id) ON DELETE CASCADE,"
+	"  since REAL,"			/* the window walked, seconds since the epoch; NULL: none */
+	"  until REAL,"
+	"  position TEXT NOT NULL"	/* the next cursor, or page number */
+	");",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -121,13 +121,31 @@ oed-monitor -y --backfill 3d.. "$t/cursor.yaml" >"$t/out9" 2>"$t/err9"
 expect "backfill again: nothing new, nothing scored" "0|81 items, 0 not scored yet, 0 to score; no model calls" "$(items "$t/out9")|$(sed -n 's/.*to [0-9TZ:.-]*: //p' "$t/err9" | head -1)"
 
 # 5b. max_pages stops the walk: the items' times are unknown to the
-# source, so the watermark stays (the next run reads the window again)
+# source, so the watermark stays; the next run goes on from the next
+# cursor over the same window (61 items: 50, then 11), and moves the
+# watermark once the walk ends
 http capped "url: $API/cursor" "items: data.items" "cursor: {field: next, param: cursor}" "max_pages: 2"
+cwm() { sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = '$1'"; }
+resume() { sqlite3 "$OED_STORE" "SELECT position, until - since > 0 FROM monitor_resume r JOIN monitor_sources s ON s.id = r.source_id WHERE s.monitor = '$1'"; }
 oed-monitor "$t/capped.yaml" >"$t/out10" 2>"$t/err10"
-expect "max_pages: 50 scored, the rest announced" "0 50 oed-monitor: warning: http: stopped after 2 pages (max_pages): the rest is read next run (the watermark stays)" \
+expect "max_pages: 50 scored, the rest announced" "0 50 oed-monitor: warning: http: stopped after 2 pages (max_pages): the next run goes on from there (the watermark stays till then)" \
 	"$? $(items "$t/out10") $(cat "$t/err10")"
-expect "max_pages: no watermark saved" "" \
-	"$(sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'capped'")"
+expect "max_pages: no watermark saved, where it stopped kept" "|50|1" "$(cwm capped)|$(resume capped)"
+q0=$(stats "$API" 'print(len(s["requests"]))')
+oed-monitor "$t/capped.yaml" >"$t/out10b" 2>"$t/err10b"
+expect "max_pages, next run: the rest scored, from cursor 50, over the first run's window" \
+	"0 11 50 True" "$? $(items "$t/out10b") $(stats "$API" 'r = s["requests"]['"$q0"']; print(r["query"]["cursor"], end=" ")
+print(r["query"]["since"] == s["requests"]['"$((q0 - 1))"']["query"]["since"])')"
+expect "max_pages, next run: the walk done, the watermark saved" "1|" \
+	"$([ -n "$(cwm capped)" ] && echo 1)|$(resume capped)"
+oed-monitor "$t/capped.yaml" >"$t/out10c" 2>"$t/err10c"
+expect "max_pages, then: nothing new" "0 0 " "$? $(items "$t/out10c") $(cat "$t/err10c")"
+# page paging the same way, two pages of 10 a run
+http pcapped "url: $API/page" "page: {param: page, size_param: per_page, size: 10}" "max_pages: 2"
+oed-monitor "$t/pcapped.yaml" >"$t/out11" 2>/dev/null
+expect "max_pages, pages: 20 scored, page 3 kept" "0 20 3|1" "$? $(items "$t/out11") $(resume pcapped)"
+oed-monitor "$t/pcapped.yaml" >"$t/out11b" 2>/dev/null
+expect "max_pages, pages: the next 20, page 5 kept" "0 20 5|1" "$? $(items "$t/out11b") $(resume pcapped)"
 
 # 6. slack: history and replies, cursors, oldest, ok:false, 429
 export SLACK_TOKEN=xoxb-sekret-slack-0004

@@ -87,6 +87,10 @@ struct oed_mon_ctx {
 	bool backfill;			/* fetch [bf_from, bf_to) only; the watermark stays */
 	double bf_from, bf_to;
 	long delay_ms;			/* tests: sleep before each delivery, to widen races */
+	/* an http walk stopped by max_pages: where the next run goes on (finish saves it) */
+	enum { RESUME_KEEP, RESUME_SET, RESUME_CLEAR } resume;
+	char *resume_position;
+	double resume_from, resume_to;	/* its window; 0 when none */
 };
 
 struct oed_mon_source_kind {
@@ -168,6 +172,12 @@ void oed_mon_projection_free(struct oed_mon_projection *p);
 /* The stored offset and inode of a jsonl file (0, 0 when none). */
 int oed_mon_offset_get(struct oed_mon_ctx *cx, const char *path, long long *offset,
 		       long long *inode, struct oed_err *err);
+
+/*
+ * Where the last walk of an http source stopped at max_pages: *position
+ * (malloc'd) NULL when it did not; its window in *from, *to (0 if none).
+ */
+int oed_mon_resume_get(struct oed_mon_ctx *cx, char **position, double *from, double *to, struct oed_err *err);
 
 /* The stored watermark of an API source (0 when none). */
 int oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err);

@@ -111,6 +111,65 @@ oed_mon_watermark_get(struct oed_mon_ctx *cx, double *t, struct oed_err *err)
 	return 0;
 }
 
+int
+oed_mon_resume_get(struct oed_mon_ctx *cx, char **position, double *from, double *to, struct oed_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*position = NULL;
+	*from = *to = 0;
+	if (cx->store == NULL || cx->source_id == 0)
+		return 0;
+	/* a store older than the table (read only, a dry run): no walk to go on with */
+	if (sqlite3_prepare_v2(oed_store_db(cx->store), "SELECT since, until, position FROM monitor_resume"
+			       " WHERE source_id = ?", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*from = sqlite3_column_double(st, 0);
+		*to = sqlite3_column_double(st, 1);
+		if ((*position = strdup((const char *)sqlite3_column_text(st, 2))) == NULL)
+			rc = -1;
+	}
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return nomem(err);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return oed_store_fail(cx->store, err, "cannot read where the last walk stopped");
+	return 0;
+}
+
+/* In finish's transaction: keep or forget where the walk stopped, as the fetch said. */
+static int
+save_resume(struct oed_mon_ctx *cx, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (cx->resume == RESUME_KEEP)
+		return 0;
+	st = oed_store_prepare(cx->store, cx->resume == RESUME_SET ?
+			       "INSERT INTO monitor_resume (source_id, since, until, position) VALUES (?1, ?2, ?3, ?4)"
+			       " ON CONFLICT (source_id) DO UPDATE SET since = ?2, until = ?3, position = ?4" :
+			       "DELETE FROM monitor_resume WHERE source_id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cx->source_id);
+	if (cx->resume == RESUME_SET) {
+		if (cx->resume_to > 0) {
+			sqlite3_bind_double(st, 2, cx->resume_from);
+			sqlite3_bind_double(st, 3, cx->resume_to);
+		}
+		sqlite3_bind_text(st, 4, cx->resume_position, -1, SQLITE_STATIC);
+	}
+	rc = step_done(cx, st, "cannot save where the walk stopped", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- dedup, sample, claim ---- */
 
 static void
@@ -1574,6 +1633,8 @@ finish(struct oed_mon_ctx *cx, struct oed_mon_items *it, const struct oed_mon_re
 		}
 		sqlite3_finalize(st);
 		st = NULL;
+		if (!it->held && save_resume(cx, err) == -1)
+			goto fail;
 		if (cx->watermark > 0 && !it->held) {
 			st = oed_store_prepare(cx->store, "INSERT INTO monitor_watermarks (source_id, until)"
 					       " VALUES (?1, ?2) ON CONFLICT (source_id) DO UPDATE SET until = ?2", err);
@@ -1733,7 +1794,7 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 		struct oed_writer *w, struct oed_mon_result *res, struct oed_err *err)
 {
 	struct oed_mon_ctx cx = { m, NULL, 0, 0, 0, o->backfill, o->backfill_from, o->backfill_to,
-				  o->item_delay_ms };
+				  o->item_delay_ms, RESUME_KEEP, NULL, 0, 0 };
 	struct oed_mon_items it;
 	struct agg *agg = NULL;
 	struct oed_mon_drift_values dv = { NULL, 0 };
@@ -1896,6 +1957,7 @@ out:
 	free(agg);
 	oed_mon_drift_values_release(&dv);
 	oed_mon_items_release(&it);
+	free(cx.resume_position);
 	oed_store_close(cx.store);
 	return rc;
 }

@@ -135,6 +135,7 @@ oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_
 	struct oed_net *net;
 	double from = 0, to = 0;
 	long page = s->page_start, n;
+	bool resumed = false;
 	int rc = -1;
 
 	if (base == NULL || *base == '\0')
@@ -142,6 +143,32 @@ oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_
 				   oed_quote(s->url_env));
 	if (s->since_param && oed_mon_api_window(cx, &from, &to, err) == -1)
 		return -1;
+	/*
+	 * The last run stopped at max_pages: go on from where it stopped, over
+	 * its window (a cursor holds for the query that made it), and move the
+	 * watermark only once that walk is done.  Not for Link paging: the next
+	 * URL may carry what the base URL did (a key), and is not stored.
+	 */
+	if (!cx->backfill && (s->paging == OED_MON_PAGING_CURSOR || s->paging == OED_MON_PAGING_PAGE)) {
+		char *pos;
+		double rf, rt;
+
+		if (oed_mon_resume_get(cx, &pos, &rf, &rt, err) == -1)
+			return -1;
+		if (pos) {
+			resumed = true;
+			if (s->since_param && rt > 0) {
+				from = rf;
+				to = rt;
+			}
+			if (s->paging == OED_MON_PAGING_CURSOR) {
+				cursor = pos;
+			} else {
+				page = strtol(pos, NULL, 10);
+				free(pos);
+			}
+		}
+	}
 	if ((net = oed_mon_api_net(err)) == NULL)
 		return -1;
 	if (s->url_env)
@@ -244,14 +271,32 @@ oed_mon_fetch_http(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_
 	}
 	/*
 	 * Stopped by max_pages: the items' order and times are unknown, so
-	 * the watermark stays and the next run reads the window again.
+	 * the watermark stays; the next run goes on from the next page (cursor
+	 * and page paging), or reads the window again (Link paging).
 	 */
-	if (n == s->max_pages && s->since_param)
+	if (n == s->max_pages && !cx->backfill &&
+	    ((s->paging == OED_MON_PAGING_CURSOR && cursor) || s->paging == OED_MON_PAGING_PAGE)) {
+		char num[32];
+
+		snprintf(num, sizeof(num), "%ld", page);
+		if ((cx->resume_position = strdup(s->paging == OED_MON_PAGING_CURSOR ? cursor : num)) == NULL) {
+			nomem(err);
+			goto out;
+		}
+		cx->resume = RESUME_SET;
+		cx->resume_from = s->since_param ? from : 0;
+		cx->resume_to = s->since_param ? to : 0;
+		oed_warn("http: stopped after %ld pages (max_pages): the next run goes on from there%s",
+			 s->max_pages, s->since_param ? " (the watermark stays till then)" : "");
+	} else if (n == s->max_pages && s->since_param) {
 		oed_warn("http: stopped after %ld pages (max_pages): the rest is read next run"
 			 " (the watermark stays)", s->max_pages);
-	else if (n == s->max_pages)
+	} else if (n == s->max_pages) {
 		oed_warn("http: stopped after %ld pages (max_pages): items past them are not read this run",
 			 s->max_pages);
+	} else if (resumed) {
+		cx->resume = RESUME_CLEAR;	/* the walk is done */
+	}
 	if (s->since_param && !cx->backfill && n < s->max_pages)
 		cx->watermark = to;
 	rc = 0;
