@@ -19,6 +19,7 @@
 #include "score/score.h"
 #include "splitmix.h"
 #include "../ref/score_ref.h"
+#include "../ref/f1_ref.h"
 
 static double
 score_text(const char *spec_text, const char *out, size_t outlen, const char *tgt, size_t tgtlen)
@@ -508,6 +509,71 @@ START_TEST(f1_stream_agrees)
 }
 END_TEST
 
+/*
+ * f1 on adversarial texts (tests/ref/gen_f1_ref.py: SQuAD's f1 with case
+ * folding), three ways: a fresh scorer for each pair, one scorer over all
+ * the pairs twice (its memo warm the second time, each text in a buffer
+ * of its exact length), and the plain normalize path (f1_reference).
+ */
+START_TEST(f1_adversarial)
+{
+	size_t n = sizeof(f1_cases) / sizeof(f1_cases[0]);
+	struct oed_scorer_spec *spec;
+	struct oed_err err;
+
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &spec, &err), 0);
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct f1_case *c = &f1_cases[i];
+			double got;
+			if (pass == 0) {
+				got = score_text("f1", c->out, c->outlen, c->tgt, c->tgtlen);
+			} else {
+				char *x = malloc(c->outlen + 1), *y = malloc(c->tgtlen + 1);
+				struct oed_score_input in;
+				struct oed_score_result res;
+				ck_assert(x != NULL && y != NULL);
+				memcpy(x, c->out, c->outlen);
+				memcpy(y, c->tgt, c->tgtlen);
+				oed_score_input_init(&in, x, c->outlen);
+				in.target = y;
+				in.target_len = c->tgtlen;
+				ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+				got = res.value;
+				oed_score_result_release(&res);
+				free(x);
+				free(y);
+			}
+			ck_assert_msg(got == c->want, "pass %d, case %zu: f1 %.17g, reference %.17g",
+			    pass, i, got, c->want);
+		}
+	}
+	oed_scorer_spec_free(spec);
+}
+END_TEST
+
+/* The plain normalize path on the same cases (texts without NUL). */
+START_TEST(f1_adversarial_plain_path)
+{
+	size_t n = sizeof(f1_cases) / sizeof(f1_cases[0]), checked = 0;
+	struct oed_err err;
+	struct oed_sc_regex *articles = oed_sc_squad_articles(&err);
+
+	ck_assert_ptr_nonnull(articles);
+	for (size_t i = 0; i < n; i++) {
+		const struct f1_case *c = &f1_cases[i];
+		if (strlen(c->out) != c->outlen || strlen(c->tgt) != c->tgtlen)
+			continue;
+		double want = f1_reference(articles, c->out, c->tgt);
+		ck_assert_msg(fabs(want - c->want) <= 1e-15, "case %zu: plain path %.17g, reference %.17g",
+		    i, want, c->want);
+		checked++;
+	}
+	ck_assert_uint_gt(checked, n * 3 / 4);
+	oed_sc_regex_free(articles);
+}
+END_TEST
+
 START_TEST(length_units)
 {
 	/* "naïve 東京 ok": 11 code points, 3 words, 16 bytes. */
@@ -610,6 +676,8 @@ metrics_suite(void)
 	tcase_add_test(core, words_fast_paths_agree);
 	tcase_add_test(core, f1_fast_path_agrees);
 	tcase_add_test(core, f1_stream_agrees);
+	tcase_add_test(core, f1_adversarial);
+	tcase_add_test(core, f1_adversarial_plain_path);
 	tcase_add_test(core, corpus_reference_values);
 	tcase_add_test(core, sacrebleu_vectors);
 	tcase_add_test(core, documented_differences);
