@@ -574,6 +574,58 @@ START_TEST(f1_adversarial_plain_path)
 }
 END_TEST
 
+/*
+ * f1 over a stream of 600 records of 300 words, most of them never seen
+ * before: past about 100,000 the memo and the dictionary start over
+ * between two records, and the words every record has are normalized
+ * again.  Each record against the plain path.
+ */
+START_TEST(f1_memo_starts_over)
+{
+	static const char *const common[] = { "The", "answer", "Answer,", "caf\xc3\xa9", "\xd0\x9e\xd0\xa2",
+	    "a", "42", "(the)", "x\xe2\x86\x92" "a" };
+	struct oed_scorer_spec *spec;
+	struct oed_err err;
+	struct oed_sc_regex *articles = oed_sc_squad_articles(&err);
+	uint64_t seed = 5;
+	char *a = malloc(300 * 24), b[400];
+
+	ck_assert_ptr_nonnull(articles);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &spec, &err), 0);
+	for (int rec = 0; rec < 600; rec++) {
+		size_t la = 0, lb = 0;
+		for (int i = 0; i < 300; i++) {
+			uint64_t r = oed_splitmix64(&seed);
+			if (r % 4 == 0)
+				la += (size_t)sprintf(a + la, "%s ", common[r / 4 % 9]);
+			else
+				la += (size_t)sprintf(a + la, "w%dx%d%s ", rec, i, r & 16 ? "\xc3\xa9" : "");
+		}
+		for (int i = 0; i < 12; i++) {
+			uint64_t r = oed_splitmix64(&seed);
+			if (r % 2 == 0)
+				lb += (size_t)sprintf(b + lb, "%s ", common[r / 2 % 9]);
+			else
+				lb += (size_t)sprintf(b + lb, "w%dx%d ", rec, (int)(r / 2 % 300));
+		}
+		struct oed_score_input in;
+		struct oed_score_result res;
+		oed_score_input_init(&in, a, la);
+		in.target = b;
+		in.target_len = lb;
+		ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+		double want = f1_reference(articles, a, b);
+		ck_assert_msg(fabs(res.value - want) <= 1e-15, "record %d: f1 %.17g, reference %.17g",
+		    rec, res.value, want);
+		oed_score_result_release(&res);
+	}
+	free(a);
+	oed_scorer_spec_free(spec);
+	oed_sc_regex_free(articles);
+}
+END_TEST
+
 START_TEST(length_units)
 {
 	/* "naïve 東京 ok": 11 code points, 3 words, 16 bytes. */
@@ -678,6 +730,7 @@ metrics_suite(void)
 	tcase_add_test(core, f1_stream_agrees);
 	tcase_add_test(core, f1_adversarial);
 	tcase_add_test(core, f1_adversarial_plain_path);
+	tcase_add_test(limits, f1_memo_starts_over);
 	tcase_add_test(core, corpus_reference_values);
 	tcase_add_test(core, sacrebleu_vectors);
 	tcase_add_test(core, documented_differences);
