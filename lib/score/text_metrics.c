@@ -483,6 +483,12 @@ struct f1_table {
 	struct spans sp;
 	uint32_t *rec;		/* f1_scan's ids */
 	size_t nrec, crec;
+	/* the last reference, whose counts stay while it comes again */
+	struct oed_buf ref;
+	bool ref_ok;		/* ref, refid and ref_ntok are the record's */
+	size_t ref_ntok;
+	uint32_t *refid;	/* its distinct ids */
+	size_t nrefid, crefid;
 };
 
 static void
@@ -499,6 +505,8 @@ f1_table_release(struct f1_table *t)
 	oed_buf_release(&t->tmp);
 	free(t->sp.v);
 	free(t->rec);
+	oed_buf_release(&t->ref);
+	free(t->refid);
 }
 
 struct tm_state {
@@ -803,6 +811,7 @@ f1_table_reset(struct f1_table *t)
 	t->n = t->mn = t->nmulti = 0;
 	t->text.len = 0;
 	t->full = false;
+	t->ref_ok = false;
 }
 
 /* Room for one more id.  0 or -1 (oom). */
@@ -899,6 +908,10 @@ f1_add(struct f1_table *t, uint32_t id, int side)
 			c->gen = t->gen;
 			c->ref = c->out = 0;
 			t->filter[id >> 6 & 63] |= UINT64_C(1) << (id & 63);
+			/* noted for the next record; one past the room says there was none */
+			if (t->nrefid < t->crefid)
+				t->refid[t->nrefid] = id;
+			t->nrefid++;
 		}
 		c->ref++;
 	} else {
@@ -1335,7 +1348,7 @@ found:
 	return 0;
 }
 
-/* A new record: the tables started over if full, a new gen, an empty filter.  0 or -1. */
+/* A new record: the tables started over if full, id 0 and the memo there.  0 or -1. */
 static int
 f1_record(struct f1_table *t, struct oed_err *err)
 {
@@ -1350,14 +1363,49 @@ f1_record(struct f1_table *t, struct oed_err *err)
 	}
 	if (t->mslot == NULL && f1_memo_grow(t) == -1)
 		return OOM(err);
+	return 0;
+}
+
+/*
+ * The reference's counts: those of the last record when it is the same
+ * text (several samples of one input in a row), the output's counts
+ * cleared; else a new gen, an empty filter, and the reference counted.
+ * Its number of tokens into *nr.  0 or -1.
+ */
+static int
+f1_count_reference(struct f1_table *t, struct oed_sc_regex *articles, const char *ref, size_t reflen,
+		   size_t *nr, struct oed_err *err)
+{
+	t->common = 0;
+	if (t->ref_ok && reflen == t->ref.len && memcmp(ref, t->ref.data, reflen) == 0) {
+		for (size_t i = 0; i < t->nrefid; i++)
+			t->cnt[t->refid[i]].out = 0;
+		*nr = t->ref_ntok;
+		return 0;
+	}
 	if (++t->gen == 0) {
 		/* 2^32 records: the old gens could be taken for the new */
 		for (size_t i = 0; i < t->n; i++)
 			t->cnt[i].gen = 0;
 		t->gen = 1;
 	}
-	t->common = 0;
 	memset(t->filter, 0, sizeof(t->filter));
+	t->ref_ok = false;
+	if (reflen + 1 > t->crefid) {
+		uint32_t *r = realloc(t->refid, (reflen + 1) * sizeof(*r));
+		if (r == NULL)
+			return OOM(err);
+		t->refid = r;
+		t->crefid = reflen + 1;
+	}
+	t->nrefid = 0;
+	if (f1_text(t, articles, ref, reflen, 1, nr, err) == -1)
+		return -1;
+	t->ref.len = 0;
+	if (oed_buf_add(&t->ref, ref, reflen) == -1)
+		return OOM(err);
+	t->ref_ntok = *nr;
+	t->ref_ok = t->nrefid <= t->crefid;
 	return 0;
 }
 
@@ -1373,8 +1421,7 @@ oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 	if (oed_sc_reference(spec, 0, in, &ref, &reflen, err) == -1)
 		return -1;
 	/* the reference first: the output's tokens only count where it has them */
-	if (f1_record(t, err) == -1 ||
-	    f1_text(t, st->articles, ref, reflen, 1, &nr, err) == -1 ||
+	if (f1_record(t, err) == -1 || f1_count_reference(t, st->articles, ref, reflen, &nr, err) == -1 ||
 	    f1_text(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1)
 		return -1;
 	common = t->common;

@@ -626,6 +626,60 @@ START_TEST(f1_memo_starts_over)
 }
 END_TEST
 
+/*
+ * f1 over a stream where the reference comes again and again, as it
+ * does for several samples of one input: its counts are kept from one
+ * record to the next, the output's start over.  Each text in a fresh
+ * buffer of its exact length, against the plain path.
+ */
+START_TEST(f1_same_reference_in_a_row)
+{
+	static const char *const words[] = {
+		"the", "The", "a", "An", "answer", "Answer!", "42", "PARIS", "Paris,", "caf\xc3\xa9",
+		"\xd0\x9e\xd0\xa2\xd0\x92\xd0\x95\xd0\xa2", "stra\xc3\x9f" "e", "STRASSE",
+		"\xe2\x86\x92" "a\xe2\x86\x92" "b\xe2\x86\x92" "a", "x\x01y", "abcdefghijklmnopqrstuvwxyz", "--",
+	};
+	size_t nw = sizeof(words) / sizeof(words[0]);
+	struct oed_scorer_spec *spec;
+	struct oed_err err;
+	struct oed_sc_regex *articles = oed_sc_squad_articles(&err);
+	uint64_t seed = 3;
+	char a[400], b[400];
+
+	ck_assert_ptr_nonnull(articles);
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &spec, &err), 0);
+	for (int round = 0; round < 1000; round++) {
+		size_t lb = 0, n = oed_splitmix64(&seed) % 10;
+		for (size_t i = 0; i < n; i++)
+			lb += (size_t)sprintf(b + lb, "%s ", words[oed_splitmix64(&seed) % nw]);
+		for (int k = 0, samples = 1 + (int)(oed_splitmix64(&seed) % 5); k < samples; k++) {
+			size_t la = 0, m = oed_splitmix64(&seed) % 20;
+			for (size_t i = 0; i < m; i++)
+				la += (size_t)sprintf(a + la, "%s ", words[oed_splitmix64(&seed) % nw]);
+			char *x = malloc(la + 1), *y = malloc(lb + 1);
+			struct oed_score_input in;
+			struct oed_score_result res;
+			ck_assert(x != NULL && y != NULL);
+			memcpy(x, a, la);
+			memcpy(y, b, lb);
+			oed_score_input_init(&in, x, la);
+			in.target = y;
+			in.target_len = lb;
+			ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+			a[la] = b[lb] = '\0';
+			double want = f1_reference(articles, a, b);
+			ck_assert_msg(fabs(res.value - want) <= 1e-15, "round %d, sample %d: f1('%s', '%s') = %.17g, "
+			    "reference %.17g", round, k, a, b, res.value, want);
+			oed_score_result_release(&res);
+			free(x);
+			free(y);
+		}
+	}
+	oed_scorer_spec_free(spec);
+	oed_sc_regex_free(articles);
+}
+END_TEST
+
 START_TEST(length_units)
 {
 	/* "naïve 東京 ok": 11 code points, 3 words, 16 bytes. */
@@ -730,6 +784,7 @@ metrics_suite(void)
 	tcase_add_test(core, f1_stream_agrees);
 	tcase_add_test(core, f1_adversarial);
 	tcase_add_test(core, f1_adversarial_plain_path);
+	tcase_add_test(core, f1_same_reference_in_a_row);
 	tcase_add_test(limits, f1_memo_starts_over);
 	tcase_add_test(core, corpus_reference_values);
 	tcase_add_test(core, sacrebleu_vectors);
