@@ -449,6 +449,9 @@ struct f1_memo {
 	unsigned char n;
 };
 
+/* f1: the distinct outputs it remembers per reference, with their values */
+#define F1_SEEN 8
+
 /*
  * f1 over a stream.  Every normalized token gets an id from a dictionary
  * that compares texts byte for byte, so two tokens count as one exactly
@@ -489,6 +492,14 @@ struct f1_table {
 	size_t ref_ntok;
 	uint32_t *refid;	/* its distinct ids */
 	size_t nrefid, crefid;
+	/* outputs scored against it, their texts one after the other in seen */
+	struct f1_seen {
+		uint64_t h;	/* XXH3 */
+		size_t off, len;
+		double value;
+	} seenv[F1_SEEN];
+	size_t nseen;
+	struct oed_buf seen;
 };
 
 static void
@@ -507,6 +518,7 @@ f1_table_release(struct f1_table *t)
 	free(t->rec);
 	oed_buf_release(&t->ref);
 	free(t->refid);
+	oed_buf_release(&t->seen);
 }
 
 struct tm_state {
@@ -1391,6 +1403,7 @@ f1_count_reference(struct f1_table *t, struct oed_sc_regex *articles, const char
 	}
 	memset(t->filter, 0, sizeof(t->filter));
 	t->ref_ok = false;
+	t->nseen = t->seen.len = 0;
 	if (reflen + 1 > t->crefid) {
 		uint32_t *r = realloc(t->refid, (reflen + 1) * sizeof(*r));
 		if (r == NULL)
@@ -1417,21 +1430,40 @@ oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 	struct f1_table *t = &st->f1;
 	const char *ref;
 	size_t reflen, nh = 0, nr = 0, common;
+	uint64_t h;
 
 	if (oed_sc_reference(spec, 0, in, &ref, &reflen, err) == -1)
 		return -1;
 	/* the reference first: the output's tokens only count where it has them */
-	if (f1_record(t, err) == -1 || f1_count_reference(t, st->articles, ref, reflen, &nr, err) == -1 ||
-	    f1_text(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1)
+	if (f1_record(t, err) == -1 || f1_count_reference(t, st->articles, ref, reflen, &nr, err) == -1)
+		return -1;
+	/* an output scored before against this reference (samples that agree) has its value */
+	h = XXH3_64bits(in->output, in->output_len);
+	for (size_t i = 0; i < t->nseen; i++) {
+		const struct f1_seen *e = &t->seenv[i];
+		if (e->h == h && e->len == in->output_len &&
+		    memcmp(t->seen.data + e->off, in->output, e->len) == 0) {
+			res->value = e->value;
+			return 0;
+		}
+	}
+	if (f1_text(t, st->articles, in->output, in->output_len, 0, &nh, err) == -1)
 		return -1;
 	common = t->common;
 	/* SQuAD: 0 when nothing is shared (an empty side included). */
 	if (common == 0) {
 		res->value = 0.0;
-		return 0;
+	} else {
+		double p = (double)common / (double)nh, r = (double)common / (double)nr;
+		res->value = 2 * p * r / (p + r);
 	}
-	double p = (double)common / (double)nh, r = (double)common / (double)nr;
-	res->value = 2 * p * r / (p + r);
+	if (t->nseen < F1_SEEN) {
+		struct f1_seen *e = &t->seenv[t->nseen];
+		*e = (struct f1_seen){ h, t->seen.len, in->output_len, res->value };
+		if (oed_buf_add(&t->seen, in->output, in->output_len) == -1)
+			return OOM(err);
+		t->nseen++;
+	}
 	return 0;
 }
 
