@@ -488,7 +488,7 @@ struct f1_table {
 	size_t nrec, crec;
 	/* the last reference, whose counts stay while it comes again */
 	struct oed_buf ref;
-	bool ref_ok;		/* ref, refid and ref_ntok are the record's */
+	bool ref_ok;		/* its ids are still counted (refid, ref_ntok tokens) */
 	size_t ref_ntok;
 	uint32_t *refid;	/* its distinct ids */
 	size_t nrefid, crefid;
@@ -807,8 +807,8 @@ f1_hash(const char *s, size_t len)
 }
 
 /* Past these, the dictionary starts over at the next record. */
-#define F1_IDS_MAX ((size_t)1 << 20)
-#define F1_TEXT_MAX ((size_t)32 << 20)
+#define F1_IDS_MAX ((size_t)1 << 18)
+#define F1_TEXT_MAX ((size_t)8 << 20)
 /* The memo's largest index in slots (512 KiB), kept at most 3/4 full (3 MiB of entries). */
 #define F1_MEMO_MAX ((size_t)1 << 17)
 
@@ -1115,9 +1115,6 @@ f1_maybe_space(uint64_t w)
 	return (((w - 0x21 * F1_ONES) & ~w) | ((e0 - 4 * F1_ONES) & ~e0) | ((c2 - F1_ONES) & ~c2)) &
 	    F1_HIGH;
 }
-
-/* The low n bytes of a word (n below 8). */
-#define F1_LOW(n) ((UINT64_C(1) << (8 * (n))) - 1)
 #endif
 
 #if defined(__SSE2__) && defined(__x86_64__)
@@ -1151,9 +1148,10 @@ f1_memo_hash(uint64_t w0, uint64_t w1, uint64_t w2)
 /*
  * The memo's index: per slot, 12 bits of the hash (F1_TAG) over the
  * entry's number + 1 (0: empty), so a probe reads an entry only when the
- * bits agree.  The slot is the hash's top bits, the tag bits 20 to 31.
+ * bits agree.  The slot is the hash's top bits (17 at most), the tag its
+ * bits 35 to 46.
  */
-#define F1_TAG(h) ((uint32_t)((h) >> 20) & 0xFFF00000u)
+#define F1_TAG(h) ((uint32_t)((h) >> 15) & 0xFFF00000u)
 #define F1_ENTRY 0xFFFFFu
 
 /* The index twice the size (or its first 4,096 slots), the entries put back.  0 or -1 (oom). */
