@@ -438,8 +438,8 @@ struct f1_word {
 
 /*
  * f1: a white-space token of up to F1_RAW bytes as it was, and the ids
- * of the normalized tokens it gives: id itself when there is one, else
- * n ids from f1_table.multi[id].  Two to a cache line.
+ * of the n normalized tokens it gives: id itself when there is one (0
+ * when none), else n ids from f1_table.multi[id].  32 bytes.
  */
 #define F1_RAW 24
 struct f1_memo {
@@ -462,7 +462,9 @@ struct f1_memo {
  * cleared between records but a 4,096-bit filter on the ids of the
  * reference's tokens, which turns most of the output's tokens away
  * before their counts are read.  Both tables grow with the vocabulary up
- * to their limits, then start over empty at the next record.
+ * to their limits (F1_MEMO_MAX, F1_IDS_MAX, F1_TEXT_MAX: some 25 MiB in
+ * all, besides what one record alone brings), then start over empty at
+ * the next record.
  */
 struct f1_table {
 	uint32_t *slot;		/* the dictionary: ids, 0 empty */
