@@ -496,7 +496,6 @@ struct f1_table {
 	size_t nrefid, crefid;
 	/* outputs scored against it, their texts one after the other in seen */
 	struct f1_seen {
-		uint64_t h;	/* XXH3 */
 		size_t off, len;
 		double value;
 	} seenv[F1_SEEN];
@@ -1430,7 +1429,6 @@ oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 	struct f1_table *t = &st->f1;
 	const char *ref;
 	size_t reflen, nh = 0, nr = 0, common;
-	uint64_t h;
 
 	if (oed_sc_reference(spec, 0, in, &ref, &reflen, err) == -1)
 		return -1;
@@ -1438,11 +1436,9 @@ oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 	if (f1_record(t, err) == -1 || f1_count_reference(t, st->articles, ref, reflen, &nr, err) == -1)
 		return -1;
 	/* an output scored before against this reference (samples that agree) has its value */
-	h = XXH3_64bits(in->output, in->output_len);
 	for (size_t i = 0; i < t->nseen; i++) {
 		const struct f1_seen *e = &t->seenv[i];
-		if (e->h == h && e->len == in->output_len &&
-		    memcmp(t->seen.data + e->off, in->output, e->len) == 0) {
+		if (e->len == in->output_len && memcmp(t->seen.data + e->off, in->output, e->len) == 0) {
 			res->value = e->value;
 			return 0;
 		}
@@ -1459,7 +1455,7 @@ oed_sc_f1(struct oed_scorer_spec *spec, const struct oed_score_input *in,
 	}
 	if (t->nseen < F1_SEEN) {
 		struct f1_seen *e = &t->seenv[t->nseen];
-		*e = (struct f1_seen){ h, t->seen.len, in->output_len, res->value };
+		*e = (struct f1_seen){ t->seen.len, in->output_len, res->value };
 		if (oed_buf_add(&t->seen, in->output, in->output_len) == -1)
 			return OOM(err);
 		t->nseen++;
