@@ -424,76 +424,58 @@ ngram_match_refs(struct ngram_scratch *sc, const uint32_t *h, size_t nh,
 
 /* ---- State shared by the reference metrics ---- */
 
-/* f1: a normalized token's counts in the record being scored. */
-struct f1_cnt {
-	uint32_t gen;		/* the record they belong to */
-	uint32_t ref, out;
-};
-
-/* f1: a normalized token's text, at off in f1_table.text. */
-struct f1_word {
-	uint64_t h;
-	size_t off, len;
-};
-
 /*
- * f1: a white-space token of up to F1_RAW bytes as it was, and the ids
- * of the n normalized tokens it gives: id itself when there is one (0
- * when none), else n ids from f1_table.multi[id].  32 bytes.
+ * f1: a white-space token of up to F1_RAW bytes as it was (its last byte
+ * not NUL, so the zero-padded bytes tell its length), and the normalized
+ * tokens it gives, by their fingerprints (f1_hash): tok is 0 for none,
+ * the fingerprint (odd) for one, else n << 1 | off << 9 for n of them at
+ * f1_table.multi[off].  32 bytes.
  */
 #define F1_RAW 24
 struct f1_memo {
 	uint64_t raw[3];	/* the bytes, zero-padded */
-	uint32_t id;
-	unsigned char len;
-	unsigned char n;
+	uint64_t tok;
 };
 
 /* f1: the distinct outputs it remembers per reference, with their values */
 #define F1_SEEN 8
 
 /*
- * f1 over a stream.  Every normalized token gets an id from a dictionary
- * that compares texts byte for byte, so two tokens count as one exactly
- * when their texts are equal; the memo maps white-space tokens, compared
- * byte for byte too, to those ids, so text that repeats its words is
- * normalized once per word for the whole stream.  A record's counts sit
- * beside each id and hold while their gen is the record's: nothing is
- * cleared between records but a 4,096-bit filter on the ids of the
- * reference's tokens, which turns most of the output's tokens away
- * before their counts are read.  Both tables grow with the vocabulary up
- * to their limits (F1_MEMO_MAX, F1_IDS_MAX, F1_TEXT_MAX: some 25 MiB in
- * all, besides what one record alone brings), then start over empty at
- * the next record.
+ * f1 over a stream.  The memo maps white-space tokens, compared byte for
+ * byte, to their normalized tokens, so text that repeats its words is
+ * normalized once per word for the whole stream; it grows with the
+ * vocabulary up to F1_MEMO_MAX and then starts over empty at the next
+ * record.  A record's tokens are counted by fingerprint (f1_hash) in a
+ * table as small as the reference: the reference's tokens with their
+ * count in the output beside their own.  A 4,096-bit filter on the
+ * reference's fingerprints turns most of the output's tokens away before
+ * the table is read.  While the same reference comes again (several
+ * samples of one input in a row) its counts stay, and an output scored
+ * against it before has its value.
  */
 struct f1_table {
-	uint32_t *slot;		/* the dictionary: ids, 0 empty */
-	size_t scap;
-	struct f1_word *word;	/* by id */
-	struct f1_cnt *cnt;	/* by id */
-	size_t n, wcap;
-	struct oed_buf text;	/* the tokens' texts */
+	uint64_t *key;		/* fingerprints, 0: empty */
+	uint32_t *cnt;		/* two per slot: the output's count, the reference's */
+	size_t *used;		/* slots in use, to clear them */
+	size_t cap, n;
+	uint64_t filter[64];
+	size_t common;		/* the record's shared tokens so far */
 	uint32_t *mslot;	/* the memo's index (F1_TAG) */
 	size_t mcap;
 	unsigned mshift;	/* 64 - log2(mcap) */
 	struct f1_memo *memo;	/* its entries, in the order they came */
 	size_t mn, mecap;
-	uint32_t *multi;	/* ids of the memo's tokens that give several */
+	uint64_t *multi;	/* fingerprints of the memo's tokens that give several */
 	size_t nmulti, cmulti;
 	bool full;		/* start over at the next record */
-	uint32_t gen;		/* the record's */
-	size_t common;		/* the record's shared tokens so far */
-	uint64_t filter[64];
 	struct oed_buf tok, tmp;
 	struct spans sp;
-	uint32_t *rec;		/* f1_scan's ids */
+	uint64_t *rec;		/* f1_scan's fingerprints */
 	size_t nrec, crec;
 	/* the last reference, whose counts stay while it comes again */
 	struct oed_buf ref;
-	bool ref_ok;		/* its ids are still counted (refid, ref_ntok tokens) */
+	bool ref_ok;		/* the table holds its counts (ref_ntok tokens) */
 	size_t ref_ntok;
-	uint32_t *refid;	/* its distinct ids */
-	size_t nrefid, crefid;
 	/* outputs scored against it, their texts one after the other in seen */
 	struct f1_seen {
 		size_t off, len;
@@ -506,10 +488,9 @@ struct f1_table {
 static void
 f1_table_release(struct f1_table *t)
 {
-	free(t->slot);
-	free(t->word);
+	free(t->key);
 	free(t->cnt);
-	oed_buf_release(&t->text);
+	free(t->used);
 	free(t->mslot);
 	free(t->memo);
 	free(t->multi);
@@ -518,7 +499,6 @@ f1_table_release(struct f1_table *t)
 	free(t->sp.v);
 	free(t->rec);
 	oed_buf_release(&t->ref);
-	free(t->refid);
 	oed_buf_release(&t->seen);
 }
 
@@ -770,17 +750,22 @@ oed_sc_squad_normalize(struct oed_sc_regex *articles, struct oed_buf *tmp, struc
  * (folds case, drops ASCII punctuation, splits at white space, and sends
  * tokens other than [0-9a-z] runs through the articles pattern): the same
  * normalize_answer as squad_tokens(), without the intermediate copies,
- * each token it gives turned into its id.  f1_text() walks a text a
- * white-space token at a time and takes the ids from the memo, calling
- * f1_scan() only for a token it has not seen.
+ * each token it gives noted by its fingerprint.  f1_text() walks a text a
+ * white-space token at a time and takes the fingerprints from the memo,
+ * calling f1_scan() only for a token it has not seen.
  */
 
 /*
- * A token's 64-bit hash for the dictionary (whose texts are compared
- * byte for byte after it), as XXH3 would serve but inlined and
- * without its dispatch on length: eight bytes at a time, the last word
- * masked to the token.  It reads up to 7 bytes past the token, so every
- * buffer a token lies in keeps F1_SLACK bytes of room after its text.
+ * A normalized token's 64-bit fingerprint, as XXH3 would serve but
+ * inlined and without its dispatch on length: eight bytes at a time, the
+ * last word masked to the token.  Two tokens count as one when their
+ * fingerprints are equal, as they have since f1 was written: only one
+ * record's tokens are ever compared, and k distinct ones share a
+ * fingerprint with odds of about k^2 / 2^64 (bit 0 is set: 2^63 values)
+ * when the hash spreads them evenly, some 1 in 10^13 for a thousand;
+ * tokens of up to 8 bytes and one length map one to one before bit 0 is
+ * set.  It reads up to 7 bytes past the token, so every buffer a token
+ * lies in keeps F1_SLACK bytes of room after its text.
  */
 #define F1_SLACK 8
 static inline uint64_t
@@ -801,139 +786,134 @@ f1_hash(const char *s, size_t len)
 	h ^= h >> 29;
 	h *= 0xBF58476D1CE4E5B9ULL;
 	h ^= h >> 32;
-	return h;
+	return h | 1;
 #else
-	return XXH3_64bits(s, len);
+	return XXH3_64bits(s, len) | 1;
 #endif
 }
 
-/* Past these, the dictionary starts over at the next record. */
-#define F1_IDS_MAX ((size_t)1 << 18)
-#define F1_TEXT_MAX ((size_t)8 << 20)
 /* The memo's largest index in slots (512 KiB), kept at most 3/4 full (3 MiB of entries). */
 #define F1_MEMO_MAX ((size_t)1 << 17)
 
-/* Start over: no ids, an empty memo. */
+/* Start over with an empty memo. */
 static void
-f1_table_reset(struct f1_table *t)
+f1_memo_reset(struct f1_table *t)
 {
-	if (t->slot != NULL)
-		memset(t->slot, 0, t->scap * sizeof(*t->slot));
 	if (t->mslot != NULL)
 		memset(t->mslot, 0, t->mcap * sizeof(*t->mslot));
-	t->n = t->mn = t->nmulti = 0;
-	t->text.len = 0;
+	t->mn = t->nmulti = 0;
 	t->full = false;
-	t->ref_ok = false;
 }
 
-/* Room for one more id.  0 or -1 (oom). */
-static int
-f1_dict_room(struct f1_table *t)
+/* The record's table emptied: no reference, no filter. */
+static void
+f1_table_clear(struct f1_table *t)
 {
-	size_t ncap;
-	struct f1_word *w;
-	struct f1_cnt *c;
-
-	if (t->n < t->wcap)
-		return 0;
-	ncap = t->wcap ? t->wcap * 2 : 1024;
-	if (ncap > UINT32_MAX || (w = realloc(t->word, ncap * sizeof(*w))) == NULL)
-		return -1;
-	t->word = w;
-	if ((c = realloc(t->cnt, ncap * sizeof(*c))) == NULL)
-		return -1;
-	t->cnt = c;
-	t->wcap = ncap;
-	return 0;
+	for (size_t i = 0; i < t->n; i++) {
+		t->key[t->used[i]] = 0;
+		t->cnt[2 * t->used[i]] = t->cnt[2 * t->used[i] + 1] = 0;
+	}
+	t->n = 0;
+	memset(t->filter, 0, sizeof(t->filter));
 }
 
-/*
- * The id of the normalized token s[0..len) into *id, a new one if
- * unseen.  Ids start at 1: id 0 is none (f1_add).  0 or -1 (oom).
- */
-static int
-f1_intern(struct f1_table *t, const char *s, size_t len, uint32_t *id)
-{
-	uint64_t h = f1_hash(s, len);
-	size_t j;
-
-	if (t->n * 2 > t->scap) {
-		size_t ncap = t->scap ? t->scap * 2 : 4096;
-		uint32_t *ns = calloc(ncap, sizeof(*ns));
-		if (ns == NULL)
-			return -1;
-		for (size_t i = 1; i < t->n; i++) {
-			for (j = t->word[i].h & (ncap - 1); ns[j] != 0; j = (j + 1) & (ncap - 1))
-				;
-			ns[j] = (uint32_t)i;
-		}
-		free(t->slot);
-		t->slot = ns;
-		t->scap = ncap;
-	}
-	if (f1_dict_room(t) == -1)
-		return -1;
-	for (j = h & (t->scap - 1); t->slot[j] != 0; j = (j + 1) & (t->scap - 1)) {
-		const struct f1_word *w = &t->word[t->slot[j]];
-		if (w->h == h && w->len == len && memcmp(t->text.data + w->off, s, len) == 0) {
-			*id = t->slot[j];
-			return 0;
-		}
-	}
-	if (oed_buf_add(&t->text, s, len) == -1)
-		return -1;
-	t->word[t->n] = (struct f1_word){ h, t->text.len - len, len };
-	t->cnt[t->n] = (struct f1_cnt){ 0, 0, 0 };
-	t->slot[j] = (uint32_t)t->n;
-	*id = (uint32_t)t->n++;
-	return 0;
-}
-
-/* One normalized token of f1_scan(): its id noted in t->rec. */
+/* A normalized token of f1_scan(): its fingerprint noted in t->rec.  0 or -1 (oom). */
 static int
 f1_count(struct f1_table *t, const char *s, size_t len)
 {
 	if (t->nrec == t->crec) {
 		size_t ncap = t->crec ? t->crec * 2 : 64;
-		uint32_t *r = realloc(t->rec, ncap * sizeof(*r));
+		uint64_t *r = realloc(t->rec, ncap * sizeof(*r));
 		if (r == NULL)
 			return -1;
 		t->rec = r;
 		t->crec = ncap;
 	}
-	return f1_intern(t, s, len, &t->rec[t->nrec++]);
+	t->rec[t->nrec++] = f1_hash(s, len);
+	return 0;
+}
+
+/* The filter's bit of a fingerprint: its top 12 bits. */
+#define F1_FWORD(h) ((size_t)((h) >> 58))
+#define F1_FBIT(h) (UINT64_C(1) << ((h) >> 52 & 63))
+
+/* The reference's table grown to twice its size.  0 or -1 (oom). */
+static int
+f1_table_grow(struct f1_table *t)
+{
+	size_t ncap = t->cap ? t->cap * 2 : 64;
+	uint64_t *k = calloc(ncap, sizeof(*k));
+	uint32_t *c = calloc(2 * ncap, sizeof(*c));
+	size_t *u = malloc(ncap / 2 * sizeof(*u));
+
+	if (k == NULL || c == NULL || u == NULL) {
+		free(k);
+		free(c);
+		free(u);
+		return -1;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		size_t o = t->used[i], j = t->key[o] & (ncap - 1);
+		while (k[j] != 0)
+			j = (j + 1) & (ncap - 1);
+		k[j] = t->key[o];
+		c[2 * j] = t->cnt[2 * o];
+		c[2 * j + 1] = t->cnt[2 * o + 1];
+		u[i] = j;
+	}
+	free(t->key);
+	free(t->cnt);
+	free(t->used);
+	t->key = k;
+	t->cnt = c;
+	t->used = u;
+	t->cap = ncap;
+	return 0;
 }
 
 /*
- * Count the token id on its side of the record: side 1 (the reference,
- * read first) adds to its count, side 0 (the output) counts a shared
- * token while the output has fewer of it than the reference.  The
- * output's side has no branch: a token outside the filter counts against
- * id 0, which no token has and whose gen is never a record's.
+ * Count the token of fingerprint h on its side of the record: side 1
+ * (the reference, read first) adds it to the table, side 0 (the output)
+ * counts a shared token while the output has fewer of it than the
+ * reference.  0 or -1 (oom, side 1 only).
  */
-static inline __attribute__((always_inline)) void
-f1_add(struct f1_table *t, uint32_t id, int side)
+static inline __attribute__((always_inline)) int
+f1_add(struct f1_table *t, uint64_t h, int side)
 {
-	if (side == 1) {
-		struct f1_cnt *c = &t->cnt[id];
-		if (c->gen != t->gen) {
-			c->gen = t->gen;
-			c->ref = c->out = 0;
-			t->filter[id >> 6 & 63] |= UINT64_C(1) << (id & 63);
-			/* noted for the next record; one past the room says there was none */
-			if (t->nrefid < t->crefid)
-				t->refid[t->nrefid] = id;
-			t->nrefid++;
+	size_t j;
+
+	if (side == 0) {
+		/*
+		 * The token's home slot read whatever the filter says (the
+		 * table is small), so a shared token, found there, costs no
+		 * branch; only one that collided with another goes further.
+		 */
+		uint64_t in = (t->filter[F1_FWORD(h)] & F1_FBIT(h)) != 0, k;
+		uint32_t hit;
+
+		j = h & (t->cap - 1);
+		k = t->key[j];
+		if (__builtin_expect(in && k != h && k != 0, 0)) {
+			do
+				j = (j + 1) & (t->cap - 1);
+			while ((k = t->key[j]) != 0 && k != h);
 		}
-		c->ref++;
-	} else {
-		uint32_t in = (uint32_t)(t->filter[id >> 6 & 63] >> (id & 63)) & 1;
-		struct f1_cnt *c = &t->cnt[id & -in];
-		uint32_t ok = c->gen == t->gen;
-		t->common += ok & (c->out < c->ref);
-		c->out += ok;
+		hit = in && k == h;
+		t->common += hit & (t->cnt[2 * j] < t->cnt[2 * j + 1]);
+		t->cnt[2 * j] += hit;
+		return 0;
 	}
+	if ((t->n + 1) * 2 > t->cap && f1_table_grow(t) == -1)
+		return -1;
+	t->filter[F1_FWORD(h)] |= F1_FBIT(h);
+	for (j = h & (t->cap - 1); t->key[j] != 0 && t->key[j] != h; j = (j + 1) & (t->cap - 1))
+		;
+	if (t->key[j] == 0) {
+		t->key[j] = h;
+		t->used[t->n++] = j;
+	}
+	t->cnt[2 * j + 1]++;
+	return 0;
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -1007,7 +987,7 @@ f1_token(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_
 	return 0;
 }
 
-/* normalize_answer's tokens of s[0..len), their ids into t->rec[0..t->nrec). */
+/* normalize_answer's tokens of s[0..len), their fingerprints into t->rec[0..t->nrec). */
 static int
 f1_scan(struct f1_table *t, struct oed_sc_regex *articles, const char *s, size_t len,
 	struct oed_err *err)
@@ -1180,16 +1160,14 @@ f1_memo_grow(struct f1_table *t)
 }
 
 /*
- * Note a white-space token (tl bytes in w0..w2, hash h) and the t->nrec
- * ids f1_scan() gave it in the memo, at slot j found empty, if there is
- * room.  0 or -1 (oom).
+ * Note a white-space token (tl bytes in w0..w2, hash h, its last byte
+ * not NUL) and the t->nrec fingerprints f1_scan() gave it in the memo,
+ * at slot j found empty, if there is room.  0 or -1 (oom).
  */
 static int
-f1_memo_add(struct f1_table *t, size_t j, uint64_t h, uint64_t w0, uint64_t w1, uint64_t w2,
-	    size_t tl)
+f1_memo_add(struct f1_table *t, size_t j, uint64_t h, uint64_t w0, uint64_t w1, uint64_t w2)
 {
-	struct f1_memo *e;
-	uint32_t id;
+	uint64_t tok;
 
 	if (t->nrec > UCHAR_MAX)
 		return 0;
@@ -1205,7 +1183,8 @@ f1_memo_add(struct f1_table *t, size_t j, uint64_t h, uint64_t w0, uint64_t w1, 
 	}
 	if (t->mn == t->mecap) {
 		size_t ncap = t->mecap ? t->mecap * 2 : 1024;
-		if ((e = realloc(t->memo, ncap * sizeof(*e))) == NULL)
+		struct f1_memo *e = realloc(t->memo, ncap * sizeof(*e));
+		if (e == NULL)
 			return -1;
 		t->memo = e;
 		t->mecap = ncap;
@@ -1215,23 +1194,34 @@ f1_memo_add(struct f1_table *t, size_t j, uint64_t h, uint64_t w0, uint64_t w1, 
 			size_t ncap = t->cmulti ? t->cmulti * 2 : 256;
 			while (ncap < t->nmulti + t->nrec)
 				ncap *= 2;
-			if (ncap > UINT32_MAX)
-				return 0;
-			uint32_t *m = realloc(t->multi, ncap * sizeof(*m));
+			uint64_t *m = realloc(t->multi, ncap * sizeof(*m));
 			if (m == NULL)
 				return -1;
 			t->multi = m;
 			t->cmulti = ncap;
 		}
 		memcpy(t->multi + t->nmulti, t->rec, t->nrec * sizeof(*t->rec));
-		id = (uint32_t)t->nmulti;
+		tok = (uint64_t)t->nmulti << 9 | (uint64_t)t->nrec << 1;
 		t->nmulti += t->nrec;
 	} else {
-		id = t->nrec == 1 ? t->rec[0] : 0;
+		tok = t->nrec == 1 ? t->rec[0] : 0;
 	}
-	e = &t->memo[t->mn];
-	*e = (struct f1_memo){ { w0, w1, w2 }, id, (unsigned char)tl, (unsigned char)t->nrec };
+	t->memo[t->mn] = (struct f1_memo){ { w0, w1, w2 }, tok };
 	t->mslot[j] = F1_TAG(h) | (uint32_t)++t->mn;
+	return 0;
+}
+
+/* A white-space token normalized where it stands (f1_scan) and counted on its side. */
+static int
+f1_scan_add(struct f1_table *t, struct oed_sc_regex *articles, const unsigned char *q, size_t tl,
+	    int side, size_t *nt, struct oed_err *err)
+{
+	if (f1_scan(t, articles, (const char *)q, tl, err) == -1)
+		return -1;
+	for (size_t k = 0; k < t->nrec; k++)
+		if ((side == 1 ? f1_add(t, t->rec[k], 1) : f1_add(t, t->rec[k], 0)) == -1)
+			return OOM(err);
+	*nt += t->nrec;
 	return 0;
 }
 
@@ -1307,11 +1297,8 @@ candidate:
 		tl = (size_t)(p - q);
 		if (tl > F1_RAW) {
 			/* too long for the memo: normalized where it stands */
-			if (f1_scan(t, articles, (const char *)q, tl, err) == -1)
+			if (f1_scan_add(t, articles, q, tl, side, &nt, err) == -1)
 				return -1;
-			for (size_t i = 0; i < t->nrec; i++)
-				f1_add(t, t->rec[i], side);
-			nt += t->nrec;
 			continue;
 		}
 		{
@@ -1324,33 +1311,39 @@ candidate:
 #ifdef F1_SSE2
 found:
 #endif
+		if (__builtin_expect(q[tl - 1] == 0, 0)) {
+			/* not for the memo: its length would not show in its bytes */
+			if (f1_scan_add(t, articles, q, tl, side, &nt, err) == -1)
+				return -1;
+			continue;
+		}
 		h = f1_memo_hash(w0, w1, w2);
 		for (size_t j = (size_t)(h >> t->mshift);; j = (j + 1) & (t->mcap - 1)) {
 			uint32_t v = t->mslot[j];
 			const struct f1_memo *e;
 			if (v == 0) {
-				if (f1_scan(t, articles, (const char *)q, tl, err) == -1)
+				if (f1_scan_add(t, articles, q, tl, side, &nt, err) == -1)
 					return -1;
-				for (size_t k = 0; k < t->nrec; k++)
-					f1_add(t, t->rec[k], side);
-				nt += t->nrec;
-				if (f1_memo_add(t, j, h, w0, w1, w2, tl) == -1)
+				if (f1_memo_add(t, j, h, w0, w1, w2) == -1)
 					return OOM(err);
 				break;
 			}
 			if ((v & ~F1_ENTRY) != F1_TAG(h))
 				continue;
 			e = &t->memo[(v & F1_ENTRY) - 1];
-			if (e->raw[0] == w0 && e->raw[1] == w1 && e->raw[2] == w2 && e->len == tl) {
-				/* one token or none (id 0) without a branch on which */
-				if (side == 0 && e->n <= 1)
-					f1_add(t, e->id, 0);
-				else if (e->n == 1)
-					f1_add(t, e->id, side);
-				else
-					for (size_t k = 0; k < e->n; k++)
-						f1_add(t, t->multi[e->id + k], side);
-				nt += e->n;
+			if (e->raw[0] == w0 && e->raw[1] == w1 && e->raw[2] == w2) {
+				uint64_t tok = e->tok;
+				if (tok & 1) {
+					if (f1_add(t, tok, side) == -1)
+						return OOM(err);
+					nt++;
+				} else if (tok != 0) {
+					size_t n = tok >> 1 & UCHAR_MAX;
+					for (size_t k = 0; k < n; k++)
+						if (f1_add(t, t->multi[(tok >> 9) + k], side) == -1)
+							return OOM(err);
+					nt += n;
+				}
 				break;
 			}
 		}
@@ -1359,20 +1352,13 @@ found:
 	return 0;
 }
 
-/* A new record: the tables started over if full, id 0 and the memo there.  0 or -1. */
+/* A new record: the memo started over if full; it and the table there.  0 or -1. */
 static int
 f1_record(struct f1_table *t, struct oed_err *err)
 {
-	if (t->full || t->n > F1_IDS_MAX || t->text.len > F1_TEXT_MAX)
-		f1_table_reset(t);
-	if (t->n == 0) {
-		/* id 0, which no token has */
-		if (f1_dict_room(t) == -1)
-			return OOM(err);
-		t->cnt[0] = (struct f1_cnt){ 0, 0, 0 };
-		t->n = 1;
-	}
-	if (t->mslot == NULL && f1_memo_grow(t) == -1)
+	if (t->full)
+		f1_memo_reset(t);
+	if ((t->mslot == NULL && f1_memo_grow(t) == -1) || (t->cap == 0 && f1_table_grow(t) == -1))
 		return OOM(err);
 	return 0;
 }
@@ -1380,8 +1366,8 @@ f1_record(struct f1_table *t, struct oed_err *err)
 /*
  * The reference's counts: those of the last record when it is the same
  * text (several samples of one input in a row), the output's counts
- * cleared; else a new gen, an empty filter, and the reference counted.
- * Its number of tokens into *nr.  0 or -1.
+ * cleared; else the table emptied and the reference counted.  Its number
+ * of tokens into *nr.  0 or -1.
  */
 static int
 f1_count_reference(struct f1_table *t, struct oed_sc_regex *articles, const char *ref, size_t reflen,
@@ -1389,35 +1375,21 @@ f1_count_reference(struct f1_table *t, struct oed_sc_regex *articles, const char
 {
 	t->common = 0;
 	if (t->ref_ok && reflen == t->ref.len && memcmp(ref, t->ref.data, reflen) == 0) {
-		for (size_t i = 0; i < t->nrefid; i++)
-			t->cnt[t->refid[i]].out = 0;
+		for (size_t i = 0; i < t->n; i++)
+			t->cnt[2 * t->used[i]] = 0;
 		*nr = t->ref_ntok;
 		return 0;
 	}
-	if (++t->gen == 0) {
-		/* 2^32 records: the old gens could be taken for the new */
-		for (size_t i = 0; i < t->n; i++)
-			t->cnt[i].gen = 0;
-		t->gen = 1;
-	}
-	memset(t->filter, 0, sizeof(t->filter));
+	f1_table_clear(t);
 	t->ref_ok = false;
 	t->nseen = t->seen.len = 0;
-	if (reflen + 1 > t->crefid) {
-		uint32_t *r = realloc(t->refid, (reflen + 1) * sizeof(*r));
-		if (r == NULL)
-			return OOM(err);
-		t->refid = r;
-		t->crefid = reflen + 1;
-	}
-	t->nrefid = 0;
 	if (f1_text(t, articles, ref, reflen, 1, nr, err) == -1)
 		return -1;
 	t->ref.len = 0;
 	if (oed_buf_add(&t->ref, ref, reflen) == -1)
 		return OOM(err);
 	t->ref_ntok = *nr;
-	t->ref_ok = t->nrefid <= t->crefid;
+	t->ref_ok = true;
 	return 0;
 }
 
