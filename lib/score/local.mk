@@ -12,10 +12,11 @@ tests_unit_check_score_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_score
 endif
 dist_man_MANS += man/oed-scorers.7
-EXTRA_DIST += tests/ref/gen_score_ref.py tests/ref/score_ref.h
+EXTRA_DIST += tests/ref/gen_score_ref.py tests/ref/score_ref.h tests/ref/gen_f1_ref.py
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_score_metrics
-tests_unit_check_score_metrics_SOURCES = tests/unit/check_score_metrics.c tests/ref/score_ref.h
+tests_unit_check_score_metrics_SOURCES = tests/unit/check_score_metrics.c tests/ref/score_ref.h \
+	tests/ref/f1_ref.h
 tests_unit_check_score_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_score_metrics_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/check_score_metrics

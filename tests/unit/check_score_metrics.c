@@ -19,6 +19,7 @@
 #include "score/score.h"
 #include "splitmix.h"
 #include "../ref/score_ref.h"
+#include "../ref/f1_ref.h"
 
 static double
 score_text(const char *spec_text, const char *out, size_t outlen, const char *tgt, size_t tgtlen)
@@ -508,6 +509,184 @@ START_TEST(f1_stream_agrees)
 }
 END_TEST
 
+/*
+ * f1 on adversarial texts (tests/ref/gen_f1_ref.py: SQuAD's f1 with case
+ * folding), three ways: a fresh scorer for each pair, one scorer over all
+ * the pairs twice (its memo warm the second time, each text in a buffer
+ * of its exact length), and the plain normalize path (f1_reference).
+ */
+START_TEST(f1_adversarial)
+{
+	size_t n = sizeof(f1_cases) / sizeof(f1_cases[0]);
+	struct oed_scorer_spec *spec;
+	struct oed_err err;
+
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &spec, &err), 0);
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct f1_case *c = &f1_cases[i];
+			double got;
+			if (pass == 0) {
+				got = score_text("f1", c->out, c->outlen, c->tgt, c->tgtlen);
+			} else {
+				char *x = malloc(c->outlen + 1), *y = malloc(c->tgtlen + 1);
+				struct oed_score_input in;
+				struct oed_score_result res;
+				ck_assert(x != NULL && y != NULL);
+				memcpy(x, c->out, c->outlen);
+				memcpy(y, c->tgt, c->tgtlen);
+				oed_score_input_init(&in, x, c->outlen);
+				in.target = y;
+				in.target_len = c->tgtlen;
+				ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+				got = res.value;
+				oed_score_result_release(&res);
+				free(x);
+				free(y);
+			}
+			ck_assert_msg(got == c->want, "pass %d, case %zu: f1 %.17g, reference %.17g",
+			    pass, i, got, c->want);
+		}
+	}
+	oed_scorer_spec_free(spec);
+}
+END_TEST
+
+/* The plain normalize path on the same cases (texts without NUL). */
+START_TEST(f1_adversarial_plain_path)
+{
+	size_t n = sizeof(f1_cases) / sizeof(f1_cases[0]), checked = 0;
+	struct oed_err err;
+	struct oed_sc_regex *articles = oed_sc_squad_articles(&err);
+
+	ck_assert_ptr_nonnull(articles);
+	for (size_t i = 0; i < n; i++) {
+		const struct f1_case *c = &f1_cases[i];
+		if (strlen(c->out) != c->outlen || strlen(c->tgt) != c->tgtlen)
+			continue;
+		double want = f1_reference(articles, c->out, c->tgt);
+		ck_assert_msg(fabs(want - c->want) <= 1e-15, "case %zu: plain path %.17g, reference %.17g",
+		    i, want, c->want);
+		checked++;
+	}
+	ck_assert_uint_gt(checked, n * 3 / 4);
+	oed_sc_regex_free(articles);
+}
+END_TEST
+
+/*
+ * f1 over a stream of 600 records of 300 words, most of them never seen
+ * before: past about 100,000 the memo and the dictionary start over
+ * between two records, and the words every record has are normalized
+ * again.  Each record against the plain path.
+ */
+START_TEST(f1_memo_starts_over)
+{
+	static const char *const common[] = { "The", "answer", "Answer,", "caf\xc3\xa9", "\xd0\x9e\xd0\xa2",
+	    "a", "42", "(the)", "x\xe2\x86\x92" "a" };
+	struct oed_scorer_spec *spec;
+	struct oed_err err;
+	struct oed_sc_regex *articles = oed_sc_squad_articles(&err);
+	uint64_t seed = 5;
+	char *a = malloc(300 * 24), b[400];
+
+	ck_assert_ptr_nonnull(articles);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &spec, &err), 0);
+	for (int rec = 0; rec < 600; rec++) {
+		size_t la = 0, lb = 0;
+		for (int i = 0; i < 300; i++) {
+			uint64_t r = oed_splitmix64(&seed);
+			if (r % 4 == 0)
+				la += (size_t)sprintf(a + la, "%s ", common[r / 4 % 9]);
+			else
+				la += (size_t)sprintf(a + la, "w%dx%d%s ", rec, i, r & 16 ? "\xc3\xa9" : "");
+		}
+		for (int i = 0; i < 12; i++) {
+			uint64_t r = oed_splitmix64(&seed);
+			if (r % 2 == 0)
+				lb += (size_t)sprintf(b + lb, "%s ", common[r / 2 % 9]);
+			else
+				lb += (size_t)sprintf(b + lb, "w%dx%d ", rec, (int)(r / 2 % 300));
+		}
+		struct oed_score_input in;
+		struct oed_score_result res;
+		oed_score_input_init(&in, a, la);
+		in.target = b;
+		in.target_len = lb;
+		ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+		double want = f1_reference(articles, a, b);
+		ck_assert_msg(fabs(res.value - want) <= 1e-15, "record %d: f1 %.17g, reference %.17g",
+		    rec, res.value, want);
+		oed_score_result_release(&res);
+	}
+	free(a);
+	oed_scorer_spec_free(spec);
+	oed_sc_regex_free(articles);
+}
+END_TEST
+
+/*
+ * f1 over a stream where the reference comes again and again, as it
+ * does for several samples of one input: its counts are kept from one
+ * record to the next, the output's start over, and an output that
+ * comes again has its value.  Half the outputs repeat the one before,
+ * across a change of reference too.  Each text in a fresh buffer of its
+ * exact length, against the plain path.
+ */
+START_TEST(f1_same_reference_in_a_row)
+{
+	static const char *const words[] = {
+		"the", "The", "a", "An", "answer", "Answer!", "42", "PARIS", "Paris,", "caf\xc3\xa9",
+		"\xd0\x9e\xd0\xa2\xd0\x92\xd0\x95\xd0\xa2", "stra\xc3\x9f" "e", "STRASSE",
+		"\xe2\x86\x92" "a\xe2\x86\x92" "b\xe2\x86\x92" "a", "x\x01y", "abcdefghijklmnopqrstuvwxyz", "--",
+	};
+	size_t nw = sizeof(words) / sizeof(words[0]);
+	struct oed_scorer_spec *spec;
+	struct oed_err err;
+	struct oed_sc_regex *articles = oed_sc_squad_articles(&err);
+	uint64_t seed = 3;
+	char a[400], b[400];
+	size_t la = 0;
+
+	ck_assert_ptr_nonnull(articles);
+	ck_assert_int_eq(oed_scorer_spec_parse("f1", &spec, &err), 0);
+	for (int round = 0; round < 1000; round++) {
+		size_t lb = 0, n = oed_splitmix64(&seed) % 10;
+		for (size_t i = 0; i < n; i++)
+			lb += (size_t)sprintf(b + lb, "%s ", words[oed_splitmix64(&seed) % nw]);
+		for (int k = 0, samples = 1 + (int)(oed_splitmix64(&seed) % 5); k < samples; k++) {
+			/* half the samples repeat the one before, the first one against the last reference */
+			if (oed_splitmix64(&seed) % 2 == 0 || round == 0) {
+				size_t m = oed_splitmix64(&seed) % 20;
+				la = 0;
+				for (size_t i = 0; i < m; i++)
+					la += (size_t)sprintf(a + la, "%s ", words[oed_splitmix64(&seed) % nw]);
+			}
+			char *x = malloc(la + 1), *y = malloc(lb + 1);
+			struct oed_score_input in;
+			struct oed_score_result res;
+			ck_assert(x != NULL && y != NULL);
+			memcpy(x, a, la);
+			memcpy(y, b, lb);
+			oed_score_input_init(&in, x, la);
+			in.target = y;
+			in.target_len = lb;
+			ck_assert_int_eq(oed_score(spec, &in, &res, &err), 0);
+			a[la] = b[lb] = '\0';
+			double want = f1_reference(articles, a, b);
+			ck_assert_msg(fabs(res.value - want) <= 1e-15, "round %d, sample %d: f1('%s', '%s') = %.17g, "
+			    "reference %.17g", round, k, a, b, res.value, want);
+			oed_score_result_release(&res);
+			free(x);
+			free(y);
+		}
+	}
+	oed_scorer_spec_free(spec);
+	oed_sc_regex_free(articles);
+}
+END_TEST
+
 START_TEST(length_units)
 {
 	/* "naïve 東京 ok": 11 code points, 3 words, 16 bytes. */
@@ -610,6 +789,10 @@ metrics_suite(void)
 	tcase_add_test(core, words_fast_paths_agree);
 	tcase_add_test(core, f1_fast_path_agrees);
 	tcase_add_test(core, f1_stream_agrees);
+	tcase_add_test(core, f1_adversarial);
+	tcase_add_test(core, f1_adversarial_plain_path);
+	tcase_add_test(core, f1_same_reference_in_a_row);
+	tcase_add_test(limits, f1_memo_starts_over);
 	tcase_add_test(core, corpus_reference_values);
 	tcase_add_test(core, sacrebleu_vectors);
 	tcase_add_test(core, documented_differences);
