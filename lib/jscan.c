@@ -340,20 +340,26 @@ utf8_seq(const unsigned char *p, const unsigned char *end)
 
 #ifdef __SSE2__
 /*
- * The bytes of v from 0x80 that are not part of a two-byte UTF-8 sequence
- * (a lead C2..DF and its continuation) wholly inside v, as a mask: Latin,
- * Greek, Cyrillic, Hebrew and Arabic text is mostly such pairs, and stays
- * in the vector loop; anything else (longer sequences, a pair cut by the
- * vector's end, bad bytes) is left to the scalar check.
+ * The bytes of v that end a run of plain bytes, as a mask: a quote, a
+ * backslash, a control byte, and a byte from 0x80 that is not part of a
+ * two-byte UTF-8 sequence (a lead C2..DF and its continuation) wholly
+ * inside v.  Latin, Greek, Cyrillic, Hebrew and Arabic text is mostly
+ * such pairs and stays in the vector loop; anything else (longer
+ * sequences, a pair cut by the vector's end, bad bytes) goes to the
+ * scalar check.  ASCII text costs what it did: the first test is the one
+ * it always was (signed: bytes from 0x80 are below 0x20 too).
  */
 static inline unsigned
-high_not_pair(__m128i v)
+stop_mask(__m128i v)
 {
-	unsigned high = (unsigned)_mm_movemask_epi8(v), lead, cont, lead_ok;
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+		_mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+	unsigned high, lead, cont, lead_ok;
 	__m128i t;
 
-	if (high == 0)
-		return 0;
+	if (m == 0 || ((high = (unsigned)_mm_movemask_epi8(v)) & m) == 0)
+		return m;
 	/* v ^ 0x80 as signed: C2..DF become 0x42..0x5F */
 	t = _mm_xor_si128(v, _mm_set1_epi8((char)0x80));
 	lead = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(t, _mm_set1_epi8(0x41)),
@@ -361,7 +367,7 @@ high_not_pair(__m128i v)
 	cont = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)),
 							  _mm_set1_epi8((char)0x80)));
 	lead_ok = lead & (cont >> 1);
-	return high & ~(lead_ok | (cont & (lead_ok << 1)));
+	return (m & ~high) | (high & ~(lead_ok | (cont & (lead_ok << 1))));
 }
 #endif
 
@@ -375,33 +381,22 @@ plain_run(const unsigned char *p, const unsigned char *end)
 	const unsigned char *q = p;
 
 #ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i below_space = _mm_set1_epi8(0x1F);
-
-/* a quote, a backslash, or a control byte (unsigned: at most 0x1F) */
-#define SPECIAL(v) _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), \
-    _mm_cmpeq_epi8(_mm_subs_epu8(v, below_space), _mm_setzero_si128()))
-
 	/* 32 bytes a round while text lasts: prose runs long between specials */
 	while (end - q >= 32) {
-		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
-		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
-		unsigned mask = ((unsigned)_mm_movemask_epi8(SPECIAL(a)) | high_not_pair(a)) |
-		    ((unsigned)_mm_movemask_epi8(SPECIAL(b)) | high_not_pair(b)) << 16;
+		unsigned mask = stop_mask(_mm_loadu_si128((const __m128i *)(const void *)q)) |
+		    stop_mask(_mm_loadu_si128((const __m128i *)(const void *)(q + 16))) << 16;
 
 		if (mask)
 			return (size_t)(q - p) + (size_t)__builtin_ctz(mask);
 		q += 32;
 	}
 	if (end - q >= 16) {
-		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
-		unsigned mask = (unsigned)_mm_movemask_epi8(SPECIAL(a)) | high_not_pair(a);
+		unsigned mask = stop_mask(_mm_loadu_si128((const __m128i *)(const void *)q));
 
 		if (mask)
 			return (size_t)(q - p) + (size_t)__builtin_ctz(mask);
 		q += 16;
 	}
-#undef SPECIAL
 #endif
 	while (q < end && plain[*q])
 		q++;
