@@ -71,7 +71,7 @@ fi
 head -n "$old" "items-$n.jsonl" > part-old.jsonl
 tail -n "$fresh" "items-$n.jsonl" > part-new.jsonl
 head -n 1000 "items-$n.jsonl" > ref.jsonl
-base=store-$n-$ids.v12.base	# v12: scored ids in segments with filters (lib/monitor/keys.c)
+base=store-$n-$ids.v13.base	# v13: scored ids in segments with filters (lib/monitor/keys.c)
 if [ ! -s "$base" ]; then
 	rm -f store.db store.db-wal store.db-shm
 	: > items.jsonl

@@ -27,7 +27,7 @@ struct oed_mon_item {
 	struct oed_mon_key hash;	/* its place among the scored ids (keys.c) */
 	int64_t claim;		/* its claim set, once claimed */
 	int state;		/* ITEM_* in run.c */
-	bool borrowed;		/* id and line are in the fetch's arena until dedup keeps the item */
+	bool borrowed;		/* id and line live in the fetch's blocks (source.c), not freed each */
 };
 
 struct oed_mon_file {
@@ -57,6 +57,7 @@ struct oed_mon_items {
 	struct oed_map ids;	/* hash of a new item's id -> its index in v */
 	struct oed_mon_keys *keys;	/* the source's scored ids and claims, once looked up */
 	struct oed_mon_block *arena;	/* the ids and lines of items not deduplicated yet (source.c) */
+	struct oed_mon_block *kept;	/* those of the new items, for the run */
 	struct oed_mon_projection *projection;	/* what oed_mon_item_parse_fast pulls from a line */
 };
 
@@ -149,6 +150,8 @@ int oed_mon_fetch_langfuse(struct oed_mon_ctx *cx, struct oed_mon_items *it, str
 void oed_mon_items_release(struct oed_mon_items *it);
 /* After a dedup: the items still borrowing from the arena are gone or kept whole; empty it. */
 void oed_mon_arena_reset(struct oed_mon_items *it);
+/* A NUL-terminated copy of s[0..len) kept till the items are released; NULL out of memory. */
+char *oed_mon_keep_copy(struct oed_mon_items *it, const char *s, size_t len);
 /* The id of a record as text (malloc'd): a string as is, an integer in decimal; NULL when neither. */
 char *oed_mon_record_id(const struct oed_monitor *m, json_t *rec);
 /*

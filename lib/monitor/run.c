@@ -279,21 +279,17 @@ oed_mon_dedup(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed_err *
 		}
 		x->key = oed_mon_sample_key(cx->m->seed, x->id, x->idlen);
 		if (x->borrowed) {
-			/* kept: its own copies, the arena is emptied below */
-			char *id = strndup(x->id, x->idlen), *line = x->line ? malloc(x->linelen) : NULL;
+			/* kept: copied on into the run's blocks, the arena is emptied below */
+			char *id = oed_mon_keep_copy(it, x->id, x->idlen);
+			char *line = id && x->line ? oed_mon_keep_copy(it, x->line, x->linelen) : NULL;
 
 			if (id == NULL || (x->line && line == NULL)) {
-				free(id);
-				free(line);
 				it->n = w;
 				it->checked = it->n;
 				goto nomem;
 			}
-			if (line)
-				memcpy(line, x->line, x->linelen);
 			x->id = id;
 			x->line = line;
-			x->borrowed = false;
 		}
 		if (w != i)
 			it->v[w] = *x;

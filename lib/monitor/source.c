@@ -24,7 +24,8 @@ nomem(struct oed_err *err)
 /*
  * The fetch's arena: blocks that the ids and lines of the jsonl reader's
  * items are copied into, so that the nine in ten a dedup drops cost no
- * malloc and free of their own; the ones kept get copies of their own.
+ * malloc and free of their own; the ones kept are copied on into blocks
+ * kept for the run (no malloc and free each either).
  */
 struct oed_mon_block {
 	struct oed_mon_block *next;
@@ -34,10 +35,11 @@ struct oed_mon_block {
 
 enum { BLOCK_BYTES = 1 << 20 };
 
+/* A NUL-terminated copy of s[0..len) in the blocks at *head. */
 static char *
-arena_copy(struct oed_mon_items *it, const char *s, size_t len)
+block_copy(struct oed_mon_block **head, const char *s, size_t len)
 {
-	struct oed_mon_block *b = it->arena;
+	struct oed_mon_block *b = *head;
 	char *p;
 
 	if (b == NULL || b->size - b->used < len + 1) {
@@ -45,16 +47,39 @@ arena_copy(struct oed_mon_items *it, const char *s, size_t len)
 
 		if ((b = malloc(sizeof(*b) + size)) == NULL)
 			return NULL;
-		b->next = it->arena;
+		b->next = *head;
 		b->used = 0;
 		b->size = size;
-		it->arena = b;
+		*head = b;
 	}
 	p = b->data + b->used;
 	memcpy(p, s, len);
 	p[len] = '\0';
 	b->used += len + 1;
 	return p;
+}
+
+static char *
+arena_copy(struct oed_mon_items *it, const char *s, size_t len)
+{
+	return block_copy(&it->arena, s, len);
+}
+
+char *
+oed_mon_keep_copy(struct oed_mon_items *it, const char *s, size_t len)
+{
+	return block_copy(&it->kept, s, len);
+}
+
+static void
+blocks_free(struct oed_mon_block *b)
+{
+	while (b) {
+		struct oed_mon_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
 }
 
 void
@@ -84,8 +109,8 @@ oed_mon_items_release(struct oed_mon_items *it)
 		}
 		json_decref(it->v[i].rec);
 	}
-	oed_mon_arena_reset(it);
-	free(it->arena);
+	blocks_free(it->arena);
+	blocks_free(it->kept);
 	oed_mon_projection_free(it->projection);
 	free(it->v);
 	for (size_t i = 0; i < it->nfiles; i++)
