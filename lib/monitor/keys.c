@@ -3,16 +3,19 @@
  *
  * An id is kept as a 128-bit hash of its source and text.  Scored ids
  * live in sorted segments, each cut into chunks of up to CHUNK_KEYS keys
- * (monitor_key_chunks).  A run writes what it scored as one new segment
- * and merges it with the newer segments not much larger than it, so a
- * source keeps a handful of segments of growing size and an id is
- * rewritten a few times in its life, never once per run: a run's writes
- * are its own ids, not pages all over a B-tree of every id.
+ * (monitor_key_chunks), each with a Bloom filter (monitor_key_filters).
+ * A run writes what it scored as one new segment and merges it with the
+ * segments before it while they are at most GROWTH times what is being
+ * merged, so a source keeps a handful of segments of growing size and an
+ * id is rewritten a few times in its life, never once per run: a run's
+ * writes are its own ids, not pages all over a B-tree of every id.
  *
- * A look-up finds a key's chunk by the chunks' first keys (read once per
- * run, a few kilobytes), reads the chunk once and keeps it, up to
- * CACHE_BYTES: a run that meets most of the store reads it once, in
- * large pieces, instead of walking a B-tree per item.
+ * A look-up asks the filters first (a new id: one cache line, mostly no
+ * chunk), then finds the key's chunk by the chunks' first keys (read
+ * once per run, 16 bytes a chunk), reads the chunk once and keeps it, up
+ * to CACHE_BYTES: a run that meets most of the store reads it once, in
+ * large pieces, instead of walking a B-tree per item.  A batch's
+ * look-ups run as a pipeline, so their cache misses overlap.
  *
  * Claims are sets of one scoring batch each (monitor_claim_sets), marked
  * scored whole, with a lease while claimed.
