@@ -207,13 +207,37 @@ oed-monitor "$t/slack2.yaml" >"$t/out14" 2>"$t/err14"
 expect "slack: ok:false names Slack's error" "1 oed-monitor: slack: conversations.history: 'channel_not_found'" "$? $(cat "$t/err14")"
 SLACK_TOKEN=xoxb-sekret-wrong oed-monitor "$t/slack.yaml" >"$t/out15" 2>"$t/err15"
 expect "slack: a wrong token" "1 oed-monitor: slack: conversations.history: 'invalid_auth'" "$? $(cat "$t/err15")"
-# max_pages stops the history (newest first): what it did not read is older, so the watermark stays
+# max_pages stops the history (newest first): what it did not read is
+# older, so the watermark stays and the next run goes on below the oldest
+# message read; the watermark moves, to the newest of the first walk, once
+# the walk is done.  Each message and reply scored once over the runs.
 sed -e 's/^monitor: slack$/monitor: slackcap/' -e 's/page_size: 10/page_size: 10\n  max_pages: 1/' "$t/slack.yaml" >"$t/slackcap.yaml"
+swm() { sqlite3 "$OED_STORE" "SELECT printf('%.6f', until) FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'slackcap'"; }
 oed-monitor "$t/slackcap.yaml" >"$t/out18" 2>"$t/err18"
-expect "slack max_pages: the rest announced" "0 oed-monitor: warning: slack: conversations.history: stopped after 1 pages (max_pages): the rest is read next run (the watermark stays)" \
+expect "slack max_pages: the rest announced" "0 oed-monitor: warning: slack: conversations.history: stopped after 1 pages (max_pages): the next run goes on with older messages (the watermark stays till then)" \
 	"$? $(cat "$t/err18")"
-expect "slack max_pages: no watermark saved" "" \
-	"$(sqlite3 "$OED_STORE" "SELECT until FROM monitor_watermarks w JOIN monitor_sources s ON s.id = w.source_id WHERE s.monitor = 'slackcap'")"
+expect "slack max_pages: no watermark saved" "" "$(swm)"
+first_newest=$(grep '"kind":"monitor.item"' "$t/out18" | sed 's/.*"id":"C0TEST:\([0-9.]*\)".*/\1/' | sort -n | tail -1)
+runs=1
+while grep -q "stopped after" "$t/err18" && [ $runs -lt 20 ]; do
+	cat "$t/out18" >>"$t/out18-all"
+	q0=$(stats "$SL" 'print(len(s["requests"]))')
+	oed-monitor "$t/slackcap.yaml" >"$t/out18" 2>"$t/err18"
+	runs=$((runs + 1))
+	if [ $runs = 2 ]; then
+		expect "slack max_pages, next run: latest = the oldest message read" \
+			"$(grep '"kind":"monitor.item"' "$t/out18-all" | grep -v '"thread_ts"' | sed 's/.*"id":"C0TEST:\([0-9.]*\)".*/\1/' | sort -n | head -1)" \
+			"$(stats "$SL" 'print([q["query"] for q in s["requests"]['"$q0"':] if q["method"] == "conversations.history"][0].get("latest"))')"
+	fi
+done
+cat "$t/out18" >>"$t/out18-all"
+# what one run without max_pages scores now, under another monitor's name
+sed -e 's/^monitor: slack$/monitor: slackall/' "$t/slack.yaml" >"$t/slackall.yaml"
+oed-monitor "$t/slackall.yaml" >"$t/out19" 2>/dev/null
+expect "slack max_pages: the walk took a run per 10 messages" yes "$([ $runs -ge 3 ] && [ $runs -lt 20 ] && echo yes)"
+expect "slack max_pages: the walk ends, each item scored once, as one whole run scores them" \
+	"0 $(items "$t/out19")" "$(grep '"kind":"monitor.item"' "$t/out18-all" | sort | uniq -d | wc -l) $(items "$t/out18-all")"
+expect "slack max_pages: then the watermark is the first walk's newest" "$first_newest" "$(swm)"
 
 # 7. the secrets are nowhere
 if cat "$t"/out* "$t"/err* | grep -q 'sekret' ||

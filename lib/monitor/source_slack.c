@@ -18,6 +18,8 @@ struct slack {
 	const char *headers[3];
 	double newest;		/* the newest message's ts */
 	bool capped;		/* max_pages stopped a method */
+	bool history_capped;	/* max_pages stopped conversations.history */
+	char *oldest_ts;	/* the oldest top-level message's ts, as Slack wrote it */
 	char **threads;		/* ts of parents with replies */
 	size_t nthreads;
 };
@@ -98,6 +100,14 @@ method(struct slack *sl, const char *name, const char *query, const char *thread
 
 			if (thread && ts && strcmp(ts, thread) == 0)
 				continue;
+			if (!thread && ts && (sl->oldest_ts == NULL || atof(ts) < atof(sl->oldest_ts))) {
+				free(sl->oldest_ts);
+				if ((sl->oldest_ts = strdup(ts)) == NULL) {
+					json_decref(doc);
+					oed_err_set(err, OED_EX_FAIL, "out of memory");
+					goto out;
+				}
+			}
 			if (add_message(sl, m, name, err) == -1) {
 				json_decref(doc);
 				goto out;
@@ -129,8 +139,11 @@ method(struct slack *sl, const char *name, const char *query, const char *thread
 	}
 	if (n == s->max_pages) {
 		sl->capped = true;
-		oed_warn("slack: %s: stopped after %ld pages (max_pages): the rest is read next run"
-			 " (the watermark stays)", name, s->max_pages);
+		if (thread == NULL)
+			sl->history_capped = true;	/* said by the caller: it may go on next run */
+		else
+			oed_warn("slack: %s: stopped after %ld pages (max_pages): the rest is read next run"
+				 " (the watermark stays)", name, s->max_pages);
 	}
 	rc = 0;
 out:
@@ -150,14 +163,30 @@ oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed
 {
 	const struct oed_mon_source *s = &cx->m->source;
 	const char *token = getenv(s->token_env);
-	struct slack sl = { cx, it, NULL, { NULL }, 0, false, NULL, 0 };
+	struct slack sl = { cx, it, NULL, { NULL }, 0, false, false, NULL, NULL, 0 };
 	struct oed_buf q = OED_BUF_INIT;
-	char *auth = NULL, num[64];
-	double from, to;
+	char *auth = NULL, *latest = NULL, num[64];
+	double from, to, newest_before = 0;
 	int rc = -1;
 
 	if (oed_mon_api_window(cx, &from, &to, err) == -1)
 		return -1;
+	/*
+	 * The last run's history stopped at max_pages: history comes newest
+	 * first, so go on below the oldest message it read (Slack's latest),
+	 * down to its window's start, and move the watermark to the newest it
+	 * read once that walk is done.
+	 */
+	if (!cx->backfill) {
+		double rf, rt;
+
+		if (oed_mon_resume_get(cx, &latest, &rf, &rt, err) == -1)
+			return -1;
+		if (latest) {
+			from = rf;
+			newest_before = rt;
+		}
+	}
 	if ((sl.net = oed_mon_api_net(err)) == NULL)
 		return -1;
 	oed_net_secret(sl.net, token);
@@ -176,6 +205,8 @@ oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed
 	if (cx->backfill) {
 		snprintf(num, sizeof(num), "%.6f", to);
 		oed_mon_query_add(&q, "latest", num);
+	} else if (latest) {
+		oed_mon_query_add(&q, "latest", latest);	/* exact, as Slack wrote it */
 	}
 	if (q.data == NULL || method(&sl, "conversations.history", q.data, NULL, err) == -1)
 		goto out;
@@ -188,11 +219,33 @@ oed_mon_fetch_slack(struct oed_mon_ctx *cx, struct oed_mon_items *it, struct oed
 		if (q.data == NULL || method(&sl, "conversations.replies", q.data, sl.threads[i], err) == -1)
 			goto out;
 	}
-	/* history comes newest first: stopped early, what it did not read is older, so stay */
+	/*
+	 * History comes newest first: stopped early, what it did not read is
+	 * older, so the watermark stays and the next run goes on below the
+	 * oldest message read.
+	 */
+	if (sl.newest < newest_before)
+		sl.newest = newest_before;
+	if (sl.history_capped && !cx->backfill && sl.oldest_ts) {
+		cx->resume = RESUME_SET;
+		cx->resume_position = sl.oldest_ts;
+		sl.oldest_ts = NULL;
+		cx->resume_from = from;
+		cx->resume_to = sl.newest;
+		oed_warn("slack: conversations.history: stopped after %ld pages (max_pages): the next run goes on"
+			 " with older messages (the watermark stays till then)", s->max_pages);
+	} else if (sl.history_capped) {
+		oed_warn("slack: conversations.history: stopped after %ld pages (max_pages): the rest is read"
+			 " next run (the watermark stays)", s->max_pages);
+	} else if (latest) {
+		cx->resume = RESUME_CLEAR;	/* the walk is done */
+	}
 	if (!cx->backfill && sl.newest > 0 && !sl.capped)
 		cx->watermark = sl.newest;
 	rc = 0;
 out:
+	free(latest);
+	free(sl.oldest_ts);
 	for (size_t i = 0; i < sl.nthreads; i++)
 		free(sl.threads[i]);
 	free(sl.threads);
