@@ -222,8 +222,8 @@ int oed_mon_keys_mark(struct oed_mon_keys *k, int64_t row, int64_t run, const st
 int oed_mon_keys_release(struct oed_mon_keys *k, int64_t run, struct oed_err *err);
 /* The scored claim sets (any run's) into a new segment, merged as due. */
 int oed_mon_keys_fold(struct oed_mon_keys *k, struct oed_err *err);
-/* An older store's scored ids of the source (kept one row per id) into segments. */
-int oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err);
+/* An older store's scored ids (kept one row per id), every source's, into segments. */
+int oed_mon_keys_upgrade_store(struct oed_store *s, struct oed_err *err);
 /* SQL, ?1 the source id: one row, how many of its ids are scored, and claimed but not scored. */
 extern const char oed_mon_keys_count_sql[];
 

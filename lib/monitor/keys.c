@@ -1490,8 +1490,8 @@ out:
  * FOLD_KEYS at a time into segments of their own; compact() merges.  An
  * older store's unscored claims are dropped: their runs are gone.
  */
-int
-oed_mon_keys_upgrade(struct oed_mon_keys *k, struct oed_err *err)
+static int
+upgrade_source(struct oed_mon_keys *k, struct oed_err *err)
 {
 	static const char *const text_sql =
 		"SELECT item FROM monitor_claims WHERE source_id = ?1 AND scored = 1"
@@ -1614,6 +1614,70 @@ out:
 	free(v);
 	sqlite3_finalize(st);
 	k->version = -1;
+	return rc;
+}
+
+/*
+ * Every source's at once, in the first writing run after an upgrade: the
+ * older table of hashed ids has no index by source, so a monitor asking
+ * for its own rows there would read the whole table on every run until
+ * each monitor of the store had run once.
+ */
+int
+oed_mon_keys_upgrade_store(struct oed_store *s, struct oed_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = -1, r;
+
+	if (!has_table(s, "monitor_key_chunks"))
+		return 0;
+	if ((st = oed_store_prepare(s, "SELECT EXISTS (SELECT 1 FROM monitor_claims)"
+				    " OR EXISTS (SELECT 1 FROM monitor_scored_ids)"
+				    " OR EXISTS (SELECT 1 FROM monitor_scored)", err)) == NULL)
+		return -1;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && sqlite3_column_int(st, 0) == 0) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return oed_store_fail(s, err, "cannot read the scored ids");
+	if ((st = oed_store_prepare(s, "SELECT source_id FROM monitor_claims UNION SELECT source_id"
+				    " FROM monitor_scored_ids UNION SELECT source_id FROM monitor_scored", err)) == NULL)
+		return -1;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t *v = realloc(ids, (n + 1) * sizeof(*v));
+
+		if (v == NULL) {
+			nomem(err);
+			goto out;
+		}
+		ids = v;
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (r != SQLITE_DONE) {
+		oed_store_fail(s, err, "cannot read the scored ids");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct oed_mon_keys *k = oed_mon_keys_new(s, ids[i]);
+
+		if (k == NULL) {
+			nomem(err);
+			goto out;
+		}
+		r = upgrade_source(k, err);
+		oed_mon_keys_free(k);
+		if (r == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	free(ids);
 	return rc;
 }
 

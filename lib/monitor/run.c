@@ -1860,14 +1860,10 @@ oed_monitor_run(struct oed_monitor *m, const char *store_path, const struct oed_
 			goto out;
 		}
 		res->run = cx.run;
-		/* an older store's scored ids of this source, folded in once, before any look-up */
-		if ((it.keys = oed_mon_keys_new(cx.store, cx.source_id)) == NULL) {
-			nomem(err);
-			goto out;
-		}
+		/* an older store's scored ids, folded in once, before any look-up */
 		if (oed_store_begin(cx.store, err) == -1)
 			goto out;
-		if (oed_mon_keys_upgrade(it.keys, err) == -1 || oed_store_commit(cx.store, err) == -1) {
+		if (oed_mon_keys_upgrade_store(cx.store, err) == -1 || oed_store_commit(cx.store, err) == -1) {
 			oed_store_rollback(cx.store);
 			goto out;
 		}

@@ -19,6 +19,7 @@ CREATE TABLE bench_responses (  digest TEXT NOT NULL,  sample INTEGER NOT NULL, 
 CREATE TABLE bench_items (  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,  seq INTEGER NOT NULL,  record TEXT NOT NULL,  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
 CREATE TABLE monitor_sources (  id INTEGER PRIMARY KEY,  monitor TEXT NOT NULL,  source TEXT NOT NULL,  UNIQUE (monitor, source));
 INSERT INTO monitor_sources VALUES(1,'upgrade10','jsonl:@DIR@/items.jsonl');
+INSERT INTO monitor_sources VALUES(2,'other10','jsonl:@DIR@/other.jsonl');
 CREATE TABLE monitor_offsets (  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,  path TEXT NOT NULL,  inode INTEGER NOT NULL,  offset INTEGER NOT NULL,  PRIMARY KEY (source_id, path)) WITHOUT ROWID;
 CREATE TABLE monitor_alerts (  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,  name TEXT NOT NULL,  state TEXT NOT NULL CHECK (state IN ('ok','pending','firing')),  streak INTEGER NOT NULL,  value REAL,  changed TEXT,  run_id INTEGER,  PRIMARY KEY (source_id, name)) WITHOUT ROWID;
 CREATE TABLE monitor_outbox (  id INTEGER PRIMARY KEY,  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,  sink INTEGER NOT NULL,  payload TEXT NOT NULL,  attempts INTEGER NOT NULL DEFAULT 0,  created TEXT NOT NULL);
@@ -31,11 +32,14 @@ CREATE TABLE monitor_flush_leases (  source_id INTEGER PRIMARY KEY REFERENCES mo
 CREATE TABLE monitor_claims (  id INTEGER PRIMARY KEY,  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,  item TEXT NOT NULL,  run_id INTEGER NOT NULL,  scored INTEGER NOT NULL,  lease INTEGER NOT NULL,  UNIQUE (source_id, item));
 INSERT INTO monitor_claims VALUES(1,1,'e',1,1,0);
 INSERT INTO monitor_claims VALUES(2,1,'d',1,0,9999999999999);
+INSERT INTO monitor_claims VALUES(3,2,'z',1,1,0);
 CREATE TABLE monitor_scored (  key INTEGER PRIMARY KEY,  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,  chk INTEGER NOT NULL);
 INSERT INTO monitor_scored VALUES(-3245177124059371744,1,-154890952376372703);
 INSERT INTO monitor_scored VALUES(1505962308935319597,1,5234906918342184405);
+INSERT INTO monitor_scored VALUES(2254909245552990786,2,3016922943164416144);
 CREATE TABLE monitor_scored_ids (  source_id INTEGER NOT NULL REFERENCES monitor_sources(id) ON DELETE CASCADE,  item TEXT NOT NULL,  PRIMARY KEY (source_id, item)) WITHOUT ROWID;
 INSERT INTO monitor_scored_ids VALUES(1,'b');
+INSERT INTO monitor_scored_ids VALUES(2,'y');
 CREATE INDEX runs_tool ON runs(tool, started);
 CREATE INDEX metrics_run ON metrics(run_id, name);
 CREATE UNIQUE INDEX runs_chain ON runs(chain_seq);
