@@ -59,6 +59,7 @@ oed_err_set(struct oed_err *err, int status, const char *fmt, ...)
 	err->line = 0;
 	err->column = 0;
 	err->status = status;
+	err->unavailable = false;
 	err->reported = false;
 	return -1;
 }

@@ -36,6 +36,7 @@ struct oed_err {
 	long line;		/* 1-based, 0 when unknown */
 	int column;		/* 1-based, 0 when unknown */
 	int status;		/* OED_EX_* this error maps to */
+	bool unavailable;	/* a service gave no answer after the transport's retries */
 	bool reported;		/* already written to stderr (by the policy) */
 };
 

@@ -655,13 +655,13 @@ write_judges(const struct oed_monitor *m, const struct oed_score_result *res, st
  * Whether a judge's failure is about the judge, not the item: its key
  * refused (401, 403), no quota left, the cache or the provider unusable
  * (all but OED_EX_DATA), or the service still failing after the
- * transport's retries (the net layer ends such a message with "(after N
- * attempts)").  A malformed verdict or a 400 for this prompt is the item's.
+ * transport's retries (err->unavailable).  A malformed verdict or a 400
+ * for this prompt is the item's.
  */
 static bool
 judge_down(const struct oed_err *e)
 {
-	return e->status != OED_EX_DATA || strstr(e->msg, " attempts)") != NULL;
+	return e->status != OED_EX_DATA || e->unavailable;
 }
 
 /* err: "FILE: judge 'KEY': what", the scorer's own "scorer 'NAME': " cut. */

@@ -705,9 +705,11 @@ ended(struct oed_net *n, struct xfer *x, CURLcode code, oed_net_done done, void 
 		logf_(n, "%s: %s; retry %u in %.0f ms", x->url, r.error, x->attempts, wait);
 		return;
 	}
-	if (r.failed && retry)
+	if (r.failed && retry) {
+		r.exhausted = true;
 		snprintf(r.error + strlen(r.error), sizeof(r.error) - strlen(r.error),
 			 " (after %u attempts)", x->attempts);
+	}
 	r.body = x->resp.s ? x->resp.s : "";
 	r.len = x->resp.len;
 	r.headers = x->hdrs.s && !x->hdrs.failed ? x->hdrs.s : "";

@@ -66,6 +66,7 @@ struct oed_net_result {
 	size_t len;
 	bool failed;			/* gave up (or not retryable): error says why */
 	bool quota;			/* 429 insufficient_quota */
+	bool exhausted;			/* failed after every retry the options allow */
 	char error[512];
 	double latency_ms;		/* of the last attempt */
 	unsigned attempts;

@@ -441,6 +441,7 @@ group_done(struct oed_provider *p, struct ngroup *g, const struct oed_net_result
 	if (nr->failed) {
 		base.failed = true;
 		base.fatal = nr->quota || nr->status == 401 || nr->status == 403;
+		base.unavailable = nr->exhausted;
 		snprintf(base.error, sizeof(base.error), "%s", nr->error);
 	} else if (!parse_body(p, nr->body, nr->len, &base)) {
 		base.failed = true;
@@ -516,6 +517,7 @@ on_done(const struct oed_net_result *nr, void *ctx)
 	if (nr->failed) {
 		r.failed = true;
 		r.fatal = nr->quota || nr->status == 401 || nr->status == 403;
+		r.unavailable = nr->exhausted;
 		snprintf(r.error, sizeof(r.error), "%s", nr->error);
 	} else if (!parse_body(p, nr->body, nr->len, &r)) {
 		r.failed = true;

@@ -68,6 +68,7 @@ struct oed_prov_resp {
 	void *user;
 	bool failed;
 	bool fatal;			/* the run cannot go on: quota, authentication */
+	bool unavailable;		/* no answer after the transport's retries */
 	char error[512];
 	char *output;			/* malloc'd, owned by the provider until the callback returns */
 	size_t output_len;

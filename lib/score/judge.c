@@ -100,7 +100,7 @@ struct judge {
 	unsigned char *passing;		/* labels: 1 for each label that passes */
 	struct oed_buf prompt, answer;
 	/* one request's outcome */
-	bool done, failed, fatal;
+	bool done, failed, fatal, unavailable;
 	char error[512];
 };
 
@@ -425,6 +425,7 @@ on_done(struct oed_prov_resp *r, void *ctx)
 	j->done = true;
 	j->failed = r->failed;
 	j->fatal = r->fatal;
+	j->unavailable = r->unavailable;
 	if (r->failed)
 		snprintf(j->error, sizeof(j->error), "%s", r->error);
 	else if (oed_buf_add(&j->answer, r->output ? r->output : "", r->output ? r->output_len : 0)
@@ -537,7 +538,7 @@ ask(struct judge *j, struct oed_err *err)
 	rq.input_id = "judge";
 	rq.user = j;
 	oed_buf_reset(&j->answer);
-	j->done = j->failed = j->fatal = false;
+	j->done = j->failed = j->fatal = j->unavailable = false;
 	if (j->cache) {
 		char *canon = oed_provider_canonical(j->p, &rq, NULL, err);
 		if (canon == NULL) {
@@ -560,9 +561,12 @@ ask(struct judge *j, struct oed_err *err)
 	json_decref(msgs);
 	if (rc == -1)
 		return -1;
-	if (j->failed)
-		return oed_err_set(err, j->fatal ? OED_EX_FAIL : OED_EX_DATA,
-		    "scorer '%s': the judge %s failed: %s", j->name, j->model, j->error);
+	if (j->failed) {
+		oed_err_set(err, j->fatal ? OED_EX_FAIL : OED_EX_DATA, "scorer '%s': the judge %s failed: %s",
+			    j->name, j->model, j->error);
+		err->unavailable = j->unavailable;
+		return -1;
+	}
 	return 0;
 }
 
