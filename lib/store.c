@@ -381,6 +381,31 @@ oed_store_fail(struct oed_store *s, struct oed_err *err, const char *what)
 			   sqlite3_errmsg(s->db));
 }
 
+int
+oed_store_step(struct oed_store *s, sqlite3_stmt *st, const char *what, struct oed_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return oed_store_fail(s, err, what);
+	return 0;
+}
+
+int
+oed_store_has_column(struct oed_store *s, const char *table, const char *column, bool *yes,
+		     struct oed_err *err)
+{
+	sqlite3_stmt *st = oed_store_prepare(s, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	*yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return 0;
+}
+
 sqlite3_stmt *
 oed_store_prepare(struct oed_store *s, const char *sql, struct oed_err *err)
 {

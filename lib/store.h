@@ -165,5 +165,10 @@ int oed_metric_add(struct oed_store *s, int64_t run_id, const char *name,
 sqlite3_stmt *oed_store_prepare(struct oed_store *s, const char *sql, struct oed_err *err);
 /* err from the last failure on s's connection, status OED_EX_FAIL; returns -1. */
 int oed_store_fail(struct oed_store *s, struct oed_err *err, const char *what);
+/* Step st once: 0 when it ran (a row or done), else -1 with err "store 'P': what: SQLite's words". */
+int oed_store_step(struct oed_store *s, sqlite3_stmt *st, const char *what, struct oed_err *err);
+/* *yes: whether the store has this column of this table (a store made by an older oed may not). */
+int oed_store_has_column(struct oed_store *s, const char *table, const char *column, bool *yes,
+			 struct oed_err *err);
 
 #endif

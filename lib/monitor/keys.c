@@ -276,13 +276,11 @@ filter_may_have(const struct segment *s, struct oed_mon_key key)
 
 /* A blob of keys as a malloc'd array; *n its count.  -1 with err when it is not one. */
 static int
-blob_keys(struct oed_mon_keys *k, sqlite3_stmt *st, int col, struct oed_mon_key **v, size_t *n,
-	  struct oed_err *err)
+blob_keys(sqlite3_stmt *st, int col, struct oed_mon_key **v, size_t *n, struct oed_err *err)
 {
 	const unsigned char *p = sqlite3_column_blob(st, col);
 	size_t bytes = (size_t)sqlite3_column_bytes(st, col);
 
-	(void)k;
 	*v = NULL;
 	*n = bytes / KEY_BYTES;
 	if (bytes % KEY_BYTES)
@@ -317,21 +315,6 @@ data_version(struct oed_store *s)
 	return v;
 }
 
-static bool
-has_table(struct oed_store *s, const char *name)
-{
-	sqlite3_stmt *st = NULL;
-	bool yes = false;
-
-	if (sqlite3_prepare_v2(oed_store_db(s), "SELECT 1 FROM sqlite_master WHERE name = ?", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		yes = sqlite3_step(st) == SQLITE_ROW;
-	}
-	sqlite3_finalize(st);
-	return yes;
-}
-
 struct oed_mon_keys *
 oed_mon_keys_new(struct oed_store *s, int64_t source_id)
 {
@@ -343,8 +326,14 @@ oed_mon_keys_new(struct oed_store *s, int64_t source_id)
 	k->source = source_id;
 	k->version = -1;
 	k->budget = CACHE_BYTES;
-	k->tables = has_table(s, "monitor_key_chunks");
-	k->filters = has_table(s, "monitor_key_filters");
+	/*
+	 * Asking can fail only if the schema cannot be read: the tables then
+	 * count as there, and the look-ups fail with their own message rather
+	 * than find every id new.
+	 */
+	k->tables = k->filters = true;
+	oed_store_has_column(s, "monitor_key_chunks", "keys", &k->tables, &(struct oed_err){ 0 });
+	oed_store_has_column(s, "monitor_key_filters", "bits", &k->filters, &(struct oed_err){ 0 });
 	/*
 	 * Up to 64 MB of the store's pages kept, and the file read through a
 	 * map rather than copied page by page.  Best effort.
@@ -533,7 +522,7 @@ load_claims(struct oed_mon_keys *k, struct oed_err *err)
 
 		if (sqlite3_column_int(st, 0) == 0 && lease <= 0)
 			continue;	/* an odd claim with no time left: nobody's */
-		if (blob_keys(k, st, 2, &v, &n, err) == -1) {
+		if (blob_keys(st, 2, &v, &n, err) == -1) {
 			sqlite3_finalize(st);
 			return -1;
 		}
@@ -982,16 +971,6 @@ oed_mon_keys_find_many(struct oed_mon_keys *k, struct oed_mon_item *const *v, si
 /* ---- writing: inside the caller's transaction ---- */
 
 static int
-step_done(struct oed_mon_keys *k, sqlite3_stmt *st, const char *what, struct oed_err *err)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return oed_store_fail(k->store, err, what);
-	return 0;
-}
-
-static int
 insert_set(struct oed_mon_keys *k, int64_t run, bool scored, int64_t lease, const struct oed_mon_key *v,
 	   size_t n, int64_t *row, struct oed_err *err)
 {
@@ -1010,7 +989,7 @@ insert_set(struct oed_mon_keys *k, int64_t run, bool scored, int64_t lease, cons
 		sqlite3_bind_int64(st, 4, lease);
 		sqlite3_bind_int64(st, 5, (int64_t)n);
 		sqlite3_bind_blob(st, 6, blob, (int)(n * KEY_BYTES), SQLITE_STATIC);
-		if (step_done(k, st, "cannot claim items", err) == 0) {
+		if (oed_store_step(k->store, st, "cannot claim items", err) == 0) {
 			if (row)
 				*row = sqlite3_last_insert_rowid(oed_store_db(k->store));
 			rc = 0;
@@ -1045,7 +1024,7 @@ drop_sets(struct oed_mon_keys *k, const char *sql, int64_t v, struct oed_err *er
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 2, v);
-	rc = step_done(k, st, "cannot release claims", err);
+	rc = oed_store_step(k->store, st, "cannot release claims", err);
 	sqlite3_finalize(st);
 	k->version = -1;
 	return rc;
@@ -1081,7 +1060,7 @@ oed_mon_keys_mark(struct oed_mon_keys *k, int64_t row, int64_t run, const struct
 		rc = 0;
 		goto out;
 	}
-	if ((rc = blob_keys(k, st, 2, &have, &nhave, err)) == -1)
+	if ((rc = blob_keys(st, 2, &have, &nhave, err)) == -1)
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
@@ -1121,7 +1100,7 @@ oed_mon_keys_mark(struct oed_mon_keys *k, int64_t row, int64_t run, const struct
 		sqlite3_bind_blob(st, 2, blob, (int)(left * KEY_BYTES), free);
 		sqlite3_bind_int64(st, 3, row);
 	}
-	if (step_done(k, st, "cannot mark items scored", err) == -1 ||
+	if (oed_store_step(k->store, st, "cannot mark items scored", err) == -1 ||
 	    (left && insert_set(k, run, true, 0, done, n, NULL, err) == -1))
 		goto fail;
 	rc = 1;
@@ -1191,7 +1170,7 @@ writer_flush(struct writer *w, struct oed_err *err)
 	sqlite3_bind_blob(w->ins, 3, w->buf, KEY_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(w->ins, 4, (int64_t)w->n);
 	sqlite3_bind_blob(w->ins, 5, w->buf, (int)(w->n * KEY_BYTES), SQLITE_STATIC);
-	if (step_done(w->k, w->ins, "cannot save scored ids", err) == -1)
+	if (oed_store_step(w->k->store, w->ins, "cannot save scored ids", err) == -1)
 		return -1;
 	w->n = 0;
 	return 0;
@@ -1238,7 +1217,7 @@ writer_close(struct writer *w, struct oed_err *err)
 			sqlite3_bind_int64(st, 2, w->segment);
 			sqlite3_bind_int64(st, 3, (int64_t)w->total);
 			sqlite3_bind_blob(st, 4, w->filter, (int)(w->nblocks * FILTER_BLOCK), SQLITE_STATIC);
-			rc = step_done(w->k, st, "cannot save scored ids", err);
+			rc = oed_store_step(w->k->store, st, "cannot save scored ids", err);
 			sqlite3_finalize(st);
 		}
 	}
@@ -1305,7 +1284,7 @@ struct seginfo {
 
 /*
  * Merge the newest segments while the one before is at most GROWTH times
- * their size: the sizes then grow by more than GROWTH from newest to
+ * their size (1 merged, 0 none due, -1 with err): the sizes then grow by more than GROWTH from newest to
  * oldest, so a source of n ids has about log(n / batch) / log(GROWTH)
  * segments, and an id is rewritten about as many times in its life.
  */
@@ -1396,13 +1375,13 @@ compact(struct oed_mon_keys *k, struct oed_err *err)
 		for (size_t i = from; i < nseg; i++) {
 			sqlite3_reset(st);
 			sqlite3_bind_int64(st, 2, seg[i].segment);
-			if (step_done(k, st, "cannot save scored ids", err) == -1)
+			if (oed_store_step(k->store, st, "cannot save scored ids", err) == -1)
 				goto out;
 		}
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	rc = 0;
+	rc = 1;
 out:
 	if (w) {
 		sqlite3_finalize(w->ins);
@@ -1433,7 +1412,7 @@ oed_mon_keys_fold(struct oed_mon_keys *k, struct oed_err *err)
 		struct oed_mon_key *v;
 		size_t m;
 
-		if (blob_keys(k, st, 0, &v, &m, err) == -1)
+		if (blob_keys(st, 0, &v, &m, err) == -1)
 			goto out;
 		if (n + m > cap) {
 			size_t c2 = cap ? cap * 2 : 4096;
@@ -1473,7 +1452,7 @@ oed_mon_keys_fold(struct oed_mon_keys *k, struct oed_err *err)
 	st = source_stmt(k, "DELETE FROM monitor_claim_sets WHERE source_id = ? AND scored = 1", err);
 	if (st == NULL)
 		goto out;
-	if (step_done(k, st, "cannot save scored ids", err) == -1 || compact(k, err) == -1)
+	if (oed_store_step(k->store, st, "cannot save scored ids", err) == -1 || compact(k, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1577,32 +1556,16 @@ upgrade_source(struct oed_mon_keys *k, struct oed_err *err)
 	for (size_t i = 0; i < sizeof(del_sql) / sizeof(del_sql[0]); i++) {
 		if ((st = source_stmt(k, del_sql[i], err)) == NULL)
 			goto out;
-		if (step_done(k, st, "cannot save scored ids", err) == -1)
+		if (oed_store_step(k->store, st, "cannot save scored ids", err) == -1)
 			goto out;
 		sqlite3_finalize(st);
 		st = NULL;
 	}
 	/* merge until no merge is due: the pieces are many and small */
-	for (;;) {
-		int64_t before = -1, after = -1;
-		sqlite3_stmt *c = source_stmt(k, "SELECT count(DISTINCT segment)"
-						 " FROM monitor_key_chunks WHERE source_id = ?", err);
-
-		if (c == NULL)
-			goto out;
-		if (sqlite3_step(c) == SQLITE_ROW)
-			before = sqlite3_column_int64(c, 0);
-		if (compact(k, err) == -1) {
-			sqlite3_finalize(c);
-			goto out;
-		}
-		sqlite3_reset(c);
-		if (sqlite3_step(c) == SQLITE_ROW)
-			after = sqlite3_column_int64(c, 0);
-		sqlite3_finalize(c);
-		if (after >= before)
-			break;
-	}
+	while ((s = compact(k, err)) == 1)
+		;
+	if (s == -1)
+		goto out;
 	k->old = false;
 	rc = 0;
 out:
@@ -1631,7 +1594,11 @@ oed_mon_keys_upgrade_store(struct oed_store *s, struct oed_err *err)
 	size_t n = 0;
 	int rc = -1, r;
 
-	if (!has_table(s, "monitor_key_chunks"))
+	bool tables = false;
+
+	if (oed_store_has_column(s, "monitor_key_chunks", "keys", &tables, err) == -1)
+		return -1;
+	if (!tables)
 		return 0;
 	if ((st = oed_store_prepare(s, "SELECT EXISTS (SELECT 1 FROM monitor_claims)"
 				    " OR EXISTS (SELECT 1 FROM monitor_scored_ids)"

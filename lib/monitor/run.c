@@ -31,16 +31,6 @@ now_ms(void)
 	return (int64_t)(oed_time_now() * 1000.0);
 }
 
-static int
-step_done(struct oed_mon_ctx *cx, sqlite3_stmt *st, const char *what, struct oed_err *err)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return oed_store_fail(cx->store, err, what);
-	return 0;
-}
-
 /* The (monitor, source) row; created unless create is false (then 0 when absent). */
 static int
 source_id(struct oed_mon_ctx *cx, bool create, struct oed_err *err)
@@ -54,7 +44,7 @@ source_id(struct oed_mon_ctx *cx, bool create, struct oed_err *err)
 			return -1;
 		sqlite3_bind_text(st, 1, cx->m->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, cx->m->source.ident, -1, SQLITE_STATIC);
-		if (step_done(cx, st, "cannot add the monitor", err) == -1) {
+		if (oed_store_step(cx->store, st, "cannot add the monitor", err) == -1) {
 			sqlite3_finalize(st);
 			return -1;
 		}
@@ -165,7 +155,7 @@ save_resume(struct oed_mon_ctx *cx, struct oed_err *err)
 		}
 		sqlite3_bind_text(st, 4, cx->resume_position, -1, SQLITE_STATIC);
 	}
-	rc = step_done(cx, st, "cannot save where the walk stopped", err);
+	rc = oed_store_step(cx->store, st, "cannot save where the walk stopped", err);
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -42,21 +42,6 @@ col_num(struct oed_writer *w, const char *key, sqlite3_stmt *st, int i)
 		oed_w_num(w, key, sqlite3_column_double(st, i));
 }
 
-/* Whether the store has this column of this table (a store made by an older oed may not). */
-static int
-has_column(struct oed_store *s, const char *table, const char *column, bool *yes, struct oed_err *err)
-{
-	sqlite3_stmt *st = oed_store_prepare(s, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-	*yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return 0;
-}
-
 /*
  * Each SLO's state as its last run left it: firing, its last change, and
  * from its last monitor.slo record the budget remaining and burn rates.
@@ -252,11 +237,11 @@ oed_monitor_status(const char *store_path, const char *const *names, size_t n, l
 	if (s == NULL)
 		return -1;
 	/* a store older than this oed is read as it is: what it does not keep is null */
-	if (has_column(s, "monitor_sources", "monitor", &have_monitors, err) == -1 ||
-	    has_column(s, "monitor_slo_state", "last", &have.slos, err) == -1 ||
-	    has_column(s, "runs", "proc_start", &have.pid, err) == -1 ||
-	    has_column(s, "monitor_watermarks", "until", &have.watermarks, err) == -1 ||
-	    has_column(s, "monitor_key_chunks", "n", &have.keys, err) == -1) {
+	if (oed_store_has_column(s, "monitor_sources", "monitor", &have_monitors, err) == -1 ||
+	    oed_store_has_column(s, "monitor_slo_state", "last", &have.slos, err) == -1 ||
+	    oed_store_has_column(s, "runs", "proc_start", &have.pid, err) == -1 ||
+	    oed_store_has_column(s, "monitor_watermarks", "until", &have.watermarks, err) == -1 ||
+	    oed_store_has_column(s, "monitor_key_chunks", "n", &have.keys, err) == -1) {
 		oed_store_close(s);
 		return -1;
 	}
