@@ -14,6 +14,16 @@ start() {
 	serve server fake_llm.py "$@"
 	BASE=$ROOT/v1
 }
+# wait_stored DB N: until the store DB holds N answers, 10 s at most
+wait_stored() {
+	i=0
+	while [ $i -lt 200 ]; do
+		n=$(sqlite3 "$1" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge "$2" ] && return
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
 stats() { "$PY" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1] + "/stats").read().decode())' "$ROOT"; }
 # field FILE KIND KEY: a top-level value of the last record of that kind
 field() {
@@ -136,13 +146,7 @@ task kill "$@"
 OED_STORE="$t/kill.db" $BENCH -c 2 --max-concurrency 2 -m openai:m "$t/kill.yaml" >"$t/part" 2>/dev/null &
 bpid=$!
 # kill it once a few answers are in the store (however loaded the machine is)
-i=0
-while [ $i -lt 200 ]; do
-	n=$(sqlite3 "$t/kill.db" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
-	[ "${n:-0}" -ge 4 ] && break
-	sleep 0.05
-	i=$((i + 1))
-done
+wait_stored "$t/kill.db" 4
 kill -9 $bpid
 wait $bpid 2>/dev/null
 stored=$(sqlite3 "$t/kill.db" "SELECT count(*) FROM bench_responses")
@@ -167,13 +171,7 @@ while [ $i -lt 20 ]; do i=$((i + 1)); set -- "$@" "[[slow:0.3]][[answer:ok]] t$i
 task term "$@"
 OED_STORE="$t/term.db" $BENCH -c 1 -m openai:m "$t/term.yaml" >"$t/out" 2>"$t/err" &
 bpid=$!
-i=0
-while [ $i -lt 200 ]; do
-	n=$(sqlite3 "$t/term.db" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
-	[ "${n:-0}" -ge 2 ] && break
-	sleep 0.05
-	i=$((i + 1))
-done
+wait_stored "$t/term.db" 2
 kill -TERM $bpid
 wait $bpid
 expect "sigterm: exit 143" "143" "$?"
@@ -274,13 +272,7 @@ task gkill "$@"
 sed -i 's/seed: 7}/seed: 7, samples: 5}/' "$t/gkill.yaml"
 OED_STORE="$t/gkill.db" $BENCH -c 1 --max-concurrency 1 -m openai:m "$t/gkill.yaml" >/dev/null 2>&1 &
 bpid=$!
-i=0
-while [ $i -lt 200 ]; do
-	n=$(sqlite3 "$t/gkill.db" "SELECT count(*) FROM bench_responses" 2>/dev/null || echo 0)
-	[ "${n:-0}" -ge 10 ] && break
-	sleep 0.05
-	i=$((i + 1))
-done
+wait_stored "$t/gkill.db" 10
 kill -9 $bpid
 wait $bpid 2>/dev/null
 stored=$(sqlite3 "$t/gkill.db" "SELECT count(*) FROM bench_responses")
