@@ -242,6 +242,14 @@ int oed_mon_slack_escape(struct oed_buf *b, const char *s, size_t max);
 /* HMAC-SHA256 of body with key, as lower-case hex (65 bytes with the NUL). */
 int oed_mon_hmac_hex(const char *key, const char *body, size_t len, char out[65]);
 
+/*
+ * The record's top-level values a scorer takes besides the fields (unless
+ * a field of that name is configured), by name: run.c reads them, the
+ * fast parse keeps them.
+ */
+enum { OED_MON_META_LATENCY, OED_MON_META_COST, OED_MON_META_TOKENS_OUT, OED_MON_META_FINISH, OED_MON_NMETA };
+extern const char *const oed_mon_meta[OED_MON_NMETA];
+
 /* A field's text from an item: a string as is, else JSON; NULL when absent or unmatched. */
 char *oed_mon_field_text(const struct oed_mon_field *f, json_t *rec, void *match_data, size_t *len);
 

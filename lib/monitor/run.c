@@ -582,6 +582,13 @@ oed_mon_field_text(const struct oed_mon_field *f, json_t *rec, void *match_data,
  * monitor's field of that name when it has one, else the item's top-level
  * key, as oed-ingest's records have them.  NAN or NULL when absent.
  */
+const char *const oed_mon_meta[OED_MON_NMETA] = {
+	[OED_MON_META_LATENCY] = "latency_ms",
+	[OED_MON_META_COST] = "cost_usd",
+	[OED_MON_META_TOKENS_OUT] = "tokens_out",
+	[OED_MON_META_FINISH] = "finish_reason",
+};
+
 static const char *
 meta_text(const struct oed_monitor *m, json_t *rec, char **vals, const char *name)
 {
@@ -741,14 +748,14 @@ score_item(struct oed_mon_ctx *cx, struct oed_mon_item *x, struct oed_writer *rw
 		oed_score_input_init(&in, vals[1], lens[1]);
 		in.input = vals[0];	/* the judges show it */
 		in.input_len = vals[0] ? lens[0] : 0;
-		in.latency_ms = meta_number(m, x->rec, vals, "latency_ms");
-		in.cost_usd = meta_number(m, x->rec, vals, "cost_usd");
+		in.latency_ms = meta_number(m, x->rec, vals, oed_mon_meta[OED_MON_META_LATENCY]);
+		in.cost_usd = meta_number(m, x->rec, vals, oed_mon_meta[OED_MON_META_COST]);
 		{
-			double tok = meta_number(m, x->rec, vals, "tokens_out");
+			double tok = meta_number(m, x->rec, vals, oed_mon_meta[OED_MON_META_TOKENS_OUT]);
 
 			in.tokens_out = isnan(tok) ? -1 : (long long)tok;
 		}
-		in.finish_reason = meta_text(m, x->rec, vals, "finish_reason");
+		in.finish_reason = meta_text(m, x->rec, vals, oed_mon_meta[OED_MON_META_FINISH]);
 		for (t = 2; t < m->nfields; t++)
 			if (strcmp(m->fields[t].name, "target") == 0 && vals[t]) {
 				in.target = vals[t];

@@ -252,12 +252,10 @@ struct oed_mon_projection {
 	bool off;		/* this monitor takes the whole parse */
 };
 
-static const char *const meta_names[] = { "latency_ms", "cost_usd", "tokens_out", "finish_reason" };
-
 static int
 projection_init(const struct oed_monitor *m, struct oed_mon_projection *p)
 {
-	size_t cap = m->nfields + sizeof(meta_names) / sizeof(meta_names[0]) + 1;
+	size_t cap = m->nfields + OED_MON_NMETA + 1;
 	struct oed_err err;
 
 	memset(p, 0, sizeof(*p));
@@ -270,25 +268,9 @@ projection_init(const struct oed_monitor *m, struct oed_mon_projection *p)
 	for (size_t i = 0; i < m->nfields; i++)
 		if (oed_path_parse(&p->paths[p->n++], m->fields[i].path.spec, &err) == -1)
 			return -1;
-	for (size_t i = 0; i < sizeof(meta_names) / sizeof(meta_names[0]); i++) {
-		/* a top-level name: a dot or slash in it would read as a path */
-		struct oed_path_seg *seg = calloc(1, sizeof(*seg));
-		char *key = strdup(meta_names[i]);
-
-		if (seg == NULL || key == NULL) {
-			free(seg);
-			free(key);
+	for (size_t i = 0; i < OED_MON_NMETA; i++)
+		if (oed_path_parse(&p->paths[p->n++], oed_mon_meta[i], &err) == -1)
 			return -1;
-		}
-		seg->key = key;
-		seg->len = strlen(key);
-		seg->index = -1;
-		p->paths[p->n].spec = strdup(key);
-		p->paths[p->n].seg = seg;
-		p->paths[p->n++].nseg = 1;
-		if (p->paths[p->n - 1].spec == NULL)
-			return -1;
-	}
 	if (m->stratum.spec && oed_path_parse(&p->paths[p->n++], m->stratum.spec, &err) == -1)
 		return -1;
 	for (size_t i = 0; i < p->n; i++)
